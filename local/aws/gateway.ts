@@ -1,0 +1,336 @@
+// One loopback HTTP server for every emulated AWS service except S3.
+//
+// Wire protocols (Smithy "AWS JSON 1.0/1.1 protocol" and "AWS restJson1 protocol" specs,
+// https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html, .../aws-restjson1-protocol.html):
+// - JSON: POST /, `X-Amz-Target: <targetPrefix>.<Operation>`, `Content-Type: application/x-amz-json-1.x`.
+//   Errors: HTTP status + body `{"__type": code, "message": ...}` (+ `x-amzn-errortype` header).
+// - REST-JSON: method + path; errors carry the `x-amzn-errortype` header and a JSON body.
+// Region comes from the SigV4 credential scope in `Authorization`
+// (`Credential=<AKID>/<date>/<region>/<service>/aws4_request`, SigV4 reference
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html). Signatures are not checked.
+//
+// Control API (not AWS; for tests and other processes): under `/_local/`
+//   GET    /_local/health          → {ok, services}
+//   GET    /_local/faults          → {faults: ActiveFault[]}
+//   POST   /_local/faults          → body FaultSpec → {id}
+//   DELETE /_local/faults          → clear all;  DELETE /_local/faults/<id> → remove one
+// and whatever others add with `registerControl`.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import {
+  AwsServiceError,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_REGION,
+  type JsonService,
+  type RequestContext,
+  type RestJsonService,
+} from './core.js';
+import { FaultInjector, type FaultSpec } from './faults.js';
+
+export interface ControlRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly body: unknown;
+}
+export type ControlHandler = (req: ControlRequest) => Promise<{ status?: number; body?: unknown }> | { status?: number; body?: unknown };
+
+export interface GatewayOptions {
+  /** Shared fault injector (default: a new one). */
+  readonly faults?: FaultInjector;
+  /** Port to listen on (default 0: a free port). Host is always 127.0.0.1. */
+  readonly port?: number;
+  /** Called with one line per unexpected server-side error (default: console.error). */
+  readonly log?: (line: string) => void;
+}
+
+export type AnyService = JsonService | RestJsonService;
+
+function isJsonService(s: AnyService): s is JsonService {
+  return 'targetPrefix' in s;
+}
+
+/** Region and account from a SigV4 `Authorization` header. A 12-digit access key id is taken as the account id. */
+export function identityFromAuthorization(header: string | undefined): { region: string; accountId: string; service?: string } {
+  const m = /Credential=([^/,\s]+)\/\d{8}\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/.exec(header ?? '');
+  if (!m) return { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID };
+  const [, akid, region, service] = m as unknown as [string, string, string, string];
+  return { region, accountId: /^\d{12}$/.test(akid) ? akid : LOCAL_ACCOUNT_ID, service };
+}
+
+export class Gateway {
+  readonly faults: FaultInjector;
+  private readonly jsonByPrefix = new Map<string, JsonService>();
+  private readonly rest: RestJsonService[] = [];
+  private readonly controls = new Map<string, ControlHandler>();
+  private readonly log: (line: string) => void;
+  private server: Server | undefined;
+  private port: number;
+  private _url = '';
+
+  constructor(opts: GatewayOptions = {}) {
+    this.faults = opts.faults ?? new FaultInjector();
+    this.port = opts.port ?? 0;
+    this.log = opts.log ?? ((l) => console.error(l));
+    this.registerBuiltInControls();
+  }
+
+  /** `http://127.0.0.1:<port>` once started. */
+  get url(): string {
+    if (!this._url) throw new Error('gateway not started');
+    return this._url;
+  }
+
+  /** Adds a service. JSON services are keyed by target prefix, REST-JSON ones by path prefixes. */
+  registerService(service: AnyService): void {
+    if (isJsonService(service)) {
+      if (this.jsonByPrefix.has(service.targetPrefix)) throw new Error(`service ${service.targetPrefix} already registered`);
+      this.jsonByPrefix.set(service.targetPrefix, service);
+    } else {
+      this.rest.push(service);
+    }
+  }
+
+  /** Adds a control route under `/_local/` (`path` without that prefix, e.g. `pca/delay`). Exact path match, or `path/*` for a prefix. */
+  registerControl(method: string, path: string, handler: ControlHandler): void {
+    this.controls.set(`${method.toUpperCase()} ${path.replace(/^\/+/, '')}`, handler);
+  }
+
+  /** Signing names of the registered services. */
+  services(): string[] {
+    return [...[...this.jsonByPrefix.values()].map((s) => s.signingName), ...this.rest.map((s) => s.signingName)];
+  }
+
+  async start(): Promise<string> {
+    if (this.server) return this.url;
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.log(`gateway: unhandled ${String((err as Error)?.stack ?? err)}`);
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    });
+    // Keep-alive sockets must not hold `stop()` up.
+    server.keepAliveTimeout = 1000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+    this._url = `http://127.0.0.1:${this.port}`;
+    return this._url;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (url.pathname.startsWith('/_local/')) return this.handleControl(method, url, raw, res);
+
+    const ident = identityFromAuthorization(header(req, 'authorization'));
+    const target = header(req, 'x-amz-target');
+    if (target !== undefined) return this.handleJson(target, header(req, 'content-type'), raw, ident, res);
+
+    const service = this.rest.find((s) => s.pathPrefixes.some((p) => url.pathname === p || url.pathname.startsWith(p.endsWith('/') ? p : `${p}/`)));
+    if (!service) {
+      return sendRestError(res, new AwsServiceError('UnknownOperationException', `No emulated service handles ${method} ${url.pathname}`, 404));
+    }
+    let body: unknown = undefined;
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return sendRestError(res, new AwsServiceError('BadRequestException', 'The request body is not valid JSON.', 400));
+      }
+    }
+    const ctx = { region: ident.region, accountId: ident.accountId, service: service.signingName };
+    const route = service.route({ method, path: url.pathname, query: url.searchParams, body }, ctx);
+    if (!route) {
+      return sendRestError(res, new AwsServiceError('UnknownOperationException', `Unknown operation ${method} ${url.pathname}`, 404));
+    }
+    try {
+      await this.faults.apply(service.signingName, route.operation);
+      const out = await route.run();
+      const text = out.body === undefined ? '' : JSON.stringify(out.body);
+      res.writeHead(out.status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        'x-amzn-requestid': randomUUID(),
+      });
+      res.end(text);
+    } catch (err) {
+      sendRestError(res, this.toServiceError(err, `${service.signingName}:${route.operation}`));
+    }
+  }
+
+  private async handleJson(
+    target: string,
+    contentType: string | undefined,
+    raw: Buffer,
+    ident: { region: string; accountId: string },
+    res: ServerResponse,
+  ): Promise<void> {
+    const ct = /application\/x-amz-json-1\.[01]/.exec(contentType ?? '')?.[0] ?? 'application/x-amz-json-1.1';
+    const dot = target.lastIndexOf('.');
+    const prefix = dot > 0 ? target.slice(0, dot) : target;
+    const opName = dot > 0 ? target.slice(dot + 1) : '';
+    const service = this.jsonByPrefix.get(prefix);
+    // Unknown targets: AWS answers UnknownOperationException (AWS JSON protocol, common errors).
+    const op = service && Object.prototype.hasOwnProperty.call(service.operations, opName) ? service.operations[opName] : undefined;
+    if (!service || !op) {
+      return sendJsonError(res, ct, new AwsServiceError('UnknownOperationException', `Unknown operation ${target}`, 400));
+    }
+    let input: unknown = {};
+    if (raw.length > 0) {
+      try {
+        input = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return sendJsonError(res, ct, new AwsServiceError('SerializationException', 'Start of structure or map found where not expected.', 400));
+      }
+    }
+    const ctx: RequestContext = { region: ident.region, accountId: ident.accountId, service: service.signingName, operation: opName };
+    try {
+      await this.faults.apply(service.signingName, opName);
+      const out = await op(input ?? {}, ctx);
+      const text = JSON.stringify(out ?? {});
+      res.writeHead(200, { 'content-type': ct, 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': randomUUID() });
+      res.end(text);
+    } catch (err) {
+      sendJsonError(res, ct, this.toServiceError(err, `${service.signingName}:${opName}`));
+    }
+  }
+
+  private toServiceError(err: unknown, where: string): AwsServiceError {
+    if (err instanceof AwsServiceError) return err;
+    this.log(`gateway: ${where} failed: ${String((err as Error)?.stack ?? err)}`);
+    return new AwsServiceError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500);
+  }
+
+  private async handleControl(method: string, url: URL, raw: Buffer, res: ServerResponse): Promise<void> {
+    const path = url.pathname.slice('/_local/'.length).replace(/\/+$/, '');
+    let handler = this.controls.get(`${method} ${path}`);
+    if (!handler) {
+      // Prefix routes: `faults/*`
+      for (const [key, h] of this.controls) {
+        const [m, p] = key.split(' ') as [string, string];
+        if (m === method && p.endsWith('/*') && path.startsWith(p.slice(0, -1))) {
+          handler = h;
+          break;
+        }
+      }
+    }
+    const send = (status: number, body: unknown): void => {
+      const text = JSON.stringify(body ?? {});
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    if (!handler) return send(404, { error: `no control route ${method} /_local/${path}` });
+    let body: unknown = undefined;
+    try {
+      body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
+    } catch {
+      return send(400, { error: 'body is not JSON' });
+    }
+    try {
+      const out = await handler({ method, path, query: url.searchParams, body });
+      send(out.status ?? 200, out.body);
+    } catch (err) {
+      const e = err as Error;
+      send(err instanceof AwsServiceError ? err.statusCode : 500, { error: e.message, code: e.name });
+    }
+  }
+
+  private registerBuiltInControls(): void {
+    this.registerControl('GET', 'health', () => ({ body: { ok: true, services: this.services() } }));
+    this.registerControl('GET', 'faults', () => ({ body: { faults: this.faults.list() } }));
+    this.registerControl('POST', 'faults', (req) => ({ status: 201, body: { id: this.faults.add(req.body as FaultSpec) } }));
+    this.registerControl('DELETE', 'faults', () => {
+      this.faults.clear();
+      return { status: 204 };
+    });
+    this.registerControl('DELETE', 'faults/*', (req) => {
+      const id = req.path.slice('faults/'.length);
+      return this.faults.remove(id) ? { status: 204 } : { status: 404, body: { error: `no fault ${id}` } };
+    });
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function sendJsonError(res: ServerResponse, contentType: string, err: AwsServiceError): void {
+  const text = JSON.stringify({ ...err.extra, __type: err.code, message: err.message });
+  res.writeHead(err.statusCode, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-errortype': err.code,
+    'x-amzn-requestid': randomUUID(),
+  });
+  res.end(text);
+}
+
+function sendRestError(res: ServerResponse, err: AwsServiceError): void {
+  const text = JSON.stringify({ ...err.extra, message: err.message });
+  res.writeHead(err.statusCode, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'x-amzn-errortype': err.code,
+    'x-amzn-requestid': randomUUID(),
+  });
+  res.end(text);
+}
+
+/** Starts a gateway on a free loopback port. */
+export async function startGateway(opts: GatewayOptions = {}): Promise<Gateway> {
+  const gw = new Gateway(opts);
+  await gw.start();
+  return gw;
+}
+
+/** Steers the fault injector of a gateway in another process through its control API. */
+export class RemoteFaults {
+  constructor(private readonly endpoint: string) {}
+
+  async add(spec: FaultSpec): Promise<string> {
+    const res = await fetch(`${this.endpoint}/_local/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+    const body = (await res.json()) as { id?: string; error?: string };
+    if (!res.ok || !body.id) throw new Error(`adding fault failed: ${res.status} ${body.error ?? ''}`);
+    return body.id;
+  }
+
+  async remove(id: string): Promise<void> {
+    await fetch(`${this.endpoint}/_local/faults/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  async clear(): Promise<void> {
+    await fetch(`${this.endpoint}/_local/faults`, { method: 'DELETE' });
+  }
+
+  async list(): Promise<unknown[]> {
+    const res = await fetch(`${this.endpoint}/_local/faults`);
+    return ((await res.json()) as { faults: unknown[] }).faults;
+  }
+}
