@@ -1,0 +1,91 @@
+// Client key pairs and CSRs, generated where they are used (inside the IssueCertificate Lambda).
+// The private key leaves this module only as PKCS#8 PEM for the encrypted store; nothing here logs.
+import { createHash, type webcrypto } from 'node:crypto';
+
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+import { subtle, x509 } from './x509.js';
+
+export type KeyAlgorithm = 'EC_P256' | 'RSA_2048' | 'RSA_3072';
+export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['EC_P256', 'RSA_2048', 'RSA_3072'];
+export const DEFAULT_KEY_ALGORITHM: KeyAlgorithm = 'EC_P256';
+
+type Params = webcrypto.RsaHashedKeyGenParams & webcrypto.EcKeyGenParams & webcrypto.RsaHashedImportParams;
+
+function params(alg: KeyAlgorithm): Params {
+  switch (alg) {
+    case 'EC_P256':
+      return { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as never;
+    case 'RSA_2048':
+    case 'RSA_3072':
+      return {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: alg === 'RSA_2048' ? 2048 : 3072,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      } as never;
+  }
+}
+
+export function parseKeyAlgorithm(value: string | undefined): KeyAlgorithm {
+  if (value === undefined || value === '') return DEFAULT_KEY_ALGORITHM;
+  if ((KEY_ALGORITHMS as readonly string[]).includes(value)) return value as KeyAlgorithm;
+  throw new RangeError(`key algorithm ${JSON.stringify(value)} is not one of ${KEY_ALGORITHMS.join(', ')}`);
+}
+
+export async function generateKeyPair(alg: KeyAlgorithm = DEFAULT_KEY_ALGORITHM): Promise<CryptoKeyPair> {
+  return (await subtle.generateKey(params(alg), true, ['sign', 'verify'])) as CryptoKeyPair;
+}
+
+function pem(label: string, der: ArrayBuffer): string {
+  const b64 = Buffer.from(der).toString('base64');
+  return `-----BEGIN ${label}-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END ${label}-----\n`;
+}
+
+function der(label: string, text: string): Uint8Array {
+  const m = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`).exec(text);
+  if (!m) throw new Error(`not a ${label} PEM document`); // deliberately without the input text
+  return Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
+}
+
+export async function privateKeyToPem(key: CryptoKey): Promise<string> {
+  return pem('PRIVATE KEY', await subtle.exportKey('pkcs8', key));
+}
+
+/** Re-imports a stored PKCS#8 key and derives its public key, so a retried issuance reuses the same pair. */
+export async function keyPairFromPem(privatePem: string, alg: KeyAlgorithm): Promise<CryptoKeyPair> {
+  const p = params(alg);
+  const privateKey = await subtle.importKey('pkcs8', der('PRIVATE KEY', privatePem), p, true, ['sign']);
+  const jwk = await subtle.exportKey('jwk', privateKey);
+  delete jwk.d;
+  delete jwk.p;
+  delete jwk.q;
+  delete jwk.dp;
+  delete jwk.dq;
+  delete jwk.qi;
+  jwk.key_ops = ['verify'];
+  const publicKey = await subtle.importKey('jwk', jwk, p, true, ['verify']);
+  return { privateKey, publicKey };
+}
+
+/** SHA-256 of the SubjectPublicKeyInfo, hex: safe to put in state and compare with the issued cert. */
+export async function publicKeyFingerprint(publicKey: CryptoKey): Promise<string> {
+  return createHash('sha256').update(Buffer.from(await subtle.exportKey('spki', publicKey))).digest('hex');
+}
+
+/** The certificate subject for domain D is exactly `CN=D` (the broker's principal is then `User:CN=D`). */
+export function subjectFor(domain: string): string {
+  if (!/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(domain)) throw new RangeError(`invalid domain id for a certificate subject: ${domain}`);
+  return `CN=${domain}`;
+}
+
+/** A PEM CSR with subject `CN=<domain>`, signed with the key pair (proof of possession). */
+export async function createCsr(domain: string, keys: CryptoKeyPair): Promise<string> {
+  const alg = keys.privateKey.algorithm as { name: string };
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: subjectFor(domain),
+    keys,
+    signingAlgorithm: alg.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+  });
+  return csr.toString('pem') + '\n';
+}
