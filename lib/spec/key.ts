@@ -1,0 +1,36 @@
+// The S3 key binds the owner (DESIGN.md section 3): `specs/<domain>.yaml|yml|json` may only carry
+// that domain's spec, so a bucket policy giving each team its own key is enough to stop one team
+// from provisioning another's topics.
+import type { DomainSpec, SpecIssue } from './model.js';
+import { isValidDomainId } from './names.js';
+
+const KEY_PATTERN = /^specs\/([^/]+)\.(?:yaml|yml|json)$/;
+
+/** The domain a key is reserved for, or undefined when the key is not `specs/<valid-domain>.(yaml|yml|json)`. */
+export function domainFromKey(key: string): string | undefined {
+  const m = KEY_PATTERN.exec(key);
+  const domain = m?.[1];
+  return domain !== undefined && isValidDomainId(domain) ? domain : undefined;
+}
+
+/** A refusal when the spec stored under `key` is not that key's domain. */
+export function checkKeyBinding(key: string, spec: DomainSpec): SpecIssue | undefined {
+  const domain = domainFromKey(key);
+  if (domain === undefined) {
+    return {
+      file: key,
+      path: '$',
+      rule: 'key-binding',
+      message: `the key ${JSON.stringify(key.slice(0, 300))} is not a spec key; expected specs/<domain>.yaml, .yml or .json with a valid domain id`,
+    };
+  }
+  if (domain !== spec.domain) {
+    return {
+      file: key,
+      path: '$.id',
+      rule: 'key-binding',
+      message: `the key is reserved for domain ${JSON.stringify(domain)} but the spec's id is urn:${spec.domain}; expected id: urn:${domain} (or store the spec as specs/${spec.domain}.yaml)`,
+    };
+  }
+  return undefined;
+}

@@ -1,0 +1,203 @@
+// Text → plain data, with the hostile-input limits of DESIGN.md section 7 applied in an order that
+// keeps every step bounded: size before anything else, nesting depth on the token stream before the
+// yaml library's (recursive) composer sees the document, aliases through the library's own
+// `maxAliasCount`, and the depth again after alias expansion.
+import { Composer, CST, Lexer, LineCounter, Parser, type YAMLError } from 'yaml';
+import type { ProvisionConfig } from '../config.js';
+import type { SpecIssue } from './model.js';
+import { jsonPath, type PathSegment } from './path.js';
+
+export type Json = string | number | boolean | null | Json[] | JsonObject;
+export interface JsonObject {
+  [key: string]: Json;
+}
+
+export type LoadResult =
+  | { ok: true; value: Json; warnings: SpecIssue[] }
+  | { ok: false; issues: SpecIssue[] };
+
+export type SpecFormat = 'json' | 'yaml';
+
+/** JSON when the file says so by its extension; YAML (a superset of JSON) otherwise. */
+export function formatOf(file: string, text: string): SpecFormat {
+  if (/\.json$/i.test(file)) return 'json';
+  if (/\.ya?ml$/i.test(file)) return 'yaml';
+  return /^\s*[{[]/.test(text) ? 'json' : 'yaml';
+}
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function loadDocument(text: string, file: string, config: ProvisionConfig): LoadResult {
+  const limits = config.limits;
+  const issue = (path: string, rule: string, message: string): SpecIssue => ({ file, path, rule, message });
+
+  if (typeof text !== 'string') return { ok: false, issues: [issue('$', 'spec-type', 'expected the spec as text')] };
+  // Buffer.byteLength counts UTF-8 bytes without copying the text.
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > limits.maxSpecBytes) {
+    return {
+      ok: false,
+      issues: [issue('$', 'max-size', `the spec is ${bytes} bytes; at most ${limits.maxSpecBytes} bytes are accepted`)],
+    };
+  }
+  if (text.trim() === '') return { ok: false, issues: [issue('$', 'spec-empty', 'the spec is empty; expected an AsyncAPI document')] };
+
+  const depthIssue = (depth: string) =>
+    issue('$', 'max-depth', `the document nests ${depth} levels deep; at most ${limits.maxDepth} are accepted`);
+  if (lexicalDepthExceeds(text, limits.maxDepth)) return { ok: false, issues: [depthIssue(`more than ${limits.maxDepth}`)] };
+
+  const lines = new LineCounter();
+  const tokens = [...new Parser(lines.addNewLine).parse(text)];
+  const cstDepth = tokenDepth(tokens);
+  if (cstDepth > limits.maxDepth) return { ok: false, issues: [depthIssue(String(cstDepth))] };
+
+  const format = formatOf(file, text);
+  const composer = new Composer({ schema: format === 'json' ? 'json' : 'core', uniqueKeys: true });
+  const docs = [...composer.compose(tokens, true, text.length)];
+  const where = (e: YAMLError) => {
+    const pos = lines.linePos(e.pos[0]);
+    return `${e.message} (line ${pos.line}, column ${pos.col})`;
+  };
+  const syntax: SpecIssue[] = [];
+  if (docs.length > 1) syntax.push(issue('$', 'yaml-multi-document', 'the file holds several YAML documents; expected exactly one spec per file'));
+  const doc = docs[0];
+  if (!doc) return { ok: false, issues: [issue('$', 'spec-empty', 'the spec is empty; expected an AsyncAPI document')] };
+  for (const e of doc.errors) syntax.push(issue('$', format === 'json' ? 'json-syntax' : 'yaml-syntax', where(e)));
+  if (syntax.length > 0) return { ok: false, issues: syntax };
+  const warnings = doc.warnings.map((w) => issue('$', 'yaml-warning', where(w)));
+
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ mapAsMap: true, maxAliasCount: limits.maxYamlAliases });
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (/alias/i.test(message)) {
+      return {
+        ok: false,
+        issues: [issue('$', 'yaml-aliases', `the document expands too many YAML aliases (at most ${limits.maxYamlAliases} are accepted): ${message}`)],
+      };
+    }
+    return { ok: false, issues: [issue('$', 'yaml-syntax', message)] };
+  }
+  const converted = toPlain(raw, limits.maxDepth, file);
+  if (!converted.ok) return converted;
+  return { ok: true, value: converted.value, warnings };
+}
+
+const OPENERS = new Set(['flow-map-start', 'flow-seq-start']);
+const CLOSERS = new Set(['flow-map-end', 'flow-seq-end']);
+const BLOCK_INDICATORS = new Set(['seq-item-ind', 'explicit-key-ind', 'map-value-ind']);
+
+/**
+ * A cheap streaming pass that stops at the first sign of pathological nesting (`[[[[…` or
+ * `- - - - …`), before the parser spends seconds building a huge tree for it.
+ */
+function lexicalDepthExceeds(text: string, max: number): boolean {
+  let flow = 0;
+  let onLine = 0;
+  for (const lexeme of new Lexer().lex(text)) {
+    const type = CST.tokenType(lexeme);
+    if (!type) continue;
+    if (OPENERS.has(type)) {
+      if (++flow > max) return true;
+    } else if (CLOSERS.has(type)) {
+      if (flow > 0) flow--;
+    } else if (type === 'newline') {
+      onLine = 0;
+    } else if (flow === 0 && BLOCK_INDICATORS.has(type)) {
+      if (++onLine > max) return true;
+    }
+  }
+  return false;
+}
+
+/** Deepest collection nesting in the concrete syntax tree, walked without recursion. */
+function tokenDepth(tokens: readonly CST.Token[]): number {
+  let max = 0;
+  const stack: Array<[CST.Token | undefined, number]> = tokens.map((t) => [t, 0]);
+  while (stack.length > 0) {
+    const [token, depth] = stack.pop()!;
+    if (!token) continue;
+    switch (token.type) {
+      case 'document':
+        stack.push([token.value, depth]);
+        break;
+      case 'block-map':
+      case 'block-seq':
+      case 'flow-collection': {
+        const d = depth + 1;
+        if (d > max) max = d;
+        for (const item of token.items) {
+          if ('key' in item) stack.push([item.key ?? undefined, d]);
+          stack.push([item.value, d]);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return max;
+}
+
+type PlainResult = { ok: true; value: Json } | { ok: false; issues: SpecIssue[] };
+
+/**
+ * yaml's Maps/arrays/scalars → plain JSON values in null-prototype objects (a `__proto__` key is
+ * just a key). Keys must be scalars; depth is checked again here because aliases can deepen a
+ * document beyond what its text shows.
+ */
+function toPlain(raw: unknown, maxDepth: number, file: string): PlainResult {
+  const issues: SpecIssue[] = [];
+  const fail = (path: PathSegment[], rule: string, message: string) => {
+    if (issues.length < 50) issues.push({ file, path: jsonPath(path), rule, message });
+  };
+  const box: { root: Json } = { root: null };
+  type Task = { src: unknown; depth: number; path: PathSegment[]; set: (v: Json) => void };
+  const stack: Task[] = [{ src: raw, depth: 0, path: [], set: (v) => (box.root = v) }];
+  while (stack.length > 0) {
+    const { src, depth, path, set } = stack.pop()!;
+    if (src === null || src === undefined) set(null);
+    else if (typeof src === 'string' || typeof src === 'boolean') set(src);
+    else if (typeof src === 'number') set(src);
+    else if (typeof src === 'bigint') set(Number(src));
+    else if (src instanceof Map || Array.isArray(src)) {
+      if (depth + 1 > maxDepth) {
+        fail(path, 'max-depth', `the document nests more than ${maxDepth} levels deep (after expanding aliases); at most ${maxDepth} are accepted`);
+        set(null);
+        continue;
+      }
+      if (Array.isArray(src)) {
+        const out: Json[] = new Array<Json>(src.length).fill(null);
+        set(out);
+        src.forEach((item, i) => stack.push({ src: item, depth: depth + 1, path: [...path, i], set: (v) => (out[i] = v) }));
+      } else {
+        const out = Object.create(null) as JsonObject;
+        set(out);
+        const seen = new Set<string>();
+        for (const [k, v] of src) {
+          let key: string;
+          if (typeof k === 'string') key = k;
+          else if (typeof k === 'number' || typeof k === 'boolean') key = String(k);
+          else {
+            fail(path, 'yaml-key', `a mapping key is ${k === null || k === undefined ? 'empty (null)' : 'a collection'}; expected a plain string key`);
+            continue;
+          }
+          if (seen.has(key)) {
+            fail([...path, key], 'yaml-key', `the key ${JSON.stringify(key.slice(0, 80))} appears twice (once quoted, once not); expected unique keys`);
+            continue;
+          }
+          seen.add(key);
+          out[key] = null; // keeps the document's key order; the value is filled in when its task runs
+          stack.push({ src: v, depth: depth + 1, path: [...path, key], set: (val) => (out[key] = val) });
+        }
+      }
+    } else {
+      fail(path, 'yaml-value', 'this value has a YAML type that a spec cannot use (binary, set, ...); expected a string, number, boolean, list or mapping');
+      set(null);
+    }
+  }
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, value: box.root };
+}
