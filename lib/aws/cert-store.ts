@@ -1,0 +1,127 @@
+// Certificate storage in S3 under SSE-KMS (DESIGN.md section 5 and lib/cert/policy.ts for the layout).
+// Order matters: the private key is stored before the CSR leaves the Lambda; the certificate files
+// are complete before current.json switches; the expiry index follows current.json.
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import {
+  INDEX_PREFIX,
+  certificateKeys,
+  currentKey,
+  indexKey,
+  latestPerDomain,
+  parseIndexKey,
+  pendingKeyKey,
+  type CurrentCertificate,
+  type IndexEntry,
+} from '../cert/policy.js';
+import { awsErrorName } from '../errors.js';
+
+export interface StoreTarget {
+  readonly bucket: string;
+  /** Customer-managed KMS key every object is encrypted with. */
+  readonly kmsKeyId: string;
+}
+
+const sse = (t: StoreTarget) => ({ ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: t.kmsKeyId });
+
+async function getText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return await out.Body!.transformToString('utf8');
+  } catch (e) {
+    const n = awsErrorName(e);
+    if (n === 'NoSuchKey' || n === 'NotFound') return undefined;
+    throw e;
+  }
+}
+
+async function put(s3: S3Client, t: StoreTarget, key: string, body: string, contentType: string): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: t.bucket, Key: key, Body: body, ContentType: contentType, ...sse(t) }));
+}
+
+export async function readCurrent(s3: S3Client, bucket: string, domain: string): Promise<CurrentCertificate | undefined> {
+  const text = await getText(s3, bucket, currentKey(domain));
+  return text === undefined ? undefined : (JSON.parse(text) as CurrentCertificate);
+}
+
+/** The private key of a generation in progress, if an earlier attempt stored one. */
+export async function readPendingKey(s3: S3Client, bucket: string, domain: string, generation: number): Promise<string | undefined> {
+  return getText(s3, bucket, pendingKeyKey(domain, generation));
+}
+
+export async function putPendingKey(s3: S3Client, t: StoreTarget, domain: string, generation: number, privateKeyPem: string): Promise<string> {
+  const key = pendingKeyKey(domain, generation);
+  await put(s3, t, key, privateKeyPem, 'application/x-pem-file');
+  return key;
+}
+
+export interface PromoteInput {
+  readonly domain: string;
+  readonly generation: number;
+  readonly serial: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly certificatePem: string;
+  readonly chainPem: string;
+}
+
+/**
+ * Moves a collected certificate into place: key (server-side copy, the key never passes through
+ * here), cert, chain, then current.json, then the expiry index entry. Older index entries of the
+ * domain and the pending key are removed last; losing those deletes is harmless.
+ */
+export async function promoteCertificate(s3: S3Client, t: StoreTarget, input: PromoteInput): Promise<CurrentCertificate> {
+  const keys = certificateKeys(input.domain, input.serial);
+  await s3.send(
+    new CopyObjectCommand({
+      Bucket: t.bucket,
+      Key: keys.key,
+      CopySource: `${t.bucket}/${pendingKeyKey(input.domain, input.generation)}`,
+      ContentType: 'application/x-pem-file',
+      MetadataDirective: 'REPLACE',
+      ...sse(t),
+    }),
+  );
+  await put(s3, t, keys.cert, input.certificatePem, 'application/x-pem-file');
+  await put(s3, t, keys.chain, input.chainPem, 'application/x-pem-file');
+  const current: CurrentCertificate = {
+    domain: input.domain,
+    serial: input.serial,
+    notBefore: input.notBefore,
+    notAfter: input.notAfter,
+    keys,
+    generation: input.generation,
+  };
+  await put(s3, t, currentKey(input.domain), JSON.stringify(current, null, 2), 'application/json');
+  const entry: IndexEntry = { domain: input.domain, notBefore: input.notBefore, notAfter: input.notAfter, generation: input.generation, serial: input.serial };
+  const mine = indexKey(entry);
+  await put(s3, t, mine, '', 'application/octet-stream');
+
+  for (const old of await listKeys(s3, t.bucket, `${INDEX_PREFIX}${input.domain}/`)) {
+    if (old !== mine && parseIndexKey(old)?.domain === input.domain) await s3.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: old }));
+  }
+  await s3.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: pendingKeyKey(input.domain, input.generation) }));
+  return current;
+}
+
+export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys;
+}
+
+/** Every domain's current certificate facts, from ListObjectsV2 calls only (no GET/HEAD per certificate). */
+export async function scanIndex(s3: S3Client, bucket: string): Promise<IndexEntry[]> {
+  return latestPerDomain(await listKeys(s3, bucket, INDEX_PREFIX));
+}

@@ -1,0 +1,171 @@
+// The one place that reads the Lambda environment. Each getter asks only for what its caller needs,
+// so a function deployed with a subset of the variables works, and a missing one fails loudly with
+// a ConfigurationError naming the variable (never its value: none of these are secret, but the
+// rule is simple to keep if nothing echoes values).
+import { resolveConfig, type AuthMode, type ProvisionConfig } from '../config.js';
+import { parseKeyAlgorithm, type KeyAlgorithm } from '../cert/keys.js';
+import { DEFAULT_VALIDITY_DAYS } from '../cert/policy.js';
+import { ConfigurationError } from '../errors.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export const ENV = {
+  SPEC_BUCKET: 'SPEC_BUCKET',
+  CERT_BUCKET: 'CERT_BUCKET',
+  KMS_KEY_ARN: 'KMS_KEY_ARN',
+  CLUSTER_ARN: 'CLUSTER_ARN',
+  PCA_ARN: 'PCA_ARN',
+  PCA_SIGNING_ALGORITHM: 'PCA_SIGNING_ALGORITHM',
+  PCA_TEMPLATE_ARN: 'PCA_TEMPLATE_ARN',
+  CERT_VALIDITY_DAYS: 'CERT_VALIDITY_DAYS',
+  CERT_KEY_ALGORITHM: 'CERT_KEY_ALGORITHM',
+  AUTH_MODES: 'AUTH_MODES',
+  SECRET_PREFIX: 'SECRET_PREFIX',
+  STAGE: 'STAGE',
+  OWNER_DELETE: 'OWNER_DELETE',
+  MAX_DELETE_SHARE: 'MAX_DELETE_SHARE',
+  DEFAULT_PARTITIONS: 'DEFAULT_PARTITIONS',
+  DEFAULT_REPLICAS: 'DEFAULT_REPLICAS',
+  VISIBILITY_PUBLIC: 'VISIBILITY_PUBLIC',
+  VISIBILITY_PROTECTED: 'VISIBILITY_PROTECTED',
+  VISIBILITY_PRIVATE: 'VISIBILITY_PRIVATE',
+  KAFKA_ADMIN_AUTH: 'KAFKA_ADMIN_AUTH',
+  KAFKA_BROKERS: 'KAFKA_BROKERS',
+  KAFKA_ADMIN_SECRET_ARN: 'KAFKA_ADMIN_SECRET_ARN',
+  KAFKA_ADMIN_CERT_DOMAIN: 'KAFKA_ADMIN_CERT_DOMAIN',
+  KAFKA_CA_PEM: 'KAFKA_CA_PEM',
+  S3_FORCE_PATH_STYLE: 'S3_FORCE_PATH_STYLE',
+  AWS_REGION: 'AWS_REGION',
+} as const;
+
+function required(env: Env, name: string): string {
+  const v = env[name];
+  if (v === undefined || v.trim() === '') throw new ConfigurationError(`environment variable ${name} is required`);
+  return v.trim();
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const v = optional(env, name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigurationError(`${name} must be a positive integer`);
+  return n;
+}
+
+export function authModes(env: Env = process.env): AuthMode[] {
+  const raw = optional(env, ENV.AUTH_MODES) ?? 'SCRAM,MTLS';
+  const modes = raw.split(',').map((m) => m.trim().toUpperCase()).filter(Boolean);
+  for (const m of modes) if (m !== 'SCRAM' && m !== 'MTLS') throw new ConfigurationError(`${ENV.AUTH_MODES} holds ${m}; allowed: SCRAM, MTLS`);
+  if (modes.length === 0) throw new ConfigurationError(`${ENV.AUTH_MODES} must name at least one of SCRAM, MTLS`);
+  return [...new Set(modes)] as AuthMode[];
+}
+
+/** The core's configuration (what a spec becomes), from the environment. */
+export function provisionConfig(env: Env = process.env): ProvisionConfig {
+  const share = optional(env, ENV.MAX_DELETE_SHARE);
+  const maxDeleteShare = share === undefined ? undefined : Number(share);
+  if (maxDeleteShare !== undefined && !(maxDeleteShare >= 0 && maxDeleteShare <= 1)) throw new ConfigurationError(`${ENV.MAX_DELETE_SHARE} must be within 0..1`);
+  const vis = {
+    ...(optional(env, ENV.VISIBILITY_PUBLIC) ? { public: optional(env, ENV.VISIBILITY_PUBLIC)! } : {}),
+    ...(optional(env, ENV.VISIBILITY_PROTECTED) ? { protected: optional(env, ENV.VISIBILITY_PROTECTED)! } : {}),
+    ...(optional(env, ENV.VISIBILITY_PRIVATE) ? { private: optional(env, ENV.VISIBILITY_PRIVATE)! } : {}),
+  };
+  return resolveConfig({
+    authModes: authModes(env),
+    visibilityKeywords: vis,
+    ...(optional(env, ENV.STAGE) ? { stage: optional(env, ENV.STAGE)! } : {}),
+    ...(optional(env, ENV.OWNER_DELETE) ? { ownerDelete: optional(env, ENV.OWNER_DELETE) === 'true' } : {}),
+    ...(maxDeleteShare !== undefined ? { maxDeleteShare } : {}),
+    ...(optional(env, ENV.DEFAULT_PARTITIONS) ? { defaultPartitions: positiveInt(env, ENV.DEFAULT_PARTITIONS, 3) } : {}),
+    ...(optional(env, ENV.DEFAULT_REPLICAS) ? { defaultReplicas: positiveInt(env, ENV.DEFAULT_REPLICAS, 3) } : {}),
+  });
+}
+
+export const specBucket = (env: Env = process.env): string => required(env, ENV.SPEC_BUCKET);
+export const certBucket = (env: Env = process.env): string => required(env, ENV.CERT_BUCKET);
+export const clusterArn = (env: Env = process.env): string => required(env, ENV.CLUSTER_ARN);
+
+/** The customer-managed key for SCRAM secrets and certificate objects. The AWS-managed keys are refused. */
+export function kmsKeyArn(env: Env = process.env): string {
+  const key = required(env, ENV.KMS_KEY_ARN);
+  if (/alias\/aws\//.test(key)) {
+    throw new ConfigurationError(`${ENV.KMS_KEY_ARN} names an AWS-managed key; MSK SCRAM secrets need a customer-managed KMS key`);
+  }
+  return key;
+}
+
+/** `AmazonMSK_<prefix>`: MSK accepts only secrets whose names start with AmazonMSK_. */
+export function secretNamePrefix(env: Env = process.env): string {
+  const p = optional(env, ENV.SECRET_PREFIX) ?? '';
+  if (!/^[A-Za-z0-9/_+=.@-]*$/.test(p)) throw new ConfigurationError(`${ENV.SECRET_PREFIX} holds characters Secrets Manager does not allow`);
+  return `AmazonMSK_${p}`;
+}
+
+export interface CertificateSettings {
+  readonly pcaArn: string;
+  /** Undefined: ask PCA (DescribeCertificateAuthority) once per cold start. */
+  readonly signingAlgorithm?: string;
+  readonly templateArn?: string;
+  readonly validityDays: number;
+  readonly keyAlgorithm: KeyAlgorithm;
+}
+
+export function certificateSettings(env: Env = process.env): CertificateSettings {
+  let keyAlgorithm: KeyAlgorithm;
+  try {
+    keyAlgorithm = parseKeyAlgorithm(optional(env, ENV.CERT_KEY_ALGORITHM));
+  } catch (e) {
+    throw new ConfigurationError(`${ENV.CERT_KEY_ALGORITHM}: ${(e as Error).message}`);
+  }
+  const signingAlgorithm = optional(env, ENV.PCA_SIGNING_ALGORITHM);
+  const templateArn = optional(env, ENV.PCA_TEMPLATE_ARN);
+  return {
+    pcaArn: required(env, ENV.PCA_ARN),
+    ...(signingAlgorithm ? { signingAlgorithm } : {}),
+    ...(templateArn ? { templateArn } : {}),
+    validityDays: positiveInt(env, ENV.CERT_VALIDITY_DAYS, DEFAULT_VALIDITY_DAYS),
+    keyAlgorithm,
+  };
+}
+
+export type AdminAuth = 'IAM' | 'SCRAM' | 'MTLS';
+
+export interface KafkaAdminSettings {
+  readonly auth: AdminAuth;
+  /** Comma-separated bootstrap brokers; undefined: ask MSK (GetBootstrapBrokers) for the auth's listener. */
+  readonly brokers?: readonly string[];
+  readonly clusterArn?: string;
+  readonly region?: string;
+  /** SCRAM admin: the AmazonMSK_ secret holding the admin's username/password. */
+  readonly adminSecretArn?: string;
+  /** mTLS admin: the domain whose current certificate (in CERT_BUCKET) the admin uses. */
+  readonly adminCertDomain?: string;
+  /** Extra CA bundle (PEM) for a broker whose certificate is not publicly trusted (local broker). */
+  readonly caPem?: string;
+}
+
+export function kafkaAdminSettings(env: Env = process.env): KafkaAdminSettings {
+  const auth = (optional(env, ENV.KAFKA_ADMIN_AUTH) ?? 'IAM').toUpperCase();
+  if (auth !== 'IAM' && auth !== 'SCRAM' && auth !== 'MTLS') throw new ConfigurationError(`${ENV.KAFKA_ADMIN_AUTH} must be IAM, SCRAM or MTLS`);
+  const brokers = optional(env, ENV.KAFKA_BROKERS)?.split(',').map((b) => b.trim()).filter(Boolean);
+  const s: KafkaAdminSettings = {
+    auth,
+    ...(brokers && brokers.length > 0 ? { brokers } : {}),
+    ...(optional(env, ENV.CLUSTER_ARN) ? { clusterArn: optional(env, ENV.CLUSTER_ARN)! } : {}),
+    ...(optional(env, ENV.AWS_REGION) ? { region: optional(env, ENV.AWS_REGION)! } : {}),
+    ...(optional(env, ENV.KAFKA_ADMIN_SECRET_ARN) ? { adminSecretArn: optional(env, ENV.KAFKA_ADMIN_SECRET_ARN)! } : {}),
+    ...(optional(env, ENV.KAFKA_ADMIN_CERT_DOMAIN) ? { adminCertDomain: optional(env, ENV.KAFKA_ADMIN_CERT_DOMAIN)! } : {}),
+    ...(optional(env, ENV.KAFKA_CA_PEM) ? { caPem: optional(env, ENV.KAFKA_CA_PEM)! } : {}),
+  };
+  if (!s.brokers && !s.clusterArn) throw new ConfigurationError(`set ${ENV.KAFKA_BROKERS} or ${ENV.CLUSTER_ARN}`);
+  if (auth === 'SCRAM' && !s.adminSecretArn) throw new ConfigurationError(`${ENV.KAFKA_ADMIN_AUTH}=SCRAM needs ${ENV.KAFKA_ADMIN_SECRET_ARN}`);
+  if (auth === 'MTLS' && !s.adminCertDomain) throw new ConfigurationError(`${ENV.KAFKA_ADMIN_AUTH}=MTLS needs ${ENV.KAFKA_ADMIN_CERT_DOMAIN}`);
+  return s;
+}
+
+export const s3ForcePathStyle = (env: Env = process.env): boolean => optional(env, ENV.S3_FORCE_PATH_STYLE) === 'true';

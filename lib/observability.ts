@@ -1,0 +1,52 @@
+// Powertools setup shared by every handler: structured logger with correlation ids, CloudWatch
+// EMF metrics, X-Ray tracer, wired through middy. Handlers never log events, payloads with key
+// material, or SDK responses; they log ARNs, keys, serials and counts.
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+
+export const SERVICE = process.env.POWERTOOLS_SERVICE_NAME ?? 'msk-spec-provisioner';
+export const NAMESPACE = process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'MskSpecProvisioner';
+
+export const logger = new Logger({ serviceName: SERVICE });
+export const metrics = new Metrics({ serviceName: SERVICE, namespace: NAMESPACE });
+export const tracer = new Tracer({ serviceName: SERVICE, enabled: process.env.POWERTOOLS_TRACE_ENABLED !== 'false' && !!process.env.AWS_LAMBDA_FUNCTION_NAME });
+
+export { MetricUnit };
+
+/** Every state passes `correlationId: $$.Execution.Id` (see state-machines/*.asl.yaml). */
+export interface Correlated {
+  readonly correlationId?: string;
+}
+
+export type Handler<I, O> = (event: I, context: Context) => Promise<O>;
+
+/**
+ * Wraps a handler core with the Powertools middlewares. The correlation id (the execution ARN)
+ * and, when present, the domain are appended to every log line of the invocation.
+ */
+export function instrument<I extends object, O>(name: string, core: Handler<I, O>): middy.MiddyfiedHandler<I, O> {
+  return middy<I, O>()
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
+    .use({
+      before: (request) => {
+        const e = request.event as { correlationId?: unknown; domain?: unknown };
+        metrics.addDimension('function', name);
+        if (typeof e.correlationId === 'string') logger.appendKeys({ correlation_id: e.correlationId });
+        if (typeof e.domain === 'string') logger.appendKeys({ domain: e.domain });
+      },
+      onError: (request) => {
+        const err = request.error as Error | undefined;
+        // Name and message only: our errors keep secrets out of messages; SDK errors carry none.
+        logger.error('failed', { error: { name: err?.name, message: err?.message } });
+      },
+    })
+    .handler(core);
+}
