@@ -1,0 +1,85 @@
+// Reads what the planner needs from a cluster: the relevant topics (with dynamic configs only) and
+// the ACL bindings in scope. Thin on purpose: kafkajs calls in, ClusterState out.
+import type { AclBinding } from '../access/types.js';
+import type { ClusterState, TopicState } from './state.js';
+import { fromKafkaJsResources } from './acls.js';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, ResourcePatternTypes, type Admin } from './kafkajs.js';
+
+/** Kafka's ConfigSource.DYNAMIC_TOPIC_CONFIG: a value set on the topic itself. */
+const DYNAMIC_TOPIC_CONFIG = 1;
+
+export interface ReadOptions {
+  /** Topics whose names start with one of these (e.g. `shop.orders.`) are read, with their configs. */
+  readonly topicPrefixes: readonly string[];
+  /** ACL bindings of these principals are read, on any resource. */
+  readonly principals: readonly string[];
+}
+
+const anyFilter = {
+  resourcePatternType: ResourcePatternTypes.ANY,
+  operation: AclOperationTypes.ANY,
+  permissionType: AclPermissionTypes.ANY,
+};
+
+/**
+ * The ACLs in scope: those of `principals` on any resource, plus every ACL on a topic whose name
+ * starts with one of `topicPrefixes` (whoever holds it: grants to other domains and `User:*`).
+ *
+ * DescribeAcls cannot filter by "name starts with" (MATCH answers "which ACLs apply to this one
+ * name", not "which names start with this"), so topic ACLs are read in ONE call for all topics and
+ * filtered here. Principals are filtered on the broker, one call each, and only when no topic call
+ * was made (a topic-only call would miss their group, transactional-id and cluster ACLs, so with
+ * prefixes the call covers every resource type instead: still one call).
+ */
+export async function readAcls(admin: Admin, opts: ReadOptions): Promise<AclBinding[]> {
+  const principals = new Set(opts.principals);
+  const inScope = (b: AclBinding) =>
+    principals.has(b.principal) || (b.resourceType === 'TOPIC' && opts.topicPrefixes.some((p) => b.resourceName.startsWith(p)));
+  let found: AclBinding[];
+  if (opts.topicPrefixes.length > 0) {
+    const r = await admin.describeAcls({ resourceType: AclResourceTypes.ANY, ...anyFilter });
+    found = fromKafkaJsResources(r.resources).bindings;
+  } else {
+    const results = await Promise.all(
+      [...principals].map((principal) => admin.describeAcls({ resourceType: AclResourceTypes.ANY, principal, ...anyFilter })),
+    );
+    found = results.flatMap((r) => fromKafkaJsResources(r.resources).bindings);
+  }
+  return found.filter(inScope);
+}
+
+/** Topics whose names start with one of the prefixes: partitions, replication factor, dynamic configs. */
+export async function readTopics(admin: Admin, topicPrefixes: readonly string[]): Promise<TopicState[]> {
+  if (topicPrefixes.length === 0) return [];
+  const names = (await admin.listTopics()).filter((t) => topicPrefixes.some((p) => t.startsWith(p))).sort();
+  if (names.length === 0) return [];
+  const [meta, configs] = await Promise.all([
+    admin.fetchTopicMetadata({ topics: names }),
+    admin.describeConfigs({
+      includeSynonyms: false,
+      resources: names.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+    }),
+  ]);
+  const dynamic = new Map<string, Record<string, string>>();
+  for (const r of configs.resources) {
+    if (r.errorCode !== 0) throw new Error(`describing configs of topic ${r.resourceName} failed: error ${r.errorCode} ${r.errorMessage ?? ''}`);
+    const set: Record<string, string> = {};
+    for (const e of r.configEntries) {
+      if (e.configSource === DYNAMIC_TOPIC_CONFIG && !e.isDefault && e.configValue !== null) set[e.configName] = e.configValue;
+    }
+    dynamic.set(r.resourceName, set);
+  }
+  return meta.topics
+    .map((t) => ({
+      name: t.name,
+      partitions: t.partitions.length,
+      replicationFactor: t.partitions[0]?.replicas.length ?? 0,
+      configs: dynamic.get(t.name) ?? {},
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+export async function readClusterState(admin: Admin, opts: ReadOptions): Promise<ClusterState> {
+  const [topics, acls] = await Promise.all([readTopics(admin, opts.topicPrefixes), readAcls(admin, opts)]);
+  return { topics, acls };
+}

@@ -1,0 +1,62 @@
+// `tsx local/kafka/cli.ts start [--allow-everyone] [--trust-ca file.pem ...]` starts the local broker,
+// prints how to connect, and keeps it running until Ctrl-C. `fetch` only fetches the jars.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startKafka } from './broker.js';
+import { ensureKafkaJars } from './fetch.js';
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  if (cmd === 'fetch') {
+    console.log(await ensureKafkaJars());
+    return;
+  }
+  if (cmd !== 'start') {
+    console.error('usage: tsx local/kafka/cli.ts start [--allow-everyone] [--trust-ca <ca.pem>]... | fetch');
+    process.exit(2);
+  }
+  const trusted: string[] = [];
+  let allowEveryone = false;
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '--allow-everyone') allowEveryone = true;
+    else if (rest[i] === '--trust-ca' && rest[i + 1]) trusted.push(readFileSync(rest[++i]!, 'utf8'));
+    else throw new Error(`unknown argument: ${rest[i]}`);
+  }
+  const broker = await startKafka({ allowEveryoneIfNoAclFound: allowEveryone, trustedClientCaPems: trusted });
+  const caFile = join(broker.dataDir, 'server-ca.pem');
+  writeFileSync(caFile, broker.serverCaPem);
+  // The admin password is printed on purpose: this is the interactive local broker, and the user
+  // needs it to connect. It lives only as long as this broker.
+  console.log(
+    [
+      `Kafka is running (pid ${broker.pid}); Ctrl-C stops it.`,
+      `  SCRAM (SASL_SSL, SCRAM-SHA-512): ${broker.listeners.scram}`,
+      `  mTLS  (SSL, client cert required): ${broker.listeners.mtls}`,
+      `  server CA:  ${caFile}`,
+      `  admin:      ${broker.admin.username} / ${broker.admin.password}`,
+      `  allow.everyone.if.no.acl.found=${broker.allowEveryoneIfNoAclFound}`,
+      `  broker log: ${broker.logFile}`,
+      '',
+      `  kcat -L -b ${broker.listeners.scram} -X security.protocol=SASL_SSL -X sasl.mechanism=SCRAM-SHA-512 \\`,
+      `       -X sasl.username=${broker.admin.username} -X sasl.password=<password> -X ssl.ca.location=${caFile}`,
+    ].join('\n'),
+  );
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    console.error('stopping Kafka...');
+    broker.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  setInterval(() => undefined, 1 << 30); // keep running
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
