@@ -1,0 +1,641 @@
+// Emulated Amazon MSK control API (REST-JSON, signing name `kafka`), backed by the real local Kafka broker.
+//
+// Paths and wire names follow the MSK API reference (https://docs.aws.amazon.com/msk/1.0/apireference/) and
+// @aws-sdk/client-kafka's operation schemas:
+//   POST  /api/v2/clusters                              CreateClusterV2
+//   GET   /api/v2/clusters                              ListClustersV2
+//   GET   /api/v2/clusters/{clusterArn}                 DescribeClusterV2
+//   GET   /v1/clusters/{clusterArn}                     DescribeCluster
+//   GET   /v1/clusters/{clusterArn}/bootstrap-brokers   GetBootstrapBrokers
+//   PATCH /v1/clusters/{clusterArn}/security            UpdateSecurity
+//   POST  /v1/clusters/{clusterArn}/scram-secrets       BatchAssociateScramSecret
+//   PATCH /v1/clusters/{clusterArn}/scram-secrets       BatchDisassociateScramSecret
+//   GET   /v1/clusters/{clusterArn}/scram-secrets       ListScramSecrets
+//   GET   /v1/operations/{clusterOperationArn}          DescribeClusterOperation
+// Errors (every operation's list in the reference): BadRequestException 400, UnauthorizedException 401,
+// ForbiddenException 403, NotFoundException 404, ConflictException 409, TooManyRequestsException 429,
+// InternalServerErrorException 500, ServiceUnavailableException 503. Fault injection is applied by the gateway
+// per operation name (faults.ts), so every operation above can be made to fail.
+//
+// The emulator depends only on `BrokerControl` (the real broker in local/kafka/broker.ts satisfies it; tests can
+// pass an in-memory fake) and on three lookups into the other emulators (Secrets Manager, KMS, ACM PCA).
+import { randomBytes, randomUUID } from 'node:crypto';
+import { AwsServiceError, LOCAL_ACCOUNT_ID, LOCAL_REGION, type RestJsonService, type RestRequest, type RestResponse } from './core.js';
+
+/** What MSK needs from a Kafka broker. `KafkaBroker` from local/kafka/broker.ts fits structurally. */
+export interface BrokerControl {
+  readonly listeners: { readonly scram: string; readonly mtls: string };
+  upsertScramUser(name: string, password: string): Promise<void>;
+  deleteScramUser(name: string): Promise<void>;
+  setTrustedClientCas(pems: readonly string[]): Promise<void>;
+}
+
+/** A secret as MSK sees it: its AWSCURRENT value and its encryption key. Never logged. */
+export interface ScramSecretInfo {
+  readonly arn: string;
+  readonly name: string;
+  /** KmsKeyId as stored on the secret (id, ARN or alias); undefined means the default `aws/secretsmanager` key. */
+  readonly kmsKeyId?: string;
+  /** AWSCURRENT SecretString; undefined when the secret has no current string value. */
+  readonly secretString?: string;
+}
+
+export interface MskLookups {
+  /** Secret by ARN; undefined when it does not exist or is scheduled for deletion. */
+  readonly secret: (arn: string) => ScramSecretInfo | undefined;
+  /** 'AWS' for AWS-managed keys (e.g. alias/aws/secretsmanager), 'CUSTOMER' otherwise; undefined when not found. */
+  readonly keyManager: (keyId: string, region: string, accountId: string) => 'AWS' | 'CUSTOMER' | undefined;
+  /** PEM of an ACTIVE ACM PCA certificate authority; undefined when not found or not usable. */
+  readonly caCertificatePem: (caArn: string) => string | undefined;
+}
+
+export interface MskOptions extends Partial<MskLookups> {
+  readonly region?: string;
+  readonly accountId?: string;
+  /** Broker behind clusters created through CreateClusterV2 (and the default for registerCluster). */
+  readonly broker?: BrokerControl;
+  readonly now?: () => number;
+  /**
+   * Eventual consistency as observed on MSK (FACTS.md): the first N association attempts of a newly seen secret
+   * answer "Amazon MSK wasn't able to access the provided secret." (default 0).
+   */
+  readonly accessFailuresPerNewSecret?: number;
+  /** Re-read AWSCURRENT of associated secrets this often (MSK syncs periodically); off by default. */
+  readonly syncIntervalMs?: number;
+}
+
+/** MSK developer guide, msk-password-limitations: at most 1000 SCRAM users per cluster, 10 secrets per call. */
+export const MAX_SCRAM_SECRETS_PER_CLUSTER = 1000;
+export const MAX_SECRETS_PER_CALL = 10;
+
+const MSG_CANNOT_ACCESS = "Amazon MSK wasn't able to access the provided secret.";
+const MSG_PREFIX = "The provided secret arn cannot be used with Amazon MSK. Secret names must have the prefix 'AmazonMSK_'";
+const MSG_DEFAULT_KEY =
+  'The provided secret is encrypted with the default AWS KMS key. A secret created with the default AWS KMS key cannot be used with an Amazon MSK cluster.';
+const MSG_ALREADY = 'The provided secret is already associated with this cluster. To update the association, first disassociate the secret.';
+const MSG_NOT_ASSOCIATED = "The provided secret isn't associated with this cluster.";
+const MSG_FORMAT = 'The provided secret value must be a JSON object with string fields "username" and "password".';
+
+interface ClientAuthentication {
+  sasl: { scram: { enabled: boolean }; iam: { enabled: boolean } };
+  tls: { certificateAuthorityArnList: string[]; enabled: boolean };
+  unauthenticated: { enabled: boolean };
+}
+
+interface Association {
+  username: string;
+}
+
+interface Cluster {
+  arn: string;
+  name: string;
+  creationTime: number;
+  currentVersion: string;
+  tags: Record<string, string>;
+  kafkaVersion: string;
+  numberOfBrokerNodes: number;
+  brokerNodeGroupInfo: Record<string, unknown>;
+  clientAuthentication: ClientAuthentication;
+  encryptionInfo: Record<string, unknown>;
+  secrets: Map<string, Association>;
+  broker: BrokerControl | undefined;
+}
+
+interface ClusterOperation {
+  arn: string;
+  clusterArn: string;
+  type: string;
+  creationTime: number;
+  endTime: number;
+  sourceVersion: string;
+  targetVersion: string;
+}
+
+function bad(message: string, invalidParameter?: string): AwsServiceError {
+  return new AwsServiceError('BadRequestException', message, 400, invalidParameter ? { invalidParameter } : {});
+}
+
+function notFound(arn: string): AwsServiceError {
+  return new AwsServiceError('NotFoundException', `The cluster ${arn} could not be found.`, 404, { invalidParameter: 'clusterArn' });
+}
+
+function newVersion(): string {
+  // Cluster versions look like `K3AEGXETSR30VB`: 14 upper-case letters and digits.
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  return [...randomBytes(14)].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function asObject(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+export class MskEmulator implements RestJsonService {
+  readonly signingName = 'kafka';
+  readonly pathPrefixes = ['/v1/clusters', '/api/v2/clusters', '/v1/operations'] as const;
+
+  private readonly region: string;
+  private readonly accountId: string;
+  private readonly now: () => number;
+  private readonly defaultBroker: BrokerControl | undefined;
+  private readonly lookups: MskLookups;
+  private readonly accessFailures: number;
+  private readonly accessAttempts = new Map<string, number>();
+  private readonly clusters = new Map<string, Cluster>();
+  private readonly operations = new Map<string, ClusterOperation>();
+  private syncTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: MskOptions = {}) {
+    this.region = options.region ?? LOCAL_REGION;
+    this.accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
+    this.now = options.now ?? Date.now;
+    this.defaultBroker = options.broker;
+    this.accessFailures = options.accessFailuresPerNewSecret ?? 0;
+    this.lookups = {
+      secret: options.secret ?? (() => undefined),
+      keyManager: options.keyManager ?? (() => undefined),
+      caCertificatePem: options.caCertificatePem ?? (() => undefined),
+    };
+    if (options.syncIntervalMs) {
+      this.syncTimer = setInterval(() => void this.syncScramSecrets().catch(() => undefined), options.syncIntervalMs);
+      this.syncTimer.unref();
+    }
+  }
+
+  /** Stops the periodic secret sync, if any. */
+  close(): void {
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    this.syncTimer = undefined;
+  }
+
+  // ---- in-process API (local runner, tests) ----
+
+  /**
+   * Registers a provisioned cluster at startup (what CreateClusterV2 would make), SCRAM and TLS enabled.
+   * Returns its ARN. The CA list is pushed to the broker's trusted client CAs.
+   */
+  async registerCluster(opts: { name: string; broker?: BrokerControl; certificateAuthorityArns?: readonly string[]; kafkaVersion?: string }): Promise<string> {
+    const out = await this.createClusterV2({
+      clusterName: opts.name,
+      provisioned: {
+        kafkaVersion: opts.kafkaVersion ?? '3.9.x',
+        numberOfBrokerNodes: 1,
+        brokerNodeGroupInfo: { clientSubnets: ['subnet-local'], instanceType: 'kafka.m7g.large' },
+        clientAuthentication: {
+          sasl: { scram: { enabled: true } },
+          tls: { enabled: true, certificateAuthorityArnList: [...(opts.certificateAuthorityArns ?? [])] },
+        },
+      },
+    }, opts.broker);
+    return out.clusterArn;
+  }
+
+  /** ARNs of associated SCRAM secrets (for tests). */
+  associatedSecrets(clusterArn: string): string[] {
+    return [...this.get(clusterArn).secrets.keys()];
+  }
+
+  /**
+   * Re-reads AWSCURRENT of every associated secret and pushes the credentials to the broker — MSK "syncs the
+   * credential data periodically" (developer guide, msk-password). Returns how many users were refreshed.
+   */
+  async syncScramSecrets(clusterArn?: string): Promise<number> {
+    let n = 0;
+    const clusters = clusterArn ? [this.get(clusterArn)] : [...this.clusters.values()];
+    for (const c of clusters) {
+      if (!c.broker) continue;
+      for (const [arn, assoc] of c.secrets) {
+        const creds = parseCredentials(this.lookups.secret(arn)?.secretString);
+        if (!creds || creds.username !== assoc.username) continue;
+        await c.broker.upsertScramUser(creds.username, creds.password);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  // ---- REST routing ----
+
+  route(req: RestRequest, ctx: { region: string; accountId: string }): { operation: string; run: () => Promise<RestResponse> } | undefined {
+    const segs = req.path.split('/').filter((s) => s.length > 0).map((s) => safeDecode(s));
+    const body = asObject(req.body);
+    const ok = (b: unknown): RestResponse => ({ status: 200, body: b });
+    const op = (operation: string, fn: () => unknown | Promise<unknown>) => ({ operation, run: async () => ok(await fn()) });
+    void ctx;
+    if (segs[0] === 'api' && segs[1] === 'v2' && segs[2] === 'clusters') {
+      if (segs.length === 3 && req.method === 'POST') return op('CreateClusterV2', () => this.createClusterV2(body));
+      if (segs.length === 3 && req.method === 'GET') return op('ListClustersV2', () => this.listClustersV2(req.query));
+      if (segs.length === 4 && req.method === 'GET') return op('DescribeClusterV2', () => this.describeClusterV2(segs[3]!));
+      return undefined;
+    }
+    if (segs[0] === 'v1' && segs[1] === 'operations' && segs.length === 3 && req.method === 'GET') {
+      return op('DescribeClusterOperation', () => this.describeClusterOperation(segs[2]!));
+    }
+    if (segs[0] === 'v1' && segs[1] === 'clusters' && segs.length >= 3) {
+      const arn = segs[2]!;
+      const sub = segs.slice(3).join('/');
+      if (sub === '' && req.method === 'GET') return op('DescribeCluster', () => this.describeCluster(arn));
+      if (sub === 'bootstrap-brokers' && req.method === 'GET') return op('GetBootstrapBrokers', () => this.getBootstrapBrokers(arn));
+      if (sub === 'security' && req.method === 'PATCH') return op('UpdateSecurity', () => this.updateSecurity(arn, body));
+      if (sub === 'scram-secrets') {
+        if (req.method === 'POST') return op('BatchAssociateScramSecret', () => this.batchAssociateScramSecret(arn, body));
+        if (req.method === 'PATCH') return op('BatchDisassociateScramSecret', () => this.batchDisassociateScramSecret(arn, body));
+        if (req.method === 'GET') return op('ListScramSecrets', () => this.listScramSecrets(arn, req.query));
+      }
+    }
+    return undefined;
+  }
+
+  // ---- operations ----
+
+  /**
+   * CreateClusterV2 (API reference, /api/v2/clusters POST): clusterName (required), provisioned | serverless, tags.
+   * Only provisioned clusters are emulated; the cluster is ACTIVE at once (real MSK: CREATING for ~20 minutes).
+   * Errors: BadRequestException, ConflictException (name in use), ...
+   */
+  async createClusterV2(body: Record<string, unknown>, broker?: BrokerControl): Promise<{ clusterArn: string; clusterName: string; state: string; clusterType: string }> {
+    const name = body['clusterName'];
+    if (typeof name !== 'string' || !/^[0-9A-Za-z][0-9A-Za-z-]{0,63}$/.test(name)) throw bad('clusterName must match ^[0-9A-Za-z][0-9A-Za-z-]{0,63}$.', 'clusterName');
+    if (body['serverless']) throw bad('Serverless clusters are not supported by the local emulator.', 'serverless');
+    const p = asObject(body['provisioned']);
+    if (!body['provisioned']) throw bad('Either provisioned or serverless must be specified.', 'provisioned');
+    const kafkaVersion = p['kafkaVersion'];
+    if (typeof kafkaVersion !== 'string' || kafkaVersion === '') throw bad('kafkaVersion is required.', 'kafkaVersion');
+    const n = p['numberOfBrokerNodes'];
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw bad('numberOfBrokerNodes must be a positive integer.', 'numberOfBrokerNodes');
+    const bngi = asObject(p['brokerNodeGroupInfo']);
+    if (!Array.isArray(bngi['clientSubnets']) || typeof bngi['instanceType'] !== 'string') throw bad('brokerNodeGroupInfo.clientSubnets and instanceType are required.', 'brokerNodeGroupInfo');
+    for (const c of this.clusters.values()) if (c.name === name) throw new AwsServiceError('ConflictException', `A cluster with the name ${name} already exists.`, 409, { invalidParameter: 'clusterName' });
+    const auth = normalizeAuth(asObject(p['clientAuthentication']));
+    const pems = this.caPems(auth.tls.certificateAuthorityArnList);
+    const arn = `arn:aws:kafka:${this.region}:${this.accountId}:cluster/${name}/${randomUUID()}-${1 + (randomBytes(1)[0]! % 25)}`;
+    const cluster: Cluster = {
+      arn,
+      name,
+      creationTime: this.now(),
+      currentVersion: newVersion(),
+      tags: (asObject(body['tags']) as Record<string, string>) ?? {},
+      kafkaVersion,
+      numberOfBrokerNodes: n,
+      brokerNodeGroupInfo: bngi,
+      clientAuthentication: auth,
+      encryptionInfo: Object.keys(asObject(p['encryptionInfo'])).length
+        ? asObject(p['encryptionInfo'])
+        : { encryptionAtRest: { dataVolumeKMSKeyId: `arn:aws:kms:${this.region}:${this.accountId}:key/${randomUUID()}` }, encryptionInTransit: { clientBroker: 'TLS', inCluster: true } },
+      secrets: new Map(),
+      broker: broker ?? this.defaultBroker,
+    };
+    if (cluster.broker && auth.tls.enabled && pems.length > 0) await this.pushCas(cluster, pems);
+    this.clusters.set(arn, cluster);
+    return { clusterArn: arn, clusterName: name, state: 'CREATING', clusterType: 'PROVISIONED' };
+  }
+
+  /** ListClustersV2 (API reference): clusterNameFilter, clusterTypeFilter, maxResults, nextToken. */
+  listClustersV2(query: URLSearchParams): { clusterInfoList: unknown[]; nextToken?: string } {
+    const filter = query.get('clusterNameFilter');
+    const all = [...this.clusters.values()].filter((c) => !filter || c.name.startsWith(filter));
+    const { page, nextToken } = paginate(all, query, 100);
+    return { clusterInfoList: page.map((c) => this.clusterV2(c)), ...(nextToken ? { nextToken } : {}) };
+  }
+
+  /** DescribeClusterV2 (API reference): {clusterInfo: Cluster}. Errors: NotFoundException, ... */
+  describeClusterV2(arn: string): { clusterInfo: unknown } {
+    return { clusterInfo: this.clusterV2(this.get(arn)) };
+  }
+
+  /** DescribeCluster (API reference): {clusterInfo: ClusterInfo}. Errors: NotFoundException, ... */
+  describeCluster(arn: string): { clusterInfo: unknown } {
+    const c = this.get(arn);
+    return {
+      clusterInfo: {
+        clusterArn: c.arn,
+        clusterName: c.name,
+        creationTime: iso(c.creationTime),
+        currentVersion: c.currentVersion,
+        state: 'ACTIVE',
+        tags: c.tags,
+        numberOfBrokerNodes: c.numberOfBrokerNodes,
+        brokerNodeGroupInfo: c.brokerNodeGroupInfo,
+        clientAuthentication: c.clientAuthentication,
+        encryptionInfo: c.encryptionInfo,
+        currentBrokerSoftwareInfo: { kafkaVersion: c.kafkaVersion },
+        enhancedMonitoring: 'DEFAULT',
+      },
+    };
+  }
+
+  /**
+   * GetBootstrapBrokers (API reference): only the strings of enabled auth methods are present.
+   * bootstrapBrokerStringSaslScram → the broker's SASL_SSL/SCRAM listener (MSK 9096), bootstrapBrokerStringTls →
+   * its mTLS listener (MSK 9094). Errors: BadRequestException, ConflictException, NotFoundException, ...
+   */
+  getBootstrapBrokers(arn: string): Record<string, string> {
+    const c = this.get(arn);
+    const scram = c.broker?.listeners.scram ?? `b-1.${c.name}.local.kafka.${this.region}.amazonaws.com:9096`;
+    const tls = c.broker?.listeners.mtls ?? `b-1.${c.name}.local.kafka.${this.region}.amazonaws.com:9094`;
+    const a = c.clientAuthentication;
+    return {
+      ...(a.sasl.scram.enabled ? { bootstrapBrokerStringSaslScram: scram } : {}),
+      ...(a.tls.enabled ? { bootstrapBrokerStringTls: tls } : {}),
+    };
+  }
+
+  /**
+   * UpdateSecurity (API reference, PATCH /v1/clusters/{clusterArn}/security): currentVersion (required),
+   * clientAuthentication, encryptionInfo → {clusterArn, clusterOperationArn}. A stale currentVersion or a request
+   * with no change is a BadRequestException. The new TLS CA list becomes the broker's trusted client CAs.
+   * Real MSK runs this as an UPDATE_SECURITY operation for minutes; here it completes before the answer.
+   */
+  async updateSecurity(arn: string, body: Record<string, unknown>): Promise<{ clusterArn: string; clusterOperationArn: string }> {
+    const c = this.get(arn);
+    const version = body['currentVersion'];
+    if (typeof version !== 'string' || version === '') throw bad('currentVersion is required.', 'currentVersion');
+    if (version !== c.currentVersion) throw bad(`The cluster's current version is ${c.currentVersion}, not ${version}.`, 'currentVersion');
+    const reqAuth = body['clientAuthentication'] === undefined ? undefined : asObject(body['clientAuthentication']);
+    const reqEnc = body['encryptionInfo'] === undefined ? undefined : asObject(body['encryptionInfo']);
+    if (!reqAuth && !reqEnc) throw bad('The request does not include any updates to the security setting of the cluster.', 'clientAuthentication');
+    const next: ClientAuthentication = structuredClone(c.clientAuthentication);
+    if (reqAuth) {
+      const sasl = asObject(reqAuth['sasl']);
+      if (sasl['scram'] !== undefined) next.sasl.scram.enabled = asObject(sasl['scram'])['enabled'] === true;
+      if (sasl['iam'] !== undefined) next.sasl.iam.enabled = asObject(sasl['iam'])['enabled'] === true;
+      if (reqAuth['tls'] !== undefined) {
+        const tls = asObject(reqAuth['tls']);
+        const list = tls['certificateAuthorityArnList'];
+        if (list !== undefined && (!Array.isArray(list) || list.some((x) => typeof x !== 'string'))) throw bad('certificateAuthorityArnList must be a list of ARNs.', 'certificateAuthorityArnList');
+        next.tls.certificateAuthorityArnList = list === undefined ? next.tls.certificateAuthorityArnList : [...new Set(list as string[])];
+        next.tls.enabled = tls['enabled'] === undefined ? next.tls.certificateAuthorityArnList.length > 0 : tls['enabled'] === true;
+      }
+      if (reqAuth['unauthenticated'] !== undefined) next.unauthenticated.enabled = asObject(reqAuth['unauthenticated'])['enabled'] === true;
+    }
+    if (JSON.stringify(next) === JSON.stringify(c.clientAuthentication) && !reqEnc) {
+      throw bad('The request does not include any updates to the security setting of the cluster.', 'clientAuthentication');
+    }
+    if (!next.sasl.scram.enabled && !next.sasl.iam.enabled && !next.tls.enabled && !next.unauthenticated.enabled) {
+      throw bad('At least one client authentication method must be enabled.', 'clientAuthentication');
+    }
+    const pems = this.caPems(next.tls.certificateAuthorityArnList);
+    if (c.broker && JSON.stringify(next.tls) !== JSON.stringify(c.clientAuthentication.tls)) await this.pushCas(c, next.tls.enabled ? pems : []);
+    const source = c.currentVersion;
+    c.clientAuthentication = next;
+    if (reqEnc) c.encryptionInfo = { ...c.encryptionInfo, ...reqEnc };
+    c.currentVersion = newVersion();
+    const opArn = `arn:aws:kafka:${this.region}:${this.accountId}:cluster-operation/${c.name}/${c.arn.split('/').pop()}/${randomUUID()}`;
+    const t = this.now();
+    this.operations.set(opArn, { arn: opArn, clusterArn: c.arn, type: 'UPDATE_SECURITY', creationTime: t, endTime: t, sourceVersion: source, targetVersion: c.currentVersion });
+    return { clusterArn: c.arn, clusterOperationArn: opArn };
+  }
+
+  /** DescribeClusterOperation (API reference): {clusterOperationInfo}. Errors: NotFoundException, ... */
+  describeClusterOperation(opArn: string): { clusterOperationInfo: unknown } {
+    const o = this.operations.get(opArn);
+    if (!o) throw new AwsServiceError('NotFoundException', `The cluster operation ${opArn} could not be found.`, 404, { invalidParameter: 'clusterOperationArn' });
+    return {
+      clusterOperationInfo: {
+        clusterArn: o.clusterArn,
+        operationArn: o.arn,
+        operationType: o.type,
+        operationState: 'UPDATE_COMPLETE',
+        creationTime: iso(o.creationTime),
+        endTime: iso(o.endTime),
+        sourceClusterInfo: {},
+        targetClusterInfo: {},
+      },
+    };
+  }
+
+  /**
+   * BatchAssociateScramSecret (API reference, POST /v1/clusters/{clusterArn}/scram-secrets): secretArnList
+   * (required) → {clusterArn, unprocessedScramSecrets: [{errorCode, errorMessage, secretArn}]} with HTTP 200 even
+   * when some fail. Validations (developer guide, msk-password and msk-password-limitations; FACTS.md): name prefix
+   * `AmazonMSK_`, a customer-managed KMS key, same account and Region, not already associated, readable.
+   * At most 10 ARNs per call and 1000 secrets per cluster (BadRequestException).
+   */
+  async batchAssociateScramSecret(arn: string, body: Record<string, unknown>): Promise<{ clusterArn: string; unprocessedScramSecrets: unknown[] }> {
+    const c = this.get(arn);
+    const list = secretArnList(body);
+    if (!c.clientAuthentication.sasl.scram.enabled) throw bad('SASL/SCRAM authentication is not enabled for this cluster.', 'clusterArn');
+    const newOnes = new Set(list.filter((a) => !c.secrets.has(a)));
+    if (c.secrets.size + newOnes.size > MAX_SCRAM_SECRETS_PER_CLUSTER) {
+      throw bad(`A cluster can have at most ${MAX_SCRAM_SECRETS_PER_CLUSTER} associated SCRAM secrets; it has ${c.secrets.size}.`, 'secretArnList');
+    }
+    const unprocessed: { errorCode: string; errorMessage: string; secretArn: string }[] = [];
+    const fail = (secretArn: string, errorMessage: string, errorCode = 'InvalidSecretArn') => unprocessed.push({ errorCode, errorMessage, secretArn });
+    for (const secretArn of list) {
+      const m = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):(\d{12}):secret:(.+)$/.exec(secretArn);
+      if (!m) {
+        fail(secretArn, MSG_CANNOT_ACCESS);
+        continue;
+      }
+      if (!m[3]!.startsWith('AmazonMSK_')) {
+        fail(secretArn, MSG_PREFIX);
+        continue;
+      }
+      if (c.secrets.has(secretArn)) {
+        fail(secretArn, MSG_ALREADY);
+        continue;
+      }
+      // Cross-account or cross-Region secrets cannot be read by the cluster.
+      const info = m[1] === this.region && m[2] === this.accountId ? this.lookups.secret(secretArn) : undefined;
+      if (!info) {
+        fail(secretArn, MSG_CANNOT_ACCESS);
+        continue;
+      }
+      const keyId = info.kmsKeyId ?? 'alias/aws/secretsmanager';
+      const manager = this.lookups.keyManager(keyId, this.region, this.accountId);
+      if (manager === 'AWS' || keyId === 'alias/aws/secretsmanager') {
+        fail(secretArn, MSG_DEFAULT_KEY);
+        continue;
+      }
+      if (manager === undefined) {
+        fail(secretArn, MSG_CANNOT_ACCESS); // the key is gone or MSK cannot create a grant on it
+        continue;
+      }
+      const attempts = this.accessAttempts.get(secretArn) ?? 0;
+      if (attempts < this.accessFailures) {
+        this.accessAttempts.set(secretArn, attempts + 1);
+        fail(secretArn, MSG_CANNOT_ACCESS);
+        continue;
+      }
+      const creds = parseCredentials(info.secretString);
+      if (!creds) {
+        fail(secretArn, MSG_FORMAT);
+        continue;
+      }
+      if (c.broker) {
+        try {
+          await c.broker.upsertScramUser(creds.username, creds.password);
+        } catch {
+          fail(secretArn, 'Amazon MSK could not register the credentials with the brokers. Retry the request.', 'InternalServerError');
+          continue;
+        }
+      }
+      c.secrets.set(secretArn, { username: creds.username });
+    }
+    return { clusterArn: c.arn, unprocessedScramSecrets: unprocessed };
+  }
+
+  /**
+   * BatchDisassociateScramSecret (API reference, PATCH /v1/clusters/{clusterArn}/scram-secrets): same shapes as
+   * associate. The SCRAM user is removed from the broker unless another associated secret carries the same
+   * username. Open connections stay open (FACTS.md).
+   */
+  async batchDisassociateScramSecret(arn: string, body: Record<string, unknown>): Promise<{ clusterArn: string; unprocessedScramSecrets: unknown[] }> {
+    const c = this.get(arn);
+    const list = secretArnList(body);
+    const unprocessed: { errorCode: string; errorMessage: string; secretArn: string }[] = [];
+    for (const secretArn of list) {
+      const assoc = c.secrets.get(secretArn);
+      if (!assoc) {
+        unprocessed.push({ errorCode: 'InvalidSecretArn', errorMessage: MSG_NOT_ASSOCIATED, secretArn });
+        continue;
+      }
+      c.secrets.delete(secretArn);
+      const stillUsed = [...c.secrets.values()].some((a) => a.username === assoc.username);
+      if (c.broker && !stillUsed) {
+        try {
+          await c.broker.deleteScramUser(assoc.username);
+        } catch {
+          c.secrets.set(secretArn, assoc);
+          unprocessed.push({ errorCode: 'InternalServerError', errorMessage: 'Amazon MSK could not remove the credentials from the brokers. Retry the request.', secretArn });
+        }
+      }
+    }
+    return { clusterArn: c.arn, unprocessedScramSecrets: unprocessed };
+  }
+
+  /** ListScramSecrets (API reference): maxResults (default and maximum 100), nextToken → {secretArnList, nextToken}. */
+  listScramSecrets(arn: string, query: URLSearchParams): { secretArnList: string[]; nextToken?: string } {
+    const c = this.get(arn);
+    const { page, nextToken } = paginate([...c.secrets.keys()], query, 100);
+    return { secretArnList: page, ...(nextToken ? { nextToken } : {}) };
+  }
+
+  // ---- helpers ----
+
+  private get(arn: string): Cluster {
+    const c = this.clusters.get(arn);
+    if (!c) throw notFound(arn);
+    return c;
+  }
+
+  private clusterV2(c: Cluster): Record<string, unknown> {
+    return {
+      clusterArn: c.arn,
+      clusterName: c.name,
+      clusterType: 'PROVISIONED',
+      creationTime: iso(c.creationTime),
+      currentVersion: c.currentVersion,
+      state: 'ACTIVE',
+      tags: c.tags,
+      provisioned: {
+        brokerNodeGroupInfo: c.brokerNodeGroupInfo,
+        numberOfBrokerNodes: c.numberOfBrokerNodes,
+        currentBrokerSoftwareInfo: { kafkaVersion: c.kafkaVersion },
+        clientAuthentication: c.clientAuthentication,
+        encryptionInfo: c.encryptionInfo,
+        enhancedMonitoring: 'DEFAULT',
+      },
+    };
+  }
+
+  private caPems(arns: readonly string[]): string[] {
+    return arns.map((a) => {
+      const pem = this.lookups.caCertificatePem(a);
+      if (!pem) throw bad(`The certificate authority ${a} does not exist or is not ACTIVE.`, 'certificateAuthorityArnList');
+      return pem;
+    });
+  }
+
+  private async pushCas(c: Cluster, pems: string[]): Promise<void> {
+    try {
+      await c.broker!.setTrustedClientCas(pems);
+    } catch (e) {
+      throw new AwsServiceError('InternalServerErrorException', `The brokers could not load the trusted certificate authorities: ${(e as Error).message}`, 500);
+    }
+  }
+}
+
+function normalizeAuth(a: Record<string, unknown>): ClientAuthentication {
+  const sasl = asObject(a['sasl']);
+  const tls = asObject(a['tls']);
+  const list = Array.isArray(tls['certificateAuthorityArnList']) ? (tls['certificateAuthorityArnList'] as unknown[]).filter((x): x is string => typeof x === 'string') : [];
+  return {
+    sasl: { scram: { enabled: asObject(sasl['scram'])['enabled'] === true }, iam: { enabled: asObject(sasl['iam'])['enabled'] === true } },
+    tls: { certificateAuthorityArnList: list, enabled: tls['enabled'] === undefined ? list.length > 0 : tls['enabled'] === true },
+    unauthenticated: { enabled: asObject(a['unauthenticated'])['enabled'] === true },
+  };
+}
+
+function secretArnList(body: Record<string, unknown>): string[] {
+  const list = body['secretArnList'];
+  if (!Array.isArray(list) || list.length === 0 || list.some((x) => typeof x !== 'string')) throw bad('secretArnList is required and must be a non-empty list of secret ARNs.', 'secretArnList');
+  if (list.length > MAX_SECRETS_PER_CALL) throw bad(`The request can include at most ${MAX_SECRETS_PER_CALL} secrets. It includes ${list.length}.`, 'secretArnList');
+  return [...new Set(list as string[])];
+}
+
+function parseCredentials(secretString: string | undefined): { username: string; password: string } | undefined {
+  if (typeof secretString !== 'string') return undefined;
+  try {
+    const v = JSON.parse(secretString) as { username?: unknown; password?: unknown };
+    if (typeof v.username === 'string' && v.username !== '' && typeof v.password === 'string' && v.password !== '') return { username: v.username, password: v.password };
+  } catch {
+    /* not JSON */
+  }
+  return undefined;
+}
+
+function paginate<T>(all: T[], query: URLSearchParams, maxPage: number): { page: T[]; nextToken?: string } {
+  const rawMax = query.get('maxResults');
+  const max = rawMax === null ? maxPage : Number(rawMax);
+  if (!Number.isInteger(max) || max < 1 || max > maxPage) throw bad(`maxResults must be between 1 and ${maxPage}.`, 'maxResults');
+  const token = query.get('nextToken');
+  let start = 0;
+  if (token) {
+    const m = /^o(\d+)$/.exec(Buffer.from(token, 'base64').toString('utf8'));
+    if (!m) throw bad('The nextToken is not valid.', 'nextToken');
+    start = Number(m[1]);
+  }
+  const page = all.slice(start, start + max);
+  return start + max < all.length ? { page, nextToken: Buffer.from(`o${start + max}`).toString('base64') } : { page };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+export function createMsk(options: MskOptions = {}): MskEmulator {
+  return new MskEmulator(options);
+}
+
+/** Lookups from the sibling emulators (structural, so this module imports none of them). */
+export function kmsKeyManagerFrom(kms: { resolveKey(id: string, region?: string, accountId?: string): { KeyManager: 'AWS' | 'CUSTOMER' } }): MskLookups['keyManager'] {
+  return (keyId, region, accountId) => {
+    try {
+      return kms.resolveKey(keyId, region, accountId).KeyManager;
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+export function caLookupFrom(pca: { caCertificatePem(arn: string): string | undefined }): MskLookups['caCertificatePem'] {
+  return (arn) => pca.caCertificatePem(arn);
+}
+
+export function secretLookupFrom(sm: {
+  inspect(idOrArn: string, region?: string, accountId?: string): { arn: string; name: string; kmsKeyId?: string; deleted: boolean; currentValue?: string } | undefined;
+}): MskLookups['secret'] {
+  return (arn) => {
+    const s = sm.inspect(arn);
+    if (!s || s.deleted) return undefined;
+    return { arn: s.arn, name: s.name, ...(s.kmsKeyId !== undefined ? { kmsKeyId: s.kmsKeyId } : {}), ...(s.currentValue !== undefined ? { secretString: s.currentValue } : {}) };
+  };
+}
