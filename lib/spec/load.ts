@@ -63,7 +63,9 @@ export function loadDocument(text: string, file: string, config: ProvisionConfig
   const syntax: SpecIssue[] = [];
   if (docs.length > 1) syntax.push(issue('$', 'yaml-multi-document', 'the file holds several YAML documents; expected exactly one spec per file'));
   const doc = docs[0];
-  if (!doc) return { ok: false, issues: [issue('$', 'spec-empty', 'the spec is empty; expected an AsyncAPI document')] };
+  if (!doc || (doc.contents === null && doc.errors.length === 0)) {
+    return { ok: false, issues: [issue('$', 'spec-empty', 'the spec is empty; expected an AsyncAPI document')] };
+  }
   for (const e of doc.errors) syntax.push(issue('$', format === 'json' ? 'json-syntax' : 'yaml-syntax', where(e)));
   if (syntax.length > 0) return { ok: false, issues: syntax };
   const warnings = doc.warnings.map((w) => issue('$', 'yaml-warning', where(w)));
