@@ -83,43 +83,53 @@ export interface SpecSetOptions {
   readonly allowNested?: boolean;
 }
 
-/**
- * A random set of specs with distinct domain ids (by default never dot-nested), 0..maxChannels
- * channels each, random visibilities, grants to domains in the set, to unknown domains and to
- * `_public`, and subscriptions to owned, unowned and unknown topics.
- */
-export function arbSpecSet(opts: SpecSetOptions = {}): fc.Arbitrary<DomainSpec[]> {
-  const { minSpecs = 1, maxSpecs = 5, maxChannels = 5, allowNested = false } = opts;
+/** Distinct domain ids, by default never dot-nested (some are still plain string prefixes of others). */
+export function arbDomainIds(opts: SpecSetOptions = {}): fc.Arbitrary<string[]> {
+  const { minSpecs = 1, maxSpecs = 5, allowNested = false } = opts;
   return fc
     .uniqueArray(arbDomainId, { minLength: minSpecs, maxLength: maxSpecs })
     .map((ids) => (allowNested ? ids : ids.filter((id) => !ids.some((o) => isDotPrefix(id, o) || isDotPrefix(o, id)))))
-    .filter((ids) => ids.length >= Math.min(minSpecs, 1))
-    .chain((ids) =>
-      fc.tuple(
-        ...ids.map((domain) =>
-          fc
-            .record({
-              topics: fc.uniqueArray(
-                fc.record({
-                  channel: arbChannel,
-                  visibility: fc.constantFrom<Visibility>('public', 'protected', 'private'),
-                  bare: fc.boolean(),
-                  grants: fc.subarray([...ids, 'unknown.dom', 'shop', '_public'], { maxLength: 3 }),
-                }),
-                { maxLength: maxChannels, selector: (t) => `${t.bare ? '' : t.visibility}/${t.channel}` },
-              ),
-              subs: fc.subarray([...ids.map((o) => `${o}._protected.events`), ...ids.map((o) => `${o}._public.events`), 'nobody.x'], { maxLength: 3 }),
-            })
-            .map(({ topics, subs }) =>
-              makeSpec(
-                domain,
-                topics.map((t) => ({ ...t, grants: t.visibility === 'protected' || t.grants.includes('_public') ? t.grants : [] })),
-                subs,
-              ),
-            ),
+    .filter((ids) => ids.length >= Math.min(minSpecs, 1));
+}
+
+/**
+ * One spec per id: 0..maxChannels channels each, random visibilities, grants to domains in `ids`
+ * (and `others`), to an unknown domain and to `_public`, subscriptions to owned, unowned and
+ * unknown topics. No partitions/replicas/configs are stated.
+ */
+export function arbSpecsFor(ids: readonly string[], opts: { maxChannels?: number; others?: readonly string[] } = {}): fc.Arbitrary<DomainSpec[]> {
+  const { maxChannels = 5, others = ids } = opts;
+  const grantable = [...new Set([...ids, ...others]), 'unknown.dom', 'shop', '_public'];
+  const subscribable = [...others.map((o) => `${o}._protected.events`), ...others.map((o) => `${o}._public.events`), 'nobody.x'];
+  return fc.tuple(
+    ...ids.map((domain) =>
+      fc
+        .record({
+          topics: fc.uniqueArray(
+            fc.record({
+              channel: arbChannel,
+              visibility: fc.constantFrom<Visibility>('public', 'protected', 'private'),
+              bare: fc.boolean(),
+              grants: fc.subarray(grantable, { maxLength: 3 }),
+            }),
+            { maxLength: maxChannels, selector: (t) => `${t.bare ? '' : t.visibility}/${t.channel}` },
+          ),
+          subs: fc.subarray(subscribable, { maxLength: 3 }),
+        })
+        .map(({ topics, subs }) =>
+          makeSpec(
+            domain,
+            topics.map((t) => ({ ...t, grants: t.visibility === 'protected' || t.grants.includes('_public') ? t.grants : [] })),
+            subs,
+          ),
         ),
-      ),
-    );
+    ),
+  );
+}
+
+/** A random set of specs with distinct domain ids (by default never dot-nested); see arbSpecsFor. */
+export function arbSpecSet(opts: SpecSetOptions = {}): fc.Arbitrary<DomainSpec[]> {
+  return arbDomainIds(opts).chain((ids) => arbSpecsFor(ids, opts.maxChannels !== undefined ? { maxChannels: opts.maxChannels } : {}));
 }
 
 // --- deterministic synthetic sets for benchmarks ------------------------------------------------
