@@ -385,12 +385,15 @@ function ownedTopic(
   } else if (grants.length > 0) {
     if (byName === 'public') {
       c.warn(channelPath, 'grant-access', `${quote(name)} is public, so its grant-access tags change nothing`);
-    } else if (byName === 'private' && explicitPrivate) {
-      c.error(channelPath, 'grant-on-private', `${quote(name)} is marked ${config.visibilityKeywords.private} but carries grant-access tags; expected either a ${config.visibilityKeywords.protected} channel with grants or a private channel without them`);
-      return undefined;
     } else if (byName === 'private') {
-      c.warn(channelPath, 'grant-access', `${quote(name)} has no visibility keyword but grants access to ${grants.join(', ')}, so it is treated as protected; name it ${config.visibilityKeywords.protected}.… to say so`);
-      visibility = 'protected';
+      // Grants are honoured on protected channels only (DESIGN.md section 3). Reading a grant as
+      // "protected" on an unmarked channel would put a grant outside `<owner>.<protected>.`, where
+      // the managed scope of the grantee, not the owner, would claim it.
+      const kw = config.visibilityKeywords;
+      c.error(channelPath, 'grant-on-private', explicitPrivate
+        ? `${quote(name)} is marked ${kw.private} but carries grant-access tags for ${grants.join(', ')}; expected either a ${kw.protected} channel with grants or a private channel without them`
+        : `${quote(name)} has no visibility keyword, so it is private, but it carries grant-access tags for ${grants.join(', ')}; expected the channel under ${kw.protected} (e.g. ${quote(`${kw.protected}.${channel.replace(/^\//, '').replaceAll('/', '.')}`)}) or no grants`);
+      return undefined;
     }
   }
 

@@ -193,13 +193,12 @@ describe('grants and visibility', () => {
     expect(warnings.map((w) => w.path)).toEqual(['$.channels.attendee']);
   });
 
-  it('treats a keyword-less channel with grants as protected, refuses grants on an explicit private channel', () => {
-    const { spec, warnings } = ok(v2('urn:acme.shop', '  retail.purchase:\n    publish:\n      tags: [ name: "grant-access:acme.billing" ]\n'));
-    expect(spec.owned[0]).toMatchObject({ visibility: 'protected', grants: ['acme.billing'] });
-    expect(warnings.map((w) => w.rule)).toEqual(['grant-access']);
-
-    const issues = refused(v2('urn:acme.shop', '  _private.secrets:\n    publish:\n      tags: [ name: "grant-access:acme.billing" ]\n'));
-    expect(rulesAt(issues)).toEqual([['$.channels["_private.secrets"]', 'grant-on-private']]);
+  it('refuses grants on private channels, whether marked private or unmarked (grants need a protected channel)', () => {
+    for (const channel of ['retail.purchase', '_private.secrets']) {
+      const issues = refused(v2('urn:acme.shop', `  ${channel}:\n    publish:\n      tags: [ name: "grant-access:acme.billing" ]\n`));
+      expect(rulesAt(issues)).toEqual([[`$.channels["${channel}"]`, 'grant-on-private']]);
+      expect(issues[0]?.message).toContain('_protected');
+    }
   });
 
   it('uses configurable visibility keywords (the corpus has zzpublic)', () => {
