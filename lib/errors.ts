@@ -50,7 +50,7 @@ export interface SpecRefusedPayload {
   readonly domain: string | null;
   readonly bucket: string;
   readonly key: string;
-  readonly versionId?: string;
+  readonly versionId: string | null;
   /** Where the FAILED report goes (reports/<D>.json, or reports/_unknown/<sanitized key>.json). */
   readonly reportKey: string;
   readonly issues: readonly { file: string; path: string; rule: string; message: string }[];

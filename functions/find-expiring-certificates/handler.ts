@@ -11,6 +11,8 @@ import { optionalDate } from '../_shared/input.js';
 export interface FindExpiringInput extends Correlated {
   /** The scheduled event's `time`; the renewal clock. Defaults to now. */
   readonly now?: string;
+  /** The whole triggering event (the state machine passes `$`); its `time` is used when `now` is absent. */
+  readonly trigger?: { readonly time?: string; readonly now?: string };
 }
 
 export interface ExpiringCertificate {
@@ -28,7 +30,7 @@ export interface FindExpiringOutput {
 }
 
 export async function findExpiring(event: FindExpiringInput, deps: { s3?: S3Client } = {}): Promise<FindExpiringOutput> {
-  const now = optionalDate(event.now);
+  const now = optionalDate(event.now ?? event.trigger?.now ?? event.trigger?.time);
   const entries = await scanIndex(deps.s3 ?? s3Client(), certBucket());
   const due = entries.filter((e) => isRenewalDue(e, now)).map(({ domain, serial, notAfter, generation }) => ({ domain, serial, notAfter, generation }));
   const earliest = entries.map((e) => e.notAfter).sort()[0];

@@ -27,7 +27,8 @@ export interface ValidatedSpec {
   readonly domain: string;
   readonly bucket: string;
   readonly key: string;
-  readonly versionId?: string;
+  /** Always present (null when the bucket is unversioned), so JSONPath in the state machine can select it. */
+  readonly versionId: string | null;
   /** Where WriteReport puts the outcome (same bucket). */
   readonly reportKey: string;
   /** Which credential branches run (AUTH_MODES). */
@@ -65,7 +66,7 @@ export async function validateSpec(event: ValidateSpecInput, deps: { s3?: S3Clie
       domain: keyDomain,
       bucket,
       key,
-      ...(v ? { versionId: v } : {}),
+      versionId: v ?? null,
       reportKey: reportKey(keyDomain, key),
       issues: issues.slice(0, MAX_LISTED * 5),
     });
@@ -95,7 +96,7 @@ export async function validateSpec(event: ValidateSpecInput, deps: { s3?: S3Clie
     domain: spec.domain,
     bucket,
     key,
-    ...(object.versionId ? { versionId: object.versionId } : {}),
+    versionId: object.versionId ?? null,
     reportKey: reportKey(spec.domain),
     scram: modes.includes('SCRAM'),
     mtls: modes.includes('MTLS'),
