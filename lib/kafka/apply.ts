@@ -4,6 +4,7 @@
 import type { AclBinding } from '../access/types.js';
 import { exactFilter, toKafkaJsAcl } from './acls.js';
 import { ConfigResourceTypes, type Admin } from './kafkajs.js';
+import { readDynamicConfigs } from './read.js';
 
 /** The parts of lib/plan/plan.ts's Plan this adapter reads (structural, so the planner owns the type). */
 export interface ApplicablePlan {
@@ -31,7 +32,10 @@ export interface ApplyResult {
   readonly aclsDeleted: number;
 }
 
-const DYNAMIC_TOPIC_CONFIG = 1;
+function sameRecord(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
 
 /**
  * kafkajs only has the legacy AlterConfigs API, which REPLACES a topic's whole dynamic config: a
@@ -41,38 +45,80 @@ const DYNAMIC_TOPIC_CONFIG = 1;
  */
 async function alterTopicConfigs(admin: Admin, changes: ApplicablePlan['configChanges']): Promise<number> {
   if (changes.length === 0) return 0;
-  const current = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: changes.map((c) => ({ type: ConfigResourceTypes.TOPIC, name: c.topic })),
-  });
-  const byTopic = new Map<string, Record<string, string>>();
-  for (const r of current.resources) {
-    if (r.errorCode !== 0) throw new Error(`describing configs of topic ${r.resourceName} failed: error ${r.errorCode} ${r.errorMessage ?? ''}`);
-    const set: Record<string, string> = {};
-    for (const e of r.configEntries) {
-      if (e.configSource === DYNAMIC_TOPIC_CONFIG && !e.isDefault && e.configValue !== null) set[e.configName] = e.configValue;
-    }
-    byTopic.set(r.resourceName, set);
-  }
+  const byTopic = await readDynamicConfigs(
+    admin,
+    changes.map((c) => c.topic),
+  );
+  const wanted = new Map(
+    changes.map((c) => {
+      const next: Record<string, string> = { ...(byTopic.get(c.topic) ?? {}), ...c.set };
+      for (const k of c.remove) delete next[k];
+      return [c.topic, next] as const;
+    }),
+  );
   await admin.alterConfigs({
     validateOnly: false,
-    resources: changes.map((c) => {
-      const next = { ...(byTopic.get(c.topic) ?? {}), ...c.set };
-      for (const k of c.remove) delete next[k];
-      return {
-        type: ConfigResourceTypes.TOPIC,
-        name: c.topic,
-        configEntries: Object.entries(next).map(([name, value]) => ({ name, value })),
-      };
-    }),
+    resources: [...wanted].map(([name, next]) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name,
+      configEntries: Object.entries(next).map(([k, value]) => ({ name: k, value })),
+    })),
+  });
+  await until('the new topic configs', async () => {
+    const now = await readDynamicConfigs(admin, [...wanted.keys()]);
+    return [...wanted].every(([topic, next]) => sameRecord(now.get(topic) ?? {}, next));
   });
   return changes.length;
+}
+
+// KRaft brokers apply metadata (topics, partitions, configs, ACLs) asynchronously after the
+// controller commits it: a read or a client right after the admin call can still see the old state.
+// applyPlan therefore waits until the broker shows each change, so "applied" means "in force".
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, check: () => Promise<boolean>, retriable: (e: unknown) => boolean = () => false, attempts = 60): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      if (await check()) return;
+    } catch (e) {
+      if (i >= attempts || !retriable(e)) throw e;
+    }
+    if (i >= attempts) throw new Error(`the broker did not show ${what} in time`);
+    await sleep(Math.min(25 * i, 500));
+  }
+}
+
+const metadataLag = (e: unknown) => {
+  const type = (e as { type?: string }).type;
+  return type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE';
+};
+
+/** New topics (or more partitions) visible with leaders. kafkajs' waitForLeaders does not retry UNKNOWN_TOPIC_OR_PARTITION. */
+async function waitForPartitions(admin: Admin, want: ReadonlyMap<string, number>): Promise<void> {
+  if (want.size === 0) return;
+  await until(
+    `topics ${[...want.keys()].join(', ')}`,
+    async () => {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [...want.keys()] });
+      return topics.every((t) => t.partitions.length >= (want.get(t.name) ?? 0) && t.partitions.every((p) => p.leader >= 0));
+    },
+    metadataLag,
+  );
+}
+
+/** One binding present (or gone). ACL records of one request are applied in order, so checking the last one suffices. */
+async function waitForAcl(admin: Admin, b: AclBinding, present: boolean): Promise<void> {
+  await until(`ACL ${b.principal} ${b.operation} ${b.resourceType}:${b.resourceName} ${present ? 'created' : 'deleted'}`, async () => {
+    const r = await admin.describeAcls(exactFilter(b));
+    const found = r.resources.some((res) => res.acls.length > 0);
+    return found === present;
+  });
 }
 
 export async function applyPlan(admin: Admin, plan: ApplicablePlan): Promise<ApplyResult> {
   if (plan.topicsToCreate.length > 0) {
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       topics: plan.topicsToCreate.map((t) => ({
         topic: t.name,
         numPartitions: t.partitions,
@@ -84,9 +130,21 @@ export async function applyPlan(admin: Admin, plan: ApplicablePlan): Promise<App
   if (plan.partitionIncreases.length > 0) {
     await admin.createPartitions({ topicPartitions: plan.partitionIncreases.map((p) => ({ topic: p.topic, count: p.to })) });
   }
+  await waitForPartitions(
+    admin,
+    new Map([...plan.topicsToCreate.map((t) => [t.name, t.partitions] as const), ...plan.partitionIncreases.map((p) => [p.topic, p.to] as const)]),
+  );
   const configsAltered = await alterTopicConfigs(admin, plan.configChanges);
-  if (plan.aclsToCreate.length > 0) await admin.createAcls({ acl: plan.aclsToCreate.map(toKafkaJsAcl) });
-  if (plan.aclsToDelete.length > 0) await admin.deleteAcls({ filters: plan.aclsToDelete.map(exactFilter) });
+  const lastCreate = plan.aclsToCreate.at(-1);
+  if (lastCreate) {
+    await admin.createAcls({ acl: plan.aclsToCreate.map(toKafkaJsAcl) });
+    await waitForAcl(admin, lastCreate, true);
+  }
+  const lastDelete = plan.aclsToDelete.at(-1);
+  if (lastDelete) {
+    await admin.deleteAcls({ filters: plan.aclsToDelete.map(exactFilter) });
+    await waitForAcl(admin, lastDelete, false);
+  }
   return {
     topicsCreated: plan.topicsToCreate.length,
     partitionsIncreased: plan.partitionIncreases.length,

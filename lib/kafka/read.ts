@@ -48,19 +48,14 @@ export async function readAcls(admin: Admin, opts: ReadOptions): Promise<AclBind
   return found.filter(inScope);
 }
 
-/** Topics whose names start with one of the prefixes: partitions, replication factor, dynamic configs. */
-export async function readTopics(admin: Admin, topicPrefixes: readonly string[]): Promise<TopicState[]> {
-  if (topicPrefixes.length === 0) return [];
-  const names = (await admin.listTopics()).filter((t) => topicPrefixes.some((p) => t.startsWith(p))).sort();
-  if (names.length === 0) return [];
-  const [meta, configs] = await Promise.all([
-    admin.fetchTopicMetadata({ topics: names }),
-    admin.describeConfigs({
-      includeSynonyms: false,
-      resources: names.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
-    }),
-  ]);
+/** The dynamic (set on the topic) configs of these topics, in one DescribeConfigs call. */
+export async function readDynamicConfigs(admin: Admin, topics: readonly string[]): Promise<Map<string, Record<string, string>>> {
   const dynamic = new Map<string, Record<string, string>>();
+  if (topics.length === 0) return dynamic;
+  const configs = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+  });
   for (const r of configs.resources) {
     if (r.errorCode !== 0) throw new Error(`describing configs of topic ${r.resourceName} failed: error ${r.errorCode} ${r.errorMessage ?? ''}`);
     const set: Record<string, string> = {};
@@ -69,6 +64,15 @@ export async function readTopics(admin: Admin, topicPrefixes: readonly string[])
     }
     dynamic.set(r.resourceName, set);
   }
+  return dynamic;
+}
+
+/** Topics whose names start with one of the prefixes: partitions, replication factor, dynamic configs. */
+export async function readTopics(admin: Admin, topicPrefixes: readonly string[]): Promise<TopicState[]> {
+  if (topicPrefixes.length === 0) return [];
+  const names = (await admin.listTopics()).filter((t) => topicPrefixes.some((p) => t.startsWith(p))).sort();
+  if (names.length === 0) return [];
+  const [meta, dynamic] = await Promise.all([admin.fetchTopicMetadata({ topics: names }), readDynamicConfigs(admin, names)]);
   return meta.topics
     .map((t) => ({
       name: t.name,

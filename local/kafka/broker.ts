@@ -36,6 +36,7 @@ import {
 import {
   alterUserScramCredentialsV0,
   Connection,
+  describeUserScramCredentialsV0,
   incrementalAlterConfigsV1,
 } from '@platformatic/kafka';
 import { ensureKafkaJars, findJava } from './fetch.js';
@@ -202,6 +203,37 @@ async function waitFor<T>(what: string, deadline: number, alive: () => string | 
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${last instanceof Error ? last.message : String(last)}`);
     await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * KRaft brokers apply metadata (SCRAM users, dynamic configs) asynchronously after the controller
+ * commits it, so each change below is followed by a check that the broker shows it.
+ */
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 1; ; i++) {
+    let last: unknown;
+    try {
+      if (await check()) return;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`the broker did not show ${what} in time${last instanceof Error ? `: ${last.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, Math.min(20 * i, 250)));
+  }
+}
+
+/** Tries one connection (ApiVersions + Metadata); resolves false on any failure. */
+async function canConnect(config: KafkaConfig): Promise<boolean> {
+  const a = new Kafka({ ...config, logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 0 } }).admin();
+  try {
+    await a.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await a.disconnect().catch(() => undefined);
   }
 }
 
@@ -452,6 +484,9 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
       ).catch((e: unknown) => {
         throw scramError('creating', name, e);
       });
+      // In force when this very password logs in over the SCRAM listener.
+      const login = { ...adminConfig(), sasl: { mechanism: 'scram-sha-512' as const, username: name, password: pw } };
+      await until(`SCRAM user '${name}'`, () => canConnect(login));
     },
     async deleteScramUser(name) {
       await internalRequest((c) => alterUserScramCredentialsV0.api.async(c, [{ name, mechanism: 2 }], [])).catch((e: unknown) => {
@@ -459,12 +494,22 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
         if (code === 91) return; // RESOURCE_NOT_FOUND: no such user
         throw scramError('deleting', name, e);
       });
+      await until(`SCRAM user '${name}' deleted`, () =>
+        internalRequest((c) => describeUserScramCredentialsV0.api.async(c, [{ name }])).then(
+          (r) => r.results.every((x) => x.credentialInfos.length === 0),
+          (e: unknown) => (e as { response?: { results?: { errorCode: number }[] } }).response?.results?.[0]?.errorCode === 91,
+        ),
+      );
     },
     async setTrustedClientCas(pems) {
+      // A fresh marker CA rides along in each new trust store; a client certificate it signed
+      // connects only once the broker uses this version. Its key is dropped afterwards.
+      const marker = await createCa(`CN=msk-local trust marker ${randomBytes(4).toString('hex')}`, 1);
+      const markerCert = await issueCertificate(marker, { subject: 'CN=internal:trust-marker', usage: 'client' });
       const config = {
         name: 'listener.name.mtls.ssl.truststore.certificates',
         configOperation: 0 as const, // SET
-        value: mtlsTrust(pems),
+        value: mtlsTrust([...pems, marker.certPem]),
       };
       await internalRequest((c) =>
         incrementalAlterConfigsV1.api.async(c, [{ resourceType: 4 /* BROKER */, resourceName: '1', configs: [config] }], false),
@@ -472,6 +517,12 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
         const r = (e as { response?: { responses?: { errorCode: number; errorMessage: string | null }[] } }).response?.responses?.[0];
         throw new Error(`updating the mTLS trust store failed: ${r ? `error ${r.errorCode} ${r.errorMessage ?? ''}` : (e as Error).message}`);
       });
+      const probe: KafkaConfig = {
+        clientId: 'msk-local-trust-probe',
+        brokers: [`${HOST}:${mtlsPort}`],
+        ssl: { ca: [ca.certPem], cert: markerCert.certPem, key: markerCert.keyPem },
+      };
+      await until('the new mTLS trust store', () => canConnect(probe));
     },
     logFile,
     dataDir,

@@ -36,3 +36,38 @@ export function uniqueName(prefix: string): string {
   counter += 1;
   return `${prefix}${process.pid.toString(36)}${counter}`;
 }
+
+/** Kafka error names (`type`) found anywhere in a kafkajs error chain, outermost first. */
+export function kafkaErrorTypes(error: unknown): string[] {
+  const seen: string[] = [];
+  const visit = (e: unknown, depth: number): void => {
+    if (!e || typeof e !== 'object' || depth > 8) return;
+    const x = e as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+    if (typeof x.type === 'string') seen.push(x.type);
+    visit(x.cause, depth + 1);
+    visit(x.originalError, depth + 1);
+    if (Array.isArray(x.errors)) for (const inner of x.errors) visit(inner, depth + 1);
+  };
+  visit(error, 0);
+  return seen;
+}
+
+/** Resolves with what `fn` throws (fails the test if it does not throw). */
+export async function caught(fn: () => Promise<unknown>): Promise<Error> {
+  try {
+    await fn();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
+
+/** Every message in an error's cause chain, joined (kafkajs wraps the interesting one). */
+export function errorText(error: unknown): string {
+  const parts: string[] = [];
+  for (let e = error as { message?: string; cause?: unknown; originalError?: unknown } | undefined, i = 0; e && i < 8; i++) {
+    if (e.message) parts.push(e.message);
+    e = (e.cause ?? e.originalError) as typeof e | undefined;
+  }
+  return parts.join(' <- ');
+}
