@@ -80,6 +80,10 @@ interface S3rverApp {
   on(event: 'event', listener: (e: { Records: S3rverRecord[] }) => void): void;
 }
 type S3rverCtor = new (opts: Record<string, unknown>) => S3rverApp;
+interface AwsAccountModule {
+  registry: Map<string, unknown>;
+  DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secret: string): void };
+}
 interface TaggingConfigurationCtor {
   validate(xml: string): unknown;
 }
@@ -214,13 +218,15 @@ export class S3Emulator {
   /** Version history, newest last, by `bucket\0key` (versioning-enabled buckets only). */
   private readonly history = new Map<string, VersionRecord[]>();
   private readonly TaggingConfiguration: TaggingConfigurationCtor;
+  private readonly accounts: AwsAccountModule;
   private _url = '';
 
   constructor(private readonly opts: S3Options = {}) {
     const S3rver = require('@20minutes/s3rver') as S3rverCtor;
     this.TaggingConfiguration = (require('@20minutes/s3rver/lib/models/config') as { TaggingConfiguration: TaggingConfigurationCtor }).TaggingConfiguration;
+    this.accounts = require('@20minutes/s3rver/lib/models/account') as AwsAccountModule;
     this.dir = mkdtempSync(join(tmpdir(), 'msk-spec-s3-'));
-    this.app = new S3rver({ address: '127.0.0.1', port: opts.port ?? 0, silent: true, directory: this.dir, resetOnClose: true, vhostBuckets: false });
+    this.app = new S3rver({ address: '127.0.0.1', port: opts.port ?? 0, silent: true, directory: this.dir, resetOnClose: true, vhostBuckets: false, allowMismatchedSignatures: true });
     // Our middleware runs before s3rver's own (Koa composes `middleware` when the server starts).
     this.app.middleware.unshift((ctx, next) => this.middleware(ctx, next));
     this.app.on('event', (e) => this.onS3rverEvent(e));
@@ -304,6 +310,10 @@ export class S3Emulator {
     const operation = s3OperationOf(ctx.method, path, ctx.query, ctx.headers);
     const requestId = randomHex(8).toUpperCase();
     ctx.set('x-amz-request-id', requestId);
+    // Like the gateway, accept any credentials: s3rver knows one key pair and checks signatures,
+    // so register whatever access key id the request is signed with (signatures are then not checked).
+    const akid = /Credential=([^/,\s]+)\//.exec(header(ctx, 'authorization') ?? '')?.[1] ?? (typeof ctx.query['X-Amz-Credential'] === 'string' ? ctx.query['X-Amz-Credential'].split('/')[0] : undefined);
+    if (akid && !this.accounts.registry.has(akid)) this.accounts.DUMMY_ACCOUNT.createKeyPair(akid, akid);
     try {
       if (this.opts.faults) {
         const hit = this.opts.faults.take('s3', operation);
