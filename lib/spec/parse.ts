@@ -138,7 +138,7 @@ function readDomain(root: JsonObject, c: Collector): string | undefined {
   }
   const problem = domainIdProblem(domain);
   if (problem) {
-    c.error(['id'], 'domain-id', `the id ${quote(id)} gives the domain id ${quote(domain)}, which is refused: ${problem}; expected lowercase letters, digits, '.', '_' and '-', starting and ending with a letter or digit, 2 to 200 characters (^[a-z0-9][a-z0-9._-]*[a-z0-9]$)`);
+    c.error(['id'], 'domain-id', `the id ${quote(id)} gives the domain id ${quote(domain)}, which is refused: ${problem}; expected an id matching ^[a-z0-9][a-z0-9._-]*[a-z0-9]$, 2 to 200 characters`);
     return undefined;
   }
   return domain;

@@ -1,0 +1,5 @@
+// Entry point of the `msk-spec` binary (bin/msk-spec.js imports this file through tsx).
+import { processIo } from './io.js';
+import { run } from './program.js';
+
+process.exitCode = await run(process.argv.slice(2), processIo);
