@@ -25,20 +25,47 @@ async function main(argv: string[]): Promise<void> {
   const broker = await startKafka({ allowEveryoneIfNoAclFound: allowEveryone, trustedClientCaPems: trusted });
   const caFile = join(broker.dataDir, 'server-ca.pem');
   writeFileSync(caFile, broker.serverCaPem);
-  // The admin password is printed on purpose: this is the interactive local broker, and the user
-  // needs it to connect. It lives only as long as this broker.
+  // The admin credential goes to owner-only files, not to the terminal: a librdkafka config for
+  // kcat (-F) and a Java client properties file (kafka-*.sh --command-config).
+  const kcatFile = join(broker.dataDir, 'admin.kcat.conf');
+  writeFileSync(
+    kcatFile,
+    [
+      `bootstrap.servers=${broker.listeners.scram}`,
+      'security.protocol=SASL_SSL',
+      'sasl.mechanisms=SCRAM-SHA-512',
+      `sasl.username=${broker.admin.username}`,
+      `sasl.password=${broker.admin.password}`,
+      `ssl.ca.location=${caFile}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  const javaFile = join(broker.dataDir, 'admin.properties');
+  writeFileSync(
+    javaFile,
+    [
+      `bootstrap.servers=${broker.listeners.scram}`,
+      'security.protocol=SASL_SSL',
+      'sasl.mechanism=SCRAM-SHA-512',
+      `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${broker.admin.username}" password="${broker.admin.password}";`,
+      'ssl.truststore.type=PEM',
+      `ssl.truststore.location=${caFile}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
   console.log(
     [
       `Kafka is running (pid ${broker.pid}); Ctrl-C stops it.`,
       `  SCRAM (SASL_SSL, SCRAM-SHA-512): ${broker.listeners.scram}`,
       `  mTLS  (SSL, client cert required): ${broker.listeners.mtls}`,
       `  server CA:  ${caFile}`,
-      `  admin:      ${broker.admin.username} / ${broker.admin.password}`,
+      `  admin:      ${broker.admin.username} (SCRAM; password in ${kcatFile} and ${javaFile}, owner-only)`,
       `  allow.everyone.if.no.acl.found=${broker.allowEveryoneIfNoAclFound}`,
       `  broker log: ${broker.logFile}`,
       '',
-      `  kcat -L -b ${broker.listeners.scram} -X security.protocol=SASL_SSL -X sasl.mechanism=SCRAM-SHA-512 \\`,
-      `       -X sasl.username=${broker.admin.username} -X sasl.password=<password> -X ssl.ca.location=${caFile}`,
+      `  kcat -F ${kcatFile} -L`,
     ].join('\n'),
   );
   let stopping = false;
