@@ -3,7 +3,7 @@
 // public key we generated), stores cert and chain beside the key and switches current.json last.
 import type { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { certificateFacts } from '../../lib/cert/policy.js';
+import { certificateFacts } from '../../lib/cert/inspect.js';
 import { pcaClient, s3Client } from '../../lib/aws/clients.js';
 import { promoteCertificate } from '../../lib/aws/cert-store.js';
 import { certBucket, certificateSettings, kmsKeyArn } from '../../lib/aws/env-config.js';

@@ -3,7 +3,7 @@
 // a ConfigurationError naming the variable (never its value: none of these are secret, but the
 // rule is simple to keep if nothing echoes values).
 import { resolveConfig, type AuthMode, type ProvisionConfig } from '../config.js';
-import { parseKeyAlgorithm, type KeyAlgorithm } from '../cert/keys.js';
+import { parseKeyAlgorithm, type KeyAlgorithm } from '../cert/algorithms.js';
 import { DEFAULT_VALIDITY_DAYS } from '../cert/policy.js';
 import { ConfigurationError } from '../errors.js';
 

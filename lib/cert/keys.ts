@@ -6,9 +6,9 @@ type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 import { subtle, x509 } from './x509.js';
 
-export type KeyAlgorithm = 'EC_P256' | 'RSA_2048' | 'RSA_3072';
-export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['EC_P256', 'RSA_2048', 'RSA_3072'];
-export const DEFAULT_KEY_ALGORITHM: KeyAlgorithm = 'EC_P256';
+import { DEFAULT_KEY_ALGORITHM, type KeyAlgorithm } from './algorithms.js';
+
+export { DEFAULT_KEY_ALGORITHM, KEY_ALGORITHMS, parseKeyAlgorithm, type KeyAlgorithm } from './algorithms.js';
 
 type Params = webcrypto.RsaHashedKeyGenParams & webcrypto.EcKeyGenParams & webcrypto.RsaHashedImportParams;
 
@@ -25,12 +25,6 @@ function params(alg: KeyAlgorithm): Params {
         hash: 'SHA-256',
       } as never;
   }
-}
-
-export function parseKeyAlgorithm(value: string | undefined): KeyAlgorithm {
-  if (value === undefined || value === '') return DEFAULT_KEY_ALGORITHM;
-  if ((KEY_ALGORITHMS as readonly string[]).includes(value)) return value as KeyAlgorithm;
-  throw new RangeError(`key algorithm ${JSON.stringify(value)} is not one of ${KEY_ALGORITHMS.join(', ')}`);
 }
 
 export async function generateKeyPair(alg: KeyAlgorithm = DEFAULT_KEY_ALGORITHM): Promise<CryptoKeyPair> {

@@ -1,7 +1,6 @@
 // Certificate policy with no I/O: idempotency tokens, validity and renewal, the storage layout
 // and the shape of `current.json`. lib/aws/cert-store.ts does the S3 calls this layout describes.
 import { createHash } from 'node:crypto';
-import { x509 } from './x509.js';
 
 export const DEFAULT_VALIDITY_DAYS = 30;
 /** cert-manager's rule: renew once 2/3 of the lifetime has passed. */
@@ -112,27 +111,4 @@ export function latestPerDomain(keys: Iterable<string>): IndexEntry[] {
     if (!prev || e.generation > prev.generation || (e.generation === prev.generation && e.notAfter > prev.notAfter)) best.set(e.domain, e);
   }
   return [...best.values()].sort((a, b) => a.domain.localeCompare(b.domain));
-}
-
-// ---- issued certificates --------------------------------------------------------------------
-
-export interface CertificateFacts {
-  /** Lower-case hex without separators. */
-  readonly serial: string;
-  readonly subject: string;
-  readonly notBefore: string;
-  readonly notAfter: string;
-  /** SHA-256 of the certificate's SubjectPublicKeyInfo, hex (compare with publicKeyFingerprint). */
-  readonly publicKeySha256: string;
-}
-
-export function certificateFacts(certPem: string): CertificateFacts {
-  const cert = new x509.X509Certificate(certPem);
-  return {
-    serial: cert.serialNumber.toLowerCase(),
-    subject: cert.subject,
-    notBefore: cert.notBefore.toISOString(),
-    notAfter: cert.notAfter.toISOString(),
-    publicKeySha256: createHash('sha256').update(Buffer.from(cert.publicKey.rawData)).digest('hex'),
-  };
 }
