@@ -36,12 +36,12 @@ export function domainFromUrn(urn: string): string | undefined {
 
 /** Why `name` is not a legal Kafka topic name, or undefined. */
 export function topicNameProblem(name: string): string | undefined {
-  if (name.length === 0) return 'the topic name is empty';
-  if (name.length > MAX_TOPIC_NAME_LENGTH) return `the topic name is ${name.length} characters long; Kafka allows at most ${MAX_TOPIC_NAME_LENGTH}`;
-  if (name === '.' || name === '..') return `Kafka does not allow the topic names '.' and '..'`;
+  if (name.length === 0) return 'the topic name is empty; expected at least one character';
+  if (name.length > MAX_TOPIC_NAME_LENGTH) return `the topic name is ${name.length} characters long; expected at most ${MAX_TOPIC_NAME_LENGTH} (Kafka's limit)`;
+  if (name === '.' || name === '..') return `Kafka does not allow the topic names '.' and '..'; expected a real name`;
   if (!TOPIC_NAME_PATTERN.test(name)) {
     const bad = [...name].find((c) => !/[a-zA-Z0-9._-]/.test(c)) ?? '';
-    return `the topic name contains ${JSON.stringify(bad)}; Kafka topic names use only [a-zA-Z0-9._-]`;
+    return `the topic name contains ${JSON.stringify(bad)}; expected only the characters Kafka allows, [a-zA-Z0-9._-]`;
   }
   return undefined;
 }
