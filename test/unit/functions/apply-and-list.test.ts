@@ -1,0 +1,154 @@
+// ApplyTopicsAndAcls over an in-memory kafkajs Admin (just enough of its API for lib/kafka), and
+// ListSpecs. Real-broker behaviour is covered by the integration suites; this checks the handler:
+// re-plans from live state, second run is a zero plan, refusals and error classification.
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { sdkStreamMixin } from '@smithy/util-stream';
+import { mockClient } from 'aws-sdk-client-mock';
+import { Readable } from 'node:stream';
+import { applyTopicsAndAcls, classifyKafkaError } from '../../../functions/apply-topics-and-acls/handler.js';
+import { listSpecs } from '../../../functions/list-specs/handler.js';
+import type { Admin } from '../../../lib/kafka/index.js';
+import { setEnv } from './_support.js';
+
+const s3 = mockClient(S3Client);
+
+const SPEC = `asyncapi: '2.5.0'
+id: 'urn:shop:orders'
+channels:
+  _public/order-placed:
+    bindings: { kafka: { partitions: 2, replicas: 1 } }
+    publish: { message: { payload: { type: object } } }
+  _protected/refunds:
+    bindings: { kafka: { partitions: 1, replicas: 1 } }
+    publish:
+      tags: [{ name: 'grant-access:shop.payments' }]
+      message: { payload: { type: object } }
+`;
+
+interface Entry { resourceType: number; resourceName: string; resourcePatternType: number; principal: string; host: string; operation: number; permissionType: number }
+
+/** The subset of kafkajs Admin that lib/kafka uses, over plain maps. ANY = 1 in every kafkajs enum. */
+function memoryAdmin() {
+  const topics = new Map<string, { partitions: number; replicas: number; configs: Record<string, string> }>();
+  let acls: Entry[] = [];
+  const calls: string[] = [];
+  const match = (f: Partial<Entry>, e: Entry) =>
+    (f.resourceType === undefined || f.resourceType === 1 || f.resourceType === e.resourceType) &&
+    (f.resourcePatternType === undefined || f.resourcePatternType === 1 || f.resourcePatternType === e.resourcePatternType) &&
+    (f.operation === undefined || f.operation === 1 || f.operation === e.operation) &&
+    (f.permissionType === undefined || f.permissionType === 1 || f.permissionType === e.permissionType) &&
+    (f.resourceName == null || f.resourceName === e.resourceName) &&
+    (f.principal == null || f.principal === e.principal) &&
+    (f.host == null || f.host === e.host);
+  const admin = {
+    listTopics: async () => (calls.push('listTopics'), [...topics.keys()]),
+    fetchTopicMetadata: async ({ topics: names }: { topics: string[] }) => ({
+      topics: names.filter((n) => topics.has(n)).map((name) => ({
+        name,
+        partitions: Array.from({ length: topics.get(name)!.partitions }, (_, i) => ({ partitionId: i, leader: 1, replicas: Array(topics.get(name)!.replicas).fill(1), isr: [1] })),
+      })),
+    }),
+    describeConfigs: async ({ resources }: { resources: { name: string }[] }) => ({
+      resources: resources.map((r) => ({
+        resourceName: r.name,
+        errorCode: 0,
+        configEntries: Object.entries(topics.get(r.name)?.configs ?? {}).map(([configName, configValue]) => ({ configName, configValue, configSource: 1, isDefault: false })),
+      })),
+    }),
+    createTopics: async ({ topics: ts }: { topics: { topic: string; numPartitions: number; replicationFactor: number; configEntries: { name: string; value: string }[] }[] }) => {
+      calls.push('createTopics');
+      for (const t of ts) topics.set(t.topic, { partitions: t.numPartitions, replicas: t.replicationFactor, configs: Object.fromEntries(t.configEntries.map((c) => [c.name, c.value])) });
+      return true;
+    },
+    createPartitions: async () => (calls.push('createPartitions'), true),
+    alterConfigs: async () => (calls.push('alterConfigs'), {}),
+    describeAcls: async (f: Partial<Entry>) => {
+      calls.push('describeAcls');
+      const found = acls.filter((e) => match(f, e));
+      return {
+        resources: found.map((e) => ({
+          resourceType: e.resourceType,
+          resourceName: e.resourceName,
+          resourcePatternType: e.resourcePatternType,
+          acls: [{ principal: e.principal, host: e.host, operation: e.operation, permissionType: e.permissionType }],
+        })),
+      };
+    },
+    createAcls: async ({ acl }: { acl: Entry[] }) => (calls.push('createAcls'), acls.push(...acl), true),
+    deleteAcls: async ({ filters }: { filters: Partial<Entry>[] }) => {
+      calls.push('deleteAcls');
+      acls = acls.filter((e) => !filters.some((f) => match(f, e)));
+      return { filterResponses: [] };
+    },
+  };
+  return { admin: admin as unknown as Admin, calls, topics, acls: () => acls, removeAcls: (n: number) => (acls = acls.slice(n)) };
+}
+
+const input = { domain: 'shop.orders', bucket: 'spec-bucket', key: 'specs/shop.orders.yaml', versionId: 'v1', correlationId: 'exec-1' };
+
+beforeEach(() => {
+  s3.reset();
+  setEnv({ KAFKA_ADMIN_AUTH: 'IAM', KAFKA_BROKERS: 'b-1:9098' });
+  s3.on(GetObjectCommand).callsFake(() => ({ Body: sdkStreamMixin(Readable.from([Buffer.from(SPEC)])), ContentLength: SPEC.length, VersionId: 'v1' }));
+});
+
+describe('ApplyTopicsAndAcls', () => {
+  it('applies topics and ACLs from the validated version; a second run is a zero plan', async () => {
+    const mem = memoryAdmin();
+    let closed = 0;
+    const deps = { admin: async () => ({ admin: mem.admin, close: async () => void closed++ }) };
+    const first = await applyTopicsAndAcls(input, deps);
+    expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input).toEqual({ Bucket: 'spec-bucket', Key: 'specs/shop.orders.yaml', VersionId: 'v1' });
+    expect(first).toMatchObject({ domain: 'shop.orders', changed: true, topicsCreated: 2 });
+    expect(first.aclsCreated).toBeGreaterThan(0);
+    expect([...mem.topics.keys()].sort()).toEqual(['shop.orders._protected.refunds', 'shop.orders._public.order-placed']);
+    expect(mem.calls.filter((c) => c === 'createAcls')).toHaveLength(1);
+
+    mem.calls.length = 0;
+    const second = await applyTopicsAndAcls(input, deps);
+    expect(second).toEqual({ domain: 'shop.orders', changed: false, topicsCreated: 0, partitionsIncreased: 0, configsAltered: 0, aclsCreated: 0, aclsDeleted: 0, createdTopics: [] });
+    expect(mem.calls.filter((c) => /^create|^delete|^alter/.test(c))).toEqual([]);
+    expect(closed).toBe(2);
+  });
+
+  it('heals ACLs deleted out of band (re-plans from live state)', async () => {
+    const mem = memoryAdmin();
+    const deps = { admin: async () => ({ admin: mem.admin, close: async () => undefined }) };
+    const first = await applyTopicsAndAcls(input, deps);
+    mem.removeAcls(3);
+    const healed = await applyTopicsAndAcls(input, deps);
+    expect(healed).toMatchObject({ changed: true, topicsCreated: 0, aclsCreated: 3, aclsDeleted: 0 });
+    expect(mem.acls()).toHaveLength(first.aclsCreated);
+  });
+
+  it('classifies connection failures as KafkaTransient and authorization failures as KafkaRefused', async () => {
+    const connErr = Object.assign(new Error('Connection error: connect ECONNREFUSED 10.0.0.1:9098'), { name: 'KafkaJSConnectionError' });
+    await expect(applyTopicsAndAcls(input, { admin: async () => Promise.reject(connErr) })).rejects.toMatchObject({ name: 'KafkaTransient' });
+    const authErr = Object.assign(new Error('Not authorized to access topics'), { name: 'KafkaJSProtocolError', type: 'TOPIC_AUTHORIZATION_FAILED', retriable: false });
+    expect(classifyKafkaError(authErr).name).toBe('KafkaRefused');
+    expect(classifyKafkaError(Object.assign(new Error('x'), { name: 'KafkaJSProtocolError', type: 'NOT_CONTROLLER', retriable: true })).name).toBe('KafkaTransient');
+  });
+
+  it('refuses when the object no longer holds the validated domain', async () => {
+    const mem = memoryAdmin();
+    await expect(applyTopicsAndAcls({ ...input, domain: 'shop.payments' }, { admin: async () => ({ admin: mem.admin, close: async () => undefined }) })).rejects.toMatchObject({
+      name: 'SpecRefused',
+    });
+    expect(mem.calls).toEqual([]);
+  });
+});
+
+describe('ListSpecs', () => {
+  it('lists spec keys under specs/ across pages, ignoring other objects', async () => {
+    setEnv();
+    s3.on(ListObjectsV2Command)
+      .resolvesOnce({ Contents: [{ Key: 'specs/a.b.yaml' }, { Key: 'specs/readme.txt' }], IsTruncated: true, NextContinuationToken: 'n1' })
+      .resolves({ Contents: [{ Key: 'specs/c.json' }, { Key: 'specs/nested/x.yaml' }], IsTruncated: false });
+    const out = await listSpecs({});
+    expect(out).toEqual({ bucket: 'spec-bucket', count: 2, specs: [{ bucket: 'spec-bucket', key: 'specs/a.b.yaml' }, { bucket: 'spec-bucket', key: 'specs/c.json' }] });
+    expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'spec-bucket', Prefix: 'specs/', ContinuationToken: undefined },
+      { Bucket: 'spec-bucket', Prefix: 'specs/', ContinuationToken: 'n1' },
+    ]);
+  });
+});
