@@ -29,8 +29,8 @@
 // Super users are not modelled: this product runs without super.users (MSK does not support it).
 //
 // Index (not a linear scan): per resource type, a Map from literal name, the wildcard-name bindings,
-// and a character trie of prefixed names; each node groups its bindings by principal, so a check
-// costs two Map lookups per matching node plus one trie step per character of the name.
+// and a radix tree of prefixed names; each node groups its bindings by principal, so a check costs
+// two Map lookups per matching pattern plus one step per branching point along the name.
 import { OPERATIONS, RESOURCE_TYPES } from './types.js';
 import type { AccessRequest, AclBinding, Operation, ResourceType } from './types.js';
 import { bindingKey } from './bindings.js';
@@ -53,8 +53,9 @@ const WILDCARD_PRINCIPAL = 'User:*';
 const WILDCARD_RESOURCE = '*';
 const WILDCARD_HOST = '*';
 
-const OP_BIT = new Map<Operation, number>(OPERATIONS.map((o, i) => [o, 1 << i]));
-const bit = (op: Operation): number => OP_BIT.get(op) ?? 0;
+// Plain objects, not Maps: a keyed load with an internalized string is cheaper on the hot path.
+const OP_BIT: Readonly<Record<string, number>> = Object.fromEntries(OPERATIONS.map((o, i) => [o, 1 << i]));
+const bit = (op: Operation): number => OP_BIT[op] ?? 0;
 const ALL_OPS = OPERATIONS.reduce((m, o) => m | bit(o), 0);
 const IMPLIES_DESCRIBE = new Set<Operation>(['DESCRIBE', 'READ', 'WRITE', 'DELETE', 'ALTER']);
 const IMPLIES_DESCRIBE_CONFIGS = new Set<Operation>(['DESCRIBE_CONFIGS', 'ALTER_CONFIGS']);
@@ -88,15 +89,61 @@ class PatternNode {
   }
 }
 
-class TrieNode {
-  children: Map<number, TrieNode> | undefined;
+/**
+ * A radix tree (compressed trie) of PREFIXED resource names: each edge carries a string label and
+ * children are keyed by the first character of their label (an array slot for ASCII, a Map beyond),
+ * so a lookup costs one indexed load and one startsWith per branching point along the name, not
+ * one step per character.
+ */
+class RadixNode {
+  ascii: (RadixNode | undefined)[] | undefined;
+  other: Map<number, RadixNode> | undefined;
   node: PatternNode | undefined;
+  constructor(public label: string) {}
+
+  child(code: number): RadixNode | undefined {
+    return code < 128 ? this.ascii?.[code] : this.other?.get(code);
+  }
+
+  setChild(code: number, n: RadixNode): void {
+    if (code < 128) (this.ascii ??= new Array<RadixNode | undefined>(128).fill(undefined))[code] = n;
+    else (this.other ??= new Map()).set(code, n);
+  }
+}
+
+function radixInsert(root: RadixNode, key: string): RadixNode {
+  let t = root;
+  let pos = 0;
+  for (;;) {
+    if (pos === key.length) return t;
+    const c = key.charCodeAt(pos);
+    const child = t.child(c);
+    if (!child) {
+      const leaf = new RadixNode(key.slice(pos));
+      t.setChild(c, leaf);
+      return leaf;
+    }
+    const l = child.label;
+    let k = 0;
+    while (k < l.length && pos + k < key.length && l.charCodeAt(k) === key.charCodeAt(pos + k)) k++;
+    if (k < l.length) {
+      // Split the edge: `mid` takes the common part, `child` keeps the rest.
+      const mid = new RadixNode(l.slice(0, k));
+      child.label = l.slice(k);
+      mid.setChild(child.label.charCodeAt(0), child);
+      t.setChild(c, mid);
+      t = mid;
+    } else {
+      t = child;
+    }
+    pos += k;
+  }
 }
 
 class TypeIndex {
   readonly literal = new Map<string, PatternNode>();
   wildcard: PatternNode | undefined;
-  readonly prefixRoot = new TrieNode();
+  readonly prefixRoot = new RadixNode('');
 
   add(e: Entry): void {
     const b = e.binding;
@@ -110,95 +157,123 @@ class TypeIndex {
       }
       return;
     }
-    let t = this.prefixRoot;
-    const name = b.resourceName;
-    for (let i = 0; i < name.length; i++) {
-      const c = name.charCodeAt(i);
-      const children = (t.children ??= new Map());
-      let next = children.get(c);
-      if (!next) children.set(c, (next = new TrieNode()));
-      t = next;
-    }
+    const t = radixInsert(this.prefixRoot, b.resourceName);
     (t.node ??= new PatternNode()).add(e);
   }
 
-  /** Calls `visit` for every pattern node matching `name` (rule R1). */
-  forEachMatch(name: string, visit: (n: PatternNode) => void): void {
+  /** Appends every pattern node matching `name` (rule R1) to `out`. */
+  matches(name: string, out: PatternNode[]): void {
     const lit = this.literal.get(name);
-    if (lit) visit(lit);
-    if (this.wildcard) visit(this.wildcard);
-    let t: TrieNode | undefined = this.prefixRoot;
-    if (t.node) visit(t.node);
-    for (let i = 0; i < name.length; i++) {
-      t = t.children?.get(name.charCodeAt(i));
-      if (!t) break;
-      if (t.node) visit(t.node);
+    if (lit) out.push(lit);
+    if (this.wildcard) out.push(this.wildcard);
+    let t: RadixNode = this.prefixRoot;
+    if (t.node) out.push(t.node);
+    let pos = 0;
+    while (pos < name.length) {
+      const c = t.child(name.charCodeAt(pos));
+      if (!c || !name.startsWith(c.label, pos)) break;
+      pos += c.label.length;
+      t = c;
+      if (t.node) out.push(t.node);
     }
+  }
+
+  forEachMatch(name: string, visit: (n: PatternNode) => void): void {
+    const out: PatternNode[] = [];
+    this.matches(name, out);
+    for (const n of out) visit(n);
   }
 }
 
-/** Scratch state of one check; reused so that the hot path allocates only for its answer. */
-interface Scan {
-  principal: string;
-  host: string | undefined;
-  opBit: number;
-  hasResourceAcls: boolean;
-  deny: AclBinding[] | undefined;
-  allowAcl: AclBinding[] | undefined;
-}
-
 export class Authorizer {
-  private readonly byType = new Map<ResourceType, TypeIndex>();
+  private readonly byType: Record<string, TypeIndex | undefined> = Object.create(null) as Record<string, TypeIndex | undefined>;
   private readonly allowEveryone: boolean;
   readonly size: number;
 
+  // Scratch state of the check in progress (checks are synchronous, so one set of fields serves
+  // every call and the hot path allocates only for its answer).
+  private principal = '';
+  private host: string | undefined;
+  private opBit = 0;
+  private hasResourceAcls = false;
+  private denyAcls: AclBinding[] | undefined;
+  private allowAcls: AclBinding[] | undefined;
+
   constructor(bindings: Iterable<AclBinding>, opts: AuthorizerOptions = {}) {
     this.allowEveryone = opts.allowEveryoneIfNoAclFound ?? false;
-    for (const t of RESOURCE_TYPES) this.byType.set(t, new TypeIndex());
+    for (const t of RESOURCE_TYPES) this.byType[t] = new TypeIndex();
     const seen = new Set<string>(); // Kafka's ACL store is a set: a binding added twice is one binding.
     for (const b of bindings) {
       const k = bindingKey(b);
       if (seen.has(k)) continue;
       seen.add(k);
       const isAllow = b.permission === 'ALLOW';
-      let idx = this.byType.get(b.resourceType);
-      if (!idx) this.byType.set(b.resourceType, (idx = new TypeIndex()));
+      const idx = (this.byType[b.resourceType] ??= new TypeIndex());
       idx.add({ binding: b, anyHost: b.host === WILDCARD_HOST, host: b.host, allow: isAllow, mask: operationMask(b.operation, isAllow) });
     }
     this.size = seen.size;
   }
 
-  private scanEntries(list: Entry[] | undefined, s: Scan): void {
-    if (!list) return;
+  private scanEntries(list: Entry[] | undefined): void {
+    if (list === undefined) return;
     for (let i = 0; i < list.length; i++) {
       const e = list[i]!;
-      if ((e.mask & s.opBit) === 0) continue; // R4
-      if (!e.anyHost && e.host !== s.host) continue; // R3
-      if (e.allow) (s.allowAcl ??= []).push(e.binding);
-      else (s.deny ??= []).push(e.binding);
+      if ((e.mask & this.opBit) === 0) continue; // R4
+      if (!e.anyHost && e.host !== this.host) continue; // R3
+      if (e.allow) (this.allowAcls ??= []).push(e.binding);
+      else (this.denyAcls ??= []).push(e.binding);
     }
   }
 
-  private scan(req: AccessRequest): Scan {
-    const s: Scan = { principal: req.principal, host: req.host, opBit: bit(req.operation), hasResourceAcls: false, deny: undefined, allowAcl: undefined };
-    const idx = this.byType.get(req.resourceType);
-    if (!idx) return s;
-    idx.forEachMatch(req.resourceName, (n) => {
-      if (n.count > 0) s.hasResourceAcls = true; // R7: any binding on the resource counts
-      this.scanEntries(n.byPrincipal.get(s.principal), s); // R2
-      if (s.principal !== WILDCARD_PRINCIPAL) this.scanEntries(n.byPrincipal.get(WILDCARD_PRINCIPAL), s);
-    });
-    return s;
+  private visit(n: PatternNode | undefined): void {
+    if (n === undefined) return;
+    if (n.count > 0) this.hasResourceAcls = true; // R7: any binding on the resource counts
+    this.scanEntries(n.byPrincipal.get(this.principal)); // R2
+    if (this.principal !== WILDCARD_PRINCIPAL) this.scanEntries(n.byPrincipal.get(WILDCARD_PRINCIPAL));
+  }
+
+  /** Visits every pattern matching the resource (R1): literal name, wildcard name, then the prefixes along the radix tree. */
+  private scan(req: AccessRequest): void {
+    this.principal = req.principal;
+    this.host = req.host;
+    this.opBit = bit(req.operation);
+    this.hasResourceAcls = false;
+    this.denyAcls = undefined;
+    this.allowAcls = undefined;
+    const idx = this.byType[req.resourceType];
+    if (idx === undefined) return;
+    const name = req.resourceName;
+    this.visit(idx.literal.get(name));
+    this.visit(idx.wildcard);
+    let t: RadixNode = idx.prefixRoot;
+    this.visit(t.node);
+    let pos = 0;
+    while (pos < name.length) {
+      const c = t.child(name.charCodeAt(pos));
+      if (c === undefined) break;
+      // The first character matched through the child key; compare the rest of the label.
+      const label = c.label;
+      const end = pos + label.length;
+      if (end > name.length) break;
+      let k = 1;
+      while (k < label.length && label.charCodeAt(k) === name.charCodeAt(pos + k)) k++;
+      if (k < label.length) break;
+      pos = end;
+      t = c;
+      this.visit(t.node);
+    }
   }
 
   authorize(req: AccessRequest): Decision {
-    const s = this.scan(req);
-    if (s.deny) return { allowed: false, decidedBy: s.deny, reason: 'deny-acl' }; // R5
-    if (s.allowAcl) return { allowed: true, decidedBy: s.allowAcl, reason: 'allow-acl' }; // R6
-    if (!s.hasResourceAcls && this.allowEveryone) return { allowed: true, decidedBy: [], reason: 'no-acls-allow-everyone' }; // R7
+    this.scan(req);
+    const deny = this.denyAcls;
+    const allowAcls = this.allowAcls;
+    this.denyAcls = this.allowAcls = undefined;
+    if (deny) return { allowed: false, decidedBy: deny, reason: 'deny-acl' }; // R5
+    if (allowAcls) return { allowed: true, decidedBy: allowAcls, reason: 'allow-acl' }; // R6
+    if (!this.hasResourceAcls && this.allowEveryone) return { allowed: true, decidedBy: [], reason: 'no-acls-allow-everyone' }; // R7
     return { allowed: false, decidedBy: [], reason: 'no-matching-allow' };
   }
-
   /** Shorthand for authorize(req).allowed. */
   isAllowed(req: AccessRequest): boolean {
     return this.authorize(req).allowed;
@@ -207,7 +282,7 @@ export class Authorizer {
   /** Every binding whose resource pattern matches the resource (rule R1), whatever its principal. */
   bindingsOn(resourceType: ResourceType, resourceName: string): AclBinding[] {
     const out: AclBinding[] = [];
-    this.byType.get(resourceType)?.forEachMatch(resourceName, (n) => {
+    this.byType[resourceType]?.forEachMatch(resourceName, (n) => {
       for (const list of n.byPrincipal.values()) for (const e of list) out.push(e.binding);
     });
     return out;
@@ -219,7 +294,7 @@ export class Authorizer {
    */
   principalsOn(resourceType: ResourceType, resourceName: string): Set<string> {
     const out = new Set<string>();
-    this.byType.get(resourceType)?.forEachMatch(resourceName, (n) => {
+    this.byType[resourceType]?.forEachMatch(resourceName, (n) => {
       for (const p of n.byPrincipal.keys()) out.add(p);
     });
     return out;
