@@ -2,7 +2,13 @@
 // authorizer model (lib/access/authorizer.ts) over the bindings the specs produce: the CLI asks
 // the same questions a broker would, rather than re-deriving access from visibility rules.
 import { Authorizer } from '../lib/access/authorizer.js';
-import { desiredBindings, domainOfPrincipal, effectiveVisibility, inStage, principalsOf } from '../lib/access/bindings.js';
+import {
+  desiredBindings,
+  domainOfPrincipal,
+  effectiveVisibility,
+  inStage,
+  principalsOf,
+} from '../lib/access/bindings.js';
 import type { Operation } from '../lib/access/types.js';
 import type { ProvisionConfig } from '../lib/config.js';
 import type { DomainSpec, Visibility } from '../lib/spec/model.js';
@@ -35,15 +41,22 @@ export interface AccessView {
   readonly dangling: DanglingSubscription[];
 }
 
-export function accessView(specs: readonly DomainSpec[], config: ProvisionConfig, extraTopics: readonly string[] = []): AccessView {
+export function accessView(
+  specs: readonly DomainSpec[],
+  config: ProvisionConfig,
+  extraTopics: readonly string[] = [],
+): AccessView {
   const authorizer = new Authorizer(desiredBindings(specs, config));
   const principals = [EVERYONE, ...specs.flatMap((s) => principalsOf(s.domain, config))];
   const may = (principal: string, operation: Operation, topic: string) =>
     authorizer.authorize({ principal, operation, resourceType: 'TOPIC', resourceName: topic }).allowed;
-  const who = (operation: Operation, topic: string) => (may(EVERYONE, operation, topic) ? [EVERYONE] : principals.filter((p) => may(p, operation, topic)));
+  const who = (operation: Operation, topic: string) =>
+    may(EVERYONE, operation, topic) ? [EVERYONE] : principals.filter((p) => may(p, operation, topic));
 
   const owners = new Map<string, { spec: DomainSpec; visibility: Visibility; grants: readonly string[] }>();
-  for (const s of specs) for (const t of s.owned) if (inStage(t, config)) owners.set(t.name, { spec: s, visibility: effectiveVisibility(t), grants: t.grants });
+  for (const s of specs)
+    for (const t of s.owned)
+      if (inStage(t, config)) owners.set(t.name, { spec: s, visibility: effectiveVisibility(t), grants: t.grants });
 
   const names = [...new Set([...owners.keys(), ...extraTopics])].sort();
   const topics: TopicAccess[] = names.map((topic) => {
@@ -64,7 +77,11 @@ export function accessView(specs: readonly DomainSpec[], config: ProvisionConfig
       const o = owners.get(sub.topic);
       const base = { domain: s.domain, topic: sub.topic, path: sub.path, source: s.source };
       if (!o) {
-        dangling.push({ ...base, reason: 'unknown-topic', message: `no loaded spec declares ${sub.topic}, and no binding lets ${s.domain} read it` });
+        dangling.push({
+          ...base,
+          reason: 'unknown-topic',
+          message: `no loaded spec declares ${sub.topic}, and no binding lets ${s.domain} read it`,
+        });
       } else {
         dangling.push({
           ...base,

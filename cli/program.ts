@@ -13,9 +13,15 @@ Exit codes:
   2  changes planned (plan)
   3  access denied (can)`;
 
-export function buildProgram(ctx: CommandContext, onExit: (code: ExitCode) => void, commands: readonly CliCommand[] = COMMANDS): Command {
+export function buildProgram(
+  ctx: CommandContext,
+  onExit: (code: ExitCode) => void,
+  commands: readonly CliCommand[] = COMMANDS,
+): Command {
   const program = new Command('msk-spec')
-    .description('Self-service Kafka data products on Amazon MSK: validate AsyncAPI specs, plan topics and ACLs, ask who may do what.')
+    .description(
+      'Self-service Kafka data products on Amazon MSK: validate AsyncAPI specs, plan topics and ACLs, ask who may do what.',
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (s) => void ctx.io.stdout.write(s),

@@ -52,17 +52,27 @@ export async function loadSpecs(paths: readonly string[], config: ProvisionConfi
 }
 
 async function loadOne(file: string, config: ProvisionConfig, fs: CliFs): Promise<FileResult> {
-  const refuse = (rule: string, message: string): FileResult => ({ file, issues: [{ file, path: '$', rule, message }], warnings: [] });
+  const refuse = (rule: string, message: string): FileResult => ({
+    file,
+    issues: [{ file, path: '$', rule, message }],
+    warnings: [],
+  });
   let text: string;
   try {
     const { size, isDirectory } = await fs.stat(file);
     if (isDirectory) return refuse('file-read', 'is a directory with no spec files; expected a spec file');
     // Checked before reading, so a huge file is never loaded into memory.
-    if (size > config.limits.maxSpecBytes) return refuse('max-size', `the spec is ${size} bytes; at most ${config.limits.maxSpecBytes} bytes are accepted`);
+    if (size > config.limits.maxSpecBytes)
+      return refuse('max-size', `the spec is ${size} bytes; at most ${config.limits.maxSpecBytes} bytes are accepted`);
     text = await fs.readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return refuse('file-read', code === 'ENOENT' ? 'no such file; expected a path to a spec file or a directory of them' : `cannot read the file (${code ?? (e as Error).message})`);
+    return refuse(
+      'file-read',
+      code === 'ENOENT'
+        ? 'no such file; expected a path to a spec file or a directory of them'
+        : `cannot read the file (${code ?? (e as Error).message})`,
+    );
   }
   const r = parseSpec(text, file, config);
   return r.ok ? { file, spec: r.spec, issues: [], warnings: r.warnings } : { file, issues: r.issues, warnings: [] };

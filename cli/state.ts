@@ -17,20 +17,41 @@ export async function readState(file: string, fs: CliFs): Promise<Result> {
   try {
     text = await fs.readFile(file);
   } catch (e) {
-    return { ok: false, issues: [{ file, path: '$', rule: 'state', message: `cannot read the state file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a JSON file {"topics": [...], "acls": [...]}` }] };
+    return {
+      ok: false,
+      issues: [
+        {
+          file,
+          path: '$',
+          rule: 'state',
+          message: `cannot read the state file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a JSON file {"topics": [...], "acls": [...]}`,
+        },
+      ],
+    };
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { ok: false, issues: [{ file, path: '$', rule: 'state', message: `not JSON (${(e as Error).message}); expected {"topics": [...], "acls": [...]}` }] };
+    return {
+      ok: false,
+      issues: [
+        {
+          file,
+          path: '$',
+          rule: 'state',
+          message: `not JSON (${(e as Error).message}); expected {"topics": [...], "acls": [...]}`,
+        },
+      ],
+    };
   }
   return parseState(value, file);
 }
 
 export function parseState(value: unknown, file: string): Result {
   const issues: SpecIssue[] = [];
-  const bad = (path: (string | number)[], message: string) => issues.push({ file, path: jsonPath(path), rule: 'state', message });
+  const bad = (path: (string | number)[], message: string) =>
+    issues.push({ file, path: jsonPath(path), rule: 'state', message });
   if (!isRecord(value)) {
     bad([], 'expected an object {"topics": [...], "acls": [...]}');
     return { ok: false, issues };
@@ -42,8 +63,16 @@ export function parseState(value: unknown, file: string): Result {
   if (!Array.isArray(rawTopics)) bad(['topics'], 'expected a list of topics');
   else
     rawTopics.forEach((t, i) => {
-      if (!isRecord(t) || typeof t['name'] !== 'string' || !Number.isInteger(t['partitions']) || !Number.isInteger(t['replicationFactor'])) {
-        bad(['topics', i], 'expected {"name": string, "partitions": integer, "replicationFactor": integer, "configs": {string: string}}');
+      if (
+        !isRecord(t) ||
+        typeof t['name'] !== 'string' ||
+        !Number.isInteger(t['partitions']) ||
+        !Number.isInteger(t['replicationFactor'])
+      ) {
+        bad(
+          ['topics', i],
+          'expected {"name": string, "partitions": integer, "replicationFactor": integer, "configs": {string: string}}',
+        );
         return;
       }
       const configs = t['configs'] ?? {};
@@ -51,7 +80,12 @@ export function parseState(value: unknown, file: string): Result {
         bad(['topics', i, 'configs'], 'expected an object of string values');
         return;
       }
-      topics.push({ name: t['name'], partitions: t['partitions'] as number, replicationFactor: t['replicationFactor'] as number, configs: configs as Record<string, string> });
+      topics.push({
+        name: t['name'],
+        partitions: t['partitions'] as number,
+        replicationFactor: t['replicationFactor'] as number,
+        configs: configs as Record<string, string>,
+      });
     });
   if (!Array.isArray(rawAcls)) bad(['acls'], 'expected a list of ACL bindings');
   else
@@ -66,7 +100,10 @@ export function parseState(value: unknown, file: string): Result {
         typeof a['principal'] === 'string' &&
         (a['host'] === undefined || typeof a['host'] === 'string');
       if (!ok) {
-        bad(['acls', i], `expected {"resourceType": ${RESOURCE_TYPES.join('|')}, "resourceName": string, "patternType": LITERAL|PREFIXED, "principal": "User:...", "host": "*", "operation": ${OPERATIONS.join('|')}, "permission": ALLOW|DENY}`);
+        bad(
+          ['acls', i],
+          `expected {"resourceType": ${RESOURCE_TYPES.join('|')}, "resourceName": string, "patternType": LITERAL|PREFIXED, "principal": "User:...", "host": "*", "operation": ${OPERATIONS.join('|')}, "permission": ALLOW|DENY}`,
+        );
         return;
       }
       acls.push({ ...(a as unknown as AclBinding), host: (a['host'] as string | undefined) ?? '*' });

@@ -8,7 +8,13 @@ import { configFromOptions, UsageError, withCommonOptions } from '../options.js'
 import { formatBinding, formatIssue, loadSpecs } from '../specs.js';
 import { Authorizer } from '../../lib/access/authorizer.js';
 import { desiredBindings } from '../../lib/access/bindings.js';
-import { CLUSTER_RESOURCE_NAME, OPERATIONS, type AccessRequest, type Operation, type ResourceType } from '../../lib/access/types.js';
+import {
+  CLUSTER_RESOURCE_NAME,
+  OPERATIONS,
+  type AccessRequest,
+  type Operation,
+  type ResourceType,
+} from '../../lib/access/types.js';
 import { checkSpecSet } from '../../lib/plan/plan.js';
 import { specSetIssues } from './validate.js';
 
@@ -22,14 +28,29 @@ const RESOURCE_OPTIONS: ReadonlyArray<{ key: string; type: ResourceType }> = [
 /** The request the options describe; throws UsageError unless exactly one resource is named. */
 export function requestFromOptions(opts: Record<string, unknown>): AccessRequest {
   const principal = String(opts['principal'] ?? '');
-  if (!/^User:./.test(principal)) throw new UsageError(`--principal expects a Kafka principal such as User:shop.order or User:CN=shop.order, got ${JSON.stringify(principal)}`);
-  const operation = String(opts['operation'] ?? '').toUpperCase().replaceAll('-', '_');
-  if (!(OPERATIONS as readonly string[]).includes(operation)) throw new UsageError(`--operation expects one of ${OPERATIONS.join(', ')}, got ${JSON.stringify(opts['operation'])}`);
+  if (!/^User:./.test(principal))
+    throw new UsageError(
+      `--principal expects a Kafka principal such as User:shop.order or User:CN=shop.order, got ${JSON.stringify(principal)}`,
+    );
+  const operation = String(opts['operation'] ?? '')
+    .toUpperCase()
+    .replaceAll('-', '_');
+  if (!(OPERATIONS as readonly string[]).includes(operation))
+    throw new UsageError(
+      `--operation expects one of ${OPERATIONS.join(', ')}, got ${JSON.stringify(opts['operation'])}`,
+    );
   const given = RESOURCE_OPTIONS.filter((r) => opts[r.key] !== undefined && opts[r.key] !== false);
-  if (given.length !== 1) throw new UsageError('name exactly one resource: --topic T, --group G, --transactional-id X or --cluster');
+  if (given.length !== 1)
+    throw new UsageError('name exactly one resource: --topic T, --group G, --transactional-id X or --cluster');
   const resource = given[0]!;
   const resourceName = resource.type === 'CLUSTER' ? CLUSTER_RESOURCE_NAME : String(opts[resource.key]);
-  return { principal, operation: operation as Operation, resourceType: resource.type, resourceName, ...(typeof opts['host'] === 'string' ? { host: opts['host'] } : {}) };
+  return {
+    principal,
+    operation: operation as Operation,
+    resourceType: resource.type,
+    resourceName,
+    ...(typeof opts['host'] === 'string' ? { host: opts['host'] } : {}),
+  };
 }
 
 export const canCommand: CliCommand = {
@@ -38,7 +59,9 @@ export const canCommand: CliCommand = {
     withCommonOptions(
       program
         .command('can')
-        .description('may a principal do an operation on a resource, given the ACLs these specs produce? (Kafka authorizer rules)')
+        .description(
+          'may a principal do an operation on a resource, given the ACLs these specs produce? (Kafka authorizer rules)',
+        )
         .argument('<files...>', 'spec files or directories')
         .requiredOption('--principal <principal>', 'e.g. User:shop.order (SCRAM) or User:CN=shop.order (mTLS)')
         .requiredOption('--operation <operation>', `one of ${OPERATIONS.join(', ')}`)
@@ -47,19 +70,29 @@ export const canCommand: CliCommand = {
         .option('--transactional-id <id>', 'a transactional id')
         .option('--cluster', 'the cluster (kafka-cluster)')
         .option('--host <host>', 'the client host (default: any)')
-        .addOption(new Option('--allow-everyone-if-no-acl-found', 'answer as a broker with allow.everyone.if.no.acl.found=true (MSK\'s default)')),
+        .addOption(
+          new Option(
+            '--allow-everyone-if-no-acl-found',
+            "answer as a broker with allow.everyone.if.no.acl.found=true (MSK's default)",
+          ),
+        ),
     ),
   async run([files], opts, ctx) {
     const config = configFromOptions(opts);
     const request = requestFromOptions(opts);
     const loaded = await loadSpecs(files as string[], config, ctx.fs);
-    const issues = loaded.issues.length > 0 ? loaded.issues : specSetIssues(loaded.specs, checkSpecSet(loaded.specs, { topics: [], acls: [] }, config));
+    const issues =
+      loaded.issues.length > 0
+        ? loaded.issues
+        : specSetIssues(loaded.specs, checkSpecSet(loaded.specs, { topics: [], acls: [] }, config));
     if (issues.length > 0) {
       if (opts['json']) ctx.json({ ok: false, issues });
       else for (const i of issues) ctx.err(formatIssue(i));
       return EXIT.INVALID;
     }
-    const authorizer = new Authorizer(desiredBindings(loaded.specs, config), { allowEveryoneIfNoAclFound: opts['allowEveryoneIfNoAclFound'] === true });
+    const authorizer = new Authorizer(desiredBindings(loaded.specs, config), {
+      allowEveryoneIfNoAclFound: opts['allowEveryoneIfNoAclFound'] === true,
+    });
     const decision = authorizer.authorize(request);
     if (opts['json']) {
       ctx.json({ allowed: decision.allowed, decidedBy: decision.decidedBy, reason: decision.reason, request });

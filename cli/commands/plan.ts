@@ -27,7 +27,8 @@ export function renderPlan(p: Plan): string[] {
   }
   for (const b of p.aclsToCreate) lines.push(`+ acl ${formatBinding(b)}`);
   for (const b of p.aclsToDelete) lines.push(`- acl ${formatBinding(b)}`);
-  for (const t of p.orphanTopics) lines.push(`# topic ${t} is in a planned domain's namespace but in no spec (topics are never deleted)`);
+  for (const t of p.orphanTopics)
+    lines.push(`# topic ${t} is in a planned domain's namespace but in no spec (topics are never deleted)`);
   return lines;
 }
 
@@ -44,7 +45,9 @@ function report(p: Plan, ctx: CommandContext): ExitCode {
   for (const e of p.errors) ctx.err(`! ${e.domain}: [${e.rule}] ${e.message}`);
   const { add, change, destroy } = planCounts(p);
   if (p.errors.length > 0) {
-    ctx.out(`Plan refused: ${p.errors.length} error(s). It would have been ${add} to add, ${change} to change, ${destroy} to destroy.`);
+    ctx.out(
+      `Plan refused: ${p.errors.length} error(s). It would have been ${add} to add, ${change} to change, ${destroy} to destroy.`,
+    );
     return EXIT.INVALID;
   }
   if (isEmptyPlan(p)) {
@@ -61,9 +64,14 @@ export const planCommand: CliCommand = {
     withCommonOptions(
       program
         .command('plan')
-        .description('show the topics, partition and config changes, and ACLs to create or delete so that the cluster matches the specs')
+        .description(
+          'show the topics, partition and config changes, and ACLs to create or delete so that the cluster matches the specs',
+        )
         .argument('<files...>', 'spec files or directories')
-        .option('--current <state.json>', 'current cluster state {"topics": [...], "acls": [...]} (default: an empty cluster)')
+        .option(
+          '--current <state.json>',
+          'current cluster state {"topics": [...], "acls": [...]} (default: an empty cluster)',
+        )
         .option('--force', 'plan even when the mass-deletion guard would refuse'),
     ),
   async run([files], opts, ctx) {

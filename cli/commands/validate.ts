@@ -13,7 +13,12 @@ export function specSetIssues(specs: readonly DomainSpec[], errors: ReturnType<t
   return errors.map((e) => {
     const spec = specs.find((s) => s.domain === e.domain);
     const topic = e.topic !== undefined ? spec?.owned.find((t) => t.name === e.topic) : undefined;
-    return { file: spec?.source ?? `(domain ${e.domain})`, path: topic?.path ?? '$.id', rule: e.rule, message: e.message };
+    return {
+      file: spec?.source ?? `(domain ${e.domain})`,
+      path: topic?.path ?? '$.id',
+      rule: e.rule,
+      message: e.message,
+    };
   });
 }
 
@@ -23,13 +28,18 @@ export const validateCommand: CliCommand = {
     withCommonOptions(
       program
         .command('validate')
-        .description('check specs (files or directories of *.yaml, *.yml, *.json) and report every refusal with its file, JSON path and rule')
+        .description(
+          'check specs (files or directories of *.yaml, *.yml, *.json) and report every refusal with its file, JSON path and rule',
+        )
         .argument('<files...>', 'spec files or directories'),
     ),
   async run([files], opts, ctx) {
     const config = configFromOptions(opts);
     const loaded = await loadSpecs(files as string[], config, ctx.fs);
-    const setIssues = loaded.issues.length === 0 ? specSetIssues(loaded.specs, checkSpecSet(loaded.specs, { topics: [], acls: [] }, config)) : [];
+    const setIssues =
+      loaded.issues.length === 0
+        ? specSetIssues(loaded.specs, checkSpecSet(loaded.specs, { topics: [], acls: [] }, config))
+        : [];
     const issues = [...loaded.issues, ...setIssues];
     const valid = issues.length === 0;
     if (opts['json']) {
@@ -38,7 +48,13 @@ export const validateCommand: CliCommand = {
         files: loaded.files.map((f) => ({
           file: f.file,
           valid: f.issues.length === 0 && !setIssues.some((i) => i.file === f.file),
-          ...(f.spec ? { domain: f.spec.domain, topics: f.spec.owned.map((t) => t.name), subscriptions: f.spec.subscriptions.map((s) => s.topic) } : {}),
+          ...(f.spec
+            ? {
+                domain: f.spec.domain,
+                topics: f.spec.owned.map((t) => t.name),
+                subscriptions: f.spec.subscriptions.map((s) => s.topic),
+              }
+            : {}),
           issues: [...f.issues, ...setIssues.filter((i) => i.file === f.file)],
           warnings: f.warnings,
         })),
@@ -48,12 +64,18 @@ export const validateCommand: CliCommand = {
     for (const f of loaded.files) {
       for (const w of f.warnings) ctx.err(formatWarning(w));
       if (f.spec && !setIssues.some((i) => i.file === f.file)) {
-        ctx.out(`${f.file}: ok: domain ${f.spec.domain}, ${f.spec.owned.length} topic(s), ${f.spec.subscriptions.length} subscription(s)`);
+        ctx.out(
+          `${f.file}: ok: domain ${f.spec.domain}, ${f.spec.owned.length} topic(s), ${f.spec.subscriptions.length} subscription(s)`,
+        );
       }
     }
     for (const i of issues) ctx.err(formatIssue(i));
     const bad = new Set(issues.map((i) => i.file)).size;
-    ctx.out(valid ? `${loaded.files.length} spec(s) valid.` : `${bad} of ${loaded.files.length} spec(s) refused, ${issues.length} issue(s).`);
+    ctx.out(
+      valid
+        ? `${loaded.files.length} spec(s) valid.`
+        : `${bad} of ${loaded.files.length} spec(s) refused, ${issues.length} issue(s).`,
+    );
     return valid ? EXIT.OK : EXIT.INVALID;
   },
 };

@@ -12,9 +12,7 @@ export interface JsonObject {
   [key: string]: Json;
 }
 
-export type LoadResult =
-  | { ok: true; value: Json; warnings: SpecIssue[] }
-  | { ok: false; issues: SpecIssue[] };
+export type LoadResult = { ok: true; value: Json; warnings: SpecIssue[] } | { ok: false; issues: SpecIssue[] };
 
 export type SpecFormat = 'json' | 'yaml';
 
@@ -42,11 +40,13 @@ export function loadDocument(text: string, file: string, config: ProvisionConfig
       issues: [issue('$', 'max-size', `the spec is ${bytes} bytes; at most ${limits.maxSpecBytes} bytes are accepted`)],
     };
   }
-  if (text.trim() === '') return { ok: false, issues: [issue('$', 'spec-empty', 'the spec is empty; expected an AsyncAPI document')] };
+  if (text.trim() === '')
+    return { ok: false, issues: [issue('$', 'spec-empty', 'the spec is empty; expected an AsyncAPI document')] };
 
   const depthIssue = (depth: string) =>
     issue('$', 'max-depth', `the document nests ${depth} levels deep; at most ${limits.maxDepth} are accepted`);
-  if (lexicalDepthExceeds(text, limits.maxDepth)) return { ok: false, issues: [depthIssue(`more than ${limits.maxDepth}`)] };
+  if (lexicalDepthExceeds(text, limits.maxDepth))
+    return { ok: false, issues: [depthIssue(`more than ${limits.maxDepth}`)] };
 
   const lines = new LineCounter();
   const tokens = [...new Parser(lines.addNewLine).parse(text)];
@@ -61,7 +61,10 @@ export function loadDocument(text: string, file: string, config: ProvisionConfig
     return `${e.message} (line ${pos.line}, column ${pos.col})`;
   };
   const syntax: SpecIssue[] = [];
-  if (docs.length > 1) syntax.push(issue('$', 'yaml-multi-document', 'the file holds several YAML documents; expected exactly one spec per file'));
+  if (docs.length > 1)
+    syntax.push(
+      issue('$', 'yaml-multi-document', 'the file holds several YAML documents; expected exactly one spec per file'),
+    );
   const doc = docs[0];
   if (!doc || (doc.contents === null && doc.errors.length === 0)) {
     return { ok: false, issues: [issue('$', 'spec-empty', 'the spec is empty; expected an AsyncAPI document')] };
@@ -78,7 +81,13 @@ export function loadDocument(text: string, file: string, config: ProvisionConfig
     if (/alias/i.test(message)) {
       return {
         ok: false,
-        issues: [issue('$', 'yaml-aliases', `the document expands too many YAML aliases (at most ${limits.maxYamlAliases} are accepted): ${message}`)],
+        issues: [
+          issue(
+            '$',
+            'yaml-aliases',
+            `the document expands too many YAML aliases (at most ${limits.maxYamlAliases} are accepted): ${message}`,
+          ),
+        ],
       };
     }
     return { ok: false, issues: [issue('$', 'yaml-syntax', message)] };
@@ -167,14 +176,20 @@ function toPlain(raw: unknown, maxDepth: number, file: string): PlainResult {
     else if (typeof src === 'bigint') set(Number(src));
     else if (src instanceof Map || Array.isArray(src)) {
       if (depth + 1 > maxDepth) {
-        fail(path, 'max-depth', `the document nests more than ${maxDepth} levels deep (after expanding aliases); at most ${maxDepth} are accepted`);
+        fail(
+          path,
+          'max-depth',
+          `the document nests more than ${maxDepth} levels deep (after expanding aliases); at most ${maxDepth} are accepted`,
+        );
         set(null);
         continue;
       }
       if (Array.isArray(src)) {
         const out: Json[] = new Array<Json>(src.length).fill(null);
         set(out);
-        src.forEach((item, i) => stack.push({ src: item, depth: depth + 1, path: [...path, i], set: (v) => (out[i] = v) }));
+        src.forEach((item, i) =>
+          stack.push({ src: item, depth: depth + 1, path: [...path, i], set: (v) => (out[i] = v) }),
+        );
       } else {
         const out = Object.create(null) as JsonObject;
         set(out);
@@ -184,11 +199,19 @@ function toPlain(raw: unknown, maxDepth: number, file: string): PlainResult {
           if (typeof k === 'string') key = k;
           else if (typeof k === 'number' || typeof k === 'boolean') key = String(k);
           else {
-            fail(path, 'yaml-key', `a mapping key is ${k === null || k === undefined ? 'empty (null)' : 'a collection'}; expected a plain string key`);
+            fail(
+              path,
+              'yaml-key',
+              `a mapping key is ${k === null || k === undefined ? 'empty (null)' : 'a collection'}; expected a plain string key`,
+            );
             continue;
           }
           if (seen.has(key)) {
-            fail([...path, key], 'yaml-key', `the key ${JSON.stringify(key.slice(0, 80))} appears twice (once quoted, once not); expected unique keys`);
+            fail(
+              [...path, key],
+              'yaml-key',
+              `the key ${JSON.stringify(key.slice(0, 80))} appears twice (once quoted, once not); expected unique keys`,
+            );
             continue;
           }
           seen.add(key);
@@ -197,7 +220,11 @@ function toPlain(raw: unknown, maxDepth: number, file: string): PlainResult {
         }
       }
     } else {
-      fail(path, 'yaml-value', 'this value has a YAML type that a spec cannot use (binary, set, ...); expected a string, number, boolean, list or mapping');
+      fail(
+        path,
+        'yaml-value',
+        'this value has a YAML type that a spec cannot use (binary, set, ...); expected a string, number, boolean, list or mapping',
+      );
       set(null);
     }
   }

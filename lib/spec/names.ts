@@ -13,7 +13,8 @@ export const URN_PREFIX = 'urn:';
 /** Why `id` is not a valid domain id, or undefined when it is. `id` is the already-normalised form. */
 export function domainIdProblem(id: string): string | undefined {
   if (id.length === 0) return 'the domain id is empty';
-  if (id.length > MAX_DOMAIN_ID_LENGTH) return `the domain id is ${id.length} characters long; at most ${MAX_DOMAIN_ID_LENGTH} are allowed`;
+  if (id.length > MAX_DOMAIN_ID_LENGTH)
+    return `the domain id is ${id.length} characters long; at most ${MAX_DOMAIN_ID_LENGTH} are allowed`;
   if (DOMAIN_ID_PATTERN.test(id)) return undefined;
   if (id.length === 1 && /^[a-z0-9]$/.test(id)) return 'the domain id must be at least 2 characters long';
   const bad = [...id].find((c) => !/[a-z0-9._-]/.test(c));
@@ -37,7 +38,8 @@ export function domainFromUrn(urn: string): string | undefined {
 /** Why `name` is not a legal Kafka topic name, or undefined. */
 export function topicNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'the topic name is empty; expected at least one character';
-  if (name.length > MAX_TOPIC_NAME_LENGTH) return `the topic name is ${name.length} characters long; expected at most ${MAX_TOPIC_NAME_LENGTH} (Kafka's limit)`;
+  if (name.length > MAX_TOPIC_NAME_LENGTH)
+    return `the topic name is ${name.length} characters long; expected at most ${MAX_TOPIC_NAME_LENGTH} (Kafka's limit)`;
   if (name === '.' || name === '..') return `Kafka does not allow the topic names '.' and '..'; expected a real name`;
   if (!TOPIC_NAME_PATTERN.test(name)) {
     const bad = [...name].find((c) => !/[a-zA-Z0-9._-]/.test(c)) ?? '';

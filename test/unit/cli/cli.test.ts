@@ -28,15 +28,29 @@ function memFs(files: Record<string, string>): CliFs {
   const isDir = (p: string) => Object.keys(files).some((f) => f.startsWith(`${p}/`));
   return {
     readFile: async (p) => (p in files ? files[p]! : nodeFs.readFile(p)),
-    stat: async (p) => (p in files ? { size: Buffer.byteLength(files[p]!), isDirectory: false } : isDir(p) ? { size: 0, isDirectory: true } : nodeFs.stat(p)),
-    readdir: async (p) => (isDir(p) ? Object.keys(files).filter((f) => path.dirname(f) === p).map((f) => path.basename(f)) : nodeFs.readdir(p)),
+    stat: async (p) =>
+      p in files
+        ? { size: Buffer.byteLength(files[p]!), isDirectory: false }
+        : isDir(p)
+          ? { size: 0, isDirectory: true }
+          : nodeFs.stat(p),
+    readdir: async (p) =>
+      isDir(p)
+        ? Object.keys(files)
+            .filter((f) => path.dirname(f) === p)
+            .map((f) => path.basename(f))
+        : nodeFs.readdir(p),
   };
 }
 
 async function cli(argv: string[], files: Record<string, string> = {}): Promise<Run> {
   let out = '';
   let err = '';
-  const code = await run(argv, { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, fs: memFs(files) });
+  const code = await run(argv, {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    fs: memFs(files),
+  });
   return { code, out, err, lines: out.split('\n').filter((l) => l !== '') };
 }
 
@@ -47,10 +61,12 @@ describe('help and usage', () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
     for (const c of ['validate', 'plan', 'access', 'can']) expect(r.out).toContain(c);
-    expect(r.out).toMatch(/Exit codes:[\s\S]*0 {2}ok[\s\S]*1 {2}invalid input[\s\S]*2 {2}changes planned[\s\S]*3 {2}access denied/);
+    expect(r.out).toMatch(
+      /Exit codes:[\s\S]*0 {2}ok[\s\S]*1 {2}invalid input[\s\S]*2 {2}changes planned[\s\S]*3 {2}access denied/,
+    );
   });
 
-  it('shows the exit codes in every command\'s help too', async () => {
+  it("shows the exit codes in every command's help too", async () => {
     const r = await cli(['can', '--help']);
     expect(r.code).toBe(0);
     expect(r.out).toContain('--transactional-id');
@@ -64,7 +80,9 @@ describe('help and usage', () => {
   });
 
   it('runs for real as `node bin/msk-spec.js --help`', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(repoRoot, 'bin/msk-spec.js'), '--help'], { cwd: repoRoot });
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(repoRoot, 'bin/msk-spec.js'), '--help'], {
+      cwd: repoRoot,
+    });
     expect(stdout).toContain('Usage: msk-spec');
     expect(stdout).toContain('Exit codes:');
   });
@@ -87,7 +105,9 @@ describe('validate', () => {
     expect(errLines).toHaveLength(6);
     for (const l of errLines) expect(l).toMatch(/^\S+\.yaml: \$\S*: \[[a-z-]+\] .*expected/);
     expect(r.err).toContain(`${path.join(INVALID, 'wildcard.yaml')}: $.id: [domain-id]`);
-    expect(r.err).toContain(`${path.join(INVALID, 'shop.rogue.yaml')}: $.channels["_public.clicks"].bindings.kafka.partitions: [binding-partitions]`);
+    expect(r.err).toContain(
+      `${path.join(INVALID, 'shop.rogue.yaml')}: $.channels["_public.clicks"].bindings.kafka.partitions: [binding-partitions]`,
+    );
   });
 
   it('reports rules that need the whole set: one domain in two files, nested ids', async () => {
@@ -110,23 +130,50 @@ describe('validate', () => {
   });
 
   it('prints JSON with --json', async () => {
-    const r = await cli(['validate', '--json', 'a.yaml', path.join(INVALID, 'wildcard.yaml')], { 'a.yaml': spec2('shop', '  _public.x:\n    publish: {}\n') });
+    const r = await cli(['validate', '--json', 'a.yaml', path.join(INVALID, 'wildcard.yaml')], {
+      'a.yaml': spec2('shop', '  _public.x:\n    publish: {}\n'),
+    });
     expect(r.code).toBe(1);
     const doc = JSON.parse(r.out);
     expect(doc.valid).toBe(false);
-    expect(doc.files[0]).toMatchObject({ file: 'a.yaml', valid: true, domain: 'shop', topics: ['shop._public.x'], issues: [] });
+    expect(doc.files[0]).toMatchObject({
+      file: 'a.yaml',
+      valid: true,
+      domain: 'shop',
+      topics: ['shop._public.x'],
+      issues: [],
+    });
     expect(doc.files[1]).toMatchObject({ valid: false, issues: [{ path: '$.id', rule: 'domain-id' }] });
   });
 
   it('maps --public-keyword (and friends) onto the visibility keywords', async () => {
     const text = spec2('shop', '  zzprotected.x:\n    publish:\n      tags: [ name: "grant-access:other" ]\n');
     expect((await cli(['validate', 'a.yaml'], { 'a.yaml': text })).code).toBe(1);
-    const r = await cli(['validate', '--json', '--public-keyword', 'zzpublic', '--protected-keyword', 'zzprotected', '--private-keyword', 'zzprivate', 'a.yaml'], { 'a.yaml': text });
+    const r = await cli(
+      [
+        'validate',
+        '--json',
+        '--public-keyword',
+        'zzpublic',
+        '--protected-keyword',
+        'zzprotected',
+        '--private-keyword',
+        'zzprivate',
+        'a.yaml',
+      ],
+      { 'a.yaml': text },
+    );
     expect(r.code).toBe(0);
   });
 
   it('refuses bad option values with exit 1', async () => {
-    for (const bad of [['--auth', 'kerberos'], ['--max-delete-share', '2'], ['--default-partitions', '0'], ['--public-keyword', 'a.b'], ['--public-keyword', '_private']]) {
+    for (const bad of [
+      ['--auth', 'kerberos'],
+      ['--max-delete-share', '2'],
+      ['--default-partitions', '0'],
+      ['--public-keyword', 'a.b'],
+      ['--public-keyword', '_private'],
+    ]) {
       const r = await cli(['validate', ...bad, EXAMPLES]);
       expect(r.code).toBe(1);
       expect(r.err).toMatch(/^msk-spec: error: /);
@@ -148,17 +195,25 @@ describe('plan', () => {
   it('plans the examples on an empty cluster: + topic and + acl lines, a summary that adds them up, exit 2', async () => {
     const r = await cli(['plan', EXAMPLES]);
     expect(r.code).toBe(2);
-    expect(r.lines).toContain('+ topic shop.order._public.created (partitions 1, replicas 1, cleanup.policy=delete, retention.ms=604800000)');
-    expect(r.lines).toContain('+ acl ALLOW User:shop.payments READ on TOPIC LITERAL shop.order._protected.payment-requested');
+    expect(r.lines).toContain(
+      '+ topic shop.order._public.created (partitions 1, replicas 1, cleanup.policy=delete, retention.ms=604800000)',
+    );
+    expect(r.lines).toContain(
+      '+ acl ALLOW User:shop.payments READ on TOPIC LITERAL shop.order._protected.payment-requested',
+    );
     expect(r.lines).toContain('+ acl ALLOW User:CN=shop.order READ on TOPIC PREFIXED shop.order.');
-    expect(r.lines.some((l) => l.includes('User:shop.orders') && l.includes('TOPIC LITERAL shop.order._protected'))).toBe(false);
+    expect(
+      r.lines.some((l) => l.includes('User:shop.orders') && l.includes('TOPIC LITERAL shop.order._protected')),
+    ).toBe(false);
     const adds = r.lines.filter((l) => l.startsWith('+ ')).length;
     expect(adds).toBeGreaterThan(9);
     expect(r.lines.at(-1)).toBe(`Plan: ${adds} to add, 0 to change, 0 to destroy.`);
   });
 
   it('says "No changes." and exits 0 once the cluster matches', async () => {
-    const r = await cli(['plan', EXAMPLES, '--current', 'state.json'], { 'state.json': JSON.stringify(examplesState()) });
+    const r = await cli(['plan', EXAMPLES, '--current', 'state.json'], {
+      'state.json': JSON.stringify(examplesState()),
+    });
     expect(r.lines).toEqual(['No changes. The cluster matches the specs.']);
     expect(r.code).toBe(0);
   });
@@ -167,9 +222,22 @@ describe('plan', () => {
     const state = examplesState();
     const drifted = {
       topics: state.topics.map((t) =>
-        t.name === 'shop.order._public.created' ? { ...t, configs: { 'cleanup.policy': 'delete', 'retention.ms': '1', 'segment.ms': '5' } } : t,
+        t.name === 'shop.order._public.created'
+          ? { ...t, configs: { 'cleanup.policy': 'delete', 'retention.ms': '1', 'segment.ms': '5' } }
+          : t,
       ),
-      acls: [...state.acls, { resourceType: 'TOPIC', resourceName: 'shop', patternType: 'PREFIXED', principal: 'User:shop.order', host: '*', operation: 'READ', permission: 'ALLOW' }],
+      acls: [
+        ...state.acls,
+        {
+          resourceType: 'TOPIC',
+          resourceName: 'shop',
+          patternType: 'PREFIXED',
+          principal: 'User:shop.order',
+          host: '*',
+          operation: 'READ',
+          permission: 'ALLOW',
+        },
+      ],
     };
     const files = { 'state.json': JSON.stringify(drifted) };
     const r = await cli(['plan', EXAMPLES, '--current', 'state.json'], files);
@@ -178,14 +246,23 @@ describe('plan', () => {
     expect(r.lines).toContain('- acl ALLOW User:shop.order READ on TOPIC PREFIXED shop');
     expect(r.lines.at(-1)).toBe('Plan: 0 to add, 1 to change, 1 to destroy.');
 
-    const bigger = { 'more/shop.order.yaml': readFileSync(path.join(EXAMPLES, 'shop.order.yaml'), 'utf8').replace('partitions: 1', 'partitions: 4'), ...files };
+    const bigger = {
+      'more/shop.order.yaml': readFileSync(path.join(EXAMPLES, 'shop.order.yaml'), 'utf8').replace(
+        'partitions: 1',
+        'partitions: 4',
+      ),
+      ...files,
+    };
     const p = await cli(['plan', 'more/shop.order.yaml', '--current', 'state.json'], bigger);
     expect(p.lines).toContain('~ topic shop.order._public.created partitions 1 -> 4');
   });
 
   it('refuses a plan with incompatible changes (exit 1) and lists the errors', async () => {
     const state = examplesState();
-    const shrunk = { ...state, topics: state.topics.map((t) => (t.name === 'shop.order._public.created' ? { ...t, partitions: 8 } : t)) };
+    const shrunk = {
+      ...state,
+      topics: state.topics.map((t) => (t.name === 'shop.order._public.created' ? { ...t, partitions: 8 } : t)),
+    };
     const r = await cli(['plan', EXAMPLES, '--current', 'state.json'], { 'state.json': JSON.stringify(shrunk) });
     expect(r.code).toBe(1);
     expect(r.err).toContain('[partition-decrease]');
@@ -194,7 +271,9 @@ describe('plan', () => {
 
   it('refuses invalid specs or a malformed state file before planning', async () => {
     expect((await cli(['plan', INVALID])).code).toBe(1);
-    const r = await cli(['plan', EXAMPLES, '--current', 'state.json'], { 'state.json': '{"topics": [{"name": 1}], "acls": "x"}' });
+    const r = await cli(['plan', EXAMPLES, '--current', 'state.json'], {
+      'state.json': '{"topics": [{"name": 1}], "acls": "x"}',
+    });
     expect(r.code).toBe(1);
     expect(r.err).toContain('state.json: $.topics[0]: [state]');
     expect(r.err).toContain('state.json: $.acls: [state]');
@@ -205,9 +284,14 @@ describe('plan', () => {
     expect(scram.out).not.toContain('User:CN=');
     const mtls = await cli(['plan', EXAMPLES, '--auth', 'mtls']);
     expect(mtls.out).not.toMatch(/User:shop/);
-    const text = spec2('shop', '  _public.prod-only:\n    bindings: { kafka: { envs: [prod], partitions: 1, replicas: 1 } }\n    publish: {}\n');
+    const text = spec2(
+      'shop',
+      '  _public.prod-only:\n    bindings: { kafka: { envs: [prod], partitions: 1, replicas: 1 } }\n    publish: {}\n',
+    );
     expect((await cli(['plan', '--stage', 'dev', 'a.yaml'], { 'a.yaml': text })).out).not.toContain('+ topic');
-    expect((await cli(['plan', '--stage', 'prod', 'a.yaml'], { 'a.yaml': text })).out).toContain('+ topic shop._public.prod-only');
+    expect((await cli(['plan', '--stage', 'prod', 'a.yaml'], { 'a.yaml': text })).out).toContain(
+      '+ topic shop._public.prod-only',
+    );
   });
 
   it('prints the plan as JSON with --json, keeping the exit codes', async () => {
@@ -224,7 +308,11 @@ describe('access', () => {
   it('lists readers and writers per topic and the dangling subscription of the examples', async () => {
     const r = await cli(['access', EXAMPLES]);
     expect(r.code).toBe(0);
-    const at = (topic: string) => r.lines.slice(r.lines.findIndex((l) => l.startsWith(`topic ${topic} `)), r.lines.findIndex((l) => l.startsWith(`topic ${topic} `)) + 3);
+    const at = (topic: string) =>
+      r.lines.slice(
+        r.lines.findIndex((l) => l.startsWith(`topic ${topic} `)),
+        r.lines.findIndex((l) => l.startsWith(`topic ${topic} `)) + 3,
+      );
     expect(at('shop.order._public.created')).toEqual([
       'topic shop.order._public.created (public, owner shop.order)',
       '  read:  everyone (User:*)',
@@ -233,7 +321,9 @@ describe('access', () => {
     expect(at('shop.order._protected.payment-requested')[1]).toBe(
       '  read:  shop.order [User:shop.order, User:CN=shop.order], shop.payments [User:shop.payments, User:CN=shop.payments]',
     );
-    expect(r.out).toMatch(/Dangling subscriptions:\n.*shop\.orders subscribes to shop\.order\._protected\.payment-requested: shop\.order has not granted shop\.orders/);
+    expect(r.out).toMatch(
+      /Dangling subscriptions:\n.*shop\.orders subscribes to shop\.order\._protected\.payment-requested: shop\.order has not granted shop\.orders/,
+    );
     // shop.order's own subscription to shop.payments' protected topic is granted: not dangling
     expect(r.out).not.toMatch(/shop\.order subscribes to shop\.payments/);
   });
@@ -242,22 +332,38 @@ describe('access', () => {
     const r = await cli(['access', EXAMPLES, '--principal', 'User:shop.orders', '--json']);
     const doc = JSON.parse(r.out);
     const topics = doc.topics.map((t: { topic: string }) => t.topic);
-    expect(topics).toEqual(['shop.catalog._public.products', 'shop.order._public.created', 'shop.orders._private.daily-totals', 'shop.orders._public.summary']);
-    expect(doc.topics.find((t: { topic: string }) => t.topic === 'shop.order._public.created')).toMatchObject({ read: true, write: false });
+    expect(topics).toEqual([
+      'shop.catalog._public.products',
+      'shop.order._public.created',
+      'shop.orders._private.daily-totals',
+      'shop.orders._public.summary',
+    ]);
+    expect(doc.topics.find((t: { topic: string }) => t.topic === 'shop.order._public.created')).toMatchObject({
+      read: true,
+      write: false,
+    });
     expect(doc.dangling.map((d: { topic: string }) => d.topic)).toEqual(['shop.order._protected.payment-requested']);
   });
 
   it('filters by topic, also for a topic no spec declares', async () => {
     const r = await cli(['access', EXAMPLES, '--topic', 'shop.order._private.audit']);
-    expect(r.lines).toEqual(['topic shop.order._private.audit (private, owner shop.order)', '  read:  shop.order [User:shop.order, User:CN=shop.order]', '  write: shop.order [User:shop.order, User:CN=shop.order]']);
+    expect(r.lines).toEqual([
+      'topic shop.order._private.audit (private, owner shop.order)',
+      '  read:  shop.order [User:shop.order, User:CN=shop.order]',
+      '  write: shop.order [User:shop.order, User:CN=shop.order]',
+    ]);
     const unknown = await cli(['access', EXAMPLES, '--topic', 'shop.order.undeclared']);
     expect(unknown.lines[0]).toBe('topic shop.order.undeclared (declared by no loaded spec)');
     expect(unknown.lines[1]).toBe('  read:  shop.order [User:shop.order, User:CN=shop.order]');
   });
 
   it('reports a subscription to a topic no loaded spec declares', async () => {
-    const r = await cli(['access', '--json', 'a.yaml'], { 'a.yaml': spec2('shop', '  other.team._public.news:\n    subscribe: {}\n') });
-    expect(JSON.parse(r.out).dangling).toEqual([expect.objectContaining({ domain: 'shop', topic: 'other.team._public.news', reason: 'unknown-topic' })]);
+    const r = await cli(['access', '--json', 'a.yaml'], {
+      'a.yaml': spec2('shop', '  other.team._public.news:\n    subscribe: {}\n'),
+    });
+    expect(JSON.parse(r.out).dangling).toEqual([
+      expect.objectContaining({ domain: 'shop', topic: 'other.team._public.news', reason: 'unknown-topic' }),
+    ]);
   });
 });
 
@@ -265,7 +371,14 @@ describe('can', () => {
   const can = (...args: string[]) => cli(['can', EXAMPLES, ...args]);
 
   it('exits 0 when allowed and names the deciding bindings', async () => {
-    const r = await can('--principal', 'User:shop.payments', '--operation', 'READ', '--topic', 'shop.order._protected.payment-requested');
+    const r = await can(
+      '--principal',
+      'User:shop.payments',
+      '--operation',
+      'READ',
+      '--topic',
+      'shop.order._protected.payment-requested',
+    );
     expect(r.code).toBe(0);
     expect(r.lines).toEqual([
       'ALLOWED: User:shop.payments READ on TOPIC shop.order._protected.payment-requested',
@@ -275,7 +388,14 @@ describe('can', () => {
   });
 
   it('exits 3 when denied', async () => {
-    const r = await can('--principal', 'User:shop.orders', '--operation', 'READ', '--topic', 'shop.order._protected.payment-requested');
+    const r = await can(
+      '--principal',
+      'User:shop.orders',
+      '--operation',
+      'READ',
+      '--topic',
+      'shop.order._protected.payment-requested',
+    );
     expect(r.code).toBe(3);
     expect(r.lines[0]).toBe('DENIED: User:shop.orders READ on TOPIC shop.order._protected.payment-requested');
   });
@@ -302,14 +422,35 @@ describe('can', () => {
   });
 
   it('prints {"allowed", "decidedBy"} with --json', async () => {
-    const r = await can('--json', '--principal', 'User:shop.orders', '--operation', 'WRITE', '--topic', 'shop.order._public.created');
+    const r = await can(
+      '--json',
+      '--principal',
+      'User:shop.orders',
+      '--operation',
+      'WRITE',
+      '--topic',
+      'shop.order._public.created',
+    );
     expect(r.code).toBe(3);
     expect(JSON.parse(r.out)).toMatchObject({ allowed: false, decidedBy: [] });
-    const ok = await can('--json', '--principal', 'User:x', '--operation', 'READ', '--topic', 'shop.order._public.created');
-    expect(JSON.parse(ok.out)).toMatchObject({ allowed: true, decidedBy: [{ principal: 'User:*', operation: 'READ', patternType: 'PREFIXED', resourceName: 'shop.order._public.' }] });
+    const ok = await can(
+      '--json',
+      '--principal',
+      'User:x',
+      '--operation',
+      'READ',
+      '--topic',
+      'shop.order._public.created',
+    );
+    expect(JSON.parse(ok.out)).toMatchObject({
+      allowed: true,
+      decidedBy: [
+        { principal: 'User:*', operation: 'READ', patternType: 'PREFIXED', resourceName: 'shop.order._public.' },
+      ],
+    });
   });
 
-  it('answers like MSK\'s default broker with --allow-everyone-if-no-acl-found', async () => {
+  it("answers like MSK's default broker with --allow-everyone-if-no-acl-found", async () => {
     const args = ['--principal', 'User:x', '--operation', 'WRITE', '--topic', 'legacy.topic'];
     expect((await can(...args)).code).toBe(3);
     expect((await can(...args, '--allow-everyone-if-no-acl-found')).code).toBe(0);

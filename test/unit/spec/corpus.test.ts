@@ -24,7 +24,9 @@ type Verdict =
     }
   | { refused: Array<[path: string, rule: string]> };
 
-const ZZ = resolveConfig({ visibilityKeywords: { public: 'zzpublic', protected: 'zzprotected', private: 'zzprivate' } });
+const ZZ = resolveConfig({
+  visibilityKeywords: { public: 'zzpublic', protected: 'zzprotected', private: 'zzprivate' },
+});
 const vis = (v: Visibility, grants: string[] = []) => (grants.length ? `${v}:${grants.join(',')}` : v);
 
 const TABLE: Record<string, Verdict> = {
@@ -72,12 +74,18 @@ const TABLE: Record<string, Verdict> = {
     },
   },
   // grant to `some.other.domain.acme-A`: uppercase is not a domain id
-  'specmesh/clientapi-functional-test-api.yaml': { refused: [['$.channels["_protected.user_info"].publish.tags[0].name', 'grant-access']] },
+  'specmesh/clientapi-functional-test-api.yaml': {
+    refused: [['$.channels["_protected.user_info"].publish.tags[0].name', 'grant-access']],
+  },
   'specmesh/com.example.shared-api.yml': {
     model: { domain: 'com.example.shared', topics: { '_public.currency': vis('public') }, subscriptions: [] },
   },
   'specmesh/com.example.trading-api.yml': {
-    model: { domain: 'com.example.trading', topics: { '_public.trade': vis('public') }, subscriptions: ['com.example.shared._public.currency'] },
+    model: {
+      domain: 'com.example.trading',
+      topics: { '_public.trade': vis('public') },
+      subscriptions: ['com.example.shared._public.currency'],
+    },
   },
   // custom keywords: with zz* configured the channels are public/protected/private (checked again below with the default keywords)
   'specmesh/customacl-bigdatalondon-api.yaml': {
@@ -94,9 +102,7 @@ const TABLE: Record<string, Verdict> = {
   },
   // an exporter's output: no `asyncapi` version, and a channel with no operation
   'specmesh/exporter-expected-spec.yaml': {
-    refused: [
-      ['$.asyncapi', 'asyncapi-version'],
-    ],
+    refused: [['$.asyncapi', 'asyncapi-version']],
   },
   'specmesh/kafka_test-simple_schema_demo-api.yaml': {
     model: {
@@ -113,7 +119,9 @@ const TABLE: Record<string, Verdict> = {
       subscriptions: ['london.hammersmith.transport._public.tube'],
     },
   },
-  'specmesh/provisioner-functional-test-api.yaml': { refused: [['$.channels["_protected.user_info"].publish.tags[0].name', 'grant-access']] },
+  'specmesh/provisioner-functional-test-api.yaml': {
+    refused: [['$.channels["_protected.user_info"].publish.tags[0].name', 'grant-access']],
+  },
   'specmesh/provisioner-incompatible-functional-test-api.yaml': {
     refused: [
       ['$.channels["_protected.user_info"].publish.tags[0].name', 'grant-access'],
@@ -130,7 +138,9 @@ const TABLE: Record<string, Verdict> = {
     model: { domain: 'simple.schema_demo', topics: { '_public.some.topic': vis('public') }, subscriptions: [] },
   },
   // subscribes to `.london...`: a topic no valid domain can own
-  'specmesh/simple_schema_demo-api.yaml': { refused: [['$.channels[".london.hammersmith.transport._public.tube"]', 'subscription-topic']] },
+  'specmesh/simple_schema_demo-api.yaml': {
+    refused: [['$.channels[".london.hammersmith.transport._public.tube"]', 'subscription-topic']],
+  },
   'specmesh/simple_spec_demo-api.yaml': {
     model: {
       domain: 'simple.spec_demo',
@@ -152,7 +162,8 @@ function corpusFiles(): string[] {
     for (const name of readdirSync(dir).sort()) {
       const full = path.join(dir, name);
       if (statSync(full).isDirectory()) walk(full);
-      else if (name !== 'LICENSE' && name !== 'README.md') out.push(path.relative(corpus, full).split(path.sep).join('/'));
+      else if (name !== 'LICENSE' && name !== 'README.md')
+        out.push(path.relative(corpus, full).split(path.sep).join('/'));
     }
   };
   walk(corpus);
@@ -185,7 +196,9 @@ describe('the shared corpus', () => {
     const { spec, warnings } = result;
     expect(spec.domain).toBe(verdict.model.domain);
     expect(spec.source).toBe(file);
-    const topics = Object.fromEntries(spec.owned.map((t) => [t.name.slice(spec.domain.length + 1), vis(t.visibility, [...t.grants])]));
+    const topics = Object.fromEntries(
+      spec.owned.map((t) => [t.name.slice(spec.domain.length + 1), vis(t.visibility, [...t.grants])]),
+    );
     expect(topics).toEqual(verdict.model.topics);
     expect(spec.owned).toHaveLength(Object.keys(verdict.model.topics).length);
     expect(spec.subscriptions.map((s) => s.topic)).toEqual(verdict.model.subscriptions);
@@ -195,7 +208,9 @@ describe('the shared corpus', () => {
   it('refuses customacl-bigdatalondon with the default keywords: zzprotected is then no keyword, so its grant lands on a private channel', () => {
     const file = 'specmesh/customacl-bigdatalondon-api.yaml';
     const result = parseSpec(readFileSync(path.join(corpus, file), 'utf8'), file, DEFAULT_CONFIG);
-    expect(!result.ok && result.issues.map((i) => [i.path, i.rule])).toEqual([['$.channels["zzprotected.retail.subway.food.purchase"]', 'grant-on-private']]);
+    expect(!result.ok && result.issues.map((i) => [i.path, i.rule])).toEqual([
+      ['$.channels["zzprotected.retail.subway.food.purchase"]', 'grant-on-private'],
+    ]);
   });
 
   it('applies the envs stage filter to corpus specs (channels limited to staging/prod disappear in dev)', () => {

@@ -14,18 +14,24 @@ describe('S3 key binding', () => {
     expect(domainFromKey(key)).toBe(domain);
   });
 
-  it.each(['shop.order.yaml', 'specs/shop.order.txt', 'specs/sub/shop.order.yaml', 'specs/Shop.yaml', 'specs/.yaml', 'specs/*.yaml', 'other/specs/shop.yaml', 'specs/shop.order.yaml.bak'])(
-    'domainFromKey(%s) is undefined',
-    (key) => {
-      expect(domainFromKey(key)).toBeUndefined();
-    },
-  );
+  it.each([
+    'shop.order.yaml',
+    'specs/shop.order.txt',
+    'specs/sub/shop.order.yaml',
+    'specs/Shop.yaml',
+    'specs/.yaml',
+    'specs/*.yaml',
+    'other/specs/shop.yaml',
+    'specs/shop.order.yaml.bak',
+  ])('domainFromKey(%s) is undefined', (key) => {
+    expect(domainFromKey(key)).toBeUndefined();
+  });
 
-  it('accepts the spec of the key\'s own domain', () => {
+  it("accepts the spec of the key's own domain", () => {
     expect(checkKeyBinding('specs/shop.order.yaml', spec('shop.order'))).toBeUndefined();
   });
 
-  it('refuses a spec stored under another domain\'s key, including a prefix of it', () => {
+  it("refuses a spec stored under another domain's key, including a prefix of it", () => {
     for (const [key, domain] of [
       ['specs/shop.order.yaml', 'shop.orders'],
       ['specs/shop.orders.yaml', 'shop.order'],
@@ -38,6 +44,9 @@ describe('S3 key binding', () => {
   });
 
   it('refuses a key that is not a spec key at all', () => {
-    expect(checkKeyBinding('uploads/shop.order.yaml', spec('shop.order'))).toMatchObject({ path: '$', rule: 'key-binding' });
+    expect(checkKeyBinding('uploads/shop.order.yaml', spec('shop.order'))).toMatchObject({
+      path: '$',
+      rule: 'key-binding',
+    });
   });
 });

@@ -30,7 +30,7 @@ describe('limits', () => {
     expect(rules(`${exact}x`)).toEqual(['max-size']);
   });
 
-  it('refuses a billion-laughs document through yaml\'s alias limit', () => {
+  it("refuses a billion-laughs document through yaml's alias limit", () => {
     const laughs = [
       'asyncapi: 2.6.0',
       'id: urn:acme.shop',
@@ -56,7 +56,10 @@ channels:
     ['flow sequences', `x: ${'['.repeat(40)}${']'.repeat(40)}`],
     ['flow mappings', `x: ${'{a: '.repeat(40)}1${'}'.repeat(40)}`],
     ['compact block sequences', `x:\n  ${'- '.repeat(40)}1`],
-    ['indented block mappings', `x:\n${Array.from({ length: 40 }, (_, i) => `${'  '.repeat(i + 1)}k${i}:`).join('\n')} 1`],
+    [
+      'indented block mappings',
+      `x:\n${Array.from({ length: 40 }, (_, i) => `${'  '.repeat(i + 1)}k${i}:`).join('\n')} 1`,
+    ],
     ['unclosed flow (pathological and huge)', `x: ${'['.repeat(500_000)}`],
     ['compact sequences (pathological and huge)', `${'- '.repeat(400_000)}x`],
   ])('refuses nesting deeper than the cap: %s', (_name, body) => {
@@ -67,7 +70,9 @@ channels:
     const config = resolveConfig({ limits: { maxDepth: 10 } });
     // the root mapping is level 1, x's nine nested lists levels 2 to 10
     expect(rules(`asyncapi: 2.6.0\nid: urn:acme.shop\nx: ${'['.repeat(9)}${']'.repeat(9)}\n`, config)).toEqual([]);
-    expect(rules(`asyncapi: 2.6.0\nid: urn:acme.shop\nx: ${'['.repeat(10)}${']'.repeat(10)}\n`, config)).toEqual(['max-depth']);
+    expect(rules(`asyncapi: 2.6.0\nid: urn:acme.shop\nx: ${'['.repeat(10)}${']'.repeat(10)}\n`, config)).toEqual([
+      'max-depth',
+    ]);
   });
 
   it('refuses depth that only appears once aliases are expanded', () => {
@@ -87,8 +92,16 @@ b: &b [[[[*a]]]]
     const channels = (n: number) => Array.from({ length: n }, (_, i) => `  _public.c${i}:\n    publish: {}`).join('\n');
     expect(rules(`asyncapi: 2.6.0\nid: urn:acme.shop\nchannels:\n${channels(3)}\n`, config)).toEqual([]);
     expect(rules(`asyncapi: 2.6.0\nid: urn:acme.shop\nchannels:\n${channels(4)}\n`, config)).toEqual(['max-channels']);
-    const ops = Array.from({ length: 4 }, (_, i) => `  o${i}: { action: send, channel: { $ref: '#/channels/c' } }`).join('\n');
-    expect(rules(`asyncapi: 3.0.0\nid: urn:acme.shop\nchannels:\n  c: { address: _public.c }\noperations:\n${ops}\n`, config)).toEqual(['max-operations']);
+    const ops = Array.from(
+      { length: 4 },
+      (_, i) => `  o${i}: { action: send, channel: { $ref: '#/channels/c' } }`,
+    ).join('\n');
+    expect(
+      rules(
+        `asyncapi: 3.0.0\nid: urn:acme.shop\nchannels:\n  c: { address: _public.c }\noperations:\n${ops}\n`,
+        config,
+      ),
+    ).toEqual(['max-operations']);
   });
 
   it('refuses YAML syntax errors with line and column, duplicate keys, several documents, odd keys and types', () => {
@@ -105,14 +118,24 @@ b: &b [[[[*a]]]]
   });
 
   it('treats __proto__ as an ordinary key', () => {
-    const r = parseSpec('asyncapi: 2.6.0\nid: urn:acme.shop\nchannels:\n  __proto__:\n    publish: {}\n', 'specs/x.yaml', DEFAULT_CONFIG);
+    const r = parseSpec(
+      'asyncapi: 2.6.0\nid: urn:acme.shop\nchannels:\n  __proto__:\n    publish: {}\n',
+      'specs/x.yaml',
+      DEFAULT_CONFIG,
+    );
     expect(r.ok && r.spec.owned.map((t) => t.name)).toEqual(['acme.shop.__proto__']);
     expect(({} as Record<string, unknown>)['publish']).toBeUndefined();
   });
 });
 
 describe('fuzz: parseSpec never throws and always answers in shape', () => {
-  const known = new Set<string>([...SPEC_RULES, 'yaml-warning', 'subscription-topic', 'channel-operation', 'grant-access']);
+  const known = new Set<string>([
+    ...SPEC_RULES,
+    'yaml-warning',
+    'subscription-topic',
+    'channel-operation',
+    'grant-access',
+  ]);
   const checkShape = (text: string, file: string) => {
     const r = parseSpec(text, file, DEFAULT_CONFIG);
     const issues: SpecIssue[] = r.ok ? r.warnings : r.issues;
@@ -130,12 +153,44 @@ describe('fuzz: parseSpec never throws and always answers in shape', () => {
   };
 
   it('on random text', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 400, unit: 'binary' }), (s) => checkShape(s, 'specs/x.yaml')), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 400, unit: 'binary' }), (s) => checkShape(s, 'specs/x.yaml')),
+      { numRuns: 300 },
+    );
   });
 
   it('on random YAML-ish text built from YAML punctuation', () => {
-    const piece = fc.constantFrom('- ', '[', ']', '{', '}', ': ', '\n', '  ', '&a ', '*a', '!!str ', '? ', '"', "'", '#', '|', '>', '---\n', 'channels', 'publish', 'x', '1', 'null');
-    fc.assert(fc.property(fc.array(piece, { maxLength: 120 }), (parts) => checkShape(`asyncapi: 2.6.0\nid: urn:a.b\n${parts.join('')}`, 'specs/x.yaml')), { numRuns: 300 });
+    const piece = fc.constantFrom(
+      '- ',
+      '[',
+      ']',
+      '{',
+      '}',
+      ': ',
+      '\n',
+      '  ',
+      '&a ',
+      '*a',
+      '!!str ',
+      '? ',
+      '"',
+      "'",
+      '#',
+      '|',
+      '>',
+      '---\n',
+      'channels',
+      'publish',
+      'x',
+      '1',
+      'null',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 120 }), (parts) =>
+        checkShape(`asyncapi: 2.6.0\nid: urn:a.b\n${parts.join('')}`, 'specs/x.yaml'),
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('on random JSON documents, as .json and as YAML', () => {
@@ -160,21 +215,58 @@ describe('fuzz: parseSpec never throws and always answers in shape', () => {
       },
       { requiredKeys: [] },
     );
-    const tags = fc.array(fc.oneof(fc.record({ name: fc.oneof(fc.string({ maxLength: 20 }).map((s) => `grant-access:${s}`), scalar) }), scalar), { maxLength: 3 });
+    const tags = fc.array(
+      fc.oneof(
+        fc.record({
+          name: fc.oneof(
+            fc.string({ maxLength: 20 }).map((s) => `grant-access:${s}`),
+            scalar,
+          ),
+        }),
+        scalar,
+      ),
+      { maxLength: 3 },
+    );
     const v2Channel = fc.record(
-      { bindings: fc.record({ kafka }), publish: fc.record({ tags }, { requiredKeys: [] }), subscribe: fc.constant({}) },
+      {
+        bindings: fc.record({ kafka }),
+        publish: fc.record({ tags }, { requiredKeys: [] }),
+        subscribe: fc.constant({}),
+      },
       { requiredKeys: [] },
     );
-    const name = fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('_public.a', '_protected.b', '_private.c', 'a/b', '/x/y', '.x', 'other.d._public.t'));
-    const v2Spec = fc.record({ asyncapi: fc.constant('2.6.0'), id: fc.oneof(fc.constant('urn:a.b'), fc.string({ maxLength: 12 }).map((s) => `urn:${s}`)), channels: fc.dictionary(name, v2Channel, { maxKeys: 5 }) });
+    const name = fc.oneof(
+      fc.string({ maxLength: 20 }),
+      fc.constantFrom('_public.a', '_protected.b', '_private.c', 'a/b', '/x/y', '.x', 'other.d._public.t'),
+    );
+    const v2Spec = fc.record({
+      asyncapi: fc.constant('2.6.0'),
+      id: fc.oneof(
+        fc.constant('urn:a.b'),
+        fc.string({ maxLength: 12 }).map((s) => `urn:${s}`),
+      ),
+      channels: fc.dictionary(name, v2Channel, { maxKeys: 5 }),
+    });
     const v3Spec = fc
-      .tuple(fc.dictionary(name, fc.record({ address: fc.oneof(name, scalar), bindings: fc.record({ kafka }), tags }, { requiredKeys: [] }), { maxKeys: 4 }), fc.array(fc.tuple(fc.constantFrom('send', 'receive', 'x'), name), { maxLength: 5 }))
+      .tuple(
+        fc.dictionary(
+          name,
+          fc.record({ address: fc.oneof(name, scalar), bindings: fc.record({ kafka }), tags }, { requiredKeys: [] }),
+          { maxKeys: 4 },
+        ),
+        fc.array(fc.tuple(fc.constantFrom('send', 'receive', 'x'), name), { maxLength: 5 }),
+      )
       .map(([channels, ops]) => ({
         asyncapi: '3.0.0',
         id: 'urn:a.b',
         channels,
-        operations: Object.fromEntries(ops.map(([action, ch], i) => [`op${i}`, { action, channel: { $ref: `#/channels/${ch}` } }])),
+        operations: Object.fromEntries(
+          ops.map(([action, ch], i) => [`op${i}`, { action, channel: { $ref: `#/channels/${ch}` } }]),
+        ),
       }));
-    fc.assert(fc.property(fc.oneof(v2Spec, v3Spec), (spec) => checkShape(YAML.stringify(spec), 'specs/x.yaml')), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.oneof(v2Spec, v3Spec), (spec) => checkShape(YAML.stringify(spec), 'specs/x.yaml')),
+      { numRuns: 200 },
+    );
   });
 });

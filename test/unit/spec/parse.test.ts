@@ -7,13 +7,15 @@ const FILE = 'specs/test.yaml';
 
 function ok(text: string, config = DEFAULT_CONFIG, file = FILE): { spec: DomainSpec; warnings: SpecIssue[] } {
   const r = parseSpec(text, file, config);
-  if (!r.ok) throw new Error(`expected a model, got:\n${r.issues.map((i) => `${i.path} [${i.rule}] ${i.message}`).join('\n')}`);
+  if (!r.ok)
+    throw new Error(`expected a model, got:\n${r.issues.map((i) => `${i.path} [${i.rule}] ${i.message}`).join('\n')}`);
   return r;
 }
 
 function refused(text: string, config = DEFAULT_CONFIG, file = FILE): SpecIssue[] {
   const r: ParseResult = parseSpec(text, file, config);
-  if (r.ok) throw new Error(`expected a refusal, got a model with topics ${r.spec.owned.map((t) => t.name).join(', ')}`);
+  if (r.ok)
+    throw new Error(`expected a refusal, got a model with topics ${r.spec.owned.map((t) => t.name).join(', ')}`);
   return r.issues;
 }
 
@@ -108,7 +110,9 @@ describe('AsyncAPI 2.x (SpecMesh conventions)', () => {
 `,
       ),
     );
-    expect(rulesAt(issues)).toEqual([['$.channels["_public.orders"].publish.bindings.kafka.partitions', 'binding-conflict']]);
+    expect(rulesAt(issues)).toEqual([
+      ['$.channels["_public.orders"].publish.bindings.kafka.partitions', 'binding-conflict'],
+    ]);
   });
 
   it('turns subscribe-only channels into subscriptions, normalising / and the legacy leading /', () => {
@@ -125,7 +129,10 @@ describe('AsyncAPI 2.x (SpecMesh conventions)', () => {
 `,
       ),
     );
-    expect(spec.subscriptions.map((s) => s.topic)).toEqual(['other.domain._public.tube', 'london.transport._public.tube']);
+    expect(spec.subscriptions.map((s) => s.topic)).toEqual([
+      'other.domain._public.tube',
+      'london.transport._public.tube',
+    ]);
     // publish wins: the channel is owned (and prefixed), not a subscription
     expect(spec.owned.map((t) => t.name)).toEqual(['acme.shop.other.domain._public.tube2']);
   });
@@ -136,7 +143,7 @@ describe('AsyncAPI 2.x (SpecMesh conventions)', () => {
     expect(issues[0]?.message).toContain('"london.transport._public.tube"');
   });
 
-  it('warns about and drops a subscription to the domain\'s own topic', () => {
+  it("warns about and drops a subscription to the domain's own topic", () => {
     const { spec, warnings } = ok(v2('urn:acme.shop', '  acme.shop._public.x:\n    subscribe: {}\n'));
     expect(spec.subscriptions).toEqual([]);
     expect(warnings.map((w) => w.rule)).toEqual(['subscription-topic']);
@@ -171,7 +178,12 @@ describe('grants and visibility', () => {
     ['acme billing', 'space'],
     ['', 'empty'],
   ])('refuses grant-access:%s (%s)', (grantee, words) => {
-    const issues = refused(v2('urn:acme.shop', `  _protected.invoices:\n    publish:\n      tags:\n        - name: ${JSON.stringify(`grant-access:${grantee}`)}\n`));
+    const issues = refused(
+      v2(
+        'urn:acme.shop',
+        `  _protected.invoices:\n    publish:\n      tags:\n        - name: ${JSON.stringify(`grant-access:${grantee}`)}\n`,
+      ),
+    );
     expect(rulesAt(issues)).toEqual([['$.channels["_protected.invoices"].publish.tags[0].name', 'grant-access']]);
     expect(issues[0]?.message).toContain(words);
   });
@@ -195,15 +207,22 @@ describe('grants and visibility', () => {
 
   it('refuses grants on private channels, whether marked private or unmarked (grants need a protected channel)', () => {
     for (const channel of ['retail.purchase', '_private.secrets']) {
-      const issues = refused(v2('urn:acme.shop', `  ${channel}:\n    publish:\n      tags: [ name: "grant-access:acme.billing" ]\n`));
+      const issues = refused(
+        v2('urn:acme.shop', `  ${channel}:\n    publish:\n      tags: [ name: "grant-access:acme.billing" ]\n`),
+      );
       expect(rulesAt(issues)).toEqual([[`$.channels["${channel}"]`, 'grant-on-private']]);
       expect(issues[0]?.message).toContain('_protected');
     }
   });
 
   it('uses configurable visibility keywords (the corpus has zzpublic)', () => {
-    const text = v2('urn:acme.shop', '  zzpublic.a:\n    publish: {}\n  zzprotected.b:\n    publish: {}\n  _public.c:\n    publish: {}\n');
-    const custom = resolveConfig({ visibilityKeywords: { public: 'zzpublic', protected: 'zzprotected', private: 'zzprivate' } });
+    const text = v2(
+      'urn:acme.shop',
+      '  zzpublic.a:\n    publish: {}\n  zzprotected.b:\n    publish: {}\n  _public.c:\n    publish: {}\n',
+    );
+    const custom = resolveConfig({
+      visibilityKeywords: { public: 'zzpublic', protected: 'zzprotected', private: 'zzprivate' },
+    });
     expect(ok(text, custom).spec.owned.map((t) => t.visibility)).toEqual(['public', 'protected', 'private']);
     expect(ok(text).spec.owned.map((t) => t.visibility)).toEqual(['private', 'private', 'public']);
   });
@@ -368,7 +387,9 @@ operations:
         path: '$.channels.invoices',
       },
     ]);
-    expect(spec.subscriptions).toEqual([{ topic: 'other.domain._public.news', channel: 'other.domain._public.news', path: '$.channels.theirs' }]);
+    expect(spec.subscriptions).toEqual([
+      { topic: 'other.domain._public.news', channel: 'other.domain._public.news', path: '$.channels.theirs' },
+    ]);
     expect(warnings.map((w) => [w.path, w.rule])).toEqual([
       ['$.channels.orders', 'grant-access'],
       ['$.channels.unused', 'channel-operation'],
@@ -469,7 +490,9 @@ channels:
     expect(rulesAt(refused('asyncapi: 1.2.0\nid: urn:acme.shop\n'))).toEqual([['$.asyncapi', 'asyncapi-version']]);
     expect(rulesAt(refused('asyncapi: 3.0\nid: urn:acme.shop\n'))).toEqual([['$.asyncapi', 'asyncapi-version']]);
     expect(rulesAt(refused('- just\n- a list\n'))).toEqual([['$', 'spec-root']]);
-    expect(rulesAt(refused('asyncapi: 2.6.0\nid: urn:acme.shop\nchannels: [a]\n'))).toEqual([['$.channels', 'channels']]);
+    expect(rulesAt(refused('asyncapi: 2.6.0\nid: urn:acme.shop\nchannels: [a]\n'))).toEqual([
+      ['$.channels', 'channels'],
+    ]);
   });
 });
 
@@ -484,7 +507,9 @@ describe('stage filter', () => {
 `,
   );
   it('drops channels whose envs exclude the configured stage, keeps all without a stage', () => {
-    expect(ok(text, resolveConfig({ stage: 'dev' })).spec.owned.map((t) => t.name)).toEqual(['acme.shop._public.everywhere']);
+    expect(ok(text, resolveConfig({ stage: 'dev' })).spec.owned.map((t) => t.name)).toEqual([
+      'acme.shop._public.everywhere',
+    ]);
     expect(ok(text, resolveConfig({ stage: 'prod' })).spec.owned).toHaveLength(2);
     expect(ok(text).spec.owned).toHaveLength(2);
   });
@@ -492,10 +517,19 @@ describe('stage filter', () => {
 
 describe('JSON specs', () => {
   it('parses a .json file (JSON is YAML, parsed with the JSON schema) with the same paths', () => {
-    const doc = { asyncapi: '3.0.0', id: 'urn:acme.shop', channels: { c: { address: '_public.x', bindings: { kafka: { partitions: 1 } } } }, operations: { s: { action: 'send', channel: { $ref: '#/channels/c' } } } };
-    expect(ok(JSON.stringify(doc, null, '\t'), DEFAULT_CONFIG, 'specs/acme.shop.json').spec.owned[0]?.name).toBe('acme.shop._public.x');
+    const doc = {
+      asyncapi: '3.0.0',
+      id: 'urn:acme.shop',
+      channels: { c: { address: '_public.x', bindings: { kafka: { partitions: 1 } } } },
+      operations: { s: { action: 'send', channel: { $ref: '#/channels/c' } } },
+    };
+    expect(ok(JSON.stringify(doc, null, '\t'), DEFAULT_CONFIG, 'specs/acme.shop.json').spec.owned[0]?.name).toBe(
+      'acme.shop._public.x',
+    );
     const bad = { ...doc, channels: { c: { address: '_public.x', bindings: { kafka: { partitions: -1 } } } } };
-    expect(rulesAt(refused(JSON.stringify(bad), DEFAULT_CONFIG, 'specs/acme.shop.json'))).toEqual([['$.channels.c.bindings.kafka.partitions', 'binding-partitions']]);
+    expect(rulesAt(refused(JSON.stringify(bad), DEFAULT_CONFIG, 'specs/acme.shop.json'))).toEqual([
+      ['$.channels.c.bindings.kafka.partitions', 'binding-partitions'],
+    ]);
   });
 
   it('refuses duplicate keys in JSON instead of silently keeping the last one', () => {
