@@ -13,7 +13,13 @@ export interface Arn {
   readonly resource: string;
 }
 
-export function buildArn(service: string, region: string, accountId: string, resource: string, partition = 'aws'): string {
+export function buildArn(
+  service: string,
+  region: string,
+  accountId: string,
+  resource: string,
+  partition = 'aws',
+): string {
   return `arn:${partition}:${service}:${region}:${accountId}:${resource}`;
 }
 

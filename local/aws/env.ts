@@ -21,7 +21,9 @@ export interface LocalAwsOptions {
   /** Region reported to clients through AWS_REGION and used for S3 events (default LOCAL_REGION). */
   readonly region?: string;
   /** Buckets to create at start, optionally versioned and with EventBridge notifications on. */
-  readonly buckets?: readonly (string | { readonly name: string; readonly versioning?: boolean; readonly eventBridge?: boolean })[];
+  readonly buckets?: readonly (
+    string | { readonly name: string; readonly versioning?: boolean; readonly eventBridge?: boolean }
+  )[];
   /** Gateway log for unexpected server-side errors (default: console.error). */
   readonly log?: (line: string) => void;
 }
@@ -47,11 +49,21 @@ export interface LocalAws {
 export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAws> {
   const region = opts.region ?? LOCAL_REGION;
   const faults = new FaultInjector();
-  const gateway = new Gateway({ faults, ...(opts.port !== undefined ? { port: opts.port } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  const gateway = new Gateway({
+    faults,
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+  });
   const kms = new KmsEmulator();
   const secrets = new SecretsManagerEmulator(kms);
   const events = new EventBridgeEmulator();
-  const s3 = new S3Emulator({ faults, kms, region, accountId: LOCAL_ACCOUNT_ID, ...(opts.s3Port !== undefined ? { port: opts.s3Port } : {}) });
+  const s3 = new S3Emulator({
+    faults,
+    kms,
+    region,
+    accountId: LOCAL_ACCOUNT_ID,
+    ...(opts.s3Port !== undefined ? { port: opts.s3Port } : {}),
+  });
   gateway.registerService(kms.service);
   gateway.registerService(secrets.service);
   gateway.registerService(events.service);
@@ -65,7 +77,11 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
   const [endpoint, s3Endpoint] = await Promise.all([gateway.start(), s3.start()]);
   for (const b of opts.buckets ?? []) {
     if (typeof b === 'string') await s3.createBucket(b);
-    else await s3.createBucket(b.name, { ...(b.versioning !== undefined ? { versioning: b.versioning } : {}), ...(b.eventBridge !== undefined ? { eventBridge: b.eventBridge } : {}) });
+    else
+      await s3.createBucket(b.name, {
+        ...(b.versioning !== undefined ? { versioning: b.versioning } : {}),
+        ...(b.eventBridge !== undefined ? { eventBridge: b.eventBridge } : {}),
+      });
   }
 
   const env = {

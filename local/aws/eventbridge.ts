@@ -139,7 +139,11 @@ export class EventBridgeEmulator {
    * Puts a complete event on a bus (in-process; no PutEvents validation, so `aws.*` sources are
    * allowed: this is how the S3 integration and scheduled rules publish). Returns the event.
    */
-  publish(event: Omit<EventBridgeEvent, 'version' | 'id' | 'time' | 'account' | 'region' | 'resources'> & Partial<EventBridgeEvent>, eventBusName = 'default'): EventBridgeEvent {
+  publish(
+    event: Omit<EventBridgeEvent, 'version' | 'id' | 'time' | 'account' | 'region' | 'resources'> &
+      Partial<EventBridgeEvent>,
+    eventBusName = 'default',
+  ): EventBridgeEvent {
     const full: EventBridgeEvent = {
       version: '0',
       id: event.id ?? uuid(),
@@ -156,7 +160,10 @@ export class EventBridgeEmulator {
   }
 
   /** Fires a scheduled rule now (EventBridge's "Scheduled Event"; schedules are not run on a clock here). */
-  triggerSchedule(ruleName: string, opts: { region?: string; accountId?: string; eventBusName?: string } = {}): EventBridgeEvent {
+  triggerSchedule(
+    ruleName: string,
+    opts: { region?: string; accountId?: string; eventBusName?: string } = {},
+  ): EventBridgeEvent {
     const region = opts.region ?? LOCAL_REGION;
     const accountId = opts.accountId ?? LOCAL_ACCOUNT_ID;
     const rule = this.rules.get(ruleKey(accountId, region, opts.eventBusName ?? 'default', ruleName));
@@ -205,7 +212,12 @@ export class EventBridgeEmulator {
         } catch (e) {
           error = (e as Error)?.message ?? String(e);
         }
-        const d: Delivery = { ...invocation, input, ok: error === undefined, ...(error !== undefined ? { error } : {}) };
+        const d: Delivery = {
+          ...invocation,
+          input,
+          ok: error === undefined,
+          ...(error !== undefined ? { error } : {}),
+        };
         this.deliveries.push(d);
         this.emitter.emit('delivery', d);
       })();
@@ -228,9 +240,13 @@ export class EventBridgeEmulator {
   }
 
   private getRule(name: unknown, bus: string, ctx: RequestContext): Rule {
-    if (typeof name !== 'string' || !NAME_RE.test(name)) throw validation(`1 validation error detected: Value '${String(name)}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+`);
+    if (typeof name !== 'string' || !NAME_RE.test(name))
+      throw validation(
+        `1 validation error detected: Value '${String(name)}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+`,
+      );
     const rule = this.rules.get(ruleKey(ctx.accountId, ctx.region, bus, name));
-    if (!rule) throw new AwsServiceError('ResourceNotFoundException', `Rule ${name} does not exist on EventBus ${bus}.`);
+    if (!rule)
+      throw new AwsServiceError('ResourceNotFoundException', `Rule ${name} does not exist on EventBus ${bus}.`);
     return rule;
   }
 
@@ -240,15 +256,25 @@ export class EventBridgeEmulator {
   private putRule(input: Record<string, unknown>, ctx: RequestContext): unknown {
     const bus = this.busName(input);
     const name = input.Name;
-    if (typeof name !== 'string' || !NAME_RE.test(name)) throw validation(`1 validation error detected: Value '${String(name)}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+`);
-    if (input.EventPattern === undefined && input.ScheduleExpression === undefined) throw validation('Parameter(s) EventPattern or ScheduleExpression must be specified.');
+    if (typeof name !== 'string' || !NAME_RE.test(name))
+      throw validation(
+        `1 validation error detected: Value '${String(name)}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+`,
+      );
+    if (input.EventPattern === undefined && input.ScheduleExpression === undefined)
+      throw validation('Parameter(s) EventPattern or ScheduleExpression must be specified.');
     let pattern: Pattern | undefined;
     if (input.EventPattern !== undefined) pattern = parsePattern(input.EventPattern);
-    if (input.ScheduleExpression !== undefined && (typeof input.ScheduleExpression !== 'string' || !SCHEDULE_RE.test(input.ScheduleExpression))) {
+    if (
+      input.ScheduleExpression !== undefined &&
+      (typeof input.ScheduleExpression !== 'string' || !SCHEDULE_RE.test(input.ScheduleExpression))
+    ) {
       throw validation('Parameter ScheduleExpression is not valid.');
     }
     const state = (input.State as string | undefined) ?? 'ENABLED';
-    if (!STATES.includes(state)) throw validation(`1 validation error detected: Value '${state}' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [${STATES.join(', ')}]`);
+    if (!STATES.includes(state))
+      throw validation(
+        `1 validation error detected: Value '${state}' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [${STATES.join(', ')}]`,
+      );
     const key = ruleKey(ctx.accountId, ctx.region, bus, name);
     const existing = this.rules.get(key);
     const rule: Rule = {
@@ -301,7 +327,10 @@ export class EventBridgeEmulator {
 
   // ListRules: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_ListRules.html
   // NamePrefix, Limit (1-100), NextToken.
-  private listRules(input: { NamePrefix?: string; EventBusName?: unknown; Limit?: number; NextToken?: string }, ctx: RequestContext): unknown {
+  private listRules(
+    input: { NamePrefix?: string; EventBusName?: unknown; Limit?: number; NextToken?: string },
+    ctx: RequestContext,
+  ): unknown {
     const bus = this.busName(input);
     const rules = [...this.rules.values()]
       .filter((r) => r.EventBusName === bus && r.Arn.includes(`:${ctx.region}:${ctx.accountId}:`))
@@ -319,18 +348,32 @@ export class EventBridgeEmulator {
   // PutTargets: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutTargets.html
   // 1-10 targets per call, at most 5 per rule (LimitExceededException); an existing Id is replaced.
   // Input, InputPath and InputTransformer are mutually exclusive (per-entry failure).
-  private putTargets(input: { Rule?: unknown; EventBusName?: unknown; Targets?: unknown }, ctx: RequestContext): unknown {
+  private putTargets(
+    input: { Rule?: unknown; EventBusName?: unknown; Targets?: unknown },
+    ctx: RequestContext,
+  ): unknown {
     const rule = this.getRule(input.Rule, this.busName(input), ctx);
     const targets = input.Targets;
-    if (!Array.isArray(targets) || targets.length < 1 || targets.length > 10) throw validation("1 validation error detected: Value at 'targets' failed to satisfy constraint: Member must have length between 1 and 10");
+    if (!Array.isArray(targets) || targets.length < 1 || targets.length > 10)
+      throw validation(
+        "1 validation error detected: Value at 'targets' failed to satisfy constraint: Member must have length between 1 and 10",
+      );
     const failed: { TargetId: string; ErrorCode: string; ErrorMessage: string }[] = [];
     const ok: Target[] = [];
     for (const t of targets as Target[]) {
-      if (typeof t.Id !== 'string' || !/^[.\-_A-Za-z0-9]{1,64}$/.test(t.Id)) throw validation(`1 validation error detected: Value '${String(t.Id)}' at 'targets.1.member.id' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+`);
-      if (typeof t.Arn !== 'string' || !parseArn(t.Arn)) throw validation(`Parameter ${String(t.Arn)} is not valid. Reason: Provided Arn is not in correct format.`);
+      if (typeof t.Id !== 'string' || !/^[.\-_A-Za-z0-9]{1,64}$/.test(t.Id))
+        throw validation(
+          `1 validation error detected: Value '${String(t.Id)}' at 'targets.1.member.id' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+`,
+        );
+      if (typeof t.Arn !== 'string' || !parseArn(t.Arn))
+        throw validation(`Parameter ${String(t.Arn)} is not valid. Reason: Provided Arn is not in correct format.`);
       const inputs = [t.Input, t.InputPath, t.InputTransformer].filter((x) => x !== undefined).length;
       if (inputs > 1) {
-        failed.push({ TargetId: t.Id, ErrorCode: 'ValidationException', ErrorMessage: 'Only one of Input, InputPath, or InputTransformer must be provided.' });
+        failed.push({
+          TargetId: t.Id,
+          ErrorCode: 'ValidationException',
+          ErrorMessage: 'Only one of Input, InputPath, or InputTransformer must be provided.',
+        });
         continue;
       }
       if (t.Input !== undefined) {
@@ -343,21 +386,31 @@ export class EventBridgeEmulator {
       ok.push(t);
     }
     const ids = new Set([...rule.targets.keys(), ...ok.map((t) => t.Id)]);
-    if (ids.size > 5) throw new AwsServiceError('LimitExceededException', 'The requested resource exceeds the maximum number allowed.');
+    if (ids.size > 5)
+      throw new AwsServiceError('LimitExceededException', 'The requested resource exceeds the maximum number allowed.');
     for (const t of ok) rule.targets.set(t.Id, { ...t });
     return { FailedEntryCount: failed.length, FailedEntries: failed };
   }
 
   // RemoveTargets: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_RemoveTargets.html
-  private removeTargets(input: { Rule?: unknown; EventBusName?: unknown; Ids?: unknown }, ctx: RequestContext): unknown {
+  private removeTargets(
+    input: { Rule?: unknown; EventBusName?: unknown; Ids?: unknown },
+    ctx: RequestContext,
+  ): unknown {
     const rule = this.getRule(input.Rule, this.busName(input), ctx);
-    if (!Array.isArray(input.Ids) || input.Ids.length < 1 || input.Ids.length > 100) throw validation("1 validation error detected: Value at 'ids' failed to satisfy constraint: Member must have length between 1 and 100");
+    if (!Array.isArray(input.Ids) || input.Ids.length < 1 || input.Ids.length > 100)
+      throw validation(
+        "1 validation error detected: Value at 'ids' failed to satisfy constraint: Member must have length between 1 and 100",
+      );
     for (const id of input.Ids as string[]) rule.targets.delete(id);
     return { FailedEntryCount: 0, FailedEntries: [] };
   }
 
   // ListTargetsByRule: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_ListTargetsByRule.html
-  private listTargetsByRule(input: { Rule?: unknown; EventBusName?: unknown; Limit?: number; NextToken?: string }, ctx: RequestContext): unknown {
+  private listTargetsByRule(
+    input: { Rule?: unknown; EventBusName?: unknown; Limit?: number; NextToken?: string },
+    ctx: RequestContext,
+  ): unknown {
     const rule = this.getRule(input.Rule, this.busName(input), ctx);
     return page([...rule.targets.values()], input.Limit, input.NextToken, 'Targets');
   }
@@ -368,7 +421,10 @@ export class EventBridgeEmulator {
   // `aws.` sources (NotAuthorizedForSourceException). Entries and results keep their order.
   private putEvents(input: { Entries?: unknown }, ctx: RequestContext): unknown {
     const entries = input.Entries;
-    if (!Array.isArray(entries) || entries.length < 1 || entries.length > 10) throw validation("1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to 10");
+    if (!Array.isArray(entries) || entries.length < 1 || entries.length > 10)
+      throw validation(
+        "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to 10",
+      );
     const results: Record<string, string>[] = [];
     let failed = 0;
     for (const e of entries as Record<string, unknown>[]) {
@@ -450,19 +506,35 @@ export function isoSeconds(d: Date): string {
 }
 
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${glob
+      .split('*')
+      .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }
 
-function page<T>(items: T[], limit: number | undefined, token: string | undefined, field: string): Record<string, unknown> {
+function page<T>(
+  items: T[],
+  limit: number | undefined,
+  token: string | undefined,
+  field: string,
+): Record<string, unknown> {
   const size = limit ?? 100;
-  if (!Number.isInteger(size) || size < 1 || size > 100) throw validation(`1 validation error detected: Value '${size}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100`);
+  if (!Number.isInteger(size) || size < 1 || size > 100)
+    throw validation(
+      `1 validation error detected: Value '${size}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100`,
+    );
   let start = 0;
   if (token !== undefined) {
     start = Number.parseInt(Buffer.from(token, 'base64url').toString('utf8'), 10);
     if (!Number.isInteger(start) || start < 0) throw validation('The NextToken is not valid.');
   }
   const more = start + size < items.length;
-  return { [field]: items.slice(start, start + size), ...(more ? { NextToken: Buffer.from(String(start + size)).toString('base64url') } : {}) };
+  return {
+    [field]: items.slice(start, start + size),
+    ...(more ? { NextToken: Buffer.from(String(start + size)).toString('base64url') } : {}),
+  };
 }
 
 // ---- input transformation (PutTargets: Input, InputPath, InputTransformer) ----
@@ -482,7 +554,9 @@ function transformInput(target: Target, event: EventBridgeEvent): unknown {
   if (target.Input !== undefined) return JSON.parse(target.Input);
   if (target.InputPath !== undefined) return jsonPath(target.InputPath, event);
   if (target.InputTransformer) {
-    const vars = Object.fromEntries(Object.entries(target.InputTransformer.InputPathsMap ?? {}).map(([k, p]) => [k, jsonPath(p, event)]));
+    const vars = Object.fromEntries(
+      Object.entries(target.InputTransformer.InputPathsMap ?? {}).map(([k, p]) => [k, jsonPath(p, event)]),
+    );
     const tpl = target.InputTransformer.InputTemplate;
     // Inside a JSON string a variable is inserted as raw text; elsewhere as its JSON value
     // (User Guide, "Amazon EventBridge input transformation").
@@ -494,7 +568,11 @@ function transformInput(target: Target, event: EventBridgeEvent): unknown {
       const m = c === '<' ? /^<([A-Za-z0-9_.-]+)>/.exec(tpl.slice(i)) : null;
       if (m && (m[1] === 'aws.events.event.json' || m[1]! in vars)) {
         const v = m[1] === 'aws.events.event.json' ? event : vars[m[1]!];
-        if (inString) text += typeof v === 'string' ? JSON.stringify(v).slice(1, -1) : JSON.stringify(v ?? null).replace(/["\\]/g, '\\$&');
+        if (inString)
+          text +=
+            typeof v === 'string'
+              ? JSON.stringify(v).slice(1, -1)
+              : JSON.stringify(v ?? null).replace(/["\\]/g, '\\$&');
         else text += JSON.stringify(v ?? null);
         i += m[0].length - 1;
         continue;
@@ -534,7 +612,8 @@ function checkPattern(p: Pattern, at: string): void {
     if (k === '$or') {
       if (!Array.isArray(v) || v.length < 2) throw invalidPattern('$or must be an array of at least two patterns');
       for (const sub of v) {
-        if (typeof sub !== 'object' || sub === null || Array.isArray(sub)) throw invalidPattern('$or members must be objects');
+        if (typeof sub !== 'object' || sub === null || Array.isArray(sub))
+          throw invalidPattern('$or members must be objects');
         checkPattern(sub as Pattern, here);
       }
     } else if (Array.isArray(v)) {
@@ -542,9 +621,12 @@ function checkPattern(p: Pattern, at: string): void {
       for (const m of v) {
         if (typeof m === 'object' && m !== null) {
           const keys = Object.keys(m);
-          if (keys.length !== 1 || !OPERATORS.includes(keys[0]!)) throw invalidPattern(`Unrecognized match type ${keys.join(',')}`);
-          if (keys[0] === 'exists' && typeof (m as Record<string, unknown>).exists !== 'boolean') throw invalidPattern('exists match pattern must be either true or false.');
-          if (keys[0] === 'numeric' && !Array.isArray((m as Record<string, unknown>).numeric)) throw invalidPattern('Value of numeric must be an array.');
+          if (keys.length !== 1 || !OPERATORS.includes(keys[0]!))
+            throw invalidPattern(`Unrecognized match type ${keys.join(',')}`);
+          if (keys[0] === 'exists' && typeof (m as Record<string, unknown>).exists !== 'boolean')
+            throw invalidPattern('exists match pattern must be either true or false.');
+          if (keys[0] === 'numeric' && !Array.isArray((m as Record<string, unknown>).numeric))
+            throw invalidPattern('Value of numeric must be an array.');
         }
       }
     } else if (typeof v === 'object' && v !== null) {
@@ -561,7 +643,10 @@ export function matchPattern(pattern: Pattern, event: unknown): boolean {
       if (!(v as Pattern[]).some((sub) => matchPattern(sub, event))) return false;
       continue;
     }
-    const value = typeof event === 'object' && event !== null && !Array.isArray(event) ? (event as Record<string, unknown>)[k] : undefined;
+    const value =
+      typeof event === 'object' && event !== null && !Array.isArray(event)
+        ? (event as Record<string, unknown>)[k]
+        : undefined;
     if (Array.isArray(v)) {
       if (!matchLeaf(v, value)) return false;
     } else {

@@ -88,7 +88,12 @@ export class FaultInjector {
 
   /** Shorthand: fail the next `times` calls of `service`/`operation` with `code`. */
   failNext(service: string, operation: string, code: string, times = 1, statusCode?: number): string {
-    return this.add({ service, operation, times, error: { code, ...(statusCode !== undefined ? { statusCode } : {}) } });
+    return this.add({
+      service,
+      operation,
+      times,
+      error: { code, ...(statusCode !== undefined ? { statusCode } : {}) },
+    });
   }
 
   remove(id: string): boolean {
@@ -160,8 +165,12 @@ function validate(spec: FaultSpec): void {
   };
   if (typeof spec !== 'object' || spec === null) bad('expected an object');
   if (spec.error === undefined && spec.latencyMs === undefined) bad('give error and/or latencyMs');
-  if (spec.error !== undefined && (typeof spec.error.code !== 'string' || spec.error.code === '')) bad('error.code must be a non-empty string');
-  if (spec.times !== undefined && !(Number.isInteger(spec.times) && spec.times > 0)) bad('times must be a positive integer');
-  if (spec.durationMs !== undefined && !(typeof spec.durationMs === 'number' && spec.durationMs > 0)) bad('durationMs must be positive');
-  if (spec.latencyMs !== undefined && !(typeof spec.latencyMs === 'number' && spec.latencyMs >= 0)) bad('latencyMs must be >= 0');
+  if (spec.error !== undefined && (typeof spec.error.code !== 'string' || spec.error.code === ''))
+    bad('error.code must be a non-empty string');
+  if (spec.times !== undefined && !(Number.isInteger(spec.times) && spec.times > 0))
+    bad('times must be a positive integer');
+  if (spec.durationMs !== undefined && !(typeof spec.durationMs === 'number' && spec.durationMs > 0))
+    bad('durationMs must be positive');
+  if (spec.latencyMs !== undefined && !(typeof spec.latencyMs === 'number' && spec.latencyMs >= 0))
+    bad('latencyMs must be >= 0');
 }

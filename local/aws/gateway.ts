@@ -34,7 +34,9 @@ export interface ControlRequest {
   readonly query: URLSearchParams;
   readonly body: unknown;
 }
-export type ControlHandler = (req: ControlRequest) => Promise<{ status?: number; body?: unknown }> | { status?: number; body?: unknown };
+export type ControlHandler = (
+  req: ControlRequest,
+) => Promise<{ status?: number; body?: unknown }> | { status?: number; body?: unknown };
 
 export interface GatewayOptions {
   /** Shared fault injector (default: a new one). */
@@ -52,7 +54,11 @@ function isJsonService(s: AnyService): s is JsonService {
 }
 
 /** Region and account from a SigV4 `Authorization` header. A 12-digit access key id is taken as the account id. */
-export function identityFromAuthorization(header: string | undefined): { region: string; accountId: string; service?: string } {
+export function identityFromAuthorization(header: string | undefined): {
+  region: string;
+  accountId: string;
+  service?: string;
+} {
   const m = /Credential=([^/,\s]+)\/\d{8}\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/.exec(header ?? '');
   if (!m) return { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT_ID };
   const [, akid, region, service] = m as unknown as [string, string, string, string];
@@ -85,7 +91,8 @@ export class Gateway {
   /** Adds a service. JSON services are keyed by target prefix, REST-JSON ones by path prefixes. */
   registerService(service: AnyService): void {
     if (isJsonService(service)) {
-      if (this.jsonByPrefix.has(service.targetPrefix)) throw new Error(`service ${service.targetPrefix} already registered`);
+      if (this.jsonByPrefix.has(service.targetPrefix))
+        throw new Error(`service ${service.targetPrefix} already registered`);
       this.jsonByPrefix.set(service.targetPrefix, service);
     } else {
       this.rest.push(service);
@@ -143,22 +150,33 @@ export class Gateway {
     const target = header(req, 'x-amz-target');
     if (target !== undefined) return this.handleJson(target, header(req, 'content-type'), raw, ident, res);
 
-    const service = this.rest.find((s) => s.pathPrefixes.some((p) => url.pathname === p || url.pathname.startsWith(p.endsWith('/') ? p : `${p}/`)));
+    const service = this.rest.find((s) =>
+      s.pathPrefixes.some((p) => url.pathname === p || url.pathname.startsWith(p.endsWith('/') ? p : `${p}/`)),
+    );
     if (!service) {
-      return sendRestError(res, new AwsServiceError('UnknownOperationException', `No emulated service handles ${method} ${url.pathname}`, 404));
+      return sendRestError(
+        res,
+        new AwsServiceError('UnknownOperationException', `No emulated service handles ${method} ${url.pathname}`, 404),
+      );
     }
     let body: unknown = undefined;
     if (raw.length > 0) {
       try {
         body = JSON.parse(raw.toString('utf8'));
       } catch {
-        return sendRestError(res, new AwsServiceError('BadRequestException', 'The request body is not valid JSON.', 400));
+        return sendRestError(
+          res,
+          new AwsServiceError('BadRequestException', 'The request body is not valid JSON.', 400),
+        );
       }
     }
     const ctx = { region: ident.region, accountId: ident.accountId, service: service.signingName };
     const route = service.route({ method, path: url.pathname, query: url.searchParams, body }, ctx);
     if (!route) {
-      return sendRestError(res, new AwsServiceError('UnknownOperationException', `Unknown operation ${method} ${url.pathname}`, 404));
+      return sendRestError(
+        res,
+        new AwsServiceError('UnknownOperationException', `Unknown operation ${method} ${url.pathname}`, 404),
+      );
     }
     try {
       await this.faults.apply(service.signingName, route.operation);
@@ -188,24 +206,44 @@ export class Gateway {
     const opName = dot > 0 ? target.slice(dot + 1) : '';
     const service = this.jsonByPrefix.get(prefix);
     // Unknown targets: AWS answers UnknownOperationException (AWS JSON protocol, common errors).
-    const op = service && Object.prototype.hasOwnProperty.call(service.operations, opName) ? service.operations[opName] : undefined;
+    const op =
+      service && Object.prototype.hasOwnProperty.call(service.operations, opName)
+        ? service.operations[opName]
+        : undefined;
     if (!service || !op) {
-      return sendJsonError(res, ct, new AwsServiceError('UnknownOperationException', `Unknown operation ${target}`, 400));
+      return sendJsonError(
+        res,
+        ct,
+        new AwsServiceError('UnknownOperationException', `Unknown operation ${target}`, 400),
+      );
     }
     let input: unknown = {};
     if (raw.length > 0) {
       try {
         input = JSON.parse(raw.toString('utf8'));
       } catch {
-        return sendJsonError(res, ct, new AwsServiceError('SerializationException', 'Start of structure or map found where not expected.', 400));
+        return sendJsonError(
+          res,
+          ct,
+          new AwsServiceError('SerializationException', 'Start of structure or map found where not expected.', 400),
+        );
       }
     }
-    const ctx: RequestContext = { region: ident.region, accountId: ident.accountId, service: service.signingName, operation: opName };
+    const ctx: RequestContext = {
+      region: ident.region,
+      accountId: ident.accountId,
+      service: service.signingName,
+      operation: opName,
+    };
     try {
       await this.faults.apply(service.signingName, opName);
       const out = await op(input ?? {}, ctx);
       const text = JSON.stringify(out ?? {});
-      res.writeHead(200, { 'content-type': ct, 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': randomUUID() });
+      res.writeHead(200, {
+        'content-type': ct,
+        'content-length': Buffer.byteLength(text),
+        'x-amzn-requestid': randomUUID(),
+      });
       res.end(text);
     } catch (err) {
       sendJsonError(res, ct, this.toServiceError(err, `${service.signingName}:${opName}`));
@@ -215,7 +253,11 @@ export class Gateway {
   private toServiceError(err: unknown, where: string): AwsServiceError {
     if (err instanceof AwsServiceError) return err;
     this.log(`gateway: ${where} failed: ${String((err as Error)?.stack ?? err)}`);
-    return new AwsServiceError('InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', 500);
+    return new AwsServiceError(
+      'InternalFailure',
+      'The request processing has failed because of an unknown error, exception or failure.',
+      500,
+    );
   }
 
   private async handleControl(method: string, url: URL, raw: Buffer, res: ServerResponse): Promise<void> {
@@ -255,7 +297,10 @@ export class Gateway {
   private registerBuiltInControls(): void {
     this.registerControl('GET', 'health', () => ({ body: { ok: true, services: this.services() } }));
     this.registerControl('GET', 'faults', () => ({ body: { faults: this.faults.list() } }));
-    this.registerControl('POST', 'faults', (req) => ({ status: 201, body: { id: this.faults.add(req.body as FaultSpec) } }));
+    this.registerControl('POST', 'faults', (req) => ({
+      status: 201,
+      body: { id: this.faults.add(req.body as FaultSpec) },
+    }));
     this.registerControl('DELETE', 'faults', () => {
       this.faults.clear();
       return { status: 204 };
@@ -315,7 +360,11 @@ export class RemoteFaults {
   constructor(private readonly endpoint: string) {}
 
   async add(spec: FaultSpec): Promise<string> {
-    const res = await fetch(`${this.endpoint}/_local/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+    const res = await fetch(`${this.endpoint}/_local/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(spec),
+    });
     const body = (await res.json()) as { id?: string; error?: string };
     if (!res.ok || !body.id) throw new Error(`adding fault failed: ${res.status} ${body.error ?? ''}`);
     return body.id;

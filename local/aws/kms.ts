@@ -120,7 +120,18 @@ export class KmsEmulator {
       this.regions.set(k, r);
       // AWS-managed keys exist in every region (created by AWS on first use; present from the start here).
       for (const aliasName of AWS_MANAGED_ALIASES) {
-        const key = this.newKeyIn(r, region, accountId, { Description: aliasName === 'alias/aws/s3' ? 'Default key that protects my S3 objects when no other key is defined' : 'Default key that protects my Secrets Manager data when no other key is defined' }, 'AWS');
+        const key = this.newKeyIn(
+          r,
+          region,
+          accountId,
+          {
+            Description:
+              aliasName === 'alias/aws/s3'
+                ? 'Default key that protects my S3 objects when no other key is defined'
+                : 'Default key that protects my Secrets Manager data when no other key is defined',
+          },
+          'AWS',
+        );
         const now = new Date();
         r.aliases.set(aliasName, {
           AliasName: aliasName,
@@ -134,13 +145,28 @@ export class KmsEmulator {
     return r;
   }
 
-  private newKey(ctx: { region: string; accountId: string }, input: Record<string, unknown>, manager: 'CUSTOMER' | 'AWS'): Key {
+  private newKey(
+    ctx: { region: string; accountId: string },
+    input: Record<string, unknown>,
+    manager: 'CUSTOMER' | 'AWS',
+  ): Key {
     return this.newKeyIn(this.state(ctx.region, ctx.accountId), ctx.region, ctx.accountId, input, manager);
   }
 
-  private newKeyIn(r: Region, region: string, accountId: string, input: Record<string, unknown>, manager: 'CUSTOMER' | 'AWS'): Key {
+  private newKeyIn(
+    r: Region,
+    region: string,
+    accountId: string,
+    input: Record<string, unknown>,
+    manager: 'CUSTOMER' | 'AWS',
+  ): Key {
     const keySpec = (input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT') as string;
-    const keyUsage = (input.KeyUsage ?? (keySpec.startsWith('HMAC') ? 'GENERATE_VERIFY_MAC' : keySpec.startsWith('ECC') ? 'SIGN_VERIFY' : 'ENCRYPT_DECRYPT')) as string;
+    const keyUsage = (input.KeyUsage ??
+      (keySpec.startsWith('HMAC')
+        ? 'GENERATE_VERIFY_MAC'
+        : keySpec.startsWith('ECC')
+          ? 'SIGN_VERIFY'
+          : 'ENCRYPT_DECRYPT')) as string;
     const id = uuid();
     const meta: Key['meta'] = {
       AWSAccountId: accountId,
@@ -156,10 +182,17 @@ export class KmsEmulator {
       CustomerMasterKeySpec: keySpec,
       KeySpec: keySpec,
       ...(keyUsage === 'ENCRYPT_DECRYPT'
-        ? { EncryptionAlgorithms: keySpec === 'SYMMETRIC_DEFAULT' ? ['SYMMETRIC_DEFAULT'] : ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'] }
+        ? {
+            EncryptionAlgorithms:
+              keySpec === 'SYMMETRIC_DEFAULT' ? ['SYMMETRIC_DEFAULT'] : ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256'],
+          }
         : {}),
       ...(keyUsage === 'SIGN_VERIFY'
-        ? { SigningAlgorithms: keySpec.startsWith('RSA') ? ['RSASSA_PSS_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_256'] : ['ECDSA_SHA_256'] }
+        ? {
+            SigningAlgorithms: keySpec.startsWith('RSA')
+              ? ['RSASSA_PSS_SHA_256', 'RSASSA_PKCS1_V1_5_SHA_256']
+              : ['ECDSA_SHA_256'],
+          }
         : {}),
       MultiRegion: input.MultiRegion === true,
       region,
@@ -171,7 +204,9 @@ export class KmsEmulator {
 
   private find(idOrArnOrAlias: unknown, region: string, accountId: string): Key {
     if (typeof idOrArnOrAlias !== 'string' || idOrArnOrAlias === '') {
-      throw validation("1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null");
+      throw validation(
+        "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null",
+      );
     }
     let ref = idOrArnOrAlias;
     const arn = parseArn(ref);
@@ -193,7 +228,8 @@ export class KmsEmulator {
     const key = r.keys.get(ref);
     if (!key) {
       // DescribeKey: "Key 'arn:...:key/<id>' does not exist" for a well-formed id, "Invalid keyId" otherwise.
-      if (/^[0-9a-f-]{36}$/i.test(ref) || /^mrk-[0-9a-f]{32}$/.test(ref)) throw notFound(`Key '${buildArn('kms', region, accountId, `key/${ref}`)}' does not exist`);
+      if (/^[0-9a-f-]{36}$/i.test(ref) || /^mrk-[0-9a-f]{32}$/.test(ref))
+        throw notFound(`Key '${buildArn('kms', region, accountId, `key/${ref}`)}' does not exist`);
       throw notFound(`Invalid keyId '${idOrArnOrAlias}'`);
     }
     return key;
@@ -204,18 +240,26 @@ export class KmsEmulator {
   private createKey(input: Record<string, unknown>, ctx: RequestContext): unknown {
     const keySpec = (input.KeySpec ?? input.CustomerMasterKeySpec ?? 'SYMMETRIC_DEFAULT') as string;
     if (input.KeySpec !== undefined && input.CustomerMasterKeySpec !== undefined) {
-      throw validation('You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec parameter is deprecated. Use KeySpec parameter instead.');
+      throw validation(
+        'You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec parameter is deprecated. Use KeySpec parameter instead.',
+      );
     }
     const usages = KEY_SPECS[keySpec];
-    if (!usages) throw validation(`1 validation error detected: Value '${keySpec}' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [${Object.keys(KEY_SPECS).join(', ')}]`);
+    if (!usages)
+      throw validation(
+        `1 validation error detected: Value '${keySpec}' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [${Object.keys(KEY_SPECS).join(', ')}]`,
+      );
     if (input.KeyUsage !== undefined && !usages.includes(input.KeyUsage as string)) {
       throw validation(`KeyUsage ${String(input.KeyUsage)} is not compatible with KeySpec ${keySpec}`);
     }
     if (typeof input.Description === 'string' && input.Description.length > 8192) {
-      throw validation("1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 8192");
+      throw validation(
+        "1 validation error detected: Value at 'description' failed to satisfy constraint: Member must have length less than or equal to 8192",
+      );
     }
     for (const t of (input.Tags as { TagKey?: unknown; TagValue?: unknown }[] | undefined) ?? []) {
-      if (typeof t.TagKey !== 'string' || t.TagKey === '' || typeof t.TagValue !== 'string') throw new AwsServiceError('TagException', 'Tags must have a non-empty TagKey and a TagValue.');
+      if (typeof t.TagKey !== 'string' || t.TagKey === '' || typeof t.TagValue !== 'string')
+        throw new AwsServiceError('TagException', 'Tags must have a non-empty TagKey and a TagValue.');
     }
     return { KeyMetadata: serializeMeta(this.newKey(ctx, input, 'CUSTOMER').meta) };
   }
@@ -228,7 +272,10 @@ export class KmsEmulator {
 
   // ListKeys: https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeys.html
   private listKeys(input: { Limit?: number; Marker?: string }, ctx: RequestContext): unknown {
-    const keys = [...this.state(ctx.region, ctx.accountId).keys.values()].map((k) => ({ KeyId: k.meta.KeyId, KeyArn: k.meta.Arn }));
+    const keys = [...this.state(ctx.region, ctx.accountId).keys.values()].map((k) => ({
+      KeyId: k.meta.KeyId,
+      KeyArn: k.meta.Arn,
+    }));
     return page(keys, input.Limit, input.Marker, 'Keys');
   }
 
@@ -240,10 +287,17 @@ export class KmsEmulator {
     const name = this.checkAliasName(input.AliasName);
     const r = this.state(ctx.region, ctx.accountId);
     const aliasArn = buildArn('kms', ctx.region, ctx.accountId, name);
-    if (r.aliases.has(name)) throw new AwsServiceError('AlreadyExistsException', `An alias with the name ${aliasArn} already exists`);
+    if (r.aliases.has(name))
+      throw new AwsServiceError('AlreadyExistsException', `An alias with the name ${aliasArn} already exists`);
     const key = this.findTarget(input.TargetKeyId, ctx);
     const now = new Date();
-    r.aliases.set(name, { AliasName: name, AliasArn: aliasArn, TargetKeyId: key.meta.KeyId, CreationDate: now, LastUpdatedDate: now });
+    r.aliases.set(name, {
+      AliasName: name,
+      AliasArn: aliasArn,
+      TargetKeyId: key.meta.KeyId,
+      CreationDate: now,
+      LastUpdatedDate: now,
+    });
     return {};
   }
 
@@ -260,7 +314,8 @@ export class KmsEmulator {
   // DeleteAlias: https://docs.aws.amazon.com/kms/latest/APIReference/API_DeleteAlias.html
   private deleteAlias(input: { AliasName?: unknown }, ctx: RequestContext): unknown {
     const name = this.checkAliasName(input.AliasName);
-    if (!this.state(ctx.region, ctx.accountId).aliases.delete(name)) throw notFound(`Alias ${buildArn('kms', ctx.region, ctx.accountId, name)} is not found.`);
+    if (!this.state(ctx.region, ctx.accountId).aliases.delete(name))
+      throw notFound(`Alias ${buildArn('kms', ctx.region, ctx.accountId, name)} is not found.`);
     return {};
   }
 
@@ -270,13 +325,18 @@ export class KmsEmulator {
     const r = this.state(ctx.region, ctx.accountId);
     let aliases = [...r.aliases.values()];
     if (input.KeyId !== undefined) {
-      if (input.KeyId.includes('alias/')) throw new AwsServiceError('InvalidArnException', `Invalid keyId ${input.KeyId}`);
+      if (input.KeyId.includes('alias/'))
+        throw new AwsServiceError('InvalidArnException', `Invalid keyId ${input.KeyId}`);
       const key = this.find(input.KeyId, ctx.region, ctx.accountId);
       aliases = aliases.filter((a) => a.TargetKeyId === key.meta.KeyId);
     }
     aliases.sort((a, b) => a.AliasName.localeCompare(b.AliasName));
     return page(
-      aliases.map((a) => ({ ...a, CreationDate: epochSeconds(a.CreationDate), LastUpdatedDate: epochSeconds(a.LastUpdatedDate) })),
+      aliases.map((a) => ({
+        ...a,
+        CreationDate: epochSeconds(a.CreationDate),
+        LastUpdatedDate: epochSeconds(a.LastUpdatedDate),
+      })),
       input.Limit,
       input.Marker,
       'Aliases',
@@ -287,7 +347,8 @@ export class KmsEmulator {
   // Not allowed on AWS managed keys; KMSInvalidStateException while pending deletion.
   private setEnabled(input: { KeyId?: unknown }, ctx: RequestContext, enabled: boolean): unknown {
     const key = this.findCustomer(input.KeyId, ctx);
-    if (key.meta.KeyState === 'PendingDeletion') throw new AwsServiceError('KMSInvalidStateException', `${key.meta.Arn} is pending deletion.`);
+    if (key.meta.KeyState === 'PendingDeletion')
+      throw new AwsServiceError('KMSInvalidStateException', `${key.meta.Arn} is pending deletion.`);
     key.meta = { ...key.meta, Enabled: enabled, KeyState: enabled ? 'Enabled' : 'Disabled' };
     return {};
   }
@@ -298,19 +359,28 @@ export class KmsEmulator {
     const key = this.findCustomer(input.KeyId, ctx);
     const days = input.PendingWindowInDays ?? 30;
     if (!Number.isInteger(days) || days < 7 || days > 30) {
-      throw validation(`1 validation error detected: Value '${days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value between 7 and 30`);
+      throw validation(
+        `1 validation error detected: Value '${days}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value between 7 and 30`,
+      );
     }
-    if (key.meta.KeyState === 'PendingDeletion') throw new AwsServiceError('KMSInvalidStateException', `${key.meta.Arn} is pending deletion.`);
+    if (key.meta.KeyState === 'PendingDeletion')
+      throw new AwsServiceError('KMSInvalidStateException', `${key.meta.Arn} is pending deletion.`);
     const deletionDate = new Date(Date.now() + days * 86_400_000);
     key.meta = { ...key.meta, Enabled: false, KeyState: 'PendingDeletion', DeletionDate: deletionDate };
-    return { KeyId: key.meta.Arn, DeletionDate: epochSeconds(deletionDate), KeyState: 'PendingDeletion', PendingWindowInDays: days };
+    return {
+      KeyId: key.meta.Arn,
+      DeletionDate: epochSeconds(deletionDate),
+      KeyState: 'PendingDeletion',
+      PendingWindowInDays: days,
+    };
   }
 
   // CancelKeyDeletion: https://docs.aws.amazon.com/kms/latest/APIReference/API_CancelKeyDeletion.html
   // The key comes back Disabled.
   private cancelKeyDeletion(input: { KeyId?: unknown }, ctx: RequestContext): unknown {
     const key = this.findCustomer(input.KeyId, ctx);
-    if (key.meta.KeyState !== 'PendingDeletion') throw new AwsServiceError('KMSInvalidStateException', `${key.meta.Arn} is not pending deletion.`);
+    if (key.meta.KeyState !== 'PendingDeletion')
+      throw new AwsServiceError('KMSInvalidStateException', `${key.meta.Arn} is not pending deletion.`);
     const { DeletionDate: _drop, ...rest } = key.meta;
     key.meta = { ...rest, KeyState: 'Disabled', Enabled: false };
     return { KeyId: key.meta.Arn };
@@ -318,36 +388,64 @@ export class KmsEmulator {
 
   private findCustomer(keyId: unknown, ctx: RequestContext): Key {
     const key = this.find(keyId, ctx.region, ctx.accountId);
-    if (key.meta.KeyManager === 'AWS') throw new AwsServiceError('NotAuthorizedException', `You cannot change an AWS managed key: ${key.meta.Arn}`);
+    if (key.meta.KeyManager === 'AWS')
+      throw new AwsServiceError('NotAuthorizedException', `You cannot change an AWS managed key: ${key.meta.Arn}`);
     return key;
   }
 
   private findTarget(target: unknown, ctx: RequestContext): Key {
-    if (typeof target === 'string' && target.includes('alias/')) throw validation('TargetKeyId must be a key ID or key ARN, not an alias.');
+    if (typeof target === 'string' && target.includes('alias/'))
+      throw validation('TargetKeyId must be a key ID or key ARN, not an alias.');
     const key = this.find(target, ctx.region, ctx.accountId);
-    if (key.meta.KeyManager === 'AWS') throw new AwsServiceError('NotAuthorizedException', `You cannot create an alias for an AWS managed key: ${key.meta.Arn}`);
+    if (key.meta.KeyManager === 'AWS')
+      throw new AwsServiceError(
+        'NotAuthorizedException',
+        `You cannot create an alias for an AWS managed key: ${key.meta.Arn}`,
+      );
     return key;
   }
 
   private checkAliasName(name: unknown): string {
-    if (typeof name !== 'string' || name === '') throw validation("1 validation error detected: Value null at 'aliasName' failed to satisfy constraint: Member must not be null");
+    if (typeof name !== 'string' || name === '')
+      throw validation(
+        "1 validation error detected: Value null at 'aliasName' failed to satisfy constraint: Member must not be null",
+      );
     if (!name.startsWith('alias/') || name.length > 256 || !/^[a-zA-Z0-9/_-]+$/.test(name) || name === 'alias/') {
-      throw new AwsServiceError('InvalidAliasNameException', `Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html`);
+      throw new AwsServiceError(
+        'InvalidAliasNameException',
+        `Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html`,
+      );
     }
-    if (name.startsWith('alias/aws/')) throw new AwsServiceError('InvalidAliasNameException', 'Alias names cannot begin with "alias/aws/". That prefix is reserved for AWS managed keys.');
+    if (name.startsWith('alias/aws/'))
+      throw new AwsServiceError(
+        'InvalidAliasNameException',
+        'Alias names cannot begin with "alias/aws/". That prefix is reserved for AWS managed keys.',
+      );
     return name;
   }
 }
 
 function serializeMeta(meta: Key['meta']): Record<string, unknown> {
   const { region: _region, CreationDate, DeletionDate, ...rest } = meta;
-  return { ...rest, CreationDate: epochSeconds(CreationDate), ...(DeletionDate ? { DeletionDate: epochSeconds(DeletionDate) } : {}) };
+  return {
+    ...rest,
+    CreationDate: epochSeconds(CreationDate),
+    ...(DeletionDate ? { DeletionDate: epochSeconds(DeletionDate) } : {}),
+  };
 }
 
 /** KMS-style paging: Limit (1-1000, default 50 for lists of keys/aliases... capped at 100), Marker, Truncated, NextMarker. */
-function page<T>(items: T[], limit: number | undefined, marker: string | undefined, field: string): Record<string, unknown> {
+function page<T>(
+  items: T[],
+  limit: number | undefined,
+  marker: string | undefined,
+  field: string,
+): Record<string, unknown> {
   const size = limit ?? 50;
-  if (!Number.isInteger(size) || size < 1 || size > 1000) throw validation(`1 validation error detected: Value '${size}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 1000`);
+  if (!Number.isInteger(size) || size < 1 || size > 1000)
+    throw validation(
+      `1 validation error detected: Value '${size}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 1000`,
+    );
   let start = 0;
   if (marker !== undefined) {
     start = Number.parseInt(Buffer.from(marker, 'base64url').toString('utf8'), 10);
@@ -355,5 +453,9 @@ function page<T>(items: T[], limit: number | undefined, marker: string | undefin
   }
   const slice = items.slice(start, start + size);
   const truncated = start + size < items.length;
-  return { [field]: slice, Truncated: truncated, ...(truncated ? { NextMarker: Buffer.from(String(start + size)).toString('base64url') } : {}) };
+  return {
+    [field]: slice,
+    Truncated: truncated,
+    ...(truncated ? { NextMarker: Buffer.from(String(start + size)).toString('base64url') } : {}),
+  };
 }

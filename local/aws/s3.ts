@@ -149,13 +149,44 @@ class S3HttpError extends Error {
 }
 
 /** Operation name (as in the S3 API reference) of a path-style request. */
-export function s3OperationOf(method: string, path: string, query: Record<string, unknown>, headers: Record<string, unknown>): string {
+export function s3OperationOf(
+  method: string,
+  path: string,
+  query: Record<string, unknown>,
+  headers: Record<string, unknown>,
+): string {
   const parts = path.split('/').filter(Boolean);
   const has = (q: string) => q in query;
   if (parts.length === 0) return 'ListBuckets';
   if (parts.length === 1) {
-    const sub = ['versioning', 'notification', 'tagging', 'cors', 'website', 'location', 'policy', 'lifecycle', 'encryption', 'acl', 'versions', 'uploads', 'delete'].find(has);
-    const cap = (s: string) => ({ versioning: 'Versioning', notification: 'NotificationConfiguration', tagging: 'Tagging', cors: 'Cors', website: 'Website', location: 'Location', policy: 'Policy', lifecycle: 'LifecycleConfiguration', encryption: 'Encryption', acl: 'Acl' })[s] ?? s;
+    const sub = [
+      'versioning',
+      'notification',
+      'tagging',
+      'cors',
+      'website',
+      'location',
+      'policy',
+      'lifecycle',
+      'encryption',
+      'acl',
+      'versions',
+      'uploads',
+      'delete',
+    ].find(has);
+    const cap = (s: string) =>
+      ({
+        versioning: 'Versioning',
+        notification: 'NotificationConfiguration',
+        tagging: 'Tagging',
+        cors: 'Cors',
+        website: 'Website',
+        location: 'Location',
+        policy: 'Policy',
+        lifecycle: 'LifecycleConfiguration',
+        encryption: 'Encryption',
+        acl: 'Acl',
+      })[s] ?? s;
     switch (method) {
       case 'PUT':
         return sub ? `PutBucket${cap(sub)}` : 'CreateBucket';
@@ -203,8 +234,6 @@ const REASONS: Record<string, string> = {
   DeleteObjects: 'DeleteObject',
 };
 
-const WRITES = new Set(['PutObject', 'PostObject', 'CopyObject', 'CompleteMultipartUpload']);
-
 export class S3Emulator {
   private readonly app: S3rverApp;
   private readonly dir: string;
@@ -223,10 +252,20 @@ export class S3Emulator {
 
   constructor(private readonly opts: S3Options = {}) {
     const S3rver = require('@20minutes/s3rver') as S3rverCtor;
-    this.TaggingConfiguration = (require('@20minutes/s3rver/lib/models/config') as { TaggingConfiguration: TaggingConfigurationCtor }).TaggingConfiguration;
+    this.TaggingConfiguration = (
+      require('@20minutes/s3rver/lib/models/config') as { TaggingConfiguration: TaggingConfigurationCtor }
+    ).TaggingConfiguration;
     this.accounts = require('@20minutes/s3rver/lib/models/account') as AwsAccountModule;
     this.dir = mkdtempSync(join(tmpdir(), 'msk-spec-s3-'));
-    this.app = new S3rver({ address: '127.0.0.1', port: opts.port ?? 0, silent: true, directory: this.dir, resetOnClose: true, vhostBuckets: false, allowMismatchedSignatures: true });
+    this.app = new S3rver({
+      address: '127.0.0.1',
+      port: opts.port ?? 0,
+      silent: true,
+      directory: this.dir,
+      resetOnClose: false,
+      vhostBuckets: false,
+      allowMismatchedSignatures: true,
+    });
     // Our middleware runs before s3rver's own (Koa composes `middleware` when the server starts).
     this.app.middleware.unshift((ctx, next) => this.middleware(ctx, next));
     this.app.on('event', (e) => this.onS3rverEvent(e));
@@ -259,7 +298,10 @@ export class S3Emulator {
     if (opts.versioning) this.versioning.set(name, 'Enabled');
     if (opts.eventBridge) {
       this.eventBridge.add(name);
-      this.notifications.set(name, `<NotificationConfiguration xmlns="${XMLNS}"><EventBridgeConfiguration></EventBridgeConfiguration></NotificationConfiguration>`);
+      this.notifications.set(
+        name,
+        `<NotificationConfiguration xmlns="${XMLNS}"><EventBridgeConfiguration></EventBridgeConfiguration></NotificationConfiguration>`,
+      );
     }
   }
 
@@ -298,7 +340,12 @@ export class S3Emulator {
         requester: accountId,
         'source-ip-address': e.sourceIp,
         reason: e.reason,
-        ...(created ? {} : { 'deletion-type': e.type === 'ObjectRemoved:DeleteMarkerCreated' ? 'Delete Marker Created' : 'Permanently Deleted' }),
+        ...(created
+          ? {}
+          : {
+              'deletion-type':
+                e.type === 'ObjectRemoved:DeleteMarkerCreated' ? 'Delete Marker Created' : 'Permanently Deleted',
+            }),
       },
     };
   }
@@ -312,7 +359,9 @@ export class S3Emulator {
     ctx.set('x-amz-request-id', requestId);
     // Like the gateway, accept any credentials: s3rver knows one key pair and checks signatures,
     // so register whatever access key id the request is signed with (signatures are then not checked).
-    const akid = /Credential=([^/,\s]+)\//.exec(header(ctx, 'authorization') ?? '')?.[1] ?? (typeof ctx.query['X-Amz-Credential'] === 'string' ? ctx.query['X-Amz-Credential'].split('/')[0] : undefined);
+    const akid =
+      /Credential=([^/,\s]+)\//.exec(header(ctx, 'authorization') ?? '')?.[1] ??
+      (typeof ctx.query['X-Amz-Credential'] === 'string' ? ctx.query['X-Amz-Credential'].split('/')[0] : undefined);
     if (akid && !this.accounts.registry.has(akid)) this.accounts.DUMMY_ACCOUNT.createKeyPair(akid, akid);
     try {
       if (this.opts.faults) {
@@ -322,7 +371,10 @@ export class S3Emulator {
           if (hit.error) throw new S3HttpError(hit.error.code, hit.error.message, hit.error.statusCode);
         }
       }
-      const segments = path.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+      const segments = path
+        .split('/')
+        .filter(Boolean)
+        .map((s) => decodeURIComponent(s));
       const bucket = segments[0] ?? '';
       const key = segments.slice(1).join('/') + (segments.length > 1 && path.endsWith('/') ? '/' : '');
       const info: RequestInfo = { operation, requestId };
@@ -364,7 +416,8 @@ export class S3Emulator {
   }
 
   private async requireBucket(ctx: KoaContext, bucket: string): Promise<void> {
-    if (!(await ctx.store.getBucket(bucket))) throw new S3HttpError('NoSuchBucket', 'The specified bucket does not exist', 404);
+    if (!(await ctx.store.getBucket(bucket)))
+      throw new S3HttpError('NoSuchBucket', 'The specified bucket does not exist', 404);
   }
 
   // PutBucketVersioning / GetBucketVersioning:
@@ -377,11 +430,20 @@ export class S3Emulator {
       const xml = (await readAll(ctx.req)).toString('utf8');
       if (operation === 'PutBucketVersioning') {
         const status = /<Status>\s*(\w+)\s*<\/Status>/.exec(xml)?.[1];
-        if (status !== 'Enabled' && status !== 'Suspended') throw new S3HttpError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
+        if (status !== 'Enabled' && status !== 'Suspended')
+          throw new S3HttpError(
+            'MalformedXML',
+            'The XML you provided was not well-formed or did not validate against our published schema',
+            400,
+          );
         this.versioning.set(bucket, status);
       } else {
         if (!/<NotificationConfiguration[\s>]/.test(xml) && !/<NotificationConfiguration\/>/.test(xml)) {
-          throw new S3HttpError('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
+          throw new S3HttpError(
+            'MalformedXML',
+            'The XML you provided was not well-formed or did not validate against our published schema',
+            400,
+          );
         }
         this.notifications.set(bucket, xml);
         if (/<EventBridgeConfiguration\s*\/?>/.test(xml)) this.eventBridge.add(bucket);
@@ -397,7 +459,9 @@ export class S3Emulator {
       const status = this.versioning.get(bucket);
       ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<VersioningConfiguration xmlns="${XMLNS}">${status ? `<Status>${status}</Status>` : ''}</VersioningConfiguration>`;
     } else {
-      ctx.body = this.notifications.get(bucket) ?? `<?xml version="1.0" encoding="UTF-8"?>\n<NotificationConfiguration xmlns="${XMLNS}"/>`;
+      ctx.body =
+        this.notifications.get(bucket) ??
+        `<?xml version="1.0" encoding="UTF-8"?>\n<NotificationConfiguration xmlns="${XMLNS}"/>`;
     }
   }
 
@@ -406,27 +470,49 @@ export class S3Emulator {
     const mode = header(ctx, 'x-amz-server-side-encryption');
     const keyId = header(ctx, 'x-amz-server-side-encryption-aws-kms-key-id');
     if (mode === undefined || mode === 'AES256') {
-      if (keyId !== undefined) throw new S3HttpError('InvalidArgument', 'Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms', 400);
+      if (keyId !== undefined)
+        throw new S3HttpError(
+          'InvalidArgument',
+          'Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms',
+          400,
+        );
       return { 'x-amz-server-side-encryption': 'AES256' };
     }
-    if (mode !== 'aws:kms' && mode !== 'aws:kms:dsse') throw new S3HttpError('InvalidArgument', 'The encryption method specified is not supported', 400);
+    if (mode !== 'aws:kms' && mode !== 'aws:kms:dsse')
+      throw new S3HttpError('InvalidArgument', 'The encryption method specified is not supported', 400);
     let keyArn = keyId;
     if (this.opts.kms) {
       try {
-        keyArn = this.opts.kms.resolveKey(keyId ?? 'alias/aws/s3', this.opts.region ?? LOCAL_REGION, this.opts.accountId ?? LOCAL_ACCOUNT_ID).Arn;
+        keyArn = this.opts.kms.resolveKey(
+          keyId ?? 'alias/aws/s3',
+          this.opts.region ?? LOCAL_REGION,
+          this.opts.accountId ?? LOCAL_ACCOUNT_ID,
+        ).Arn;
       } catch {
         throw new S3HttpError('KMS.NotFoundException', `Invalid keyId '${keyId ?? ''}'`, 400);
       }
     }
-    return { 'x-amz-server-side-encryption': mode, ...(keyArn !== undefined ? { 'x-amz-server-side-encryption-aws-kms-key-id': keyArn } : {}) };
+    return {
+      'x-amz-server-side-encryption': mode,
+      ...(keyArn !== undefined ? { 'x-amz-server-side-encryption-aws-kms-key-id': keyArn } : {}),
+    };
   }
 
   // PutObject (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html), CopyObject,
   // CompleteMultipartUpload: tags, SSE and version id around s3rver's write.
-  private async write(ctx: KoaContext, next: () => Promise<void>, info: RequestInfo, bucket: string, key: string): Promise<void> {
+  private async write(
+    ctx: KoaContext,
+    next: () => Promise<void>,
+    info: RequestInfo,
+    bucket: string,
+    key: string,
+  ): Promise<void> {
     const id = `${bucket}\0${key}`;
     const tagging = info.operation === 'PutObject' ? parseTagging(header(ctx, 'x-amz-tagging')) : undefined;
-    const sse = info.operation === 'CompleteMultipartUpload' ? (this.objects.get(`upload\0${bucket}\0${key}`)?.sse ?? { 'x-amz-server-side-encryption': 'AES256' }) : this.sseFor(ctx);
+    const sse =
+      info.operation === 'CompleteMultipartUpload'
+        ? (this.objects.get(`upload\0${bucket}\0${key}`)?.sse ?? { 'x-amz-server-side-encryption': 'AES256' })
+        : this.sseFor(ctx);
     const status = this.versioning.get(bucket);
     if (status === 'Enabled') info.versionId = randomVersionId();
     else if (status === 'Suspended') info.versionId = 'null';
@@ -476,7 +562,13 @@ export class S3Emulator {
   // GetObject / HeadObject (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html):
   // `versionId` selects a version (NoSuchVersion when unknown; 405 MethodNotAllowed for a delete
   // marker); SSE and x-amz-version-id response headers.
-  private async read(ctx: KoaContext, next: () => Promise<void>, info: RequestInfo, bucket: string, key: string): Promise<void> {
+  private async read(
+    ctx: KoaContext,
+    next: () => Promise<void>,
+    info: RequestInfo,
+    bucket: string,
+    key: string,
+  ): Promise<void> {
     const id = `${bucket}\0${key}`;
     const requested = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
     const current = this.objects.get(id);
@@ -514,14 +606,23 @@ export class S3Emulator {
   // DeleteObject (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html): in a
   // versioning-enabled bucket, without versionId, a delete marker becomes the current version;
   // with versionId, that version is removed for good.
-  private async remove(ctx: KoaContext, next: () => Promise<void>, info: RequestInfo, bucket: string, key: string): Promise<void> {
+  private async remove(
+    ctx: KoaContext,
+    next: () => Promise<void>,
+    info: RequestInfo,
+    bucket: string,
+    key: string,
+  ): Promise<void> {
     const id = `${bucket}\0${key}`;
     const requested = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
     const current = this.objects.get(id);
     if (requested !== undefined && requested !== current?.versionId) {
       await this.requireBucket(ctx, bucket);
       const list = this.history.get(id) ?? [];
-      this.history.set(id, list.filter((r) => r.versionId !== requested));
+      this.history.set(
+        id,
+        list.filter((r) => r.versionId !== requested),
+      );
       ctx.set('x-amz-version-id', requested);
       ctx.status = 204;
       ctx.body = null;
@@ -541,7 +642,10 @@ export class S3Emulator {
       ctx.set('x-amz-delete-marker', 'true');
       ctx.set('x-amz-version-id', info.versionId);
     } else if (requested !== undefined) {
-      this.history.set(id, (this.history.get(id) ?? []).filter((r) => r.versionId !== requested));
+      this.history.set(
+        id,
+        (this.history.get(id) ?? []).filter((r) => r.versionId !== requested),
+      );
       ctx.set('x-amz-version-id', requested);
     }
   }
@@ -555,14 +659,21 @@ export class S3Emulator {
       const operation = info?.operation ?? (created ? 'PutObject' : 'DeleteObject');
       let type = r.eventName;
       if (operation === 'CompleteMultipartUpload') type = 'ObjectCreated:CompleteMultipartUpload';
-      if (!created && this.versioning.get(r.s3.bucket.name) === 'Enabled' && operation === 'DeleteObject' && typeof info?.versionId === 'string') {
+      if (
+        !created &&
+        this.versioning.get(r.s3.bucket.name) === 'Enabled' &&
+        operation === 'DeleteObject' &&
+        typeof info?.versionId === 'string'
+      ) {
         type = 'ObjectRemoved:DeleteMarkerCreated';
       }
       const event: S3ObjectEvent = {
         type,
         bucket: r.s3.bucket.name,
         key: r.s3.object.key,
-        ...(created ? { size: r.s3.object.size ?? 0, ...(r.s3.object.eTag !== undefined ? { etag: r.s3.object.eTag } : {}) } : {}),
+        ...(created
+          ? { size: r.s3.object.size ?? 0, ...(r.s3.object.eTag !== undefined ? { etag: r.s3.object.eTag } : {}) }
+          : {}),
         ...(info?.versionId !== undefined ? { versionId: info.versionId } : {}),
         sequencer: sequencer(),
         time: new Date(r.eventTime),
@@ -598,10 +709,13 @@ function parseTagging(value: string | undefined): [string, string][] | undefined
   const tags = [...params.entries()];
   const keys = new Set(tags.map(([k]) => k));
   if (tags.length > 10) throw new S3HttpError('BadRequest', 'Object tags cannot be greater than 10', 400);
-  if (keys.size !== tags.length) throw new S3HttpError('InvalidTag', 'Cannot provide multiple Tags with the same key', 400);
+  if (keys.size !== tags.length)
+    throw new S3HttpError('InvalidTag', 'Cannot provide multiple Tags with the same key', 400);
   for (const [k, v] of tags) {
-    if (k.length < 1 || k.length > 128) throw new S3HttpError('InvalidTag', 'The TagKey you have provided is invalid', 400);
-    if (v.length > 256) throw new S3HttpError('InvalidTag', 'The TagValue you have provided is too long, max length is 256', 400);
+    if (k.length < 1 || k.length > 128)
+      throw new S3HttpError('InvalidTag', 'The TagKey you have provided is invalid', 400);
+    if (v.length > 256)
+      throw new S3HttpError('InvalidTag', 'The TagValue you have provided is too long, max length is 256', 400);
   }
   return tags;
 }

@@ -66,7 +66,10 @@ export interface SecretSnapshot {
   readonly tags: readonly Tag[];
 }
 
-export type SecretChange = { readonly arn: string; readonly kind: 'created' | 'value' | 'stages' | 'deleted' | 'restored' | 'purged' };
+export type SecretChange = {
+  readonly arn: string;
+  readonly kind: 'created' | 'value' | 'stages' | 'deleted' | 'restored' | 'purged';
+};
 
 const MARKED_FOR_DELETION = "You can't perform this operation on the secret because it was marked for deletion.";
 const NOT_FOUND = "Secrets Manager can't find the specified secret.";
@@ -171,13 +174,17 @@ export class SecretsManagerEmulator {
       for (const s of this.secrets.values()) if (s.arn.slice(0, -7) === id) return s;
       return undefined;
     }
-    for (const s of this.secrets.values()) if (s.name === id && s.region === region && s.accountId === accountId) return s;
+    for (const s of this.secrets.values())
+      if (s.name === id && s.region === region && s.accountId === accountId) return s;
     return undefined;
   }
 
   private find(input: { SecretId?: unknown }, ctx: RequestContext, opts: { allowDeleted?: boolean } = {}): Secret {
     if (typeof input.SecretId !== 'string' || input.SecretId === '') {
-      throw err('ValidationException', "1 validation error detected: Value null at 'secretId' failed to satisfy constraint: Member must not be null");
+      throw err(
+        'ValidationException',
+        "1 validation error detected: Value null at 'secretId' failed to satisfy constraint: Member must not be null",
+      );
     }
     const s = this.lookup(input.SecretId, ctx.region, ctx.accountId);
     if (!s) throw err('ResourceNotFoundException', NOT_FOUND);
@@ -196,22 +203,44 @@ export class SecretsManagerEmulator {
       // protected secret text using the provided KMS key. Check that the KMS key is available,
       // enabled, and not in an invalid state."
       throw op === 'encrypt'
-        ? err('EncryptionFailure', "Secrets Manager can't encrypt the protected secret text using the provided KMS key. Check that the KMS key is available, enabled, and not in an invalid state.")
-        : err('DecryptionFailure', "Secrets Manager can't decrypt the protected secret text using the provided KMS key.");
+        ? err(
+            'EncryptionFailure',
+            "Secrets Manager can't encrypt the protected secret text using the provided KMS key. Check that the KMS key is available, enabled, and not in an invalid state.",
+          )
+        : err(
+            'DecryptionFailure',
+            "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
+          );
     }
     if (key.KeyState !== 'Enabled' || (key.KeySpec !== 'SYMMETRIC_DEFAULT' && op === 'encrypt')) {
       throw op === 'encrypt'
-        ? err('EncryptionFailure', "Secrets Manager can't encrypt the protected secret text using the provided KMS key. Check that the KMS key is available, enabled, and not in an invalid state.")
-        : err('DecryptionFailure', "Secrets Manager can't decrypt the protected secret text using the provided KMS key.");
+        ? err(
+            'EncryptionFailure',
+            "Secrets Manager can't encrypt the protected secret text using the provided KMS key. Check that the KMS key is available, enabled, and not in an invalid state.",
+          )
+        : err(
+            'DecryptionFailure',
+            "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
+          );
     }
   }
 
-  private static value(input: { SecretString?: unknown; SecretBinary?: unknown }): { secretString?: string; secretBinary?: string } | undefined {
+  private static value(input: {
+    SecretString?: unknown;
+    SecretBinary?: unknown;
+  }): { secretString?: string; secretBinary?: string } | undefined {
     if (input.SecretString !== undefined && input.SecretBinary !== undefined) {
-      throw err('InvalidParameterException', "You can't specify both a binary secret value and a string secret value in the same secret.");
+      throw err(
+        'InvalidParameterException',
+        "You can't specify both a binary secret value and a string secret value in the same secret.",
+      );
     }
     if (typeof input.SecretString === 'string') {
-      if (input.SecretString.length > 65536) throw err('ValidationException', "1 validation error detected: Value at 'secretString' failed to satisfy constraint: Member must have length less than or equal to 65536");
+      if (input.SecretString.length > 65536)
+        throw err(
+          'ValidationException',
+          "1 validation error detected: Value at 'secretString' failed to satisfy constraint: Member must have length less than or equal to 65536",
+        );
       return { secretString: input.SecretString };
     }
     if (typeof input.SecretBinary === 'string') return { secretBinary: input.SecretBinary };
@@ -221,7 +250,10 @@ export class SecretsManagerEmulator {
   private static checkToken(token: unknown): string | undefined {
     if (token === undefined) return undefined;
     if (typeof token !== 'string' || token.length < 32 || token.length > 64) {
-      throw err('ValidationException', "1 validation error detected: Value at 'clientRequestToken' failed to satisfy constraint: Member must have length greater than or equal to 32");
+      throw err(
+        'ValidationException',
+        "1 validation error detected: Value at 'clientRequestToken' failed to satisfy constraint: Member must have length greater than or equal to 32",
+      );
     }
     return token;
   }
@@ -230,10 +262,16 @@ export class SecretsManagerEmulator {
     if (tags === undefined) return [];
     if (!Array.isArray(tags)) throw err('InvalidParameterException', 'Tags must be a list.');
     for (const t of tags as { Key?: unknown; Value?: unknown }[]) {
-      if (typeof t.Key !== 'string' || t.Key.length < 1 || t.Key.length > 128 || (t.Value !== undefined && typeof t.Value !== 'string')) {
+      if (
+        typeof t.Key !== 'string' ||
+        t.Key.length < 1 ||
+        t.Key.length > 128 ||
+        (t.Value !== undefined && typeof t.Value !== 'string')
+      ) {
         throw err('InvalidParameterException', 'Tag keys must be 1-128 characters and tag values strings.');
       }
-      if (t.Key.startsWith('aws:')) throw err('InvalidParameterException', 'Tag keys beginning with aws: are reserved.');
+      if (t.Key.startsWith('aws:'))
+        throw err('InvalidParameterException', 'Tag keys beginning with aws: are reserved.');
     }
     return (tags as Tag[]).map((t) => ({ Key: t.Key, Value: t.Value ?? '' }));
   }
@@ -255,7 +293,12 @@ export class SecretsManagerEmulator {
     return v.secretString === value?.secretString && v.secretBinary === value?.secretBinary;
   }
 
-  private addVersion(s: Secret, id: string, value: { secretString?: string; secretBinary?: string }, stages: readonly string[]): Version {
+  private addVersion(
+    s: Secret,
+    id: string,
+    value: { secretString?: string; secretBinary?: string },
+    stages: readonly string[],
+  ): Version {
     const v: Version = { id, ...value, created: new Date(), stages: new Set() };
     const first = s.versions.size === 0;
     s.versions.set(id, v);
@@ -275,17 +318,26 @@ export class SecretsManagerEmulator {
   private createSecret(input: Record<string, unknown>, ctx: RequestContext): unknown {
     const name = input.Name;
     if (typeof name !== 'string' || !NAME_RE.test(name)) {
-      throw err('ValidationException', 'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!');
+      throw err(
+        'ValidationException',
+        'Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!',
+      );
     }
     const token = SecretsManagerEmulator.checkToken(input.ClientRequestToken);
     const value = SecretsManagerEmulator.value(input);
     const tags = SecretsManagerEmulator.checkTags(input.Tags);
-    if (input.KmsKeyId !== undefined && typeof input.KmsKeyId !== 'string') throw err('InvalidParameterException', 'KmsKeyId must be a string.');
+    if (input.KmsKeyId !== undefined && typeof input.KmsKeyId !== 'string')
+      throw err('InvalidParameterException', 'KmsKeyId must be a string.');
     const existing = this.lookup(name, ctx.region, ctx.accountId);
     if (existing) {
-      if (existing.deletedDate) throw err('InvalidRequestException', `You can't create this secret because a secret with this name is already scheduled for deletion.`);
+      if (existing.deletedDate)
+        throw err(
+          'InvalidRequestException',
+          `You can't create this secret because a secret with this name is already scheduled for deletion.`,
+        );
       const same = token !== undefined ? existing.versions.get(token) : undefined;
-      if (same && SecretsManagerEmulator.sameValue(same, value)) return { ARN: existing.arn, Name: existing.name, VersionId: same.id };
+      if (same && SecretsManagerEmulator.sameValue(same, value))
+        return { ARN: existing.arn, Name: existing.name, VersionId: same.id };
       throw err('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
     }
     if (value) this.checkKey(input.KmsKeyId as string | undefined, ctx.region, ctx.accountId, 'encrypt');
@@ -312,19 +364,33 @@ export class SecretsManagerEmulator {
   // GetSecretValue: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetSecretValue.html
   // VersionId and/or VersionStage (default AWSCURRENT); both must name the same version.
   // Errors: ResourceNotFoundException, InvalidRequestException (marked for deletion), DecryptionFailure.
-  private getSecretValue(input: { SecretId?: unknown; VersionId?: unknown; VersionStage?: unknown }, ctx: RequestContext): unknown {
+  private getSecretValue(
+    input: { SecretId?: unknown; VersionId?: unknown; VersionStage?: unknown },
+    ctx: RequestContext,
+  ): unknown {
     const s = this.find(input, ctx);
     let v: Version | undefined;
     if (typeof input.VersionId === 'string') {
       v = s.versions.get(input.VersionId);
-      if (!v) throw err('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${input.VersionId}`);
+      if (!v)
+        throw err(
+          'ResourceNotFoundException',
+          `Secrets Manager can't find the specified secret value for VersionId: ${input.VersionId}`,
+        );
       if (typeof input.VersionStage === 'string' && !v.stages.has(input.VersionStage)) {
-        throw err('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for VersionId: ${input.VersionId} and staging label: ${input.VersionStage}`);
+        throw err(
+          'ResourceNotFoundException',
+          `Secrets Manager can't find the specified secret value for VersionId: ${input.VersionId} and staging label: ${input.VersionStage}`,
+        );
       }
     } else {
       const stage = typeof input.VersionStage === 'string' ? input.VersionStage : 'AWSCURRENT';
       v = [...s.versions.values()].find((x) => x.stages.has(stage));
-      if (!v) throw err('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for staging label: ${stage}`);
+      if (!v)
+        throw err(
+          'ResourceNotFoundException',
+          `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
+        );
     }
     this.checkKey(s.kmsKeyId, s.region, s.accountId, 'decrypt');
     const today = dayOf(new Date());
@@ -353,7 +419,11 @@ export class SecretsManagerEmulator {
     const stages = SecretsManagerEmulator.checkStages(input.VersionStages) ?? ['AWSCURRENT'];
     const existing = s.versions.get(token);
     if (existing) {
-      if (!SecretsManagerEmulator.sameValue(existing, value)) throw err('ResourceExistsException', "You can't modify an existing version, you can only create a new version.");
+      if (!SecretsManagerEmulator.sameValue(existing, value))
+        throw err(
+          'ResourceExistsException',
+          "You can't modify an existing version, you can only create a new version.",
+        );
       return { ARN: s.arn, Name: s.name, VersionId: existing.id, VersionStages: [...existing.stages] };
     }
     this.checkKey(s.kmsKeyId, s.region, s.accountId, 'encrypt');
@@ -364,7 +434,12 @@ export class SecretsManagerEmulator {
 
   private static checkStages(stages: unknown): string[] | undefined {
     if (stages === undefined) return undefined;
-    if (!Array.isArray(stages) || stages.length < 1 || stages.length > 20 || stages.some((x) => typeof x !== 'string' || x.length < 1 || x.length > 256)) {
+    if (
+      !Array.isArray(stages) ||
+      stages.length < 1 ||
+      stages.length > 20 ||
+      stages.some((x) => typeof x !== 'string' || x.length < 1 || x.length > 256)
+    ) {
       throw err('InvalidParameterException', 'VersionStages must list 1-20 staging labels of 1-256 characters.');
     }
     return stages as string[];
@@ -385,7 +460,11 @@ export class SecretsManagerEmulator {
     if (!value) return { ARN: s.arn, Name: s.name };
     const existing = s.versions.get(token);
     if (existing) {
-      if (!SecretsManagerEmulator.sameValue(existing, value)) throw err('ResourceExistsException', "You can't modify an existing version, you can only create a new version.");
+      if (!SecretsManagerEmulator.sameValue(existing, value))
+        throw err(
+          'ResourceExistsException',
+          "You can't modify an existing version, you can only create a new version.",
+        );
       return { ARN: s.arn, Name: s.name, VersionId: existing.id };
     }
     this.checkKey(s.kmsKeyId, s.region, s.accountId, 'encrypt');
@@ -400,7 +479,10 @@ export class SecretsManagerEmulator {
     return Object.keys(out).length > 0 ? out : undefined;
   }
 
-  private static describe(s: Secret, versionsField: 'VersionIdsToStages' | 'SecretVersionsToStages'): Record<string, unknown> {
+  private static describe(
+    s: Secret,
+    versionsField: 'VersionIdsToStages' | 'SecretVersionsToStages',
+  ): Record<string, unknown> {
     const stages = SecretsManagerEmulator.versionIdsToStages(s);
     return {
       ARN: s.arn,
@@ -427,17 +509,39 @@ export class SecretsManagerEmulator {
   // case-sensitive; description and all: not case-sensitive; a leading `!` negates. Values of one
   // filter are ORed, filters are ANDed. MaxResults 1-100, NextToken paging. Secrets scheduled for
   // deletion only with IncludePlannedDeletion.
-  private listSecrets(input: { Filters?: { Key?: string; Values?: string[] }[]; MaxResults?: number; NextToken?: string; IncludePlannedDeletion?: boolean; SortOrder?: string }, ctx: RequestContext): unknown {
+  private listSecrets(
+    input: {
+      Filters?: { Key?: string; Values?: string[] }[];
+      MaxResults?: number;
+      NextToken?: string;
+      IncludePlannedDeletion?: boolean;
+      SortOrder?: string;
+    },
+    ctx: RequestContext,
+  ): unknown {
     this.purgeExpired();
     const filters = input.Filters ?? [];
     for (const f of filters) {
-      if (!f.Key || !FILTER_KEYS.includes(f.Key)) throw err('ValidationException', `1 validation error detected: Value '${String(f.Key)}' at 'filters.1.member.key' failed to satisfy constraint: Member must satisfy enum value set: [${FILTER_KEYS.join(', ')}]`);
-      if (!Array.isArray(f.Values) || f.Values.length < 1 || f.Values.length > 10 || f.Values.some((v) => !/^!?[a-zA-Z0-9 :_@/+=.\-!]*$/.test(v) || v.length > 512)) {
-        throw err('InvalidParameterException', 'Invalid filter values. Filter values must be 1-10 strings matching ^\\!?[a-zA-Z0-9 :_@\\/\\+\\=\\.\\-\\!]*$');
+      if (!f.Key || !FILTER_KEYS.includes(f.Key))
+        throw err(
+          'ValidationException',
+          `1 validation error detected: Value '${String(f.Key)}' at 'filters.1.member.key' failed to satisfy constraint: Member must satisfy enum value set: [${FILTER_KEYS.join(', ')}]`,
+        );
+      if (
+        !Array.isArray(f.Values) ||
+        f.Values.length < 1 ||
+        f.Values.length > 10 ||
+        f.Values.some((v) => !/^!?[a-zA-Z0-9 :_@/+=.\-!]*$/.test(v) || v.length > 512)
+      ) {
+        throw err(
+          'InvalidParameterException',
+          'Invalid filter values. Filter values must be 1-10 strings matching ^\\!?[a-zA-Z0-9 :_@\\/\\+\\=\\.\\-\\!]*$',
+        );
       }
     }
     const max = input.MaxResults ?? 100;
-    if (!Number.isInteger(max) || max < 1 || max > 100) throw err('InvalidParameterException', 'MaxResults must be between 1 and 100.');
+    if (!Number.isInteger(max) || max < 1 || max > 100)
+      throw err('InvalidParameterException', 'MaxResults must be between 1 and 100.');
     let all = [...this.secrets.values()]
       .filter((s) => s.region === ctx.region && s.accountId === ctx.accountId)
       .filter((s) => input.IncludePlannedDeletion === true || !s.deletedDate)
@@ -457,7 +561,10 @@ export class SecretsManagerEmulator {
   }
 
   // ListSecretVersionIds: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecretVersionIds.html
-  private listSecretVersionIds(input: { SecretId?: unknown; IncludeDeprecated?: boolean; MaxResults?: number; NextToken?: string }, ctx: RequestContext): unknown {
+  private listSecretVersionIds(
+    input: { SecretId?: unknown; IncludeDeprecated?: boolean; MaxResults?: number; NextToken?: string },
+    ctx: RequestContext,
+  ): unknown {
     const s = this.find(input, ctx, { allowDeleted: true });
     const versions = [...s.versions.values()].filter((v) => input.IncludeDeprecated === true || v.stages.size > 0);
     const max = input.MaxResults ?? 100;
@@ -500,15 +607,24 @@ export class SecretsManagerEmulator {
   // RecoveryWindowInDays 7-30 (default 30) or ForceDeleteWithoutRecovery, not both
   // (InvalidParameterException). Deleting an already scheduled secret again without force is an
   // InvalidRequestException; with force it is deleted at once.
-  private deleteSecret(input: { SecretId?: unknown; RecoveryWindowInDays?: number; ForceDeleteWithoutRecovery?: boolean }, ctx: RequestContext): unknown {
+  private deleteSecret(
+    input: { SecretId?: unknown; RecoveryWindowInDays?: number; ForceDeleteWithoutRecovery?: boolean },
+    ctx: RequestContext,
+  ): unknown {
     const s = this.find(input, ctx, { allowDeleted: true });
     const force = input.ForceDeleteWithoutRecovery === true;
     if (force && input.RecoveryWindowInDays !== undefined) {
-      throw err('InvalidParameterException', "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.");
+      throw err(
+        'InvalidParameterException',
+        "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
+      );
     }
     const days = input.RecoveryWindowInDays ?? 30;
     if (!force && (!Number.isInteger(days) || days < 7 || days > 30)) {
-      throw err('InvalidParameterException', 'The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).');
+      throw err(
+        'InvalidParameterException',
+        'The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).',
+      );
     }
     if (s.deletedDate && !force) throw err('InvalidRequestException', MARKED_FOR_DELETION);
     const now = new Date();
@@ -537,27 +653,47 @@ export class SecretsManagerEmulator {
   // UpdateSecretVersionStage: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UpdateSecretVersionStage.html
   // Moving a label that another version holds requires RemoveFromVersionId naming that version;
   // moving AWSCURRENT moves AWSPREVIOUS to the version it left; removing without moving just detaches.
-  private updateSecretVersionStage(input: { SecretId?: unknown; VersionStage?: unknown; MoveToVersionId?: unknown; RemoveFromVersionId?: unknown }, ctx: RequestContext): unknown {
+  private updateSecretVersionStage(
+    input: { SecretId?: unknown; VersionStage?: unknown; MoveToVersionId?: unknown; RemoveFromVersionId?: unknown },
+    ctx: RequestContext,
+  ): unknown {
     const s = this.find(input, ctx);
     const label = input.VersionStage;
-    if (typeof label !== 'string' || label.length < 1 || label.length > 256) throw err('ValidationException', "1 validation error detected: Value null at 'versionStage' failed to satisfy constraint: Member must not be null");
+    if (typeof label !== 'string' || label.length < 1 || label.length > 256)
+      throw err(
+        'ValidationException',
+        "1 validation error detected: Value null at 'versionStage' failed to satisfy constraint: Member must not be null",
+      );
     const holder = [...s.versions.values()].find((v) => v.stages.has(label));
     const moveTo = typeof input.MoveToVersionId === 'string' ? input.MoveToVersionId : undefined;
     const removeFrom = typeof input.RemoveFromVersionId === 'string' ? input.RemoveFromVersionId : undefined;
-    if (removeFrom !== undefined && !s.versions.has(removeFrom)) throw err('ResourceNotFoundException', `Secrets Manager can't find the specified secret version: ${removeFrom}`);
-    if (moveTo !== undefined && !s.versions.has(moveTo)) throw err('ResourceNotFoundException', `Secrets Manager can't find the specified secret version: ${moveTo}`);
+    if (removeFrom !== undefined && !s.versions.has(removeFrom))
+      throw err('ResourceNotFoundException', `Secrets Manager can't find the specified secret version: ${removeFrom}`);
+    if (moveTo !== undefined && !s.versions.has(moveTo))
+      throw err('ResourceNotFoundException', `Secrets Manager can't find the specified secret version: ${moveTo}`);
     if (removeFrom !== undefined && holder?.id !== removeFrom) {
-      throw err('InvalidParameterException', `The parameter RemoveFromVersionId can't specify version ${removeFrom} because the staging label ${label} is not attached to it.`);
+      throw err(
+        'InvalidParameterException',
+        `The parameter RemoveFromVersionId can't specify version ${removeFrom} because the staging label ${label} is not attached to it.`,
+      );
     }
     if (moveTo !== undefined) {
       if (holder && holder.id !== moveTo && removeFrom !== holder.id) {
-        throw err('InvalidParameterException', `The staging label ${label} is currently attached to version ${holder.id}, so you must explicitly reference that version in RemoveFromVersionId.`);
+        throw err(
+          'InvalidParameterException',
+          `The staging label ${label} is currently attached to version ${holder.id}, so you must explicitly reference that version in RemoveFromVersionId.`,
+        );
       }
       const target = s.versions.get(moveTo)!;
-      if (!target.stages.has(label) && target.stages.size >= 20) throw err('LimitExceededException', 'A version can have at most 20 staging labels.');
+      if (!target.stages.has(label) && target.stages.size >= 20)
+        throw err('LimitExceededException', 'A version can have at most 20 staging labels.');
       SecretsManagerEmulator.attach(s, target, label);
     } else if (removeFrom !== undefined) {
-      if (label === 'AWSCURRENT') throw err('InvalidParameterException', 'You can only move staging label AWSCURRENT to a different secret version. It can’t be completely removed.');
+      if (label === 'AWSCURRENT')
+        throw err(
+          'InvalidParameterException',
+          'You can only move staging label AWSCURRENT to a different secret version. It can’t be completely removed.',
+        );
       s.versions.get(removeFrom)!.stages.delete(label);
     } else {
       throw err('InvalidParameterException', 'You must specify MoveToVersionId and/or RemoveFromVersionId.');
@@ -569,7 +705,10 @@ export class SecretsManagerEmulator {
 }
 
 function tokenize(text: string): string[] {
-  return text.split(/[^a-zA-Z0-9]+|(?<=[a-z])(?=[A-Z])|(?<=[a-zA-Z])(?=[0-9])|(?<=[0-9])(?=[a-zA-Z])/).filter(Boolean).map((w) => w.toLowerCase());
+  return text
+    .split(/[^a-zA-Z0-9]+|(?<=[a-z])(?=[A-Z])|(?<=[a-zA-Z])(?=[0-9])|(?<=[0-9])(?=[a-zA-Z])/)
+    .filter(Boolean)
+    .map((w) => w.toLowerCase());
 }
 
 function matchesFilter(s: Secret, key: string, values: readonly string[]): boolean {
@@ -632,7 +771,8 @@ function getRandomPassword(input: {
   RequireEachIncludedType?: boolean;
 }): unknown {
   const length = input.PasswordLength ?? 32;
-  if (!Number.isInteger(length) || length < 1 || length > 4096) throw err('InvalidParameterException', 'PasswordLength must be between 1 and 4096.');
+  if (!Number.isInteger(length) || length < 1 || length > 4096)
+    throw err('InvalidParameterException', 'PasswordLength must be between 1 and 4096.');
   const exclude = new Set(input.ExcludeCharacters ?? '');
   const keep = (chars: string) => [...chars].filter((c) => !exclude.has(c)).join('');
   const classes = [
@@ -642,9 +782,11 @@ function getRandomPassword(input: {
     input.ExcludePunctuation ? '' : keep('!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~'),
     input.IncludeSpace ? keep(' ') : '',
   ].filter((c) => c.length > 0);
-  if (classes.length === 0) throw err('InvalidParameterException', 'The password must be able to contain at least one character.');
+  if (classes.length === 0)
+    throw err('InvalidParameterException', 'The password must be able to contain at least one character.');
   const require = input.RequireEachIncludedType !== false;
-  if (require && classes.length > length) throw err('InvalidParameterException', 'PasswordLength is too short to include every required character type.');
+  if (require && classes.length > length)
+    throw err('InvalidParameterException', 'PasswordLength is too short to include every required character type.');
   const alphabet = classes.join('');
   const chars: string[] = require ? classes.map((c) => c[randomInt(c.length)]!) : [];
   while (chars.length < length) chars.push(alphabet[randomInt(alphabet.length)]!);

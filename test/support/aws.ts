@@ -49,7 +49,13 @@ export function clientsFor(local: LocalAws, opts: ClientOptions = {}): AwsClient
   };
   const gw = { ...base, endpoint: local.endpoint };
   return {
-    s3: new S3Client({ ...base, endpoint: local.s3Endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }),
+    s3: new S3Client({
+      ...base,
+      endpoint: local.s3Endpoint,
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    }),
     kms: new KMSClient(gw),
     secrets: new SecretsManagerClient(gw),
     events: new EventBridgeClient(gw),
@@ -63,7 +69,9 @@ export function clientsFor(local: LocalAws, opts: ClientOptions = {}): AwsClient
  * Starts the emulators in beforeAll and stops them in afterAll; clears injected faults after each
  * test. `setup` runs after start (register extra services there).
  */
-export function useLocalAws(opts: LocalAwsOptions & { setup?: (local: LocalAws) => void | Promise<void> } = {}): LocalAwsHandle {
+export function useLocalAws(
+  opts: LocalAwsOptions & { setup?: (local: LocalAws) => void | Promise<void> } = {},
+): LocalAwsHandle {
   let local: LocalAws | undefined;
   let clients: AwsClients | undefined;
   const made: AwsClients[] = [];

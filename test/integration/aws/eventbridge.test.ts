@@ -35,45 +35,87 @@ beforeEach(() => {
   received.length = 0;
 });
 
-const S3_PATTERN = JSON.stringify({ source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { bucket: { name: ['specs'] }, object: { key: [{ prefix: 'domains/' }] } } });
+const S3_PATTERN = JSON.stringify({
+  source: ['aws.s3'],
+  'detail-type': ['Object Created'],
+  detail: { bucket: { name: ['specs'] }, object: { key: [{ prefix: 'domains/' }] } },
+});
 
 test('PutRule returns the rule ARN; DescribeRule and ListRules show it', async () => {
-  const out = await eb().send(new PutRuleCommand({ Name: 'specs-changed', EventPattern: S3_PATTERN, Description: 'spec uploads' }));
+  const out = await eb().send(
+    new PutRuleCommand({ Name: 'specs-changed', EventPattern: S3_PATTERN, Description: 'spec uploads' }),
+  );
   expect(out.RuleArn).toBe('arn:aws:events:us-east-1:000000000000:rule/specs-changed');
   const d = await eb().send(new DescribeRuleCommand({ Name: 'specs-changed' }));
-  expect(d).toMatchObject({ Name: 'specs-changed', Arn: out.RuleArn, EventPattern: S3_PATTERN, State: 'ENABLED', EventBusName: 'default', Description: 'spec uploads' });
+  expect(d).toMatchObject({
+    Name: 'specs-changed',
+    Arn: out.RuleArn,
+    EventPattern: S3_PATTERN,
+    State: 'ENABLED',
+    EventBusName: 'default',
+    Description: 'spec uploads',
+  });
   const l = await eb().send(new ListRulesCommand({ NamePrefix: 'specs-' }));
   expect(l.Rules?.map((r) => r.Name)).toEqual(['specs-changed']);
 });
 
 test('PutRule errors: no pattern nor schedule, bad pattern, bad schedule, unknown bus', async () => {
   await expect(eb().send(new PutRuleCommand({ Name: 'r' }))).rejects.toMatchObject({ name: 'ValidationException' });
-  const bad = await eb().send(new PutRuleCommand({ Name: 'r', EventPattern: '{"source": "aws.s3"}' })).catch((e: unknown) => e);
+  const bad = await eb()
+    .send(new PutRuleCommand({ Name: 'r', EventPattern: '{"source": "aws.s3"}' }))
+    .catch((e: unknown) => e);
   expect(bad).toBeInstanceOf(InvalidEventPatternException);
   expect((bad as Error).message).toMatch(/^Event pattern is not valid\. Reason: /);
-  await expect(eb().send(new PutRuleCommand({ Name: 'r', EventPattern: 'not json' }))).rejects.toBeInstanceOf(InvalidEventPatternException);
-  await expect(eb().send(new PutRuleCommand({ Name: 'r', ScheduleExpression: 'every day' }))).rejects.toMatchObject({ name: 'ValidationException' });
-  await expect(eb().send(new PutRuleCommand({ Name: 'r', EventPattern: S3_PATTERN, EventBusName: 'custom' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+  await expect(eb().send(new PutRuleCommand({ Name: 'r', EventPattern: 'not json' }))).rejects.toBeInstanceOf(
+    InvalidEventPatternException,
+  );
+  await expect(eb().send(new PutRuleCommand({ Name: 'r', ScheduleExpression: 'every day' }))).rejects.toMatchObject({
+    name: 'ValidationException',
+  });
+  await expect(
+    eb().send(new PutRuleCommand({ Name: 'r', EventPattern: S3_PATTERN, EventBusName: 'custom' })),
+  ).rejects.toBeInstanceOf(ResourceNotFoundException);
 });
 
 test('PutTargets / ListTargetsByRule / RemoveTargets; DeleteRule needs the targets gone; 5 targets at most', async () => {
   await eb().send(new PutRuleCommand({ Name: 'targets', EventPattern: JSON.stringify({ source: ['x'] }) }));
-  const put = await eb().send(new PutTargetsCommand({ Rule: 'targets', Targets: [{ Id: 'sfn', Arn: SM_ARN, RoleArn: 'arn:aws:iam::000000000000:role/events' }] }));
+  const put = await eb().send(
+    new PutTargetsCommand({
+      Rule: 'targets',
+      Targets: [{ Id: 'sfn', Arn: SM_ARN, RoleArn: 'arn:aws:iam::000000000000:role/events' }],
+    }),
+  );
   expect(put).toMatchObject({ FailedEntryCount: 0, FailedEntries: [] });
-  expect((await eb().send(new ListTargetsByRuleCommand({ Rule: 'targets' }))).Targets).toEqual([{ Id: 'sfn', Arn: SM_ARN, RoleArn: 'arn:aws:iam::000000000000:role/events' }]);
-  await expect(eb().send(new DeleteRuleCommand({ Name: 'targets' }))).rejects.toMatchObject({ name: 'ValidationException', message: "Rule can't be deleted since it has targets." });
+  expect((await eb().send(new ListTargetsByRuleCommand({ Rule: 'targets' }))).Targets).toEqual([
+    { Id: 'sfn', Arn: SM_ARN, RoleArn: 'arn:aws:iam::000000000000:role/events' },
+  ]);
+  await expect(eb().send(new DeleteRuleCommand({ Name: 'targets' }))).rejects.toMatchObject({
+    name: 'ValidationException',
+    message: "Rule can't be deleted since it has targets.",
+  });
   const more = Array.from({ length: 5 }, (_, i) => ({ Id: `t${i}`, Arn: SM_ARN }));
-  await expect(eb().send(new PutTargetsCommand({ Rule: 'targets', Targets: more }))).rejects.toBeInstanceOf(LimitExceededException);
+  await expect(eb().send(new PutTargetsCommand({ Rule: 'targets', Targets: more }))).rejects.toBeInstanceOf(
+    LimitExceededException,
+  );
   const rm = await eb().send(new RemoveTargetsCommand({ Rule: 'targets', Ids: ['sfn'] }));
   expect(rm.FailedEntryCount).toBe(0);
   await eb().send(new DeleteRuleCommand({ Name: 'targets' }));
   await eb().send(new DeleteRuleCommand({ Name: 'targets' })); // idempotent
-  await expect(eb().send(new DescribeRuleCommand({ Name: 'targets' }))).rejects.toBeInstanceOf(ResourceNotFoundException);
-  await expect(eb().send(new PutTargetsCommand({ Rule: 'nope', Targets: [{ Id: 'a', Arn: SM_ARN }] }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+  await expect(eb().send(new DescribeRuleCommand({ Name: 'targets' }))).rejects.toBeInstanceOf(
+    ResourceNotFoundException,
+  );
+  await expect(
+    eb().send(new PutTargetsCommand({ Rule: 'nope', Targets: [{ Id: 'a', Arn: SM_ARN }] })),
+  ).rejects.toBeInstanceOf(ResourceNotFoundException);
 });
 
 test('PutEvents: EventIds for good entries, per-entry errors for bad ones; matching rules deliver to handlers', async () => {
-  await eb().send(new PutRuleCommand({ Name: 'custom', EventPattern: JSON.stringify({ source: ['msk-spec.cli'], detail: { domain: [{ prefix: 'pay' }] } }) }));
+  await eb().send(
+    new PutRuleCommand({
+      Name: 'custom',
+      EventPattern: JSON.stringify({ source: ['msk-spec.cli'], detail: { domain: [{ prefix: 'pay' }] } }),
+    }),
+  );
   await eb().send(new PutTargetsCommand({ Rule: 'custom', Targets: [{ Id: 'sfn', Arn: SM_ARN }] }));
   const out = await eb().send(
     new PutEventsCommand({
@@ -95,7 +137,15 @@ test('PutEvents: EventIds for good entries, per-entry errors for bad ones; match
   await aws.local.events.settled();
   expect(received).toHaveLength(1);
   const ev = received[0]!.input as EventBridgeEvent;
-  expect(ev).toMatchObject({ version: '0', id: out.Entries?.[0]?.EventId, source: 'msk-spec.cli', 'detail-type': 'Reprovision', account: '000000000000', region: 'us-east-1', detail: { domain: 'payments' } });
+  expect(ev).toMatchObject({
+    version: '0',
+    id: out.Entries?.[0]?.EventId,
+    source: 'msk-spec.cli',
+    'detail-type': 'Reprovision',
+    account: '000000000000',
+    region: 'us-east-1',
+    detail: { domain: 'payments' },
+  });
   expect(ev.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   expect(received[0]!.inv.ruleArn).toBe('arn:aws:events:us-east-1:000000000000:rule/custom');
   await eb().send(new RemoveTargetsCommand({ Rule: 'custom', Ids: ['sfn'] }));
@@ -109,16 +159,27 @@ test('a disabled rule delivers nothing; Input and InputTransformer shape the tar
       Targets: [
         { Id: 'const', Arn: `${SM_ARN}-a`, Input: '{"fixed":true}' },
         { Id: 'path', Arn: `${SM_ARN}-b`, InputPath: '$.detail' },
-        { Id: 'tpl', Arn: `${SM_ARN}-c`, InputTransformer: { InputPathsMap: { d: '$.detail.domain', n: '$.detail.n' }, InputTemplate: '{"domain": <d>, "label": "domain <d>", "n": <n>}' } },
+        {
+          Id: 'tpl',
+          Arn: `${SM_ARN}-c`,
+          InputTransformer: {
+            InputPathsMap: { d: '$.detail.domain', n: '$.detail.n' },
+            InputTemplate: '{"domain": <d>, "label": "domain <d>", "n": <n>}',
+          },
+        },
       ],
     }),
   );
   await eb().send(new DisableRuleCommand({ Name: 'shaped' }));
-  await eb().send(new PutEventsCommand({ Entries: [{ Source: 'shape', DetailType: 't', Detail: '{"domain":"pay","n":3}' }] }));
+  await eb().send(
+    new PutEventsCommand({ Entries: [{ Source: 'shape', DetailType: 't', Detail: '{"domain":"pay","n":3}' }] }),
+  );
   await aws.local.events.settled();
   expect(received).toEqual([]);
   await eb().send(new EnableRuleCommand({ Name: 'shaped' }));
-  await eb().send(new PutEventsCommand({ Entries: [{ Source: 'shape', DetailType: 't', Detail: '{"domain":"pay","n":3}' }] }));
+  await eb().send(
+    new PutEventsCommand({ Entries: [{ Source: 'shape', DetailType: 't', Detail: '{"domain":"pay","n":3}' }] }),
+  );
   await aws.local.events.settled();
   const byArn = Object.fromEntries(received.map((r) => [r.inv.target.Arn, r.input]));
   expect(byArn[`${SM_ARN}-a`]).toEqual({ fixed: true });
@@ -130,7 +191,9 @@ test('a disabled rule delivers nothing; Input and InputTransformer shape the tar
 test('S3 PutObject in an EventBridge-enabled bucket delivers an "Object Created" event shaped like S3\'s', async () => {
   await eb().send(new PutRuleCommand({ Name: 'on-spec', EventPattern: S3_PATTERN }));
   await eb().send(new PutTargetsCommand({ Rule: 'on-spec', Targets: [{ Id: 'sfn', Arn: SM_ARN }] }));
-  const put = await aws.clients.s3.send(new PutObjectCommand({ Bucket: 'specs', Key: 'domains/payments.yaml', Body: 'asyncapi: 3.0.0' }));
+  const put = await aws.clients.s3.send(
+    new PutObjectCommand({ Bucket: 'specs', Key: 'domains/payments.yaml', Body: 'asyncapi: 3.0.0' }),
+  );
   await aws.clients.s3.send(new PutObjectCommand({ Bucket: 'specs', Key: 'other/x.yaml', Body: 'x' }));
   await aws.clients.s3.send(new PutObjectCommand({ Bucket: 'quiet', Key: 'domains/y.yaml', Body: 'x' }));
   await aws.local.events.settled();
@@ -146,7 +209,12 @@ test('S3 PutObject in an EventBridge-enabled bucket delivers an "Object Created"
     detail: {
       version: '0',
       bucket: { name: 'specs' },
-      object: { key: 'domains/payments.yaml', size: 15, etag: put.ETag!.replace(/"/g, ''), 'version-id': put.VersionId },
+      object: {
+        key: 'domains/payments.yaml',
+        size: 15,
+        etag: put.ETag!.replace(/"/g, ''),
+        'version-id': put.VersionId,
+      },
       requester: '000000000000',
       reason: 'PutObject',
     },
@@ -158,21 +226,47 @@ test('S3 PutObject in an EventBridge-enabled bucket delivers an "Object Created"
 
 test('a target without a handler is recorded as a failed delivery', async () => {
   await eb().send(new PutRuleCommand({ Name: 'orphan', EventPattern: JSON.stringify({ source: ['orphan'] }) }));
-  await eb().send(new PutTargetsCommand({ Rule: 'orphan', Targets: [{ Id: 'q', Arn: 'arn:aws:sqs:us-east-1:000000000000:nowhere' }] }));
+  await eb().send(
+    new PutTargetsCommand({
+      Rule: 'orphan',
+      Targets: [{ Id: 'q', Arn: 'arn:aws:sqs:us-east-1:000000000000:nowhere' }],
+    }),
+  );
   await eb().send(new PutEventsCommand({ Entries: [{ Source: 'orphan', DetailType: 't', Detail: '{}' }] }));
   await aws.local.events.settled();
   const last = aws.local.events.deliveries.at(-1);
-  expect(last).toMatchObject({ ok: false, error: 'no local handler registered for target arn:aws:sqs:us-east-1:000000000000:nowhere' });
+  expect(last).toMatchObject({
+    ok: false,
+    error: 'no local handler registered for target arn:aws:sqs:us-east-1:000000000000:nowhere',
+  });
 });
 
 test('TestEventPattern through the SDK', async () => {
-  const event = JSON.stringify({ id: '1', account: '000000000000', source: 'aws.s3', time: '2026-01-01T00:00:00Z', region: 'us-east-1', resources: [], 'detail-type': 'Object Created', detail: { bucket: { name: 'specs' }, object: { key: 'domains/a.yaml' } } });
+  const event = JSON.stringify({
+    id: '1',
+    account: '000000000000',
+    source: 'aws.s3',
+    time: '2026-01-01T00:00:00Z',
+    region: 'us-east-1',
+    resources: [],
+    'detail-type': 'Object Created',
+    detail: { bucket: { name: 'specs' }, object: { key: 'domains/a.yaml' } },
+  });
   expect((await eb().send(new TestEventPatternCommand({ EventPattern: S3_PATTERN, Event: event }))).Result).toBe(true);
-  expect((await eb().send(new TestEventPatternCommand({ EventPattern: JSON.stringify({ source: ['aws.ec2'] }), Event: event }))).Result).toBe(false);
+  expect(
+    (
+      await eb().send(
+        new TestEventPatternCommand({ EventPattern: JSON.stringify({ source: ['aws.ec2'] }), Event: event }),
+      )
+    ).Result,
+  ).toBe(false);
 });
 
 describe('event pattern matching (EventBridge User Guide, content filtering)', () => {
-  const ev = { source: 'aws.s3', detail: { key: 'domains/pay.yaml', size: 10, tags: ['a', 'b'], empty: null, flag: false } };
+  const ev = {
+    source: 'aws.s3',
+    detail: { key: 'domains/pay.yaml', size: 10, tags: ['a', 'b'], empty: null, flag: false },
+  };
   test.each([
     [{ source: ['aws.s3'] }, true],
     [{ source: ['aws.ec2', 'aws.s3'] }, true],

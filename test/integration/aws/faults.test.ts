@@ -31,7 +31,12 @@ const client = (maxAttempts: number) =>
 const get = (maxAttempts: number) => client(maxAttempts).send(new GetSecretValueCommand({ SecretId: 's' }));
 
 test('fail N times: the SDK sees the error class and status, then the call succeeds', async () => {
-  gw.faults.add({ service: 'secretsmanager', operation: 'GetSecretValue', times: 1, error: { code: 'InternalServiceError', statusCode: 500, message: 'injected' } });
+  gw.faults.add({
+    service: 'secretsmanager',
+    operation: 'GetSecretValue',
+    times: 1,
+    error: { code: 'InternalServiceError', statusCode: 500, message: 'injected' },
+  });
   const err = await get(1).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(InternalServiceError);
   expect((err as InternalServiceError).name).toBe('InternalServiceError');
@@ -40,7 +45,11 @@ test('fail N times: the SDK sees the error class and status, then the call succe
 });
 
 test('ThrottlingException is retried by the SDK: 2 throttles + success = 3 attempts', async () => {
-  gw.faults.add({ operation: 'GetSecretValue', times: 2, error: { code: 'ThrottlingException', message: 'Rate exceeded' } });
+  gw.faults.add({
+    operation: 'GetSecretValue',
+    times: 2,
+    error: { code: 'ThrottlingException', message: 'Rate exceeded' },
+  });
   const before = calls;
   const out = await get(3);
   expect(out.$metadata.attempts).toBe(3);
@@ -49,7 +58,9 @@ test('ThrottlingException is retried by the SDK: 2 throttles + success = 3 attem
 
 test('ThrottlingException beyond maxAttempts surfaces with status 400', async () => {
   gw.faults.add({ service: '*', operation: '*', times: 5, error: { code: 'ThrottlingException' } });
-  const err = (await get(2).catch((e: unknown) => e)) as Error & { $metadata: { httpStatusCode: number; attempts: number } };
+  const err = (await get(2).catch((e: unknown) => e)) as Error & {
+    $metadata: { httpStatusCode: number; attempts: number };
+  };
   expect(err.name).toBe('ThrottlingException');
   expect(err.$metadata.httpStatusCode).toBe(400);
   expect(err.$metadata.attempts).toBe(2);
@@ -85,7 +96,10 @@ test('latency-only faults delay but answer normally; faults for other operations
 
 test('faults steered from another process through the control API', async () => {
   const remote = new RemoteFaults(gw.url);
-  const id = await remote.add({ operation: 'GetSecretValue', error: { code: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." } });
+  const id = await remote.add({
+    operation: 'GetSecretValue',
+    error: { code: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." },
+  });
   expect(await remote.list()).toHaveLength(1);
   expect(((await get(1).catch((e: unknown) => e)) as Error).name).toBe('ResourceNotFoundException');
   await remote.remove(id);
@@ -100,5 +114,10 @@ test('invalid fault specs are rejected', () => {
   expect(() => f.add({ times: 1 })).toThrow(/error and\/or latencyMs/);
   expect(() => f.add({ error: { code: 'X' }, times: 0 })).toThrow(/times/);
   expect(f.failNext('kms', 'DescribeKey', 'NotFoundException')).toMatch(/^fault-/);
-  expect(f.list()[0]).toMatchObject({ service: 'kms', operation: 'DescribeKey', remaining: 1, error: { code: 'NotFoundException' } });
+  expect(f.list()[0]).toMatchObject({
+    service: 'kms',
+    operation: 'DescribeKey',
+    remaining: 1,
+    error: { code: 'NotFoundException' },
+  });
 });

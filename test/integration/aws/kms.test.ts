@@ -22,15 +22,27 @@ const aws = useLocalAws();
 const kms = () => aws.clients.kms;
 
 test('CreateKey: a symmetric customer-managed key with a UUID id and a key ARN', async () => {
-  const { KeyMetadata: k } = await kms().send(new CreateKeyCommand({ Description: 'msk secrets', Tags: [{ TagKey: 'team', TagValue: 'a' }] }));
+  const { KeyMetadata: k } = await kms().send(
+    new CreateKeyCommand({ Description: 'msk secrets', Tags: [{ TagKey: 'team', TagValue: 'a' }] }),
+  );
   expect(k?.KeyId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   expect(k?.Arn).toBe(`arn:aws:kms:us-east-1:000000000000:key/${k?.KeyId}`);
-  expect(k).toMatchObject({ KeyManager: 'CUSTOMER', KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'ENCRYPT_DECRYPT', KeyState: 'Enabled', Enabled: true, Description: 'msk secrets', Origin: 'AWS_KMS' });
+  expect(k).toMatchObject({
+    KeyManager: 'CUSTOMER',
+    KeySpec: 'SYMMETRIC_DEFAULT',
+    KeyUsage: 'ENCRYPT_DECRYPT',
+    KeyState: 'Enabled',
+    Enabled: true,
+    Description: 'msk secrets',
+    Origin: 'AWS_KMS',
+  });
   expect(k?.CreationDate).toBeInstanceOf(Date);
 });
 
 test('CreateKey: an incompatible KeySpec/KeyUsage is a ValidationException', async () => {
-  const err = await kms().send(new CreateKeyCommand({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'SIGN_VERIFY' })).catch((e: unknown) => e);
+  const err = await kms()
+    .send(new CreateKeyCommand({ KeySpec: 'SYMMETRIC_DEFAULT', KeyUsage: 'SIGN_VERIFY' }))
+    .catch((e: unknown) => e);
   expect((err as Error).name).toBe('ValidationException');
   const rsa = await kms().send(new CreateKeyCommand({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }));
   expect(rsa.KeyMetadata?.SigningAlgorithms).toContain('RSASSA_PKCS1_V1_5_SHA_256');
@@ -46,10 +58,16 @@ test('DescribeKey by key id, key ARN, alias name and alias ARN', async () => {
 });
 
 test('DescribeKey: unknown keys and aliases are NotFoundException', async () => {
-  const e1 = await kms().send(new DescribeKeyCommand({ KeyId: '11111111-2222-3333-4444-555555555555' })).catch((e: unknown) => e);
+  const e1 = await kms()
+    .send(new DescribeKeyCommand({ KeyId: '11111111-2222-3333-4444-555555555555' }))
+    .catch((e: unknown) => e);
   expect(e1).toBeInstanceOf(NotFoundException);
-  expect((e1 as Error).message).toBe("Key 'arn:aws:kms:us-east-1:000000000000:key/11111111-2222-3333-4444-555555555555' does not exist");
-  const e2 = await kms().send(new DescribeKeyCommand({ KeyId: 'alias/nope' })).catch((e: unknown) => e);
+  expect((e1 as Error).message).toBe(
+    "Key 'arn:aws:kms:us-east-1:000000000000:key/11111111-2222-3333-4444-555555555555' does not exist",
+  );
+  const e2 = await kms()
+    .send(new DescribeKeyCommand({ KeyId: 'alias/nope' }))
+    .catch((e: unknown) => e);
   expect(e2).toBeInstanceOf(NotFoundException);
   expect((e2 as NotFoundException).$metadata.httpStatusCode).toBe(400);
 });
@@ -66,10 +84,18 @@ test('the AWS-managed alias/aws/secretsmanager key exists in every region', asyn
 test('CreateAlias: errors for a duplicate, a bad name, the reserved alias/aws/ prefix and a missing key', async () => {
   const { KeyMetadata: k } = await kms().send(new CreateKeyCommand({}));
   await kms().send(new CreateAliasCommand({ AliasName: 'alias/dup', TargetKeyId: k!.Arn }));
-  await expect(kms().send(new CreateAliasCommand({ AliasName: 'alias/dup', TargetKeyId: k!.KeyId }))).rejects.toBeInstanceOf(AlreadyExistsException);
-  await expect(kms().send(new CreateAliasCommand({ AliasName: 'no-prefix', TargetKeyId: k!.KeyId }))).rejects.toBeInstanceOf(InvalidAliasNameException);
-  await expect(kms().send(new CreateAliasCommand({ AliasName: 'alias/aws/mine', TargetKeyId: k!.KeyId }))).rejects.toBeInstanceOf(InvalidAliasNameException);
-  await expect(kms().send(new CreateAliasCommand({ AliasName: 'alias/x', TargetKeyId: '11111111-2222-3333-4444-555555555555' }))).rejects.toBeInstanceOf(NotFoundException);
+  await expect(
+    kms().send(new CreateAliasCommand({ AliasName: 'alias/dup', TargetKeyId: k!.KeyId })),
+  ).rejects.toBeInstanceOf(AlreadyExistsException);
+  await expect(
+    kms().send(new CreateAliasCommand({ AliasName: 'no-prefix', TargetKeyId: k!.KeyId })),
+  ).rejects.toBeInstanceOf(InvalidAliasNameException);
+  await expect(
+    kms().send(new CreateAliasCommand({ AliasName: 'alias/aws/mine', TargetKeyId: k!.KeyId })),
+  ).rejects.toBeInstanceOf(InvalidAliasNameException);
+  await expect(
+    kms().send(new CreateAliasCommand({ AliasName: 'alias/x', TargetKeyId: '11111111-2222-3333-4444-555555555555' })),
+  ).rejects.toBeInstanceOf(NotFoundException);
 });
 
 test('ListAliases: all aliases incl. AWS-managed ones, filter by KeyId, paging with Marker', async () => {
@@ -81,7 +107,10 @@ test('ListAliases: all aliases incl. AWS-managed ones, filter by KeyId, paging w
   expect(names).toEqual(expect.arrayContaining(['alias/aws/secretsmanager', 'alias/list-a', 'alias/list-b']));
   const mine = await kms().send(new ListAliasesCommand({ KeyId: k!.Arn }));
   expect(mine.Aliases?.map((a) => a.AliasName)).toEqual(['alias/list-a', 'alias/list-b']);
-  expect(mine.Aliases?.[0]).toMatchObject({ AliasArn: 'arn:aws:kms:us-east-1:000000000000:alias/list-a', TargetKeyId: k!.KeyId });
+  expect(mine.Aliases?.[0]).toMatchObject({
+    AliasArn: 'arn:aws:kms:us-east-1:000000000000:alias/list-a',
+    TargetKeyId: k!.KeyId,
+  });
   const p1 = await kms().send(new ListAliasesCommand({ KeyId: k!.KeyId, Limit: 1 }));
   expect(p1.Truncated).toBe(true);
   const p2 = await kms().send(new ListAliasesCommand({ KeyId: k!.KeyId, Limit: 1, Marker: p1.NextMarker }));
@@ -103,10 +132,14 @@ test('DisableKey, ScheduleKeyDeletion (7-30 days) and CancelKeyDeletion change K
   const { KeyMetadata: k } = await kms().send(new CreateKeyCommand({}));
   await kms().send(new DisableKeyCommand({ KeyId: k!.KeyId }));
   expect((await kms().send(new DescribeKeyCommand({ KeyId: k!.KeyId }))).KeyMetadata?.KeyState).toBe('Disabled');
-  await expect(kms().send(new ScheduleKeyDeletionCommand({ KeyId: k!.KeyId, PendingWindowInDays: 3 }))).rejects.toMatchObject({ name: 'ValidationException' });
+  await expect(
+    kms().send(new ScheduleKeyDeletionCommand({ KeyId: k!.KeyId, PendingWindowInDays: 3 })),
+  ).rejects.toMatchObject({ name: 'ValidationException' });
   const s = await kms().send(new ScheduleKeyDeletionCommand({ KeyId: k!.KeyId, PendingWindowInDays: 7 }));
   expect(s.KeyState).toBe('PendingDeletion');
-  expect((await kms().send(new DescribeKeyCommand({ KeyId: k!.KeyId }))).KeyMetadata?.DeletionDate).toBeInstanceOf(Date);
+  expect((await kms().send(new DescribeKeyCommand({ KeyId: k!.KeyId }))).KeyMetadata?.DeletionDate).toBeInstanceOf(
+    Date,
+  );
   await expect(kms().send(new DisableKeyCommand({ KeyId: k!.KeyId }))).rejects.toBeInstanceOf(KMSInvalidStateException);
   await kms().send(new CancelKeyDeletionCommand({ KeyId: k!.KeyId }));
   expect((await kms().send(new DescribeKeyCommand({ KeyId: k!.KeyId }))).KeyMetadata?.KeyState).toBe('Disabled');
@@ -127,7 +160,9 @@ test('resolveKey (in-process) answers like DescribeKey', () => {
 
 test('faults apply to KMS operations', async () => {
   aws.local.faults.add({ service: 'kms', operation: 'DescribeKey', times: 1, error: { code: 'KMSInternalException' } });
-  const err = await kms().send(new DescribeKeyCommand({ KeyId: 'alias/aws/secretsmanager' })).catch((e: unknown) => e);
+  const err = await kms()
+    .send(new DescribeKeyCommand({ KeyId: 'alias/aws/secretsmanager' }))
+    .catch((e: unknown) => e);
   expect((err as Error).name).toBe('KMSInternalException');
   expect((err as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode).toBe(500);
 });

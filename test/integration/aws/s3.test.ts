@@ -30,12 +30,21 @@ test('buckets from options exist; CreateBucket and ListObjectsV2 work', async ()
   await s3().send(new PutObjectCommand({ Bucket: 'created', Key: 'a/b.yaml', Body: 'x' }));
   const out = await s3().send(new ListObjectsV2Command({ Bucket: 'created' }));
   expect(out.Contents?.map((c) => c.Key)).toEqual(['a/b.yaml']);
-  await expect(s3().send(new GetObjectCommand({ Bucket: 'missing-bucket', Key: 'k' }))).rejects.toBeInstanceOf(NoSuchBucket);
+  await expect(s3().send(new GetObjectCommand({ Bucket: 'missing-bucket', Key: 'k' }))).rejects.toBeInstanceOf(
+    NoSuchBucket,
+  );
   await expect(s3().send(new GetObjectCommand({ Bucket: 'plain', Key: 'missing' }))).rejects.toBeInstanceOf(NoSuchKey);
 });
 
 test('PutObject with Tagging stores the tags; a later PutObject without tags clears them', async () => {
-  await s3().send(new PutObjectCommand({ Bucket: 'plain', Key: 'tagged.yaml', Body: 'spec', Tagging: 'domain=payments&owner=team%20a' }));
+  await s3().send(
+    new PutObjectCommand({
+      Bucket: 'plain',
+      Key: 'tagged.yaml',
+      Body: 'spec',
+      Tagging: 'domain=payments&owner=team%20a',
+    }),
+  );
   const tags = await s3().send(new GetObjectTaggingCommand({ Bucket: 'plain', Key: 'tagged.yaml' }));
   expect(tags.TagSet).toEqual([
     { Key: 'domain', Value: 'payments' },
@@ -43,21 +52,41 @@ test('PutObject with Tagging stores the tags; a later PutObject without tags cle
   ]);
   await s3().send(new PutObjectCommand({ Bucket: 'plain', Key: 'tagged.yaml', Body: 'spec2' }));
   expect((await s3().send(new GetObjectTaggingCommand({ Bucket: 'plain', Key: 'tagged.yaml' }))).TagSet).toEqual([]);
-  await s3().send(new PutObjectTaggingCommand({ Bucket: 'plain', Key: 'tagged.yaml', Tagging: { TagSet: [{ Key: 'k', Value: 'v' }] } }));
-  expect((await s3().send(new GetObjectTaggingCommand({ Bucket: 'plain', Key: 'tagged.yaml' }))).TagSet).toEqual([{ Key: 'k', Value: 'v' }]);
+  await s3().send(
+    new PutObjectTaggingCommand({
+      Bucket: 'plain',
+      Key: 'tagged.yaml',
+      Tagging: { TagSet: [{ Key: 'k', Value: 'v' }] },
+    }),
+  );
+  expect((await s3().send(new GetObjectTaggingCommand({ Bucket: 'plain', Key: 'tagged.yaml' }))).TagSet).toEqual([
+    { Key: 'k', Value: 'v' },
+  ]);
 });
 
 test('PutObject with more than 10 tags or duplicate keys is rejected', async () => {
   const many = Array.from({ length: 11 }, (_, i) => `k${i}=v`).join('&');
-  const e1 = (await s3().send(new PutObjectCommand({ Bucket: 'plain', Key: 't', Body: 'x', Tagging: many })).catch((e: unknown) => e)) as S3ServiceException;
+  const e1 = (await s3()
+    .send(new PutObjectCommand({ Bucket: 'plain', Key: 't', Body: 'x', Tagging: many }))
+    .catch((e: unknown) => e)) as S3ServiceException;
   expect(e1.$metadata.httpStatusCode).toBe(400);
-  const e2 = (await s3().send(new PutObjectCommand({ Bucket: 'plain', Key: 't', Body: 'x', Tagging: 'a=1&a=2' })).catch((e: unknown) => e)) as S3ServiceException;
+  const e2 = (await s3()
+    .send(new PutObjectCommand({ Bucket: 'plain', Key: 't', Body: 'x', Tagging: 'a=1&a=2' }))
+    .catch((e: unknown) => e)) as S3ServiceException;
   expect(e2.name).toBe('InvalidTag');
 });
 
 test('SSE-KMS headers are validated and echoed on PutObject, HeadObject and GetObject', async () => {
   const { KeyMetadata: key } = await aws.clients.kms.send(new CreateKeyCommand({}));
-  const put = await s3().send(new PutObjectCommand({ Bucket: 'plain', Key: 'enc.yaml', Body: 'secret spec', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key!.KeyId }));
+  const put = await s3().send(
+    new PutObjectCommand({
+      Bucket: 'plain',
+      Key: 'enc.yaml',
+      Body: 'secret spec',
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: key!.KeyId,
+    }),
+  );
   expect(put.ServerSideEncryption).toBe('aws:kms');
   expect(put.SSEKMSKeyId).toBe(key!.Arn);
   const head = await s3().send(new HeadObjectCommand({ Bucket: 'plain', Key: 'enc.yaml' }));
@@ -66,17 +95,33 @@ test('SSE-KMS headers are validated and echoed on PutObject, HeadObject and GetO
   expect(get).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key!.Arn });
   expect(await get.Body?.transformToString()).toBe('secret spec');
   // no key id: the AWS-managed aws/s3 key
-  const dflt = await s3().send(new PutObjectCommand({ Bucket: 'plain', Key: 'enc2.yaml', Body: 'x', ServerSideEncryption: 'aws:kms' }));
+  const dflt = await s3().send(
+    new PutObjectCommand({ Bucket: 'plain', Key: 'enc2.yaml', Body: 'x', ServerSideEncryption: 'aws:kms' }),
+  );
   expect(dflt.SSEKMSKeyId).toBe(aws.local.kms.resolveKey('alias/aws/s3').Arn);
   // no SSE header: SSE-S3
-  expect((await s3().send(new PutObjectCommand({ Bucket: 'plain', Key: 'plain.yaml', Body: 'x' }))).ServerSideEncryption).toBe('AES256');
-  const bad = (await s3().send(new PutObjectCommand({ Bucket: 'plain', Key: 'enc3.yaml', Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/none' })).catch((e: unknown) => e)) as S3ServiceException;
+  expect(
+    (await s3().send(new PutObjectCommand({ Bucket: 'plain', Key: 'plain.yaml', Body: 'x' }))).ServerSideEncryption,
+  ).toBe('AES256');
+  const bad = (await s3()
+    .send(
+      new PutObjectCommand({
+        Bucket: 'plain',
+        Key: 'enc3.yaml',
+        Body: 'x',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: 'alias/none',
+      }),
+    )
+    .catch((e: unknown) => e)) as S3ServiceException;
   expect(bad.name).toBe('KMS.NotFoundException');
   expect(bad.$metadata.httpStatusCode).toBe(400);
 });
 
 test('versioning: every write has a VersionId; old versions stay readable by id; delete adds a marker', async () => {
-  const v1 = await s3().send(new PutObjectCommand({ Bucket: 'versioned', Key: 'spec.yaml', Body: 'one', ContentType: 'application/yaml' }));
+  const v1 = await s3().send(
+    new PutObjectCommand({ Bucket: 'versioned', Key: 'spec.yaml', Body: 'one', ContentType: 'application/yaml' }),
+  );
   const v2 = await s3().send(new PutObjectCommand({ Bucket: 'versioned', Key: 'spec.yaml', Body: 'two!' }));
   expect(v1.VersionId).toMatch(/^[A-Za-z0-9._]{32}$/);
   expect(v2.VersionId).not.toBe(v1.VersionId);
@@ -84,18 +129,37 @@ test('versioning: every write has a VersionId; old versions stay readable by id;
   expect(cur.VersionId).toBe(v2.VersionId);
   expect(await cur.Body?.transformToString()).toBe('two!');
   const old = await s3().send(new GetObjectCommand({ Bucket: 'versioned', Key: 'spec.yaml', VersionId: v1.VersionId }));
-  expect(old).toMatchObject({ VersionId: v1.VersionId, ContentType: 'application/yaml', ContentLength: 3, ETag: v1.ETag });
+  expect(old).toMatchObject({
+    VersionId: v1.VersionId,
+    ContentType: 'application/yaml',
+    ContentLength: 3,
+    ETag: v1.ETag,
+  });
   expect(await old.Body?.transformToString()).toBe('one');
-  expect((await s3().send(new HeadObjectCommand({ Bucket: 'versioned', Key: 'spec.yaml', VersionId: v1.VersionId }))).ContentLength).toBe(3);
-  expect((await s3().send(new GetObjectCommand({ Bucket: 'versioned', Key: 'spec.yaml', VersionId: v2.VersionId }))).VersionId).toBe(v2.VersionId);
-  const missing = (await s3().send(new GetObjectCommand({ Bucket: 'versioned', Key: 'spec.yaml', VersionId: 'x'.repeat(32) })).catch((e: unknown) => e)) as S3ServiceException;
+  expect(
+    (await s3().send(new HeadObjectCommand({ Bucket: 'versioned', Key: 'spec.yaml', VersionId: v1.VersionId })))
+      .ContentLength,
+  ).toBe(3);
+  expect(
+    (await s3().send(new GetObjectCommand({ Bucket: 'versioned', Key: 'spec.yaml', VersionId: v2.VersionId })))
+      .VersionId,
+  ).toBe(v2.VersionId);
+  const missing = (await s3()
+    .send(new GetObjectCommand({ Bucket: 'versioned', Key: 'spec.yaml', VersionId: 'x'.repeat(32) }))
+    .catch((e: unknown) => e)) as S3ServiceException;
   expect(missing.name).toBe('NoSuchVersion');
   expect(missing.$metadata.httpStatusCode).toBe(404);
   const del = await s3().send(new DeleteObjectCommand({ Bucket: 'versioned', Key: 'spec.yaml' }));
   expect(del.DeleteMarker).toBe(true);
   expect(del.VersionId).toBeDefined();
-  await expect(s3().send(new GetObjectCommand({ Bucket: 'versioned', Key: 'spec.yaml' }))).rejects.toBeInstanceOf(NoSuchKey);
-  expect(await (await s3().send(new GetObjectCommand({ Bucket: 'versioned', Key: 'spec.yaml', VersionId: v1.VersionId }))).Body?.transformToString()).toBe('one');
+  await expect(s3().send(new GetObjectCommand({ Bucket: 'versioned', Key: 'spec.yaml' }))).rejects.toBeInstanceOf(
+    NoSuchKey,
+  );
+  expect(
+    await (
+      await s3().send(new GetObjectCommand({ Bucket: 'versioned', Key: 'spec.yaml', VersionId: v1.VersionId }))
+    ).Body?.transformToString(),
+  ).toBe('one');
 });
 
 test('PutBucketVersioning / GetBucketVersioning; unversioned buckets return no VersionId', async () => {
@@ -105,7 +169,9 @@ test('PutBucketVersioning / GetBucketVersioning; unversioned buckets return no V
   await s3().send(new PutBucketVersioningCommand({ Bucket: 'toggle', VersioningConfiguration: { Status: 'Enabled' } }));
   expect((await s3().send(new GetBucketVersioningCommand({ Bucket: 'toggle' }))).Status).toBe('Enabled');
   expect((await s3().send(new PutObjectCommand({ Bucket: 'toggle', Key: 'k', Body: 'y' }))).VersionId).toHaveLength(32);
-  await s3().send(new PutBucketVersioningCommand({ Bucket: 'toggle', VersioningConfiguration: { Status: 'Suspended' } }));
+  await s3().send(
+    new PutBucketVersioningCommand({ Bucket: 'toggle', VersioningConfiguration: { Status: 'Suspended' } }),
+  );
   expect((await s3().send(new PutObjectCommand({ Bucket: 'toggle', Key: 'k', Body: 'z' }))).VersionId).toBe('null');
   await expect(s3().send(new GetBucketVersioningCommand({ Bucket: 'nope' }))).rejects.toBeInstanceOf(NoSuchBucket);
 });
@@ -113,7 +179,12 @@ test('PutBucketVersioning / GetBucketVersioning; unversioned buckets return no V
 test('notification configuration with EventBridge is stored and switches EventBridge delivery on', async () => {
   await s3().send(new CreateBucketCommand({ Bucket: 'notified' }));
   expect(aws.local.s3.eventBridgeEnabled('notified')).toBe(false);
-  await s3().send(new PutBucketNotificationConfigurationCommand({ Bucket: 'notified', NotificationConfiguration: { EventBridgeConfiguration: {} } }));
+  await s3().send(
+    new PutBucketNotificationConfigurationCommand({
+      Bucket: 'notified',
+      NotificationConfiguration: { EventBridgeConfiguration: {} },
+    }),
+  );
   expect(aws.local.s3.eventBridgeEnabled('notified')).toBe(true);
   const got = await s3().send(new GetBucketNotificationConfigurationCommand({ Bucket: 'notified' }));
   expect(got.EventBridgeConfiguration).toEqual({});
@@ -129,23 +200,48 @@ test('object events carry bucket, key, size, etag, version id, sequencer and rea
   await s3().send(new DeleteObjectCommand({ Bucket: 'plain', Key: 'events/b.yaml' }));
   off();
   expect(seen).toHaveLength(3);
-  expect(seen[0]).toMatchObject({ type: 'ObjectCreated:Put', bucket: 'versioned', key: 'events/a.yaml', size: 5, etag: put.ETag!.replace(/"/g, ''), versionId: put.VersionId, reason: 'PutObject' });
+  expect(seen[0]).toMatchObject({
+    type: 'ObjectCreated:Put',
+    bucket: 'versioned',
+    key: 'events/a.yaml',
+    size: 5,
+    etag: put.ETag!.replace(/"/g, ''),
+    versionId: put.VersionId,
+    reason: 'PutObject',
+  });
   expect(seen[1]!.versionId).toBeUndefined();
-  expect(seen[2]).toMatchObject({ type: 'ObjectRemoved:Delete', bucket: 'plain', key: 'events/b.yaml', reason: 'DeleteObject' });
+  expect(seen[2]).toMatchObject({
+    type: 'ObjectRemoved:Delete',
+    bucket: 'plain',
+    key: 'events/b.yaml',
+    reason: 'DeleteObject',
+  });
   expect(seen[0]!.sequencer < seen[1]!.sequencer).toBe(true);
   const eb = aws.local.s3.toEventBridgeEvent(seen[0]!);
   expect(eb).toMatchObject({
     source: 'aws.s3',
     'detail-type': 'Object Created',
     resources: ['arn:aws:s3:::versioned'],
-    detail: { version: '0', bucket: { name: 'versioned' }, object: { key: 'events/a.yaml', size: 5, 'version-id': put.VersionId }, reason: 'PutObject' },
+    detail: {
+      version: '0',
+      bucket: { name: 'versioned' },
+      object: { key: 'events/a.yaml', size: 5, 'version-id': put.VersionId },
+      reason: 'PutObject',
+    },
   });
 });
 
 test('faults apply to S3 operations, and the SDK retries SlowDown', async () => {
-  aws.local.faults.add({ service: 's3', operation: 'GetObject', times: 1, error: { code: 'InternalError', message: 'We encountered an internal error. Please try again.' } });
+  aws.local.faults.add({
+    service: 's3',
+    operation: 'GetObject',
+    times: 1,
+    error: { code: 'InternalError', message: 'We encountered an internal error. Please try again.' },
+  });
   await s3().send(new PutObjectCommand({ Bucket: 'plain', Key: 'f', Body: 'x' }));
-  const err = (await s3().send(new GetObjectCommand({ Bucket: 'plain', Key: 'f' })).catch((e: unknown) => e)) as S3ServiceException;
+  const err = (await s3()
+    .send(new GetObjectCommand({ Bucket: 'plain', Key: 'f' }))
+    .catch((e: unknown) => e)) as S3ServiceException;
   expect(err.name).toBe('InternalError');
   expect(err.$metadata.httpStatusCode).toBe(500);
   aws.local.faults.add({ service: 's3', operation: 'PutObject', times: 2, error: { code: 'SlowDown' } });
@@ -153,7 +249,9 @@ test('faults apply to S3 operations, and the SDK retries SlowDown', async () => 
   const out = await retrying.send(new PutObjectCommand({ Bucket: 'plain', Key: 'f', Body: 'y' }));
   expect(out.$metadata.attempts).toBe(3);
   aws.local.faults.add({ service: 's3', operation: 'HeadObject', times: 1, error: { code: 'ServiceUnavailable' } });
-  const head = (await s3().send(new HeadObjectCommand({ Bucket: 'plain', Key: 'f' })).catch((e: unknown) => e)) as S3ServiceException;
+  const head = (await s3()
+    .send(new HeadObjectCommand({ Bucket: 'plain', Key: 'f' }))
+    .catch((e: unknown) => e)) as S3ServiceException;
   expect(head.$metadata.httpStatusCode).toBe(503);
 });
 
