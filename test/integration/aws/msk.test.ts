@@ -18,7 +18,13 @@ import {
 import { SecretsManagerClient, CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { KMSClient, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { ACMPCAClient, CreateCertificateAuthorityCommand } from '@aws-sdk/client-acm-pca';
+import { ACMPCAClient as PcaClient, GetCertificateCommand, IssueCertificateCommand, waitUntilCertificateIssued } from '@aws-sdk/client-acm-pca';
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import { webcrypto } from 'node:crypto';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { Gateway } from '../../../local/aws/gateway.js';
+import { useKafka } from '../../support/kafka.js';
 import { KmsEmulator } from '../../../local/aws/kms.js';
 import { SecretsManagerEmulator } from '../../../local/aws/secrets-manager.js';
 import { AcmPcaEmulator } from '../../../local/aws/acm-pca.js';
@@ -282,5 +288,105 @@ describe('SCRAM secrets', () => {
     }
     expect(big.associatedSecrets(c)).toHaveLength(1000);
     await expect(big.batchAssociateScramSecret(c, { secretArnList: ['arn:aws:secretsmanager:us-east-1:000000000000:secret:AmazonMSK_one_more-AbCdEf'] })).rejects.toMatchObject({ code: 'BadRequestException' });
+  });
+});
+
+// End to end without the pipeline, against the real local Kafka broker: an AmazonMSK_ secret associated through the
+// SDK becomes a SCRAM-SHA-512 login; a PCA-issued certificate logs in over mTLS once UpdateSecurity trusts its CA.
+describe('end to end with the real Kafka broker', () => {
+  const kafkaHandle = useKafka();
+  let gw2: Gateway;
+  let msk2: MskEmulator;
+  let k2: KafkaClient;
+  let cluster: string;
+
+  const quiet = (c: KafkaConfig): KafkaConfig => ({ ...c, logLevel: logLevel.NOTHING, connectionTimeout: 5000, retry: { retries: 0 } });
+  let lastError = '';
+  /**
+   * Brokers pick a new trust store up a little after the dynamic config is applied (real MSK: minutes after
+   * UpdateSecurity), so a client that expects to get in keeps trying for a while, as MSK clients do.
+   */
+  async function eventuallyConnects(c: KafkaConfig, attempts = 40): Promise<boolean> {
+    for (let i = 0; i < attempts; i++) {
+      if (await connects(c)) return true;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`never connected: ${lastError}`);
+  }
+  async function connects(c: KafkaConfig): Promise<boolean> {
+    const admin = new Kafka(quiet(c)).admin();
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+      return true;
+    } catch (e) {
+      lastError = (e as Error).message;
+      return false;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  beforeAll(async () => {
+    x509.cryptoProvider.set(webcrypto as never);
+    msk2 = new MskEmulator({ broker: kafkaHandle.broker, secret: secretLookupFrom(smEmu), keyManager: kmsKeyManagerFrom(kmsEmu), caCertificatePem: caLookupFrom(pcaEmu) });
+    gw2 = new Gateway({ log: () => undefined });
+    gw2.registerService(kmsEmu.service);
+    gw2.registerService(smEmu.service);
+    gw2.registerService(pcaEmu);
+    gw2.registerService(msk2);
+    await gw2.start();
+    k2 = new KafkaClient({ endpoint: gw2.url, region: 'us-east-1', credentials: creds });
+    cluster = await msk2.registerCluster({ name: 'e2e' });
+  });
+  afterAll(() => gw2?.stop());
+
+  test('SCRAM: associate an AmazonMSK_ secret, log in with its username and password; disassociate, and the login fails', async () => {
+    const username = 'e2e.orders';
+    const password = `A${webcrypto.getRandomValues(new Uint8Array(16)).reduce((s, b) => s + (b % 36).toString(36), '')}`;
+    const secretArn = (await sm.send(new CreateSecretCommand({ Name: 'AmazonMSK_e2e.orders', KmsKeyId: cmk, SecretString: JSON.stringify({ username, password }) }))).ARN!;
+    const out = await k2.send(new BatchAssociateScramSecretCommand({ ClusterArn: cluster, SecretArnList: [secretArn] }));
+    expect(out.UnprocessedScramSecrets).toEqual([]);
+    const { BootstrapBrokerStringSaslScram } = await k2.send(new GetBootstrapBrokersCommand({ ClusterArn: cluster }));
+    const scram = (pw: string): KafkaConfig => ({
+      brokers: BootstrapBrokerStringSaslScram!.split(','),
+      ssl: { ca: [kafkaHandle.broker.serverCaPem] },
+      sasl: { mechanism: 'scram-sha-512', username, password: pw },
+    });
+    expect(await connects(scram(password))).toBe(true);
+    expect(await connects(scram(`${password}x`))).toBe(false);
+    await k2.send(new BatchDisassociateScramSecretCommand({ ClusterArn: cluster, SecretArnList: [secretArn] }));
+    expect(await connects(scram(password))).toBe(false);
+  });
+
+  test('mTLS: a PCA certificate is refused until UpdateSecurity puts the PCA on the cluster, then it logs in', async () => {
+    const pca = new PcaClient({ endpoint: gw2.url, region: 'us-east-1', credentials: creds });
+    const caArn = (
+      await pca.send(
+        new CreateCertificateAuthorityCommand({
+          CertificateAuthorityType: 'ROOT',
+          CertificateAuthorityConfiguration: { KeyAlgorithm: 'EC_prime256v1', SigningAlgorithm: 'SHA256WITHECDSA', Subject: { CommonName: 'e2e clients' } },
+        }),
+      )
+    ).CertificateAuthorityArn!;
+    const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+    const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+    const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=e2e.orders', keys: keys as never, signingAlgorithm: alg as never });
+    const { CertificateArn } = await pca.send(
+      new IssueCertificateCommand({ CertificateAuthorityArn: caArn, Csr: new TextEncoder().encode(csr.toString('pem')), SigningAlgorithm: 'SHA256WITHECDSA', Validity: { Type: 'DAYS', Value: 1 } }),
+    );
+    await waitUntilCertificateIssued({ client: pca, maxWaitTime: 30, minDelay: 1 }, { CertificateAuthorityArn: caArn, CertificateArn });
+    const cert = await pca.send(new GetCertificateCommand({ CertificateAuthorityArn: caArn, CertificateArn }));
+    const keyDer = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+    const keyPem = `-----BEGIN PRIVATE KEY-----\n${keyDer.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
+    const { BootstrapBrokerStringTls } = await k2.send(new GetBootstrapBrokersCommand({ ClusterArn: cluster }));
+    const mtls: KafkaConfig = { brokers: BootstrapBrokerStringTls!.split(','), ssl: { ca: [kafkaHandle.broker.serverCaPem], cert: `${cert.Certificate}\n${cert.CertificateChain}`, key: keyPem } };
+
+    expect(await connects(mtls)).toBe(false);
+    const version = (await k2.send(new DescribeClusterV2Command({ ClusterArn: cluster }))).ClusterInfo!.CurrentVersion!;
+    await k2.send(new UpdateSecurityCommand({ ClusterArn: cluster, CurrentVersion: version, ClientAuthentication: { Tls: { CertificateAuthorityArnList: [caArn], Enabled: true } } }));
+    const described = await k2.send(new DescribeClusterV2Command({ ClusterArn: cluster }));
+    expect(described.ClusterInfo!.Provisioned!.ClientAuthentication!.Tls!.CertificateAuthorityArnList).toEqual([caArn]);
+    expect(await eventuallyConnects(mtls)).toBe(true);
   });
 });
