@@ -75,6 +75,8 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
   });
 
   const [endpoint, s3Endpoint] = await Promise.all([gateway.start(), s3.start()]);
+  // Clients that only know AWS_ENDPOINT_URL still reach S3 through the gateway.
+  gateway.proxyService('s3', s3Endpoint);
   for (const b of opts.buckets ?? []) {
     if (typeof b === 'string') await s3.createBucket(b);
     else

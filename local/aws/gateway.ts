@@ -15,7 +15,13 @@
 //   POST   /_local/faults          → body FaultSpec → {id}
 //   DELETE /_local/faults          → clear all;  DELETE /_local/faults/<id> → remove one
 // and whatever others add with `registerControl`.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import {
@@ -70,6 +76,7 @@ export class Gateway {
   private readonly jsonByPrefix = new Map<string, JsonService>();
   private readonly rest: RestJsonService[] = [];
   private readonly controls = new Map<string, ControlHandler>();
+  private readonly proxies = new Map<string, URL>();
   private readonly log: (line: string) => void;
   private server: Server | undefined;
   private port: number;
@@ -140,7 +147,21 @@ export class Gateway {
     });
   }
 
+  /**
+   * Forwards requests signed for `signingName` (SigV4 scope) that no registered service claims to
+   * another local endpoint, e.g. `s3` to s3rver, so a client configured with AWS_ENDPOINT_URL alone
+   * still reaches S3 (path-style).
+   */
+  proxyService(signingName: string, targetUrl: string): void {
+    this.proxies.set(signingName, new URL(targetUrl));
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.proxies.size > 0 && header(req, 'x-amz-target') === undefined && !(req.url ?? '').startsWith('/_local/')) {
+      const scope = identityFromAuthorization(header(req, 'authorization')).service;
+      const target = scope !== undefined ? this.proxies.get(scope) : undefined;
+      if (target) return proxy(req, res, target);
+    }
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
@@ -315,6 +336,31 @@ export class Gateway {
 function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+function proxy(req: IncomingMessage, res: ServerResponse, target: URL): Promise<void> {
+  return new Promise((resolve) => {
+    const out = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: target.host },
+      },
+      (upstream) => {
+        res.writeHead(upstream.statusCode ?? 502, upstream.headers);
+        upstream.pipe(res);
+        upstream.on('end', () => resolve());
+      },
+    );
+    out.on('error', (e) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`proxy error: ${e.message}`);
+      resolve();
+    });
+    req.pipe(out);
+  });
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -37,6 +37,12 @@ export interface LocalAwsHandle {
   readonly clients: AwsClients;
   /** Fresh clients with other options. */
   makeClients(opts?: ClientOptions): AwsClients;
+  /**
+   * Puts `local.env` (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_S3, AWS_REGION, fake credentials) into
+   * process.env, for code under test that builds its own SDK clients; returns a function that
+   * restores the previous values.
+   */
+  applyEnv(): () => void;
 }
 
 export const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' } as const;
@@ -104,6 +110,17 @@ export function useLocalAws(
       const c = clientsFor(need(), o);
       made.push(c);
       return c;
+    },
+    applyEnv() {
+      const env = need().env;
+      const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+      Object.assign(process.env, env);
+      return () => {
+        for (const [k, v] of Object.entries(saved)) {
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        }
+      };
     },
   };
   return handle;

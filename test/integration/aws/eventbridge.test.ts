@@ -241,6 +241,22 @@ test('a target without a handler is recorded as a failed delivery', async () => 
   });
 });
 
+test('a scheduled rule fires its targets with a "Scheduled Event" when triggered', async () => {
+  const { RuleArn } = await eb().send(new PutRuleCommand({ Name: 'renew-certs', ScheduleExpression: 'rate(1 day)' }));
+  await eb().send(new PutTargetsCommand({ Rule: 'renew-certs', Targets: [{ Id: 'sfn', Arn: SM_ARN }] }));
+  aws.local.events.triggerSchedule('renew-certs');
+  await aws.local.events.settled();
+  expect(received.map((r) => r.input)).toEqual([
+    expect.objectContaining({
+      source: 'aws.events',
+      'detail-type': 'Scheduled Event',
+      resources: [RuleArn],
+      detail: {},
+    }),
+  ]);
+  await eb().send(new RemoveTargetsCommand({ Rule: 'renew-certs', Ids: ['sfn'] }));
+});
+
 test('TestEventPattern through the SDK', async () => {
   const event = JSON.stringify({
     id: '1',

@@ -15,6 +15,7 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
+  S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
@@ -262,4 +263,20 @@ test('s3OperationOf names requests as the S3 API reference does', () => {
   expect(s3OperationOf('PUT', '/b', { notification: '' }, {})).toBe('PutBucketNotificationConfiguration');
   expect(s3OperationOf('POST', '/b/k', { uploadId: 'u' }, {})).toBe('CompleteMultipartUpload');
   expect(s3OperationOf('GET', '/', {}, {})).toBe('ListBuckets');
+});
+
+test('a client that only knows the gateway endpoint (AWS_ENDPOINT_URL) reaches S3 through it', async () => {
+  const restore = aws.applyEnv();
+  try {
+    delete process.env.AWS_ENDPOINT_URL_S3;
+    // Endpoint, region and credentials all come from the environment, as in a Lambda.
+    const client = new S3Client({ forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
+    await client.send(new PutObjectCommand({ Bucket: 'plain', Key: 'via-gateway.yaml', Body: 'through the proxy' }));
+    const got = await client.send(new GetObjectCommand({ Bucket: 'plain', Key: 'via-gateway.yaml' }));
+    expect(await got.Body?.transformToString()).toBe('through the proxy');
+    client.destroy();
+  } finally {
+    restore();
+  }
+  expect(process.env.AWS_ENDPOINT_URL).toBeUndefined();
 });
