@@ -27,12 +27,7 @@ type EcdsaParams = webcrypto.EcdsaParams;
 
 type KeyAlgorithm = 'RSA_2048' | 'RSA_3072' | 'RSA_4096' | 'EC_prime256v1' | 'EC_secp384r1' | 'EC_secp521r1';
 type SigningAlgorithm =
-  | 'SHA256WITHRSA'
-  | 'SHA384WITHRSA'
-  | 'SHA512WITHRSA'
-  | 'SHA256WITHECDSA'
-  | 'SHA384WITHECDSA'
-  | 'SHA512WITHECDSA';
+  'SHA256WITHRSA' | 'SHA384WITHRSA' | 'SHA512WITHRSA' | 'SHA256WITHECDSA' | 'SHA384WITHECDSA' | 'SHA512WITHECDSA';
 
 const KEY_ALGORITHMS: Record<KeyAlgorithm, { family: 'RSA' | 'EC'; bits?: number; curve?: string }> = {
   RSA_2048: { family: 'RSA', bits: 2048 },
@@ -112,10 +107,15 @@ interface IdempotencyRecord {
 function str(input: Record<string, unknown>, name: string, required = true): string | undefined {
   const v = input[name];
   if (v === undefined || v === null) {
-    if (required) throw new AwsServiceError('ValidationException', `1 validation error detected: Value null at '${lowerFirst(name)}' failed to satisfy constraint: Member must not be null`);
+    if (required)
+      throw new AwsServiceError(
+        'ValidationException',
+        `1 validation error detected: Value null at '${lowerFirst(name)}' failed to satisfy constraint: Member must not be null`,
+      );
     return undefined;
   }
-  if (typeof v !== 'string') throw new AwsServiceError('ValidationException', `Value at '${lowerFirst(name)}' must be a string`);
+  if (typeof v !== 'string')
+    throw new AwsServiceError('ValidationException', `Value at '${lowerFirst(name)}' must be a string`);
   return v;
 }
 
@@ -124,12 +124,16 @@ function lowerFirst(s: string): string {
 }
 
 function escapeDnValue(v: string): string {
-  return v.replace(/([,+"\\<>;=])/g, '\\$1').replace(/^([ #])/, '\\$1').replace(/ $/, '\\ ');
+  return v
+    .replace(/([,+"\\<>;=])/g, '\\$1')
+    .replace(/^([ #])/, '\\$1')
+    .replace(/ $/, '\\ ');
 }
 
 /** ASN1Subject (API reference, data type ASN1Subject) → an RFC 4514 string, most significant RDN first. */
 function subjectToDn(subject: Record<string, unknown> | undefined): string {
-  if (!subject || typeof subject !== 'object') throw new AwsServiceError('InvalidArgsException', 'CertificateAuthorityConfiguration.Subject is required.');
+  if (!subject || typeof subject !== 'object')
+    throw new AwsServiceError('InvalidArgsException', 'CertificateAuthorityConfiguration.Subject is required.');
   const order: [string, string][] = [
     ['Country', 'C'],
     ['State', 'ST'],
@@ -151,7 +155,11 @@ function subjectToDn(subject: Record<string, unknown> | undefined): string {
     const v = subject[field];
     if (typeof v === 'string' && v.length > 0) parts.push(`${attr}=${escapeDnValue(v)}`);
   }
-  if (parts.length === 0) throw new AwsServiceError('InvalidArgsException', 'The certificate authority subject must contain at least one attribute.');
+  if (parts.length === 0)
+    throw new AwsServiceError(
+      'InvalidArgsException',
+      'The certificate authority subject must contain at least one attribute.',
+    );
   return parts.join(', ');
 }
 
@@ -172,7 +180,8 @@ function colonHex(hex: string): string {
 
 /** Parses an ACM PCA CA ARN: arn:aws:acm-pca:<region>:<account>:certificate-authority/<uuid>. */
 const CA_ARN_RE = /^arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:\d{12}:certificate-authority\/[0-9a-f-]{36}$/;
-const CERT_ARN_RE = /^(arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:\d{12}:certificate-authority\/[0-9a-f-]{36})\/certificate\/[0-9a-f]{32}$/;
+const CERT_ARN_RE =
+  /^(arn:aws[a-z-]*:acm-pca:[a-z0-9-]+:\d{12}:certificate-authority\/[0-9a-f-]{36})\/certificate\/[0-9a-f]{32}$/;
 
 export class AcmPcaEmulator implements JsonService {
   readonly signingName = 'acm-pca';
@@ -231,20 +240,34 @@ export class AcmPcaEmulator implements JsonService {
   async createCertificateAuthority(input: Record<string, unknown>): Promise<{ CertificateAuthorityArn: string }> {
     const type = str(input, 'CertificateAuthorityType');
     if (type !== 'ROOT') {
-      throw new AwsServiceError('InvalidArgsException', `CertificateAuthorityType ${type} is not supported by the local emulator; only ROOT is.`);
+      throw new AwsServiceError(
+        'InvalidArgsException',
+        `CertificateAuthorityType ${type} is not supported by the local emulator; only ROOT is.`,
+      );
     }
     const config = input['CertificateAuthorityConfiguration'] as Record<string, unknown> | undefined;
     if (!config || typeof config !== 'object') {
-      throw new AwsServiceError('ValidationException', "1 validation error detected: Value null at 'certificateAuthorityConfiguration' failed to satisfy constraint: Member must not be null");
+      throw new AwsServiceError(
+        'ValidationException',
+        "1 validation error detected: Value null at 'certificateAuthorityConfiguration' failed to satisfy constraint: Member must not be null",
+      );
     }
     const keyAlgorithm = config['KeyAlgorithm'] as KeyAlgorithm;
     const signingAlgorithm = config['SigningAlgorithm'] as SigningAlgorithm;
     const key = KEY_ALGORITHMS[keyAlgorithm];
-    if (!key) throw new AwsServiceError('InvalidArgsException', `KeyAlgorithm ${String(keyAlgorithm)} is not supported.`);
+    if (!key)
+      throw new AwsServiceError('InvalidArgsException', `KeyAlgorithm ${String(keyAlgorithm)} is not supported.`);
     const sig = SIGNING_ALGORITHMS[signingAlgorithm];
-    if (!sig) throw new AwsServiceError('InvalidArgsException', `SigningAlgorithm ${String(signingAlgorithm)} is not supported.`);
+    if (!sig)
+      throw new AwsServiceError(
+        'InvalidArgsException',
+        `SigningAlgorithm ${String(signingAlgorithm)} is not supported.`,
+      );
     if (sig.family !== key.family) {
-      throw new AwsServiceError('InvalidArgsException', `The signing algorithm ${signingAlgorithm} is not compatible with the key algorithm ${keyAlgorithm}.`);
+      throw new AwsServiceError(
+        'InvalidArgsException',
+        `The signing algorithm ${signingAlgorithm} is not compatible with the key algorithm ${keyAlgorithm}.`,
+      );
     }
     const dn = subjectToDn(config['Subject'] as Record<string, unknown> | undefined);
     const usageMode = (input['UsageMode'] as string | undefined) ?? 'GENERAL_PURPOSE';
@@ -254,7 +277,8 @@ export class AcmPcaEmulator implements JsonService {
     const token = input['IdempotencyToken'] as string | undefined;
     if (token) {
       for (const ca of this.cas.values()) {
-        if (ca.createToken === token && this.now() - ca.createdAt < IDEMPOTENCY_WINDOW_MS) return { CertificateAuthorityArn: ca.arn };
+        if (ca.createToken === token && this.now() - ca.createdAt < IDEMPOTENCY_WINDOW_MS)
+          return { CertificateAuthorityArn: ca.arn };
       }
     }
 
@@ -313,17 +337,26 @@ export class AcmPcaEmulator implements JsonService {
   getCertificateAuthorityCertificate(input: Record<string, unknown>): { Certificate: string } {
     const ca = this.findCa(str(input, 'CertificateAuthorityArn')!);
     if (ca.status !== 'ACTIVE' && ca.status !== 'DISABLED') {
-      throw new AwsServiceError('InvalidStateException', `The certificate authority ${ca.arn} is not in a valid state for retrieving its certificate.`);
+      throw new AwsServiceError(
+        'InvalidStateException',
+        `The certificate authority ${ca.arn} is not in a valid state for retrieving its certificate.`,
+      );
     }
     return { Certificate: ca.certPem };
   }
 
   /** ListCertificateAuthorities (API reference): MaxResults 1..1000, NextToken. Errors: InvalidNextTokenException. */
-  listCertificateAuthorities(input: Record<string, unknown>): { CertificateAuthorities: Record<string, unknown>[]; NextToken?: string } {
+  listCertificateAuthorities(input: Record<string, unknown>): {
+    CertificateAuthorities: Record<string, unknown>[];
+    NextToken?: string;
+  } {
     const all = [...this.cas.values()].filter((c) => c.status !== 'DELETED');
     const max = (input['MaxResults'] as number | undefined) ?? 1000;
     if (!Number.isInteger(max) || max < 1 || max > 1000) {
-      throw new AwsServiceError('ValidationException', `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 1000`);
+      throw new AwsServiceError(
+        'ValidationException',
+        `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 1000`,
+      );
     }
     const start = decodeToken(input['NextToken'], 'InvalidNextTokenException');
     const page = all.slice(start, start + max).map((c) => this.caView(c));
@@ -340,18 +373,31 @@ export class AcmPcaEmulator implements JsonService {
   async issueCertificate(input: Record<string, unknown>): Promise<{ CertificateArn: string }> {
     const ca = this.findCa(str(input, 'CertificateAuthorityArn')!);
     if (ca.status !== 'ACTIVE') {
-      throw new AwsServiceError('InvalidStateException', `The certificate authority ${ca.arn} is not in the ACTIVE state.`);
+      throw new AwsServiceError(
+        'InvalidStateException',
+        `The certificate authority ${ca.arn} is not in the ACTIVE state.`,
+      );
     }
     const csrRaw = input['Csr'];
     if (typeof csrRaw !== 'string' || csrRaw.length === 0) {
-      throw new AwsServiceError('ValidationException', "1 validation error detected: Value null at 'csr' failed to satisfy constraint: Member must not be null");
+      throw new AwsServiceError(
+        'ValidationException',
+        "1 validation error detected: Value null at 'csr' failed to satisfy constraint: Member must not be null",
+      );
     }
     const signingAlgorithm = str(input, 'SigningAlgorithm') as SigningAlgorithm;
     const sig = SIGNING_ALGORITHMS[signingAlgorithm];
-    if (!sig) throw new AwsServiceError('ValidationException', `Value '${signingAlgorithm}' at 'signingAlgorithm' failed to satisfy constraint: Member must satisfy enum value set`);
+    if (!sig)
+      throw new AwsServiceError(
+        'ValidationException',
+        `Value '${signingAlgorithm}' at 'signingAlgorithm' failed to satisfy constraint: Member must satisfy enum value set`,
+      );
     const caKey = KEY_ALGORITHMS[ca.keyAlgorithm];
     if (sig.family !== caKey.family) {
-      throw new AwsServiceError('InvalidArgsException', `The signing algorithm ${signingAlgorithm} is not compatible with the certificate authority's key algorithm ${ca.keyAlgorithm}.`);
+      throw new AwsServiceError(
+        'InvalidArgsException',
+        `The signing algorithm ${signingAlgorithm} is not compatible with the certificate authority's key algorithm ${ca.keyAlgorithm}.`,
+      );
     }
     const templateArn = input['TemplateArn'] as string | undefined;
     if (templateArn !== undefined && !/^arn:aws[a-z-]*:acm-pca:::template\/[A-Za-z0-9_]+(\/V\d+)?$/.test(templateArn)) {
@@ -361,10 +407,16 @@ export class AcmPcaEmulator implements JsonService {
     const nowMs = this.now();
     const notAfterMs = validityEnd(validity, nowMs);
     if (notAfterMs > ca.cert.notAfter.getTime()) {
-      throw new AwsServiceError('InvalidArgsException', 'The certificate validity specified exceeds the certificate authority validity.');
+      throw new AwsServiceError(
+        'InvalidArgsException',
+        'The certificate validity specified exceeds the certificate authority validity.',
+      );
     }
     if (ca.usageMode === 'SHORT_LIVED_CERTIFICATE' && notAfterMs - nowMs > 7 * DAY_MS) {
-      throw new AwsServiceError('InvalidArgsException', 'Certificates issued by a short-lived certificate CA must have a validity of 7 days or less.');
+      throw new AwsServiceError(
+        'InvalidArgsException',
+        'Certificates issued by a short-lived certificate CA must have a validity of 7 days or less.',
+      );
     }
 
     const token = input['IdempotencyToken'] as string | undefined;
@@ -386,7 +438,7 @@ export class AcmPcaEmulator implements JsonService {
       await x509.SubjectKeyIdentifierExtension.create(csr.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(ca.keys.publicKey),
     ];
-    const san = csr.getExtension('2.5.29.17') // id-ce-subjectAltName;
+    const san = csr.getExtension('2.5.29.17'); // id-ce-subjectAltName;
     if (san) extensions.push(san);
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: serialHex,
@@ -426,10 +478,14 @@ export class AcmPcaEmulator implements JsonService {
     const m = CERT_ARN_RE.exec(certArn);
     if (!m) throw new AwsServiceError('InvalidArnException', `The certificate ARN ${certArn} is not valid.`);
     const rec = this.certs.get(certArn);
-    if (!rec || rec.caArn !== ca.arn) throw new AwsServiceError('ResourceNotFoundException', `Could not find certificate ${certArn}.`);
+    if (!rec || rec.caArn !== ca.arn)
+      throw new AwsServiceError('ResourceNotFoundException', `Could not find certificate ${certArn}.`);
     rec.polls += 1;
     if (rec.polls <= this.readyAfterPolls || this.now() - rec.issuedAt < this.readyAfterMs) {
-      throw new AwsServiceError('RequestInProgressException', `The certificate ${certArn} is not ready yet. Your request is still in progress.`);
+      throw new AwsServiceError(
+        'RequestInProgressException',
+        `The certificate ${certArn} is not ready yet. Your request is still in progress.`,
+      );
     }
     return { Certificate: rec.pem, CertificateChain: ca.certPem };
   }
@@ -442,14 +498,36 @@ export class AcmPcaEmulator implements JsonService {
    */
   revokeCertificate(input: Record<string, unknown>): Record<string, never> {
     const ca = this.findCa(str(input, 'CertificateAuthorityArn')!);
-    if (ca.status !== 'ACTIVE') throw new AwsServiceError('InvalidStateException', `The certificate authority ${ca.arn} is not in the ACTIVE state.`);
+    if (ca.status !== 'ACTIVE')
+      throw new AwsServiceError(
+        'InvalidStateException',
+        `The certificate authority ${ca.arn} is not in the ACTIVE state.`,
+      );
     const serial = str(input, 'CertificateSerial')!.replace(/:/g, '').toLowerCase().replace(/^0+/, '');
     const reason = str(input, 'RevocationReason')!;
-    const reasons = ['UNSPECIFIED', 'KEY_COMPROMISE', 'CERTIFICATE_AUTHORITY_COMPROMISE', 'AFFILIATION_CHANGED', 'SUPERSEDED', 'CESSATION_OF_OPERATION', 'PRIVILEGE_WITHDRAWN', 'A_A_COMPROMISE'];
-    if (!reasons.includes(reason)) throw new AwsServiceError('ValidationException', `Value '${reason}' at 'revocationReason' failed to satisfy constraint: Member must satisfy enum value set: [${reasons.join(', ')}]`);
+    const reasons = [
+      'UNSPECIFIED',
+      'KEY_COMPROMISE',
+      'CERTIFICATE_AUTHORITY_COMPROMISE',
+      'AFFILIATION_CHANGED',
+      'SUPERSEDED',
+      'CESSATION_OF_OPERATION',
+      'PRIVILEGE_WITHDRAWN',
+      'A_A_COMPROMISE',
+    ];
+    if (!reasons.includes(reason))
+      throw new AwsServiceError(
+        'ValidationException',
+        `Value '${reason}' at 'revocationReason' failed to satisfy constraint: Member must satisfy enum value set: [${reasons.join(', ')}]`,
+      );
     const rec = [...this.certs.values()].find((c) => c.caArn === ca.arn && c.serialHex.replace(/^0+/, '') === serial);
-    if (!rec) throw new AwsServiceError('ResourceNotFoundException', `Could not find a certificate with serial ${input['CertificateSerial'] as string} issued by ${ca.arn}.`);
-    if (rec.revokedAt !== undefined) throw new AwsServiceError('RequestAlreadyProcessedException', 'The certificate has already been revoked.');
+    if (!rec)
+      throw new AwsServiceError(
+        'ResourceNotFoundException',
+        `Could not find a certificate with serial ${input['CertificateSerial'] as string} issued by ${ca.arn}.`,
+      );
+    if (rec.revokedAt !== undefined)
+      throw new AwsServiceError('RequestAlreadyProcessedException', 'The certificate has already been revoked.');
     rec.revokedAt = this.now();
     rec.revocationReason = reason;
     return {};
@@ -465,7 +543,8 @@ export class AcmPcaEmulator implements JsonService {
   private findCa(arn: string): CaRecord {
     if (!CA_ARN_RE.test(arn)) throw new AwsServiceError('InvalidArnException', `The ARN ${arn} is not valid.`);
     const ca = this.cas.get(arn);
-    if (!ca || ca.status === 'DELETED') throw new AwsServiceError('ResourceNotFoundException', `Could not find certificate authority ${arn}.`);
+    if (!ca || ca.status === 'DELETED')
+      throw new AwsServiceError('ResourceNotFoundException', `Could not find certificate authority ${arn}.`);
     return ca;
   }
 
@@ -492,7 +571,9 @@ export class AcmPcaEmulator implements JsonService {
     if (cached) return cached;
     // RSA keys in WebCrypto are bound to one hash; re-import the same key material for another hash.
     const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', ca.keys.privateKey as unknown as webcrypto.CryptoKey);
-    const key = (await webcrypto.subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash }, false, ['sign'])) as unknown as CryptoKey;
+    const key = (await webcrypto.subtle.importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash }, false, [
+      'sign',
+    ])) as unknown as CryptoKey;
     ca.signingKeys.set(hash, key);
     return key;
   }
@@ -504,7 +585,9 @@ export class AcmPcaEmulator implements JsonService {
 }
 
 function signingParams(sig: { family: 'RSA' | 'EC'; hash: string }): Algorithm | EcdsaParams {
-  return sig.family === 'EC' ? ({ name: 'ECDSA', hash: sig.hash } as EcdsaParams) : ({ name: 'RSASSA-PKCS1-v1_5', hash: sig.hash } as Algorithm);
+  return sig.family === 'EC'
+    ? ({ name: 'ECDSA', hash: sig.hash } as EcdsaParams)
+    : ({ name: 'RSASSA-PKCS1-v1_5', hash: sig.hash } as Algorithm);
 }
 
 async function generateKeyPair(alg: KeyAlgorithm, hash: string): Promise<CryptoKeyPair> {
@@ -523,7 +606,10 @@ async function generateKeyPair(alg: KeyAlgorithm, hash: string): Promise<CryptoK
  */
 function validityEnd(validity: { Value?: number; Type?: string } | undefined, nowMs: number): number {
   if (!validity || typeof validity !== 'object') {
-    throw new AwsServiceError('ValidationException', "1 validation error detected: Value null at 'validity' failed to satisfy constraint: Member must not be null");
+    throw new AwsServiceError(
+      'ValidationException',
+      "1 validation error detected: Value null at 'validity' failed to satisfy constraint: Member must not be null",
+    );
   }
   const { Value: value, Type: type } = validity;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || !Number.isInteger(value)) {
@@ -536,10 +622,24 @@ function validityEnd(validity: { Value?: number; Type?: string } | undefined, no
       end = nowMs + value * DAY_MS;
       break;
     case 'MONTHS':
-      end = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + value, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds());
+      end = Date.UTC(
+        d.getUTCFullYear(),
+        d.getUTCMonth() + value,
+        d.getUTCDate(),
+        d.getUTCHours(),
+        d.getUTCMinutes(),
+        d.getUTCSeconds(),
+      );
       break;
     case 'YEARS':
-      end = Date.UTC(d.getUTCFullYear() + value, d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds());
+      end = Date.UTC(
+        d.getUTCFullYear() + value,
+        d.getUTCMonth(),
+        d.getUTCDate(),
+        d.getUTCHours(),
+        d.getUTCMinutes(),
+        d.getUTCSeconds(),
+      );
       break;
     case 'ABSOLUTE':
       end = value * 1000;
@@ -547,12 +647,19 @@ function validityEnd(validity: { Value?: number; Type?: string } | undefined, no
     case 'END_DATE': {
       const s = String(value);
       const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(s);
-      if (!m) throw new AwsServiceError('InvalidArgsException', `The END_DATE validity value ${s} must have the format YYYYMMDDHHMMSS.`);
+      if (!m)
+        throw new AwsServiceError(
+          'InvalidArgsException',
+          `The END_DATE validity value ${s} must have the format YYYYMMDDHHMMSS.`,
+        );
       end = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
       break;
     }
     default:
-      throw new AwsServiceError('ValidationException', `Value '${String(type)}' at 'validity.type' failed to satisfy constraint: Member must satisfy enum value set: [END_DATE, MONTHS, YEARS, ABSOLUTE, DAYS]`);
+      throw new AwsServiceError(
+        'ValidationException',
+        `Value '${String(type)}' at 'validity.type' failed to satisfy constraint: Member must satisfy enum value set: [END_DATE, MONTHS, YEARS, ABSOLUTE, DAYS]`,
+      );
   }
   if (!Number.isFinite(end) || end <= nowMs) {
     throw new AwsServiceError('InvalidArgsException', 'The certificate validity must end in the future.');
@@ -566,7 +673,9 @@ async function parseAndVerifyCsr(b64: string): Promise<x509.Pkcs10CertificateReq
   try {
     const bytes = Buffer.from(b64, 'base64');
     const text = bytes.toString('utf8');
-    csr = text.includes('-----BEGIN') ? new x509.Pkcs10CertificateRequest(text.trim()) : new x509.Pkcs10CertificateRequest(new Uint8Array(bytes));
+    csr = text.includes('-----BEGIN')
+      ? new x509.Pkcs10CertificateRequest(text.trim())
+      : new x509.Pkcs10CertificateRequest(new Uint8Array(bytes));
   } catch {
     throw new AwsServiceError('MalformedCSRException', 'The certificate signing request is invalid.');
   }
@@ -576,7 +685,8 @@ async function parseAndVerifyCsr(b64: string): Promise<x509.Pkcs10CertificateReq
   } catch {
     ok = false;
   }
-  if (!ok) throw new AwsServiceError('MalformedCSRException', 'The certificate signing request signature is not valid.');
+  if (!ok)
+    throw new AwsServiceError('MalformedCSRException', 'The certificate signing request signature is not valid.');
   return csr;
 }
 

@@ -20,7 +20,14 @@
 // The emulator depends only on `BrokerControl` (the real broker in local/kafka/broker.ts satisfies it; tests can
 // pass an in-memory fake) and on three lookups into the other emulators (Secrets Manager, KMS, ACM PCA).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { AwsServiceError, LOCAL_ACCOUNT_ID, LOCAL_REGION, type RestJsonService, type RestRequest, type RestResponse } from './core.js';
+import {
+  AwsServiceError,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_REGION,
+  type RestJsonService,
+  type RestRequest,
+  type RestResponse,
+} from './core.js';
 
 /** What MSK needs from a Kafka broker. `KafkaBroker` from local/kafka/broker.ts fits structurally. */
 export interface BrokerControl {
@@ -69,10 +76,12 @@ export const MAX_SCRAM_SECRETS_PER_CLUSTER = 1000;
 export const MAX_SECRETS_PER_CALL = 10;
 
 const MSG_CANNOT_ACCESS = "Amazon MSK wasn't able to access the provided secret.";
-const MSG_PREFIX = "The provided secret arn cannot be used with Amazon MSK. Secret names must have the prefix 'AmazonMSK_'";
+const MSG_PREFIX =
+  "The provided secret arn cannot be used with Amazon MSK. Secret names must have the prefix 'AmazonMSK_'";
 const MSG_DEFAULT_KEY =
   'The provided secret is encrypted with the default AWS KMS key. A secret created with the default AWS KMS key cannot be used with an Amazon MSK cluster.';
-const MSG_ALREADY = 'The provided secret is already associated with this cluster. To update the association, first disassociate the secret.';
+const MSG_ALREADY =
+  'The provided secret is already associated with this cluster. To update the association, first disassociate the secret.';
 const MSG_NOT_ASSOCIATED = "The provided secret isn't associated with this cluster.";
 const MSG_FORMAT = 'The provided secret value must be a JSON object with string fields "username" and "password".';
 
@@ -116,7 +125,9 @@ function bad(message: string, invalidParameter?: string): AwsServiceError {
 }
 
 function notFound(arn: string): AwsServiceError {
-  return new AwsServiceError('NotFoundException', `The cluster ${arn} could not be found.`, 404, { invalidParameter: 'clusterArn' });
+  return new AwsServiceError('NotFoundException', `The cluster ${arn} could not be found.`, 404, {
+    invalidParameter: 'clusterArn',
+  });
 }
 
 function newVersion(): string {
@@ -177,19 +188,27 @@ export class MskEmulator implements RestJsonService {
    * Registers a provisioned cluster at startup (what CreateClusterV2 would make), SCRAM and TLS enabled.
    * Returns its ARN. The CA list is pushed to the broker's trusted client CAs.
    */
-  async registerCluster(opts: { name: string; broker?: BrokerControl; certificateAuthorityArns?: readonly string[]; kafkaVersion?: string }): Promise<string> {
-    const out = await this.createClusterV2({
-      clusterName: opts.name,
-      provisioned: {
-        kafkaVersion: opts.kafkaVersion ?? '3.9.x',
-        numberOfBrokerNodes: 1,
-        brokerNodeGroupInfo: { clientSubnets: ['subnet-local'], instanceType: 'kafka.m7g.large' },
-        clientAuthentication: {
-          sasl: { scram: { enabled: true } },
-          tls: { enabled: true, certificateAuthorityArnList: [...(opts.certificateAuthorityArns ?? [])] },
+  async registerCluster(opts: {
+    name: string;
+    broker?: BrokerControl;
+    certificateAuthorityArns?: readonly string[];
+    kafkaVersion?: string;
+  }): Promise<string> {
+    const out = await this.createClusterV2(
+      {
+        clusterName: opts.name,
+        provisioned: {
+          kafkaVersion: opts.kafkaVersion ?? '3.9.x',
+          numberOfBrokerNodes: 1,
+          brokerNodeGroupInfo: { clientSubnets: ['subnet-local'], instanceType: 'kafka.m7g.large' },
+          clientAuthentication: {
+            sasl: { scram: { enabled: true } },
+            tls: { enabled: true, certificateAuthorityArnList: [...(opts.certificateAuthorityArns ?? [])] },
+          },
         },
       },
-    }, opts.broker);
+      opts.broker,
+    );
     return out.clusterArn;
   }
 
@@ -219,16 +238,26 @@ export class MskEmulator implements RestJsonService {
 
   // ---- REST routing ----
 
-  route(req: RestRequest, ctx: { region: string; accountId: string }): { operation: string; run: () => Promise<RestResponse> } | undefined {
-    const segs = req.path.split('/').filter((s) => s.length > 0).map((s) => safeDecode(s));
+  route(
+    req: RestRequest,
+    ctx: { region: string; accountId: string },
+  ): { operation: string; run: () => Promise<RestResponse> } | undefined {
+    const segs = req.path
+      .split('/')
+      .filter((s) => s.length > 0)
+      .map((s) => safeDecode(s));
     const body = asObject(req.body);
     const ok = (b: unknown): RestResponse => ({ status: 200, body: b });
-    const op = (operation: string, fn: () => unknown | Promise<unknown>) => ({ operation, run: async () => ok(await fn()) });
+    const op = (operation: string, fn: () => unknown | Promise<unknown>) => ({
+      operation,
+      run: async () => ok(await fn()),
+    });
     void ctx;
     if (segs[0] === 'api' && segs[1] === 'v2' && segs[2] === 'clusters') {
       if (segs.length === 3 && req.method === 'POST') return op('CreateClusterV2', () => this.createClusterV2(body));
       if (segs.length === 3 && req.method === 'GET') return op('ListClustersV2', () => this.listClustersV2(req.query));
-      if (segs.length === 4 && req.method === 'GET') return op('DescribeClusterV2', () => this.describeClusterV2(segs[3]!));
+      if (segs.length === 4 && req.method === 'GET')
+        return op('DescribeClusterV2', () => this.describeClusterV2(segs[3]!));
       return undefined;
     }
     if (segs[0] === 'v1' && segs[1] === 'operations' && segs.length === 3 && req.method === 'GET') {
@@ -238,11 +267,15 @@ export class MskEmulator implements RestJsonService {
       const arn = segs[2]!;
       const sub = segs.slice(3).join('/');
       if (sub === '' && req.method === 'GET') return op('DescribeCluster', () => this.describeCluster(arn));
-      if (sub === 'bootstrap-brokers' && req.method === 'GET') return op('GetBootstrapBrokers', () => this.getBootstrapBrokers(arn));
-      if (sub === 'security' && req.method === 'PATCH') return op('UpdateSecurity', () => this.updateSecurity(arn, body));
+      if (sub === 'bootstrap-brokers' && req.method === 'GET')
+        return op('GetBootstrapBrokers', () => this.getBootstrapBrokers(arn));
+      if (sub === 'security' && req.method === 'PATCH')
+        return op('UpdateSecurity', () => this.updateSecurity(arn, body));
       if (sub === 'scram-secrets') {
-        if (req.method === 'POST') return op('BatchAssociateScramSecret', () => this.batchAssociateScramSecret(arn, body));
-        if (req.method === 'PATCH') return op('BatchDisassociateScramSecret', () => this.batchDisassociateScramSecret(arn, body));
+        if (req.method === 'POST')
+          return op('BatchAssociateScramSecret', () => this.batchAssociateScramSecret(arn, body));
+        if (req.method === 'PATCH')
+          return op('BatchDisassociateScramSecret', () => this.batchDisassociateScramSecret(arn, body));
         if (req.method === 'GET') return op('ListScramSecrets', () => this.listScramSecrets(arn, req.query));
       }
     }
@@ -256,19 +289,29 @@ export class MskEmulator implements RestJsonService {
    * Only provisioned clusters are emulated; the cluster is ACTIVE at once (real MSK: CREATING for ~20 minutes).
    * Errors: BadRequestException, ConflictException (name in use), ...
    */
-  async createClusterV2(body: Record<string, unknown>, broker?: BrokerControl): Promise<{ clusterArn: string; clusterName: string; state: string; clusterType: string }> {
+  async createClusterV2(
+    body: Record<string, unknown>,
+    broker?: BrokerControl,
+  ): Promise<{ clusterArn: string; clusterName: string; state: string; clusterType: string }> {
     const name = body['clusterName'];
-    if (typeof name !== 'string' || !/^[0-9A-Za-z][0-9A-Za-z-]{0,63}$/.test(name)) throw bad('clusterName must match ^[0-9A-Za-z][0-9A-Za-z-]{0,63}$.', 'clusterName');
+    if (typeof name !== 'string' || !/^[0-9A-Za-z][0-9A-Za-z-]{0,63}$/.test(name))
+      throw bad('clusterName must match ^[0-9A-Za-z][0-9A-Za-z-]{0,63}$.', 'clusterName');
     if (body['serverless']) throw bad('Serverless clusters are not supported by the local emulator.', 'serverless');
     const p = asObject(body['provisioned']);
     if (!body['provisioned']) throw bad('Either provisioned or serverless must be specified.', 'provisioned');
     const kafkaVersion = p['kafkaVersion'];
     if (typeof kafkaVersion !== 'string' || kafkaVersion === '') throw bad('kafkaVersion is required.', 'kafkaVersion');
     const n = p['numberOfBrokerNodes'];
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw bad('numberOfBrokerNodes must be a positive integer.', 'numberOfBrokerNodes');
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
+      throw bad('numberOfBrokerNodes must be a positive integer.', 'numberOfBrokerNodes');
     const bngi = asObject(p['brokerNodeGroupInfo']);
-    if (!Array.isArray(bngi['clientSubnets']) || typeof bngi['instanceType'] !== 'string') throw bad('brokerNodeGroupInfo.clientSubnets and instanceType are required.', 'brokerNodeGroupInfo');
-    for (const c of this.clusters.values()) if (c.name === name) throw new AwsServiceError('ConflictException', `A cluster with the name ${name} already exists.`, 409, { invalidParameter: 'clusterName' });
+    if (!Array.isArray(bngi['clientSubnets']) || typeof bngi['instanceType'] !== 'string')
+      throw bad('brokerNodeGroupInfo.clientSubnets and instanceType are required.', 'brokerNodeGroupInfo');
+    for (const c of this.clusters.values())
+      if (c.name === name)
+        throw new AwsServiceError('ConflictException', `A cluster with the name ${name} already exists.`, 409, {
+          invalidParameter: 'clusterName',
+        });
     const auth = normalizeAuth(asObject(p['clientAuthentication']));
     const pems = this.caPems(auth.tls.certificateAuthorityArnList);
     const arn = `arn:aws:kafka:${this.region}:${this.accountId}:cluster/${name}/${randomUUID()}-${1 + (randomBytes(1)[0]! % 25)}`;
@@ -284,7 +327,12 @@ export class MskEmulator implements RestJsonService {
       clientAuthentication: auth,
       encryptionInfo: Object.keys(asObject(p['encryptionInfo'])).length
         ? asObject(p['encryptionInfo'])
-        : { encryptionAtRest: { dataVolumeKMSKeyId: `arn:aws:kms:${this.region}:${this.accountId}:key/${randomUUID()}` }, encryptionInTransit: { clientBroker: 'TLS', inCluster: true } },
+        : {
+            encryptionAtRest: {
+              dataVolumeKMSKeyId: `arn:aws:kms:${this.region}:${this.accountId}:key/${randomUUID()}`,
+            },
+            encryptionInTransit: { clientBroker: 'TLS', inCluster: true },
+          },
       secrets: new Map(),
       broker: broker ?? this.defaultBroker,
     };
@@ -349,14 +397,22 @@ export class MskEmulator implements RestJsonService {
    * with no change is a BadRequestException. The new TLS CA list becomes the broker's trusted client CAs.
    * Real MSK runs this as an UPDATE_SECURITY operation for minutes; here it completes before the answer.
    */
-  async updateSecurity(arn: string, body: Record<string, unknown>): Promise<{ clusterArn: string; clusterOperationArn: string }> {
+  async updateSecurity(
+    arn: string,
+    body: Record<string, unknown>,
+  ): Promise<{ clusterArn: string; clusterOperationArn: string }> {
     const c = this.get(arn);
     const version = body['currentVersion'];
     if (typeof version !== 'string' || version === '') throw bad('currentVersion is required.', 'currentVersion');
-    if (version !== c.currentVersion) throw bad(`The cluster's current version is ${c.currentVersion}, not ${version}.`, 'currentVersion');
+    if (version !== c.currentVersion)
+      throw bad(`The cluster's current version is ${c.currentVersion}, not ${version}.`, 'currentVersion');
     const reqAuth = body['clientAuthentication'] === undefined ? undefined : asObject(body['clientAuthentication']);
     const reqEnc = body['encryptionInfo'] === undefined ? undefined : asObject(body['encryptionInfo']);
-    if (!reqAuth && !reqEnc) throw bad('The request does not include any updates to the security setting of the cluster.', 'clientAuthentication');
+    if (!reqAuth && !reqEnc)
+      throw bad(
+        'The request does not include any updates to the security setting of the cluster.',
+        'clientAuthentication',
+      );
     const next: ClientAuthentication = structuredClone(c.clientAuthentication);
     if (reqAuth) {
       const sasl = asObject(reqAuth['sasl']);
@@ -365,34 +421,53 @@ export class MskEmulator implements RestJsonService {
       if (reqAuth['tls'] !== undefined) {
         const tls = asObject(reqAuth['tls']);
         const list = tls['certificateAuthorityArnList'];
-        if (list !== undefined && (!Array.isArray(list) || list.some((x) => typeof x !== 'string'))) throw bad('certificateAuthorityArnList must be a list of ARNs.', 'certificateAuthorityArnList');
-        next.tls.certificateAuthorityArnList = list === undefined ? next.tls.certificateAuthorityArnList : [...new Set(list as string[])];
-        next.tls.enabled = tls['enabled'] === undefined ? next.tls.certificateAuthorityArnList.length > 0 : tls['enabled'] === true;
+        if (list !== undefined && (!Array.isArray(list) || list.some((x) => typeof x !== 'string')))
+          throw bad('certificateAuthorityArnList must be a list of ARNs.', 'certificateAuthorityArnList');
+        next.tls.certificateAuthorityArnList =
+          list === undefined ? next.tls.certificateAuthorityArnList : [...new Set(list as string[])];
+        next.tls.enabled =
+          tls['enabled'] === undefined ? next.tls.certificateAuthorityArnList.length > 0 : tls['enabled'] === true;
       }
-      if (reqAuth['unauthenticated'] !== undefined) next.unauthenticated.enabled = asObject(reqAuth['unauthenticated'])['enabled'] === true;
+      if (reqAuth['unauthenticated'] !== undefined)
+        next.unauthenticated.enabled = asObject(reqAuth['unauthenticated'])['enabled'] === true;
     }
     if (JSON.stringify(next) === JSON.stringify(c.clientAuthentication) && !reqEnc) {
-      throw bad('The request does not include any updates to the security setting of the cluster.', 'clientAuthentication');
+      throw bad(
+        'The request does not include any updates to the security setting of the cluster.',
+        'clientAuthentication',
+      );
     }
     if (!next.sasl.scram.enabled && !next.sasl.iam.enabled && !next.tls.enabled && !next.unauthenticated.enabled) {
       throw bad('At least one client authentication method must be enabled.', 'clientAuthentication');
     }
     const pems = this.caPems(next.tls.certificateAuthorityArnList);
-    if (c.broker && JSON.stringify(next.tls) !== JSON.stringify(c.clientAuthentication.tls)) await this.pushCas(c, next.tls.enabled ? pems : []);
+    if (c.broker && JSON.stringify(next.tls) !== JSON.stringify(c.clientAuthentication.tls))
+      await this.pushCas(c, next.tls.enabled ? pems : []);
     const source = c.currentVersion;
     c.clientAuthentication = next;
     if (reqEnc) c.encryptionInfo = { ...c.encryptionInfo, ...reqEnc };
     c.currentVersion = newVersion();
     const opArn = `arn:aws:kafka:${this.region}:${this.accountId}:cluster-operation/${c.name}/${c.arn.split('/').pop()}/${randomUUID()}`;
     const t = this.now();
-    this.operations.set(opArn, { arn: opArn, clusterArn: c.arn, type: 'UPDATE_SECURITY', creationTime: t, endTime: t, sourceVersion: source, targetVersion: c.currentVersion });
+    this.operations.set(opArn, {
+      arn: opArn,
+      clusterArn: c.arn,
+      type: 'UPDATE_SECURITY',
+      creationTime: t,
+      endTime: t,
+      sourceVersion: source,
+      targetVersion: c.currentVersion,
+    });
     return { clusterArn: c.arn, clusterOperationArn: opArn };
   }
 
   /** DescribeClusterOperation (API reference): {clusterOperationInfo}. Errors: NotFoundException, ... */
   describeClusterOperation(opArn: string): { clusterOperationInfo: unknown } {
     const o = this.operations.get(opArn);
-    if (!o) throw new AwsServiceError('NotFoundException', `The cluster operation ${opArn} could not be found.`, 404, { invalidParameter: 'clusterOperationArn' });
+    if (!o)
+      throw new AwsServiceError('NotFoundException', `The cluster operation ${opArn} could not be found.`, 404, {
+        invalidParameter: 'clusterOperationArn',
+      });
     return {
       clusterOperationInfo: {
         clusterArn: o.clusterArn,
@@ -414,16 +489,24 @@ export class MskEmulator implements RestJsonService {
    * `AmazonMSK_`, a customer-managed KMS key, same account and Region, not already associated, readable.
    * At most 10 ARNs per call and 1000 secrets per cluster (BadRequestException).
    */
-  async batchAssociateScramSecret(arn: string, body: Record<string, unknown>): Promise<{ clusterArn: string; unprocessedScramSecrets: unknown[] }> {
+  async batchAssociateScramSecret(
+    arn: string,
+    body: Record<string, unknown>,
+  ): Promise<{ clusterArn: string; unprocessedScramSecrets: unknown[] }> {
     const c = this.get(arn);
     const list = secretArnList(body);
-    if (!c.clientAuthentication.sasl.scram.enabled) throw bad('SASL/SCRAM authentication is not enabled for this cluster.', 'clusterArn');
+    if (!c.clientAuthentication.sasl.scram.enabled)
+      throw bad('SASL/SCRAM authentication is not enabled for this cluster.', 'clusterArn');
     const newOnes = new Set(list.filter((a) => !c.secrets.has(a)));
     if (c.secrets.size + newOnes.size > MAX_SCRAM_SECRETS_PER_CLUSTER) {
-      throw bad(`A cluster can have at most ${MAX_SCRAM_SECRETS_PER_CLUSTER} associated SCRAM secrets; it has ${c.secrets.size}.`, 'secretArnList');
+      throw bad(
+        `A cluster can have at most ${MAX_SCRAM_SECRETS_PER_CLUSTER} associated SCRAM secrets; it has ${c.secrets.size}.`,
+        'secretArnList',
+      );
     }
     const unprocessed: { errorCode: string; errorMessage: string; secretArn: string }[] = [];
-    const fail = (secretArn: string, errorMessage: string, errorCode = 'InvalidSecretArn') => unprocessed.push({ errorCode, errorMessage, secretArn });
+    const fail = (secretArn: string, errorMessage: string, errorCode = 'InvalidSecretArn') =>
+      unprocessed.push({ errorCode, errorMessage, secretArn });
     for (const secretArn of list) {
       const m = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):(\d{12}):secret:(.+)$/.exec(secretArn);
       if (!m) {
@@ -469,7 +552,11 @@ export class MskEmulator implements RestJsonService {
         try {
           await c.broker.upsertScramUser(creds.username, creds.password);
         } catch {
-          fail(secretArn, 'Amazon MSK could not register the credentials with the brokers. Retry the request.', 'InternalServerError');
+          fail(
+            secretArn,
+            'Amazon MSK could not register the credentials with the brokers. Retry the request.',
+            'InternalServerError',
+          );
           continue;
         }
       }
@@ -483,7 +570,10 @@ export class MskEmulator implements RestJsonService {
    * associate. The SCRAM user is removed from the broker unless another associated secret carries the same
    * username. Open connections stay open (FACTS.md).
    */
-  async batchDisassociateScramSecret(arn: string, body: Record<string, unknown>): Promise<{ clusterArn: string; unprocessedScramSecrets: unknown[] }> {
+  async batchDisassociateScramSecret(
+    arn: string,
+    body: Record<string, unknown>,
+  ): Promise<{ clusterArn: string; unprocessedScramSecrets: unknown[] }> {
     const c = this.get(arn);
     const list = secretArnList(body);
     const unprocessed: { errorCode: string; errorMessage: string; secretArn: string }[] = [];
@@ -500,7 +590,11 @@ export class MskEmulator implements RestJsonService {
           await c.broker.deleteScramUser(assoc.username);
         } catch {
           c.secrets.set(secretArn, assoc);
-          unprocessed.push({ errorCode: 'InternalServerError', errorMessage: 'Amazon MSK could not remove the credentials from the brokers. Retry the request.', secretArn });
+          unprocessed.push({
+            errorCode: 'InternalServerError',
+            errorMessage: 'Amazon MSK could not remove the credentials from the brokers. Retry the request.',
+            secretArn,
+          });
         }
       }
     }
@@ -545,7 +639,8 @@ export class MskEmulator implements RestJsonService {
   private caPems(arns: readonly string[]): string[] {
     return arns.map((a) => {
       const pem = this.lookups.caCertificatePem(a);
-      if (!pem) throw bad(`The certificate authority ${a} does not exist or is not ACTIVE.`, 'certificateAuthorityArnList');
+      if (!pem)
+        throw bad(`The certificate authority ${a} does not exist or is not ACTIVE.`, 'certificateAuthorityArnList');
       return pem;
     });
   }
@@ -554,7 +649,11 @@ export class MskEmulator implements RestJsonService {
     try {
       await c.broker!.setTrustedClientCas(pems);
     } catch (e) {
-      throw new AwsServiceError('InternalServerErrorException', `The brokers could not load the trusted certificate authorities: ${(e as Error).message}`, 500);
+      throw new AwsServiceError(
+        'InternalServerErrorException',
+        `The brokers could not load the trusted certificate authorities: ${(e as Error).message}`,
+        500,
+      );
     }
   }
 }
@@ -562,18 +661,31 @@ export class MskEmulator implements RestJsonService {
 function normalizeAuth(a: Record<string, unknown>): ClientAuthentication {
   const sasl = asObject(a['sasl']);
   const tls = asObject(a['tls']);
-  const list = Array.isArray(tls['certificateAuthorityArnList']) ? (tls['certificateAuthorityArnList'] as unknown[]).filter((x): x is string => typeof x === 'string') : [];
+  const list = Array.isArray(tls['certificateAuthorityArnList'])
+    ? (tls['certificateAuthorityArnList'] as unknown[]).filter((x): x is string => typeof x === 'string')
+    : [];
   return {
-    sasl: { scram: { enabled: asObject(sasl['scram'])['enabled'] === true }, iam: { enabled: asObject(sasl['iam'])['enabled'] === true } },
-    tls: { certificateAuthorityArnList: list, enabled: tls['enabled'] === undefined ? list.length > 0 : tls['enabled'] === true },
+    sasl: {
+      scram: { enabled: asObject(sasl['scram'])['enabled'] === true },
+      iam: { enabled: asObject(sasl['iam'])['enabled'] === true },
+    },
+    tls: {
+      certificateAuthorityArnList: list,
+      enabled: tls['enabled'] === undefined ? list.length > 0 : tls['enabled'] === true,
+    },
     unauthenticated: { enabled: asObject(a['unauthenticated'])['enabled'] === true },
   };
 }
 
 function secretArnList(body: Record<string, unknown>): string[] {
   const list = body['secretArnList'];
-  if (!Array.isArray(list) || list.length === 0 || list.some((x) => typeof x !== 'string')) throw bad('secretArnList is required and must be a non-empty list of secret ARNs.', 'secretArnList');
-  if (list.length > MAX_SECRETS_PER_CALL) throw bad(`The request can include at most ${MAX_SECRETS_PER_CALL} secrets. It includes ${list.length}.`, 'secretArnList');
+  if (!Array.isArray(list) || list.length === 0 || list.some((x) => typeof x !== 'string'))
+    throw bad('secretArnList is required and must be a non-empty list of secret ARNs.', 'secretArnList');
+  if (list.length > MAX_SECRETS_PER_CALL)
+    throw bad(
+      `The request can include at most ${MAX_SECRETS_PER_CALL} secrets. It includes ${list.length}.`,
+      'secretArnList',
+    );
   return [...new Set(list as string[])];
 }
 
@@ -581,7 +693,8 @@ function parseCredentials(secretString: string | undefined): { username: string;
   if (typeof secretString !== 'string') return undefined;
   try {
     const v = JSON.parse(secretString) as { username?: unknown; password?: unknown };
-    if (typeof v.username === 'string' && v.username !== '' && typeof v.password === 'string' && v.password !== '') return { username: v.username, password: v.password };
+    if (typeof v.username === 'string' && v.username !== '' && typeof v.password === 'string' && v.password !== '')
+      return { username: v.username, password: v.password };
   } catch {
     /* not JSON */
   }
@@ -591,7 +704,8 @@ function parseCredentials(secretString: string | undefined): { username: string;
 function paginate<T>(all: T[], query: URLSearchParams, maxPage: number): { page: T[]; nextToken?: string } {
   const rawMax = query.get('maxResults');
   const max = rawMax === null ? maxPage : Number(rawMax);
-  if (!Number.isInteger(max) || max < 1 || max > maxPage) throw bad(`maxResults must be between 1 and ${maxPage}.`, 'maxResults');
+  if (!Number.isInteger(max) || max < 1 || max > maxPage)
+    throw bad(`maxResults must be between 1 and ${maxPage}.`, 'maxResults');
   const token = query.get('nextToken');
   let start = 0;
   if (token) {
@@ -616,7 +730,9 @@ export function createMsk(options: MskOptions = {}): MskEmulator {
 }
 
 /** Lookups from the sibling emulators (structural, so this module imports none of them). */
-export function kmsKeyManagerFrom(kms: { resolveKey(id: string, region?: string, accountId?: string): { KeyManager: 'AWS' | 'CUSTOMER' } }): MskLookups['keyManager'] {
+export function kmsKeyManagerFrom(kms: {
+  resolveKey(id: string, region?: string, accountId?: string): { KeyManager: 'AWS' | 'CUSTOMER' };
+}): MskLookups['keyManager'] {
   return (keyId, region, accountId) => {
     try {
       return kms.resolveKey(keyId, region, accountId).KeyManager;
@@ -626,16 +742,27 @@ export function kmsKeyManagerFrom(kms: { resolveKey(id: string, region?: string,
   };
 }
 
-export function caLookupFrom(pca: { caCertificatePem(arn: string): string | undefined }): MskLookups['caCertificatePem'] {
+export function caLookupFrom(pca: {
+  caCertificatePem(arn: string): string | undefined;
+}): MskLookups['caCertificatePem'] {
   return (arn) => pca.caCertificatePem(arn);
 }
 
 export function secretLookupFrom(sm: {
-  inspect(idOrArn: string, region?: string, accountId?: string): { arn: string; name: string; kmsKeyId?: string; deleted: boolean; currentValue?: string } | undefined;
+  inspect(
+    idOrArn: string,
+    region?: string,
+    accountId?: string,
+  ): { arn: string; name: string; kmsKeyId?: string; deleted: boolean; currentValue?: string } | undefined;
 }): MskLookups['secret'] {
   return (arn) => {
     const s = sm.inspect(arn);
     if (!s || s.deleted) return undefined;
-    return { arn: s.arn, name: s.name, ...(s.kmsKeyId !== undefined ? { kmsKeyId: s.kmsKeyId } : {}), ...(s.currentValue !== undefined ? { secretString: s.currentValue } : {}) };
+    return {
+      arn: s.arn,
+      name: s.name,
+      ...(s.kmsKeyId !== undefined ? { kmsKeyId: s.kmsKeyId } : {}),
+      ...(s.currentValue !== undefined ? { secretString: s.currentValue } : {}),
+    };
   };
 }

@@ -113,7 +113,11 @@ interface SdkServiceInfo {
 
 /** SDK integration service names (lower case, as in the Resource ARN) → SDK v3 package. */
 const SDK_SERVICES: Readonly<Record<string, SdkServiceInfo>> = {
-  secretsmanager: { pkg: '@aws-sdk/client-secrets-manager', client: 'SecretsManagerClient', errorPrefix: 'SecretsManager' },
+  secretsmanager: {
+    pkg: '@aws-sdk/client-secrets-manager',
+    client: 'SecretsManagerClient',
+    errorPrefix: 'SecretsManager',
+  },
   kms: { pkg: '@aws-sdk/client-kms', client: 'KMSClient', errorPrefix: 'Kms' },
   s3: { pkg: '@aws-sdk/client-s3', client: 'S3Client', errorPrefix: 'S3' },
   kafka: { pkg: '@aws-sdk/client-kafka', client: 'KafkaClient', errorPrefix: 'Kafka' },
@@ -159,7 +163,9 @@ function resourceParts(resource: string): { resourceType: string; resource: stri
   const i = rest.lastIndexOf(':');
   // aws-sdk:secretsmanager:getSecretValue → aws-sdk:secretsmanager / getSecretValue; states:startExecution.sync:2
   if (rest.startsWith('states:')) return { resourceType: 'states', resource: rest.slice('states:'.length) };
-  return i > 0 ? { resourceType: rest.slice(0, i), resource: rest.slice(i + 1) } : { resourceType: rest, resource: rest };
+  return i > 0
+    ? { resourceType: rest.slice(0, i), resource: rest.slice(i + 1) }
+    : { resourceType: rest, resource: rest };
 }
 
 function toJson(value: unknown): Json {
@@ -192,7 +198,10 @@ export class StepFunctionsEmulator implements JsonService {
   private readonly lambdas = new Map<string, LambdaHandler>();
   private readonly machines = new Map<string, StateMachineRecord>();
   private readonly executions = new Map<string, ExecutionRecord>();
-  private readonly sdkClients = new Map<string, Promise<{ client: { send(c: unknown): Promise<unknown> }; mod: Record<string, unknown> }>>();
+  private readonly sdkClients = new Map<
+    string,
+    Promise<{ client: { send(c: unknown): Promise<unknown> }; mod: Record<string, unknown> }>
+  >();
 
   constructor(options: StepFunctionsOptions = {}) {
     this.opts = options;
@@ -244,9 +253,17 @@ export class StepFunctionsEmulator implements JsonService {
    * Delivers EventBridge rule targets that are state machines here: the event (or the target's transformed input)
    * becomes the input of a new execution, as EventBridge's Step Functions target does.
    */
-  attachToEventBridge(eb: { registerTarget(arnOrPattern: string, handler: (input: unknown, invocation: { target: { Arn: string } }) => unknown): () => void }): () => void {
+  attachToEventBridge(eb: {
+    registerTarget(
+      arnOrPattern: string,
+      handler: (input: unknown, invocation: { target: { Arn: string } }) => unknown,
+    ): () => void;
+  }): () => void {
     return eb.registerTarget('arn:aws:states:*:*:stateMachine:*', async (input, invocation) => {
-      return this.startExecution({ stateMachineArn: invocation.target.Arn, input: typeof input === 'string' ? input : JSON.stringify(input ?? {}) });
+      return this.startExecution({
+        stateMachineArn: invocation.target.Arn,
+        input: typeof input === 'string' ? input : JSON.stringify(input ?? {}),
+      });
     });
   }
 
@@ -270,12 +287,16 @@ export class StepFunctionsEmulator implements JsonService {
    */
   createStateMachine(input: Record<string, unknown>): { stateMachineArn: string; creationDate: number } {
     const name = input['name'];
-    if (typeof name !== 'string' || !NAME_RE.test(name)) throw new AwsServiceError('InvalidName', `Invalid Name: '${String(name)}'`);
+    if (typeof name !== 'string' || !NAME_RE.test(name))
+      throw new AwsServiceError('InvalidName', `Invalid Name: '${String(name)}'`);
     const type = (input['type'] as string | undefined) ?? 'STANDARD';
-    if (type !== 'STANDARD' && type !== 'EXPRESS') throw new AwsServiceError('StateMachineTypeNotSupported', `State machine type not supported: '${type}'`);
-    const roleArn = (input['roleArn'] as string | undefined) ?? `arn:aws:iam::${this.accountId}:role/local-stepfunctions`;
+    if (type !== 'STANDARD' && type !== 'EXPRESS')
+      throw new AwsServiceError('StateMachineTypeNotSupported', `State machine type not supported: '${type}'`);
+    const roleArn =
+      (input['roleArn'] as string | undefined) ?? `arn:aws:iam::${this.accountId}:role/local-stepfunctions`;
     if (typeof roleArn !== 'string' || !roleArn.startsWith('arn:')) throw invalidArn(roleArn);
-    const definitionText = typeof input['definition'] === 'string' ? input['definition'] : JSON.stringify(input['definition'] ?? null);
+    const definitionText =
+      typeof input['definition'] === 'string' ? input['definition'] : JSON.stringify(input['definition'] ?? null);
     const arn = this.stateMachineArn(name);
     const existing = this.machines.get(arn);
     if (existing) {
@@ -293,10 +314,24 @@ export class StepFunctionsEmulator implements JsonService {
   updateStateMachine(input: Record<string, unknown>): { updateDate: number } {
     const old = this.machine(input['stateMachineArn']);
     if (input['definition'] === undefined && input['roleArn'] === undefined) {
-      throw new AwsServiceError('MissingRequiredParameter', 'Either the definition, the roleArn, the loggingConfiguration or the tracingConfiguration must be specified');
+      throw new AwsServiceError(
+        'MissingRequiredParameter',
+        'Either the definition, the roleArn, the loggingConfiguration or the tracingConfiguration must be specified',
+      );
     }
-    const definitionText = input['definition'] === undefined ? old.definitionText : typeof input['definition'] === 'string' ? input['definition'] : JSON.stringify(input['definition']);
-    const rec = this.build(old.arn, old.name, old.type, (input['roleArn'] as string | undefined) ?? old.roleArn, definitionText);
+    const definitionText =
+      input['definition'] === undefined
+        ? old.definitionText
+        : typeof input['definition'] === 'string'
+          ? input['definition']
+          : JSON.stringify(input['definition']);
+    const rec = this.build(
+      old.arn,
+      old.name,
+      old.type,
+      (input['roleArn'] as string | undefined) ?? old.roleArn,
+      definitionText,
+    );
     rec.creationDate = old.creationDate;
     this.machines.set(old.arn, rec);
     return { updateDate: epoch(Date.now()) };
@@ -329,7 +364,15 @@ export class StepFunctionsEmulator implements JsonService {
   listStateMachines(input: Record<string, unknown>): { stateMachines: unknown[]; nextToken?: string } {
     const all = [...this.machines.values()].sort((a, b) => a.name.localeCompare(b.name));
     const { page, nextToken } = paginate(all, input);
-    return { stateMachines: page.map((m) => ({ stateMachineArn: m.arn, name: m.name, type: m.type, creationDate: epoch(m.creationDate) })), ...(nextToken ? { nextToken } : {}) };
+    return {
+      stateMachines: page.map((m) => ({
+        stateMachineArn: m.arn,
+        name: m.name,
+        type: m.type,
+        creationDate: epoch(m.creationDate),
+      })),
+      ...(nextToken ? { nextToken } : {}),
+    };
   }
 
   /**
@@ -341,7 +384,8 @@ export class StepFunctionsEmulator implements JsonService {
   startExecution(input: Record<string, unknown>): { executionArn: string; startDate: number } {
     const m = this.machine(input['stateMachineArn']);
     const name = (input['name'] as string | undefined) ?? randomUUID();
-    if (typeof name !== 'string' || !NAME_RE.test(name)) throw new AwsServiceError('InvalidName', `Invalid Name: '${String(name)}'`);
+    if (typeof name !== 'string' || !NAME_RE.test(name))
+      throw new AwsServiceError('InvalidName', `Invalid Name: '${String(name)}'`);
     const inputText = (input['input'] as string | undefined) ?? '{}';
     let parsed: Json;
     try {
@@ -349,11 +393,13 @@ export class StepFunctionsEmulator implements JsonService {
     } catch {
       throw new AwsServiceError('InvalidExecutionInput', `Invalid State Machine Execution Input: 'Unexpected input'`);
     }
-    if (Buffer.byteLength(inputText) > 256 * 1024) throw new AwsServiceError('InvalidExecutionInput', 'Execution input exceeds the maximum size of 262144 bytes');
+    if (Buffer.byteLength(inputText) > 256 * 1024)
+      throw new AwsServiceError('InvalidExecutionInput', 'Execution input exceeds the maximum size of 262144 bytes');
     const arn = `arn:aws:states:${this.region}:${this.accountId}:execution:${m.name}:${name}`;
     const prior = this.executions.get(arn);
     if (prior) {
-      if (prior.status === 'RUNNING' && prior.input === inputText) return { executionArn: arn, startDate: epoch(prior.startDate) };
+      if (prior.status === 'RUNNING' && prior.input === inputText)
+        return { executionArn: arn, startDate: epoch(prior.startDate) };
       throw new AwsServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
     const exec = this.run(m, arn, name, inputText, parsed);
@@ -409,7 +455,9 @@ export class StepFunctionsEmulator implements JsonService {
   listExecutions(input: Record<string, unknown>): { executions: unknown[]; nextToken?: string } {
     const m = this.machine(input['stateMachineArn']);
     const filter = input['statusFilter'] as string | undefined;
-    const all = [...this.executions.values()].filter((e) => e.stateMachineArn === m.arn && (!filter || e.status === filter)).reverse();
+    const all = [...this.executions.values()]
+      .filter((e) => e.stateMachineArn === m.arn && (!filter || e.status === filter))
+      .reverse();
     const { page, nextToken } = paginate(all, input);
     return {
       executions: page.map((e) => ({
@@ -431,18 +479,28 @@ export class StepFunctionsEmulator implements JsonService {
     try {
       definition = JSON.parse(definitionText) as StateMachineDefinition;
     } catch (e) {
-      throw new AwsServiceError('InvalidDefinition', `Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: ${(e as Error).message}'`);
+      throw new AwsServiceError(
+        'InvalidDefinition',
+        `Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: ${(e as Error).message}'`,
+      );
     }
     if (!definition || typeof definition !== 'object' || Array.isArray(definition)) {
-      throw new AwsServiceError('InvalidDefinition', "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: the definition must be a JSON object'");
+      throw new AwsServiceError(
+        'InvalidDefinition',
+        "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: the definition must be a JSON object'",
+      );
     }
     const tasks = new Map<string, string>();
     const waits: string[] = [];
     const retryables: string[] = [];
     const problems: string[] = [];
     const seen = new Set<string>();
-    const walk = (def: { States?: Record<string, Record<string, unknown>>; QueryLanguage?: unknown }, path: string): void => {
-      if (def.QueryLanguage === 'JSONata') problems.push(`UNSUPPORTED: JSONata at ${path} (the local emulator runs JSONPath only)`);
+    const walk = (
+      def: { States?: Record<string, Record<string, unknown>>; QueryLanguage?: unknown },
+      path: string,
+    ): void => {
+      if (def.QueryLanguage === 'JSONata')
+        problems.push(`UNSUPPORTED: JSONata at ${path} (the local emulator runs JSONPath only)`);
       for (const [stateName, st] of Object.entries(def.States ?? {})) {
         const where = `${path}/States/${stateName}`;
         if (seen.has(stateName)) problems.push(`DUPLICATE_STATE_NAME: ${stateName} at ${where}`);
@@ -450,30 +508,51 @@ export class StepFunctionsEmulator implements JsonService {
         if (st['QueryLanguage'] === 'JSONata') problems.push(`UNSUPPORTED: JSONata at ${where}`);
         if (st['Type'] === 'Task') {
           const resource = st['Resource'];
-          if (typeof resource !== 'string' || !classifyResource(resource)) problems.push(`INVALID_RESOURCE: '${String(resource)}' at ${where}/Resource is not supported by the local emulator`);
+          if (typeof resource !== 'string' || !classifyResource(resource))
+            problems.push(
+              `INVALID_RESOURCE: '${String(resource)}' at ${where}/Resource is not supported by the local emulator`,
+            );
           else tasks.set(stateName, resource);
         }
         if (st['Type'] === 'Wait') waits.push(stateName);
         if (Array.isArray(st['Retry'])) retryables.push(stateName);
-        if (st['Type'] === 'Parallel' && Array.isArray(st['Branches'])) (st['Branches'] as object[]).forEach((b, i) => walk(b as never, `${where}/Branches[${i}]`));
+        if (st['Type'] === 'Parallel' && Array.isArray(st['Branches']))
+          (st['Branches'] as object[]).forEach((b, i) => walk(b as never, `${where}/Branches[${i}]`));
         if (st['Type'] === 'Map') {
           const proc = (st['ItemProcessor'] ?? st['Iterator']) as object | undefined;
           if (proc) walk(proc as never, `${where}/ItemProcessor`);
-          const mode = (st['ItemProcessor'] as { ProcessorConfig?: { Mode?: string } } | undefined)?.ProcessorConfig?.Mode;
+          const mode = (st['ItemProcessor'] as { ProcessorConfig?: { Mode?: string } } | undefined)?.ProcessorConfig
+            ?.Mode;
           if (mode === 'DISTRIBUTED') problems.push(`UNSUPPORTED: distributed Map at ${where}`);
         }
       }
     };
     walk(definition as never, '');
-    if (problems.length > 0) throw new AwsServiceError('InvalidDefinition', `Invalid State Machine Definition: '${problems.join(', ')}'`);
+    if (problems.length > 0)
+      throw new AwsServiceError('InvalidDefinition', `Invalid State Machine Definition: '${problems.join(', ')}'`);
     let machine: StateMachine;
     try {
       machine = new StateMachine(definition, { awsConfig: { region: this.region } });
     } catch (e) {
       const text = (e as Error).message.replace(/^State machine definition is invalid, see error\(s\) below:\s*/, '');
-      throw new AwsServiceError('InvalidDefinition', `Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: ${text.trim()}'`);
+      throw new AwsServiceError(
+        'InvalidDefinition',
+        `Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: ${text.trim()}'`,
+      );
     }
-    return { arn, name, type, roleArn, definitionText, definition, machine, creationDate: Date.now(), tasks, waits, retryables };
+    return {
+      arn,
+      name,
+      type,
+      roleArn,
+      definitionText,
+      definition,
+      machine,
+      creationDate: Date.now(),
+      tasks,
+      waits,
+      retryables,
+    };
   }
 
   private run(m: StateMachineRecord, arn: string, name: string, inputText: string, input: Json): ExecutionRecord {
@@ -483,15 +562,29 @@ export class StepFunctionsEmulator implements JsonService {
       events.push({ timestamp: epoch(Date.now()), type, id, previousEventId: id - 1, ...details });
     };
     const startDate = Date.now();
-    const exec: ExecutionRecord = { arn, name, stateMachineArn: m.arn, input: inputText, status: 'RUNNING', startDate, events, done: Promise.resolve() };
+    const exec: ExecutionRecord = {
+      arn,
+      name,
+      stateMachineArn: m.arn,
+      input: inputText,
+      status: 'RUNNING',
+      startDate,
+      events,
+      done: Promise.resolve(),
+    };
     this.executions.set(arn, exec);
 
     const handlers: Record<string, (input: unknown) => Promise<Json>> = {};
-    for (const [stateName, resource] of m.tasks) handlers[stateName] = (taskInput) => this.runTask(exec, stateName, resource, taskInput, push);
+    for (const [stateName, resource] of m.tasks)
+      handlers[stateName] = (taskInput) => this.runTask(exec, stateName, resource, taskInput, push);
     const overrides = {
       taskResourceLocalHandlers: handlers as never,
-      ...(this.waitMs !== undefined ? { waitTimeOverrides: Object.fromEntries(m.waits.map((w) => [w, this.waitMs!])) } : {}),
-      ...(this.retryIntervalMs !== undefined ? { retryIntervalOverrides: Object.fromEntries(m.retryables.map((r) => [r, this.retryIntervalMs!])) } : {}),
+      ...(this.waitMs !== undefined
+        ? { waitTimeOverrides: Object.fromEntries(m.waits.map((w) => [w, this.waitMs!])) }
+        : {}),
+      ...(this.retryIntervalMs !== undefined
+        ? { retryIntervalOverrides: Object.fromEntries(m.retryables.map((r) => [r, this.retryIntervalMs!])) }
+        : {}),
     };
     const execution = m.machine.run(input as never, {
       overrides,
@@ -536,14 +629,25 @@ export class StepFunctionsEmulator implements JsonService {
         }
       }
       if (exec.status === 'ABORTED' && !events.some((x) => x.type === 'ExecutionAborted')) {
-        push('ExecutionAborted', { executionAbortedEventDetails: { ...(exec.error ? { error: exec.error } : {}), ...(exec.cause ? { cause: exec.cause } : {}) } });
+        push('ExecutionAborted', {
+          executionAbortedEventDetails: {
+            ...(exec.error ? { error: exec.error } : {}),
+            ...(exec.cause ? { cause: exec.cause } : {}),
+          },
+        });
       }
     });
     return exec;
   }
 
   /** Runs one Task state attempt and records its Task... or LambdaFunction... history events. */
-  private async runTask(exec: ExecutionRecord, stateName: string, resource: string, rawInput: unknown, push: (type: string, d?: Record<string, unknown>) => void): Promise<Json> {
+  private async runTask(
+    exec: ExecutionRecord,
+    stateName: string,
+    resource: string,
+    rawInput: unknown,
+    push: (type: string, d?: Record<string, unknown>) => void,
+  ): Promise<Json> {
     // Let the event-log consumer record <State>Entered / the previous attempt's events first.
     await new Promise((r) => setImmediate(r));
     const kind = classifyResource(resource)!;
@@ -551,21 +655,37 @@ export class StepFunctionsEmulator implements JsonService {
     const isLambdaArn = kind.kind === 'lambda';
     const parts = resourceParts(resource);
     if (isLambdaArn) {
-      push('LambdaFunctionScheduled', { lambdaFunctionScheduledEventDetails: { resource, input: JSON.stringify(input), inputDetails: { truncated: false } } });
+      push('LambdaFunctionScheduled', {
+        lambdaFunctionScheduledEventDetails: {
+          resource,
+          input: JSON.stringify(input),
+          inputDetails: { truncated: false },
+        },
+      });
       push('LambdaFunctionStarted');
     } else {
-      push('TaskScheduled', { taskScheduledEventDetails: { ...parts, region: this.region, parameters: JSON.stringify(input) } });
+      push('TaskScheduled', {
+        taskScheduledEventDetails: { ...parts, region: this.region, parameters: JSON.stringify(input) },
+      });
       push('TaskStarted', { taskStartedEventDetails: parts });
     }
     try {
       const output = await this.dispatch(exec, kind, input);
       const out = JSON.stringify(output);
-      if (isLambdaArn) push('LambdaFunctionSucceeded', { lambdaFunctionSucceededEventDetails: { output: out, outputDetails: { truncated: false } } });
-      else push('TaskSucceeded', { taskSucceededEventDetails: { ...parts, output: out, outputDetails: { truncated: false } } });
+      if (isLambdaArn)
+        push('LambdaFunctionSucceeded', {
+          lambdaFunctionSucceededEventDetails: { output: out, outputDetails: { truncated: false } },
+        });
+      else
+        push('TaskSucceeded', {
+          taskSucceededEventDetails: { ...parts, output: out, outputDetails: { truncated: false } },
+        });
       return output;
     } catch (err) {
-      const se = err instanceof StatesError ? err : new StatesError('States.TaskFailed', String((err as Error)?.message ?? err));
-      if (isLambdaArn) push('LambdaFunctionFailed', { lambdaFunctionFailedEventDetails: { error: se.name, cause: se.message } });
+      const se =
+        err instanceof StatesError ? err : new StatesError('States.TaskFailed', String((err as Error)?.message ?? err));
+      if (isLambdaArn)
+        push('LambdaFunctionFailed', { lambdaFunctionFailedEventDetails: { error: se.name, cause: se.message } });
       else push('TaskFailed', { taskFailedEventDetails: { ...parts, error: se.name, cause: se.message } });
       throw se;
     }
@@ -584,7 +704,11 @@ export class StepFunctionsEmulator implements JsonService {
         return {
           ExecutedVersion: '$LATEST',
           Payload: payload,
-          SdkHttpMetadata: { AllHttpHeaders: { 'X-Amz-Executed-Version': ['$LATEST'] }, HttpHeaders: { 'X-Amz-Executed-Version': '$LATEST' }, HttpStatusCode: 200 },
+          SdkHttpMetadata: {
+            AllHttpHeaders: { 'X-Amz-Executed-Version': ['$LATEST'] },
+            HttpHeaders: { 'X-Amz-Executed-Version': '$LATEST' },
+            HttpStatusCode: 200,
+          },
           SdkResponseMetadata: { RequestId: requestId },
           StatusCode: 200,
         };
@@ -593,8 +717,16 @@ export class StepFunctionsEmulator implements JsonService {
         return this.callSdk(kind.service, kind.action, input);
       case 'events:putEvents': {
         const entries = ((input as { Entries?: unknown })?.Entries ?? []) as Record<string, unknown>[];
-        const prepared = entries.map((e) => ({ ...e, ...(e['Detail'] !== undefined && typeof e['Detail'] !== 'string' ? { Detail: JSON.stringify(e['Detail']) } : {}) }));
-        const out = (await this.callSdk('eventbridge', 'putEvents', { Entries: prepared } as Json)) as { FailedEntryCount?: number; Entries?: unknown[] };
+        const prepared = entries.map((e) => ({
+          ...e,
+          ...(e['Detail'] !== undefined && typeof e['Detail'] !== 'string'
+            ? { Detail: JSON.stringify(e['Detail']) }
+            : {}),
+        }));
+        const out = (await this.callSdk('eventbridge', 'putEvents', { Entries: prepared } as Json)) as {
+          FailedEntryCount?: number;
+          Entries?: unknown[];
+        };
         if ((out.FailedEntryCount ?? 0) > 0) throw new StatesError('EventBridge.FailedEntry', JSON.stringify(out));
         return out as Json;
       }
@@ -610,9 +742,13 @@ export class StepFunctionsEmulator implements JsonService {
         } catch (e) {
           const ae = e as AwsServiceError;
           // Optimized-integration errors are named StepFunctions.<code> (the pipeline retries StepFunctions.ExecutionLimitExceeded).
-          throw new StatesError(`StepFunctions.${ae.code ?? 'SdkClientException'}`, `${ae.message} (Service: AWSStepFunctions, Status Code: 400)`);
+          throw new StatesError(
+            `StepFunctions.${ae.code ?? 'SdkClientException'}`,
+            `${ae.message} (Service: AWSStepFunctions, Status Code: 400)`,
+          );
         }
-        if (kind.mode === 'async') return { ExecutionArn: started.executionArn, StartDate: new Date(started.startDate * 1000).toISOString() };
+        if (kind.mode === 'async')
+          return { ExecutionArn: started.executionArn, StartDate: new Date(started.startDate * 1000).toISOString() };
         const d = await this.waitForExecution(started.executionArn);
         const v2 = kind.mode === 'sync:2';
         const parse = (s: unknown) => (typeof s === 'string' && v2 ? (JSON.parse(s) as Json) : (s as Json));
@@ -638,7 +774,11 @@ export class StepFunctionsEmulator implements JsonService {
   private async invokeLambda(functionName: string, payload: Json): Promise<Json> {
     const handler = this.lambdas.get(functionName);
     const fnArn = `arn:aws:lambda:${this.region}:${this.accountId}:function:${functionName}`;
-    if (!handler) throw new StatesError('Lambda.ResourceNotFoundException', `Function not found: ${fnArn} (Service: Lambda, Status Code: 404, Request ID: ${randomUUID()})`);
+    if (!handler)
+      throw new StatesError(
+        'Lambda.ResourceNotFoundException',
+        `Function not found: ${fnArn} (Service: Lambda, Status Code: 404, Request ID: ${randomUUID()})`,
+      );
     const requestId = randomUUID();
     const deadline = Date.now() + 900_000;
     const context = {
@@ -673,7 +813,8 @@ export class StepFunctionsEmulator implements JsonService {
     const { client, mod } = await this.sdkClient(service);
     const commandName = `${action.charAt(0).toUpperCase()}${action.slice(1)}Command`;
     const Command = mod[commandName] as (new (i: unknown) => unknown) | undefined;
-    if (!Command) throw new StatesError('States.Runtime', `The API action ${service}:${action} is not known to ${info.pkg}.`);
+    if (!Command)
+      throw new StatesError('States.Runtime', `The API action ${service}:${action} is not known to ${info.pkg}.`);
     try {
       const out = (await client.send(new Command(sdkInput(service, action, input)))) as Record<string, unknown>;
       const { $metadata: _m, ...rest } = out;
@@ -692,7 +833,9 @@ export class StepFunctionsEmulator implements JsonService {
     }
   }
 
-  private sdkClient(service: string): Promise<{ client: { send(c: unknown): Promise<unknown> }; mod: Record<string, unknown> }> {
+  private sdkClient(
+    service: string,
+  ): Promise<{ client: { send(c: unknown): Promise<unknown> }; mod: Record<string, unknown> }> {
     let p = this.sdkClients.get(service);
     if (!p) {
       const info = SDK_SERVICES[service]!;
@@ -705,7 +848,11 @@ export class StepFunctionsEmulator implements JsonService {
           region: this.region,
           maxAttempts: 1,
           ...(endpoint ? { endpoint } : {}),
-          ...(this.opts.credentials ? { credentials: this.opts.credentials } : envCreds ? {} : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+          ...(this.opts.credentials
+            ? { credentials: this.opts.credentials }
+            : envCreds
+              ? {}
+              : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
           ...(service === 's3' ? { forcePathStyle: true, ...this.opts.s3Config } : {}),
         };
         return { client: new Client(config), mod };
@@ -716,14 +863,19 @@ export class StepFunctionsEmulator implements JsonService {
   }
 
   private machine(arn: unknown): StateMachineRecord {
-    if (typeof arn !== 'string' || !/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/.test(arn)) throw invalidArn(arn);
+    if (typeof arn !== 'string' || !/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/.test(arn))
+      throw invalidArn(arn);
     const m = this.machines.get(arn);
     if (!m) throw new AwsServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
     return m;
   }
 
   private execution(arn: unknown): ExecutionRecord {
-    if (typeof arn !== 'string' || !/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/.test(arn)) throw invalidArn(arn);
+    if (
+      typeof arn !== 'string' ||
+      !/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/.test(arn)
+    )
+      throw invalidArn(arn);
     const e = this.executions.get(arn);
     if (!e) throw new AwsServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
     return e;
@@ -736,8 +888,10 @@ export class StepFunctionsEmulator implements JsonService {
  */
 function sdkInput(service: string, action: string, input: Json): unknown {
   if (!input || typeof input !== 'object' || Array.isArray(input)) return input;
-  if (service === 'acmpca' && typeof input['Csr'] === 'string') return { ...input, Csr: new TextEncoder().encode(input['Csr']) };
-  if (service === 's3' && action === 'putObject' && input['Body'] !== undefined && typeof input['Body'] !== 'string') return { ...input, Body: JSON.stringify(input['Body']) };
+  if (service === 'acmpca' && typeof input['Csr'] === 'string')
+    return { ...input, Csr: new TextEncoder().encode(input['Csr']) };
+  if (service === 's3' && action === 'putObject' && input['Body'] !== undefined && typeof input['Body'] !== 'string')
+    return { ...input, Body: JSON.stringify(input['Body']) };
   return input;
 }
 
@@ -771,18 +925,31 @@ interface LibEvent {
 }
 
 /** aws-local-stepfunctions' event log → AWS HistoryEvent types and detail members (API reference, HistoryEvent). */
-function convertEvent(ev: LibEvent, m: StateMachineRecord, push: (type: string, d?: Record<string, unknown>) => void): void {
+function convertEvent(
+  ev: LibEvent,
+  m: StateMachineRecord,
+  push: (type: string, d?: Record<string, unknown>) => void,
+): void {
   const str = (v: unknown) => JSON.stringify(v ?? null);
   const cause = (c: unknown) => (typeof c === 'string' ? c : c === undefined ? undefined : JSON.stringify(c));
   switch (ev.type) {
     case 'ExecutionStarted':
-      push('ExecutionStarted', { executionStartedEventDetails: { input: str(ev.input), inputDetails: { truncated: false }, roleArn: m.roleArn } });
+      push('ExecutionStarted', {
+        executionStartedEventDetails: { input: str(ev.input), inputDetails: { truncated: false }, roleArn: m.roleArn },
+      });
       return;
     case 'ExecutionSucceeded':
-      push('ExecutionSucceeded', { executionSucceededEventDetails: { output: str(ev.output), outputDetails: { truncated: false } } });
+      push('ExecutionSucceeded', {
+        executionSucceededEventDetails: { output: str(ev.output), outputDetails: { truncated: false } },
+      });
       return;
     case 'ExecutionFailed':
-      push('ExecutionFailed', { executionFailedEventDetails: { error: ev.Error, ...(cause(ev.Cause) !== undefined ? { cause: cause(ev.Cause) } : {}) } });
+      push('ExecutionFailed', {
+        executionFailedEventDetails: {
+          error: ev.Error,
+          ...(cause(ev.Cause) !== undefined ? { cause: cause(ev.Cause) } : {}),
+        },
+      });
       return;
     case 'ExecutionAborted':
       push('ExecutionAborted', { executionAbortedEventDetails: {} });
@@ -792,7 +959,9 @@ function convertEvent(ev: LibEvent, m: StateMachineRecord, push: (type: string, 
       return;
     case 'StateEntered': {
       const s = ev.state!;
-      push(`${s.type}StateEntered`, { stateEnteredEventDetails: { name: s.name, input: str(s.input), inputDetails: { truncated: false } } });
+      push(`${s.type}StateEntered`, {
+        stateEnteredEventDetails: { name: s.name, input: str(s.input), inputDetails: { truncated: false } },
+      });
       if (s.type === 'Parallel') push('ParallelStateStarted');
       if (s.type === 'Map') push('MapStateStarted', { mapStateStartedEventDetails: {} });
       return;
@@ -801,7 +970,9 @@ function convertEvent(ev: LibEvent, m: StateMachineRecord, push: (type: string, 
       const s = ev.state!;
       if (s.type === 'Parallel') push('ParallelStateSucceeded');
       if (s.type === 'Map') push('MapStateSucceeded');
-      push(`${s.type}StateExited`, { stateExitedEventDetails: { name: s.name, output: str(s.output), outputDetails: { truncated: false } } });
+      push(`${s.type}StateExited`, {
+        stateExitedEventDetails: { name: s.name, output: str(s.output), outputDetails: { truncated: false } },
+      });
       return;
     }
     case 'StateFailed': {
@@ -837,7 +1008,11 @@ function stripData(e: HistoryEvent): HistoryEvent {
 function paginate<T>(all: T[], input: Record<string, unknown>): { page: T[]; nextToken?: string } {
   const raw = input['maxResults'];
   const max = raw === undefined || raw === 0 ? 100 : (raw as number);
-  if (!Number.isInteger(max) || max < 0 || max > 1000) throw new AwsServiceError('ValidationException', `1 validation error detected: Value '${String(raw)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`);
+  if (!Number.isInteger(max) || max < 0 || max > 1000)
+    throw new AwsServiceError(
+      'ValidationException',
+      `1 validation error detected: Value '${String(raw)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`,
+    );
   let start = 0;
   const token = input['nextToken'];
   if (token !== undefined && token !== null) {

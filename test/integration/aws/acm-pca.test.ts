@@ -39,14 +39,28 @@ async function csrPem(cn: string, alg: 'EC' | 'RSA' = 'EC'): Promise<string> {
       ? { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }
       : { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' };
   const keys = (await webcrypto.subtle.generateKey(params, false, ['sign', 'verify'])) as never;
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${cn}`, keys, signingAlgorithm: params as never });
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: `CN=${cn}`,
+    keys,
+    signingAlgorithm: params as never,
+  });
   return csr.toString('pem');
 }
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
-function issueInput(caArn: string, csr: string, extra: Partial<IssueCertificateCommandInput> = {}): IssueCertificateCommandInput {
-  return { CertificateAuthorityArn: caArn, Csr: enc(csr), SigningAlgorithm: 'SHA256WITHECDSA', Validity: { Value: 30, Type: 'DAYS' }, ...extra };
+function issueInput(
+  caArn: string,
+  csr: string,
+  extra: Partial<IssueCertificateCommandInput> = {},
+): IssueCertificateCommandInput {
+  return {
+    CertificateAuthorityArn: caArn,
+    Csr: enc(csr),
+    SigningAlgorithm: 'SHA256WITHECDSA',
+    Validity: { Value: 30, Type: 'DAYS' },
+    ...extra,
+  };
 }
 
 async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string }> {
@@ -62,7 +76,9 @@ async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: st
 async function collect(caArn: string, certArn: string): Promise<{ Certificate: string; CertificateChain: string }> {
   for (;;) {
     try {
-      const out = await pca.send(new GetCertificateCommand({ CertificateAuthorityArn: caArn, CertificateArn: certArn }));
+      const out = await pca.send(
+        new GetCertificateCommand({ CertificateAuthorityArn: caArn, CertificateArn: certArn }),
+      );
       return { Certificate: out.Certificate!, CertificateChain: out.CertificateChain! };
     } catch (e) {
       if ((e as Error).name !== 'RequestInProgressException') throw e;
@@ -87,7 +103,11 @@ beforeAll(async () => {
   const out = await pca.send(
     new CreateCertificateAuthorityCommand({
       CertificateAuthorityType: 'ROOT',
-      CertificateAuthorityConfiguration: { KeyAlgorithm: 'EC_prime256v1', SigningAlgorithm: 'SHA256WITHECDSA', Subject: { CommonName: 'Local Kafka Clients CA', Organization: 'msk-spec-provisioner' } },
+      CertificateAuthorityConfiguration: {
+        KeyAlgorithm: 'EC_prime256v1',
+        SigningAlgorithm: 'SHA256WITHECDSA',
+        Subject: { CommonName: 'Local Kafka Clients CA', Organization: 'msk-spec-provisioner' },
+      },
       IdempotencyToken: 'create-ec',
     }),
   );
@@ -102,7 +122,13 @@ describe('certificate authorities', () => {
   test('a ROOT CA is ACTIVE with a self-signed CA certificate; Describe, Get and List agree', async () => {
     expect(ecCa).toMatch(/^arn:aws:acm-pca:us-east-1:000000000000:certificate-authority\/[0-9a-f-]{36}$/);
     const d = await pca.send(new DescribeCertificateAuthorityCommand({ CertificateAuthorityArn: ecCa }));
-    expect(d.CertificateAuthority).toMatchObject({ Arn: ecCa, Status: 'ACTIVE', Type: 'ROOT', UsageMode: 'GENERAL_PURPOSE', OwnerAccount: '000000000000' });
+    expect(d.CertificateAuthority).toMatchObject({
+      Arn: ecCa,
+      Status: 'ACTIVE',
+      Type: 'ROOT',
+      UsageMode: 'GENERAL_PURPOSE',
+      OwnerAccount: '000000000000',
+    });
     expect(d.CertificateAuthority!.CreatedAt).toBeInstanceOf(Date);
     expect(d.CertificateAuthority!.NotAfter!.getTime()).toBeGreaterThan(Date.now() + 3000 * 86400_000);
     const c = await pca.send(new GetCertificateAuthorityCertificateCommand({ CertificateAuthorityArn: ecCa }));
@@ -119,7 +145,11 @@ describe('certificate authorities', () => {
     const again = await pca.send(
       new CreateCertificateAuthorityCommand({
         CertificateAuthorityType: 'ROOT',
-        CertificateAuthorityConfiguration: { KeyAlgorithm: 'EC_prime256v1', SigningAlgorithm: 'SHA256WITHECDSA', Subject: { CommonName: 'Local Kafka Clients CA' } },
+        CertificateAuthorityConfiguration: {
+          KeyAlgorithm: 'EC_prime256v1',
+          SigningAlgorithm: 'SHA256WITHECDSA',
+          Subject: { CommonName: 'Local Kafka Clients CA' },
+        },
         IdempotencyToken: 'create-ec',
       }),
     );
@@ -128,7 +158,11 @@ describe('certificate authorities', () => {
       pca.send(
         new CreateCertificateAuthorityCommand({
           CertificateAuthorityType: 'ROOT',
-          CertificateAuthorityConfiguration: { KeyAlgorithm: 'EC_prime256v1', SigningAlgorithm: 'SHA256WITHRSA', Subject: { CommonName: 'x' } },
+          CertificateAuthorityConfiguration: {
+            KeyAlgorithm: 'EC_prime256v1',
+            SigningAlgorithm: 'SHA256WITHRSA',
+            Subject: { CommonName: 'x' },
+          },
         }),
       ),
     );
@@ -137,9 +171,15 @@ describe('certificate authorities', () => {
 
   test('unknown and malformed CA ARNs: ResourceNotFoundException and InvalidArnException', async () => {
     const missing = ecCa.replace(/[0-9a-f]{12}$/, '000000000000');
-    expect((await errorOf(pca.send(new DescribeCertificateAuthorityCommand({ CertificateAuthorityArn: missing })))).name).toBe('ResourceNotFoundException');
-    expect((await errorOf(pca.send(new DescribeCertificateAuthorityCommand({ CertificateAuthorityArn: 'arn:nope' })))).name).toBe('InvalidArnException');
-    expect((await errorOf(pca.send(new IssueCertificateCommand(issueInput(missing, await csrPem('x')))))).name).toBe('ResourceNotFoundException');
+    expect(
+      (await errorOf(pca.send(new DescribeCertificateAuthorityCommand({ CertificateAuthorityArn: missing })))).name,
+    ).toBe('ResourceNotFoundException');
+    expect(
+      (await errorOf(pca.send(new DescribeCertificateAuthorityCommand({ CertificateAuthorityArn: 'arn:nope' })))).name,
+    ).toBe('InvalidArnException');
+    expect((await errorOf(pca.send(new IssueCertificateCommand(issueInput(missing, await csrPem('x')))))).name).toBe(
+      'ResourceNotFoundException',
+    );
   });
 
   test('ListCertificateAuthorities pages with NextToken', async () => {
@@ -149,13 +189,17 @@ describe('certificate authorities', () => {
       const p2 = await pca.send(new ListCertificateAuthoritiesCommand({ MaxResults: 1, NextToken: p1.NextToken }));
       expect(p2.CertificateAuthorities![0]!.Arn).not.toBe(p1.CertificateAuthorities![0]!.Arn);
     }
-    expect((await errorOf(pca.send(new ListCertificateAuthoritiesCommand({ NextToken: 'garbage' })))).name).toBe('InvalidNextTokenException');
+    expect((await errorOf(pca.send(new ListCertificateAuthoritiesCommand({ NextToken: 'garbage' })))).name).toBe(
+      'InvalidNextTokenException',
+    );
   });
 });
 
 describe('IssueCertificate and GetCertificate', () => {
   test('a client certificate for a CSR: RequestInProgress first, then a certificate openssl and Node verify', async () => {
-    const { CertificateArn } = await pca.send(new IssueCertificateCommand(issueInput(ecCa, await csrPem('orders'), { IdempotencyToken: 'orders-1' })));
+    const { CertificateArn } = await pca.send(
+      new IssueCertificateCommand(issueInput(ecCa, await csrPem('orders'), { IdempotencyToken: 'orders-1' })),
+    );
     expect(CertificateArn).toMatch(new RegExp(`^${ecCa}/certificate/[0-9a-f]{32}$`));
     const first = await errorOf(pca.send(new GetCertificateCommand({ CertificateAuthorityArn: ecCa, CertificateArn })));
     expect(first.name).toBe('RequestInProgressException');
@@ -178,7 +222,10 @@ describe('IssueCertificate and GetCertificate', () => {
 
   test("the SDK's own waitUntilCertificateIssued resolves", async () => {
     const { CertificateArn } = await pca.send(new IssueCertificateCommand(issueInput(ecCa, await csrPem('waiter'))));
-    const r = await waitUntilCertificateIssued({ client: pca, maxWaitTime: 20, minDelay: 1 }, { CertificateAuthorityArn: ecCa, CertificateArn });
+    const r = await waitUntilCertificateIssued(
+      { client: pca, maxWaitTime: 20, minDelay: 1 },
+      { CertificateAuthorityArn: ecCa, CertificateArn },
+    );
     expect(r.state).toBe('SUCCESS');
   });
 
@@ -196,7 +243,9 @@ describe('IssueCertificate and GetCertificate', () => {
   });
 
   test('MalformedCSRException for garbage and for a CSR whose signature does not verify', async () => {
-    expect((await errorOf(pca.send(new IssueCertificateCommand(issueInput(ecCa, 'not a csr'))))).name).toBe('MalformedCSRException');
+    expect((await errorOf(pca.send(new IssueCertificateCommand(issueInput(ecCa, 'not a csr'))))).name).toBe(
+      'MalformedCSRException',
+    );
     const pem = await csrPem('tampered');
     const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
     der[der.length - 5] = der[der.length - 5]! ^ 0xff; // flip bits inside the signature
@@ -207,20 +256,44 @@ describe('IssueCertificate and GetCertificate', () => {
 
   test('InvalidArgsException: an RSA signing algorithm on an EC CA, a validity in the past or beyond the CA', async () => {
     const csr = await csrPem('args');
-    expect((await errorOf(pca.send(new IssueCertificateCommand(issueInput(ecCa, csr, { SigningAlgorithm: 'SHA256WITHRSA' }))))).name).toBe('InvalidArgsException');
-    expect((await errorOf(pca.send(new IssueCertificateCommand(issueInput(ecCa, csr, { Validity: { Value: 1000000, Type: 'ABSOLUTE' } }))))).name).toBe('InvalidArgsException');
-    expect((await errorOf(pca.send(new IssueCertificateCommand(issueInput(ecCa, csr, { Validity: { Value: 50, Type: 'YEARS' } }))))).name).toBe('InvalidArgsException');
+    expect(
+      (
+        await errorOf(
+          pca.send(new IssueCertificateCommand(issueInput(ecCa, csr, { SigningAlgorithm: 'SHA256WITHRSA' }))),
+        )
+      ).name,
+    ).toBe('InvalidArgsException');
+    expect(
+      (
+        await errorOf(
+          pca.send(
+            new IssueCertificateCommand(issueInput(ecCa, csr, { Validity: { Value: 1000000, Type: 'ABSOLUTE' } })),
+          ),
+        )
+      ).name,
+    ).toBe('InvalidArgsException');
+    expect(
+      (
+        await errorOf(
+          pca.send(new IssueCertificateCommand(issueInput(ecCa, csr, { Validity: { Value: 50, Type: 'YEARS' } }))),
+        )
+      ).name,
+    ).toBe('InvalidArgsException');
   });
 
   test('Validity END_DATE and ABSOLUTE set notAfter exactly', async () => {
     const csr = await csrPem('dates');
     const end = new Date(clock + 10 * 86400_000);
     const endDate = Number(end.toISOString().replace(/[-:T]/g, '').slice(0, 14));
-    const a = await pca.send(new IssueCertificateCommand(issueInput(ecCa, csr, { Validity: { Value: endDate, Type: 'END_DATE' } })));
+    const a = await pca.send(
+      new IssueCertificateCommand(issueInput(ecCa, csr, { Validity: { Value: endDate, Type: 'END_DATE' } })),
+    );
     const certA = new X509Certificate((await collect(ecCa, a.CertificateArn!)).Certificate);
     expect(Math.floor(Date.parse(certA.validTo) / 1000)).toBe(Math.floor(end.getTime() / 1000));
     const abs = Math.floor((clock + 3 * 86400_000) / 1000);
-    const b = await pca.send(new IssueCertificateCommand(issueInput(ecCa, csr, { Validity: { Value: abs, Type: 'ABSOLUTE' } })));
+    const b = await pca.send(
+      new IssueCertificateCommand(issueInput(ecCa, csr, { Validity: { Value: abs, Type: 'ABSOLUTE' } })),
+    );
     const certB = new X509Certificate((await collect(ecCa, b.CertificateArn!)).Certificate);
     expect(Date.parse(certB.validTo) / 1000).toBe(abs);
   });
@@ -229,15 +302,26 @@ describe('IssueCertificate and GetCertificate', () => {
     const { CertificateAuthorityArn } = await pca.send(
       new CreateCertificateAuthorityCommand({
         CertificateAuthorityType: 'ROOT',
-        CertificateAuthorityConfiguration: { KeyAlgorithm: 'RSA_2048', SigningAlgorithm: 'SHA256WITHRSA', Subject: { CommonName: 'RSA CA' } },
+        CertificateAuthorityConfiguration: {
+          KeyAlgorithm: 'RSA_2048',
+          SigningAlgorithm: 'SHA256WITHRSA',
+          Subject: { CommonName: 'RSA CA' },
+        },
       }),
     );
-    const { CertificateArn } = await pca.send(new IssueCertificateCommand(issueInput(CertificateAuthorityArn!, await csrPem('rsa-client', 'RSA'), { SigningAlgorithm: 'SHA384WITHRSA' })));
+    const { CertificateArn } = await pca.send(
+      new IssueCertificateCommand(
+        issueInput(CertificateAuthorityArn!, await csrPem('rsa-client', 'RSA'), { SigningAlgorithm: 'SHA384WITHRSA' }),
+      ),
+    );
     const { Certificate, CertificateChain } = await collect(CertificateAuthorityArn!, CertificateArn!);
     expect(opensslVerify(CertificateChain, Certificate)).toMatch(/: OK/);
     const text = execFileSync('openssl', ['x509', '-noout', '-text'], { input: Certificate, encoding: 'utf8' });
     expect(text).toMatch(/Signature Algorithm: sha384WithRSAEncryption/);
-    expect((await errorOf(pca.send(new IssueCertificateCommand(issueInput(CertificateAuthorityArn!, await csrPem('x')))))).name).toBe('InvalidArgsException');
+    expect(
+      (await errorOf(pca.send(new IssueCertificateCommand(issueInput(CertificateAuthorityArn!, await csrPem('x'))))))
+        .name,
+    ).toBe('InvalidArgsException');
   });
 
   test('GetCertificate: a delay on the injected clock holds RequestInProgressException until time passes', async () => {
@@ -245,18 +329,38 @@ describe('IssueCertificate and GetCertificate', () => {
     const slow = new AcmPcaEmulator({ now: () => t, readyAfterPolls: 0, readyAfterMs: 30_000 });
     const { CertificateAuthorityArn: caArn } = await slow.createCertificateAuthority({
       CertificateAuthorityType: 'ROOT',
-      CertificateAuthorityConfiguration: { KeyAlgorithm: 'EC_prime256v1', SigningAlgorithm: 'SHA256WITHECDSA', Subject: { CommonName: 'slow' } },
+      CertificateAuthorityConfiguration: {
+        KeyAlgorithm: 'EC_prime256v1',
+        SigningAlgorithm: 'SHA256WITHECDSA',
+        Subject: { CommonName: 'slow' },
+      },
     });
     const csr = Buffer.from(await csrPem('slow')).toString('base64');
-    const { CertificateArn } = await slow.issueCertificate({ CertificateAuthorityArn: caArn, Csr: csr, SigningAlgorithm: 'SHA256WITHECDSA', Validity: { Value: 1, Type: 'DAYS' } });
-    expect(() => slow.getCertificate({ CertificateAuthorityArn: caArn, CertificateArn })).toThrow(expect.objectContaining({ code: 'RequestInProgressException' }));
+    const { CertificateArn } = await slow.issueCertificate({
+      CertificateAuthorityArn: caArn,
+      Csr: csr,
+      SigningAlgorithm: 'SHA256WITHECDSA',
+      Validity: { Value: 1, Type: 'DAYS' },
+    });
+    expect(() => slow.getCertificate({ CertificateAuthorityArn: caArn, CertificateArn })).toThrow(
+      expect.objectContaining({ code: 'RequestInProgressException' }),
+    );
     t += 30_000;
-    expect(slow.getCertificate({ CertificateAuthorityArn: caArn, CertificateArn }).Certificate).toMatch(/BEGIN CERTIFICATE/);
+    expect(slow.getCertificate({ CertificateAuthorityArn: caArn, CertificateArn }).Certificate).toMatch(
+      /BEGIN CERTIFICATE/,
+    );
     expect(slow.caCertificatePem(caArn)).toMatch(/BEGIN CERTIFICATE/);
   });
 
   test('GetCertificate: unknown certificate → ResourceNotFoundException', async () => {
-    const e = await errorOf(pca.send(new GetCertificateCommand({ CertificateAuthorityArn: ecCa, CertificateArn: `${ecCa}/certificate/${'0'.repeat(32)}` })));
+    const e = await errorOf(
+      pca.send(
+        new GetCertificateCommand({
+          CertificateAuthorityArn: ecCa,
+          CertificateArn: `${ecCa}/certificate/${'0'.repeat(32)}`,
+        }),
+      ),
+    );
     expect(e.name).toBe('ResourceNotFoundException');
   });
 });
@@ -266,16 +370,43 @@ describe('RevokeCertificate and faults', () => {
     const { CertificateArn } = await pca.send(new IssueCertificateCommand(issueInput(ecCa, await csrPem('revoked'))));
     const cert = new X509Certificate((await collect(ecCa, CertificateArn!)).Certificate);
     const serial = cert.serialNumber.match(/../g)!.join(':').toLowerCase();
-    await pca.send(new RevokeCertificateCommand({ CertificateAuthorityArn: ecCa, CertificateSerial: serial, RevocationReason: 'SUPERSEDED' }));
+    await pca.send(
+      new RevokeCertificateCommand({
+        CertificateAuthorityArn: ecCa,
+        CertificateSerial: serial,
+        RevocationReason: 'SUPERSEDED',
+      }),
+    );
     expect(pcaEmu.isRevoked(CertificateArn!)).toBe(true);
-    const e = await errorOf(pca.send(new RevokeCertificateCommand({ CertificateAuthorityArn: ecCa, CertificateSerial: serial, RevocationReason: 'SUPERSEDED' })));
+    const e = await errorOf(
+      pca.send(
+        new RevokeCertificateCommand({
+          CertificateAuthorityArn: ecCa,
+          CertificateSerial: serial,
+          RevocationReason: 'SUPERSEDED',
+        }),
+      ),
+    );
     expect(e.name).toBe('RequestAlreadyProcessedException');
-    const missing = await errorOf(pca.send(new RevokeCertificateCommand({ CertificateAuthorityArn: ecCa, CertificateSerial: '01:02', RevocationReason: 'SUPERSEDED' })));
+    const missing = await errorOf(
+      pca.send(
+        new RevokeCertificateCommand({
+          CertificateAuthorityArn: ecCa,
+          CertificateSerial: '01:02',
+          RevocationReason: 'SUPERSEDED',
+        }),
+      ),
+    );
     expect(missing.name).toBe('ResourceNotFoundException');
   });
 
   test('an injected ThrottlingException reaches the SDK (no retries configured)', async () => {
-    gw.faults.add({ service: 'acm-pca', operation: 'IssueCertificate', error: { code: 'ThrottlingException', message: 'Rate exceeded' }, times: 1 });
+    gw.faults.add({
+      service: 'acm-pca',
+      operation: 'IssueCertificate',
+      error: { code: 'ThrottlingException', message: 'Rate exceeded' },
+      times: 1,
+    });
     const noRetry = new ACMPCAClient({ endpoint: gw.url, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
     const e = await errorOf(noRetry.send(new IssueCertificateCommand(issueInput(ecCa, await csrPem('throttled')))));
     expect(e.name).toBe('ThrottlingException');

@@ -18,7 +18,12 @@ import {
 import { SecretsManagerClient, CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { KMSClient, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { ACMPCAClient, CreateCertificateAuthorityCommand } from '@aws-sdk/client-acm-pca';
-import { ACMPCAClient as PcaClient, GetCertificateCommand, IssueCertificateCommand, waitUntilCertificateIssued } from '@aws-sdk/client-acm-pca';
+import {
+  ACMPCAClient as PcaClient,
+  GetCertificateCommand,
+  IssueCertificateCommand,
+  waitUntilCertificateIssued,
+} from '@aws-sdk/client-acm-pca';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
@@ -28,7 +33,13 @@ import { useKafka } from '../../support/kafka.js';
 import { KmsEmulator } from '../../../local/aws/kms.js';
 import { SecretsManagerEmulator } from '../../../local/aws/secrets-manager.js';
 import { AcmPcaEmulator } from '../../../local/aws/acm-pca.js';
-import { MskEmulator, caLookupFrom, kmsKeyManagerFrom, secretLookupFrom, type BrokerControl } from '../../../local/aws/msk.js';
+import {
+  MskEmulator,
+  caLookupFrom,
+  kmsKeyManagerFrom,
+  secretLookupFrom,
+  type BrokerControl,
+} from '../../../local/aws/msk.js';
 
 class FakeBroker implements BrokerControl {
   readonly listeners = { scram: '127.0.0.1:19096', mtls: '127.0.0.1:19094' };
@@ -68,7 +79,9 @@ let sm: SecretsManagerClient;
 let cmk: string;
 let clusterArn: string;
 
-async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: string; $metadata?: { httpStatusCode?: number } }> {
+async function errorOf(
+  p: Promise<unknown>,
+): Promise<{ name: string; message: string; $metadata?: { httpStatusCode?: number } }> {
   const e = (await p.then(
     () => undefined,
     (err: unknown) => err,
@@ -78,7 +91,13 @@ async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: st
 }
 
 async function secret(name: string, username: string, kmsKeyId: string | null = cmk): Promise<string> {
-  const out = await sm.send(new CreateSecretCommand({ Name: name, KmsKeyId: kmsKeyId ?? undefined, SecretString: JSON.stringify({ username, password: `pw-${username}-0123456789abcdef` }) }));
+  const out = await sm.send(
+    new CreateSecretCommand({
+      Name: name,
+      KmsKeyId: kmsKeyId ?? undefined,
+      SecretString: JSON.stringify({ username, password: `pw-${username}-0123456789abcdef` }),
+    }),
+  );
   return out.ARN!;
 }
 
@@ -87,7 +106,11 @@ async function newCa(): Promise<string> {
   const out = await pca.send(
     new CreateCertificateAuthorityCommand({
       CertificateAuthorityType: 'ROOT',
-      CertificateAuthorityConfiguration: { KeyAlgorithm: 'EC_prime256v1', SigningAlgorithm: 'SHA256WITHECDSA', Subject: { CommonName: `ca-${Math.random()}` } },
+      CertificateAuthorityConfiguration: {
+        KeyAlgorithm: 'EC_prime256v1',
+        SigningAlgorithm: 'SHA256WITHECDSA',
+        Subject: { CommonName: `ca-${Math.random()}` },
+      },
     }),
   );
   return out.CertificateAuthorityArn!;
@@ -112,7 +135,12 @@ describe('clusters', () => {
   test('DescribeClusterV2, DescribeCluster and ListClustersV2 show a provisioned ACTIVE cluster with SCRAM on', async () => {
     expect(clusterArn).toMatch(/^arn:aws:kafka:us-east-1:000000000000:cluster\/local\/[0-9a-f-]+-\d+$/);
     const v2 = await kafka.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
-    expect(v2.ClusterInfo).toMatchObject({ ClusterArn: clusterArn, ClusterName: 'local', ClusterType: 'PROVISIONED', State: 'ACTIVE' });
+    expect(v2.ClusterInfo).toMatchObject({
+      ClusterArn: clusterArn,
+      ClusterName: 'local',
+      ClusterType: 'PROVISIONED',
+      State: 'ACTIVE',
+    });
     expect(v2.ClusterInfo!.CreationTime).toBeInstanceOf(Date);
     expect(v2.ClusterInfo!.Provisioned!.ClientAuthentication!.Sasl!.Scram!.Enabled).toBe(true);
     const v1 = await kafka.send(new DescribeClusterCommand({ ClusterArn: clusterArn }));
@@ -122,7 +150,9 @@ describe('clusters', () => {
   });
 
   test('an unknown cluster is NotFoundException (404)', async () => {
-    const e = await errorOf(kafka.send(new DescribeClusterV2Command({ ClusterArn: clusterArn.replace(/local/, 'other') })));
+    const e = await errorOf(
+      kafka.send(new DescribeClusterV2Command({ ClusterArn: clusterArn.replace(/local/, 'other') })),
+    );
     expect(e.name).toBe('NotFoundException');
     expect(e.$metadata?.httpStatusCode).toBe(404);
   });
@@ -140,7 +170,16 @@ describe('clusters', () => {
     const out = await kafka.send(new CreateClusterV2Command(input));
     expect(out).toMatchObject({ ClusterName: 'created', ClusterType: 'PROVISIONED' });
     expect((await errorOf(kafka.send(new CreateClusterV2Command(input)))).name).toBe('ConflictException');
-    const badCa = { ...input, ClusterName: 'badca', Provisioned: { ...input.Provisioned, ClientAuthentication: { Tls: { CertificateAuthorityArnList: ['arn:aws:acm-pca:us-east-1:000000000000:certificate-authority/nope'] } } } };
+    const badCa = {
+      ...input,
+      ClusterName: 'badca',
+      Provisioned: {
+        ...input.Provisioned,
+        ClientAuthentication: {
+          Tls: { CertificateAuthorityArnList: ['arn:aws:acm-pca:us-east-1:000000000000:certificate-authority/nope'] },
+        },
+      },
+    };
     expect((await errorOf(kafka.send(new CreateClusterV2Command(badCa)))).name).toBe('BadRequestException');
   });
 
@@ -155,9 +194,14 @@ describe('UpdateSecurity', () => {
   test('the TLS CA list feeds the broker trust store; the version advances; a stale version is refused', async () => {
     const caA = await newCa();
     const caB = await newCa();
-    const before = (await kafka.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }))).ClusterInfo!.CurrentVersion!;
+    const before = (await kafka.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }))).ClusterInfo!
+      .CurrentVersion!;
     const out = await kafka.send(
-      new UpdateSecurityCommand({ ClusterArn: clusterArn, CurrentVersion: before, ClientAuthentication: { Tls: { CertificateAuthorityArnList: [caA, caB], Enabled: true } } }),
+      new UpdateSecurityCommand({
+        ClusterArn: clusterArn,
+        CurrentVersion: before,
+        ClientAuthentication: { Tls: { CertificateAuthorityArnList: [caA, caB], Enabled: true } },
+      }),
     );
     expect(out.ClusterOperationArn).toMatch(/^arn:aws:kafka:us-east-1:000000000000:cluster-operation\//);
     expect(broker.trusted).toEqual([pcaEmu.caCertificatePem(caA), pcaEmu.caCertificatePem(caB)]);
@@ -165,16 +209,39 @@ describe('UpdateSecurity', () => {
     expect(after.CurrentVersion).not.toBe(before);
     expect(after.Provisioned!.ClientAuthentication!.Tls!.CertificateAuthorityArnList).toEqual([caA, caB]);
     const op = await kafka.send(new DescribeClusterOperationCommand({ ClusterOperationArn: out.ClusterOperationArn }));
-    expect(op.ClusterOperationInfo).toMatchObject({ OperationType: 'UPDATE_SECURITY', OperationState: 'UPDATE_COMPLETE' });
+    expect(op.ClusterOperationInfo).toMatchObject({
+      OperationType: 'UPDATE_SECURITY',
+      OperationState: 'UPDATE_COMPLETE',
+    });
 
-    const stale = await errorOf(kafka.send(new UpdateSecurityCommand({ ClusterArn: clusterArn, CurrentVersion: before, ClientAuthentication: { Tls: { CertificateAuthorityArnList: [caA] } } })));
+    const stale = await errorOf(
+      kafka.send(
+        new UpdateSecurityCommand({
+          ClusterArn: clusterArn,
+          CurrentVersion: before,
+          ClientAuthentication: { Tls: { CertificateAuthorityArnList: [caA] } },
+        }),
+      ),
+    );
     expect(stale.name).toBe('BadRequestException');
     const unknownCa = await errorOf(
-      kafka.send(new UpdateSecurityCommand({ ClusterArn: clusterArn, CurrentVersion: after.CurrentVersion, ClientAuthentication: { Tls: { CertificateAuthorityArnList: [caA.replace(/.{12}$/, '000000000000')] } } })),
+      kafka.send(
+        new UpdateSecurityCommand({
+          ClusterArn: clusterArn,
+          CurrentVersion: after.CurrentVersion,
+          ClientAuthentication: { Tls: { CertificateAuthorityArnList: [caA.replace(/.{12}$/, '000000000000')] } },
+        }),
+      ),
     );
     expect(unknownCa.name).toBe('BadRequestException');
     const noChange = await errorOf(
-      kafka.send(new UpdateSecurityCommand({ ClusterArn: clusterArn, CurrentVersion: after.CurrentVersion, ClientAuthentication: { Tls: { CertificateAuthorityArnList: [caA, caB], Enabled: true } } })),
+      kafka.send(
+        new UpdateSecurityCommand({
+          ClusterArn: clusterArn,
+          CurrentVersion: after.CurrentVersion,
+          ClientAuthentication: { Tls: { CertificateAuthorityArnList: [caA, caB], Enabled: true } },
+        }),
+      ),
     );
     expect(noChange.name).toBe('BadRequestException');
   });
@@ -183,14 +250,23 @@ describe('UpdateSecurity', () => {
 describe('SCRAM secrets', () => {
   test('a valid AmazonMSK_ secret with a customer-managed key is associated and becomes a broker user', async () => {
     const arn = await secret('AmazonMSK_orders', 'orders');
-    const out = await kafka.send(new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [arn] }));
+    const out = await kafka.send(
+      new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [arn] }),
+    );
     expect(out.ClusterArn).toBe(clusterArn);
     expect(out.UnprocessedScramSecrets).toEqual([]);
     expect(broker.users.get('orders')).toBe('pw-orders-0123456789abcdef');
-    const again = await kafka.send(new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [arn] }));
+    const again = await kafka.send(
+      new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [arn] }),
+    );
     expect(again.$metadata.httpStatusCode).toBe(200);
     expect(again.UnprocessedScramSecrets).toEqual([
-      { ErrorCode: 'InvalidSecretArn', ErrorMessage: 'The provided secret is already associated with this cluster. To update the association, first disassociate the secret.', SecretArn: arn },
+      {
+        ErrorCode: 'InvalidSecretArn',
+        ErrorMessage:
+          'The provided secret is already associated with this cluster. To update the association, first disassociate the secret.',
+        SecretArn: arn,
+      },
     ]);
   });
 
@@ -200,7 +276,12 @@ describe('SCRAM secrets', () => {
     const otherRegion = 'arn:aws:secretsmanager:eu-west-1:000000000000:secret:AmazonMSK_far-AbCdEf';
     const missing = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:AmazonMSK_missing-AbCdEf';
     const good = await secret('AmazonMSK_payments', 'payments');
-    const out = await kafka.send(new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [noPrefix, defaultKey, otherRegion, missing, good] }));
+    const out = await kafka.send(
+      new BatchAssociateScramSecretCommand({
+        ClusterArn: clusterArn,
+        SecretArnList: [noPrefix, defaultKey, otherRegion, missing, good],
+      }),
+    );
     expect(out.$metadata.httpStatusCode).toBe(200);
     const byArn = Object.fromEntries(out.UnprocessedScramSecrets!.map((u) => [u.SecretArn, u]));
     expect(Object.keys(byArn).sort()).toEqual([noPrefix, defaultKey, otherRegion, missing].sort());
@@ -215,9 +296,18 @@ describe('SCRAM secrets', () => {
   });
 
   test('more than 10 secrets per call, or none, is BadRequestException', async () => {
-    const arns = Array.from({ length: 11 }, (_, i) => `arn:aws:secretsmanager:us-east-1:000000000000:secret:AmazonMSK_x${i}-AbCdEf`);
-    expect((await errorOf(kafka.send(new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: arns })))).name).toBe('BadRequestException');
-    expect((await errorOf(kafka.send(new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [] })))).name).toBe('BadRequestException');
+    const arns = Array.from(
+      { length: 11 },
+      (_, i) => `arn:aws:secretsmanager:us-east-1:000000000000:secret:AmazonMSK_x${i}-AbCdEf`,
+    );
+    expect(
+      (await errorOf(kafka.send(new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: arns }))))
+        .name,
+    ).toBe('BadRequestException');
+    expect(
+      (await errorOf(kafka.send(new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [] }))))
+        .name,
+    ).toBe('BadRequestException');
   });
 
   test('ListScramSecrets pages with NextToken; maxResults above 100 is refused', async () => {
@@ -230,35 +320,59 @@ describe('SCRAM secrets', () => {
     }
     expect(all).toEqual(mskEmu.associatedSecrets(clusterArn));
     expect(all).toEqual(expect.arrayContaining(extra));
-    expect((await errorOf(kafka.send(new ListScramSecretsCommand({ ClusterArn: clusterArn, MaxResults: 101 })))).name).toBe('BadRequestException');
+    expect(
+      (await errorOf(kafka.send(new ListScramSecretsCommand({ ClusterArn: clusterArn, MaxResults: 101 })))).name,
+    ).toBe('BadRequestException');
   });
 
   test('disassociation removes the broker user; an unassociated secret is reported unprocessed', async () => {
     const arn = await secret('AmazonMSK_leaving', 'leaving');
     await kafka.send(new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [arn] }));
     expect(broker.users.has('leaving')).toBe(true);
-    const out = await kafka.send(new BatchDisassociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [arn] }));
+    const out = await kafka.send(
+      new BatchDisassociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [arn] }),
+    );
     expect(out.UnprocessedScramSecrets).toEqual([]);
     expect(broker.users.has('leaving')).toBe(false);
-    const again = await kafka.send(new BatchDisassociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [arn] }));
-    expect(again.UnprocessedScramSecrets).toEqual([expect.objectContaining({ ErrorCode: 'InvalidSecretArn', SecretArn: arn })]);
+    const again = await kafka.send(
+      new BatchDisassociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [arn] }),
+    );
+    expect(again.UnprocessedScramSecrets).toEqual([
+      expect.objectContaining({ ErrorCode: 'InvalidSecretArn', SecretArn: arn }),
+    ]);
   });
 
   test('a password change reaches the broker on the next sync (MSK syncs periodically, not at once)', async () => {
     const arn = await secret('AmazonMSK_rotating', 'rotating');
     await kafka.send(new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [arn] }));
-    await sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: JSON.stringify({ username: 'rotating', password: 'new-password-0123456789' }) }));
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: arn,
+        SecretString: JSON.stringify({ username: 'rotating', password: 'new-password-0123456789' }),
+      }),
+    );
     expect(broker.users.get('rotating')).toBe('pw-rotating-0123456789abcdef');
     await mskEmu.syncScramSecrets(clusterArn);
     expect(broker.users.get('rotating')).toBe('new-password-0123456789');
   });
 
   test('eventual consistency: a new secret can fail with "wasn\'t able to access" first and succeed on retry', async () => {
-    const flaky = new MskEmulator({ broker: new FakeBroker(), secret: secretLookupFrom(smEmu), keyManager: kmsKeyManagerFrom(kmsEmu), accessFailuresPerNewSecret: 1 });
+    const flaky = new MskEmulator({
+      broker: new FakeBroker(),
+      secret: secretLookupFrom(smEmu),
+      keyManager: kmsKeyManagerFrom(kmsEmu),
+      accessFailuresPerNewSecret: 1,
+    });
     const c = await flaky.registerCluster({ name: 'flaky' });
     const arn = await secret('AmazonMSK_flaky', 'flaky');
     const first = await flaky.batchAssociateScramSecret(c, { secretArnList: [arn] });
-    expect(first.unprocessedScramSecrets).toEqual([{ errorCode: 'InvalidSecretArn', errorMessage: "Amazon MSK wasn't able to access the provided secret.", secretArn: arn }]);
+    expect(first.unprocessedScramSecrets).toEqual([
+      {
+        errorCode: 'InvalidSecretArn',
+        errorMessage: "Amazon MSK wasn't able to access the provided secret.",
+        secretArn: arn,
+      },
+    ]);
     const second = await flaky.batchAssociateScramSecret(c, { secretArnList: [arn] });
     expect(second.unprocessedScramSecrets).toEqual([]);
   });
@@ -266,28 +380,57 @@ describe('SCRAM secrets', () => {
   test('a broker failure is reported per secret, not as a crash; injected faults reach the SDK', async () => {
     const arn = await secret('AmazonMSK_brokerdown', 'brokerdown');
     broker.failNextUpsert = true;
-    const out = await kafka.send(new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [arn] }));
-    expect(out.UnprocessedScramSecrets).toEqual([expect.objectContaining({ SecretArn: arn, ErrorCode: 'InternalServerError' })]);
-    gw.faults.add({ service: 'kafka', operation: 'BatchAssociateScramSecret', error: { code: 'TooManyRequestsException', statusCode: 429, message: 'Too many requests' }, times: 1 });
+    const out = await kafka.send(
+      new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [arn] }),
+    );
+    expect(out.UnprocessedScramSecrets).toEqual([
+      expect.objectContaining({ SecretArn: arn, ErrorCode: 'InternalServerError' }),
+    ]);
+    gw.faults.add({
+      service: 'kafka',
+      operation: 'BatchAssociateScramSecret',
+      error: { code: 'TooManyRequestsException', statusCode: 429, message: 'Too many requests' },
+      times: 1,
+    });
     const noRetry = new KafkaClient({ endpoint: gw.url, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
-    expect((await errorOf(noRetry.send(new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [arn] })))).name).toBe('TooManyRequestsException');
-    const ok = await noRetry.send(new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [arn] }));
+    expect(
+      (
+        await errorOf(
+          noRetry.send(new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [arn] })),
+        )
+      ).name,
+    ).toBe('TooManyRequestsException');
+    const ok = await noRetry.send(
+      new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [arn] }),
+    );
     expect(ok.UnprocessedScramSecrets).toEqual([]);
   });
 
   test('the 1000-secret limit is enforced before any association', async () => {
     const big = new MskEmulator({
-      secret: (arn) => ({ arn, name: arn.split(':secret:')[1]!, kmsKeyId: cmk, secretString: JSON.stringify({ username: arn.slice(-12), password: 'p' }) }),
+      secret: (arn) => ({
+        arn,
+        name: arn.split(':secret:')[1]!,
+        kmsKeyId: cmk,
+        secretString: JSON.stringify({ username: arn.slice(-12), password: 'p' }),
+      }),
       keyManager: () => 'CUSTOMER',
     });
     const c = await big.registerCluster({ name: 'big' });
     for (let i = 0; i < 100; i++) {
-      const arns = Array.from({ length: 10 }, (_, j) => `arn:aws:secretsmanager:us-east-1:000000000000:secret:AmazonMSK_u${i * 10 + j}-AbCdEf`);
+      const arns = Array.from(
+        { length: 10 },
+        (_, j) => `arn:aws:secretsmanager:us-east-1:000000000000:secret:AmazonMSK_u${i * 10 + j}-AbCdEf`,
+      );
       const r = await big.batchAssociateScramSecret(c, { secretArnList: arns });
       expect(r.unprocessedScramSecrets).toEqual([]);
     }
     expect(big.associatedSecrets(c)).toHaveLength(1000);
-    await expect(big.batchAssociateScramSecret(c, { secretArnList: ['arn:aws:secretsmanager:us-east-1:000000000000:secret:AmazonMSK_one_more-AbCdEf'] })).rejects.toMatchObject({ code: 'BadRequestException' });
+    await expect(
+      big.batchAssociateScramSecret(c, {
+        secretArnList: ['arn:aws:secretsmanager:us-east-1:000000000000:secret:AmazonMSK_one_more-AbCdEf'],
+      }),
+    ).rejects.toMatchObject({ code: 'BadRequestException' });
   });
 });
 
@@ -300,7 +443,12 @@ describe('end to end with the real Kafka broker', () => {
   let k2: KafkaClient;
   let cluster: string;
 
-  const quiet = (c: KafkaConfig): KafkaConfig => ({ ...c, logLevel: logLevel.NOTHING, connectionTimeout: 5000, retry: { retries: 0 } });
+  const quiet = (c: KafkaConfig): KafkaConfig => ({
+    ...c,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 5000,
+    retry: { retries: 0 },
+  });
   let lastError = '';
   /**
    * Brokers pick a new trust store up a little after the dynamic config is applied (real MSK: minutes after
@@ -329,7 +477,12 @@ describe('end to end with the real Kafka broker', () => {
 
   beforeAll(async () => {
     x509.cryptoProvider.set(webcrypto as never);
-    msk2 = new MskEmulator({ broker: kafkaHandle.broker, secret: secretLookupFrom(smEmu), keyManager: kmsKeyManagerFrom(kmsEmu), caCertificatePem: caLookupFrom(pcaEmu) });
+    msk2 = new MskEmulator({
+      broker: kafkaHandle.broker,
+      secret: secretLookupFrom(smEmu),
+      keyManager: kmsKeyManagerFrom(kmsEmu),
+      caCertificatePem: caLookupFrom(pcaEmu),
+    });
     gw2 = new Gateway({ log: () => undefined });
     gw2.registerService(kmsEmu.service);
     gw2.registerService(smEmu.service);
@@ -344,8 +497,18 @@ describe('end to end with the real Kafka broker', () => {
   test('SCRAM: associate an AmazonMSK_ secret, log in with its username and password; disassociate, and the login fails', async () => {
     const username = 'e2e.orders';
     const password = `A${webcrypto.getRandomValues(new Uint8Array(16)).reduce((s, b) => s + (b % 36).toString(36), '')}`;
-    const secretArn = (await sm.send(new CreateSecretCommand({ Name: 'AmazonMSK_e2e.orders', KmsKeyId: cmk, SecretString: JSON.stringify({ username, password }) }))).ARN!;
-    const out = await k2.send(new BatchAssociateScramSecretCommand({ ClusterArn: cluster, SecretArnList: [secretArn] }));
+    const secretArn = (
+      await sm.send(
+        new CreateSecretCommand({
+          Name: 'AmazonMSK_e2e.orders',
+          KmsKeyId: cmk,
+          SecretString: JSON.stringify({ username, password }),
+        }),
+      )
+    ).ARN!;
+    const out = await k2.send(
+      new BatchAssociateScramSecretCommand({ ClusterArn: cluster, SecretArnList: [secretArn] }),
+    );
     expect(out.UnprocessedScramSecrets).toEqual([]);
     const { BootstrapBrokerStringSaslScram } = await k2.send(new GetBootstrapBrokersCommand({ ClusterArn: cluster }));
     const scram = (pw: string): KafkaConfig => ({
@@ -365,26 +528,54 @@ describe('end to end with the real Kafka broker', () => {
       await pca.send(
         new CreateCertificateAuthorityCommand({
           CertificateAuthorityType: 'ROOT',
-          CertificateAuthorityConfiguration: { KeyAlgorithm: 'EC_prime256v1', SigningAlgorithm: 'SHA256WITHECDSA', Subject: { CommonName: 'e2e clients' } },
+          CertificateAuthorityConfiguration: {
+            KeyAlgorithm: 'EC_prime256v1',
+            SigningAlgorithm: 'SHA256WITHECDSA',
+            Subject: { CommonName: 'e2e clients' },
+          },
         }),
       )
     ).CertificateAuthorityArn!;
     const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
     const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-    const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=e2e.orders', keys: keys as never, signingAlgorithm: alg as never });
+    const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+      name: 'CN=e2e.orders',
+      keys: keys as never,
+      signingAlgorithm: alg as never,
+    });
     const { CertificateArn } = await pca.send(
-      new IssueCertificateCommand({ CertificateAuthorityArn: caArn, Csr: new TextEncoder().encode(csr.toString('pem')), SigningAlgorithm: 'SHA256WITHECDSA', Validity: { Type: 'DAYS', Value: 1 } }),
+      new IssueCertificateCommand({
+        CertificateAuthorityArn: caArn,
+        Csr: new TextEncoder().encode(csr.toString('pem')),
+        SigningAlgorithm: 'SHA256WITHECDSA',
+        Validity: { Type: 'DAYS', Value: 1 },
+      }),
     );
-    await waitUntilCertificateIssued({ client: pca, maxWaitTime: 30, minDelay: 1 }, { CertificateAuthorityArn: caArn, CertificateArn });
+    await waitUntilCertificateIssued(
+      { client: pca, maxWaitTime: 30, minDelay: 1 },
+      { CertificateAuthorityArn: caArn, CertificateArn },
+    );
     const cert = await pca.send(new GetCertificateCommand({ CertificateAuthorityArn: caArn, CertificateArn }));
     const keyDer = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
-    const keyPem = `-----BEGIN PRIVATE KEY-----\n${keyDer.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
+    const keyPem = `-----BEGIN PRIVATE KEY-----\n${keyDer
+      .toString('base64')
+      .match(/.{1,64}/g)!
+      .join('\n')}\n-----END PRIVATE KEY-----\n`;
     const { BootstrapBrokerStringTls } = await k2.send(new GetBootstrapBrokersCommand({ ClusterArn: cluster }));
-    const mtls: KafkaConfig = { brokers: BootstrapBrokerStringTls!.split(','), ssl: { ca: [kafkaHandle.broker.serverCaPem], cert: `${cert.Certificate}\n${cert.CertificateChain}`, key: keyPem } };
+    const mtls: KafkaConfig = {
+      brokers: BootstrapBrokerStringTls!.split(','),
+      ssl: { ca: [kafkaHandle.broker.serverCaPem], cert: `${cert.Certificate}\n${cert.CertificateChain}`, key: keyPem },
+    };
 
     expect(await connects(mtls)).toBe(false);
     const version = (await k2.send(new DescribeClusterV2Command({ ClusterArn: cluster }))).ClusterInfo!.CurrentVersion!;
-    await k2.send(new UpdateSecurityCommand({ ClusterArn: cluster, CurrentVersion: version, ClientAuthentication: { Tls: { CertificateAuthorityArnList: [caArn], Enabled: true } } }));
+    await k2.send(
+      new UpdateSecurityCommand({
+        ClusterArn: cluster,
+        CurrentVersion: version,
+        ClientAuthentication: { Tls: { CertificateAuthorityArnList: [caArn], Enabled: true } },
+      }),
+    );
     const described = await k2.send(new DescribeClusterV2Command({ ClusterArn: cluster }));
     expect(described.ClusterInfo!.Provisioned!.ClientAuthentication!.Tls!.CertificateAuthorityArnList).toEqual([caArn]);
     expect(await eventuallyConnects(mtls)).toBe(true);

@@ -57,7 +57,12 @@ const mainDefinition = {
       Catch: [{ ErrorEquals: ['Fatal'], ResultPath: '$.error', Next: 'HandleFatal' }],
       Next: 'Fan',
     },
-    HandleFatal: { Type: 'Pass', Parameters: { 'cause.$': 'States.StringToJson($.error.Cause)' }, ResultPath: '$.parsed', Next: 'Failed' },
+    HandleFatal: {
+      Type: 'Pass',
+      Parameters: { 'cause.$': 'States.StringToJson($.error.Cause)' },
+      ResultPath: '$.parsed',
+      Next: 'Failed',
+    },
     Failed: { Type: 'Fail', Error: 'PipelineFailed', Cause: 'flaky failed fatally' },
     Fan: {
       Type: 'Parallel',
@@ -83,7 +88,11 @@ const mainDefinition = {
       Type: 'Map',
       ItemsPath: '$.items',
       MaxConcurrency: 2,
-      ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'Square', States: { Square: { Type: 'Task', Resource: lambdaArn('square'), End: true } } },
+      ItemProcessor: {
+        ProcessorConfig: { Mode: 'INLINE' },
+        StartAt: 'Square',
+        States: { Square: { Type: 'Task', Resource: lambdaArn('square'), End: true } },
+      },
       ResultPath: '$.squares',
       Next: 'Decide',
     },
@@ -93,7 +102,17 @@ const mainDefinition = {
       Default: 'Shape',
     },
     TooBig: { Type: 'Fail', Error: 'TooBig', Cause: 'value above 100' },
-    Shape: { Type: 'Pass', Parameters: { 'value.$': '$.value', 'doubled.$': '$.fan[0].value', 'tag.$': '$.fan[1]', 'squares.$': '$.squares', 'flaky.$': '$.flaky' }, End: true },
+    Shape: {
+      Type: 'Pass',
+      Parameters: {
+        'value.$': '$.value',
+        'doubled.$': '$.fan[0].value',
+        'tag.$': '$.fan[1]',
+        'squares.$': '$.squares',
+        'flaky.$': '$.flaky',
+      },
+      End: true,
+    },
   },
 };
 
@@ -117,7 +136,13 @@ async function errorOf(p: Promise<unknown>): Promise<{ name: string; message: st
 }
 
 async function create(name: string, definition: unknown): Promise<string> {
-  const out = await sfn.send(new CreateStateMachineCommand({ name, definition: JSON.stringify(definition), roleArn: 'arn:aws:iam::000000000000:role/sfn' }));
+  const out = await sfn.send(
+    new CreateStateMachineCommand({
+      name,
+      definition: JSON.stringify(definition),
+      roleArn: 'arn:aws:iam::000000000000:role/sfn',
+    }),
+  );
   return out.stateMachineArn!;
 }
 
@@ -139,7 +164,10 @@ beforeAll(async () => {
     if (calls[event.key]! <= (event.failTimes ?? 0)) throw new Transient(`attempt ${calls[event.key]}`);
     return { attempts: calls[event.key] };
   });
-  sfnEmu.registerLambda('double', async (event: { value: number }, context) => ({ value: event.value * 2, fn: context.functionName }));
+  sfnEmu.registerLambda('double', async (event: { value: number }, context) => ({
+    value: event.value * 2,
+    fn: context.functionName,
+  }));
   sfnEmu.registerLambda('square', async (n: number) => n * n);
   mainArn = await create('main', mainDefinition);
 });
@@ -153,29 +181,80 @@ describe('state machines', () => {
   test('Create, Describe, List; re-creating the same definition is idempotent, a different one is StateMachineAlreadyExists', async () => {
     expect(mainArn).toBe('arn:aws:states:us-east-1:000000000000:stateMachine:main');
     const d = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: mainArn }));
-    expect(d).toMatchObject({ name: 'main', status: 'ACTIVE', type: 'STANDARD', roleArn: 'arn:aws:iam::000000000000:role/sfn' });
+    expect(d).toMatchObject({
+      name: 'main',
+      status: 'ACTIVE',
+      type: 'STANDARD',
+      roleArn: 'arn:aws:iam::000000000000:role/sfn',
+    });
     expect(JSON.parse(d.definition!)).toEqual(mainDefinition);
     expect(d.creationDate).toBeInstanceOf(Date);
     expect(await create('main', mainDefinition)).toBe(mainArn);
-    expect((await errorOf(create('main', { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }))).name).toBe('StateMachineAlreadyExists');
+    expect((await errorOf(create('main', { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }))).name).toBe(
+      'StateMachineAlreadyExists',
+    );
     const list = await sfn.send(new ListStateMachinesCommand({}));
     expect(list.stateMachines!.map((m) => m.name)).toContain('main');
   });
 
   test('InvalidDefinition for bad JSON, a dangling Next, an unsupported resource, JSONata; InvalidName; InvalidArn; StateMachineDoesNotExist', async () => {
-    const bad = (definition: string) => errorOf(sfn.send(new CreateStateMachineCommand({ name: 'bad', definition, roleArn: 'arn:aws:iam::000000000000:role/x' })));
+    const bad = (definition: string) =>
+      errorOf(
+        sfn.send(
+          new CreateStateMachineCommand({ name: 'bad', definition, roleArn: 'arn:aws:iam::000000000000:role/x' }),
+        ),
+      );
     expect((await bad('{not json')).name).toBe('InvalidDefinition');
-    expect((await bad(JSON.stringify({ StartAt: 'A', States: { A: { Type: 'Pass', Next: 'Nowhere' } } }))).name).toBe('InvalidDefinition');
-    expect((await bad(JSON.stringify({ StartAt: 'A', States: { A: { Type: 'Task', Resource: 'arn:aws:states:::glue:startJobRun.sync', End: true } } }))).message).toMatch(/INVALID_RESOURCE/);
-    expect((await bad(JSON.stringify({ QueryLanguage: 'JSONata', StartAt: 'A', States: { A: { Type: 'Pass', End: true } } }))).message).toMatch(/JSONata/);
-    expect((await errorOf(sfn.send(new CreateStateMachineCommand({ name: 'has space', definition: '{}', roleArn: 'arn:aws:iam::000000000000:role/x' })))).name).toBe('InvalidName');
-    expect((await errorOf(sfn.send(new DescribeStateMachineCommand({ stateMachineArn: 'nope' })))).name).toBe('InvalidArn');
-    expect((await errorOf(sfn.send(new DescribeStateMachineCommand({ stateMachineArn: mainArn.replace('main', 'ghost') })))).name).toBe('StateMachineDoesNotExist');
+    expect((await bad(JSON.stringify({ StartAt: 'A', States: { A: { Type: 'Pass', Next: 'Nowhere' } } }))).name).toBe(
+      'InvalidDefinition',
+    );
+    expect(
+      (
+        await bad(
+          JSON.stringify({
+            StartAt: 'A',
+            States: { A: { Type: 'Task', Resource: 'arn:aws:states:::glue:startJobRun.sync', End: true } },
+          }),
+        )
+      ).message,
+    ).toMatch(/INVALID_RESOURCE/);
+    expect(
+      (
+        await bad(
+          JSON.stringify({ QueryLanguage: 'JSONata', StartAt: 'A', States: { A: { Type: 'Pass', End: true } } }),
+        )
+      ).message,
+    ).toMatch(/JSONata/);
+    expect(
+      (
+        await errorOf(
+          sfn.send(
+            new CreateStateMachineCommand({
+              name: 'has space',
+              definition: '{}',
+              roleArn: 'arn:aws:iam::000000000000:role/x',
+            }),
+          ),
+        )
+      ).name,
+    ).toBe('InvalidName');
+    expect((await errorOf(sfn.send(new DescribeStateMachineCommand({ stateMachineArn: 'nope' })))).name).toBe(
+      'InvalidArn',
+    );
+    expect(
+      (await errorOf(sfn.send(new DescribeStateMachineCommand({ stateMachineArn: mainArn.replace('main', 'ghost') }))))
+        .name,
+    ).toBe('StateMachineDoesNotExist');
   });
 
   test('UpdateStateMachine replaces the definition for new executions', async () => {
     const arn = await create('updatable', { StartAt: 'A', States: { A: { Type: 'Pass', Result: 1, End: true } } });
-    await sfn.send(new UpdateStateMachineCommand({ stateMachineArn: arn, definition: JSON.stringify({ StartAt: 'A', States: { A: { Type: 'Pass', Result: 2, End: true } } }) }));
+    await sfn.send(
+      new UpdateStateMachineCommand({
+        stateMachineArn: arn,
+        definition: JSON.stringify({ StartAt: 'A', States: { A: { Type: 'Pass', Result: 2, End: true } } }),
+      }),
+    );
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }));
     expect((await finished(executionArn!)).output).toBe('2');
   });
@@ -184,13 +263,23 @@ describe('state machines', () => {
 describe('executions', () => {
   test('Retry on a custom error, then Parallel (lambda:invoke + Pass), Map and Choice → SUCCEEDED with the shaped output', async () => {
     const { executionArn, startDate } = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn: mainArn, name: 'happy', input: JSON.stringify({ key: 'happy', failTimes: 2, value: 21, items: [1, 2, 3, 4] }) }),
+      new StartExecutionCommand({
+        stateMachineArn: mainArn,
+        name: 'happy',
+        input: JSON.stringify({ key: 'happy', failTimes: 2, value: 21, items: [1, 2, 3, 4] }),
+      }),
     );
     expect(executionArn).toBe('arn:aws:states:us-east-1:000000000000:execution:main:happy');
     expect(startDate).toBeInstanceOf(Date);
     const d = await finished(executionArn!);
     expect(d.status).toBe('SUCCEEDED');
-    expect(JSON.parse(d.output!)).toEqual({ value: 21, doubled: 42, tag: 'constant', squares: [1, 4, 9, 16], flaky: { attempts: 3 } });
+    expect(JSON.parse(d.output!)).toEqual({
+      value: 21,
+      doubled: 42,
+      tag: 'constant',
+      squares: [1, 4, 9, 16],
+      flaky: { attempts: 3 },
+    });
     expect(d.stopDate).toBeInstanceOf(Date);
 
     const events = await history(executionArn!);
@@ -214,13 +303,37 @@ describe('executions', () => {
       'LambdaFunctionSucceeded',
       'TaskStateExited',
     ]);
-    expect(types).toEqual(expect.arrayContaining(['ParallelStateEntered', 'ParallelStateStarted', 'ParallelStateSucceeded', 'ParallelStateExited', 'MapStateEntered', 'MapIterationStarted', 'MapIterationSucceeded', 'MapStateExited', 'ChoiceStateEntered', 'PassStateEntered', 'TaskScheduled', 'TaskSucceeded']));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'ParallelStateEntered',
+        'ParallelStateStarted',
+        'ParallelStateSucceeded',
+        'ParallelStateExited',
+        'MapStateEntered',
+        'MapIterationStarted',
+        'MapIterationSucceeded',
+        'MapStateExited',
+        'ChoiceStateEntered',
+        'PassStateEntered',
+        'TaskScheduled',
+        'TaskSucceeded',
+      ]),
+    );
     const failed = events.find((e) => e.type === 'LambdaFunctionFailed')!;
     expect(failed.lambdaFunctionFailedEventDetails).toMatchObject({ error: 'Transient' });
-    expect(JSON.parse(failed.lambdaFunctionFailedEventDetails!.cause!)).toMatchObject({ errorType: 'Transient', errorMessage: 'attempt 1' });
+    expect(JSON.parse(failed.lambdaFunctionFailedEventDetails!.cause!)).toMatchObject({
+      errorType: 'Transient',
+      errorMessage: 'attempt 1',
+    });
     const invoke = events.find((e) => e.type === 'TaskScheduled')!;
-    expect(invoke.taskScheduledEventDetails).toMatchObject({ resourceType: 'lambda', resource: 'invoke', region: 'us-east-1' });
-    expect(JSON.parse(invoke.taskScheduledEventDetails!.parameters!)).toMatchObject({ FunctionName: lambdaArn('double') });
+    expect(invoke.taskScheduledEventDetails).toMatchObject({
+      resourceType: 'lambda',
+      resource: 'invoke',
+      region: 'us-east-1',
+    });
+    expect(JSON.parse(invoke.taskScheduledEventDetails!.parameters!)).toMatchObject({
+      FunctionName: lambdaArn('double'),
+    });
     // ids are sequential; every event points at its predecessor
     events.forEach((e, i) => expect(e.id).toBe(i + 1));
     const entered = events.find((e) => e.type === 'TaskStateEntered')!;
@@ -228,42 +341,94 @@ describe('executions', () => {
   });
 
   test('Catch on a custom error routes to a Pass that parses the Lambda Cause, then Fail → FAILED with error and cause', async () => {
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: mainArn, input: JSON.stringify({ key: 'fatal', fatal: true, value: 1, items: [] }) }));
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: mainArn,
+        input: JSON.stringify({ key: 'fatal', fatal: true, value: 1, items: [] }),
+      }),
+    );
     const d = await finished(executionArn!);
     expect(d).toMatchObject({ status: 'FAILED', error: 'PipelineFailed', cause: 'flaky failed fatally' });
     const events = await history(executionArn!);
     const pass = events.find((e) => e.type === 'PassStateExited' && e.stateExitedEventDetails!.name === 'HandleFatal')!;
-    expect(JSON.parse(pass.stateExitedEventDetails!.output!).parsed.cause).toMatchObject({ errorType: 'Fatal', errorMessage: 'cannot continue' });
+    expect(JSON.parse(pass.stateExitedEventDetails!.output!).parsed.cause).toMatchObject({
+      errorType: 'Fatal',
+      errorMessage: 'cannot continue',
+    });
     expect(events.at(-1)!.type).toBe('ExecutionFailed');
-    expect(events.at(-1)!.executionFailedEventDetails).toEqual({ error: 'PipelineFailed', cause: 'flaky failed fatally' });
+    expect(events.at(-1)!.executionFailedEventDetails).toEqual({
+      error: 'PipelineFailed',
+      cause: 'flaky failed fatally',
+    });
     expect(events.map((e) => e.type)).toContain('FailStateEntered');
   });
 
   test('Choice to a Fail state; retries exhausted surface the custom error', async () => {
-    const big = await finished((await sfn.send(new StartExecutionCommand({ stateMachineArn: mainArn, input: JSON.stringify({ key: 'big', value: 500, items: [] }) }))).executionArn!);
+    const big = await finished(
+      (
+        await sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: mainArn,
+            input: JSON.stringify({ key: 'big', value: 500, items: [] }),
+          }),
+        )
+      ).executionArn!,
+    );
     expect(big).toMatchObject({ status: 'FAILED', error: 'TooBig' });
-    const exhausted = await finished((await sfn.send(new StartExecutionCommand({ stateMachineArn: mainArn, input: JSON.stringify({ key: 'exhausted', failTimes: 10, value: 1, items: [] }) }))).executionArn!);
+    const exhausted = await finished(
+      (
+        await sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: mainArn,
+            input: JSON.stringify({ key: 'exhausted', failTimes: 10, value: 1, items: [] }),
+          }),
+        )
+      ).executionArn!,
+    );
     expect(exhausted.status).toBe('FAILED');
     expect(exhausted.error).toBe('Transient');
     expect(calls['exhausted']).toBe(4); // first attempt + MaxAttempts 3
   });
 
   test('StartExecution errors: InvalidExecutionInput, ExecutionAlreadyExists, StateMachineDoesNotExist; DescribeExecution: ExecutionDoesNotExist', async () => {
-    expect((await errorOf(sfn.send(new StartExecutionCommand({ stateMachineArn: mainArn, input: '{oops' })))).name).toBe('InvalidExecutionInput');
-    expect((await errorOf(sfn.send(new StartExecutionCommand({ stateMachineArn: mainArn, name: 'happy', input: '{}' })))).name).toBe('ExecutionAlreadyExists');
-    expect((await errorOf(sfn.send(new StartExecutionCommand({ stateMachineArn: mainArn.replace('main', 'ghost') })))).name).toBe('StateMachineDoesNotExist');
-    expect((await errorOf(sfn.send(new DescribeExecutionCommand({ executionArn: 'arn:aws:states:us-east-1:000000000000:execution:main:ghost' })))).name).toBe('ExecutionDoesNotExist');
+    expect(
+      (await errorOf(sfn.send(new StartExecutionCommand({ stateMachineArn: mainArn, input: '{oops' })))).name,
+    ).toBe('InvalidExecutionInput');
+    expect(
+      (await errorOf(sfn.send(new StartExecutionCommand({ stateMachineArn: mainArn, name: 'happy', input: '{}' }))))
+        .name,
+    ).toBe('ExecutionAlreadyExists');
+    expect(
+      (await errorOf(sfn.send(new StartExecutionCommand({ stateMachineArn: mainArn.replace('main', 'ghost') })))).name,
+    ).toBe('StateMachineDoesNotExist');
+    expect(
+      (
+        await errorOf(
+          sfn.send(
+            new DescribeExecutionCommand({
+              executionArn: 'arn:aws:states:us-east-1:000000000000:execution:main:ghost',
+            }),
+          ),
+        )
+      ).name,
+    ).toBe('ExecutionDoesNotExist');
   });
 
   test('an unregistered Lambda fails with Lambda.ResourceNotFoundException', async () => {
-    const arn = await create('missing-fn', { StartAt: 'Call', States: { Call: { Type: 'Task', Resource: lambdaArn('nobody'), End: true } } });
+    const arn = await create('missing-fn', {
+      StartAt: 'Call',
+      States: { Call: { Type: 'Task', Resource: lambdaArn('nobody'), End: true } },
+    });
     const d = await finished((await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }))).executionArn!);
     expect(d).toMatchObject({ status: 'FAILED', error: 'Lambda.ResourceNotFoundException' });
   });
 
   test('StopExecution aborts a waiting execution; ListExecutions filters by status and pages', async () => {
     sfnEmu.setTimeOverrides({ waitMs: undefined });
-    const arn = await create('waiter', { StartAt: 'Sleep', States: { Sleep: { Type: 'Wait', Seconds: 3600, End: true } } });
+    const arn = await create('waiter', {
+      StartAt: 'Sleep',
+      States: { Sleep: { Type: 'Wait', Seconds: 3600, End: true } },
+    });
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'sleepy' }));
     sfnEmu.setTimeOverrides({ waitMs: 0 });
     const fast = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'fast' }));
@@ -277,15 +442,23 @@ describe('executions', () => {
     expect((await history(executionArn!)).at(-1)!.type).toBe('ExecutionAborted');
     const page1 = await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, maxResults: 1 }));
     expect(page1.executions).toHaveLength(1);
-    const page2 = await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, maxResults: 1, nextToken: page1.nextToken }));
+    const page2 = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: arn, maxResults: 1, nextToken: page1.nextToken }),
+    );
     expect(page2.executions![0]!.name).not.toBe(page1.executions![0]!.name);
   });
 });
 
 describe('history for secret scanning', () => {
   test('a Task result dropped by ResultSelector is still in the history (as on AWS); includeExecutionData=false strips data; paging and reverse order', async () => {
-    sfnEmu.registerLambda('leaky', async () => ({ password: 'Sup3rS3cretValue', arn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:AmazonMSK_x-AbCdEf' }));
-    const arn = await create('leaky', { StartAt: 'Leak', States: { Leak: { Type: 'Task', Resource: lambdaArn('leaky'), ResultSelector: { 'arn.$': '$.arn' }, End: true } } });
+    sfnEmu.registerLambda('leaky', async () => ({
+      password: 'Sup3rS3cretValue',
+      arn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:AmazonMSK_x-AbCdEf',
+    }));
+    const arn = await create('leaky', {
+      StartAt: 'Leak',
+      States: { Leak: { Type: 'Task', Resource: lambdaArn('leaky'), ResultSelector: { 'arn.$': '$.arn' }, End: true } },
+    });
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }));
     const d = await finished(executionArn!);
     expect(d.output).not.toContain('Sup3rS3cretValue');
@@ -306,17 +479,36 @@ describe('service integrations', () => {
   test('aws-sdk:acmpca: issueCertificate, then getCertificate retried on AcmPca.RequestInProgressException', async () => {
     const { CertificateAuthorityArn } = await pcaEmu.createCertificateAuthority({
       CertificateAuthorityType: 'ROOT',
-      CertificateAuthorityConfiguration: { KeyAlgorithm: 'EC_prime256v1', SigningAlgorithm: 'SHA256WITHECDSA', Subject: { CommonName: 'sfn-ca' } },
+      CertificateAuthorityConfiguration: {
+        KeyAlgorithm: 'EC_prime256v1',
+        SigningAlgorithm: 'SHA256WITHECDSA',
+        Subject: { CommonName: 'sfn-ca' },
+      },
     });
-    const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as never;
-    const csr = (await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=orders', keys, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as never })).toString('pem');
+    const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+      'sign',
+      'verify',
+    ])) as never;
+    const csr = (
+      await x509.Pkcs10CertificateRequestGenerator.create({
+        name: 'CN=orders',
+        keys,
+        signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as never,
+      })
+    ).toString('pem');
     const arn = await create('issue', {
       StartAt: 'Issue',
       States: {
         Issue: {
           Type: 'Task',
           Resource: 'arn:aws:states:::aws-sdk:acmpca:issueCertificate',
-          Parameters: { 'CertificateAuthorityArn.$': '$.ca', 'Csr.$': '$.csr', SigningAlgorithm: 'SHA256WITHECDSA', Validity: { Type: 'DAYS', Value: 30 }, IdempotencyToken: 'orders-1' },
+          Parameters: {
+            'CertificateAuthorityArn.$': '$.ca',
+            'Csr.$': '$.csr',
+            SigningAlgorithm: 'SHA256WITHECDSA',
+            Validity: { Type: 'DAYS', Value: 30 },
+            IdempotencyToken: 'orders-1',
+          },
           ResultPath: '$.issued',
           Next: 'Collect',
         },
@@ -325,18 +517,26 @@ describe('service integrations', () => {
           Resource: 'arn:aws:states:::aws-sdk:acmpca:getCertificate',
           Parameters: { 'CertificateAuthorityArn.$': '$.ca', 'CertificateArn.$': '$.issued.CertificateArn' },
           ResultSelector: { 'pem.$': '$.Certificate' },
-          Retry: [{ ErrorEquals: ['AcmPca.RequestInProgressException'], IntervalSeconds: 1, MaxAttempts: 5, BackoffRate: 1 }],
+          Retry: [
+            { ErrorEquals: ['AcmPca.RequestInProgressException'], IntervalSeconds: 1, MaxAttempts: 5, BackoffRate: 1 },
+          ],
           End: true,
         },
       },
     });
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify({ ca: CertificateAuthorityArn, csr }) }));
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: arn, input: JSON.stringify({ ca: CertificateAuthorityArn, csr }) }),
+    );
     const d = await finished(executionArn!);
     expect(d.status).toBe('SUCCEEDED');
     expect(JSON.parse(d.output!).pem).toMatch(/BEGIN CERTIFICATE/);
     const events = await history(executionArn!);
     const failed = events.find((e) => e.type === 'TaskFailed')!;
-    expect(failed.taskFailedEventDetails).toMatchObject({ resourceType: 'aws-sdk:acmpca', resource: 'getCertificate', error: 'AcmPca.RequestInProgressException' });
+    expect(failed.taskFailedEventDetails).toMatchObject({
+      resourceType: 'aws-sdk:acmpca',
+      resource: 'getCertificate',
+      error: 'AcmPca.RequestInProgressException',
+    });
   });
 
   test('aws-sdk errors are <Service>.<Name>Exception and can be caught; injected faults reach the state', async () => {
@@ -346,7 +546,10 @@ describe('service integrations', () => {
         Describe: {
           Type: 'Task',
           Resource: 'arn:aws:states:::aws-sdk:acmpca:describeCertificateAuthority',
-          Parameters: { CertificateAuthorityArn: 'arn:aws:acm-pca:us-east-1:000000000000:certificate-authority/00000000-0000-0000-0000-000000000000' },
+          Parameters: {
+            CertificateAuthorityArn:
+              'arn:aws:acm-pca:us-east-1:000000000000:certificate-authority/00000000-0000-0000-0000-000000000000',
+          },
           Catch: [{ ErrorEquals: ['AcmPca.ResourceNotFoundException'], ResultPath: '$.caught', Next: 'Caught' }],
           End: true,
         },
@@ -356,7 +559,12 @@ describe('service integrations', () => {
     const d = await finished((await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }))).executionArn!);
     expect(d.status).toBe('SUCCEEDED');
     expect(JSON.parse(d.output!).caught.Error).toBe('AcmPca.ResourceNotFoundException');
-    gw.faults.add({ service: 'acm-pca', operation: 'DescribeCertificateAuthority', error: { code: 'ThrottlingException' }, times: 1 });
+    gw.faults.add({
+      service: 'acm-pca',
+      operation: 'DescribeCertificateAuthority',
+      error: { code: 'ThrottlingException' },
+      times: 1,
+    });
     const t = await finished((await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }))).executionArn!);
     expect(t).toMatchObject({ status: 'FAILED', error: 'AcmPca.ThrottlingException' });
   });
@@ -364,27 +572,52 @@ describe('service integrations', () => {
   test('events:putEvents → EventBridge rule → the target state machine starts with the event as input', async () => {
     const target = await create('on-event', { StartAt: 'Got', States: { Got: { Type: 'Pass', End: true } } });
     const eb = new EventBridgeClient({ endpoint: gw.url, region: 'us-east-1', credentials: creds });
-    await eb.send(new PutRuleCommand({ Name: 'provisioned', EventPattern: JSON.stringify({ source: ['msk-spec-provisioner'], 'detail-type': ['Spec Provisioned'] }) }));
-    await eb.send(new PutTargetsCommand({ Rule: 'provisioned', Targets: [{ Id: 'sm', Arn: target, RoleArn: 'arn:aws:iam::000000000000:role/eb' }] }));
+    await eb.send(
+      new PutRuleCommand({
+        Name: 'provisioned',
+        EventPattern: JSON.stringify({ source: ['msk-spec-provisioner'], 'detail-type': ['Spec Provisioned'] }),
+      }),
+    );
+    await eb.send(
+      new PutTargetsCommand({
+        Rule: 'provisioned',
+        Targets: [{ Id: 'sm', Arn: target, RoleArn: 'arn:aws:iam::000000000000:role/eb' }],
+      }),
+    );
     const emitter = await create('emit', {
       StartAt: 'Emit',
       States: {
         Emit: {
           Type: 'Task',
           Resource: 'arn:aws:states:::events:putEvents',
-          Parameters: { Entries: [{ Source: 'msk-spec-provisioner', DetailType: 'Spec Provisioned', 'Detail.$': '$.report' }] },
+          Parameters: {
+            Entries: [{ Source: 'msk-spec-provisioner', DetailType: 'Spec Provisioned', 'Detail.$': '$.report' }],
+          },
           End: true,
         },
       },
     });
-    const d = await finished((await sfn.send(new StartExecutionCommand({ stateMachineArn: emitter, input: JSON.stringify({ report: { domain: 'orders', status: 'APPLIED' } }) }))).executionArn!);
+    const d = await finished(
+      (
+        await sfn.send(
+          new StartExecutionCommand({
+            stateMachineArn: emitter,
+            input: JSON.stringify({ report: { domain: 'orders', status: 'APPLIED' } }),
+          }),
+        )
+      ).executionArn!,
+    );
     expect(d.status).toBe('SUCCEEDED');
     expect(JSON.parse(d.output!)).toMatchObject({ FailedEntryCount: 0 });
     await ebEmu.settled();
     const list = await sfn.send(new ListExecutionsCommand({ stateMachineArn: target }));
     expect(list.executions).toHaveLength(1);
     const child = await finished(list.executions![0]!.executionArn!);
-    expect(JSON.parse(child.input!)).toMatchObject({ source: 'msk-spec-provisioner', 'detail-type': 'Spec Provisioned', detail: { domain: 'orders', status: 'APPLIED' } });
+    expect(JSON.parse(child.input!)).toMatchObject({
+      source: 'msk-spec-provisioner',
+      'detail-type': 'Spec Provisioned',
+      detail: { domain: 'orders', status: 'APPLIED' },
+    });
   });
 
   test('states:startExecution.sync:2 waits for the child and returns its parsed Output; a failed child is States.TaskFailed', async () => {
@@ -410,28 +643,54 @@ describe('service integrations', () => {
               Run: {
                 Type: 'Task',
                 Resource: 'arn:aws:states:::states:startExecution.sync:2',
-                Parameters: { StateMachineArn: child, Input: { 'ok.$': '$.ok', 'n.$': '$.n', 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id' } },
+                Parameters: {
+                  StateMachineArn: child,
+                  Input: {
+                    'ok.$': '$.ok',
+                    'n.$': '$.n',
+                    'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id',
+                  },
+                },
                 ResultSelector: { 'status.$': '$.Status', 'out.$': '$.Output' },
                 Catch: [{ ErrorEquals: ['States.TaskFailed'], ResultPath: '$.failure', Next: 'Failed' }],
                 End: true,
               },
-              Failed: { Type: 'Pass', Parameters: { status: 'FAILED', 'cause.$': 'States.StringToJson($.failure.Cause)' }, End: true },
+              Failed: {
+                Type: 'Pass',
+                Parameters: { status: 'FAILED', 'cause.$': 'States.StringToJson($.failure.Cause)' },
+                End: true,
+              },
             },
           },
           End: true,
         },
       },
     });
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: parent, input: JSON.stringify({ items: [{ ok: true, n: 1 }, { ok: false, n: 2 }] }) }));
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: parent,
+        input: JSON.stringify({
+          items: [
+            { ok: true, n: 1 },
+            { ok: false, n: 2 },
+          ],
+        }),
+      }),
+    );
     const d = await finished(executionArn!);
     expect(d.status).toBe('SUCCEEDED');
-    const [good, bad] = JSON.parse(d.output!) as [{ status: string; out: unknown }, { status: string; cause: { Status: string; Error: string } }];
+    const [good, bad] = JSON.parse(d.output!) as [
+      { status: string; out: unknown },
+      { status: string; cause: { Status: string; Error: string } },
+    ];
     expect(good).toEqual({ status: 'SUCCEEDED', out: { echo: 1 } });
     expect(bad.status).toBe('FAILED');
     expect(bad.cause).toMatchObject({ Status: 'FAILED', Error: 'ChildFailed' });
     const children = await sfn.send(new ListExecutionsCommand({ stateMachineArn: child }));
     expect(children.executions).toHaveLength(2);
-    const childInput = JSON.parse((await sfn.send(new DescribeExecutionCommand({ executionArn: children.executions![0]!.executionArn }))).input!);
+    const childInput = JSON.parse(
+      (await sfn.send(new DescribeExecutionCommand({ executionArn: children.executions![0]!.executionArn }))).input!,
+    );
     expect(childInput.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID).toBe(executionArn);
   });
 });
