@@ -69,6 +69,7 @@ type Pattern = { [k: string]: unknown };
 
 const NAME_RE = /^[.\-_A-Za-z0-9]{1,64}$/;
 const SCHEDULE_RE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))$/;
+const ROLE_TARGETS = ['states', 'kinesis', 'firehose', 'ecs', 'codebuild', 'codepipeline'];
 const STATES = ['ENABLED', 'DISABLED', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS'];
 
 function validation(message: string): AwsServiceError {
@@ -367,6 +368,12 @@ export class EventBridgeEmulator {
         );
       if (typeof t.Arn !== 'string' || !parseArn(t.Arn))
         throw validation(`Parameter ${String(t.Arn)} is not valid. Reason: Provided Arn is not in correct format.`);
+      // Targets EventBridge invokes through a role (User Guide, "IAM roles for sending events to
+      // targets": Step Functions, Kinesis, Firehose, ECS, CodeBuild, CodePipeline) need RoleArn.
+      const targetService = parseArn(t.Arn)?.service ?? '';
+      if (ROLE_TARGETS.includes(targetService) && typeof t.RoleArn !== 'string') {
+        throw validation(`RoleArn is required for target ${t.Arn}.`);
+      }
       const inputs = [t.Input, t.InputPath, t.InputTransformer].filter((x) => x !== undefined).length;
       if (inputs > 1) {
         failed.push({

@@ -21,6 +21,7 @@ import { matchPattern, type EventBridgeEvent, type TargetInvocation } from '../.
 import { useLocalAws } from '../../support/aws.js';
 
 const SM_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:provision';
+const ROLE = 'arn:aws:iam::000000000000:role/eventbridge-start-execution';
 const received: { input: unknown; inv: TargetInvocation }[] = [];
 const aws = useLocalAws({
   buckets: [{ name: 'specs', versioning: true, eventBridge: true }, 'quiet'],
@@ -93,7 +94,13 @@ test('PutTargets / ListTargetsByRule / RemoveTargets; DeleteRule needs the targe
     name: 'ValidationException',
     message: "Rule can't be deleted since it has targets.",
   });
-  const more = Array.from({ length: 5 }, (_, i) => ({ Id: `t${i}`, Arn: SM_ARN }));
+  await expect(
+    eb().send(new PutTargetsCommand({ Rule: 'targets', Targets: [{ Id: 'norole', Arn: SM_ARN }] })),
+  ).rejects.toMatchObject({
+    name: 'ValidationException',
+    message: `RoleArn is required for target ${SM_ARN}.`,
+  });
+  const more = Array.from({ length: 5 }, (_, i) => ({ Id: `t${i}`, Arn: SM_ARN, RoleArn: ROLE }));
   await expect(eb().send(new PutTargetsCommand({ Rule: 'targets', Targets: more }))).rejects.toBeInstanceOf(
     LimitExceededException,
   );
@@ -105,7 +112,7 @@ test('PutTargets / ListTargetsByRule / RemoveTargets; DeleteRule needs the targe
     ResourceNotFoundException,
   );
   await expect(
-    eb().send(new PutTargetsCommand({ Rule: 'nope', Targets: [{ Id: 'a', Arn: SM_ARN }] })),
+    eb().send(new PutTargetsCommand({ Rule: 'nope', Targets: [{ Id: 'a', Arn: SM_ARN, RoleArn: ROLE }] })),
   ).rejects.toBeInstanceOf(ResourceNotFoundException);
 });
 
@@ -116,7 +123,7 @@ test('PutEvents: EventIds for good entries, per-entry errors for bad ones; match
       EventPattern: JSON.stringify({ source: ['msk-spec.cli'], detail: { domain: [{ prefix: 'pay' }] } }),
     }),
   );
-  await eb().send(new PutTargetsCommand({ Rule: 'custom', Targets: [{ Id: 'sfn', Arn: SM_ARN }] }));
+  await eb().send(new PutTargetsCommand({ Rule: 'custom', Targets: [{ Id: 'sfn', Arn: SM_ARN, RoleArn: ROLE }] }));
   const out = await eb().send(
     new PutEventsCommand({
       Entries: [
@@ -157,11 +164,12 @@ test('a disabled rule delivers nothing; Input and InputTransformer shape the tar
     new PutTargetsCommand({
       Rule: 'shaped',
       Targets: [
-        { Id: 'const', Arn: `${SM_ARN}-a`, Input: '{"fixed":true}' },
-        { Id: 'path', Arn: `${SM_ARN}-b`, InputPath: '$.detail' },
+        { Id: 'const', Arn: `${SM_ARN}-a`, RoleArn: ROLE, Input: '{"fixed":true}' },
+        { Id: 'path', Arn: `${SM_ARN}-b`, RoleArn: ROLE, InputPath: '$.detail' },
         {
           Id: 'tpl',
           Arn: `${SM_ARN}-c`,
+          RoleArn: ROLE,
           InputTransformer: {
             InputPathsMap: { d: '$.detail.domain', n: '$.detail.n' },
             InputTemplate: '{"domain": <d>, "label": "domain <d>", "n": <n>}',
@@ -190,7 +198,7 @@ test('a disabled rule delivers nothing; Input and InputTransformer shape the tar
 
 test('S3 PutObject in an EventBridge-enabled bucket delivers an "Object Created" event shaped like S3\'s', async () => {
   await eb().send(new PutRuleCommand({ Name: 'on-spec', EventPattern: S3_PATTERN }));
-  await eb().send(new PutTargetsCommand({ Rule: 'on-spec', Targets: [{ Id: 'sfn', Arn: SM_ARN }] }));
+  await eb().send(new PutTargetsCommand({ Rule: 'on-spec', Targets: [{ Id: 'sfn', Arn: SM_ARN, RoleArn: ROLE }] }));
   const put = await aws.clients.s3.send(
     new PutObjectCommand({ Bucket: 'specs', Key: 'domains/payments.yaml', Body: 'asyncapi: 3.0.0' }),
   );
@@ -243,7 +251,7 @@ test('a target without a handler is recorded as a failed delivery', async () => 
 
 test('a scheduled rule fires its targets with a "Scheduled Event" when triggered', async () => {
   const { RuleArn } = await eb().send(new PutRuleCommand({ Name: 'renew-certs', ScheduleExpression: 'rate(1 day)' }));
-  await eb().send(new PutTargetsCommand({ Rule: 'renew-certs', Targets: [{ Id: 'sfn', Arn: SM_ARN }] }));
+  await eb().send(new PutTargetsCommand({ Rule: 'renew-certs', Targets: [{ Id: 'sfn', Arn: SM_ARN, RoleArn: ROLE }] }));
   aws.local.events.triggerSchedule('renew-certs');
   await aws.local.events.settled();
   expect(received.map((r) => r.input)).toEqual([
