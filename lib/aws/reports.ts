@@ -18,7 +18,8 @@ export interface ProvisionReport {
   readonly domain: string | null;
   readonly source?: { readonly bucket: string; readonly key: string; readonly versionId?: string };
   readonly executionId?: string;
-  readonly finishedAt?: string;
+  /** The execution's start (the object's LastModified is its end). */
+  readonly startedAt?: string;
   /** PROVISIONED: spec summary, credentials (ARNs, serials, dates; never values), the applied plan. */
   readonly spec?: unknown;
   readonly credentials?: unknown;

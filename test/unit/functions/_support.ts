@@ -1,4 +1,5 @@
 // Shared by the handler tests: environment, captured log output, a throwaway CA.
+import { mockClient as rawMockClient } from 'aws-sdk-client-mock';
 import { resetClients } from '../../../lib/aws/clients.js';
 import { x509 } from '../../../lib/cert/x509.js';
 import { webcrypto } from 'node:crypto';
@@ -102,3 +103,25 @@ export async function testCa() {
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 export const PRIVATE_KEY_MARKERS = ['PRIVATE KEY', 'BEGIN EC', 'BEGIN RSA'];
+
+// aws-sdk-client-mock's generics pin @smithy/types versions that differ from the installed clients'
+// (a type-only mismatch; the runtime works). Tests use it through this loose, explicit surface.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export interface LooseStub {
+  resolves(v: unknown): LooseStub;
+  resolvesOnce(v: unknown): LooseStub;
+  rejects(e?: unknown): LooseStub;
+  rejectsOnce(e?: unknown): LooseStub;
+  callsFake(fn: (input: any) => unknown): LooseStub;
+}
+export interface LooseMock {
+  on(command: unknown, input?: unknown): LooseStub;
+  commandCalls(command: unknown): { args: [{ input: any }] }[];
+  calls(): { args: [{ input: any; constructor: { name: string } }] }[];
+  reset(): void;
+  resetHistory(): void;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+export function mockAws(client: unknown): LooseMock {
+  return rawMockClient(client as never) as unknown as LooseMock;
+}

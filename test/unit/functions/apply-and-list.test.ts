@@ -3,14 +3,13 @@
 // re-plans from live state, second run is a zero plan, refusals and error classification.
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { sdkStreamMixin } from '@smithy/util-stream';
-import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
 import { applyTopicsAndAcls, classifyKafkaError } from '../../../functions/apply-topics-and-acls/handler.js';
 import { listSpecs } from '../../../functions/list-specs/handler.js';
 import type { Admin } from '../../../lib/kafka/index.js';
-import { setEnv } from './_support.js';
+import { setEnv, mockAws } from './_support.js';
 
-const s3 = mockClient(S3Client);
+const s3 = mockAws(S3Client);
 
 const SPEC = `asyncapi: '2.5.0'
 id: 'urn:shop:orders'

@@ -18,18 +18,17 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { sdkStreamMixin } from '@smithy/util-stream';
-import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
 import { collect, handler as collectHandler } from '../../../functions/collect-certificate/handler.js';
 import { findExpiring } from '../../../functions/find-expiring-certificates/handler.js';
 import { handler as issueHandler, issue, resetIssueCaches } from '../../../functions/issue-certificate/handler.js';
 import { idempotencyToken } from '../../../lib/cert/policy.js';
 import { x509 } from '../../../lib/cert/x509.js';
-import { ENV, PRIVATE_KEY_MARKERS, captureOutput, fakeContext, setEnv, testCa } from './_support.js';
+import { ENV, PRIVATE_KEY_MARKERS, captureOutput, fakeContext, setEnv, testCa, mockAws } from './_support.js';
 
-const s3 = mockClient(S3Client);
-const pca = mockClient(ACMPCAClient);
-const kafka = mockClient(KafkaClient);
+const s3 = mockAws(S3Client);
+const pca = mockAws(ACMPCAClient);
+const kafka = mockAws(KafkaClient);
 
 interface Stored {
   body: string;

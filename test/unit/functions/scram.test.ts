@@ -6,16 +6,15 @@ import {
   RestoreSecretCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
 import { associate, handler as associateHandler } from '../../../functions/associate-scram-secrets/handler.js';
 import { ensureSecret, handler as ensureHandler } from '../../../functions/ensure-scram-secret/handler.js';
 import { associateScramSecrets, MAX_SCRAM_SECRETS_PER_CALL } from '../../../lib/aws/msk.js';
 import { ensureScramSecret } from '../../../lib/aws/secrets.js';
 import { isValidPassword } from '../../../lib/credentials/password.js';
-import { captureOutput, ENV, fakeContext, setEnv } from './_support.js';
+import { captureOutput, ENV, fakeContext, setEnv, mockAws } from './_support.js';
 
-const sm = mockClient(SecretsManagerClient);
-const kafka = mockClient(KafkaClient);
+const sm = mockAws(SecretsManagerClient);
+const kafka = mockAws(KafkaClient);
 const notFound = () => Object.assign(new Error('Secrets Manager can’t find the specified secret.'), { name: 'ResourceNotFoundException' });
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:AmazonMSK_shop.orders-AbCdEf';
 

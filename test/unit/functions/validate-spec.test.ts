@@ -1,12 +1,11 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { sdkStreamMixin } from '@smithy/util-stream';
-import { mockClient } from 'aws-sdk-client-mock';
 import { Readable } from 'node:stream';
 import { ERROR_NAMES, SpecRefused, type SpecRefusedPayload } from '../../../lib/errors.js';
 import { handler, validateSpec } from '../../../functions/validate-spec/handler.js';
-import { captureOutput, fakeContext, setEnv } from './_support.js';
+import { captureOutput, fakeContext, setEnv, mockAws } from './_support.js';
 
-const s3 = mockClient(S3Client);
+const s3 = mockAws(S3Client);
 
 const SPEC = `asyncapi: '2.5.0'
 id: 'urn:shop:orders'

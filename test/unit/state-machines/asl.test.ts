@@ -1,0 +1,327 @@
+// The three workflows: valid ASL (asl-validator), the resource convention the local runner relies
+// on, Retry/Catch on the error names the handlers throw, and their behaviour when run by
+// aws-local-stepfunctions with stub tasks (the same engine the embedded default uses).
+import aslValidator from 'asl-validator';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { readFileSync } from 'node:fs';
+import { FUNCTION_KEYS, LambdaInvocationError } from '../../../functions/registry.js';
+import {
+  allStates,
+  integrationTasks,
+  lambdaTasks,
+  localLambdaArn,
+  localStateMachineArn,
+  parseDefinition,
+  resolveDefinition,
+  type Definition,
+  type State,
+} from '../../../lib/aws/asl.js';
+import { ERROR_NAMES, SpecRefused } from '../../../lib/errors.js';
+
+// aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22); polyfill on Node 20.
+const P = Promise as unknown as { withResolvers?: () => unknown };
+P.withResolvers ??= () => {
+  let resolve!: (v: unknown) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+};
+
+const FILES = ['provision', 'rotate-certificates', 'reprovision'] as const;
+const text = (f: string) => readFileSync(new URL(`../../../state-machines/${f}.asl.yaml`, import.meta.url), 'utf8');
+const resolved = (f: string): Definition =>
+  resolveDefinition(parseDefinition(text(f)), { lambdaArn: (k) => localLambdaArn(k), ref: (id) => localStateMachineArn(id) });
+
+describe.each(FILES)('%s.asl.yaml', (file) => {
+  const def = parseDefinition(text(file));
+
+  it('is valid ASL once CloudFormation references are resolved', () => {
+    const r = aslValidator(resolved(file) as never) as { isValid: boolean; errorsText: (sep?: string) => string };
+    expect(r.errorsText('\n')).toBe('');
+    expect(r.isValid).toBe(true);
+  });
+
+  it('keeps the resource convention: Lambda tasks by function key, no Serverless variables, JSONPath only', () => {
+    expect(text(file)).not.toMatch(/\$\{/);
+    expect(def.QueryLanguage).toBeUndefined();
+    for (const [, s] of allStates(def)) {
+      expect(s.QueryLanguage).toBeUndefined();
+      expect(s.Arguments).toBeUndefined();
+      expect(s.Resource).not.toBe('arn:aws:states:::lambda:invoke');
+    }
+    const tasks = lambdaTasks(def);
+    expect(tasks.size).toBeGreaterThan(0);
+    for (const key of tasks.values()) expect(FUNCTION_KEYS).toContain(key);
+    for (const [name, resource] of integrationTasks(def)) {
+      expect([name, resource]).toEqual([name, expect.stringMatching(/^arn:aws:states:::(aws-sdk:s3:putObject|events:putEvents|states:startExecution\.sync:2)$/)]);
+    }
+  });
+
+  it('retries only on names that exist (our typed errors or AWS/Step Functions names)', () => {
+    const ours = new Set<string>(Object.values(ERROR_NAMES));
+    for (const [, s] of allStates(def)) {
+      for (const r of (s.Retry ?? []) as { ErrorEquals: string[] }[]) {
+        for (const e of r.ErrorEquals) {
+          const known = ours.has(e) || /^(States|Lambda|S3|StepFunctions)\.|Exception$|^InternalServiceError$|^(SlowDown|InternalError|ServiceUnavailable|RequestTimeout|RateExceeded)$/.test(e);
+          expect([e, known]).toEqual([e, true]);
+        }
+        if (r.ErrorEquals.some((e) => ours.has(e))) {
+          // Only retryable typed errors are retried.
+          expect(r.ErrorEquals.filter((e) => ours.has(e)).every((e) => ['ScramAssociationPending', 'KafkaTransient'].includes(e))).toBe(true);
+        }
+      }
+    }
+  });
+});
+
+describe('provision.asl.yaml structure', () => {
+  const def = parseDefinition(text('provision'));
+  const states = allStates(def);
+  it('every top-level Task/Parallel/Map state catches into a failure path', () => {
+    for (const [name, s] of Object.entries(def.States)) {
+      if (!['Task', 'Parallel', 'Map'].includes(s.Type)) continue;
+      const c = (s.Catch ?? []) as { ErrorEquals: string[]; Next: string }[];
+      expect([name, c.some((x) => x.ErrorEquals.includes('States.ALL'))]).toEqual([name, true]);
+    }
+  });
+  it('retries CollectCertificate on RequestInProgressException, association on ScramAssociationPending, apply on KafkaTransient', () => {
+    const retries = (n: string) => ((states.get(n)!.Retry ?? []) as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
+    expect(retries('CollectCertificate')).toContain('RequestInProgressException');
+    expect(retries('AssociateScramSecrets')).toContain('ScramAssociationPending');
+    expect(retries('ApplyTopicsAndAcls')).toContain('KafkaTransient');
+  });
+});
+
+// ---- behaviour ----------------------------------------------------------------------------------
+
+type Handler = (input: unknown) => Promise<unknown>;
+const lambdaError = (name: string, message: string) => {
+  const e = new Error(message);
+  e.name = name;
+  return new LambdaInvocationError(e);
+};
+
+function machine(file: string) {
+  return new StateMachine(resolved(file) as never, { validationOptions: { checkArn: false } });
+}
+
+function retriesInstant(file: string): Record<string, number> {
+  return Object.fromEntries([...allStates(parseDefinition(text(file)))].filter(([, s]: [string, State]) => s.Retry).map(([n]) => [n, 0]));
+}
+
+const CONTEXT = { Execution: { Id: 'arn:aws:states:us-east-1:000000000000:execution:provision:test-1', Name: 'test-1' } };
+const EVENT = { 'detail-type': 'Object Created', source: 'aws.s3', detail: { bucket: { name: 'specs-bucket' }, object: { key: 'specs/shop.orders.yaml', 'version-id': 'v1' } } };
+const VALIDATED = {
+  domain: 'shop.orders',
+  bucket: 'specs-bucket',
+  key: 'specs/shop.orders.yaml',
+  versionId: 'v1',
+  reportKey: 'reports/shop.orders.json',
+  scram: true,
+  mtls: true,
+  summary: { ownedTopics: 2, subscriptions: 0, desiredBindings: 22, warnings: [] },
+};
+
+function provisionStubs(overrides: Record<string, Handler> = {}) {
+  const seen: Record<string, unknown[]> = {};
+  const record = (name: string, h: Handler): Handler => async (input) => {
+    (seen[name] ??= []).push(input);
+    return h(input);
+  };
+  const base: Record<string, Handler> = {
+    ValidateSpec: async () => VALIDATED,
+    EnsureScramSecret: async () => ({ domain: 'shop.orders', secretArn: 'arn:secret:AmazonMSK_shop.orders', secretName: 'AmazonMSK_shop.orders', action: 'CREATED' }),
+    AssociateScramSecrets: async () => ({ domain: 'shop.orders', secretArn: 'arn:secret:AmazonMSK_shop.orders', association: 'NEW' }),
+    IssueCertificate: async () => ({ domain: 'shop.orders', status: 'ISSUING', certificateArn: 'arn:cert/1', generation: 1, publicKeySha256: 'ab' }),
+    CollectCertificate: async () => ({ domain: 'shop.orders', status: 'ISSUED', serial: '1a', notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2026-01-31T00:00:00.000Z', generation: 1, certificateArn: 'arn:cert/1' }),
+    ApplyTopicsAndAcls: async () => ({ domain: 'shop.orders', changed: true, topicsCreated: 2, partitionsIncreased: 0, configsAltered: 0, aclsCreated: 22, aclsDeleted: 0, createdTopics: [] }),
+    WriteReport: async () => ({}),
+    EmitProvisioned: async () => ({ Entries: [{ EventId: '1' }] }),
+    WriteFailureReport: async () => ({}),
+    EmitFailed: async () => ({ Entries: [{ EventId: '2' }] }),
+  };
+  const handlers = Object.fromEntries(Object.entries({ ...base, ...overrides }).map(([n, h]) => [n, record(n, h)]));
+  return { handlers, seen };
+}
+
+async function runProvision(overrides: Record<string, Handler> = {}) {
+  const { handlers, seen } = provisionStubs(overrides);
+  const exec = machine('provision').run(EVENT as never, {
+    overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retriesInstant('provision') },
+    context: CONTEXT as never,
+  });
+  const result = await exec.result.then(
+    (r) => ({ ok: true as const, output: r as Record<string, unknown> }),
+    (e: unknown) => ({ ok: false as const, error: e as Error }),
+  );
+  return { result, seen };
+}
+
+describe('provision workflow (aws-local-stepfunctions, stub tasks)', () => {
+  it('succeeds: writes reports/<D>.json with ARNs, serials and the applied plan, then emits "Spec Provisioned"', async () => {
+    const { result, seen } = await runProvision();
+    expect(result.ok).toBe(true);
+    const write = seen.WriteReport![0] as { Bucket: string; Key: string; Body: unknown; ContentType: string };
+    expect(write).toMatchObject({ Bucket: 'specs-bucket', Key: 'reports/shop.orders.json', ContentType: 'application/json' });
+    const report = write.Body as Record<string, unknown>;
+    expect(report).toMatchObject({
+      status: 'PROVISIONED',
+      domain: 'shop.orders',
+      source: { bucket: 'specs-bucket', key: 'specs/shop.orders.yaml', versionId: 'v1' },
+      executionId: CONTEXT.Execution.Id,
+      credentials: {
+        scram: { enabled: true, secretArn: 'arn:secret:AmazonMSK_shop.orders', association: 'NEW' },
+        mtls: { enabled: true, status: 'ISSUED', serial: '1a', notAfter: '2026-01-31T00:00:00.000Z' },
+      },
+      applied: { topicsCreated: 2, aclsCreated: 22 },
+    });
+    const emitted = seen.EmitProvisioned![0] as { Entries: { Source: string; DetailType: string; Detail: unknown }[] };
+    expect(emitted.Entries[0]).toMatchObject({ Source: 'msk-spec-provisioner', DetailType: 'Spec Provisioned', Detail: report });
+    // Every Lambda got the correlation id.
+    for (const n of ['ValidateSpec', 'EnsureScramSecret', 'IssueCertificate', 'ApplyTopicsAndAcls']) expect(seen[n]![0]).toMatchObject({ correlationId: CONTEXT.Execution.Id });
+    expect(seen.ApplyTopicsAndAcls![0]).toMatchObject({ domain: 'shop.orders', bucket: 'specs-bucket', key: 'specs/shop.orders.yaml', versionId: 'v1' });
+    expect(result.ok && result.output.status).toBe('PROVISIONED');
+  });
+
+  it('retries CollectCertificate while PCA answers RequestInProgressException', async () => {
+    let calls = 0;
+    const { result, seen } = await runProvision({
+      CollectCertificate: async () => {
+        if (++calls <= 3) throw lambdaError('RequestInProgressException', 'The request is in progress.');
+        return { domain: 'shop.orders', status: 'ISSUED', serial: '1a', notBefore: 'a', notAfter: 'b', generation: 1, certificateArn: 'c' };
+      },
+    });
+    expect(result.ok).toBe(true);
+    expect(seen.CollectCertificate).toHaveLength(4);
+  });
+
+  it('retries ScramAssociationPending, then succeeds', async () => {
+    let calls = 0;
+    const { result } = await runProvision({
+      AssociateScramSecrets: async () => {
+        if (++calls <= 2) throw lambdaError('ScramAssociationPending', 'not yet');
+        return { domain: 'shop.orders', secretArn: 'arn:s', association: 'NEW' };
+      },
+    });
+    expect(result.ok).toBe(true);
+    expect(calls).toBe(3);
+  });
+
+  it('skips a credential branch the configuration disables, and a current certificate needs no collection', async () => {
+    const { result, seen } = await runProvision({
+      ValidateSpec: async () => ({ ...VALIDATED, scram: false }),
+      IssueCertificate: async () => ({ domain: 'shop.orders', status: 'CURRENT', serial: '1a', notAfter: '2026-01-31T00:00:00.000Z', generation: 1 }),
+    });
+    expect(result.ok).toBe(true);
+    expect(seen.EnsureScramSecret).toBeUndefined();
+    expect(seen.CollectCertificate).toBeUndefined();
+    const report = (seen.WriteReport![0] as { Body: unknown }).Body as { credentials: unknown };
+    expect(report.credentials).toEqual({ scram: { enabled: false }, mtls: { enabled: true, status: 'CURRENT', serial: '1a', notAfter: '2026-01-31T00:00:00.000Z', generation: 1 } });
+  });
+
+  it('a refused spec changes nothing: FAILED report with the issues, "Spec Provisioning Failed", execution fails', async () => {
+    const refusal = new SpecRefused({
+      domain: 'shop.payments',
+      bucket: 'specs-bucket',
+      key: 'specs/shop.payments.yaml',
+      versionId: 'v3',
+      reportKey: 'reports/shop.payments.json',
+      issues: [{ file: 'specs/shop.payments.yaml', path: '$.id', rule: 'key-binding', message: 'the key is reserved for domain "shop.payments"' }],
+    });
+    const { result, seen } = await runProvision({ ValidateSpec: async () => Promise.reject(new LambdaInvocationError(refusal)) });
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error.message).toMatch(/ProvisioningFailed|failed/);
+    for (const n of ['EnsureScramSecret', 'IssueCertificate', 'ApplyTopicsAndAcls', 'WriteReport']) expect(seen[n]).toBeUndefined();
+    const write = seen.WriteFailureReport![0] as { Bucket: string; Key: string; Body: unknown };
+    expect(write).toMatchObject({ Bucket: 'specs-bucket', Key: 'reports/shop.payments.json' });
+    expect(write.Body).toEqual({
+      status: 'FAILED',
+      domain: 'shop.payments',
+      source: { bucket: 'specs-bucket', key: 'specs/shop.payments.yaml', versionId: 'v3' },
+      executionId: CONTEXT.Execution.Id,
+      startedAt: expect.any(String),
+      error: { name: 'SpecRefused', issues: refusal.payload.issues },
+    });
+    const event = (seen.EmitFailed![0] as { Entries: { DetailType: string; Detail: { status: string } }[] }).Entries[0]!;
+    expect(event).toMatchObject({ DetailType: 'Spec Provisioning Failed', Detail: { status: 'FAILED', domain: 'shop.payments' } });
+  });
+
+  it('a failure after validation reports the error name and cause under reports/<D>.json', async () => {
+    const { result, seen } = await runProvision({ ApplyTopicsAndAcls: async () => Promise.reject(lambdaError('PlanRefused', 'mass-deletion: would delete 9 of 10 bindings')) });
+    expect(result.ok).toBe(false);
+    const report = (seen.WriteFailureReport![0] as { Key: string; Body: unknown }).Body as { error: { name: string; cause: string } };
+    expect((seen.WriteFailureReport![0] as { Key: string }).Key).toBe('reports/shop.orders.json');
+    expect(report.error.name).toBe('PlanRefused');
+    expect(report.error.cause).toContain('mass-deletion');
+    expect(seen.EmitFailed).toHaveLength(1);
+  });
+
+  it('a failing credential branch fails the run into the FAILED report', async () => {
+    const { result, seen } = await runProvision({ IssueCertificate: async () => Promise.reject(lambdaError('ClusterTrustMissing', 'cluster does not trust the PCA')) });
+    expect(result.ok).toBe(false);
+    expect(seen.ApplyTopicsAndAcls).toBeUndefined();
+    expect((seen.WriteFailureReport![0] as { Body: unknown }).Body).toMatchObject({ status: 'FAILED', error: { name: 'ClusterTrustMissing' } });
+  });
+
+  it('a non-spec failure of ValidateSpec (no domain known) still emits the failure event', async () => {
+    const { result, seen } = await runProvision({ ValidateSpec: async () => Promise.reject(lambdaError('AccessDenied', 'no access')) });
+    expect(result.ok).toBe(false);
+    expect(seen.WriteFailureReport).toBeUndefined();
+    expect((seen.EmitFailed![0] as { Entries: { Detail: unknown }[] }).Entries[0]!.Detail).toMatchObject({ status: 'FAILED', domain: null, error: { name: 'AccessDenied' } });
+  });
+});
+
+describe('rotate-certificates workflow', () => {
+  it('renews each due domain independently; one failure emits an event and the others complete', async () => {
+    const seen: Record<string, unknown[]> = {};
+    const rec = (n: string, h: Handler): Handler => async (i) => ((seen[n] ??= []).push(i), h(i));
+    const handlers = {
+      FindExpiringCertificates: rec('FindExpiringCertificates', async () => ({
+        now: '2026-03-21T00:00:00.000Z',
+        scanned: 3,
+        due: [{ domain: 'a.x', serial: '1', notAfter: 'n', generation: 1 }, { domain: 'b.x', serial: '2', notAfter: 'n', generation: 1 }, { domain: 'c.x', serial: '3', notAfter: 'n', generation: 4 }],
+      })),
+      IssueCertificate: rec('IssueCertificate', async (i) => {
+        const d = (i as { domain: string }).domain;
+        if (d === 'b.x') throw lambdaError('ThrottlingException', 'rate exceeded');
+        if (d === 'c.x') return { domain: d, status: 'CURRENT', serial: '3', notAfter: 'n', generation: 4 };
+        return { domain: d, status: 'ISSUING', certificateArn: `arn:${d}`, generation: 2, publicKeySha256: 'ab' };
+      }),
+      CollectCertificate: rec('CollectCertificate', async (i) => ({ domain: (i as { domain: string }).domain, status: 'ISSUED', serial: '9', notBefore: 'x', notAfter: 'y', generation: 2, certificateArn: 'z' })),
+      EmitRenewalFailed: rec('EmitRenewalFailed', async () => ({})),
+    };
+    const out = (await machine('rotate-certificates').run({ time: '2026-03-21T00:00:00Z', 'detail-type': 'Scheduled Event' } as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retriesInstant('rotate-certificates') },
+      context: CONTEXT as never,
+    }).result) as { renewals: { domain: string; status: string }[] };
+    expect(seen.FindExpiringCertificates![0]).toMatchObject({ trigger: { time: '2026-03-21T00:00:00Z' } });
+    expect(seen.IssueCertificate!.filter((i) => (i as { domain: string }).domain === 'a.x')[0]).toMatchObject({ now: '2026-03-21T00:00:00.000Z' });
+    expect(out.renewals.map((r) => [r.domain, r.status])).toEqual([['a.x', 'RENEWED'], ['b.x', 'FAILED'], ['c.x', 'CURRENT']]);
+    expect(seen.EmitRenewalFailed).toHaveLength(1);
+  });
+});
+
+describe('reprovision workflow', () => {
+  it('starts one provision execution per spec with the S3 event shape, and records failures without stopping', async () => {
+    const inputs: unknown[] = [];
+    const handlers = {
+      ListSpecs: async () => ({ bucket: 'b', count: 2, specs: [{ bucket: 'b', key: 'specs/a.x.yaml' }, { bucket: 'b', key: 'specs/b.x.yaml' }] }),
+      StartProvision: async (i: unknown) => {
+        inputs.push(i);
+        const key = (i as { Input: { detail: { object: { key: string } } } }).Input.detail.object.key;
+        if (key.includes('b.x')) throw lambdaError('States.TaskFailed', 'child failed');
+        return { Status: 'SUCCEEDED', Output: { status: 'PROVISIONED' } };
+      },
+    };
+    const out = (await machine('reprovision').run({ 'detail-type': 'Reprovision Requested' } as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retriesInstant('reprovision') },
+      context: CONTEXT as never,
+    }).result) as { count: number; results: unknown[] };
+    expect(inputs[0]).toEqual({
+      StateMachineArn: localStateMachineArn('ProvisionStateMachine'),
+      Input: { detail: { bucket: { name: 'b' }, object: { key: 'specs/a.x.yaml' } }, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: CONTEXT.Execution.Id },
+    });
+    expect(out.count).toBe(2);
+    expect(out.results).toEqual([{ status: 'SUCCEEDED', report: { status: 'PROVISIONED' } }, { key: 'specs/b.x.yaml', status: 'FAILED', error: 'States.TaskFailed' }]);
+  });
+});
