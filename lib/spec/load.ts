@@ -92,7 +92,7 @@ export function loadDocument(text: string, file: string, config: ProvisionConfig
     }
     return { ok: false, issues: [issue('$', 'yaml-syntax', message)] };
   }
-  const converted = toPlain(raw, limits.maxDepth, file);
+  const converted = toPlain(raw, limits.maxDepth, Math.max(2 * bytes, 1024), file);
   if (!converted.ok) return converted;
   return { ok: true, value: converted.value, warnings };
 }
@@ -159,17 +159,49 @@ type PlainResult = { ok: true; value: Json } | { ok: false; issues: SpecIssue[] 
  * yaml's Maps/arrays/scalars → plain JSON values in null-prototype objects (a `__proto__` key is
  * just a key). Keys must be scalars; depth is checked again here because aliases can deepen a
  * document beyond what its text shows.
+ *
+ * yaml's toJS shares an aliased node between its uses; copying it here would undo that, so a
+ * 400 KB document aliasing a 200,000-element list 90 times (within maxAliasCount) would become
+ * 18 million values (seen: 150 s and 1.2 GB). The copy therefore has a budget of `maxValues`
+ * values (twice the text's size): without aliases a document of N bytes holds fewer than N
+ * values, so only alias expansion can exhaust it.
  */
-function toPlain(raw: unknown, maxDepth: number, file: string): PlainResult {
+function toPlain(raw: unknown, maxDepth: number, maxValues: number, file: string): PlainResult {
   const issues: SpecIssue[] = [];
+  interface Task {
+    src: unknown;
+    depth: number;
+    parent: Task | undefined;
+    segment: PathSegment | undefined;
+    set: (v: Json) => void;
+  }
+  const pathOf = (task: Task): PathSegment[] => {
+    const out: PathSegment[] = [];
+    for (let t: Task | undefined = task; t?.segment !== undefined; t = t.parent) out.push(t.segment);
+    return out.reverse();
+  };
   const fail = (path: PathSegment[], rule: string, message: string) => {
     if (issues.length < 50) issues.push({ file, path: jsonPath(path), rule, message });
   };
   const box: { root: Json } = { root: null };
-  type Task = { src: unknown; depth: number; path: PathSegment[]; set: (v: Json) => void };
-  const stack: Task[] = [{ src: raw, depth: 0, path: [], set: (v) => (box.root = v) }];
+  const stack: Task[] = [{ src: raw, depth: 0, parent: undefined, segment: undefined, set: (v) => (box.root = v) }];
+  let values = 0;
   while (stack.length > 0) {
-    const { src, depth, path, set } = stack.pop()!;
+    const task = stack.pop()!;
+    const { src, depth, set } = task;
+    if (++values > maxValues) {
+      return {
+        ok: false,
+        issues: [
+          {
+            file,
+            path: '$',
+            rule: 'yaml-aliases',
+            message: `the document expands to more than ${maxValues} values through YAML aliases; expected aliases that repeat small parts only`,
+          },
+        ],
+      };
+    }
     if (src === null || src === undefined) set(null);
     else if (typeof src === 'string' || typeof src === 'boolean') set(src);
     else if (typeof src === 'number') set(src);
@@ -177,7 +209,7 @@ function toPlain(raw: unknown, maxDepth: number, file: string): PlainResult {
     else if (src instanceof Map || Array.isArray(src)) {
       if (depth + 1 > maxDepth) {
         fail(
-          path,
+          pathOf(task),
           'max-depth',
           `the document nests more than ${maxDepth} levels deep (after expanding aliases); at most ${maxDepth} are accepted`,
         );
@@ -188,7 +220,7 @@ function toPlain(raw: unknown, maxDepth: number, file: string): PlainResult {
         const out: Json[] = new Array<Json>(src.length).fill(null);
         set(out);
         src.forEach((item, i) =>
-          stack.push({ src: item, depth: depth + 1, path: [...path, i], set: (v) => (out[i] = v) }),
+          stack.push({ src: item, depth: depth + 1, parent: task, segment: i, set: (v) => (out[i] = v) }),
         );
       } else {
         const out = Object.create(null) as JsonObject;
@@ -200,7 +232,7 @@ function toPlain(raw: unknown, maxDepth: number, file: string): PlainResult {
           else if (typeof k === 'number' || typeof k === 'boolean') key = String(k);
           else {
             fail(
-              path,
+              pathOf(task),
               'yaml-key',
               `a mapping key is ${k === null || k === undefined ? 'empty (null)' : 'a collection'}; expected a plain string key`,
             );
@@ -208,7 +240,7 @@ function toPlain(raw: unknown, maxDepth: number, file: string): PlainResult {
           }
           if (seen.has(key)) {
             fail(
-              [...path, key],
+              [...pathOf(task), key],
               'yaml-key',
               `the key ${JSON.stringify(key.slice(0, 80))} appears twice (once quoted, once not); expected unique keys`,
             );
@@ -216,12 +248,12 @@ function toPlain(raw: unknown, maxDepth: number, file: string): PlainResult {
           }
           seen.add(key);
           out[key] = null; // keeps the document's key order; the value is filled in when its task runs
-          stack.push({ src: v, depth: depth + 1, path: [...path, key], set: (val) => (out[key] = val) });
+          stack.push({ src: v, depth: depth + 1, parent: task, segment: key, set: (val) => (out[key] = val) });
         }
       }
     } else {
       fail(
-        path,
+        pathOf(task),
         'yaml-value',
         'this value has a YAML type that a spec cannot use (binary, set, ...); expected a string, number, boolean, list or mapping',
       );

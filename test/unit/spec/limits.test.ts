@@ -40,6 +40,15 @@ describe('limits', () => {
     expect(rules(laughs)).toEqual(['yaml-aliases']);
   });
 
+  it('refuses alias amplification that stays within maxAliasCount (a big anchor used many times)', () => {
+    // 90 uses of one anchor pass yaml's alias count, but would copy 2,000 values 90 times
+    const text = `asyncapi: 2.6.0\nid: urn:acme.shop\nx: &a [${'1,'.repeat(2000)}1]\ny: [${'*a,'.repeat(89)}*a]\n`;
+    const r = parseSpec(text, 'specs/x.yaml', DEFAULT_CONFIG);
+    expect(!r.ok && r.issues.map((i) => [i.path, i.rule])).toEqual([['$', 'yaml-aliases']]);
+    // the same anchor used twice is fine
+    expect(rules(`asyncapi: 2.6.0\nid: urn:acme.shop\nx: &a [${'1,'.repeat(2000)}1]\ny: [*a, *a]\n`)).toEqual([]);
+  });
+
   it('allows a few aliases within the limit', () => {
     const text = `asyncapi: 2.6.0
 id: urn:acme.shop
