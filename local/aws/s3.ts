@@ -117,6 +117,7 @@ export interface S3Options {
 interface VersionRecord {
   readonly versionId: string;
   readonly deleteMarker: boolean;
+  readonly lastModified: Date;
   readonly body?: Buffer;
   readonly headers?: Record<string, string>;
 }
@@ -393,6 +394,8 @@ export class S3Emulator {
           return await this.read(ctx, next, info, bucket, key);
         case 'DeleteObject':
           return await this.remove(ctx, next, info, bucket, key);
+        case 'ListObjectVersions':
+          return await this.listVersions(ctx, bucket);
         case 'CreateMultipartUpload': {
           // API_CreateMultipartUpload: the SSE headers are given here and apply to the completed object.
           const sse = this.sseFor(ctx);
@@ -555,7 +558,13 @@ export class S3Emulator {
     for (const [h, v] of Object.entries(obj.metadata)) headers[h] = String(v);
     const id = `${bucket}\0${key}`;
     const list = (this.history.get(id) ?? []).filter((r) => r.versionId !== versionId || versionId !== 'null');
-    list.push({ versionId, deleteMarker: false, body, headers: { ...headers, ...this.objects.get(id)?.sse } });
+    list.push({
+      versionId,
+      deleteMarker: false,
+      lastModified: new Date(),
+      body,
+      headers: { ...headers, ...this.objects.get(id)?.sse },
+    });
     this.history.set(id, list);
   }
 
@@ -618,12 +627,10 @@ export class S3Emulator {
     const current = this.objects.get(id);
     if (requested !== undefined && requested !== current?.versionId) {
       await this.requireBucket(ctx, bucket);
-      const list = this.history.get(id) ?? [];
-      this.history.set(
-        id,
-        list.filter((r) => r.versionId !== requested),
-      );
       ctx.set('x-amz-version-id', requested);
+      const removed = this.history.get(id)?.find((r) => r.versionId === requested);
+      if (removed?.deleteMarker) ctx.set('x-amz-delete-marker', 'true');
+      await this.dropVersion(ctx, bucket, key, requested);
       ctx.status = 204;
       ctx.body = null;
       return;
@@ -637,17 +644,78 @@ export class S3Emulator {
     this.objects.delete(id);
     if (status === 'Enabled' && requested === undefined && info.versionId !== undefined) {
       const list = this.history.get(id) ?? [];
-      list.push({ versionId: info.versionId, deleteMarker: true });
+      list.push({ versionId: info.versionId, deleteMarker: true, lastModified: new Date() });
       this.history.set(id, list);
       ctx.set('x-amz-delete-marker', 'true');
       ctx.set('x-amz-version-id', info.versionId);
     } else if (requested !== undefined) {
-      this.history.set(
-        id,
-        (this.history.get(id) ?? []).filter((r) => r.versionId !== requested),
-      );
+      // The current version itself was deleted for good: the previous one becomes current.
+      await this.dropVersion(ctx, bucket, key, requested);
       ctx.set('x-amz-version-id', requested);
     }
+  }
+
+  /**
+   * Removes a version from the history; when it was the newest, the next newest becomes current
+   * again (API_DeleteObject: deleting a delete marker or the current version by id "restores"
+   * the previous version). Its body is written back to s3rver.
+   */
+  private async dropVersion(ctx: KoaContext, bucket: string, key: string, versionId: string): Promise<void> {
+    const id = `${bucket}\0${key}`;
+    const list = this.history.get(id) ?? [];
+    const wasLatest = list.at(-1)?.versionId === versionId;
+    const rest = list.filter((r) => r.versionId !== versionId);
+    this.history.set(id, rest);
+    if (!wasLatest) return;
+    const next = rest.at(-1);
+    if (!next || next.deleteMarker) {
+      this.objects.delete(id);
+      return;
+    }
+    const S3Object = require('@20minutes/s3rver/lib/models/object') as new (
+      bucket: string,
+      key: string,
+      content: Buffer,
+      metadata: Record<string, string>,
+    ) => unknown;
+    const headers = next.headers ?? {};
+    await (ctx.store as S3rverStore & { putObject(o: unknown): Promise<unknown> }).putObject(
+      new S3Object(bucket, key, next.body ?? Buffer.alloc(0), headers),
+    );
+    const sse = Object.fromEntries(
+      Object.entries(headers).filter(([h]) => h.startsWith('x-amz-server-side-encryption')),
+    );
+    this.objects.set(id, { sse, versionId: next.versionId });
+  }
+
+  // ListObjectVersions (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html):
+  // the versions and delete markers this emulator has recorded (writes while versioning was
+  // Enabled), newest first per key, filtered by prefix. No paging: IsTruncated is always false.
+  private async listVersions(ctx: KoaContext, bucket: string): Promise<void> {
+    await this.requireBucket(ctx, bucket);
+    const prefix = typeof ctx.query.prefix === 'string' ? ctx.query.prefix : '';
+    const owner = '<Owner><ID>local</ID><DisplayName>local</DisplayName></Owner>';
+    const entries: string[] = [];
+    const keys = [...this.history.keys()]
+      .filter((id) => id.startsWith(`${bucket}\0`))
+      .map((id) => id.slice(bucket.length + 1))
+      .filter((k) => k.startsWith(prefix))
+      .sort();
+    for (const key of keys) {
+      const list = [...(this.history.get(`${bucket}\0${key}`) ?? [])].reverse();
+      list.forEach((r, i) => {
+        const common = `<Key>${xmlEscape(key)}</Key><VersionId>${r.versionId}</VersionId><IsLatest>${i === 0}</IsLatest><LastModified>${r.lastModified.toISOString()}</LastModified>`;
+        if (r.deleteMarker) entries.push(`<DeleteMarker>${common}${owner}</DeleteMarker>`);
+        else {
+          entries.push(
+            `<Version>${common}<ETag>${xmlEscape(r.headers?.etag ?? '')}</ETag><Size>${r.body?.length ?? 0}</Size><StorageClass>STANDARD</StorageClass>${owner}</Version>`,
+          );
+        }
+      });
+    }
+    ctx.type = 'application/xml';
+    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListVersionsResult xmlns="${XMLNS}"><Name>${xmlEscape(bucket)}</Name><Prefix>${xmlEscape(prefix)}</Prefix><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${entries.join('')}</ListVersionsResult>`;
+    ctx.status = 200;
   }
 
   // ---- events ----

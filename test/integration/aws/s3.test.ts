@@ -8,6 +8,7 @@ import {
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListObjectVersionsCommand,
   ListObjectsV2Command,
   NoSuchBucket,
   NoSuchKey,
@@ -161,6 +162,27 @@ test('versioning: every write has a VersionId; old versions stay readable by id;
       await s3().send(new GetObjectCommand({ Bucket: 'versioned', Key: 'spec.yaml', VersionId: v1.VersionId }))
     ).Body?.transformToString(),
   ).toBe('one');
+});
+
+test('deleting the current version or the delete marker by id makes the previous version current; ListObjectVersions lists them', async () => {
+  const key = 'restore/spec.yaml';
+  const v1 = await s3().send(new PutObjectCommand({ Bucket: 'versioned', Key: key, Body: 'one' }));
+  const v2 = await s3().send(new PutObjectCommand({ Bucket: 'versioned', Key: key, Body: 'two' }));
+  const del = await s3().send(new DeleteObjectCommand({ Bucket: 'versioned', Key: key, VersionId: v2.VersionId }));
+  expect(del.VersionId).toBe(v2.VersionId);
+  let cur = await s3().send(new GetObjectCommand({ Bucket: 'versioned', Key: key }));
+  expect([cur.VersionId, await cur.Body?.transformToString()]).toEqual([v1.VersionId, 'one']);
+  const marker = await s3().send(new DeleteObjectCommand({ Bucket: 'versioned', Key: key }));
+  await expect(s3().send(new GetObjectCommand({ Bucket: 'versioned', Key: key }))).rejects.toBeInstanceOf(NoSuchKey);
+  const listed = await s3().send(new ListObjectVersionsCommand({ Bucket: 'versioned', Prefix: 'restore/' }));
+  expect(listed.DeleteMarkers?.map((m) => [m.VersionId, m.IsLatest])).toEqual([[marker.VersionId, true]]);
+  expect(listed.Versions?.map((v) => [v.Key, v.VersionId, v.IsLatest, v.Size])).toEqual([
+    [key, v1.VersionId, false, 3],
+  ]);
+  const undo = await s3().send(new DeleteObjectCommand({ Bucket: 'versioned', Key: key, VersionId: marker.VersionId }));
+  expect(undo.DeleteMarker).toBe(true);
+  cur = await s3().send(new GetObjectCommand({ Bucket: 'versioned', Key: key }));
+  expect([cur.VersionId, await cur.Body?.transformToString()]).toEqual([v1.VersionId, 'one']);
 });
 
 test('PutBucketVersioning / GetBucketVersioning; unversioned buckets return no VersionId', async () => {
