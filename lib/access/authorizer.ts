@@ -33,7 +33,7 @@
 // two Map lookups per matching pattern plus one step per branching point along the name.
 import { OPERATIONS, RESOURCE_TYPES } from './types.js';
 import type { AccessRequest, AclBinding, Operation, ResourceType } from './types.js';
-import { bindingKey } from './bindings.js';
+import { BindingSet } from './binding-set.js';
 
 export type DecisionReason = 'deny-acl' | 'allow-acl' | 'no-matching-allow' | 'no-acls-allow-everyone';
 
@@ -202,11 +202,9 @@ export class Authorizer {
   constructor(bindings: Iterable<AclBinding>, opts: AuthorizerOptions = {}) {
     this.allowEveryone = opts.allowEveryoneIfNoAclFound ?? false;
     for (const t of RESOURCE_TYPES) this.byType[t] = new TypeIndex();
-    const seen = new Set<string>(); // Kafka's ACL store is a set: a binding added twice is one binding.
+    const seen = new BindingSet(); // Kafka's ACL store is a set: a binding added twice is one binding.
     for (const b of bindings) {
-      const k = bindingKey(b);
-      if (seen.has(k)) continue;
-      seen.add(k);
+      if (!seen.add(b)) continue;
       const isAllow = b.permission === 'ALLOW';
       const idx = (this.byType[b.resourceType] ??= new TypeIndex());
       idx.add({ binding: b, anyHost: b.host === WILDCARD_HOST, host: b.host, allow: isAllow, mask: operationMask(b.operation, isAllow) });

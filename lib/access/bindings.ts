@@ -5,6 +5,7 @@
 // (SpecMesh issue 564 came from prefixing with the bare id). A bare-id prefix would be a leak.
 import type { ProvisionConfig } from '../config.js';
 import type { DomainSpec, OwnedTopic } from '../spec/model.js';
+import { BindingSet } from './binding-set.js';
 import { CLUSTER_RESOURCE_NAME, OPERATIONS, RESOURCE_TYPES } from './types.js';
 import type { AclBinding, Operation, ResourceType } from './types.js';
 
@@ -162,17 +163,9 @@ export function domainBindings(spec: DomainSpec, config: ProvisionConfig): AclBi
  */
 export function desiredBindings(specs: readonly DomainSpec[], config: ProvisionConfig): AclBinding[] {
   const sorted = [...specs].sort((a, b) => cmpStr(a.domain, b.domain));
-  const seen = new Set<string>();
+  const seen = new BindingSet();
   const out: AclBinding[] = [];
-  for (const spec of sorted) {
-    for (const b of domainBindings(spec, config)) {
-      const k = bindingKey(b);
-      if (!seen.has(k)) {
-        seen.add(k);
-        out.push(b);
-      }
-    }
-  }
+  for (const spec of sorted) for (const b of domainBindings(spec, config)) if (seen.add(b)) out.push(b);
   return out;
 }
 

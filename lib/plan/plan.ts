@@ -1,5 +1,5 @@
 // The planner: what must change on a cluster so that it matches a set of specs. Pure and fast:
-// every comparison goes through Maps/Sets keyed by topic name or bindingKey, never pairwise scans.
+// every comparison goes through Maps keyed by topic name or a BindingSet, never pairwise scans.
 //
 // Semantics, decided here and relied on by the apply step:
 // - Topics are created with the spec's partitions/replicas (the configured defaults when omitted)
@@ -32,7 +32,8 @@
 // is refused (`nested-domain`). "Known" means the planned specs plus the domains the current state
 // already serves (a principal `User:X` or `User:CN=X` holding TOPIC PREFIXED `X.`), so the rule
 // holds even when specs are provisioned one at a time.
-import { bindingKey, compareBindings, desiredBindings, domainOfPrincipal, inNamespace, inStage, isValidDomainId, managingDomains, PUBLIC_GRANT } from '../access/bindings.js';
+import { BindingSet } from '../access/binding-set.js';
+import { compareBindings, desiredBindings, domainOfPrincipal, inNamespace, inStage, isValidDomainId, managingDomains, PUBLIC_GRANT } from '../access/bindings.js';
 import type { AclBinding } from '../access/types.js';
 import type { ProvisionConfig } from '../config.js';
 import type { ClusterState, TopicState } from '../kafka/state.js';
@@ -276,19 +277,16 @@ export function plan(specs: readonly DomainSpec[], current: ClusterState, config
 
   // --- ACLs
   const desired = desiredBindings(accepted, config);
-  const desiredKeys = new Set<string>();
-  for (const b of desired) desiredKeys.add(bindingKey(b));
-  const currentKeys = new Set<string>();
+  const desiredSet = new BindingSet(desired);
+  const currentSet = new BindingSet();
   const aclsToDelete: AclBinding[] = [];
   const managed = new Map<string, number>();
   const deleting = new Map<string, number>();
   for (const b of current.acls) {
-    const k = bindingKey(b);
-    if (currentKeys.has(k)) continue;
-    currentKeys.add(k);
+    if (!currentSet.add(b)) continue; // a duplicate in the input
     const owners = managingDomains(b, planned, config);
     if (owners.length === 0) continue;
-    const keep = desiredKeys.has(k);
+    const keep = desiredSet.has(b);
     for (const d of owners) {
       managed.set(d, (managed.get(d) ?? 0) + 1);
       if (!keep) deleting.set(d, (deleting.get(d) ?? 0) + 1);
@@ -296,7 +294,7 @@ export function plan(specs: readonly DomainSpec[], current: ClusterState, config
     if (!keep) aclsToDelete.push(b);
   }
   aclsToDelete.sort(compareBindings);
-  const aclsToCreate = desired.filter((b) => !currentKeys.has(bindingKey(b)));
+  const aclsToCreate = desired.filter((b) => !currentSet.has(b));
 
   // --- mass-deletion guard
   if (!opts.force) {
@@ -375,14 +373,9 @@ export function applyPlanToState(state: ClusterState, p: Plan): ClusterState {
   for (const c of p.topicsToCreate) {
     if (!topics.has(c.name)) topics.set(c.name, { name: c.name, partitions: c.partitions, replicationFactor: c.replicas, configs: { ...c.configs } });
   }
-  const deleted = new Set(p.aclsToDelete.map(bindingKey));
+  const deleted = new BindingSet(p.aclsToDelete);
   const acls: AclBinding[] = [];
-  const seen = new Set<string>();
-  for (const b of [...state.acls, ...p.aclsToCreate]) {
-    const k = bindingKey(b);
-    if (deleted.has(k) || seen.has(k)) continue;
-    seen.add(k);
-    acls.push(b);
-  }
+  const seen = new BindingSet();
+  for (const b of [...state.acls, ...p.aclsToCreate]) if (!deleted.has(b) && seen.add(b)) acls.push(b);
   return { topics: [...topics.values()], acls };
 }
