@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { resolveConfig, DEFAULT_CONFIG } from '../../../lib/config.js';
 import { parseSpec, type ParseResult } from '../../../lib/spec/parse.js';
+import { formatOf } from '../../../lib/spec/load.js';
 import type { DomainSpec, SpecIssue } from '../../../lib/spec/model.js';
 
 const FILE = 'specs/test.yaml';
@@ -536,5 +537,16 @@ describe('JSON specs', () => {
     const issues = refused('{"asyncapi": "2.6.0", "id": "urn:acme.shop", "id": "urn:other"}', DEFAULT_CONFIG, 'x.json');
     expect(issues.map((i) => i.rule)).toEqual(['json-syntax']);
     expect(issues[0]?.message).toMatch(/unique/);
+  });
+
+  it('detects the format by extension, or by content when the name has no spec extension', () => {
+    expect(formatOf('specs/a.json', 'asyncapi: 2.6.0')).toBe('json');
+    expect(formatOf('specs/a.yaml', '{"asyncapi": "2.6.0"}')).toBe('yaml');
+    expect(formatOf('upload-1234', '  {"asyncapi": "2.6.0"}')).toBe('json');
+    expect(formatOf('upload-1234', 'asyncapi: 2.6.0')).toBe('yaml');
+    // sniffed JSON is parsed as JSON: a YAML-only plain scalar is refused there, accepted in YAML
+    const yamlish = '{"asyncapi": "2.6.0", "id": urn:acme.shop}';
+    expect(refused(yamlish, DEFAULT_CONFIG, 'upload-1234').map((i) => i.rule)).toEqual(['json-syntax']);
+    expect(ok(yamlish, DEFAULT_CONFIG, 'specs/acme.shop.yaml').spec.domain).toBe('acme.shop');
   });
 });
