@@ -86,6 +86,34 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
       });
   }
 
+  // Control routes for a test in another process (beside the gateway's /_local/faults):
+  //   POST /_local/s3/buckets {name, versioning?, eventBridge?}  creates a bucket
+  //   GET  /_local/events/deliveries                             EventBridge deliveries so far
+  //   POST /_local/events/settled                                waits for deliveries in flight
+  gateway.registerControl('POST', 's3/buckets', async (req) => {
+    const b = (req.body ?? {}) as { name?: unknown; versioning?: unknown; eventBridge?: unknown };
+    if (typeof b.name !== 'string' || b.name === '') return { status: 400, body: { error: 'name is required' } };
+    await s3.createBucket(b.name, { versioning: b.versioning === true, eventBridge: b.eventBridge === true });
+    return { status: 201, body: { name: b.name } };
+  });
+  gateway.registerControl('GET', 'events/deliveries', () => ({
+    body: {
+      deliveries: events.deliveries.map((d) => ({
+        ruleArn: d.ruleArn,
+        targetId: d.target.Id,
+        targetArn: d.target.Arn,
+        eventId: d.event.id,
+        ok: d.ok,
+        ...(d.error !== undefined ? { error: d.error } : {}),
+        input: d.input,
+      })),
+    },
+  }));
+  gateway.registerControl('POST', 'events/settled', async () => {
+    await events.settled();
+    return { body: { settled: true } };
+  });
+
   const env = {
     AWS_ENDPOINT_URL: endpoint,
     AWS_ENDPOINT_URL_S3: s3Endpoint,

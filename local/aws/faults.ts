@@ -20,7 +20,13 @@ export interface FaultSpec {
   /** Operation name as in the API reference (`GetSecretValue`) or `*` (default). */
   readonly operation?: string;
   /** The error to answer with; omit for a latency-only fault. */
-  readonly error?: { readonly code: string; readonly statusCode?: number; readonly message?: string };
+  readonly error?: {
+    readonly code: string;
+    readonly statusCode?: number;
+    readonly message?: string;
+    /** Extra members of the error body, e.g. MSK's `invalidParameter` (JSON and REST-JSON services only). */
+    readonly extra?: Readonly<Record<string, unknown>>;
+  };
   /** Fail (or delay) this many matching calls, then the fault removes itself. */
   readonly times?: number;
   /** Active for this long after it is added, then it removes itself. */
@@ -136,6 +142,7 @@ export class FaultInjector {
           spec.error.code,
           spec.error.message ?? `Injected fault: ${spec.error.code} on ${service}:${operation}`,
           spec.error.statusCode ?? defaultStatusFor(spec.error.code),
+          spec.error.extra ?? {},
         )
       : undefined;
     return { latencyMs: spec.latencyMs ?? 0, ...(error ? { error } : {}) };

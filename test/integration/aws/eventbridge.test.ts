@@ -265,6 +265,35 @@ test('a scheduled rule fires its targets with a "Scheduled Event" when triggered
   await eb().send(new RemoveTargetsCommand({ Rule: 'renew-certs', Ids: ['sfn'] }));
 });
 
+test('control API: create a bucket and read deliveries from another process', async () => {
+  const base = aws.local.endpoint;
+  const created = await fetch(`${base}/_local/s3/buckets`, {
+    method: 'POST',
+    body: JSON.stringify({ name: 'remote-specs', versioning: true, eventBridge: true }),
+  });
+  expect(created.status).toBe(201);
+  expect(aws.local.s3.eventBridgeEnabled('remote-specs')).toBe(true);
+  await eb().send(
+    new PutRuleCommand({
+      Name: 'remote',
+      EventPattern: JSON.stringify({ source: ['aws.s3'], detail: { bucket: { name: ['remote-specs'] } } }),
+    }),
+  );
+  await eb().send(new PutTargetsCommand({ Rule: 'remote', Targets: [{ Id: 'sfn', Arn: SM_ARN, RoleArn: ROLE }] }));
+  await aws.clients.s3.send(new PutObjectCommand({ Bucket: 'remote-specs', Key: 'a.yaml', Body: 'x' }));
+  expect((await fetch(`${base}/_local/events/settled`, { method: 'POST' })).status).toBe(200);
+  const { deliveries } = (await (await fetch(`${base}/_local/events/deliveries`)).json()) as {
+    deliveries: { ruleArn: string; ok: boolean; input: EventBridgeEvent }[];
+  };
+  const mine = deliveries.filter((d) => d.ruleArn.endsWith('rule/remote'));
+  expect(mine).toHaveLength(1);
+  expect(mine[0]).toMatchObject({
+    ok: true,
+    input: { 'detail-type': 'Object Created', detail: { bucket: { name: 'remote-specs' } } },
+  });
+  await eb().send(new RemoveTargetsCommand({ Rule: 'remote', Ids: ['sfn'] }));
+});
+
 test('TestEventPattern through the SDK', async () => {
   const event = JSON.stringify({
     id: '1',

@@ -109,6 +109,21 @@ test('faults steered from another process through the control API', async () => 
   expect(await remote.list()).toEqual([]);
 });
 
+test('service-specific errors carry their extra members (REST-JSON, e.g. MSK BadRequestException.invalidParameter)', async () => {
+  gw.faults.add({
+    operation: 'GetSecretValue',
+    times: 1,
+    error: { code: 'InvalidParameterException', message: 'bad', extra: { Field: 'SecretId' } },
+  });
+  const res = await fetch(gw.url, {
+    method: 'POST',
+    headers: { 'x-amz-target': 'secretsmanager.GetSecretValue', 'content-type': 'application/x-amz-json-1.1' },
+    body: '{"SecretId":"s"}',
+  });
+  expect(res.status).toBe(400);
+  expect(await res.json()).toEqual({ __type: 'InvalidParameterException', message: 'bad', Field: 'SecretId' });
+});
+
 test('invalid fault specs are rejected', () => {
   const f = new FaultInjector();
   expect(() => f.add({ times: 1 })).toThrow(/error and\/or latencyMs/);
