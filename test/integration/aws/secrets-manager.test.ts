@@ -408,6 +408,15 @@ test('a disabled KMS key makes GetSecretValue fail with DecryptionFailure', asyn
   });
 });
 
+test('SecretBinary round-trips as bytes', async () => {
+  const name = uniq('binary');
+  const bytes = Uint8Array.from([0, 1, 2, 250, 255]);
+  await sm().send(new CreateSecretCommand({ Name: name, SecretBinary: bytes }));
+  const got = await sm().send(new GetSecretValueCommand({ SecretId: name }));
+  expect(got.SecretString).toBeUndefined();
+  expect(Buffer.from(got.SecretBinary!)).toEqual(Buffer.from(bytes));
+});
+
 test('GetRandomPassword honours length and exclusions', async () => {
   const out = await sm().send(new GetRandomPasswordCommand({ PasswordLength: 40, ExcludePunctuation: true }));
   expect(out.RandomPassword).toMatch(/^[A-Za-z0-9]{40}$/);
