@@ -413,7 +413,7 @@ export class MskEmulator implements RestJsonService {
         'The request does not include any updates to the security setting of the cluster.',
         'clientAuthentication',
       );
-    const next: ClientAuthentication = structuredClone(c.clientAuthentication);
+    const next: ClientAuthentication = JSON.parse(JSON.stringify(c.clientAuthentication)) as ClientAuthentication;
     if (reqAuth) {
       const sasl = asObject(reqAuth['sasl']);
       if (sasl['scram'] !== undefined) next.sasl.scram.enabled = asObject(sasl['scram'])['enabled'] === true;

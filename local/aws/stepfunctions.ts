@@ -16,7 +16,7 @@
 // Known deviations: STANDARD semantics for every type (EXPRESS accepted, run the same way); no .waitForTaskToken,
 // no activities, no JSONata (refused at CreateStateMachine: aws-local-stepfunctions would silently ignore it);
 // the SDK integration clients make one attempt (the state's Retry decides); a Task without TimeoutSeconds times out
-// after 60 s (aws-local-stepfunctions' default; AWS: 99999999 s); Map states are INLINE only.
+// after ~24.8 days (the longest Node timer; AWS: 99999999 s); Map states are INLINE only; HeartbeatSeconds is ignored.
 import { randomUUID } from 'node:crypto';
 import type { Context as LambdaContext } from 'aws-lambda';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -48,8 +48,8 @@ export interface StepFunctionsOptions {
   readonly waitMs?: number;
   /**
    * Endpoint for the SDK clients behind aws-sdk:* and events:putEvents tasks, per SDK service name
-   * (`secretsmanager`, `s3`, `kafka`, `acmpca`, `kms`, `eventbridge`, `sfn`). Default: the SDK's own resolution
-   * (AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>).
+   * (`secretsmanager`, `s3`, `kafka`, `acmpca`, `kms`, `eventbridge`, `sfn`). Default: AWS_ENDPOINT_URL_<SERVICE>,
+   * then AWS_ENDPOINT_URL, read when the first such task runs; with none set the task fails (never real AWS).
    */
   readonly endpointFor?: (service: string) => string | undefined;
   /** Credentials for those clients; default: from the environment, else static test credentials. */
@@ -109,6 +109,8 @@ interface SdkServiceInfo {
   readonly client: string;
   /** PascalCase service name used in error names. */
   readonly errorPrefix: string;
+  /** Suffix of the SDK's service-specific endpoint variable, AWS_ENDPOINT_URL_<suffix>. */
+  readonly envSuffix: string;
 }
 
 /** SDK integration service names (lower case, as in the Resource ARN) → SDK v3 package. */
@@ -117,13 +119,19 @@ const SDK_SERVICES: Readonly<Record<string, SdkServiceInfo>> = {
     pkg: '@aws-sdk/client-secrets-manager',
     client: 'SecretsManagerClient',
     errorPrefix: 'SecretsManager',
+    envSuffix: 'SECRETS_MANAGER',
   },
-  kms: { pkg: '@aws-sdk/client-kms', client: 'KMSClient', errorPrefix: 'Kms' },
-  s3: { pkg: '@aws-sdk/client-s3', client: 'S3Client', errorPrefix: 'S3' },
-  kafka: { pkg: '@aws-sdk/client-kafka', client: 'KafkaClient', errorPrefix: 'Kafka' },
-  acmpca: { pkg: '@aws-sdk/client-acm-pca', client: 'ACMPCAClient', errorPrefix: 'AcmPca' },
-  eventbridge: { pkg: '@aws-sdk/client-eventbridge', client: 'EventBridgeClient', errorPrefix: 'EventBridge' },
-  sfn: { pkg: '@aws-sdk/client-sfn', client: 'SFNClient', errorPrefix: 'Sfn' },
+  kms: { pkg: '@aws-sdk/client-kms', client: 'KMSClient', errorPrefix: 'Kms', envSuffix: 'KMS' },
+  s3: { pkg: '@aws-sdk/client-s3', client: 'S3Client', errorPrefix: 'S3', envSuffix: 'S3' },
+  kafka: { pkg: '@aws-sdk/client-kafka', client: 'KafkaClient', errorPrefix: 'Kafka', envSuffix: 'KAFKA' },
+  acmpca: { pkg: '@aws-sdk/client-acm-pca', client: 'ACMPCAClient', errorPrefix: 'AcmPca', envSuffix: 'ACM_PCA' },
+  eventbridge: {
+    pkg: '@aws-sdk/client-eventbridge',
+    client: 'EventBridgeClient',
+    errorPrefix: 'EventBridge',
+    envSuffix: 'EVENTBRIDGE',
+  },
+  sfn: { pkg: '@aws-sdk/client-sfn', client: 'SFNClient', errorPrefix: 'Sfn', envSuffix: 'SFN' },
 };
 
 /** An error as a state sees it: `name` is the ASL error name (Retry/Catch ErrorEquals), `message` the Cause. */
@@ -532,7 +540,7 @@ export class StepFunctionsEmulator implements JsonService {
       throw new AwsServiceError('InvalidDefinition', `Invalid State Machine Definition: '${problems.join(', ')}'`);
     let machine: StateMachine;
     try {
-      machine = new StateMachine(definition, { awsConfig: { region: this.region } });
+      machine = new StateMachine(withTaskTimeouts(definition), { awsConfig: { region: this.region } });
     } catch (e) {
       const text = (e as Error).message.replace(/^State machine definition is invalid, see error\(s\) below:\s*/, '');
       throw new AwsServiceError(
@@ -796,7 +804,7 @@ export class StepFunctionsEmulator implements JsonService {
       succeed: () => undefined,
     } as LambdaContext;
     try {
-      return toJson(await handler(structuredClone(payload), context));
+      return toJson(await handler(JSON.parse(JSON.stringify(payload)) as Json, context));
     } catch (err) {
       const e = err as { name?: unknown; message?: unknown };
       const errorType = typeof e?.name === 'string' && e.name ? e.name : 'Error';
@@ -842,22 +850,41 @@ export class StepFunctionsEmulator implements JsonService {
       p = (async () => {
         const mod = (await import(info.pkg)) as Record<string, unknown>;
         const Client = mod[info.client] as new (c: unknown) => { send(c: unknown): Promise<unknown> };
-        const endpoint = this.opts.endpointFor?.(service);
+        const endpoint =
+          this.opts.endpointFor?.(service) ??
+          process.env[`AWS_ENDPOINT_URL_${info.envSuffix}`] ??
+          process.env['AWS_ENDPOINT_URL'];
+        // An emulator must never reach real AWS: without a local endpoint the task fails instead.
+        if (!endpoint) {
+          throw new StatesError(
+            `${info.errorPrefix}.SdkClientException`,
+            `No local endpoint for ${service}: set AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_${info.envSuffix}) or the endpointFor option.`,
+          );
+        }
         const envCreds = process.env['AWS_ACCESS_KEY_ID'] && process.env['AWS_SECRET_ACCESS_KEY'];
         const config = {
           region: this.region,
           maxAttempts: 1,
-          ...(endpoint ? { endpoint } : {}),
+          endpoint,
           ...(this.opts.credentials
             ? { credentials: this.opts.credentials }
             : envCreds
               ? {}
               : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-          ...(service === 's3' ? { forcePathStyle: true, ...this.opts.s3Config } : {}),
+          // s3rver needs path-style addressing and no aws-chunked uploads (FACTS.md).
+          ...(service === 's3'
+            ? {
+                forcePathStyle: true,
+                requestChecksumCalculation: 'WHEN_REQUIRED',
+                responseChecksumValidation: 'WHEN_REQUIRED',
+                ...this.opts.s3Config,
+              }
+            : {}),
         };
         return { client: new Client(config), mod };
       })();
       this.sdkClients.set(service, p);
+      p.catch(() => this.sdkClients.delete(service)); // e.g. no endpoint yet: try again on the next task
     }
     return p;
   }
@@ -893,6 +920,32 @@ function sdkInput(service: string, action: string, input: Json): unknown {
   if (service === 's3' && action === 'putObject' && input['Body'] !== undefined && typeof input['Body'] !== 'string')
     return { ...input, Body: JSON.stringify(input['Body']) };
   return input;
+}
+
+/**
+ * AWS's default Task timeout is 99999999 s ("Task" state reference); aws-local-stepfunctions defaults to 60 s, which
+ * would cut long startExecution.sync children short. Tasks without a timeout get the longest a Node timer allows.
+ */
+const NODE_MAX_TIMER_SECONDS = Math.floor(2 ** 31 / 1000) - 1;
+function withTaskTimeouts(definition: StateMachineDefinition): StateMachineDefinition {
+  // JSON copy, not structuredClone: under jest's VM realm a structured clone's objects fail the library's
+  // plain-object checks and nested Parameters templates would go unevaluated.
+  const copy = JSON.parse(JSON.stringify(definition)) as { States?: Record<string, Record<string, unknown>> };
+  const visit = (def: { States?: Record<string, Record<string, unknown>> }): void => {
+    for (const st of Object.values(def.States ?? {})) {
+      if (st['Type'] === 'Task' && st['TimeoutSeconds'] === undefined && st['TimeoutSecondsPath'] === undefined) {
+        st['TimeoutSeconds'] = NODE_MAX_TIMER_SECONDS;
+      }
+      if (st['Type'] === 'Parallel' && Array.isArray(st['Branches']))
+        for (const b of st['Branches'] as object[]) visit(b as never);
+      if (st['Type'] === 'Map') {
+        const proc = (st['ItemProcessor'] ?? st['Iterator']) as object | undefined;
+        if (proc) visit(proc as never);
+      }
+    }
+  };
+  visit(copy);
+  return copy as unknown as StateMachineDefinition;
 }
 
 function isLambdaErrorPayload(message: string, errorType: string): boolean {

@@ -449,6 +449,53 @@ describe('executions', () => {
   });
 });
 
+describe('robustness', () => {
+  test("a handler error already in Lambda's payload shape (functions/registry.ts localLambda) is not wrapped twice", async () => {
+    sfnEmu.registerLambda('prewrapped', async () => {
+      const e = new Error(JSON.stringify({ errorType: 'SpecRefused', errorMessage: '{"domain":"orders"}' }));
+      e.name = 'SpecRefused';
+      throw e;
+    });
+    const arn = await create('prewrapped', {
+      StartAt: 'Call',
+      States: { Call: { Type: 'Task', Resource: lambdaArn('prewrapped'), End: true } },
+    });
+    const d = await finished((await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }))).executionArn!);
+    expect(d.error).toBe('SpecRefused');
+    expect(JSON.parse(d.cause!)).toEqual({ errorType: 'SpecRefused', errorMessage: '{"domain":"orders"}' });
+  });
+
+  test('an SDK integration without any local endpoint fails the task instead of calling real AWS', async () => {
+    const saved = { url: process.env['AWS_ENDPOINT_URL'], pca: process.env['AWS_ENDPOINT_URL_ACM_PCA'] };
+    delete process.env['AWS_ENDPOINT_URL'];
+    delete process.env['AWS_ENDPOINT_URL_ACM_PCA'];
+    try {
+      const isolated = new StepFunctionsEmulator({ retryIntervalMs: 0 });
+      const { stateMachineArn } = isolated.createStateMachine({
+        name: 'no-endpoint',
+        definition: JSON.stringify({
+          StartAt: 'L',
+          States: {
+            L: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::aws-sdk:acmpca:listCertificateAuthorities',
+              Parameters: {},
+              End: true,
+            },
+          },
+        }),
+      });
+      const { executionArn } = isolated.startExecution({ stateMachineArn });
+      const d = await isolated.waitForExecution(executionArn);
+      expect(d).toMatchObject({ status: 'FAILED', error: 'AcmPca.SdkClientException' });
+      expect(String(d['cause'])).toMatch(/No local endpoint for acmpca/);
+    } finally {
+      if (saved.url !== undefined) process.env['AWS_ENDPOINT_URL'] = saved.url;
+      if (saved.pca !== undefined) process.env['AWS_ENDPOINT_URL_ACM_PCA'] = saved.pca;
+    }
+  });
+});
+
 describe('history for secret scanning', () => {
   test('a Task result dropped by ResultSelector is still in the history (as on AWS); includeExecutionData=false strips data; paging and reverse order', async () => {
     sfnEmu.registerLambda('leaky', async () => ({
