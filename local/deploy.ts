@@ -111,7 +111,12 @@ export async function deployStateMachines(options: DeployOptions): Promise<Deplo
         await options.events.send(new PutRuleCommand({ Name: rule, ScheduleExpression: rate, State: 'ENABLED' }));
       } else continue;
       await options.events.send(
-        new PutTargetsCommand({ Rule: rule, Targets: [{ Id: sm.id, Arn: created.stateMachineArn! }] }),
+        // EventBridge needs a role to start executions (PutTargets: RoleArn is required for Step
+        // Functions targets); serverless-step-functions creates one per rule.
+        new PutTargetsCommand({
+          Rule: rule,
+          Targets: [{ Id: sm.id, Arn: created.stateMachineArn!, RoleArn: `arn:aws:iam::${accountId}:role/${rule}` }],
+        }),
       );
     }
   }

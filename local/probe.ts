@@ -76,7 +76,13 @@ async function probeWrite(c: ProbeClient, topic: string): Promise<[boolean, stri
  */
 async function probeRead(c: ProbeClient, topic: string, timeoutMs: number): Promise<[boolean, string]> {
   const groupId = `${c.domain}.probe-${c.auth.toLowerCase()}-${topic}`;
-  const consumer = client(c, `${c.domain}.probe`).consumer({ groupId, sessionTimeout: 10_000, retry: { retries: 0 } });
+  // Retriable errors (the group coordinator loading __consumer_offsets on first use) are retried as
+  // any consumer would; authorization errors are not retriable and surface at once.
+  const consumer = client(c, `${c.domain}.probe`).consumer({
+    groupId,
+    sessionTimeout: 10_000,
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 2_000 },
+  });
   let timer: NodeJS.Timeout | undefined;
   let onRecord = (): void => undefined;
   const decided = new Promise<[boolean, string]>((resolve, reject) => {
@@ -85,7 +91,8 @@ async function probeRead(c: ProbeClient, topic: string, timeoutMs: number): Prom
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       const refused = authorizationError(payload.error);
       if (refused) resolve([false, refused]);
-      else reject(payload.error);
+      else if (!payload.restart) reject(payload.error);
+      // else: kafkajs restarts the consumer after a retriable error; keep waiting.
     });
   });
   try {
@@ -117,6 +124,25 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (
   return results;
 }
 
+function isRetriable(error: unknown): boolean {
+  for (let e = error as { retriable?: boolean; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.retriable === true) return true;
+  }
+  return false;
+}
+
+/** Retries what a real client would retry (e.g. COORDINATOR_LOAD_IN_PROGRESS on a fresh cluster). */
+async function retryTransient<T>(work: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (i >= attempts || !isRetriable(error)) throw error;
+      await new Promise((r) => setTimeout(r, 250 * i));
+    }
+  }
+}
+
 export interface ProbeOptions {
   readonly concurrency?: number;
   readonly readTimeoutMs?: number;
@@ -129,11 +155,10 @@ export interface ProbeOptions {
  */
 export async function runProbes(cases: readonly ProbeCase[], options: ProbeOptions = {}): Promise<ProbeOutcome[]> {
   const { concurrency = 6, readTimeoutMs = 10_000, onOutcome } = options;
+  const attempt = (probe: ProbeCase) =>
+    probe.operation === 'WRITE' ? probeWrite(probe.client, probe.topic) : probeRead(probe.client, probe.topic, readTimeoutMs);
   const run = async (probe: ProbeCase): Promise<ProbeOutcome> => {
-    const [allowed, detail] =
-      probe.operation === 'WRITE'
-        ? await probeWrite(probe.client, probe.topic)
-        : await probeRead(probe.client, probe.topic, readTimeoutMs);
+    const [allowed, detail] = await retryTransient(() => attempt(probe));
     const outcome = { ...probe, allowed, detail };
     onOutcome?.(outcome);
     return outcome;

@@ -1,11 +1,265 @@
-// Placeholder for `npm start` until the embedded pipeline exists: shows the plan for the example
-// specs against an empty cluster. (The pipeline runner replaces this file.)
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { processIo } from '../cli/io.js';
-import { run } from '../cli/program.js';
+// `npm start`: the main job on the embedded default.
+//
+//  1. starts a real Apache Kafka broker (configured like MSK) and the emulated AWS endpoints;
+//  2. deploys the pipeline onto them from serverless.yml and state-machines/;
+//  3. uploads examples/specs/* (and any --spec files) to the spec bucket, which starts one
+//     provision execution per spec through S3 → EventBridge → Step Functions, with progress;
+//  4. prints the reports the workflow wrote (topics, ACLs, secret ARNs, certificate serials);
+//  5. proves access with real kafkajs clients over SCRAM and mTLS, using the credentials the
+//     pipeline stored, and compares every broker decision with the access model.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const examples = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../examples/specs');
-const code = await run(['plan', examples], processIo);
-// 2 means "changes planned", which is the expected outcome here, not a failure.
-process.exitCode = code === 2 ? 0 : code;
+import { readdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Command } from 'commander';
+import { startEnvironment, REPO_ROOT, type Environment } from './environment.js';
+import { followExecutions, readReports, specUpload, uploadSpec, type SpecUpload } from './driver.js';
+import { runProbes, mismatches, formatMatrix, type ProbeCase, type ProbeClient } from './probe.js';
+import { readMtlsCredentials, readScramCredentials } from '../lib/aws/client-credentials.js';
+import { kafkaJsConfig } from '../lib/kafka/config.js';
+import { Authorizer } from '../lib/access/authorizer.js';
+import { desiredBindings, principalsOf } from '../lib/access/bindings.js';
+import { parseSpec, type DomainSpec } from '../lib/spec/index.js';
+import { DEFAULT_CONFIG, type AuthMode } from '../lib/config.js';
+import type { ProvisionReport } from '../lib/aws/reports.js';
+
+interface Options {
+  spec: string[];
+  examples: boolean;
+  keepRunning: boolean;
+  probe: boolean;
+  json: boolean;
+}
+
+const program = new Command('npm start --')
+  .description(
+    'Run the provisioning pipeline end to end on a local Apache Kafka broker and emulated AWS, then prove who can read and write what with real client connections.',
+  )
+  .option('--spec <file>', 'also provision this spec file (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
+  .option('--no-examples', 'do not provision examples/specs/')
+  .option('--keep-running', 'keep the environment up afterwards and print client connection settings')
+  .option('--no-probe', 'skip the access proof with real clients')
+  .option('--json', 'print one JSON summary on stdout (progress stays on stderr)')
+  .addHelpText(
+    'after',
+    `
+Prerequisites: Node.js 20.19+ and Java 17+ (the broker's jars are fetched from Maven Central on first use).
+Exit codes: 0 all specs handled and the broker agreed with the access model; 1 otherwise.`,
+  );
+
+const t0 = Date.now();
+const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s`;
+const progress = (line: string) => process.stderr.write(`[${elapsed()}] ${line}\n`);
+
+async function main(): Promise<number> {
+  program.parse();
+  const opts = program.opts<Options>();
+  const out = opts.json ? (_: string) => undefined : (line: string) => process.stdout.write(`${line}\n`);
+
+  const exampleDir = join(REPO_ROOT, 'examples', 'specs');
+  const files = [
+    ...(opts.examples ? readdirSync(exampleDir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort().map((f) => join(exampleDir, f)) : []),
+    ...opts.spec.map((f) => resolve(f)),
+  ];
+  if (files.length === 0) {
+    process.stderr.write('nothing to provision: no examples and no --spec\n');
+    return 1;
+  }
+  const uploads = files.map((f) => specUpload(f));
+
+  const env = await startEnvironment({ log: progress });
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await env.stop();
+  };
+  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  process.once('SIGTERM', () => void stop().then(() => process.exit(143)));
+
+  try {
+    const since = new Date(Date.now() - 1000);
+    progress(`uploading ${uploads.length} spec(s) to s3://${env.resources.specBucket}/specs/`);
+    for (const u of uploads) {
+      await uploadSpec(env, u);
+      progress(`  put ${u.key}${u.domain ? '' : '  (does not parse: the pipeline will refuse it)'}`);
+    }
+
+    const label = (key?: string) => (key ?? '?').replace(/^specs\//, '').padEnd(24);
+    const finished = await followExecutions(
+      env,
+      env.resources.stateMachines.provision!,
+      uploads.length,
+      (p) => progress(`  ${label(p.key)} ${p.event === 'succeeded' ? '✓' : '↻'} ${p.state}`),
+      { since, timeoutMs: 300_000 },
+    );
+    for (const f of finished) progress(`  ${label(f.key)} ${f.status}${f.error ? ` (${f.error})` : ''}`);
+
+    const domains = uploads.map((u) => u.domain ?? u.key.replace(/^specs\//, '_unknown/'));
+    const reports = await readReports(env, domains);
+    out('');
+    out(formatReports(uploads, reports));
+
+    const provisioned = uploads.flatMap((u, i) => (reports[i]?.status === 'PROVISIONED' && u.domain ? [u] : []));
+    const specs = provisioned.map((u) => {
+      const r = parseSpec(u.text, u.file, DEFAULT_CONFIG);
+      if (!r.ok) throw new Error(`${u.file} parsed before upload but not now`);
+      return r.spec;
+    });
+
+    let agreed = true;
+    let probeSummary: Record<string, unknown> | undefined;
+    if (opts.probe && specs.length > 0) {
+      out('');
+      out('Access, proven with real client connections (the broker decides; the access model predicts):');
+      const cases = await probeCases(env, specs);
+      progress(`running ${cases.length} probes: every identity writes, then reads, every topic`);
+      const outcomes = await runProbes(cases, { concurrency: 8 });
+      const wrong = mismatches(outcomes);
+      agreed = wrong.length === 0;
+      out(formatMatrix(outcomes));
+      out('');
+      out('R = read, W = write, - = refused by the broker, ! = the broker and the model disagree');
+      out(
+        agreed
+          ? `${outcomes.length} probes: the broker and the access model agree on every one (${outcomes.filter((o) => o.allowed).length} allowed, ${outcomes.filter((o) => !o.allowed).length} refused).`
+          : `${wrong.length} of ${outcomes.length} probes disagree with the access model:\n${wrong.map((w) => `  ${w.client.domain} (${w.client.auth}) ${w.operation} ${w.topic}: broker ${w.allowed ? 'allowed' : `refused (${w.detail})`}, model ${w.expected ? 'allows' : 'refuses'}`).join('\n')}`,
+      );
+      probeSummary = {
+        probes: outcomes.length,
+        allowed: outcomes.filter((o) => o.allowed).length,
+        refused: outcomes.filter((o) => !o.allowed).length,
+        disagreements: wrong.map((w) => ({ domain: w.client.domain, auth: w.client.auth, operation: w.operation, topic: w.topic, broker: w.allowed, model: w.expected })),
+      };
+    }
+
+    const ok = agreed && uploads.every((u, i) => (u.domain ? reports[i]?.status === 'PROVISIONED' : reports[i]?.status === 'FAILED'));
+    if (opts.json) {
+      process.stdout.write(
+        `${JSON.stringify({ ok, elapsedMs: Date.now() - t0, reports: uploads.map((u, i) => ({ file: u.file, key: u.key, report: reports[i] ?? null })), access: probeSummary ?? null })}\n`,
+      );
+    }
+
+    if (opts.keepRunning) {
+      out('');
+      out(connectionSettings(env));
+      out('The environment keeps running; press Ctrl-C to stop it.');
+      await new Promise<never>(() => undefined);
+    }
+    progress(ok ? 'done' : 'done, with problems (see above)');
+    return ok ? 0 : 1;
+  } finally {
+    if (!opts.keepRunning) await stop();
+  }
+}
+
+/** Every provisioned identity × every owned topic × WRITE and READ, with the model's expectation. */
+async function probeCases(env: Environment, specs: readonly DomainSpec[]): Promise<ProbeCase[]> {
+  const config = DEFAULT_CONFIG;
+  const authorizer = new Authorizer(desiredBindings(specs, config));
+  const modes: AuthMode[] = [...config.authModes];
+  const clients: ProbeClient[] = [];
+  for (const spec of specs) {
+    for (const auth of modes) {
+      if (auth === 'SCRAM') {
+        const c = await readScramCredentials(env.clients.secrets, `AmazonMSK_${spec.domain}`);
+        clients.push({
+          domain: spec.domain,
+          auth,
+          config: kafkaJsConfig({
+            brokers: [env.kafka.listeners.scram],
+            auth: { mechanism: 'scram', username: c.username, password: c.password },
+            serverCaPems: [env.kafka.serverCaPem],
+          }),
+        });
+      } else {
+        const c = await readMtlsCredentials(env.clients.s3, env.resources.certBucket, spec.domain);
+        if (!c) throw new Error(`no certificate stored for ${spec.domain}`);
+        clients.push({
+          domain: spec.domain,
+          auth,
+          config: kafkaJsConfig({
+            brokers: [env.kafka.listeners.mtls],
+            auth: { mechanism: 'mtls', certPem: c.certPem, keyPem: c.keyPem },
+            serverCaPems: [env.kafka.serverCaPem],
+          }),
+        });
+      }
+    }
+  }
+  const topics = specs.flatMap((s) => s.owned.map((t) => t.name)).sort();
+  return clients.flatMap((client) => {
+    const principal = principalsOf(client.domain, { authModes: [client.auth] })[0]!;
+    return topics.flatMap((topic) =>
+      (['WRITE', 'READ'] as const).map((operation) => ({
+        client,
+        topic,
+        operation,
+        expected: authorizer.authorize({ principal, operation, resourceType: 'TOPIC', resourceName: topic }).allowed,
+      })),
+    );
+  });
+}
+
+interface ReportCredentials {
+  scram?: { enabled?: boolean; secretArn?: string };
+  mtls?: { enabled?: boolean; serial?: string; notAfter?: string };
+}
+
+function formatReports(uploads: readonly SpecUpload[], reports: readonly (ProvisionReport | undefined)[]): string {
+  const lines = ['Reports (reports/<domain>.json, written by the workflow):'];
+  uploads.forEach((u, i) => {
+    const r = reports[i];
+    const name = u.domain ?? u.key;
+    if (!r) {
+      lines.push(`  ${name}: no report`);
+      return;
+    }
+    if (r.status === 'FAILED') {
+      lines.push(`  ${name}: FAILED (${r.error?.name ?? 'error'})`);
+      const issues = (r.error?.issues ?? []) as { file?: string; path?: string; rule?: string; message?: string }[];
+      for (const issue of issues) lines.push(`      ${issue.path ?? ''} [${issue.rule ?? ''}] ${issue.message ?? ''}`);
+      if (issues.length === 0 && r.error?.cause) lines.push(`      ${r.error.cause.slice(0, 300)}`);
+      return;
+    }
+    const applied = (r.applied ?? {}) as { topicsCreated?: number; aclsCreated?: number; aclsDeleted?: number; createdTopics?: string[] };
+    const creds = (r.credentials ?? {}) as ReportCredentials;
+    lines.push(`  ${name}: PROVISIONED`);
+    lines.push(`      topics created ${applied.topicsCreated ?? 0}, ACLs created ${applied.aclsCreated ?? 0}, deleted ${applied.aclsDeleted ?? 0}`);
+    for (const t of applied.createdTopics ?? []) lines.push(`        + ${t}`);
+    if (creds.scram?.enabled) lines.push(`      SCRAM secret  ${creds.scram.secretArn}`);
+    if (creds.mtls?.enabled) lines.push(`      certificate   serial ${creds.mtls.serial}, expires ${creds.mtls.notAfter}`);
+  });
+  return lines.join('\n');
+}
+
+function connectionSettings(env: Environment): string {
+  const dir = mkdtempSync(join(tmpdir(), 'msk-spec-client-'));
+  const caFile = join(dir, 'broker-ca.pem');
+  writeFileSync(caFile, env.kafka.serverCaPem);
+  const exports = Object.entries(env.aws.env)
+    .filter(([k]) => k.startsWith('AWS_'))
+    .map(([k, v]) => `  export ${k}=${v}`);
+  return [
+    'Connection settings:',
+    `  SCRAM (SASL_SSL, SCRAM-SHA-512): ${env.kafka.listeners.scram}`,
+    `  mTLS  (SSL, client certificate): ${env.kafka.listeners.mtls}`,
+    `  broker CA certificate:           ${caFile}`,
+    '',
+    'Emulated AWS (for `npx msk-spec` and the AWS CLI in another shell):',
+    ...exports,
+    `  export MSK_SPEC_SPEC_BUCKET=${env.resources.specBucket} MSK_SPEC_CERT_BUCKET=${env.resources.certBucket}`,
+    '',
+    'Client settings for a domain (kafkajs, Java client.properties, librdkafka):',
+    '  npx msk-spec client-config <domain> --ca ' + caFile,
+  ].join('\n');
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

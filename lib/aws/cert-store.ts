@@ -30,7 +30,8 @@ export interface StoreTarget {
 
 const sse = (t: StoreTarget) => ({ ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: t.kmsKeyId });
 
-async function getText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+/** An object as text; undefined when it does not exist. */
+export async function getText(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
   try {
     const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return await out.Body!.transformToString('utf8');
