@@ -3,6 +3,8 @@
 // hostile key can never break the path's syntax.
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+/** Keys longer than this are cut (with `…`) in paths, so a hostile 500 KB key cannot bloat every report line. */
+const MAX_SEGMENT = 256;
 
 export type PathSegment = string | number;
 
@@ -10,6 +12,7 @@ export function jsonPath(segments: readonly PathSegment[]): string {
   let out = '$';
   for (const s of segments) {
     if (typeof s === 'number') out += `[${s}]`;
+    else if (s.length > MAX_SEGMENT) out += `[${JSON.stringify(`${s.slice(0, MAX_SEGMENT)}…`)}]`;
     else if (IDENTIFIER.test(s)) out += `.${s}`;
     else out += `[${JSON.stringify(s)}]`;
   }

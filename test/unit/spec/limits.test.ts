@@ -126,6 +126,17 @@ b: &b [[[[*a]]]]
     expect(rules('   \n# only a comment\n')).toEqual(['spec-empty']);
   });
 
+  it('keeps refusals short when a key is huge', () => {
+    const key = `bad?${'x'.repeat(100_000)}`;
+    // an explicit key (`? key`): YAML limits implicit keys to 1024 characters
+    const text = `asyncapi: 2.6.0\nid: urn:acme.shop\nchannels:\n  ? ${key}\n  : publish: {}\n`;
+    const r = parseSpec(text, 'specs/x.yaml', DEFAULT_CONFIG);
+    expect(!r.ok && r.issues.map((i) => i.rule)).toEqual(['topic-name']);
+    const issue = !r.ok ? r.issues[0] : undefined;
+    expect(issue?.path.length).toBeLessThan(300);
+    expect(issue?.message.length).toBeLessThan(400);
+  });
+
   it('treats __proto__ as an ordinary key', () => {
     const r = parseSpec(
       'asyncapi: 2.6.0\nid: urn:acme.shop\nchannels:\n  __proto__:\n    publish: {}\n',
