@@ -581,7 +581,9 @@ export class S3Emulator {
     const id = `${bucket}\0${key}`;
     const requested = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
     const current = this.objects.get(id);
-    if (requested !== undefined && requested !== current?.versionId) {
+    // `versionId=null` names the null version, i.e. the object of a never-versioned bucket.
+    const isCurrent = requested === current?.versionId || (requested === 'null' && current?.versionId === undefined);
+    if (requested !== undefined && !isCurrent) {
       await this.requireBucket(ctx, bucket);
       const record = this.history.get(id)?.find((r) => r.versionId === requested);
       if (!record) throw new S3HttpError('NoSuchVersion', 'The specified version does not exist.', 404);

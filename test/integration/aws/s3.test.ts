@@ -189,6 +189,12 @@ test('PutBucketVersioning / GetBucketVersioning; unversioned buckets return no V
   await s3().send(new CreateBucketCommand({ Bucket: 'toggle' }));
   expect((await s3().send(new GetBucketVersioningCommand({ Bucket: 'toggle' }))).Status).toBeUndefined();
   expect((await s3().send(new PutObjectCommand({ Bucket: 'toggle', Key: 'k', Body: 'x' }))).VersionId).toBeUndefined();
+  // the object of a never-versioned bucket is its "null" version
+  expect(
+    await (
+      await s3().send(new GetObjectCommand({ Bucket: 'toggle', Key: 'k', VersionId: 'null' }))
+    ).Body?.transformToString(),
+  ).toBe('x');
   await s3().send(new PutBucketVersioningCommand({ Bucket: 'toggle', VersioningConfiguration: { Status: 'Enabled' } }));
   expect((await s3().send(new GetBucketVersioningCommand({ Bucket: 'toggle' }))).Status).toBe('Enabled');
   expect((await s3().send(new PutObjectCommand({ Bucket: 'toggle', Key: 'k', Body: 'y' }))).VersionId).toHaveLength(32);
