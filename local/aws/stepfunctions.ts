@@ -54,6 +54,12 @@ export interface StepFunctionsOptions {
   readonly endpointFor?: (service: string) => string | undefined;
   /** Credentials for those clients; default: from the environment, else static test credentials. */
   readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /**
+   * Fault injection for Lambda invocations (the gateway covers every other call): a fault with service `lambda` and
+   * operation `<function name>` (or `*`) fails that invocation as the Lambda service would, e.g. code
+   * TooManyRequestsException → state error `Lambda.TooManyRequestsException`. Pass the shared FaultInjector.
+   */
+  readonly faults?: { apply(service: string, operation: string): Promise<void> };
   /** Extra client config for S3 (default forcePathStyle true, as s3rver needs). */
   readonly s3Config?: Record<string, unknown>;
 }
@@ -787,6 +793,16 @@ export class StepFunctionsEmulator implements JsonService {
         'Lambda.ResourceNotFoundException',
         `Function not found: ${fnArn} (Service: Lambda, Status Code: 404, Request ID: ${randomUUID()})`,
       );
+    try {
+      await this.opts.faults?.apply('lambda', functionName);
+    } catch (err) {
+      const e = err as { code?: string; name?: string; message?: string; statusCode?: number };
+      const code = e.code ?? e.name ?? 'ServiceException';
+      throw new StatesError(
+        `Lambda.${code.endsWith('Exception') ? code : `${code}Exception`}`,
+        `${e.message ?? code} (Service: AWSLambda; Status Code: ${e.statusCode ?? 500}; Error Code: ${code}; Request ID: ${randomUUID()})`,
+      );
+    }
     const requestId = randomUUID();
     const deadline = Date.now() + 900_000;
     const context = {

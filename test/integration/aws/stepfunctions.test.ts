@@ -24,6 +24,7 @@ import { Gateway } from '../../../local/aws/gateway.js';
 import { AcmPcaEmulator } from '../../../local/aws/acm-pca.js';
 import { EventBridgeEmulator } from '../../../local/aws/eventbridge.js';
 import { StepFunctionsEmulator } from '../../../local/aws/stepfunctions.js';
+import { FaultInjector } from '../../../local/aws/faults.js';
 
 x509.cryptoProvider.set(webcrypto as never);
 
@@ -463,6 +464,42 @@ describe('robustness', () => {
     const d = await finished((await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }))).executionArn!);
     expect(d.error).toBe('SpecRefused');
     expect(JSON.parse(d.cause!)).toEqual({ errorType: 'SpecRefused', errorMessage: '{"domain":"orders"}' });
+  });
+
+  test('injected Lambda service faults become Lambda.<Code> errors that Retry handles', async () => {
+    const faults = new FaultInjector();
+    const withFaults = new StepFunctionsEmulator({ retryIntervalMs: 0, faults });
+    withFaults.registerLambda('steady', async () => 'ok');
+    const { stateMachineArn } = withFaults.createStateMachine({
+      name: 'faulty',
+      definition: JSON.stringify({
+        StartAt: 'Call',
+        States: {
+          Call: {
+            Type: 'Task',
+            Resource: lambdaArn('steady'),
+            Retry: [{ ErrorEquals: ['Lambda.TooManyRequestsException'], MaxAttempts: 2 }],
+            End: true,
+          },
+        },
+      }),
+    });
+    faults.add({
+      service: 'lambda',
+      operation: 'steady',
+      error: { code: 'TooManyRequestsException', statusCode: 429 },
+      times: 2,
+    });
+    const ok = await withFaults.waitForExecution(withFaults.startExecution({ stateMachineArn }).executionArn);
+    expect(ok).toMatchObject({ status: 'SUCCEEDED', output: '"ok"' });
+    faults.add({
+      service: 'lambda',
+      operation: 'steady',
+      error: { code: 'ServiceException', statusCode: 500 },
+      times: 1,
+    });
+    const failed = await withFaults.waitForExecution(withFaults.startExecution({ stateMachineArn }).executionArn);
+    expect(failed).toMatchObject({ status: 'FAILED', error: 'Lambda.ServiceException' });
   });
 
   test('an SDK integration without any local endpoint fails the task instead of calling real AWS', async () => {
