@@ -5,6 +5,20 @@
 //
 // The returned `env` is what a process needs for the unmodified SDK v3 clients to land here
 // (SDK "Service-specific endpoints": AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>).
+//
+// Known deviations from AWS (all emulators here):
+// - No IAM: any credentials are accepted and signatures are not checked; a 12-digit access key id
+//   is taken as the account id, otherwise the account is LOCAL_ACCOUNT_ID.
+// - KMS has no cryptography (no Encrypt/Decrypt/GenerateDataKey); key state is enforced where the
+//   other emulators read it (Secrets Manager: EncryptionFailure/DecryptionFailure).
+// - Secrets Manager: no rotation, replication, resource policies or BatchGetSecretValue; the
+//   `all` and `description` filters are approximations of AWS's word matching; DescribeSecret's
+//   DeletedDate is the time DeleteSecret was called; deprecated versions are never purged.
+// - EventBridge: only the default bus; schedules are not run on a clock (`events.triggerSchedule`);
+//   no retries, DLQs or batching for target delivery (failures are recorded in `events.deliveries`).
+// - S3 (s3rver): path-style only; versions live in memory of this process; ListObjectVersions has
+//   no paging; DeleteObjects does not create delete markers; GetObjectTagging ignores versionId;
+//   Last-Modified of a version restored by deleting its successor is the restore time.
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './core.js';
 import { FaultInjector } from './faults.js';
 import { Gateway } from './gateway.js';
