@@ -396,6 +396,8 @@ export class S3Emulator {
           return await this.remove(ctx, next, info, bucket, key);
         case 'ListObjectVersions':
           return await this.listVersions(ctx, bucket);
+        case 'DeleteObjects':
+          return await this.removeMany(ctx, next, info, bucket);
         case 'CreateMultipartUpload': {
           // API_CreateMultipartUpload: the SSE headers are given here and apply to the completed object.
           const sse = this.sseFor(ctx);
@@ -655,6 +657,57 @@ export class S3Emulator {
       await this.dropVersion(ctx, bucket, key, requested);
       ctx.set('x-amz-version-id', requested);
     }
+  }
+
+  // DeleteObjects (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html):
+  // s3rver deletes and answers but emits no events and knows no versions. Afterwards we emit one
+  // ObjectRemoved event per deleted object and, in a versioning-enabled bucket, add a delete marker
+  // per key and report it (DeleteMarker, DeleteMarkerVersionId) in the result.
+  private async removeMany(
+    ctx: KoaContext,
+    next: () => Promise<void>,
+    info: RequestInfo,
+    bucket: string,
+  ): Promise<void> {
+    await this.als.run(info, next);
+    if (ctx.status >= 300) return;
+    const objects = (ctx.request.body as { Delete?: { Object?: { Key?: unknown } | { Key?: unknown }[] } } | undefined)
+      ?.Delete?.Object;
+    const keys = ([] as { Key?: unknown }[]).concat(objects ?? []).map((o) => String(o.Key));
+    const versioned = this.versioning.get(bucket) === 'Enabled';
+    const results: string[] = [];
+    for (const key of keys) {
+      const id = `${bucket}\0${key}`;
+      const existed = this.objects.has(id);
+      this.objects.delete(id);
+      let markerId: string | undefined;
+      if (versioned) {
+        markerId = randomVersionId();
+        const list = this.history.get(id) ?? [];
+        list.push({ versionId: markerId, deleteMarker: true, lastModified: new Date() });
+        this.history.set(id, list);
+      }
+      if (existed) {
+        await ctx.store.deleteSubresource(bucket, key, 'tagging').catch(() => undefined);
+        this.emitter.emit('object', {
+          type: markerId ? 'ObjectRemoved:DeleteMarkerCreated' : 'ObjectRemoved:Delete',
+          bucket,
+          key,
+          ...(markerId ? { versionId: markerId } : {}),
+          sequencer: sequencer(),
+          time: new Date(),
+          reason: 'DeleteObject',
+          requestId: info.requestId,
+          sourceIp: '127.0.0.1',
+        } satisfies S3ObjectEvent);
+      }
+      results.push(
+        `<Deleted><Key>${xmlEscape(key)}</Key>${markerId ? `<DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>${markerId}</DeleteMarkerVersionId>` : ''}</Deleted>`,
+      );
+    }
+    ctx.type = 'application/xml';
+    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="${XMLNS}">${results.join('')}</DeleteResult>`;
+    ctx.status = 200;
   }
 
   /**

@@ -3,6 +3,7 @@
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetBucketNotificationConfigurationCommand,
   GetBucketVersioningCommand,
   GetObjectCommand,
@@ -183,6 +184,37 @@ test('deleting the current version or the delete marker by id makes the previous
   expect(undo.DeleteMarker).toBe(true);
   cur = await s3().send(new GetObjectCommand({ Bucket: 'versioned', Key: key }));
   expect([cur.VersionId, await cur.Body?.transformToString()]).toEqual([v1.VersionId, 'one']);
+});
+
+test('DeleteObjects emits removal events and, in a versioned bucket, adds delete markers', async () => {
+  const seen: S3ObjectEvent[] = [];
+  const off = aws.local.s3.onObjectEvent((e) => seen.push(e));
+  const v1 = await s3().send(new PutObjectCommand({ Bucket: 'versioned', Key: 'many/a', Body: 'a' }));
+  await s3().send(new PutObjectCommand({ Bucket: 'plain', Key: 'many/b', Body: 'b' }));
+  const out = await s3().send(
+    new DeleteObjectsCommand({ Bucket: 'versioned', Delete: { Objects: [{ Key: 'many/a' }] } }),
+  );
+  expect(out.Deleted?.[0]).toMatchObject({ Key: 'many/a', DeleteMarker: true });
+  const plain = await s3().send(
+    new DeleteObjectsCommand({ Bucket: 'plain', Delete: { Objects: [{ Key: 'many/b' }] } }),
+  );
+  expect(plain.Deleted?.[0]?.Key).toBe('many/b');
+  expect(plain.Deleted?.[0]?.DeleteMarker).toBeUndefined();
+  off();
+  const removed = seen.filter((e) => e.type.startsWith('ObjectRemoved'));
+  expect(removed.map((e) => [e.type, e.bucket, e.key])).toEqual([
+    ['ObjectRemoved:DeleteMarkerCreated', 'versioned', 'many/a'],
+    ['ObjectRemoved:Delete', 'plain', 'many/b'],
+  ]);
+  expect(removed[0]!.versionId).toBe(out.Deleted?.[0]?.DeleteMarkerVersionId);
+  await expect(s3().send(new GetObjectCommand({ Bucket: 'versioned', Key: 'many/a' }))).rejects.toBeInstanceOf(
+    NoSuchKey,
+  );
+  expect(
+    await (
+      await s3().send(new GetObjectCommand({ Bucket: 'versioned', Key: 'many/a', VersionId: v1.VersionId }))
+    ).Body?.transformToString(),
+  ).toBe('a');
 });
 
 test('PutBucketVersioning / GetBucketVersioning; unversioned buckets return no VersionId', async () => {
