@@ -17,8 +17,8 @@
 // - EventBridge: only the default bus; schedules are not run on a clock (`events.triggerSchedule`);
 //   no retries, DLQs or batching for target delivery (failures are recorded in `events.deliveries`).
 // - S3 (s3rver): path-style only; versions live in memory of this process; ListObjectVersions has
-//   no paging; DeleteObjects adds markers only for keys this process wrote; GetObjectTagging ignores
-//   versionId;
+//   no paging; DeleteObjects reports every key as deleted (events only for objects written through
+//   this emulator); GetObjectTagging ignores versionId;
 //   Last-Modified of a version restored by deleting its successor is the restore time.
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './core.js';
 import { FaultInjector } from './faults.js';
