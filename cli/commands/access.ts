@@ -1,12 +1,16 @@
 // `msk-spec access <files...> [--principal P] [--topic T]`: who can read and write each topic, and
-// the dangling subscriptions (a spec subscribes to a topic its owner has not granted it).
+// the dangling subscriptions (a spec subscribes to a topic its owner has not granted it). The
+// answers come from lib/access/report.ts, which asks the authorizer model.
+import { Option } from 'commander';
 import type { CliCommand } from '../command.js';
 import { EXIT } from '../io.js';
 import { configFromOptions, UsageError, withCommonOptions } from '../options.js';
 import { formatIssue, loadSpecs } from '../specs.js';
-import { accessView, describePrincipals, EVERYONE, type TopicAccess } from '../access-view.js';
+import { accessReport, formatAccessReport, type AccessList, type AccessReport } from '../../lib/access/report.js';
 import { checkSpecSet } from '../../lib/plan/plan.js';
 import { specSetIssues } from './validate.js';
+
+const holds = (list: AccessList, principal: string) => list.everyone || list.principals.includes(principal);
 
 export const accessCommand: CliCommand = {
   name: 'access',
@@ -19,16 +23,23 @@ export const accessCommand: CliCommand = {
         )
         .argument('<files...>', 'spec files or directories')
         .option('--principal <principal>', 'only what this principal can do (e.g. User:shop.order, User:CN=shop.order)')
-        .option('--topic <topic>', 'only this topic (any name, declared or not)'),
+        .option('--topic <topic>', 'only this topic')
+        .addOption(
+          new Option(
+            '--allow-everyone-if-no-acl-found',
+            "answer as a broker with allow.everyone.if.no.acl.found=true (MSK's default)",
+          ),
+        ),
     ),
   async run([files], opts, ctx) {
     const config = configFromOptions(opts);
     const principal = typeof opts['principal'] === 'string' ? opts['principal'] : undefined;
-    const topicFilter = typeof opts['topic'] === 'string' ? opts['topic'] : undefined;
-    if (principal !== undefined && !/^User:./.test(principal))
+    const topic = typeof opts['topic'] === 'string' ? opts['topic'] : undefined;
+    if (principal !== undefined && !/^User:./.test(principal)) {
       throw new UsageError(
         `--principal expects a Kafka principal such as User:shop.order, got ${JSON.stringify(principal)}`,
       );
+    }
 
     const loaded = await loadSpecs(files as string[], config, ctx.fs);
     const issues =
@@ -41,54 +52,56 @@ export const accessCommand: CliCommand = {
       return EXIT.INVALID;
     }
 
-    const view = accessView(loaded.specs, config, topicFilter ? [topicFilter] : []);
-    const holds = (list: readonly string[]) =>
-      principal !== undefined && (list.includes(principal) || list.includes(EVERYONE));
-    let topics: TopicAccess[] = view.topics.filter((t) => topicFilter === undefined || t.topic === topicFilter);
-    if (principal !== undefined)
-      topics = topics.filter((t) => topicFilter !== undefined || holds(t.readers) || holds(t.writers));
-    const principalDomain = principal?.replace(/^User:(CN=)?/, '');
-    const dangling = view.dangling.filter(
-      (d) =>
-        (topicFilter === undefined || d.topic === topicFilter) &&
-        (principalDomain === undefined || d.domain === principalDomain),
-    );
+    const full = accessReport(loaded.specs, config, {
+      allowEveryoneIfNoAclFound: opts['allowEveryoneIfNoAclFound'] === true,
+    });
+    const subscriber = principal?.replace(/^User:(CN=)?/, '');
+    const report: AccessReport = {
+      ...full,
+      topics: full.topics.filter(
+        (t) =>
+          (topic === undefined || t.topic === topic) &&
+          (principal === undefined || holds(t.read, principal) || holds(t.write, principal)),
+      ),
+      danglingSubscriptions: full.danglingSubscriptions.filter(
+        (d) => (topic === undefined || d.topic === topic) && (subscriber === undefined || d.domain === subscriber),
+      ),
+    };
 
     if (opts['json']) {
-      ctx.json({
-        ...(principal !== undefined
-          ? {
+      ctx.json(
+        principal === undefined
+          ? report
+          : {
               principal,
-              topics: topics.map((t) => ({
+              topics: report.topics.map((t) => ({
                 topic: t.topic,
-                owner: t.owner ?? null,
-                read: holds(t.readers),
-                write: holds(t.writers),
+                owner: t.owner,
+                visibility: t.visibility,
+                read: holds(t.read, principal),
+                write: holds(t.write, principal),
               })),
-            }
-          : { topics }),
-        dangling,
-      });
+              danglingSubscriptions: report.danglingSubscriptions,
+            },
+      );
       return EXIT.OK;
     }
-    if (topics.length === 0)
-      ctx.out(principal !== undefined ? `${principal} can read or write no topic.` : 'No topics.');
-    for (const t of topics) {
-      const about = t.owner !== undefined ? `${t.visibility}, owner ${t.owner}` : 'declared by no loaded spec';
-      ctx.out(`topic ${t.topic} (${about})`);
-      if (principal !== undefined) {
-        ctx.out(
-          `  ${principal}: ${[holds(t.readers) ? 'read' : '', holds(t.writers) ? 'write' : ''].filter(Boolean).join(', ') || 'no access'}`,
-        );
-      } else {
-        ctx.out(`  read:  ${describePrincipals(t.readers)}`);
-        ctx.out(`  write: ${describePrincipals(t.writers)}`);
-      }
+    if (topic !== undefined && !full.topics.some((t) => t.topic === topic)) {
+      ctx.out(`No loaded spec declares topic ${topic}; ask about any resource with msk-spec can.`);
     }
-    if (dangling.length > 0) {
+    if (principal === undefined) {
+      ctx.out(formatAccessReport(report));
+      return EXIT.OK;
+    }
+    if (report.topics.length === 0) ctx.out(`${principal} can read or write no topic of these specs.`);
+    for (const t of report.topics) {
+      const ops = [holds(t.read, principal) ? 'read' : '', holds(t.write, principal) ? 'write' : ''].filter(Boolean);
+      ctx.out(`${principal} may ${ops.join(' and ')} ${t.topic} (${t.visibility}, owner ${t.owner})`);
+    }
+    if (report.danglingSubscriptions.length > 0) {
       ctx.out('');
       ctx.out('Dangling subscriptions:');
-      for (const d of dangling) ctx.out(`  ${d.source}: ${d.path}: ${d.domain} subscribes to ${d.topic}: ${d.message}`);
+      for (const d of report.danglingSubscriptions) ctx.out(`  ${d.message}`);
     }
     return EXIT.OK;
   },

@@ -305,24 +305,33 @@ describe('plan', () => {
 });
 
 describe('access', () => {
-  it('lists readers and writers per topic and the dangling subscription of the examples', async () => {
+  it('tabulates readers and writers per topic and lists the dangling subscription of the examples', async () => {
     const r = await cli(['access', EXAMPLES]);
     expect(r.code).toBe(0);
-    const at = (topic: string) =>
-      r.lines.slice(
-        r.lines.findIndex((l) => l.startsWith(`topic ${topic} `)),
-        r.lines.findIndex((l) => l.startsWith(`topic ${topic} `)) + 3,
-      );
-    expect(at('shop.order._public.created')).toEqual([
-      'topic shop.order._public.created (public, owner shop.order)',
-      '  read:  everyone (User:*)',
-      '  write: shop.order [User:shop.order, User:CN=shop.order]',
+    const row = (topic: string) => r.lines.find((l) => l.startsWith(`${topic} `))?.split(/\s{2,}/);
+    expect(row('shop.order._public.created')).toEqual([
+      'shop.order._public.created',
+      'shop.order',
+      'public',
+      'everyone',
+      'shop.order',
     ]);
-    expect(at('shop.order._protected.payment-requested')[1]).toBe(
-      '  read:  shop.order [User:shop.order, User:CN=shop.order], shop.payments [User:shop.payments, User:CN=shop.payments]',
-    );
+    expect(row('shop.order._protected.payment-requested')).toEqual([
+      'shop.order._protected.payment-requested',
+      'shop.order',
+      'protected',
+      'shop.order, shop.payments',
+      'shop.order',
+    ]);
+    expect(row('shop.order._private.audit')).toEqual([
+      'shop.order._private.audit',
+      'shop.order',
+      'private',
+      'shop.order',
+      'shop.order',
+    ]);
     expect(r.out).toMatch(
-      /Dangling subscriptions:\n.*shop\.orders subscribes to shop\.order\._protected\.payment-requested: shop\.order has not granted shop\.orders/,
+      /Dangling subscriptions:\n {2}shop\.orders subscribes to shop\.order\._protected\.payment-requested .*but shop\.order does not grant it/,
     );
     // shop.order's own subscription to shop.payments' protected topic is granted: not dangling
     expect(r.out).not.toMatch(/shop\.order subscribes to shop\.payments/);
@@ -342,28 +351,43 @@ describe('access', () => {
       read: true,
       write: false,
     });
-    expect(doc.dangling.map((d: { topic: string }) => d.topic)).toEqual(['shop.order._protected.payment-requested']);
+    expect(doc.danglingSubscriptions.map((d: { topic: string }) => d.topic)).toEqual([
+      'shop.order._protected.payment-requested',
+    ]);
+    const text = await cli(['access', EXAMPLES, '--principal', 'User:CN=shop.orders']);
+    expect(text.lines).toContain(
+      'User:CN=shop.orders may read and write shop.orders._private.daily-totals (private, owner shop.orders)',
+    );
   });
 
-  it('filters by topic, also for a topic no spec declares', async () => {
-    const r = await cli(['access', EXAMPLES, '--topic', 'shop.order._private.audit']);
-    expect(r.lines).toEqual([
-      'topic shop.order._private.audit (private, owner shop.order)',
-      '  read:  shop.order [User:shop.order, User:CN=shop.order]',
-      '  write: shop.order [User:shop.order, User:CN=shop.order]',
+  it('filters by topic', async () => {
+    const r = await cli(['access', EXAMPLES, '--topic', 'shop.order._private.audit', '--json']);
+    expect(JSON.parse(r.out).topics).toEqual([
+      {
+        topic: 'shop.order._private.audit',
+        owner: 'shop.order',
+        visibility: 'private',
+        read: { everyone: false, principals: ['User:CN=shop.order', 'User:shop.order'], domains: ['shop.order'] },
+        write: { everyone: false, principals: ['User:CN=shop.order', 'User:shop.order'], domains: ['shop.order'] },
+      },
     ]);
     const unknown = await cli(['access', EXAMPLES, '--topic', 'shop.order.undeclared']);
-    expect(unknown.lines[0]).toBe('topic shop.order.undeclared (declared by no loaded spec)');
-    expect(unknown.lines[1]).toBe('  read:  shop.order [User:shop.order, User:CN=shop.order]');
+    expect(unknown.lines[0]).toBe(
+      'No loaded spec declares topic shop.order.undeclared; ask about any resource with msk-spec can.',
+    );
   });
 
   it('reports a subscription to a topic no loaded spec declares', async () => {
     const r = await cli(['access', '--json', 'a.yaml'], {
       'a.yaml': spec2('shop', '  other.team._public.news:\n    subscribe: {}\n'),
     });
-    expect(JSON.parse(r.out).dangling).toEqual([
+    expect(JSON.parse(r.out).danglingSubscriptions).toEqual([
       expect.objectContaining({ domain: 'shop', topic: 'other.team._public.news', reason: 'unknown-topic' }),
     ]);
+  });
+
+  it('refuses invalid specs with exit 1', async () => {
+    expect((await cli(['access', INVALID])).code).toBe(1);
   });
 });
 
