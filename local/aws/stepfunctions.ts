@@ -850,7 +850,12 @@ export class StepFunctionsEmulator implements JsonService {
       return toJson(rest);
     } catch (err) {
       const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number; requestId?: string } };
-      const base = e.name && e.name !== 'Error' ? e.name : 'Unknown';
+      // "AWS SDK service integrations" error names: <Service>.<ModeledError>[Exception]. An error the service's model does
+      // not declare (S3 SlowDown/InternalError, a throttle) surfaces as the SDK's generic <Service>.<Service>Exception, and
+      // a failure without an HTTP answer as <Service>.SdkClientException — the names AWS's own runtime reports.
+      const status = e.$metadata?.httpStatusCode;
+      const modeled = typeof e.name === 'string' && e.name !== 'Error' && typeof mod[e.name] === 'function';
+      const base = status === undefined ? 'SdkClientException' : modeled ? e.name! : `${info.errorPrefix}Exception`;
       const errorName = `${info.errorPrefix}.${base.endsWith('Exception') ? base : `${base}Exception`}`;
       const cause = `${e.message ?? base} (Service: ${info.errorPrefix}, Status Code: ${e.$metadata?.httpStatusCode ?? 0}, Request ID: ${e.$metadata?.requestId ?? randomUUID()})`;
       throw new StatesError(errorName, cause);

@@ -25,6 +25,8 @@ import { AcmPcaEmulator } from '../../../local/aws/acm-pca.js';
 import { EventBridgeEmulator } from '../../../local/aws/eventbridge.js';
 import { StepFunctionsEmulator } from '../../../local/aws/stepfunctions.js';
 import { FaultInjector } from '../../../local/aws/faults.js';
+import { startLocalAws } from '../../../local/aws/env.js';
+import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3';
 
 x509.cryptoProvider.set(webcrypto as never);
 
@@ -623,7 +625,7 @@ describe('service integrations', () => {
     });
   });
 
-  test('aws-sdk errors are <Service>.<Name>Exception and can be caught; injected faults reach the state', async () => {
+  test('aws-sdk errors are <Service>.<Name>Exception and can be caught; an unmodeled injected fault is <Service>.<Service>Exception', async () => {
     const arn = await create('sdk-errors', {
       StartAt: 'Describe',
       States: {
@@ -650,7 +652,8 @@ describe('service integrations', () => {
       times: 1,
     });
     const t = await finished((await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }))).executionArn!);
-    expect(t).toMatchObject({ status: 'FAILED', error: 'AcmPca.ThrottlingException' });
+    // ThrottlingException is not in ACM PCA's SDK model: AWS reports such errors as the generic <Service>Exception.
+    expect(t).toMatchObject({ status: 'FAILED', error: 'AcmPca.AcmPcaException' });
   });
 
   test('events:putEvents → EventBridge rule → the target state machine starts with the event as input', async () => {
@@ -776,5 +779,61 @@ describe('service integrations', () => {
       (await sfn.send(new DescribeExecutionCommand({ executionArn: children.executions![0]!.executionArn }))).input!,
     );
     expect(childInput.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID).toBe(executionArn);
+  });
+});
+
+describe('S3 through the SDK integration (the pipeline writes its reports this way)', () => {
+  test('aws-sdk:s3:putObject with States.JsonToString stores the object; a missing bucket is a modeled S3 error', async () => {
+    const aws = await startLocalAws({ buckets: ['reports'], log: () => undefined });
+    const local = new StepFunctionsEmulator({
+      retryIntervalMs: 0,
+      endpointFor: (svc) => (svc === 's3' ? aws.s3Endpoint : aws.endpoint),
+      credentials: creds,
+    });
+    try {
+      const put = (bucket: string) =>
+        local.createStateMachine({
+          name: `put-${bucket}`,
+          definition: JSON.stringify({
+            StartAt: 'Write',
+            States: {
+              Write: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::aws-sdk:s3:putObject',
+                Parameters: {
+                  Bucket: bucket,
+                  Key: 'reports/orders.json',
+                  ContentType: 'application/json',
+                  'Body.$': 'States.JsonToString($.report)',
+                },
+                ResultPath: null,
+                End: true,
+              },
+            },
+          }),
+        }).stateMachineArn;
+      const ok = await local.waitForExecution(
+        local.startExecution({
+          stateMachineArn: put('reports'),
+          input: JSON.stringify({ report: { status: 'APPLIED' } }),
+        }).executionArn,
+      );
+      expect(ok['status']).toBe('SUCCEEDED');
+      const s3 = new S3Client({
+        endpoint: aws.s3Endpoint,
+        region: 'us-east-1',
+        credentials: creds,
+        forcePathStyle: true,
+      });
+      const obj = await s3.send(new GetObjectCommand({ Bucket: 'reports', Key: 'reports/orders.json' }));
+      expect(JSON.parse(await obj.Body!.transformToString())).toEqual({ status: 'APPLIED' });
+      const missing = await local.waitForExecution(
+        local.startExecution({ stateMachineArn: put('nobucket'), input: JSON.stringify({ report: {} }) }).executionArn,
+      );
+      expect(missing).toMatchObject({ status: 'FAILED', error: 'S3.NoSuchBucketException' });
+    } finally {
+      await local.close();
+      await aws.stop();
+    }
   });
 });
