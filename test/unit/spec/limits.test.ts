@@ -175,7 +175,7 @@ describe('fuzz: parseSpec never throws and always answers in shape', () => {
   it('on random text', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 400, unit: 'binary' }), (s) => checkShape(s, 'specs/x.yaml')),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -209,7 +209,7 @@ describe('fuzz: parseSpec never throws and always answers in shape', () => {
       fc.property(fc.array(piece, { maxLength: 120 }), (parts) =>
         checkShape(`asyncapi: 2.6.0\nid: urn:a.b\n${parts.join('')}`, 'specs/x.yaml'),
       ),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 
@@ -220,7 +220,7 @@ describe('fuzz: parseSpec never throws and always answers in shape', () => {
         checkShape(text, 'specs/x.json');
         checkShape(YAML.stringify(v), 'specs/x.yaml');
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
