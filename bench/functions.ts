@@ -63,8 +63,8 @@ interface Figures {
 const functions: Record<string, Figures> = {};
 for (const key of FUNCTION_KEYS) {
   const entry = join(root, HANDLER_PATHS[key]);
-  const lean = (await build({ ...common, entryPoints: [entry], external: ['@aws-sdk/*'] })).outputFiles[0]!.contents;
-  const full = (await build({ ...common, entryPoints: [entry] })).outputFiles[0]!.contents;
+  const lean = (await build({ ...common, entryPoints: [entry], external: ['@aws-sdk/*'] })).outputFiles![0]!.contents;
+  const full = (await build({ ...common, entryPoints: [entry] })).outputFiles![0]!.contents;
   const leanFile = join(outDir, `${key}.mjs`);
   const fullFile = join(outDir, `${key}.with-sdk.mjs`);
   writeFileSync(leanFile, lean);

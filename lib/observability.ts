@@ -44,8 +44,10 @@ export function instrument<I extends object, O>(name: string, core: Handler<I, O
       },
       onError: (request) => {
         const err = request.error as Error | undefined;
-        // Name and message only: our errors keep secrets out of messages; SDK errors carry none.
-        logger.error('failed', { error: { name: err?.name, message: err?.message } });
+        // Name and message only (no stack, no request): our errors keep secrets out of messages,
+        // SDK errors carry none.
+        logger.error('failed', { error: { name: err?.name, message: err?.message?.slice(0, 2000) } });
+        metrics.addMetric('Failures', MetricUnit.Count, 1);
       },
     })
     .handler(core);
