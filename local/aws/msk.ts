@@ -552,12 +552,14 @@ export class MskEmulator implements RestJsonService {
         try {
           await c.broker.upsertScramUser(creds.username, creds.password);
         } catch {
-          fail(
-            secretArn,
+          // Real MSK records the association and syncs brokers later; locally a broker that cannot take the user
+          // answers 500 (the SDK and the state machine retry it). Secrets processed before stay associated, and
+          // a retried call reports them "already associated", which callers count as success.
+          throw new AwsServiceError(
+            'InternalServerErrorException',
             'Amazon MSK could not register the credentials with the brokers. Retry the request.',
-            'InternalServerError',
+            500,
           );
-          continue;
         }
       }
       c.secrets.set(secretArn, { username: creds.username });

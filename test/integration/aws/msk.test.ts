@@ -45,12 +45,7 @@ class FakeBroker implements BrokerControl {
   readonly listeners = { scram: '127.0.0.1:19096', mtls: '127.0.0.1:19094' };
   readonly users = new Map<string, string>();
   trusted: readonly string[] = [];
-  failNextUpsert = false;
   async upsertScramUser(name: string, password: string): Promise<void> {
-    if (this.failNextUpsert) {
-      this.failNextUpsert = false;
-      throw new Error('broker unavailable');
-    }
     this.users.set(name, password);
   }
   async deleteScramUser(name: string): Promise<void> {
@@ -377,15 +372,32 @@ describe('SCRAM secrets', () => {
     expect(second.unprocessedScramSecrets).toEqual([]);
   });
 
-  test('a broker failure is reported per secret, not as a crash; injected faults reach the SDK', async () => {
+  test('a broker failure is a retryable 500 (earlier secrets stay associated); injected faults reach the SDK', async () => {
+    const first = await secret('AmazonMSK_brokerok', 'brokerok');
     const arn = await secret('AmazonMSK_brokerdown', 'brokerdown');
-    broker.failNextUpsert = true;
-    const out = await kafka.send(
-      new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [arn] }),
+    const oneShot = new KafkaClient({ endpoint: gw.url, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+    const upsert = broker.upsertScramUser.bind(broker);
+    broker.upsertScramUser = async (name, pw) => {
+      if (name === 'brokerdown') throw new Error('broker unavailable');
+      return upsert(name, pw);
+    };
+    try {
+      const e = await errorOf(
+        oneShot.send(new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [first, arn] })),
+      );
+      expect(e.name).toBe('InternalServerErrorException');
+      expect(e.$metadata?.httpStatusCode).toBe(500);
+    } finally {
+      broker.upsertScramUser = upsert;
+    }
+    const retried = await oneShot.send(
+      new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [first, arn] }),
     );
-    expect(out.UnprocessedScramSecrets).toEqual([
-      expect.objectContaining({ SecretArn: arn, ErrorCode: 'InternalServerError' }),
+    expect(retried.UnprocessedScramSecrets).toEqual([
+      expect.objectContaining({ SecretArn: first, ErrorMessage: expect.stringMatching(/already associated/) }),
     ]);
+    expect(broker.users.has('brokerdown')).toBe(true);
+    await oneShot.send(new BatchDisassociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [arn] }));
     gw.faults.add({
       service: 'kafka',
       operation: 'BatchAssociateScramSecret',
