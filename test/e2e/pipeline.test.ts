@@ -1,0 +1,467 @@
+// The whole pipeline, end to end, on the embedded default: specs PUT into S3 start the provision
+// workflow through EventBridge; its Lambdas run against a real Apache Kafka broker and the emulated
+// AWS services; what we check is what a user would see (reports, events, the broker's ACLs and
+// topics, secrets, certificates) and what a client can actually do with the stored credentials.
+//
+// ONE environment for the file (a broker start costs 10-15 s); the scenarios run in order and
+// build on each other like a day in the life of the bucket (examples first, then a new domain
+// changing its spec, refusals, failures the workflow must ride out, drift healed by a reprovision
+// event) and end with a scan of everything readable for passwords and private keys.
+//
+// The emulated PCA answers RequestInProgressException three times for every certificate here
+// (pcaReadyAfterPolls), so every run in this file exercises the CollectCertificate Retry.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import { ListScramSecretsCommand } from '@aws-sdk/client-kafka';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { REPO_ROOT, type Environment } from '../../local/environment.js';
+import { followExecutions, specUpload, uploadSpec } from '../../local/driver.js';
+import { readMtlsCredentials } from '../../lib/aws/client-credentials.js';
+import { getText } from '../../lib/aws/cert-store.js';
+import { listSpecKeys } from '../../lib/aws/specs.js';
+import { desiredBindings } from '../../lib/access/bindings.js';
+import type { ProvisionReport } from '../../lib/aws/reports.js';
+import { exactFilter } from '../../lib/kafka/index.js';
+import { checkKeyBinding, parseSpec, type DomainSpec } from '../../lib/spec/index.js';
+import { DEFAULT_CONFIG } from '../../lib/config.js';
+import {
+  E2E_TEST_TIMEOUT_MS,
+  brokerAcls,
+  brokerTopics,
+  certificateOf,
+  executionHistory,
+  findNeedles,
+  listBucket,
+  minus,
+  mtlsClient,
+  mustParse,
+  probe,
+  probeMismatches,
+  publicSurfaces,
+  readReport,
+  scramClient,
+  secretNeedles,
+  sortedKeys,
+  specText,
+  taskErrors,
+  useE2eEnvironment,
+} from '../support/e2e.js';
+
+const PCA_POLLS_IN_PROGRESS = 3;
+const e2e = useE2eEnvironment({ pcaReadyAfterPolls: PCA_POLLS_IN_PROGRESS });
+
+const EXAMPLE_DIR = join(REPO_ROOT, 'examples', 'specs');
+const INVALID_DIR = join(REPO_ROOT, 'examples', 'specs-invalid');
+const EXAMPLES = ['shop.catalog', 'shop.order', 'shop.orders', 'shop.payments'] as const;
+const exampleText = (domain: string) => readFileSync(join(EXAMPLE_DIR, `${domain}.yaml`), 'utf8');
+
+interface Applied {
+  domain: string;
+  changed: boolean;
+  topicsCreated: number;
+  partitionsIncreased: number;
+  configsAltered: number;
+  aclsCreated: number;
+  aclsDeleted: number;
+  createdTopics: string[];
+}
+interface Credentials {
+  scram: { enabled: boolean; secretArn?: string; secret?: string; association?: string };
+  mtls: { enabled: boolean; status?: string; serial?: string; notAfter?: string; generation?: number };
+}
+const appliedOf = (r: ProvisionReport | undefined) => r?.applied as Applied;
+const credentialsOf = (r: ProvisionReport | undefined) => r?.credentials as Credentials;
+const normSerial = (s: string) => s.replace(/:/g, '').toLowerCase().replace(/^0+/, '');
+
+/** The specs the bucket holds now that the pipeline accepts: what the broker must match after any run. */
+async function acceptedSpecsInBucket(env: Environment): Promise<DomainSpec[]> {
+  const specs: DomainSpec[] = [];
+  for (const key of await listSpecKeys(env.clients.s3, env.resources.specBucket)) {
+    const text = (await getText(env.clients.s3, env.resources.specBucket, key)) ?? '';
+    const r = parseSpec(text, key, DEFAULT_CONFIG);
+    if (r.ok && !checkKeyBinding(key, r.spec)) specs.push(r.spec);
+  }
+  return specs;
+}
+
+/** Everything a refused spec must leave alone, in one comparable snapshot. */
+async function snapshot(env: Environment) {
+  const secrets = await env.clients.secrets.send(new ListSecretsCommand({ MaxResults: 100 }));
+  return {
+    acls: sortedKeys(await brokerAcls(env, e2e.admin)),
+    topics: await brokerTopics(e2e.admin),
+    secrets: (secrets.SecretList ?? []).map((s) => s.Name).sort(),
+    certificateObjects: await listBucket(env, env.resources.certBucket),
+    scramAssociations: (await env.clients.kafka.send(new ListScramSecretsCommand({ ClusterArn: env.resources.clusterArn }))).SecretArnList?.sort(),
+  };
+}
+
+let firstOrderSerial: string | undefined;
+
+describe('the provisioning pipeline, end to end on a real broker and emulated AWS', () => {
+  it(
+    'provisions the example specs: reports, topics, exact ACLs, secrets, certificates, and real clients over SCRAM and mTLS',
+    async () => {
+      const env = e2e.env;
+      const uploads = EXAMPLES.map((d) => specUpload(join(EXAMPLE_DIR, `${d}.yaml`)));
+      const since = new Date();
+      for (const u of uploads) await uploadSpec(env, u);
+      const finished = await followExecutions(env, env.resources.stateMachines.provision!, uploads.length, undefined, { since, timeoutMs: 170_000 });
+      expect(finished.map((f) => [f.key, f.status]).sort()).toEqual(uploads.map((u) => [u.key, 'SUCCEEDED']).sort());
+
+      const specs = uploads.map((u) => mustParse(u.text, u.file));
+      for (const spec of specs) {
+        const report = await readReport(env.clients.s3, env.resources.specBucket, spec.domain);
+        expect(report).toMatchObject({ status: 'PROVISIONED', domain: spec.domain, source: { key: `specs/${spec.domain}.yaml` } });
+        expect(finished.map((f) => f.executionArn)).toContain(report!.executionId);
+        const creds = credentialsOf(report);
+        expect(appliedOf(report)).toMatchObject({ changed: true, topicsCreated: spec.owned.length });
+
+        // SCRAM: the secret exists under the customer key, holds this domain's username, and MSK has it.
+        const secret = await env.clients.secrets.send(new DescribeSecretCommand({ SecretId: `AmazonMSK_${spec.domain}` }));
+        expect(secret.ARN).toBe(creds.scram.secretArn);
+        expect(secret.KmsKeyId).toBe(env.resources.kmsKeyArn);
+        const value = await env.clients.secrets.send(new GetSecretValueCommand({ SecretId: secret.ARN! }));
+        const body = JSON.parse(value.SecretString!) as { username: string; password: string };
+        expect(body.username).toBe(spec.domain);
+        expect(body.password).toMatch(/^[A-Za-z][A-Za-z0-9]{31}$/);
+        const associated = await env.clients.kafka.send(new ListScramSecretsCommand({ ClusterArn: env.resources.clusterArn }));
+        expect(associated.SecretArnList).toContain(secret.ARN);
+
+        // mTLS: current.json names a complete certificate for CN=<domain>, the one the report names.
+        const mtls = await readMtlsCredentials(env.clients.s3, env.resources.certBucket, spec.domain);
+        expect(mtls).toBeDefined();
+        const cert = certificateOf(mtls!.certPem);
+        expect(cert.subject).toBe(`CN=${spec.domain}`);
+        expect(normSerial(cert.serialNumber)).toBe(normSerial(mtls!.current.serial));
+        expect(normSerial(creds.mtls.serial!)).toBe(normSerial(mtls!.current.serial));
+        expect(cert.checkPrivateKey((await import('node:crypto')).createPrivateKey(mtls!.keyPem))).toBe(true);
+        expect(cert.verify(certificateOf(mtls!.chainPem).publicKey)).toBe(true);
+        if (spec.domain === 'shop.order') firstOrderSerial = mtls!.current.serial;
+      }
+
+      // The broker holds exactly the owned topics and exactly the bindings the access model derives.
+      expect(await brokerTopics(e2e.admin)).toEqual(specs.flatMap((s) => s.owned.map((t) => t.name)).sort());
+      expect(sortedKeys(await brokerAcls(env, e2e.admin))).toEqual(sortedKeys(desiredBindings(specs, DEFAULT_CONFIG)));
+
+      // Real clients with the stored credentials: each domain writes and reads its own topic over
+      // both listeners; a granted domain reads a protected topic; the prefix-alike domain and an
+      // ungranted one are refused; nobody writes another domain's topic.
+      const clients = new Map<string, Awaited<ReturnType<typeof scramClient>>>();
+      for (const spec of specs) {
+        clients.set(`${spec.domain}/SCRAM`, await scramClient(env, spec.domain));
+        clients.set(`${spec.domain}/MTLS`, await mtlsClient(env, spec.domain));
+      }
+      const c = (key: string) => clients.get(key)!;
+      const own = (d: string) => specs.find((s) => s.domain === d)!.owned[0]!.name;
+      const cases = [
+        ...specs.flatMap((s) =>
+          (['SCRAM', 'MTLS'] as const).flatMap((auth) => [probe(c(`${s.domain}/${auth}`), own(s.domain), 'WRITE', true), probe(c(`${s.domain}/${auth}`), own(s.domain), 'READ', true)]),
+        ),
+        probe(c('shop.order/SCRAM'), 'shop.order._protected.payment-requested', 'WRITE', true),
+        probe(c('shop.payments/SCRAM'), 'shop.order._protected.payment-requested', 'READ', true),
+        probe(c('shop.payments/MTLS'), 'shop.order._protected.payment-requested', 'READ', true),
+        probe(c('shop.orders/SCRAM'), 'shop.order._protected.payment-requested', 'READ', false),
+        probe(c('shop.orders/MTLS'), 'shop.order._protected.payment-requested', 'READ', false),
+        probe(c('shop.catalog/SCRAM'), 'shop.order._protected.payment-requested', 'READ', false),
+        probe(c('shop.order/SCRAM'), 'shop.order._public.created', 'WRITE', true),
+        probe(c('shop.catalog/MTLS'), 'shop.order._public.created', 'READ', true),
+        probe(c('shop.orders/SCRAM'), 'shop.order._public.created', 'WRITE', false),
+        probe(c('shop.orders/MTLS'), 'shop.order._private.audit', 'READ', false),
+        probe(c('shop.payments/MTLS'), 'shop.catalog._private.price-changes', 'WRITE', false),
+      ];
+      const { wrong, outcomes } = await probeMismatches(cases);
+      expect(wrong).toEqual([]);
+      expect(outcomes.filter((o) => o.allowed).length).toBeGreaterThan(0);
+      expect(outcomes.filter((o) => !o.allowed).length).toBeGreaterThan(0);
+
+      // Every run rode out the PCA's "in progress" answers through the ASL Retry.
+      for (const f of finished) {
+        const errors = taskErrors(await executionHistory(env, f.executionArn));
+        expect(errors.filter((e) => e === 'RequestInProgressException').length).toBe(PCA_POLLS_IN_PROGRESS);
+      }
+
+      await e2e.settled();
+      const provisioned = e2e.events.filter((e) => e['detail-type'] === 'Spec Provisioned').map((e) => e.detail.domain);
+      expect([...provisioned].sort()).toEqual([...EXAMPLES]);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a second run of the same spec changes nothing and says so',
+    async () => {
+      const env = e2e.env;
+      const before = { acls: sortedKeys(await brokerAcls(env, e2e.admin)), topics: await brokerTopics(e2e.admin) };
+      const { execution, report } = await e2e.provision('specs/shop.order.yaml', exampleText('shop.order'));
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(report).toMatchObject({ status: 'PROVISIONED', executionId: execution.executionArn });
+      expect(appliedOf(report)).toEqual({
+        domain: 'shop.order',
+        changed: false,
+        topicsCreated: 0,
+        partitionsIncreased: 0,
+        configsAltered: 0,
+        aclsCreated: 0,
+        aclsDeleted: 0,
+        createdTopics: [],
+      });
+      // The credentials are reused: same secret, no new certificate.
+      const creds = credentialsOf(report);
+      expect(creds.scram).toMatchObject({ secret: 'EXISTING', association: 'EXISTING' });
+      expect(creds.mtls).toMatchObject({ status: 'CURRENT' });
+      expect(firstOrderSerial).toBeDefined();
+      expect(normSerial(creds.mtls.serial!)).toBe(normSerial(firstOrderSerial!));
+      expect(sortedKeys(await brokerAcls(env, e2e.admin))).toEqual(before.acls);
+      expect(await brokerTopics(e2e.admin)).toEqual(before.topics);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a spec update adding and removing a channel and a grant changes exactly the ACL delta; topics are never deleted',
+    async () => {
+      const env = e2e.env;
+      const v1 = specText('urn:e2e:delta', [
+        { name: '_public.events' },
+        { name: '_protected.shared', grants: ['shop.order'] },
+        { name: '_private.state' },
+      ]);
+      const v2 = specText(
+        'urn:e2e:delta',
+        [
+          { name: '_public.events' },
+          // grant moved: shop.order loses it, shop.payments gains it
+          { name: '_protected.shared', grants: ['shop.payments'] },
+          // new channel with a grant
+          { name: '_protected.extra', grants: ['shop.order'] },
+          // _private.state removed from the spec
+        ],
+        '2.0.0',
+      );
+      const first = await e2e.provision('specs/e2e.delta.yaml', v1);
+      expect(first.report).toMatchObject({ status: 'PROVISIONED', executionId: first.execution.executionArn });
+      const d1 = desiredBindings([mustParse(v1)], DEFAULT_CONFIG);
+      const d2 = desiredBindings([mustParse(v2)], DEFAULT_CONFIG);
+      const wantCreated = minus(d2, d1);
+      const wantDeleted = minus(d1, d2);
+      expect(wantCreated.length).toBeGreaterThan(0);
+      expect(wantDeleted.length).toBeGreaterThan(0);
+
+      const aclsBefore = await brokerAcls(env, e2e.admin);
+      const topicsBefore = await brokerTopics(e2e.admin);
+      expect(sortedKeys(aclsBefore.filter((b) => b.resourceName.startsWith('e2e.delta.') || /^User:(CN=)?e2e\.delta$/.test(b.principal)))).toEqual(sortedKeys(d1));
+
+      const second = await e2e.provision('specs/e2e.delta.yaml', v2);
+      expect(second.execution.status).toBe('SUCCEEDED');
+      expect(second.report).toMatchObject({ status: 'PROVISIONED', executionId: second.execution.executionArn });
+      const aclsAfter = await brokerAcls(env, e2e.admin);
+      // Over the WHOLE broker: what appeared is exactly new−old, what vanished exactly old−new.
+      expect(minus(aclsAfter, aclsBefore)).toEqual(wantCreated);
+      expect(minus(aclsBefore, aclsAfter)).toEqual(wantDeleted);
+      expect(appliedOf(second.report)).toMatchObject({
+        changed: true,
+        aclsCreated: wantCreated.length,
+        aclsDeleted: wantDeleted.length,
+        topicsCreated: 1,
+        createdTopics: ['e2e.delta._protected.extra'],
+      });
+      // The channel left the spec; its topic stays (the pipeline never deletes topics).
+      expect(await brokerTopics(e2e.admin)).toEqual([...topicsBefore, 'e2e.delta._protected.extra'].sort());
+      expect(topicsBefore).toContain('e2e.delta._private.state');
+
+      // The broker enforces the new grants: shop.payments now reads `shared`, shop.order no longer does.
+      const owner = await scramClient(env, 'e2e.delta');
+      const order = await scramClient(env, 'shop.order');
+      const payments = await mtlsClient(env, 'shop.payments');
+      const { wrong } = await probeMismatches([
+        probe(owner, 'e2e.delta._protected.shared', 'WRITE', true),
+        probe(owner, 'e2e.delta._protected.extra', 'WRITE', true),
+        probe(payments, 'e2e.delta._protected.shared', 'READ', true),
+        probe(order, 'e2e.delta._protected.shared', 'READ', false),
+        probe(order, 'e2e.delta._protected.extra', 'READ', true),
+        probe(payments, 'e2e.delta._protected.extra', 'READ', false),
+      ]);
+      expect(wrong).toEqual([]);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'refuses a spec whose id does not match its key, and invalid specs: FAILED report with file/path/rule, a failure event, nothing created',
+    async () => {
+      const env = e2e.env;
+      const before = await snapshot(env);
+      const orderReportBefore = await readReport(env.clients.s3, env.resources.specBucket, 'shop.order');
+
+      const cases = [
+        // shop.order's own (valid) spec, stored under another domain's key
+        { key: 'specs/shop.rogue.yaml', text: exampleText('shop.order'), domain: 'shop.rogue', rules: ['key-binding'], path: '$.id' },
+        // several mistakes at once
+        {
+          key: 'specs/shop.rogue.yaml',
+          text: readFileSync(join(INVALID_DIR, 'shop.rogue.yaml'), 'utf8'),
+          domain: 'shop.rogue',
+          rules: ['binding-partitions', 'binding-replicas', 'grant-access', 'grant-on-private', 'topic-name'],
+          path: '$.channels["_public.clicks"].bindings.kafka.partitions',
+        },
+        // an id that would be the wildcard principal
+        { key: 'specs/wildcard.yaml', text: readFileSync(join(INVALID_DIR, 'wildcard.yaml'), 'utf8'), domain: 'wildcard', rules: ['domain-id'], path: '$.id' },
+      ];
+      for (const c of cases) {
+        const { execution, report } = await e2e.provision(c.key, c.text, c.domain);
+        expect(execution.status).toBe('FAILED');
+        expect(report).toMatchObject({ status: 'FAILED', domain: c.domain, executionId: execution.executionArn, source: { key: c.key }, error: { name: 'SpecRefused' } });
+        const issues = report!.error!.issues as { file: string; path: string; rule: string; message: string }[];
+        expect([...new Set(issues.map((i) => i.rule))].sort()).toEqual([...c.rules].sort());
+        for (const i of issues) {
+          expect(i.file).toBe(c.key);
+          expect(i.path).toMatch(/^\$/);
+          expect(i.message.length).toBeGreaterThan(0);
+        }
+        expect(issues.map((i) => i.path)).toContain(c.path);
+
+        const failed = e2e.events.filter((e) => e['detail-type'] === 'Spec Provisioning Failed' && e.detail.executionId === execution.executionArn);
+        expect(failed).toHaveLength(1);
+        expect(failed[0]!.detail).toMatchObject({ status: 'FAILED', domain: c.domain, error: { name: 'SpecRefused', issues } });
+      }
+
+      // Nothing was created or changed anywhere: no secret, no association, no certificate object,
+      // no topic, no ACL, and shop.order (whose text was used) is untouched.
+      expect(await snapshot(env)).toEqual(before);
+      for (const d of ['shop.rogue', 'wildcard']) {
+        expect(before.secrets).not.toContain(`AmazonMSK_${d}`);
+        expect(before.certificateObjects.filter((k) => k.startsWith(`certificates/${d}/`))).toEqual([]);
+        expect(before.topics.filter((t) => t.startsWith(`${d}.`))).toEqual([]);
+        expect(before.acls.filter((k) => k.includes(`User:${d}`) || k.includes(`User:CN=${d}`) || k.includes(`${d}.`))).toEqual([]);
+      }
+      expect(await readReport(env.clients.s3, env.resources.specBucket, 'shop.order')).toEqual(orderReportBefore);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'rides out a PCA answering RequestInProgressException several times and a throttled SCRAM association',
+    async () => {
+      const env = e2e.env;
+      const faultId = env.aws.faults.add({
+        service: 'kafka',
+        operation: 'BatchAssociateScramSecret',
+        error: { code: 'TooManyRequestsException', message: 'Too Many Requests' },
+        // more than the SDK's own 3 attempts inside one Lambda run: the state machine's Retry is needed
+        times: 4,
+      });
+      try {
+        const text = specText('urn:e2e:resilient', [{ name: '_private.work' }]);
+        const { execution, report } = await e2e.provision('specs/e2e.resilient.yaml', text);
+        expect(execution.status).toBe('SUCCEEDED');
+        expect(report).toMatchObject({ status: 'PROVISIONED', executionId: execution.executionArn });
+        expect(credentialsOf(report).scram).toMatchObject({ association: 'NEW' });
+
+        const errors = taskErrors(await executionHistory(env, execution.executionArn));
+        expect(errors.filter((e) => e === 'RequestInProgressException').length).toBe(PCA_POLLS_IN_PROGRESS);
+        expect(errors.filter((e) => e === 'TooManyRequestsException').length).toBeGreaterThanOrEqual(1);
+        // Every injected throttle was answered (the fault removes itself when used up).
+        expect(env.aws.faults.list().map((f) => f.id)).not.toContain(faultId);
+      } finally {
+        env.aws.faults.remove(faultId);
+      }
+      // The association really happened and the certificate really works.
+      const { wrong } = await probeMismatches([
+        probe(await scramClient(env, 'e2e.resilient'), 'e2e.resilient._private.work', 'WRITE', true),
+        probe(await mtlsClient(env, 'e2e.resilient'), 'e2e.resilient._private.work', 'READ', true),
+      ]);
+      expect(wrong).toEqual([]);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'heals ACLs deleted out of band when a "Reprovision Requested" event arrives',
+    async () => {
+      const env = e2e.env;
+      const accepted = await acceptedSpecsInBucket(env);
+      expect(accepted.map((s) => s.domain)).toEqual(expect.arrayContaining([...EXAMPLES]));
+      const desired = sortedKeys(desiredBindings(accepted, DEFAULT_CONFIG));
+      expect(sortedKeys(await brokerAcls(env, e2e.admin))).toEqual(desired);
+
+      // Out of band: every ACL held by shop.payments' principals goes, including the grant on
+      // shop.order's protected topic (shop.order's to manage), plus shop.catalog's public read.
+      const victims = (await brokerAcls(env, e2e.admin)).filter(
+        (b) => /^User:(CN=)?shop\.payments$/.test(b.principal) || (b.resourceName === 'shop.catalog._public.' && b.principal === 'User:*'),
+      );
+      expect(victims.length).toBeGreaterThan(10);
+      await e2e.admin.deleteAcls({ filters: victims.map(exactFilter) });
+      const drifted = sortedKeys(await brokerAcls(env, e2e.admin));
+      expect(desired.filter((k) => !drifted.includes(k))).toEqual(sortedKeys(victims));
+
+      const payments = await scramClient(env, 'shop.payments');
+      const ownTopic = 'shop.payments._private.ledger';
+      const refused = await probeMismatches([probe(payments, ownTopic, 'WRITE', false)]);
+      expect(refused.wrong).toEqual([]);
+
+      const since = new Date();
+      const put = await env.clients.events.send(
+        new PutEventsCommand({ Entries: [{ Source: 'msk-spec-provisioner', DetailType: 'Reprovision Requested', Detail: JSON.stringify({ reason: 'e2e drift' }) }] }),
+      );
+      expect(put.FailedEntryCount).toBe(0);
+      const [run] = await followExecutions(env, env.resources.stateMachines.reprovision!, 1, undefined, { since, timeoutMs: 170_000 });
+      expect(run!.status).toBe('SUCCEEDED');
+
+      // Every spec in the bucket went through the provision workflow; the refused ones failed again.
+      const keys = await listSpecKeys(env.clients.s3, env.resources.specBucket);
+      const children = await followExecutions(env, env.resources.stateMachines.provision!, keys.length, undefined, { since, timeoutMs: 60_000 });
+      expect(children).toHaveLength(keys.length);
+      const failedKeys = children.filter((c) => c.status === 'FAILED').map((c) => c.key).sort();
+      expect(failedKeys).toEqual(['specs/shop.rogue.yaml', 'specs/wildcard.yaml']);
+
+      expect(sortedKeys(await brokerAcls(env, e2e.admin))).toEqual(desired);
+      // (A fresh record for the payments reader: its probe group already consumed the earlier ones.)
+      const healed = await probeMismatches([
+        probe(await scramClient(env, 'shop.order'), 'shop.order._protected.payment-requested', 'WRITE', true),
+        probe(payments, ownTopic, 'WRITE', true),
+        probe(payments, 'shop.order._protected.payment-requested', 'READ', true),
+        probe(await mtlsClient(env, 'shop.order'), 'shop.catalog._public.products', 'READ', true),
+      ]);
+      expect(healed.wrong).toEqual([]);
+      const report = await readReport(env.clients.s3, env.resources.specBucket, 'shop.payments');
+      expect(appliedOf(report)).toMatchObject({ changed: true, topicsCreated: 0, aclsDeleted: 0 });
+      expect(appliedOf(report).aclsCreated).toBeGreaterThan(0);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'leaves no password and no private key in execution histories, reports, emitted events or logs',
+    async () => {
+      const env = e2e.env;
+      await e2e.settled();
+      const needles = await secretNeedles(env);
+      const passwords = needles.filter((n) => n.what.startsWith('the password'));
+      const keys = needles.filter((n) => n.what.includes('(body)'));
+      // the admin's plus one per provisioned domain; one key per issued certificate
+      expect(passwords.length).toBeGreaterThanOrEqual(EXAMPLES.length + 2 + 1);
+      expect(keys.length).toBeGreaterThanOrEqual(EXAMPLES.length + 2);
+
+      // The scan can fail: it finds the real values where they legitimately are.
+      const secretValue = await env.clients.secrets.send(new GetSecretValueCommand({ SecretId: 'AmazonMSK_shop.order' }));
+      const keyPem = (await readMtlsCredentials(env.clients.s3, env.resources.certBucket, 'shop.order'))!.keyPem;
+      const control = findNeedles({ secret: JSON.stringify(secretValue), key: JSON.stringify({ keyPem }) }, needles);
+      expect(control.some((h) => h.startsWith('the password of AmazonMSK_shop.order in secret'))).toBe(true);
+      expect(control.some((h) => h.startsWith('a PEM "PRIVATE KEY" block in key'))).toBe(true);
+      expect(control.some((h) => /^the private key certificates\/shop\.order\/.*\(body\) in key$/.test(h))).toBe(true);
+
+      const surfaces = await publicSurfaces(env, e2e.events, e2e.output);
+      // Enough was looked at for "nothing found" to mean something.
+      expect(Object.keys(surfaces).filter((p) => p.startsWith('history of ')).length).toBeGreaterThanOrEqual(15);
+      expect(Object.keys(surfaces).filter((p) => p.startsWith('s3://')).length).toBeGreaterThanOrEqual(EXAMPLES.length + 3);
+      expect(e2e.events.length).toBeGreaterThanOrEqual(10);
+      expect(surfaces['captured stdout/stderr/console']).toContain('"message":"spec valid"');
+      expect(surfaces['captured stdout/stderr/console']).toContain('"message":"certificate stored"');
+
+      expect(findNeedles(surfaces, needles)).toEqual([]);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+});
