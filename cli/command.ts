@@ -6,6 +6,8 @@ import type { CliFs, CliIo, ExitCode } from './io.js';
 export interface CommandContext {
   readonly io: CliIo;
   readonly fs: CliFs;
+  /** Environment variables the command may read (CliIo.env, else process.env). */
+  readonly env: Readonly<Record<string, string | undefined>>;
   /** One line on stdout. */
   out(line: string): void;
   /** One line on stderr. */

@@ -17,6 +17,8 @@ export interface CliIo {
   readonly stdout: TextSink;
   readonly stderr: TextSink;
   readonly fs?: CliFs;
+  /** Environment variables (default process.env): AWS settings and MSK_SPEC_* defaults. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export const nodeFs: CliFs = {

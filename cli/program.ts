@@ -44,6 +44,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const ctx: CommandContext = {
     io,
     fs: io.fs ?? nodeFs,
+    env: io.env ?? process.env,
     out: (line) => void io.stdout.write(`${line}\n`),
     err: (line) => void io.stderr.write(`${line}\n`),
     json: (value) => void io.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
