@@ -70,15 +70,21 @@ export async function issue(event: IssueCertificateInput, deps: IssueDeps = {}):
   }
 
   const generation = (current?.generation ?? 0) + 1;
-  const stored = await readPendingKey(s3, bucket, domain, generation);
+  let stored = await readPendingKey(s3, bucket, domain, generation);
   let keys;
-  if (stored) {
-    keys = await keyPairFromPem(stored, settings.keyAlgorithm);
-    logger.info('reusing the stored key of this generation', { generation });
-  } else {
+  if (!stored) {
     keys = await generateKeyPair(settings.keyAlgorithm);
     // The key is safe at rest before anything about it leaves the function.
-    await putPendingKey(s3, { bucket, kmsKeyId: kmsKeyArn() }, domain, generation, await privateKeyToPem(keys.privateKey));
+    const mine = await putPendingKey(s3, { bucket, kmsKeyId: kmsKeyArn() }, domain, generation, await privateKeyToPem(keys.privateKey));
+    if (!mine) {
+      keys = undefined; // a concurrent attempt stored its key first: use that one
+      stored = await readPendingKey(s3, bucket, domain, generation);
+    }
+  }
+  if (!keys) {
+    if (!stored) throw new Error(`the pending key of ${domain} generation ${generation} vanished`);
+    keys = await keyPairFromPem(stored, settings.keyAlgorithm);
+    logger.info('reusing the stored key of this generation', { generation });
   }
   const csrPem = await createCsr(domain, keys);
   signingAlgorithm ??= settings.signingAlgorithm ?? (await caSigningAlgorithm(pca, settings.pcaArn));

@@ -2,7 +2,6 @@
 // Order matters: the private key is stored before the CSR leaves the Lambda; the certificate files
 // are complete before current.json switches; the expiry index follows current.json.
 import {
-  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
@@ -56,10 +55,29 @@ export async function readPendingKey(s3: S3Client, bucket: string, domain: strin
   return getText(s3, bucket, pendingKeyKey(domain, generation));
 }
 
-export async function putPendingKey(s3: S3Client, t: StoreTarget, domain: string, generation: number, privateKeyPem: string): Promise<string> {
-  const key = pendingKeyKey(domain, generation);
-  await put(s3, t, key, privateKeyPem, 'application/x-pem-file');
-  return key;
+/**
+ * Stores the key of a generation unless one is already there (S3 conditional write, If-None-Match).
+ * Returns false when another attempt got there first: the caller must then use the stored key, so
+ * two racing executions of one generation can never pair one key with the other's certificate.
+ */
+export async function putPendingKey(s3: S3Client, t: StoreTarget, domain: string, generation: number, privateKeyPem: string): Promise<boolean> {
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: t.bucket,
+        Key: pendingKeyKey(domain, generation),
+        Body: privateKeyPem,
+        ContentType: 'application/x-pem-file',
+        IfNoneMatch: '*',
+        ...sse(t),
+      }),
+    );
+    return true;
+  } catch (e) {
+    const n = awsErrorName(e);
+    if (n === 'PreconditionFailed' || n === 'ConditionalRequestConflict') return false;
+    throw e;
+  }
 }
 
 export interface PromoteInput {
@@ -70,25 +88,19 @@ export interface PromoteInput {
   readonly notAfter: string;
   readonly certificatePem: string;
   readonly chainPem: string;
+  /** The pending key, already checked against the certificate by the caller. */
+  readonly privateKeyPem: string;
 }
 
 /**
- * Moves a collected certificate into place: key (server-side copy, the key never passes through
- * here), cert, chain, then current.json, then the expiry index entry. Older index entries of the
- * domain and the pending key are removed last; losing those deletes is harmless.
+ * Moves a collected certificate into place: key, cert, chain, then current.json, then the expiry
+ * index entry. Older index entries of the domain and the pending key are removed last; losing
+ * those deletes is harmless. The key is written from the verified bytes (not copied), so what is
+ * promoted is exactly what was checked against the certificate.
  */
 export async function promoteCertificate(s3: S3Client, t: StoreTarget, input: PromoteInput): Promise<CurrentCertificate> {
   const keys = certificateKeys(input.domain, input.serial);
-  await s3.send(
-    new CopyObjectCommand({
-      Bucket: t.bucket,
-      Key: keys.key,
-      CopySource: `${t.bucket}/${pendingKeyKey(input.domain, input.generation)}`,
-      ContentType: 'application/x-pem-file',
-      MetadataDirective: 'REPLACE',
-      ...sse(t),
-    }),
-  );
+  await put(s3, t, keys.key, input.privateKeyPem, 'application/x-pem-file');
   await put(s3, t, keys.cert, input.certificatePem, 'application/x-pem-file');
   await put(s3, t, keys.chain, input.chainPem, 'application/x-pem-file');
   const current: CurrentCertificate = {

@@ -8,6 +8,7 @@ import {
   ACMPCAClient,
 } from '@aws-sdk/client-acm-pca';
 import { DescribeClusterV2Command, KafkaClient } from '@aws-sdk/client-kafka';
+import { jest } from '@jest/globals';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
@@ -45,7 +46,8 @@ let inProgressFor: number;
 const noSuchKey = () => Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' });
 
 function installFakes(): void {
-  s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string; ServerSideEncryption?: string; SSEKMSKeyId?: string }) => {
+  s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string; ServerSideEncryption?: string; SSEKMSKeyId?: string; IfNoneMatch?: string }) => {
+    if (input.IfNoneMatch === '*' && bucket.has(input.Key)) throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed' });
     journal.push(`put ${input.Key}`);
     bucket.set(input.Key, { body: String(input.Body), sse: input.ServerSideEncryption, kmsKey: input.SSEKMSKeyId });
     return {};
@@ -170,7 +172,7 @@ describe('CollectCertificate', () => {
     await expect(collect(issuing)).rejects.toMatchObject({ name: 'RequestInProgressException' });
   });
 
-  it('stores key (copied server-side), cert and chain under the serial, switches current.json last, then the index', async () => {
+  it('stores key, cert and chain under the serial, switches current.json last, then the index', async () => {
     const issuing = await issue({ domain: 'shop.orders' });
     if (issuing.status !== 'ISSUING') throw new Error('expected ISSUING');
     journal = [];
@@ -180,7 +182,7 @@ describe('CollectCertificate', () => {
     const base = `certificates/shop.orders/${out.serial}/`;
     const writes = journal.filter((j) => !j.startsWith('delete'));
     expect(writes).toEqual([
-      `copy ${base}key.pem`,
+      `put ${base}key.pem`,
       `put ${base}cert.pem`,
       `put ${base}chain.pem`,
       'put certificates/shop.orders/current.json',
@@ -203,6 +205,39 @@ describe('CollectCertificate', () => {
     const issuing = await issue({ domain: 'shop.orders' });
     if (issuing.status !== 'ISSUING') throw new Error('expected ISSUING');
     await expect(collect({ ...issuing, publicKeySha256: '00'.repeat(32) })).rejects.toMatchObject({ name: 'CertificateMismatch' });
+    expect(bucket.has('certificates/shop.orders/current.json')).toBe(false);
+  });
+});
+
+describe('racing attempts of one generation', () => {
+  it('the second attempt uses the key the first stored (conditional write), so key and certificate always pair', async () => {
+    // Attempt B reads no pending key, generates its own, but A's conditional put lands first.
+    const realGet = bucket.get.bind(bucket);
+    let firstRead = true;
+    const spy = jest.spyOn(bucket, 'get').mockImplementation((k: string) => {
+      if (k.endsWith('pending/1/key.pem') && firstRead) {
+        firstRead = false;
+        return undefined;
+      }
+      return realGet(k);
+    });
+    await issue({ domain: 'shop.orders' }); // A
+    const a = bucket.get('certificates/shop.orders/pending/1/key.pem')!.body;
+    firstRead = true;
+    const b = await issue({ domain: 'shop.orders' }); // B: its put is refused, it re-reads A's key
+    spy.mockRestore();
+    expect(bucket.get('certificates/shop.orders/pending/1/key.pem')!.body).toBe(a);
+    if (b.status !== 'ISSUING') throw new Error('expected ISSUING');
+    await expect(collect(b)).resolves.toMatchObject({ status: 'ISSUED' });
+  });
+
+  it('refuses to promote when the stored key does not match the certificate', async () => {
+    const issuing = await issue({ domain: 'shop.orders' });
+    if (issuing.status !== 'ISSUING') throw new Error('expected ISSUING');
+    bucket.set('certificates/shop.orders/pending/1/key.pem', { body: (await (await import('../../../lib/cert/keys.js')).privateKeyToPem((await (await import('../../../lib/cert/keys.js')).generateKeyPair()).privateKey)) });
+    const err = (await collect(issuing).catch((e: unknown) => e)) as Error;
+    expect(err.name).toBe('CertificateMismatch');
+    expect(secretsIn(err.message)).toBe(false);
     expect(bucket.has('certificates/shop.orders/current.json')).toBe(false);
   });
 });
