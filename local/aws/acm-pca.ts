@@ -284,7 +284,9 @@ export class AcmPcaEmulator implements JsonService {
 
     const keys = await generateKeyPair(keyAlgorithm, sig.hash);
     const nowMs = this.now();
-    const notBefore = new Date(nowMs - 60_000);
+    // Valid from the earlier of the injected clock and the real one: a test clock set ahead must not leave the CA
+    // "not yet valid" for TLS stacks (the broker, openssl) that check against real time.
+    const notBefore = new Date(Math.min(nowMs, Date.now()) - 60_000);
     const notAfter = new Date(nowMs + this.caValidityDays * DAY_MS);
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: randomSerialHex(),

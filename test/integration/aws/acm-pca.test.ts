@@ -352,6 +352,20 @@ describe('IssueCertificate and GetCertificate', () => {
     expect(slow.caCertificatePem(caArn)).toMatch(/BEGIN CERTIFICATE/);
   });
 
+  test('a CA created under a clock set ahead is still valid now for real TLS stacks', async () => {
+    const ahead = new AcmPcaEmulator({ now: () => Date.now() + 30 * 86400_000 });
+    const { CertificateAuthorityArn: caArn } = await ahead.createCertificateAuthority({
+      CertificateAuthorityType: 'ROOT',
+      CertificateAuthorityConfiguration: {
+        KeyAlgorithm: 'EC_prime256v1',
+        SigningAlgorithm: 'SHA256WITHECDSA',
+        Subject: { CommonName: 'ahead' },
+      },
+    });
+    const ca = new X509Certificate(ahead.caCertificatePem(caArn)!);
+    expect(Date.parse(ca.validFrom)).toBeLessThanOrEqual(Date.now());
+  });
+
   test('GetCertificate: unknown certificate → ResourceNotFoundException', async () => {
     const e = await errorOf(
       pca.send(
