@@ -62,9 +62,32 @@ export interface SpecRefusedPayload {
  * `States.StringToJson` twice and writes the issues into the report.
  */
 export class SpecRefused extends ProvisioningError {
-  constructor(readonly payload: SpecRefusedPayload) {
-    super(ERROR_NAMES.SpecRefused, JSON.stringify(payload));
+  readonly payload: SpecRefusedPayload;
+  constructor(payload: SpecRefusedPayload) {
+    const bounded = boundRefusal(payload);
+    super(ERROR_NAMES.SpecRefused, JSON.stringify(bounded));
+    this.payload = bounded;
   }
+}
+
+/**
+ * Step Functions keeps at most 32,768 characters of an error's Cause, and Lambda's Cause wraps the
+ * message in JSON (escaping it once more). A truncated payload would not parse, and the refusal
+ * would lose its report, so the message is kept well under the limit: messages are cut to 500
+ * characters and issues dropped from the end, with a last issue saying how many were left out.
+ */
+export const MAX_REFUSAL_CHARS = 12_000;
+
+function boundRefusal(p: SpecRefusedPayload): SpecRefusedPayload {
+  const cut = (t: string, n: number) => (t.length > n ? `${t.slice(0, n - 1)}…` : t);
+  const issues = p.issues.map((i) => ({ file: cut(i.file, 300), path: cut(i.path, 300), rule: cut(i.rule, 60), message: cut(i.message, 500) }));
+  const size = (xs: typeof issues) => JSON.stringify(JSON.stringify({ ...p, issues: xs })).length;
+  let kept = issues;
+  while (kept.length > 1 && size(kept) > MAX_REFUSAL_CHARS) kept = kept.slice(0, Math.max(1, Math.floor(kept.length * 0.8)));
+  if (kept.length < issues.length) {
+    kept = [...kept, { file: kept[0]?.file ?? p.key, path: '$', rule: 'more-issues', message: `${issues.length - kept.length} more issue(s) not shown` }];
+  }
+  return { ...p, key: cut(p.key, 1024), issues: kept };
 }
 
 export class PlanRefused extends ProvisioningError {

@@ -122,3 +122,16 @@ describe('ValidateSpec', () => {
     expect(output).not.toContain('order-placed:');
   });
 });
+
+describe('SpecRefused payload bounds', () => {
+  it('stays parseable under Step Functions\' 32 KiB Cause limit however many issues there are', () => {
+    const issues = Array.from({ length: 500 }, (_, i) => ({ file: 'specs/a.b.yaml', path: `$.channels["c${i}"]`, rule: 'topic-name', message: 'x'.repeat(2000) }));
+    const err = new SpecRefused({ domain: 'a.b', bucket: 'b', key: 'specs/a.b.yaml', versionId: null, reportKey: 'reports/a.b.json', issues });
+    const lambdaCause = JSON.stringify({ errorType: err.name, errorMessage: err.message, trace: [] });
+    expect(lambdaCause.length).toBeLessThan(32_768);
+    const back = JSON.parse((JSON.parse(lambdaCause) as { errorMessage: string }).errorMessage) as SpecRefusedPayload;
+    expect(back.issues.at(-1)).toMatchObject({ rule: 'more-issues' });
+    expect(back.issues.length).toBeGreaterThan(1);
+    expect(back.issues[0]!.message.length).toBeLessThanOrEqual(500);
+  });
+});
