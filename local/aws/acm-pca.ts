@@ -191,8 +191,8 @@ export class AcmPcaEmulator implements JsonService {
   private readonly region: string;
   private readonly accountId: string;
   private readonly now: () => number;
-  private readonly readyAfterPolls: number;
-  private readonly readyAfterMs: number;
+  private readyAfterPolls: number;
+  private readyAfterMs: number;
   private readonly caValidityDays: number;
   private readonly cas = new Map<string, CaRecord>();
   private readonly certs = new Map<string, IssuedRecord>();
@@ -222,6 +222,12 @@ export class AcmPcaEmulator implements JsonService {
   caCertificatePem(caArn: string): string | undefined {
     const ca = this.cas.get(caArn);
     return ca && ca.status === 'ACTIVE' ? ca.certPem : undefined;
+  }
+
+  /** Changes how long GetCertificate answers RequestInProgressException, for certificates polled from now on. */
+  setReadiness(o: { readyAfterPolls?: number; readyAfterMs?: number }): void {
+    if (o.readyAfterPolls !== undefined) this.readyAfterPolls = o.readyAfterPolls;
+    if (o.readyAfterMs !== undefined) this.readyAfterMs = o.readyAfterMs;
   }
 
   /** Number of certificates issued so far (for tests and benchmarks). */

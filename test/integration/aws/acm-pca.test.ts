@@ -350,6 +350,17 @@ describe('IssueCertificate and GetCertificate', () => {
       /BEGIN CERTIFICATE/,
     );
     expect(slow.caCertificatePem(caArn)).toMatch(/BEGIN CERTIFICATE/);
+    slow.setReadiness({ readyAfterPolls: 2, readyAfterMs: 0 });
+    const second = await slow.issueCertificate({
+      CertificateAuthorityArn: caArn,
+      Csr: csr,
+      SigningAlgorithm: 'SHA256WITHECDSA',
+      Validity: { Value: 1, Type: 'DAYS' },
+    });
+    const poll = () => slow.getCertificate({ CertificateAuthorityArn: caArn, CertificateArn: second.CertificateArn });
+    expect(poll).toThrow(expect.objectContaining({ code: 'RequestInProgressException' }));
+    expect(poll).toThrow(expect.objectContaining({ code: 'RequestInProgressException' }));
+    expect(poll().Certificate).toMatch(/BEGIN CERTIFICATE/);
   });
 
   test('a CA created under a clock set ahead is still valid now for real TLS stacks', async () => {
