@@ -13,6 +13,14 @@
 // - `arn:aws:states:::events:putEvents` (Detail may be an object; FailedEntryCount > 0 → EventBridge.FailedEntry).
 // - `arn:aws:states:::states:startExecution[.sync|.sync:2]` starts a child execution in-process and, for .sync, waits.
 //
+// Usage:
+//   const sfn = new StepFunctionsEmulator({ retryIntervalMs: 0, waitMs: 0, faults });  // tests: instant retries/waits
+//   gateway.registerService(sfn);                  // SDK clients reach it through AWS_ENDPOINT_URL
+//   sfn.registerLambda('validateSpec', handler);   // arn:aws:lambda:<r>:<a>:function:validateSpec runs handler
+//   sfn.attachToEventBridge(eventBridge);          // rule targets arn:aws:states:...:stateMachine:* start executions
+//   await sfn.waitForExecution(executionArn);      // in-process: resolves when the execution stops
+// Definitions must be plain JSON ASL: resolve Fn::GetAtt/Ref first (lib/aws/asl.ts resolveDefinition).
+//
 // Known deviations: STANDARD semantics for every type (EXPRESS accepted, run the same way); no .waitForTaskToken,
 // no activities, no JSONata (refused at CreateStateMachine: aws-local-stepfunctions would silently ignore it);
 // the SDK integration clients make one attempt (the state's Retry decides); a Task without TimeoutSeconds times out
