@@ -53,8 +53,14 @@ export interface ApplyDeps {
 /** kafkajs errors → typed errors the state machine retries (transient) or catches (terminal). */
 export function classifyKafkaError(err: unknown): Error {
   if (err instanceof ProvisioningError) return err;
-  const e = err as { name?: string; message?: string; retriable?: boolean; type?: string };
+  const e = err as { name?: string; message?: string; retriable?: boolean; type?: string; $fault?: string; $retryable?: unknown };
   const what = `${e.name ?? 'Error'}${e.type ? ` ${e.type}` : ''}: ${e.message ?? String(err)}`;
+  // AWS SDK errors on the way to Kafka (GetBootstrapBrokers, GetSecretValue, S3): throttling and
+  // server faults can pass, anything else (ForbiddenException, NotFoundException) will not.
+  if (e.$fault !== undefined) {
+    const transient = e.$fault === 'server' || e.$retryable !== undefined || /Throttl|TooManyRequests|ServiceUnavailable|InternalServer/.test(e.name ?? '');
+    return transient ? new KafkaTransient(what) : new KafkaRefused(what);
+  }
   const transientNames = ['KafkaJSConnectionError', 'KafkaJSRequestTimeoutError', 'KafkaJSNumberOfRetriesExceeded', 'KafkaJSBrokerNotFound', 'KafkaJSConnectionClosedError', 'KafkaJSLockTimeout', 'KafkaJSNonRetriableError'];
   if (/AUTHORIZATION_FAILED|SASL_AUTHENTICATION_FAILED|SECURITY_DISABLED|INVALID_/.test(e.type ?? '')) return new KafkaRefused(what);
   if (e.retriable === true || transientNames.includes(e.name ?? '') || /ECONNREFUSED|ETIMEDOUT|ECONNRESET|EAI_AGAIN/.test(e.message ?? '')) return new KafkaTransient(what);

@@ -126,6 +126,10 @@ describe('ApplyTopicsAndAcls', () => {
     const authErr = Object.assign(new Error('Not authorized to access topics'), { name: 'KafkaJSProtocolError', type: 'TOPIC_AUTHORIZATION_FAILED', retriable: false });
     expect(classifyKafkaError(authErr).name).toBe('KafkaRefused');
     expect(classifyKafkaError(Object.assign(new Error('x'), { name: 'KafkaJSProtocolError', type: 'NOT_CONTROLLER', retriable: true })).name).toBe('KafkaTransient');
+    // AWS errors met on the way (GetBootstrapBrokers): throttling passes, a refusal does not.
+    expect(classifyKafkaError(Object.assign(new Error('slow down'), { name: 'TooManyRequestsException', $fault: 'client' })).name).toBe('KafkaTransient');
+    const forbidden = classifyKafkaError(Object.assign(new Error('denied'), { name: 'ForbiddenException', $fault: 'client' }));
+    expect([forbidden.name, forbidden.message]).toEqual(['KafkaRefused', 'ForbiddenException: denied']);
   });
 
   it('refuses when the object no longer holds the validated domain', async () => {
