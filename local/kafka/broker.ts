@@ -263,7 +263,10 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
 
   const adminPassword = password();
   const salt = randomBytes(32);
-  const clusterId = randomBytes(16).toString('base64url');
+  // Like Kafka's own Uuid.randomUuid(), never an id starting with '-': the storage tool's argument
+  // parser takes `-t -xyz` for an option, so about one start in 64 failed to format storage.
+  let clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
 
   const props = [
     'process.roles=broker,controller',
