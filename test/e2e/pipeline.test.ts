@@ -337,6 +337,47 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
         expect(before.acls.filter((k) => k.includes(`User:${d}`) || k.includes(`User:CN=${d}`) || k.includes(`${d}.`))).toEqual([]);
       }
       expect(await readReport(env.clients.s3, env.resources.specBucket, 'shop.order')).toEqual(orderReportBefore);
+
+      // A refused UPDATE of a provisioned domain leaves what it had in place (the report says FAILED
+      // until a valid version arrives, which then finds nothing to change).
+      const broken = exampleText('shop.order').replace('partitions: 1', 'partitions: 0');
+      const refusedUpdate = await e2e.provision('specs/shop.order.yaml', broken);
+      expect(refusedUpdate.execution.status).toBe('FAILED');
+      expect(refusedUpdate.report).toMatchObject({ status: 'FAILED', domain: 'shop.order', error: { name: 'SpecRefused', issues: [{ rule: 'binding-partitions' }] } });
+      expect(await snapshot(env)).toEqual(before);
+      const restored = await e2e.provision('specs/shop.order.yaml', exampleText('shop.order'));
+      expect(restored.report).toMatchObject({ status: 'PROVISIONED', applied: { changed: false, aclsCreated: 0, aclsDeleted: 0, topicsCreated: 0 } });
+      expect(await snapshot(env)).toEqual(before);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'a failure after validation ends in a FAILED report with the error and a failure event; the next upload recovers',
+    async () => {
+      const env = e2e.env;
+      const text = specText('urn:e2e:broken', [{ name: '_public.signals' }]);
+      // MSK refuses to name the bootstrap brokers (not a retried error): ApplyTopicsAndAcls cannot
+      // reach Kafka and fails with the terminal KafkaRefused, whose cause names MSK's error.
+      const faultId = env.aws.faults.add({ service: 'kafka', operation: 'GetBootstrapBrokers', error: { code: 'ForbiddenException', statusCode: 403 } });
+      let failed;
+      try {
+        failed = await e2e.provision('specs/e2e.broken.yaml', text);
+      } finally {
+        env.aws.faults.remove(faultId);
+      }
+      expect(failed.execution.status).toBe('FAILED');
+      expect(failed.report).toMatchObject({ status: 'FAILED', domain: 'e2e.broken', executionId: failed.execution.executionArn, error: { name: 'KafkaRefused' } });
+      expect(failed.report!.error!.cause).toContain('ForbiddenException');
+      const event = e2e.events.find((e) => e['detail-type'] === 'Spec Provisioning Failed' && e.detail.executionId === failed.execution.executionArn);
+      expect(event?.detail).toMatchObject({ status: 'FAILED', domain: 'e2e.broken', error: { name: 'KafkaRefused' } });
+      expect((await brokerTopics(e2e.admin)).filter((t) => t.startsWith('e2e.broken.'))).toEqual([]);
+
+      const recovered = await e2e.provision('specs/e2e.broken.yaml', text);
+      expect(recovered.report).toMatchObject({ status: 'PROVISIONED', applied: { changed: true, topicsCreated: 1, createdTopics: ['e2e.broken._public.signals'] } });
+      // The credentials made by the failed run are reused, not made again.
+      expect(credentialsOf(recovered.report).scram).toMatchObject({ secret: 'EXISTING', association: 'EXISTING' });
+      expect(credentialsOf(recovered.report).mtls).toMatchObject({ status: 'CURRENT' });
     },
     E2E_TEST_TIMEOUT_MS,
   );
