@@ -130,6 +130,8 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
       caCertificatePem: caLookupFrom(pca),
     });
     const sfn = createStepFunctions({
+      // Lambda faults ({service: 'lambda', operation: <function key>}) surface as Lambda.<Code>.
+      faults: aws.faults,
       ...(options.retryIntervalMs !== undefined ? { retryIntervalMs: options.retryIntervalMs } : {}),
       ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}),
     });
