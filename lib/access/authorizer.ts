@@ -29,8 +29,10 @@
 // Super users are not modelled: this product runs without super.users (MSK does not support it).
 //
 // Index (not a linear scan): per resource type, a Map from literal name, the wildcard-name bindings,
-// and a radix tree of prefixed names; each node groups its bindings by principal, so a check costs
-// two Map lookups per matching pattern plus one step per branching point along the name.
+// a Map of the dot-terminated prefixes (looked up once per dot of the resource name), and a radix
+// tree for any other prefix; each pattern groups its bindings by principal. The patterns matching a
+// resource name are resolved once and memoized with their entries merged by principal, so a check
+// costs two hash lookups (name, principal), independent of the number of bindings.
 import { OPERATIONS, RESOURCE_TYPES } from './types.js';
 import type { AccessRequest, AclBinding, Operation, ResourceType } from './types.js';
 import { BindingSet } from './binding-set.js';
@@ -52,6 +54,8 @@ export interface AuthorizerOptions {
 const WILDCARD_PRINCIPAL = 'User:*';
 const WILDCARD_RESOURCE = '*';
 const WILDCARD_HOST = '*';
+const MEMO_LIMIT = 1 << 17;
+const MERGE_LIMIT = 16;
 
 // Plain objects, not Maps: a keyed load with an internalized string is cheaper on the hot path.
 const OP_BIT: Readonly<Record<string, number>> = Object.fromEntries(OPERATIONS.map((o, i) => [o, 1 << i]));
@@ -77,15 +81,54 @@ interface Entry {
   readonly mask: number;
 }
 
-/** The bindings of one resource pattern, grouped by principal. */
+/** The bindings of one resource pattern, grouped by principal (the wildcard principal's apart). */
 class PatternNode {
   count = 0;
   readonly byPrincipal = new Map<string, Entry[]>();
+  /** Entries of `User:*`, kept out of the Map: every check looks them up. */
+  everyone: Entry[] | undefined;
   add(e: Entry): void {
     this.count++;
-    const list = this.byPrincipal.get(e.binding.principal);
+    const p = e.binding.principal;
+    if (p === WILDCARD_PRINCIPAL) {
+      (this.everyone ??= []).push(e);
+      return;
+    }
+    const list = this.byPrincipal.get(p);
     if (list) list.push(e);
-    else this.byPrincipal.set(e.binding.principal, [e]);
+    else this.byPrincipal.set(p, [e]);
+  }
+  principals(): string[] {
+    return this.everyone ? [...this.byPrincipal.keys(), WILDCARD_PRINCIPAL] : [...this.byPrincipal.keys()];
+  }
+  entries(): Entry[] {
+    const out: Entry[] = [];
+    for (const list of this.byPrincipal.values()) out.push(...list);
+    if (this.everyone) out.push(...this.everyone);
+    return out;
+  }
+}
+
+/** The patterns matching one resource name, with their entries merged by principal. */
+class Resolved {
+  hasResourceAcls = false;
+  readonly byPrincipal = new Map<string, Entry[]>();
+  everyone: Entry[] | undefined;
+  /** Patterns naming many principals, visited in place rather than copied. */
+  readonly large: PatternNode[] = [];
+
+  include(n: PatternNode): void {
+    if (n.count > 0) this.hasResourceAcls = true;
+    if (n.everyone) (this.everyone ??= []).push(...n.everyone);
+    if (n.byPrincipal.size > MERGE_LIMIT) {
+      this.large.push(n);
+      return;
+    }
+    for (const [p, list] of n.byPrincipal) {
+      const mine = this.byPrincipal.get(p);
+      if (mine) mine.push(...list);
+      else this.byPrincipal.set(p, [...list]);
+    }
   }
 }
 
@@ -143,45 +186,90 @@ function radixInsert(root: RadixNode, key: string): RadixNode {
 class TypeIndex {
   readonly literal = new Map<string, PatternNode>();
   wildcard: PatternNode | undefined;
-  readonly prefixRoot = new RadixNode('');
+  /**
+   * PREFIXED names ending in `.` (all that this product writes), by name. The ones matching a
+   * resource are exactly `name.slice(0, i + 1)` for each dot position i of the resource name: a few
+   * hash lookups per check, touching little memory.
+   */
+  readonly dotPrefixes = new Map<string, PatternNode>();
+  /** Every other PREFIXED name (foreign ACLs such as a bare-id prefix), in a radix tree. */
+  readonly otherPrefixes = new RadixNode('');
+  hasOtherPrefixes = false;
 
   add(e: Entry): void {
     const b = e.binding;
+    const name = b.resourceName;
     if (b.patternType === 'LITERAL') {
-      if (b.resourceName === WILDCARD_RESOURCE) {
+      if (name === WILDCARD_RESOURCE) {
         (this.wildcard ??= new PatternNode()).add(e);
       } else {
-        let n = this.literal.get(b.resourceName);
-        if (!n) this.literal.set(b.resourceName, (n = new PatternNode()));
+        let n = this.literal.get(name);
+        if (!n) this.literal.set(name, (n = new PatternNode()));
         n.add(e);
       }
-      return;
+    } else if (name.endsWith('.')) {
+      let n = this.dotPrefixes.get(name);
+      if (!n) this.dotPrefixes.set(name, (n = new PatternNode()));
+      n.add(e);
+    } else {
+      const t = radixInsert(this.otherPrefixes, name);
+      (t.node ??= new PatternNode()).add(e);
+      this.hasOtherPrefixes = true;
     }
-    const t = radixInsert(this.prefixRoot, b.resourceName);
-    (t.node ??= new PatternNode()).add(e);
   }
 
-  /** Appends every pattern node matching `name` (rule R1) to `out`. */
-  matches(name: string, out: PatternNode[]): void {
+  /**
+   * Everything that decides checks on `name`, memoized per name: the index never changes after
+   * construction, so the matching patterns (rule R1) are found once, and their entries merged by
+   * principal. A check then costs one lookup for the name and one for the principal, instead of a
+   * few hash lookups per matching pattern (each a likely cache miss on a large index). Patterns
+   * naming many principals are not copied but visited in place. The memo is bounded (dropped when
+   * full).
+   */
+  private readonly memo = new Map<string, Resolved>();
+
+  resolve(name: string): Resolved {
+    const hit = this.memo.get(name);
+    if (hit !== undefined) return hit;
+    const r = new Resolved();
+    this.forEachMatch(name, (n) => r.include(n));
+    if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
+    this.memo.set(name, r);
+    return r;
+  }
+
+  /** Calls `visit` for every pattern node matching `name` (rule R1). */
+  forEachMatch(name: string, visit: (n: PatternNode) => void): void {
     const lit = this.literal.get(name);
-    if (lit) out.push(lit);
-    if (this.wildcard) out.push(this.wildcard);
-    let t: RadixNode = this.prefixRoot;
-    if (t.node) out.push(t.node);
+    if (lit) visit(lit);
+    if (this.wildcard) visit(this.wildcard);
+    if (this.dotPrefixes.size > 0) {
+      for (let i = name.indexOf('.'); i >= 0; i = name.indexOf('.', i + 1)) {
+        const n = this.dotPrefixes.get(name.slice(0, i + 1));
+        if (n) visit(n);
+      }
+    }
+    if (this.hasOtherPrefixes) this.forEachOtherPrefix(name, visit);
+  }
+
+  forEachOtherPrefix(name: string, visit: (n: PatternNode) => void): void {
+    let t: RadixNode = this.otherPrefixes;
+    if (t.node) visit(t.node);
     let pos = 0;
     while (pos < name.length) {
       const c = t.child(name.charCodeAt(pos));
-      if (!c || !name.startsWith(c.label, pos)) break;
-      pos += c.label.length;
+      if (c === undefined) break;
+      // The first character matched through the child key; compare the rest of the label.
+      const label = c.label;
+      const end = pos + label.length;
+      if (end > name.length) break;
+      let k = 1;
+      while (k < label.length && label.charCodeAt(k) === name.charCodeAt(pos + k)) k++;
+      if (k < label.length) break;
+      pos = end;
       t = c;
-      if (t.node) out.push(t.node);
+      if (t.node) visit(t.node);
     }
-  }
-
-  forEachMatch(name: string, visit: (n: PatternNode) => void): void {
-    const out: PatternNode[] = [];
-    this.matches(name, out);
-    for (const n of out) visit(n);
   }
 }
 
@@ -223,14 +311,7 @@ export class Authorizer {
     }
   }
 
-  private visit(n: PatternNode | undefined): void {
-    if (n === undefined) return;
-    if (n.count > 0) this.hasResourceAcls = true; // R7: any binding on the resource counts
-    this.scanEntries(n.byPrincipal.get(this.principal)); // R2
-    if (this.principal !== WILDCARD_PRINCIPAL) this.scanEntries(n.byPrincipal.get(WILDCARD_PRINCIPAL));
-  }
-
-  /** Visits every pattern matching the resource (R1): literal name, wildcard name, then the prefixes along the radix tree. */
+  /** Collects the matching DENY and ALLOW bindings for a request (rules R1-R4). */
   private scan(req: AccessRequest): void {
     this.principal = req.principal;
     this.host = req.host;
@@ -240,26 +321,11 @@ export class Authorizer {
     this.allowAcls = undefined;
     const idx = this.byType[req.resourceType];
     if (idx === undefined) return;
-    const name = req.resourceName;
-    this.visit(idx.literal.get(name));
-    this.visit(idx.wildcard);
-    let t: RadixNode = idx.prefixRoot;
-    this.visit(t.node);
-    let pos = 0;
-    while (pos < name.length) {
-      const c = t.child(name.charCodeAt(pos));
-      if (c === undefined) break;
-      // The first character matched through the child key; compare the rest of the label.
-      const label = c.label;
-      const end = pos + label.length;
-      if (end > name.length) break;
-      let k = 1;
-      while (k < label.length && label.charCodeAt(k) === name.charCodeAt(pos + k)) k++;
-      if (k < label.length) break;
-      pos = end;
-      t = c;
-      this.visit(t.node);
-    }
+    const r = idx.resolve(req.resourceName);
+    this.hasResourceAcls = r.hasResourceAcls; // R7: any binding on the resource counts
+    if (r.byPrincipal.size > 0) this.scanEntries(r.byPrincipal.get(req.principal)); // R2
+    this.scanEntries(r.everyone);
+    for (let i = 0; i < r.large.length; i++) this.scanEntries(r.large[i]!.byPrincipal.get(req.principal));
   }
 
   authorize(req: AccessRequest): Decision {
@@ -281,7 +347,7 @@ export class Authorizer {
   bindingsOn(resourceType: ResourceType, resourceName: string): AclBinding[] {
     const out: AclBinding[] = [];
     this.byType[resourceType]?.forEachMatch(resourceName, (n) => {
-      for (const list of n.byPrincipal.values()) for (const e of list) out.push(e.binding);
+      for (const e of n.entries()) out.push(e.binding);
     });
     return out;
   }
@@ -293,7 +359,7 @@ export class Authorizer {
   principalsOn(resourceType: ResourceType, resourceName: string): Set<string> {
     const out = new Set<string>();
     this.byType[resourceType]?.forEachMatch(resourceName, (n) => {
-      for (const p of n.byPrincipal.keys()) out.add(p);
+      for (const p of n.principals()) out.add(p);
     });
     return out;
   }
