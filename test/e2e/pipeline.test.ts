@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { ListScramSecretsCommand } from '@aws-sdk/client-kafka';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { REPO_ROOT, type Environment } from '../../local/environment.js';
 import { followExecutions, specUpload, uploadSpec } from '../../local/driver.js';
 import { readMtlsCredentials } from '../../lib/aws/client-credentials.js';
@@ -378,6 +379,50 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       // The credentials made by the failed run are reused, not made again.
       expect(credentialsOf(recovered.report).scram).toMatchObject({ secret: 'EXISTING', association: 'EXISTING' });
       expect(credentialsOf(recovered.report).mtls).toMatchObject({ status: 'CURRENT' });
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'the mass-deletion guard stops an update that would delete most of a domain\'s ACLs; an explicitly forced run applies it',
+    async () => {
+      const env = e2e.env;
+      const grantees = ['shop.catalog', 'shop.order', 'shop.orders', 'shop.payments'];
+      const v1 = specText('urn:e2e:guard', [
+        { name: '_protected.one', grants: grantees },
+        { name: '_protected.two', grants: grantees },
+        { name: '_private.state' },
+      ]);
+      const v2 = specText('urn:e2e:guard', [{ name: '_protected.one' }, { name: '_protected.two' }, { name: '_private.state' }], '2.0.0');
+      const first = await e2e.provision('specs/e2e.guard.yaml', v1);
+      expect(first.report).toMatchObject({ status: 'PROVISIONED' });
+      const d1 = desiredBindings([mustParse(v1)], DEFAULT_CONFIG);
+      const d2 = desiredBindings([mustParse(v2)], DEFAULT_CONFIG);
+      expect(minus(d1, d2).length / d1.length).toBeGreaterThan(DEFAULT_CONFIG.maxDeleteShare);
+      const before = await snapshot(env);
+      const aclsBefore = await brokerAcls(env, e2e.admin);
+
+      const refused = await e2e.provision('specs/e2e.guard.yaml', v2);
+      expect(refused.execution.status).toBe('FAILED');
+      expect(refused.report).toMatchObject({ status: 'FAILED', domain: 'e2e.guard', error: { name: 'PlanRefused' } });
+      expect(refused.report!.error!.cause).toContain('mass-deletion');
+      expect(await snapshot(env)).toEqual(before);
+
+      // An operator who checked the spec re-runs the workflow for it with `force` in the input.
+      const since = new Date();
+      await env.clients.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: env.resources.stateMachines.provision!,
+          input: JSON.stringify({ detail: { bucket: { name: env.resources.specBucket }, object: { key: 'specs/e2e.guard.yaml' } }, force: true }),
+        }),
+      );
+      const [forced] = await followExecutions(env, env.resources.stateMachines.provision!, 1, undefined, { since, timeoutMs: 150_000 });
+      expect(forced!.status).toBe('SUCCEEDED');
+      const report = await readReport(env.clients.s3, env.resources.specBucket, 'e2e.guard');
+      expect(report).toMatchObject({ status: 'PROVISIONED', executionId: forced!.executionArn, applied: { aclsDeleted: minus(d1, d2).length, aclsCreated: 0 } });
+      const after = await brokerAcls(env, e2e.admin);
+      expect(minus(aclsBefore, after)).toEqual(minus(d1, d2));
+      expect(minus(after, aclsBefore)).toEqual([]);
     },
     E2E_TEST_TIMEOUT_MS,
   );
