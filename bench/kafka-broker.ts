@@ -17,11 +17,13 @@ const runs = Number(process.env.BENCH_RUNS ?? 3);
 const startMs: number[] = [];
 const rssReady: number[] = [];
 const rssLoaded: number[] = [];
+const phases: Record<string, number>[] = [];
 for (let i = 0; i < runs; i++) {
   const t0 = performance.now();
   const broker = await startKafka({ log: () => undefined });
   const ms = Math.round(performance.now() - t0);
   startMs.push(ms);
+  phases.push({ ...broker.startupMs });
   rssReady.push(rssMiB(broker.pid));
   // Some work: a topic, 2,000 records produced and consumed in a group.
   const kafka = new Kafka(broker.adminKafkaJsConfig());
@@ -42,6 +44,7 @@ for (let i = 0; i < runs; i++) {
   await producer.disconnect();
   await admin.disconnect();
   rssLoaded.push(rssMiB(broker.pid));
+  log(`run ${i + 1}/${runs}: phases ${JSON.stringify(broker.startupMs)}`);
   log(`run ${i + 1}/${runs}: ready in ${ms} ms, RSS ${rssReady.at(-1)} MiB at ready, ${rssLoaded.at(-1)} MiB after 2,000 records`);
   await broker.stop();
 }
@@ -51,6 +54,8 @@ console.log(
     kafkaVersion: kafkaVersion(),
     runs,
     coldStartMs: { median: median(startMs), max: Math.max(...startMs), all: startMs },
+    phasesMs: Object.fromEntries(Object.keys(phases[0] ?? {}).map((k) => [k, median(phases.map((p) => p[k]!))])),
+    loadAverage1m: Number((await import('node:os')).loadavg()[0]!.toFixed(2)),
     jvmRssMiB: { ready: median(rssReady), afterWork: median(rssLoaded), max: Math.max(...rssLoaded, ...rssReady) },
     targets: { coldStartMs: 15_000, jvmRssMiB: 600 },
     jvmFlags: JVM_FLAGS,

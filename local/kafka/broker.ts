@@ -81,6 +81,8 @@ export interface KafkaBroker {
   setTrustedClientCas(pems: readonly string[]): Promise<void>;
   readonly logFile: string;
   readonly dataDir: string;
+  /** Where start-up time went (ms): jar check, storage format, JVM to first answer, admin ACLs, SCRAM ready. */
+  readonly startupMs: { readonly jars: number; readonly format: number; readonly jvm: number; readonly acls: number; readonly scram: number; readonly total: number };
   /** The JVM's process id. */
   readonly pid: number;
   stop(): Promise<void>;
@@ -239,7 +241,16 @@ async function canConnect(config: KafkaConfig): Promise<boolean> {
 
 export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBroker> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const t0 = performance.now();
+  let mark = t0;
+  const lap = () => {
+    const now = performance.now();
+    const ms = Math.round(now - mark);
+    mark = now;
+    return ms;
+  };
   const libs = await ensureKafkaJars(log);
+  const jarsMs = lap();
   const java = findJava();
   const ownDataDir = !opts.dataDir;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'msk-local-kafka-'));
@@ -350,6 +361,7 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
     throw new Error(`${dataDir} already holds a formatted Kafka log; startKafka needs a fresh dataDir (the admin credential is made per start)`);
   }
 
+  const formatMs = lap();
   log(`[kafka] starting broker (SCRAM ${HOST}:${scramPort}, mTLS ${HOST}:${mtlsPort}); log: ${logFile}`);
   const fd = openSync(logFile, 'a');
   const jvm = spawn(java.bin, [...JVM_FLAGS, ...LOG_FLAGS, '-cp', cp, 'kafka.Kafka', propsFile], {
@@ -407,11 +419,15 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
   };
 
   const deadline = Date.now() + (opts.startTimeoutMs ?? 90_000);
+  let jvmMs = 0;
+  let aclsMs = 0;
+  let scramMs = 0;
   try {
     await waitFor('the internal listener', deadline, deadMessage, async () => {
       await internal.connect();
       await internal.describeCluster();
     });
+    jvmMs = lap();
     // The admin's explicit ACLs (MSK has no super.users), created by the broker's own principal.
     const adminAcl = (resourceType: number, resourceName: string) => ({
       resourceType,
@@ -432,6 +448,7 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
         ],
       }),
     );
+    aclsMs = lap();
     // Ready when the admin can authenticate over SCRAM and its ACLs are in force.
     await waitFor('the SCRAM listener', deadline, deadMessage, async () => {
       const admin: Admin = new Kafka(adminConfig({ retry: { retries: 0 }, connectionTimeout: 3000 })).admin();
@@ -447,6 +464,7 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
         await admin.disconnect().catch(() => undefined);
       }
     });
+    scramMs = lap();
   } catch (e) {
     await stop();
     throw fail(`Kafka did not become ready: ${e instanceof Error ? e.message : String(e)}`);
@@ -529,6 +547,7 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
     },
     logFile,
     dataDir,
+    startupMs: { jars: jarsMs, format: formatMs, jvm: jvmMs, acls: aclsMs, scram: scramMs, total: Math.round(performance.now() - t0) },
     pid,
     stop,
   };

@@ -82,6 +82,14 @@ export async function scramConnection(broker: KafkaBroker, username: string, pas
   return c;
 }
 
+/** An mTLS connection to the broker with this client certificate (principal = its subject DN). */
+export async function mtlsConnection(broker: KafkaBroker, certPem: string, keyPem: string): Promise<Connection> {
+  const [host, port] = broker.listeners.mtls.split(':') as [string, string];
+  const c = new Connection('probe-mtls', { tls: { ca: [broker.serverCaPem], cert: certPem, key: keyPem }, connectTimeout: 5000, requestTimeout: 30_000 });
+  await c.connect(host, Number(port));
+  return c;
+}
+
 function codesOf(e: unknown): number[] | undefined {
   const errors = (e as { errors?: { apiCode?: unknown }[] }).errors;
   if (!Array.isArray(errors) || errors.length === 0) return undefined;
