@@ -1,0 +1,248 @@
+// The operational msk-spec commands against the embedded default, nothing mocked: a real Kafka
+// broker, the emulated AWS endpoints and the deployed pipeline (local/environment.ts). The CLI runs
+// in-process through run(argv, io) with the environment a user would export after
+// `npm start -- --keep-running` (AWS_ENDPOINT_URL..., MSK_SPEC_SPEC_BUCKET, ...).
+//
+// The scenarios build on each other: upload --wait provisions a spec; status shows it; client-config
+// writes settings that real clients (kafkajs over SCRAM and mTLS, kcat) connect with; apply against
+// the live broker finds nothing to do, then heals an ACL deleted out of band.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { run } from '../../../cli/program.js';
+import { startEnvironment, REPO_ROOT, type Environment } from '../../../local/environment.js';
+import { readMtlsCredentials, readScramCredentials } from '../../../lib/aws/client-credentials.js';
+import { Kafka, exactFilter, logLevel, type Admin, type KafkaConfig } from '../../../lib/kafka/index.js';
+
+const SPEC = path.join(REPO_ROOT, 'examples/specs/shop.order.yaml');
+const DOMAIN = 'shop.order';
+const TOPIC = 'shop.order._public.created';
+
+let env: Environment;
+let dir: string;
+let cliEnv: Record<string, string>;
+let caFile: string;
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function cli(argv: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
+  let out = '';
+  let err = '';
+  const code = await run(argv, {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    env: { ...cliEnv, ...extraEnv },
+  });
+  return { code, out, err };
+}
+
+beforeAll(async () => {
+  env = await startEnvironment({ retryIntervalMs: 0, waitMs: 0 });
+  dir = mkdtempSync(path.join(tmpdir(), 'msk-spec-cli-ops-'));
+  caFile = path.join(dir, 'broker-ca.pem');
+  writeFileSync(caFile, env.kafka.serverCaPem);
+  // What `npm start -- --keep-running` tells the user to export.
+  cliEnv = {
+    ...env.aws.env,
+    MSK_SPEC_SPEC_BUCKET: env.resources.specBucket,
+    MSK_SPEC_CERT_BUCKET: env.resources.certBucket,
+    MSK_SPEC_CLUSTER_ARN: env.resources.clusterArn,
+  };
+}, 300_000);
+
+afterAll(async () => {
+  await env?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('upload', () => {
+  it('refuses an invalid spec locally and uploads nothing', async () => {
+    const bad = path.join(dir, 'bad.yaml');
+    writeFileSync(bad, "asyncapi: '2.6.0'\nid: 'urn:Shop Rogue'\nchannels: {}\n");
+    const r = await cli(['upload', bad]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${bad}: $.id: [domain-id]`);
+    expect(r.out).toContain('nothing uploaded');
+    const listed = await env.clients.s3.send(new ListObjectsV2Command({ Bucket: env.resources.specBucket, Prefix: 'specs/' }));
+    expect(listed.Contents ?? []).toEqual([]);
+  });
+
+  it('--wait: puts specs/<domain>.yaml, follows the execution state by state and prints the report', async () => {
+    const r = await cli(['upload', SPEC, '--wait', '--timeout', '240']);
+    expect(r.err).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`uploaded ${SPEC} -> s3://${env.resources.specBucket}/specs/${DOMAIN}\\.yaml`));
+    for (const state of ['ValidateSpec', 'EnsureScramSecret', 'IssueCertificate', 'CollectCertificate', 'ApplyTopicsAndAcls'])
+      expect(r.err).toContain(`${DOMAIN}: ✓ ${state}`);
+    expect(r.out).toContain(`${DOMAIN}: PROVISIONED`);
+    expect(r.out).toMatch(/changed: 3 topic\(s\) created/);
+    expect(r.out).toContain(`+ ${TOPIC}`);
+  }, 300_000);
+});
+
+describe('status', () => {
+  it('shows the last report and the current certificate of every domain', async () => {
+    const r = await cli(['status']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`^${DOMAIN}: PROVISIONED at \\d{4}-\\d\\d-\\d\\dT`, 'm'));
+    expect(r.out).toMatch(/certificate: serial [0-9a-f:]+, expires \S+ \(\d+\.\d days left\), renewal not due/i);
+  });
+
+  it('--json for one domain; a domain with no report exits 1', async () => {
+    const r = await cli(['status', DOMAIN, '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as { domains: { name: string; status: string; certificate: { daysLeft: number; renewalDue: boolean } }[] };
+    expect(doc.domains).toHaveLength(1);
+    expect(doc.domains[0]).toMatchObject({ name: DOMAIN, status: 'PROVISIONED', certificate: { renewalDue: false } });
+    expect(doc.domains[0]!.certificate.daysLeft).toBeGreaterThan(29);
+    const missing = await cli(['status', 'shop.nothing']);
+    expect(missing.code).toBe(1);
+    expect(missing.out).toContain('shop.nothing: NO REPORT');
+  });
+});
+
+describe('client-config', () => {
+  let out: string;
+  let password: string;
+
+  beforeAll(async () => {
+    out = path.join(dir, 'client-config', DOMAIN);
+    password = (await readScramCredentials(env.clients.secrets, `AmazonMSK_${DOMAIN}`)).password;
+  });
+
+  it('writes Java, librdkafka and kafkajs settings for SCRAM and mTLS; secrets 0600, never printed', async () => {
+    const r = await cli(['client-config', DOMAIN, '--out', out, '--ca', caFile]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const key = (await readMtlsCredentials(env.clients.s3, env.resources.certBucket, DOMAIN))!.keyPem;
+    for (const secret of [password, key.trim(), key.split('\n')[1]!]) {
+      expect(r.out).not.toContain(secret);
+      expect(r.err).not.toContain(secret);
+    }
+    expect(r.out).toContain(`User:${DOMAIN}`);
+    expect(r.out).toContain(`User:CN=${DOMAIN}`);
+    const mode = (f: string) => statSync(path.join(out, f)).mode & 0o777;
+    for (const f of ['scram/client.properties', 'scram/librdkafka.conf', 'scram/kafkajs.json', 'mtls/client.key', 'mtls/keystore.pem', 'mtls/kafkajs.json'])
+      expect([f, mode(f)]).toEqual([f, 0o600]);
+    for (const f of ['mtls/client.pem', 'mtls/client.properties', 'mtls/librdkafka.conf', 'ca.pem']) expect([f, mode(f)]).toEqual([f, 0o644]);
+    const props = readFileSync(path.join(out, 'scram/client.properties'), 'utf8');
+    expect(props).toContain(`bootstrap.servers=${env.kafka.listeners.scram}`);
+    expect(props).toContain('security.protocol=SASL_SSL');
+    expect(props).toContain('sasl.mechanism=SCRAM-SHA-512');
+    expect(readFileSync(path.join(out, 'mtls/client.properties'), 'utf8')).toContain(`ssl.keystore.location=${path.join(out, 'mtls/keystore.pem')}`);
+    expect(readFileSync(path.join(out, 'mtls/librdkafka.conf'), 'utf8')).toContain(`bootstrap.servers=${env.kafka.listeners.mtls}`);
+  });
+
+  it.each(['scram', 'mtls'])('a kafkajs client built from %s/kafkajs.json produces to the domain topic', async (auth) => {
+    const config = JSON.parse(readFileSync(path.join(out, auth, 'kafkajs.json'), 'utf8')) as KafkaConfig;
+    const producer = new Kafka({ ...config, logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    try {
+      const [res] = await producer.send({ topic: TOPIC, messages: [{ value: `hello over ${auth}` }] });
+      expect(res?.errorCode).toBe(0);
+    } finally {
+      await producer.disconnect();
+    }
+  }, 60_000);
+
+  describe('kcat with the librdkafka .conf', () => {
+    const kcat = (conf: string, args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile('kcat', ['-F', conf, '-m', '10', ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    // librdkafka < 2.6.1 sends a SCRAM client-final-message Kafka 3.8.1+/4.x refuses (see
+    // test/integration/kafka/kcat.test.ts); Debian 12's kcat links 2.0.2.
+    const version = /librdkafka (\d+)\.(\d+)\.(\d+)/.exec(execFileSync('kcat', ['-V'], { encoding: 'utf8' }))?.slice(1).map(Number) ?? [0, 0, 0];
+    const scramWorks = version[0]! * 1e6 + version[1]! * 1e3 + version[2]! >= 2_006_001;
+
+    (scramWorks ? it : it.skip)('reads metadata over SCRAM', async () => {
+      const r = await kcat(path.join(out, 'scram/librdkafka.conf'), ['-L']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(TOPIC);
+    }, 60_000);
+
+    (scramWorks ? it.skip : it)(`librdkafka ${version.join('.')} is refused over SCRAM as Kafka 4.x refuses it (not a settings problem)`, async () => {
+      const r = await kcat(path.join(out, 'scram/librdkafka.conf'), ['-L']);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/invalid credentials with SASL mechanism SCRAM-SHA-512/);
+    }, 60_000);
+
+    it('reads metadata over mTLS', async () => {
+      const r = await kcat(path.join(out, 'mtls/librdkafka.conf'), ['-L']);
+      expect(r.stderr).not.toMatch(/ERROR|FAIL/);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(TOPIC);
+    }, 60_000);
+  });
+});
+
+describe('apply against the live broker', () => {
+  const adminArgs = () => [
+    '--bootstrap',
+    env.kafka.listeners.scram,
+    '--auth',
+    'scram',
+    '--username',
+    env.kafka.admin.username,
+    '--password-env',
+    'KAFKA_ADMIN_PASSWORD',
+    '--ca',
+    caFile,
+  ];
+  const adminEnv = () => ({ KAFKA_ADMIN_PASSWORD: env.kafka.admin.password });
+  let admin: Admin;
+
+  beforeAll(async () => {
+    admin = new Kafka(env.kafka.adminKafkaJsConfig()).admin();
+    await admin.connect();
+  });
+  afterAll(async () => admin?.disconnect());
+
+  it('--dry-run finds nothing to do for the spec the pipeline applied', async () => {
+    const r = await cli(['apply', SPEC, ...adminArgs(), '--dry-run'], adminEnv());
+    expect(r.err).toBe('');
+    expect(r.out).toContain('No changes. The cluster matches the specs.');
+    expect(r.code).toBe(0);
+    expect(r.out + r.err).not.toContain(env.kafka.admin.password);
+  }, 60_000);
+
+  it('heals an ACL deleted out of band: dry run shows it (exit 2), apply creates it, then nothing to do', async () => {
+    const binding = {
+      principal: `User:${DOMAIN}`,
+      host: '*',
+      resourceType: 'GROUP' as const,
+      resourceName: `${DOMAIN}.`,
+      patternType: 'PREFIXED' as const,
+      operation: 'READ' as const,
+      permission: 'ALLOW' as const,
+    };
+    await admin.deleteAcls({ filters: [exactFilter(binding)] });
+    const dry = await cli(['apply', SPEC, ...adminArgs(), '--dry-run'], adminEnv());
+    expect(dry.code).toBe(2);
+    expect(dry.out).toContain(`+ acl ALLOW User:${DOMAIN} READ on GROUP PREFIXED ${DOMAIN}.`);
+    expect(dry.out).toContain('Plan: 1 to add, 0 to change, 0 to destroy. Dry run: nothing applied.');
+    const applied = await cli(['apply', SPEC, ...adminArgs()], adminEnv());
+    expect(applied.code).toBe(0);
+    expect(applied.out).toContain('1 ACL(s) created, 0 deleted');
+    const again = await cli(['apply', SPEC, ...adminArgs(), '--dry-run'], adminEnv());
+    expect(again.code).toBe(0);
+    expect(again.out).toContain('No changes.');
+  }, 90_000);
+
+  it('a wrong password is an error (exit 1) that does not echo it', async () => {
+    const r = await cli(['apply', SPEC, ...adminArgs(), '--dry-run'], { KAFKA_ADMIN_PASSWORD: 'fake-wrong-password' });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^msk-spec: error: Kafka at /);
+    expect(r.err).not.toContain('fake-wrong-password');
+  }, 90_000);
+});
