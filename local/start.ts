@@ -250,6 +250,7 @@ function connectionSettings(env: Environment): string {
     'Emulated AWS (for `npx msk-spec` and the AWS CLI in another shell):',
     ...exports,
     `  export MSK_SPEC_SPEC_BUCKET=${env.resources.specBucket} MSK_SPEC_CERT_BUCKET=${env.resources.certBucket}`,
+    `  export MSK_SPEC_CLUSTER_ARN=${env.resources.clusterArn}`,
     '',
     'Client settings for a domain (kafkajs, Java client.properties, librdkafka):',
     '  npx msk-spec client-config <domain> --ca ' + caFile,
