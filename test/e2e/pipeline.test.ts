@@ -12,8 +12,8 @@
 // (pcaReadyAfterPolls), so every run in this file exercises the CollectCertificate Retry.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
-import { ListScramSecretsCommand } from '@aws-sdk/client-kafka';
+import { DeleteSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import { BatchDisassociateScramSecretCommand, ListScramSecretsCommand } from '@aws-sdk/client-kafka';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { REPO_ROOT, type Environment } from '../../local/environment.js';
@@ -30,6 +30,7 @@ import {
   E2E_TEST_TIMEOUT_MS,
   brokerAcls,
   brokerTopics,
+  canLogIn,
   certificateOf,
   executionHistory,
   findNeedles,
@@ -464,7 +465,7 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
   );
 
   it(
-    'heals ACLs deleted out of band when a "Reprovision Requested" event arrives',
+    'heals drift (ACLs deleted out of band with kafkajs, a lost SCRAM association, a deleted topic) when a "Reprovision Requested" event arrives',
     async () => {
       const env = e2e.env;
       const accepted = await acceptedSpecsInBucket(env);
@@ -487,6 +488,15 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       const refused = await probeMismatches([probe(payments, ownTopic, 'WRITE', false)]);
       expect(refused.wrong).toEqual([]);
 
+      // More drift: shop.catalog's SCRAM secret disassociated from the cluster (its users can no
+      // longer log in), and one of shop.orders' topics deleted.
+      const catalogSecret = (await env.clients.secrets.send(new DescribeSecretCommand({ SecretId: 'AmazonMSK_shop.catalog' }))).ARN!;
+      await env.clients.kafka.send(new BatchDisassociateScramSecretCommand({ ClusterArn: env.resources.clusterArn, SecretArnList: [catalogSecret] }));
+      const catalog = await scramClient(env, 'shop.catalog');
+      expect(await canLogIn(catalog)).toBe(false);
+      await e2e.admin.deleteTopics({ topics: ['shop.orders._public.summary'] });
+      expect(await brokerTopics(e2e.admin)).not.toContain('shop.orders._public.summary');
+
       const since = new Date();
       const put = await env.clients.events.send(
         new PutEventsCommand({ Entries: [{ Source: 'msk-spec-provisioner', DetailType: 'Reprovision Requested', Detail: JSON.stringify({ reason: 'e2e drift' }) }] }),
@@ -503,6 +513,8 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       expect(failedKeys).toEqual(['specs/shop.rogue.yaml', 'specs/wildcard.yaml']);
 
       expect(sortedKeys(await brokerAcls(env, e2e.admin))).toEqual(desired);
+      expect(await brokerTopics(e2e.admin)).toContain('shop.orders._public.summary');
+      expect(await canLogIn(catalog)).toBe(true);
       // (A fresh record for the payments reader: its probe group already consumed the earlier ones.)
       const healed = await probeMismatches([
         probe(await scramClient(env, 'shop.order'), 'shop.order._protected.payment-requested', 'WRITE', true),
@@ -514,6 +526,26 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       const report = await readReport(env.clients.s3, env.resources.specBucket, 'shop.payments');
       expect(appliedOf(report)).toMatchObject({ changed: true, topicsCreated: 0, aclsDeleted: 0 });
       expect(appliedOf(report).aclsCreated).toBeGreaterThan(0);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'restores a SCRAM secret scheduled for deletion, with the same password, and its users log in again',
+    async () => {
+      const env = e2e.env;
+      const name = 'AmazonMSK_e2e.resilient';
+      const password = (await env.clients.secrets.send(new GetSecretValueCommand({ SecretId: name }))).SecretString;
+      await env.clients.secrets.send(new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: 7 }));
+      expect((await env.clients.secrets.send(new DescribeSecretCommand({ SecretId: name }))).DeletedDate).toBeDefined();
+
+      const { execution, report } = await e2e.provision('specs/e2e.resilient.yaml', specText('urn:e2e:resilient', [{ name: '_private.work' }]));
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(credentialsOf(report).scram).toMatchObject({ secret: 'RESTORED' });
+      expect((await env.clients.secrets.send(new DescribeSecretCommand({ SecretId: name }))).DeletedDate).toBeUndefined();
+      expect((await env.clients.secrets.send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe(password);
+      const { wrong } = await probeMismatches([probe(await scramClient(env, 'e2e.resilient'), 'e2e.resilient._private.work', 'WRITE', true)]);
+      expect(wrong).toEqual([]);
     },
     E2E_TEST_TIMEOUT_MS,
   );

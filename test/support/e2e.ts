@@ -265,6 +265,22 @@ export async function mtlsClient(env: Environment, domain: string, creds?: Pick<
   };
 }
 
+/** Whether the broker accepts this identity's login (SASL or TLS handshake), nothing more. */
+export async function canLogIn(client: ProbeClient): Promise<boolean> {
+  const admin = new Kafka({ ...client.config, logLevel: 0, connectionTimeout: 5_000, retry: { retries: 0 } }).admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+    return true;
+  } catch (e) {
+    const name = (e as Error).name;
+    if (name === 'KafkaJSSASLAuthenticationError' || /SASL|SSL|authenticat/i.test(`${name} ${(e as Error).message}`)) return false;
+    throw e;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
 export const probe = (client: ProbeClient, topic: string, operation: ProbeOperation, expected?: boolean): ProbeCase => ({
   client,
   topic,
