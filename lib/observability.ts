@@ -19,6 +19,30 @@ export const tracer = new Tracer({ serviceName: SERVICE, enabled: process.env.PO
 
 export { MetricUnit };
 
+/**
+ * Errors a state machine retries (Retry blocks in state-machines/*.asl.yaml) that are not our own
+ * ProvisioningErrors: expected on the way to success, so they are logged as warnings, not errors.
+ */
+const RETRIED_SERVICE_ERRORS = new Set(['RequestInProgressException', 'ThrottlingException', 'TooManyRequestsException']);
+
+function isExpectedRetry(err: (Error & { retryable?: unknown; $retryable?: unknown }) | undefined): boolean {
+  return !!err && (err.retryable === true || err.$retryable !== undefined || RETRIED_SERVICE_ERRORS.has(err.name));
+}
+
+/**
+ * kafkajs logs every error response at ERROR, including the ones it retries itself (e.g. metadata
+ * for a topic that was created a moment ago). Forward its errors and warnings as warnings; a real
+ * failure reaches the handler as a thrown error and is logged there.
+ */
+export const kafkaLogCreator =
+  () =>
+  ({ namespace, level, log }: { namespace: string; level: number; log: { message: string; [k: string]: unknown } }): void => {
+    // kafkajs levels: ERROR 1, WARN 2, INFO 4, DEBUG 5.
+    if (level > 2) return;
+    const { message, ...rest } = log;
+    logger.warn(`kafkajs ${namespace}: ${message}`, { kafkajs: { error: rest.error, broker: rest.broker, retry: rest.retryCount } });
+  };
+
 /** Every state passes `correlationId: $$.Execution.Id` (see state-machines/*.asl.yaml). */
 export interface Correlated {
   readonly correlationId?: string;
@@ -38,15 +62,18 @@ export function instrument<I extends object, O>(name: string, core: Handler<I, O
     .use({
       before: (request) => {
         const e = request.event as { correlationId?: unknown; domain?: unknown };
-        metrics.addDimension('function', name);
+        // One function per Lambda process: a default dimension, not re-added per invocation.
+        metrics.setDefaultDimensions({ function: name });
         if (typeof e.correlationId === 'string') logger.appendKeys({ correlation_id: e.correlationId });
         if (typeof e.domain === 'string') logger.appendKeys({ domain: e.domain });
       },
       onError: (request) => {
-        const err = request.error as Error | undefined;
+        const err = request.error as (Error & { retryable?: unknown; $retryable?: unknown }) | undefined;
         // Name and message only (no stack, no request): our errors keep secrets out of messages,
         // SDK errors carry none.
-        logger.error('failed', { error: { name: err?.name, message: err?.message?.slice(0, 2000) } });
+        const fields = { error: { name: err?.name, message: err?.message?.slice(0, 2000) } };
+        if (isExpectedRetry(err)) logger.warn('failed; the state machine retries this', fields);
+        else logger.error('failed', fields);
         metrics.addMetric('Failures', MetricUnit.Count, 1);
       },
     })

@@ -16,7 +16,7 @@ import { ConfigurationError, KafkaRefused, KafkaTransient, PlanRefused, Provisio
 import { Kafka, applyPlan, kafkaJsConfig, readClusterState, type Admin, type KafkaAuth } from '../../lib/kafka/index.js';
 import { isEmptyPlan, plan as makePlan } from '../../lib/plan/plan.js';
 import { parseSpec } from '../../lib/spec/parse.js';
-import { instrument, logger, metrics, MetricUnit, type Correlated } from '../../lib/observability.js';
+import { instrument, kafkaLogCreator, logger, metrics, MetricUnit, type Correlated } from '../../lib/observability.js';
 import { requireDomain, requireString } from '../_shared/input.js';
 
 export interface ApplyInput extends Correlated {
@@ -101,7 +101,13 @@ async function connectAdmin(deps: ApplyDeps): Promise<{ admin: Admin; close: () 
   const s = kafkaAdminSettings();
   const brokers = s.brokers ?? (await bootstrapBrokers(deps.kafka ?? kafkaClient(), s.clusterArn ?? clusterArn(), s.auth === 'MTLS' ? 'TLS' : s.auth));
   const kafka = new Kafka(
-    kafkaJsConfig({ brokers, auth: await adminAuth(s, deps), clientId: 'msk-spec-provisioner-admin', ...(s.caPem ? { serverCaPems: [s.caPem] } : {}) }),
+    kafkaJsConfig({
+      brokers,
+      auth: await adminAuth(s, deps),
+      clientId: 'msk-spec-provisioner-admin',
+      logCreator: kafkaLogCreator,
+      ...(s.caPem ? { serverCaPems: [s.caPem] } : {}),
+    }),
   );
   const admin = kafka.admin();
   await admin.connect();

@@ -55,7 +55,7 @@ export interface AssociationResult {
 
 const ALREADY = /already associated/i;
 /** InvalidSecretArn messages that retrying cannot fix. */
-const PERMANENT = /must have the prefix|AmazonMSK_|different account|different region/i;
+const PERMANENT = /must have the prefix|AmazonMSK_|different account|different region|default (AWS )?KMS key/i;
 
 /**
  * Associates every ARN not yet associated, in calls of at most 10. Reads UnprocessedScramSecrets

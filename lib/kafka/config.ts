@@ -19,6 +19,8 @@ export interface KafkaJsConfigOptions {
    */
   readonly serverCaPems?: readonly string[];
   readonly logLevel?: number;
+  /** Where kafkajs logs go (kafkajs `logCreator`); its console logger when omitted. */
+  readonly logCreator?: KafkaConfig['logCreator'];
 }
 
 export function kafkaJsConfig(opts: KafkaJsConfigOptions): KafkaConfig {
@@ -27,6 +29,7 @@ export function kafkaJsConfig(opts: KafkaJsConfigOptions): KafkaConfig {
     clientId: opts.clientId ?? 'msk-spec-provisioner',
     brokers: [...opts.brokers],
     logLevel: opts.logLevel ?? logLevel.WARN,
+    ...(opts.logCreator ? { logCreator: opts.logCreator } : {}),
   };
   const auth = opts.auth;
   switch (auth.mechanism) {

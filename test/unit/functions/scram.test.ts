@@ -130,10 +130,13 @@ describe('SCRAM association', () => {
     await expect(associate({ domain: 'shop.orders', secretArn: SECRET_ARN })).rejects.toMatchObject({ name: 'ScramAssociationPending', retryable: true });
   });
 
-  it('fails for good on a wrongly named secret', async () => {
+  it.each([
+    ['a wrongly named secret', "Secret names must have the prefix 'AmazonMSK_'"],
+    ['a secret under the default key', 'The provided secret is encrypted with the default AWS KMS key. A secret created with the default AWS KMS key cannot be used with an Amazon MSK cluster.'],
+  ])('fails for good on %s (retrying cannot fix it)', async (_, message) => {
     kafka.on(ListScramSecretsCommand).resolves({ SecretArnList: [] });
     kafka.on(BatchAssociateScramSecretCommand).resolves({
-      UnprocessedScramSecrets: [{ SecretArn: SECRET_ARN, ErrorCode: 'InvalidSecretArn', ErrorMessage: "Secret names must have the prefix 'AmazonMSK_'" }],
+      UnprocessedScramSecrets: [{ SecretArn: SECRET_ARN, ErrorCode: 'InvalidSecretArn', ErrorMessage: message }],
     });
     await expect(associate({ domain: 'shop.orders', secretArn: SECRET_ARN })).rejects.toMatchObject({ name: 'ScramAssociationFailed' });
   });
