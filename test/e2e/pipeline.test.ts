@@ -531,6 +531,32 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
   );
 
   it(
+    'two uploads of a new domain in quick succession: both runs end well and every stored certificate matches its key',
+    async () => {
+      const env = e2e.env;
+      const text = specText('urn:e2e:twice', [{ name: '_private.work' }]);
+      const since = new Date();
+      await uploadSpec(env, { key: 'specs/e2e.twice.yaml', text });
+      await uploadSpec(env, { key: 'specs/e2e.twice.yaml', text: `${text}# again\n` });
+      const runs = await followExecutions(env, env.resources.stateMachines.provision!, 2, undefined, { since, timeoutMs: 150_000 });
+      expect(runs.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+
+      const { createPrivateKey } = await import('node:crypto');
+      const stored = await listBucket(env, env.resources.certBucket, 'certificates/e2e.twice/');
+      const serials = stored.filter((k) => k.endsWith('/cert.pem')).map((k) => k.split('/')[2]!);
+      expect(serials.length).toBeGreaterThanOrEqual(1);
+      for (const serial of serials) {
+        const certPem = (await getText(env.clients.s3, env.resources.certBucket, `certificates/e2e.twice/${serial}/cert.pem`))!;
+        const keyPem = (await getText(env.clients.s3, env.resources.certBucket, `certificates/e2e.twice/${serial}/key.pem`))!;
+        expect([serial, certificateOf(certPem).checkPrivateKey(createPrivateKey(keyPem))]).toEqual([serial, true]);
+      }
+      const { wrong } = await probeMismatches([probe(await mtlsClient(env, 'e2e.twice'), 'e2e.twice._private.work', 'WRITE', true)]);
+      expect(wrong).toEqual([]);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it(
     'restores a SCRAM secret scheduled for deletion, with the same password, and its users log in again',
     async () => {
       const env = e2e.env;
