@@ -210,7 +210,9 @@ export function awsClients(env: Env, opts: Record<string, unknown> = {}): AwsCli
     return {
       ...(region ? { region } : {}),
       ...(endpoint ? { endpoint } : {}),
-      ...(keyId && secret ? { credentials: { accessKeyId: keyId, secretAccessKey: secret, ...(token ? { sessionToken: token } : {}) } } : {}),
+      ...(keyId && secret
+        ? { credentials: { accessKeyId: keyId, secretAccessKey: secret, ...(token ? { sessionToken: token } : {}) } }
+        : {}),
     };
   };
   const cache = new Map<string, Promise<unknown>>();
@@ -231,7 +233,11 @@ export function awsClients(env: Env, opts: Record<string, unknown> = {}): AwsCli
       }),
     sfn: () => once('sfn', async () => new (await import('@aws-sdk/client-sfn')).SFNClient(common('SFN'))),
     secrets: () =>
-      once('secrets', async () => new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient(common('SECRETS_MANAGER'))),
+      once(
+        'secrets',
+        async () =>
+          new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient(common('SECRETS_MANAGER')),
+      ),
     kafka: () => once('kafka', async () => new (await import('@aws-sdk/client-kafka')).KafkaClient(common('KAFKA'))),
   };
 }
@@ -256,8 +262,15 @@ export type ConnectionAuth = 'scram' | 'mtls' | 'iam';
  */
 export function withKafkaConnectionOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--bootstrap <brokers>', 'bootstrap brokers host:port[,host:port...] (MSK: 9096 SCRAM, 9094 mTLS, 9098 IAM)')
-    .addOption(new Option('--auth <method>', 'how this client authenticates').choices(['scram', 'mtls', 'iam']).makeOptionMandatory())
+    .requiredOption(
+      '--bootstrap <brokers>',
+      'bootstrap brokers host:port[,host:port...] (MSK: 9096 SCRAM, 9094 mTLS, 9098 IAM)',
+    )
+    .addOption(
+      new Option('--auth <method>', 'how this client authenticates')
+        .choices(['scram', 'mtls', 'iam'])
+        .makeOptionMandatory(),
+    )
     .option('--username <user>', 'SCRAM username')
     .option('--password-env <VAR>', 'SCRAM: read the password from this environment variable')
     .option('--password-file <file>', 'SCRAM: read the password from this file (first line)')
@@ -265,7 +278,7 @@ export function withKafkaConnectionOptions(cmd: Command): Command {
     .option('--key <file>', 'mTLS: private key (PEM, unencrypted PKCS#8)')
     .option(
       '--ca <file>',
-      "CA bundle (PEM) that signed the BROKER certificates; only for brokers outside the default trust store (the local broker). Not for MSK: its brokers present Amazon-issued certificates",
+      'CA bundle (PEM) that signed the BROKER certificates; only for brokers outside the default trust store (the local broker). Not for MSK: its brokers present Amazon-issued certificates',
     )
     .option('--region <region>', 'IAM: AWS Region of the cluster (default AWS_REGION)');
 }
@@ -286,7 +299,11 @@ async function readOptionFile(fs: CliFs, flag: string, file: string): Promise<st
   }
 }
 
-export async function kafkaConnectionFromOptions(opts: Record<string, unknown>, fs: CliFs, env: Env): Promise<KafkaConnection> {
+export async function kafkaConnectionFromOptions(
+  opts: Record<string, unknown>,
+  fs: CliFs,
+  env: Env,
+): Promise<KafkaConnection> {
   const brokers = brokerList('--bootstrap', opts['bootstrap']);
   const ca = nonEmpty(opts['ca']);
   const serverCaPems = ca ? { serverCaPems: [await readOptionFile(fs, '--ca', ca)] } : {};
@@ -297,16 +314,24 @@ export async function kafkaConnectionFromOptions(opts: Record<string, unknown>, 
     const varName = nonEmpty(opts['passwordEnv']);
     const file = nonEmpty(opts['passwordFile']);
     if ((varName === undefined) === (file === undefined))
-      throw new UsageError('--auth scram needs exactly one of --password-env VAR or --password-file FILE (never the password itself)');
+      throw new UsageError(
+        '--auth scram needs exactly one of --password-env VAR or --password-file FILE (never the password itself)',
+      );
     let password: string | undefined;
     if (varName !== undefined) {
       password = env[varName];
-      if (password === undefined || password === '') throw new UsageError(`--password-env: environment variable ${varName} is not set`);
+      if (password === undefined || password === '')
+        throw new UsageError(`--password-env: environment variable ${varName} is not set`);
     } else {
       password = (await readOptionFile(fs, '--password-file', file!)).split(/\r?\n/)[0] ?? '';
       if (password === '') throw new UsageError(`--password-file: ${file} is empty`);
     }
-    return { brokers, auth: { mechanism: 'scram', username, password }, ...serverCaPems, principal: `User:${username}` };
+    return {
+      brokers,
+      auth: { mechanism: 'scram', username, password },
+      ...serverCaPems,
+      principal: `User:${username}`,
+    };
   }
   if (method === 'mtls') {
     const cert = nonEmpty(opts['cert']);
@@ -314,7 +339,11 @@ export async function kafkaConnectionFromOptions(opts: Record<string, unknown>, 
     if (!cert || !key) throw new UsageError('--auth mtls needs --cert FILE and --key FILE');
     return {
       brokers,
-      auth: { mechanism: 'mtls', certPem: await readOptionFile(fs, '--cert', cert), keyPem: await readOptionFile(fs, '--key', key) },
+      auth: {
+        mechanism: 'mtls',
+        certPem: await readOptionFile(fs, '--cert', cert),
+        keyPem: await readOptionFile(fs, '--key', key),
+      },
       ...serverCaPems,
     };
   }

@@ -101,7 +101,8 @@ Examples:
         for (const line of renderPlan(p)) ctx.out(line);
         for (const e of p.errors) ctx.err(`! ${e.domain}: [${e.rule}] ${e.message}`);
         const summary = `${counts.add} to add, ${counts.change} to change, ${counts.destroy} to destroy`;
-        if (refused) ctx.out(`Plan refused: ${p.errors.length} error(s); nothing applied. It would have been ${summary}.`);
+        if (refused)
+          ctx.out(`Plan refused: ${p.errors.length} error(s); nothing applied. It would have been ${summary}.`);
         else if (empty) ctx.out('No changes. The cluster matches the specs.');
         else if (dryRun) ctx.out(`Plan: ${summary}. Dry run: nothing applied.`);
         else

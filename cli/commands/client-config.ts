@@ -55,21 +55,33 @@ export const clientConfigCommand: CliCommand = {
       program
         .command('client-config')
         .description(
-          "write ready-to-use client settings for a domain (Java client.properties, librdkafka .conf, kafkajs JSON) from its stored SCRAM secret and current certificate",
+          'write ready-to-use client settings for a domain (Java client.properties, librdkafka .conf, kafkajs JSON) from its stored SCRAM secret and current certificate',
         )
         .argument('<domain>', 'the domain id (the spec id after urn:)')
         .option('--auth <auth>', 'scram, mtls or both', 'both')
         .option('--format <format>', 'kafkajs, java, librdkafka or all', 'all')
-        .option('--out <dir>', 'where to write (default ./client-config/<domain>); files go to <dir>/scram/ and <dir>/mtls/')
-        .option('--bootstrap <brokers>', 'bootstrap brokers host:port[,...] for the chosen --auth (default: GetBootstrapBrokers of --cluster-arn)')
+        .option(
+          '--out <dir>',
+          'where to write (default ./client-config/<domain>); files go to <dir>/scram/ and <dir>/mtls/',
+        )
+        .option(
+          '--bootstrap <brokers>',
+          'bootstrap brokers host:port[,...] for the chosen --auth (default: GetBootstrapBrokers of --cluster-arn)',
+        )
         .option('--scram-bootstrap <brokers>', 'bootstrap brokers for SCRAM when --auth both (MSK port 9096)')
         .option('--mtls-bootstrap <brokers>', 'bootstrap brokers for mTLS when --auth both (MSK port 9094)')
-        .option('--cluster-arn <arn>', `the MSK cluster (default $${ENV_DEFAULTS.clusterArn}), asked for its bootstrap brokers`)
+        .option(
+          '--cluster-arn <arn>',
+          `the MSK cluster (default $${ENV_DEFAULTS.clusterArn}), asked for its bootstrap brokers`,
+        )
         .option(
           '--ca <file>',
           "CA (PEM) that signed the BROKER certificates, for the local broker. Leave it out for MSK: its brokers present Amazon-issued certificates the default trust stores accept, and kafkajs' ca would replace Node's defaults",
         )
-        .option('--secret-prefix <prefix>', `the pipeline's SECRET_PREFIX: the secret is AmazonMSK_<prefix><domain> (default $${ENV_DEFAULTS.secretPrefix} or empty)`)
+        .option(
+          '--secret-prefix <prefix>',
+          `the pipeline's SECRET_PREFIX: the secret is AmazonMSK_<prefix><domain> (default $${ENV_DEFAULTS.secretPrefix} or empty)`,
+        )
         .option('--cert-bucket <bucket>', `the certificate bucket (default $${ENV_DEFAULTS.certBucket})`)
         .option('--json', 'print the file list and principals as JSON on stdout'),
     ).addHelpText(
@@ -95,19 +107,24 @@ Examples:
     const auths = AUTHS[String(opts['auth'])];
     if (!auths) throw new UsageError(`--auth expects scram, mtls or both, got ${JSON.stringify(opts['auth'])}`);
     const formats = FORMATS[String(opts['format'])];
-    if (!formats) throw new UsageError(`--format expects kafkajs, java, librdkafka or all, got ${JSON.stringify(opts['format'])}`);
+    if (!formats)
+      throw new UsageError(`--format expects kafkajs, java, librdkafka or all, got ${JSON.stringify(opts['format'])}`);
     const perAuth: Record<Auth, string | undefined> = {
       scram: typeof opts['scramBootstrap'] === 'string' ? opts['scramBootstrap'] : undefined,
       mtls: typeof opts['mtlsBootstrap'] === 'string' ? opts['mtlsBootstrap'] : undefined,
     };
     if (typeof opts['bootstrap'] === 'string') {
       if (auths.length > 1)
-        throw new UsageError('--bootstrap names one listener; with --auth both use --scram-bootstrap and --mtls-bootstrap (or --cluster-arn)');
+        throw new UsageError(
+          '--bootstrap names one listener; with --auth both use --scram-bootstrap and --mtls-bootstrap (or --cluster-arn)',
+        );
       perAuth[auths[0]!] ??= opts['bootstrap'];
     }
     const clusterArn = optionOrEnv(opts, 'clusterArn', ctx.env, ENV_DEFAULTS.clusterArn);
     if (auths.some((a) => perAuth[a] === undefined) && !clusterArn)
-      throw new UsageError(`name the brokers: --bootstrap host:port or --cluster-arn ARN (or set ${ENV_DEFAULTS.clusterArn})`);
+      throw new UsageError(
+        `name the brokers: --bootstrap host:port or --cluster-arn ARN (or set ${ENV_DEFAULTS.clusterArn})`,
+      );
     const certBucket = auths.includes('mtls')
       ? optionOrEnv(opts, 'certBucket', ctx.env, ENV_DEFAULTS.certBucket, { flag: '--cert-bucket (for mTLS)' })
       : undefined;
@@ -119,9 +136,12 @@ Examples:
       try {
         caPem = await ctx.fs.readFile(opts['ca']);
       } catch (e) {
-        throw new UsageError(`--ca: cannot read ${opts['ca']} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        throw new UsageError(
+          `--ca: cannot read ${opts['ca']} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+        );
       }
-      if (!caPem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca: ${opts['ca']} holds no PEM certificate`);
+      if (!caPem.includes('-----BEGIN CERTIFICATE-----'))
+        throw new UsageError(`--ca: ${opts['ca']} holds no PEM certificate`);
       caFile = path.join(out, 'ca.pem');
     }
 
@@ -141,14 +161,19 @@ Examples:
           const secretName = `AmazonMSK_${prefix}${d}`;
           const c = await readScramCredentials(await aws.secrets(), secretName).catch((e: unknown) => {
             if (awsErrorName(e) === 'ResourceNotFoundException')
-              throw new UsageError(`no SCRAM secret ${secretName}: was ${d} provisioned with SCRAM (and is --secret-prefix right)?`);
+              throw new UsageError(
+                `no SCRAM secret ${secretName}: was ${d} provisioned with SCRAM (and is --secret-prefix right)?`,
+              );
             throw e;
           });
           settings = { auth, bootstrap, username: c.username, password: c.password, ...ca };
           principals.push(principalFor('scram', c.username));
         } else {
           const c = await readMtlsCredentials(await aws.s3(), certBucket!, d);
-          if (!c) throw new UsageError(`no certificate for ${d} in s3://${certBucket}: was it provisioned with mTLS, and has CollectCertificate finished?`);
+          if (!c)
+            throw new UsageError(
+              `no certificate for ${d} in s3://${certBucket}: was it provisioned with mTLS, and has CollectCertificate finished?`,
+            );
           const certPem = `${c.certPem.trim()}\n${c.chainPem.trim() ? `${c.chainPem.trim()}\n` : ''}`;
           settings = {
             auth,
@@ -160,18 +185,35 @@ Examples:
             keystoreFile: path.join(dir, 'keystore.pem'),
             ...ca,
           };
-          principals.push(`${principalFor('mtls', d)} (certificate serial ${c.current.serial}, expires ${c.current.notAfter})`);
+          principals.push(
+            `${principalFor('mtls', d)} (certificate serial ${c.current.serial}, expires ${c.current.notAfter})`,
+          );
           if (formats.includes('librdkafka')) {
             files.push({ path: settings.certFile, text: certPem, secret: false });
             files.push({ path: settings.keyFile, text: c.keyPem, secret: true });
           }
-          if (formats.includes('java')) files.push({ path: settings.keystoreFile, text: javaKeystorePem(c.keyPem, certPem), secret: true });
+          if (formats.includes('java'))
+            files.push({ path: settings.keystoreFile, text: javaKeystorePem(c.keyPem, certPem), secret: true });
         }
         const secretInline = auth === 'scram';
-        if (formats.includes('java')) files.push({ path: path.join(dir, 'client.properties'), text: renderJavaProperties(settings), secret: secretInline });
-        if (formats.includes('librdkafka')) files.push({ path: path.join(dir, 'librdkafka.conf'), text: renderLibrdkafkaConf(settings), secret: secretInline });
+        if (formats.includes('java'))
+          files.push({
+            path: path.join(dir, 'client.properties'),
+            text: renderJavaProperties(settings),
+            secret: secretInline,
+          });
+        if (formats.includes('librdkafka'))
+          files.push({
+            path: path.join(dir, 'librdkafka.conf'),
+            text: renderLibrdkafkaConf(settings),
+            secret: secretInline,
+          });
         if (formats.includes('kafkajs')) {
-          files.push({ path: path.join(dir, 'kafkajs.json'), text: renderKafkaJsJson(settings, `${d}-client`), secret: true });
+          files.push({
+            path: path.join(dir, 'kafkajs.json'),
+            text: renderKafkaJsJson(settings, `${d}-client`),
+            secret: true,
+          });
           files.push({ path: path.join(dir, 'kafkajs.mjs'), text: renderKafkaJsSnippet(d), secret: false });
         }
       }
@@ -179,14 +221,22 @@ Examples:
     } catch (e) {
       if (e instanceof UsageError) throw e;
       // Messages name secrets and keys by ARN/key, never their values (lib/aws/client-credentials.ts).
-      ctx.err(`msk-spec: error: reading the credentials of ${d}: ${awsErrorName(e) ?? 'Error'}: ${(e as Error).message}`);
+      ctx.err(
+        `msk-spec: error: reading the credentials of ${d}: ${awsErrorName(e) ?? 'Error'}: ${(e as Error).message}`,
+      );
       return EXIT.INVALID;
     }
 
-    for (const dir of new Set(files.map((f) => path.dirname(f.path)))) await mkdir(dir, { recursive: true, mode: 0o700 });
+    for (const dir of new Set(files.map((f) => path.dirname(f.path))))
+      await mkdir(dir, { recursive: true, mode: 0o700 });
     for (const f of files) await writeOut(f);
     if (opts['json']) {
-      ctx.json({ domain: d, out, principals, files: files.map((f) => ({ path: f.path, mode: f.secret ? '0600' : '0644' })) });
+      ctx.json({
+        domain: d,
+        out,
+        principals,
+        files: files.map((f) => ({ path: f.path, mode: f.secret ? '0600' : '0644' })),
+      });
       return EXIT.OK;
     }
     ctx.out(`Client settings for ${d} in ${out}:`);

@@ -73,7 +73,10 @@ export function formatCertificate(c: CertificateStatus | null | undefined): stri
   ];
 }
 
-export function certificateStatus(current: { serial: string; notBefore: string; notAfter: string }, now: Date): CertificateStatus {
+export function certificateStatus(
+  current: { serial: string; notBefore: string; notAfter: string },
+  now: Date,
+): CertificateStatus {
   return {
     serial: current.serial,
     notBefore: current.notBefore,
@@ -84,7 +87,11 @@ export function certificateStatus(current: { serial: string; notBefore: string; 
   };
 }
 
-async function readReportObject(s3: S3Client, bucket: string, key: string): Promise<{ report: ProvisionReport; writtenAt?: string } | undefined> {
+async function readReportObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<{ report: ProvisionReport; writtenAt?: string } | undefined> {
   try {
     const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const report = JSON.parse(await out.Body!.transformToString('utf8')) as ProvisionReport;
@@ -102,11 +109,14 @@ export const statusCommand: CliCommand = {
       program
         .command('status')
         .description(
-          "per domain: the last provisioning report (status, when, what changed or why it failed) and the current client certificate (serial, expiry, days left, renewal due?)",
+          'per domain: the last provisioning report (status, when, what changed or why it failed) and the current client certificate (serial, expiry, days left, renewal due?)',
         )
         .argument('[domains...]', 'domain ids (default: every report under reports/)')
         .option('--bucket <bucket>', `the spec bucket holding reports/ (default $${ENV_DEFAULTS.specBucket})`)
-        .option('--cert-bucket <bucket>', `the certificate bucket (default $${ENV_DEFAULTS.certBucket}; without it no certificates are shown)`)
+        .option(
+          '--cert-bucket <bucket>',
+          `the certificate bucket (default $${ENV_DEFAULTS.certBucket}; without it no certificates are shown)`,
+        )
         .option('--json', 'print machine-readable JSON on stdout'),
     ),
   async run([domains], opts, ctx) {
@@ -144,7 +154,9 @@ export const statusCommand: CliCommand = {
         }),
       );
     } catch (e) {
-      ctx.err(`msk-spec: error: reading s3://${bucket}/${REPORT_PREFIX}: ${awsErrorName(e) ?? 'Error'}: ${(e as Error).message}`);
+      ctx.err(
+        `msk-spec: error: reading s3://${bucket}/${REPORT_PREFIX}: ${awsErrorName(e) ?? 'Error'}: ${(e as Error).message}`,
+      );
       return EXIT.INVALID;
     }
     const ok = statuses.every((s) => s.report?.status === 'PROVISIONED');

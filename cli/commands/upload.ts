@@ -17,7 +17,15 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { CliCommand, CommandContext } from '../command.js';
 import { EXIT } from '../io.js';
-import { awsClients, configFromOptions, ENV_DEFAULTS, optionOrEnv, UsageError, withAwsOptions, withCommonOptions } from '../options.js';
+import {
+  awsClients,
+  configFromOptions,
+  ENV_DEFAULTS,
+  optionOrEnv,
+  UsageError,
+  withAwsOptions,
+  withCommonOptions,
+} from '../options.js';
 import { formatIssue, formatWarning, loadSpecs } from '../specs.js';
 import { formatReport } from './status.js';
 import { specSetIssues } from './validate.js';
@@ -40,7 +48,11 @@ export function specKey(file: string, domain: string): string {
 }
 
 /** The provision state machine: the option, $MSK_SPEC_STATE_MACHINE_ARN, or the one machine named like it. */
-async function provisionStateMachine(sfn: SFNClient, opts: Record<string, unknown>, ctx: CommandContext): Promise<string> {
+async function provisionStateMachine(
+  sfn: SFNClient,
+  opts: Record<string, unknown>,
+  ctx: CommandContext,
+): Promise<string> {
   const given = optionOrEnv(opts, 'stateMachineArn', ctx.env, ENV_DEFAULTS.stateMachineArn);
   if (given) return given;
   const found: string[] = [];
@@ -74,12 +86,14 @@ const inputOf = (text: string | undefined): ExecutionInput => {
 
 function progressLine(domain: string, h: HistoryEvent): string | undefined {
   const type = h.type ?? '';
-  if (/StateExited$/.test(type) && /^Task/.test(type)) return `  ${domain}: ✓ ${h.stateExitedEventDetails?.name ?? '?'}`;
+  if (/StateExited$/.test(type) && /^Task/.test(type))
+    return `  ${domain}: ✓ ${h.stateExitedEventDetails?.name ?? '?'}`;
   if (type === 'TaskFailed' || type === 'LambdaFunctionFailed') {
     const d = (h.taskFailedEventDetails ?? h.lambdaFunctionFailedEventDetails) as { error?: string } | undefined;
     return `  ${domain}: ↻ ${d?.error ?? 'task error'} (retried or caught by the workflow)`;
   }
-  if (type === 'ExecutionFailed' || type === 'ExecutionAborted' || type === 'ExecutionTimedOut') return `  ${domain}: ✗ ${type}`;
+  if (type === 'ExecutionFailed' || type === 'ExecutionAborted' || type === 'ExecutionTimedOut')
+    return `  ${domain}: ✗ ${type}`;
   if (type === 'ExecutionSucceeded') return `  ${domain}: execution succeeded`;
   return undefined;
 }
@@ -105,7 +119,9 @@ async function follow(
   const checked = new Set<string>();
   for (;;) {
     const list = await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 100 }));
-    const recent = (list.executions ?? []).filter((e: ExecutionListItem) => e.startDate && e.startDate.getTime() >= since.getTime());
+    const recent = (list.executions ?? []).filter(
+      (e: ExecutionListItem) => e.startDate && e.startDate.getTime() >= since.getTime(),
+    );
     for (const e of recent) {
       const arn = e.executionArn!;
       if (!checked.has(arn)) {
@@ -134,7 +150,9 @@ async function follow(
     if (done.size === uploads.length) return done;
     if (Date.now() > deadline) {
       const waiting = uploads.filter((u) => !done.has(u.key)).map((u) => u.key);
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for the provision execution(s) of ${waiting.join(', ')}`);
+      throw new Error(
+        `timed out after ${timeoutMs / 1000} s waiting for the provision execution(s) of ${waiting.join(', ')}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -152,7 +170,10 @@ export const uploadCommand: CliCommand = {
           )
           .argument('<files...>', 'spec files or directories')
           .option('--bucket <bucket>', `the spec bucket (default $${ENV_DEFAULTS.specBucket})`)
-          .option('--wait', 'follow the provision execution(s) (progress on stderr) and print the report; exit 1 unless provisioned')
+          .option(
+            '--wait',
+            'follow the provision execution(s) (progress on stderr) and print the report; exit 1 unless provisioned',
+          )
           .option(
             '--state-machine-arn <arn>',
             `the provision state machine (default $${ENV_DEFAULTS.stateMachineArn}, else the one named *-provision)`,
@@ -184,7 +205,9 @@ Examples:
       if (opts['json']) ctx.json({ ok: false, issues, warnings, uploaded: [] });
       else {
         for (const i of issues) ctx.err(formatIssue(i));
-        ctx.out(`${new Set(issues.map((i) => i.file)).size} of ${loaded.files.length} spec(s) refused, ${issues.length} issue(s); nothing uploaded.`);
+        ctx.out(
+          `${new Set(issues.map((i) => i.file)).size} of ${loaded.files.length} spec(s) refused, ${issues.length} issue(s); nothing uploaded.`,
+        );
       }
       return EXIT.INVALID;
     }
@@ -212,7 +235,8 @@ Examples:
         );
         const versionId = out.VersionId && out.VersionId !== 'null' ? out.VersionId : undefined;
         uploaded.push({ file: f.file, domain: spec.domain, key, ...(versionId ? { versionId } : {}) });
-        if (!opts['json']) ctx.out(`uploaded ${f.file} -> s3://${bucket}/${key}${versionId ? ` (version ${versionId})` : ''}`);
+        if (!opts['json'])
+          ctx.out(`uploaded ${f.file} -> s3://${bucket}/${key}${versionId ? ` (version ${versionId})` : ''}`);
       }
       if (!sfn || !stateMachineArn) {
         if (opts['json']) ctx.json({ ok: true, uploaded });
@@ -221,7 +245,9 @@ Examples:
 
       ctx.err(`following ${uploaded.length} provision execution(s) of ${stateMachineArn}`);
       const executions = await follow(sfn, stateMachineArn, uploaded, since, timeoutS * 1000, ctx);
-      const reports: (ProvisionReport | undefined)[] = await Promise.all(uploaded.map((u) => readReport(s3, bucket, u.domain)));
+      const reports: (ProvisionReport | undefined)[] = await Promise.all(
+        uploaded.map((u) => readReport(s3, bucket, u.domain)),
+      );
       const results = uploaded.map((u, i) => {
         const execution = executions.get(u.key)!;
         const r = reports[i];
@@ -234,7 +260,9 @@ Examples:
         ctx.json({ ok, uploaded: results.map((r) => ({ ...r, report: r.report ?? null })) });
       } else {
         for (const r of results) {
-          ctx.out(`${r.domain}: ${r.report?.status ?? `no report (execution ${r.execution.status}${r.execution.error ? `: ${r.execution.error}` : ''})`}`);
+          ctx.out(
+            `${r.domain}: ${r.report?.status ?? `no report (execution ${r.execution.status}${r.execution.error ? `: ${r.execution.error}` : ''})`}`,
+          );
           if (r.report) for (const line of formatReport(r.report)) ctx.out(line);
         }
       }

@@ -69,7 +69,8 @@ function check(s: ClientSettings): void {
   for (const [name, v] of single) {
     if (v !== undefined && /[\r\n\0]/.test(v)) throw new Error(`${name} must be a single line`);
   }
-  if (s.auth === 'scram' && (s.username === '' || s.password === '')) throw new Error('SCRAM settings need a username and a password');
+  if (s.auth === 'scram' && (s.username === '' || s.password === ''))
+    throw new Error('SCRAM settings need a username and a password');
 }
 
 /** A value in a Java .properties file (backslash, and leading/other specials, escaped). */
@@ -110,7 +111,12 @@ export function renderLibrdkafkaConf(s: ClientSettings): string {
   check(s);
   const lines = [`bootstrap.servers=${s.bootstrap.join(',')}`];
   if (s.auth === 'scram') {
-    lines.push('security.protocol=SASL_SSL', 'sasl.mechanisms=SCRAM-SHA-512', `sasl.username=${s.username}`, `sasl.password=${s.password}`);
+    lines.push(
+      'security.protocol=SASL_SSL',
+      'sasl.mechanisms=SCRAM-SHA-512',
+      `sasl.username=${s.username}`,
+      `sasl.password=${s.password}`,
+    );
   } else {
     lines.push('security.protocol=SSL', `ssl.certificate.location=${s.certFile}`, `ssl.key.location=${s.keyFile}`);
   }

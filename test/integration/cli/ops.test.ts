@@ -70,7 +70,9 @@ describe('upload', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain(`${bad}: $.id: [domain-id]`);
     expect(r.out).toContain('nothing uploaded');
-    const listed = await env.clients.s3.send(new ListObjectsV2Command({ Bucket: env.resources.specBucket, Prefix: 'specs/' }));
+    const listed = await env.clients.s3.send(
+      new ListObjectsV2Command({ Bucket: env.resources.specBucket, Prefix: 'specs/' }),
+    );
     expect(listed.Contents ?? []).toEqual([]);
   });
 
@@ -79,7 +81,13 @@ describe('upload', () => {
     expect(r.err).not.toMatch(/error/i);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(new RegExp(`uploaded ${SPEC} -> s3://${env.resources.specBucket}/specs/${DOMAIN}\\.yaml`));
-    for (const state of ['ValidateSpec', 'EnsureScramSecret', 'IssueCertificate', 'CollectCertificate', 'ApplyTopicsAndAcls'])
+    for (const state of [
+      'ValidateSpec',
+      'EnsureScramSecret',
+      'IssueCertificate',
+      'CollectCertificate',
+      'ApplyTopicsAndAcls',
+    ])
       expect(r.err).toContain(`${DOMAIN}: ✓ ${state}`);
     expect(r.out).toContain(`${DOMAIN}: PROVISIONED`);
     expect(r.out).toMatch(/changed: 3 topic\(s\) created/);
@@ -99,7 +107,9 @@ describe('status', () => {
   it('--json for one domain; a domain with no report exits 1', async () => {
     const r = await cli(['status', DOMAIN, '--json']);
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.out) as { domains: { name: string; status: string; certificate: { daysLeft: number; renewalDue: boolean } }[] };
+    const doc = JSON.parse(r.out) as {
+      domains: { name: string; status: string; certificate: { daysLeft: number; renewalDue: boolean } }[];
+    };
     expect(doc.domains).toHaveLength(1);
     expect(doc.domains[0]).toMatchObject({ name: DOMAIN, status: 'PROVISIONED', certificate: { renewalDue: false } });
     expect(doc.domains[0]!.certificate.daysLeft).toBeGreaterThan(29);
@@ -130,28 +140,44 @@ describe('client-config', () => {
     expect(r.out).toContain(`User:${DOMAIN}`);
     expect(r.out).toContain(`User:CN=${DOMAIN}`);
     const mode = (f: string) => statSync(path.join(out, f)).mode & 0o777;
-    for (const f of ['scram/client.properties', 'scram/librdkafka.conf', 'scram/kafkajs.json', 'mtls/client.key', 'mtls/keystore.pem', 'mtls/kafkajs.json'])
+    for (const f of [
+      'scram/client.properties',
+      'scram/librdkafka.conf',
+      'scram/kafkajs.json',
+      'mtls/client.key',
+      'mtls/keystore.pem',
+      'mtls/kafkajs.json',
+    ])
       expect([f, mode(f)]).toEqual([f, 0o600]);
-    for (const f of ['mtls/client.pem', 'mtls/client.properties', 'mtls/librdkafka.conf', 'ca.pem']) expect([f, mode(f)]).toEqual([f, 0o644]);
+    for (const f of ['mtls/client.pem', 'mtls/client.properties', 'mtls/librdkafka.conf', 'ca.pem'])
+      expect([f, mode(f)]).toEqual([f, 0o644]);
     const props = readFileSync(path.join(out, 'scram/client.properties'), 'utf8');
     expect(props).toContain(`bootstrap.servers=${env.kafka.listeners.scram}`);
     expect(props).toContain('security.protocol=SASL_SSL');
     expect(props).toContain('sasl.mechanism=SCRAM-SHA-512');
-    expect(readFileSync(path.join(out, 'mtls/client.properties'), 'utf8')).toContain(`ssl.keystore.location=${path.join(out, 'mtls/keystore.pem')}`);
-    expect(readFileSync(path.join(out, 'mtls/librdkafka.conf'), 'utf8')).toContain(`bootstrap.servers=${env.kafka.listeners.mtls}`);
+    expect(readFileSync(path.join(out, 'mtls/client.properties'), 'utf8')).toContain(
+      `ssl.keystore.location=${path.join(out, 'mtls/keystore.pem')}`,
+    );
+    expect(readFileSync(path.join(out, 'mtls/librdkafka.conf'), 'utf8')).toContain(
+      `bootstrap.servers=${env.kafka.listeners.mtls}`,
+    );
   });
 
-  it.each(['scram', 'mtls'])('a kafkajs client built from %s/kafkajs.json produces to the domain topic', async (auth) => {
-    const config = JSON.parse(readFileSync(path.join(out, auth, 'kafkajs.json'), 'utf8')) as KafkaConfig;
-    const producer = new Kafka({ ...config, logLevel: logLevel.NOTHING }).producer();
-    await producer.connect();
-    try {
-      const [res] = await producer.send({ topic: TOPIC, messages: [{ value: `hello over ${auth}` }] });
-      expect(res?.errorCode).toBe(0);
-    } finally {
-      await producer.disconnect();
-    }
-  }, 60_000);
+  it.each(['scram', 'mtls'])(
+    'a kafkajs client built from %s/kafkajs.json produces to the domain topic',
+    async (auth) => {
+      const config = JSON.parse(readFileSync(path.join(out, auth, 'kafkajs.json'), 'utf8')) as KafkaConfig;
+      const producer = new Kafka({ ...config, logLevel: logLevel.NOTHING }).producer();
+      await producer.connect();
+      try {
+        const [res] = await producer.send({ topic: TOPIC, messages: [{ value: `hello over ${auth}` }] });
+        expect(res?.errorCode).toBe(0);
+      } finally {
+        await producer.disconnect();
+      }
+    },
+    60_000,
+  );
 
   describe('kcat with the librdkafka .conf', () => {
     const kcat = (conf: string, args: string[]) =>
@@ -162,20 +188,31 @@ describe('client-config', () => {
       });
     // librdkafka < 2.6.1 sends a SCRAM client-final-message Kafka 3.8.1+/4.x refuses (see
     // test/integration/kafka/kcat.test.ts); Debian 12's kcat links 2.0.2.
-    const version = /librdkafka (\d+)\.(\d+)\.(\d+)/.exec(execFileSync('kcat', ['-V'], { encoding: 'utf8' }))?.slice(1).map(Number) ?? [0, 0, 0];
+    const version = /librdkafka (\d+)\.(\d+)\.(\d+)/
+      .exec(execFileSync('kcat', ['-V'], { encoding: 'utf8' }))
+      ?.slice(1)
+      .map(Number) ?? [0, 0, 0];
     const scramWorks = version[0]! * 1e6 + version[1]! * 1e3 + version[2]! >= 2_006_001;
 
-    (scramWorks ? it : it.skip)('reads metadata over SCRAM', async () => {
-      const r = await kcat(path.join(out, 'scram/librdkafka.conf'), ['-L']);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toContain(TOPIC);
-    }, 60_000);
+    (scramWorks ? it : it.skip)(
+      'reads metadata over SCRAM',
+      async () => {
+        const r = await kcat(path.join(out, 'scram/librdkafka.conf'), ['-L']);
+        expect(r.code).toBe(0);
+        expect(r.stdout).toContain(TOPIC);
+      },
+      60_000,
+    );
 
-    (scramWorks ? it.skip : it)(`librdkafka ${version.join('.')} is refused over SCRAM as Kafka 4.x refuses it (not a settings problem)`, async () => {
-      const r = await kcat(path.join(out, 'scram/librdkafka.conf'), ['-L']);
-      expect(r.code).not.toBe(0);
-      expect(r.stderr).toMatch(/invalid credentials with SASL mechanism SCRAM-SHA-512/);
-    }, 60_000);
+    (scramWorks ? it.skip : it)(
+      `librdkafka ${version.join('.')} is refused over SCRAM as Kafka 4.x refuses it (not a settings problem)`,
+      async () => {
+        const r = await kcat(path.join(out, 'scram/librdkafka.conf'), ['-L']);
+        expect(r.code).not.toBe(0);
+        expect(r.stderr).toMatch(/invalid credentials with SASL mechanism SCRAM-SHA-512/);
+      },
+      60_000,
+    );
 
     it('reads metadata over mTLS', async () => {
       const r = await kcat(path.join(out, 'mtls/librdkafka.conf'), ['-L']);

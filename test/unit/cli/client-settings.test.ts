@@ -126,7 +126,9 @@ describe('kafkajs', () => {
 
 describe('hostile values', () => {
   it('refuses line breaks (a value could add settings) without echoing the value', () => {
-    expect(() => renderLibrdkafkaConf({ ...scram, password: 'fake\nsasl.mechanisms=PLAIN' })).toThrow(/^password must be a single line$/);
+    expect(() => renderLibrdkafkaConf({ ...scram, password: 'fake\nsasl.mechanisms=PLAIN' })).toThrow(
+      /^password must be a single line$/,
+    );
     expect(() => renderJavaProperties({ ...mtls, keystoreFile: '/x\nssl.keystore.type=JKS' })).toThrow(/keystoreFile/);
   });
 
