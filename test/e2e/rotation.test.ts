@@ -155,6 +155,50 @@ describe('certificate rotation, end to end', () => {
   );
 
   it(
+    'one domain\'s failed renewal emits "Certificate Renewal Failed" and does not stop the others',
+    async () => {
+      const env = e2e.env;
+      const before = Object.fromEntries(
+        await Promise.all(['shop.catalog', 'shop.order'].map(async (d) => [d, (await readMtlsCredentials(env.clients.s3, env.resources.certBucket, d))!.current] as const)),
+      );
+      // A reference time 25 days ahead: both certificates are then past 2/3 of their lifetime.
+      // The first IssueCertificate call is refused by PCA (not a retried error).
+      const faultId = env.aws.faults.add({ service: 'acm-pca', operation: 'IssueCertificate', error: { code: 'InvalidStateException', message: 'injected' }, times: 1 });
+      let run;
+      try {
+        run = await rotationRun(() =>
+          env.clients.sfn.send(
+            new StartExecutionCommand({
+              stateMachineArn: env.resources.stateMachines.rotateCertificates!,
+              input: JSON.stringify({ time: new Date(Date.now() + 25 * DAY_MS).toISOString() }),
+            }),
+          ),
+        );
+      } finally {
+        env.aws.faults.remove(faultId);
+      }
+      expect(run.status).toBe('SUCCEEDED');
+      const byStatus = (st: string) => run.output.renewals.filter((r) => r.status === st).map((r) => r.domain);
+      expect(byStatus('FAILED')).toHaveLength(1);
+      expect(byStatus('RENEWED')).toHaveLength(1);
+      const failed = byStatus('FAILED')[0]!;
+      const renewed = byStatus('RENEWED')[0]!;
+      expect([failed, renewed].sort()).toEqual(['shop.catalog', 'shop.order']);
+
+      expect((await readMtlsCredentials(env.clients.s3, env.resources.certBucket, failed))!.current).toEqual(before[failed]);
+      const now = (await readMtlsCredentials(env.clients.s3, env.resources.certBucket, renewed))!.current;
+      expect(now.serial).not.toBe(before[renewed]!.serial);
+      expect(now.generation).toBe(before[renewed]!.generation + 1);
+
+      await e2e.settled();
+      const events = e2e.events.filter((e) => e['detail-type'] === 'Certificate Renewal Failed');
+      expect(events).toHaveLength(1);
+      expect(events[0]!.detail).toMatchObject({ domain: failed, error: 'InvalidStateException' });
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it(
     'leaves no password and no private key in the rotation histories, reports, events or logs',
     async () => {
       const env = e2e.env;
