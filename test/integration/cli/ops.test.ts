@@ -7,19 +7,22 @@
 // writes settings that real clients (kafkajs over SCRAM and mTLS, kcat) connect with; apply against
 // the live broker finds nothing to do, then heals an ACL deleted out of band.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { run } from '../../../cli/program.js';
 import { startEnvironment, REPO_ROOT, type Environment } from '../../../local/environment.js';
+import { kafkaLibsDir } from '../../../local/kafka/fetch.js';
 import { readMtlsCredentials, readScramCredentials } from '../../../lib/aws/client-credentials.js';
 import { Kafka, exactFilter, logLevel, type Admin, type KafkaConfig } from '../../../lib/kafka/index.js';
 
 const SPEC = path.join(REPO_ROOT, 'examples/specs/shop.order.yaml');
 const DOMAIN = 'shop.order';
 const TOPIC = 'shop.order._public.created';
+const __dirname_ = path.dirname(fileURLToPath(import.meta.url));
 
 let env: Environment;
 let dir: string;
@@ -177,6 +180,32 @@ describe('client-config', () => {
       }
     },
     60_000,
+  );
+
+  // Java's source launcher needs the JDK's compiler module; a JRE-only machine skips this.
+  const hasJdk = spawnSync('java', ['--list-modules'], { encoding: 'utf8' }).stdout?.includes('jdk.compiler') ?? false;
+  (hasJdk ? it.each(['scram', 'mtls']) : it.skip.each(['scram', 'mtls']))(
+    'a Java producer configured only by %s/client.properties writes to the domain topic',
+    async (auth) => {
+      const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          'java',
+          [
+            '-cp',
+            `${path.join(kafkaLibsDir(), '*')}`,
+            path.join(__dirname_, 'fixtures/JavaProduce.java'),
+            path.join(out, auth, 'client.properties'),
+            TOPIC,
+          ],
+          { timeout: 90_000 },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+      expect(r.stdout).toMatch(new RegExp(`^OK ${TOPIC.replaceAll('.', '\\.')}-0@\\d+$`, 'm'));
+      expect(r.code).toBe(0);
+    },
+    120_000,
   );
 
   describe('kcat with the librdkafka .conf', () => {
