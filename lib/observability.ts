@@ -14,7 +14,13 @@ export const SERVICE = process.env.POWERTOOLS_SERVICE_NAME ?? 'msk-spec-provisio
 export const NAMESPACE = process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'MskSpecProvisioner';
 
 export const logger = new Logger({ serviceName: SERVICE });
-export const metrics = new Metrics({ serviceName: SERVICE, namespace: NAMESPACE });
+// One function per Lambda process: its name is a default dimension, set once, never per invocation.
+const FUNCTION_NAME = process.env.AWS_LAMBDA_FUNCTION_NAME;
+export const metrics = new Metrics({
+  serviceName: SERVICE,
+  namespace: NAMESPACE,
+  ...(FUNCTION_NAME ? { defaultDimensions: { function: FUNCTION_NAME } } : {}),
+});
 export const tracer = new Tracer({ serviceName: SERVICE, enabled: process.env.POWERTOOLS_TRACE_ENABLED !== 'false' && !!process.env.AWS_LAMBDA_FUNCTION_NAME });
 
 export { MetricUnit };
@@ -62,8 +68,6 @@ export function instrument<I extends object, O>(name: string, core: Handler<I, O
     .use({
       before: (request) => {
         const e = request.event as { correlationId?: unknown; domain?: unknown };
-        // One function per Lambda process: a default dimension, not re-added per invocation.
-        metrics.setDefaultDimensions({ function: name });
         if (typeof e.correlationId === 'string') logger.appendKeys({ correlation_id: e.correlationId });
         if (typeof e.domain === 'string') logger.appendKeys({ domain: e.domain });
       },
@@ -72,8 +76,8 @@ export function instrument<I extends object, O>(name: string, core: Handler<I, O
         // Name and message only (no stack, no request): our errors keep secrets out of messages,
         // SDK errors carry none.
         const fields = { error: { name: err?.name, message: err?.message?.slice(0, 2000) } };
-        if (isExpectedRetry(err)) logger.warn('failed; the state machine retries this', fields);
-        else logger.error('failed', fields);
+        if (isExpectedRetry(err)) logger.warn(`${name} failed; the state machine retries this`, fields);
+        else logger.error(`${name} failed`, fields);
         metrics.addMetric('Failures', MetricUnit.Count, 1);
       },
     })

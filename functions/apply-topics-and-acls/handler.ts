@@ -39,6 +39,8 @@ export interface ApplyOutput {
   readonly aclsDeleted: number;
   /** Topic names created by this run (at most 50 listed). */
   readonly createdTopics: readonly string[];
+  /** Kafka requests this run sent after connecting: constant per spec, whatever its channel count. */
+  readonly kafkaRequests: number;
 }
 
 export interface ApplyDeps {
@@ -133,6 +135,8 @@ export async function applyTopicsAndAcls(event: ApplyInput, deps: ApplyDeps = {}
   } catch (e) {
     throw classifyKafkaError(e);
   }
+  let kafkaRequests = 0;
+  const stopCounting = conn.admin.on(conn.admin.events.REQUEST, () => void kafkaRequests++);
   try {
     const current = await readClusterState(conn.admin, { topicPrefixes: [`${domain}.`], principals: principalsOf(domain, config) });
     const p = makePlan([parsed.spec], current, config, { force: event.force === true });
@@ -140,17 +144,24 @@ export async function applyTopicsAndAcls(event: ApplyInput, deps: ApplyDeps = {}
     if (isEmptyPlan(p)) {
       logger.info('no changes');
       recordOutcome(event, false);
-      return { domain, changed: false, topicsCreated: 0, partitionsIncreased: 0, configsAltered: 0, aclsCreated: 0, aclsDeleted: 0, createdTopics: [] };
+      recordRequests(kafkaRequests);
+      return { domain, changed: false, topicsCreated: 0, partitionsIncreased: 0, configsAltered: 0, aclsCreated: 0, aclsDeleted: 0, createdTopics: [], kafkaRequests };
     }
     const r = await applyPlan(conn.admin, p);
-    logger.info('applied', { ...r });
+    logger.info('applied', { ...r, kafkaRequests });
     recordOutcome(event, true);
-    return { domain, changed: true, ...r, createdTopics: p.topicsToCreate.slice(0, 50).map((t) => t.name) };
+    recordRequests(kafkaRequests);
+    return { domain, changed: true, ...r, createdTopics: p.topicsToCreate.slice(0, 50).map((t) => t.name), kafkaRequests };
   } catch (e) {
     throw classifyKafkaError(e);
   } finally {
+    stopCounting();
     await conn.close().catch(() => undefined);
   }
+}
+
+function recordRequests(n: number): void {
+  metrics.addMetric('KafkaAdminRequests', MetricUnit.Count, n);
 }
 
 function recordOutcome(event: ApplyInput, changed: boolean): void {

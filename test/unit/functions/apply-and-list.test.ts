@@ -40,6 +40,9 @@ function memoryAdmin() {
     (f.principal == null || f.principal === e.principal) &&
     (f.host == null || f.host === e.host);
   const admin = {
+    // kafkajs instrumentation: the handler counts REQUEST events; this fake sends none over a network.
+    events: { REQUEST: 'admin.network.request' },
+    on: () => () => undefined,
     listTopics: async () => (calls.push('listTopics'), [...topics.keys()]),
     fetchTopicMetadata: async ({ topics: names }: { topics: string[] }) => ({
       topics: names.filter((n) => topics.has(n)).map((name) => ({
@@ -105,7 +108,7 @@ describe('ApplyTopicsAndAcls', () => {
 
     mem.calls.length = 0;
     const second = await applyTopicsAndAcls(input, deps);
-    expect(second).toEqual({ domain: 'shop.orders', changed: false, topicsCreated: 0, partitionsIncreased: 0, configsAltered: 0, aclsCreated: 0, aclsDeleted: 0, createdTopics: [] });
+    expect(second).toEqual({ domain: 'shop.orders', changed: false, topicsCreated: 0, partitionsIncreased: 0, configsAltered: 0, aclsCreated: 0, aclsDeleted: 0, createdTopics: [], kafkaRequests: 0 });
     expect(mem.calls.filter((c) => /^create|^delete|^alter/.test(c))).toEqual([]);
     expect(closed).toBe(2);
   });
