@@ -99,6 +99,13 @@ async function snapshot(env: Environment) {
   };
 }
 
+/** Nine levels of nine aliases: 9^9 strings if expanded. */
+function aliasBomb(): string {
+  let text = "asyncapi: '2.6.0'\nid: 'urn:e2e:bomb'\nx0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
+  for (let i = 1; i < 10; i++) text += `x${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]\n`;
+  return `${text}channels: {}\n`;
+}
+
 let firstOrderSerial: string | undefined;
 
 describe('the provisioning pipeline, end to end on a real broker and emulated AWS', () => {
@@ -311,6 +318,15 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
         },
         // an id that would be the wildcard principal
         { key: 'specs/wildcard.yaml', text: readFileSync(join(INVALID_DIR, 'wildcard.yaml'), 'utf8'), domain: 'wildcard', rules: ['domain-id'], path: '$.id' },
+        // hostile input: a YAML alias bomb (a billion laughs) and a spec over 1 MiB
+        { key: 'specs/e2e.bomb.yaml', text: aliasBomb(), domain: 'e2e.bomb', rules: ['yaml-aliases'], path: '$' },
+        {
+          key: 'specs/e2e.huge.yaml',
+          text: `${specText('urn:e2e:huge', [{ name: '_private.work' }])}${'# padding to exceed the limit\n'.repeat(40_000)}`,
+          domain: 'e2e.huge',
+          rules: ['max-size'],
+          path: '$',
+        },
       ];
       for (const c of cases) {
         const { execution, report } = await e2e.provision(c.key, c.text, c.domain);
@@ -333,7 +349,7 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       // Nothing was created or changed anywhere: no secret, no association, no certificate object,
       // no topic, no ACL, and shop.order (whose text was used) is untouched.
       expect(await snapshot(env)).toEqual(before);
-      for (const d of ['shop.rogue', 'wildcard']) {
+      for (const d of ['shop.rogue', 'wildcard', 'e2e.bomb', 'e2e.huge']) {
         expect(before.secrets).not.toContain(`AmazonMSK_${d}`);
         expect(before.certificateObjects.filter((k) => k.startsWith(`certificates/${d}/`))).toEqual([]);
         expect(before.topics.filter((t) => t.startsWith(`${d}.`))).toEqual([]);
@@ -511,7 +527,9 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       const children = await followExecutions(env, env.resources.stateMachines.provision!, keys.length, undefined, { since, timeoutMs: 60_000 });
       expect(children).toHaveLength(keys.length);
       const failedKeys = children.filter((c) => c.status === 'FAILED').map((c) => c.key).sort();
-      expect(failedKeys).toEqual(['specs/shop.rogue.yaml', 'specs/wildcard.yaml']);
+      const refusedKeys = keys.filter((k) => !accepted.some((a) => k === `specs/${a.domain}.yaml`)).sort();
+      expect(refusedKeys).toEqual(expect.arrayContaining(['specs/shop.rogue.yaml', 'specs/wildcard.yaml']));
+      expect(failedKeys).toEqual(refusedKeys);
 
       expect(sortedKeys(await brokerAcls(env, e2e.admin))).toEqual(desired);
       expect(await brokerTopics(e2e.admin)).toContain('shop.orders._public.summary');
