@@ -15,7 +15,6 @@ import { formatIssue, formatWarning, loadSpecs } from '../specs.js';
 import { planCounts, renderPlan } from './plan.js';
 import { specSetIssues } from './validate.js';
 import { principalsOf } from '../../lib/access/bindings.js';
-import { Kafka, applyPlan, kafkaJsConfig, logLevel, readClusterState } from '../../lib/kafka/index.js';
 import { checkSpecSet, isEmptyPlan, plan } from '../../lib/plan/plan.js';
 
 /** A Kafka error as one line: kafkajs' name, type and message (they never carry credentials). */
@@ -71,6 +70,8 @@ Examples:
     }
     for (const w of opts['json'] ? [] : warnings) ctx.err(formatWarning(w));
 
+    // Loaded here, not at start-up: every msk-spec command would otherwise pay for kafkajs.
+    const { Kafka, applyPlan, kafkaJsConfig, logLevel, readClusterState } = await import('../../lib/kafka/index.js');
     const kafka = new Kafka({
       ...kafkaJsConfig({
         brokers: connection.brokers,

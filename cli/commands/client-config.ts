@@ -9,8 +9,6 @@ import path from 'node:path';
 import type { CliCommand } from '../command.js';
 import { EXIT } from '../io.js';
 import { awsClients, brokerList, ENV_DEFAULTS, optionOrEnv, UsageError, withAwsOptions } from '../options.js';
-import { readMtlsCredentials, readScramCredentials } from '../../lib/aws/client-credentials.js';
-import { bootstrapBrokers } from '../../lib/aws/msk.js';
 import { awsErrorName } from '../../lib/errors.js';
 import {
   javaKeystorePem,
@@ -145,6 +143,9 @@ Examples:
       caFile = path.join(out, 'ca.pem');
     }
 
+    // The SDK and its adapters load on first use, so commands that need no AWS start fast.
+    const { readMtlsCredentials, readScramCredentials } = await import('../../lib/aws/client-credentials.js');
+    const { bootstrapBrokers } = await import('../../lib/aws/msk.js');
     const aws = awsClients(ctx.env, opts);
     const files: OutFile[] = [];
     const principals: string[] = [];

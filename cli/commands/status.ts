@@ -2,12 +2,11 @@
 // provisioning report the workflow wrote (reports/<D>.json: status, when, what changed or why it
 // failed) and the current client certificate (serial, expiry, days left, renewal due?).
 // Exit 0 when every domain shown is PROVISIONED, 1 when one FAILED, has no report, or AWS failed.
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { CliCommand } from '../command.js';
 import { EXIT } from '../io.js';
 import { awsClients, ENV_DEFAULTS, optionOrEnv, UsageError, withAwsOptions } from '../options.js';
-import { listKeys, readCurrent } from '../../lib/aws/cert-store.js';
-import { REPORT_PREFIX, reportKey, type ProvisionReport } from '../../lib/aws/reports.js';
+import type { ProvisionReport } from '../../lib/aws/reports.js';
 import { daysUntil, isRenewalDue, renewalTime } from '../../lib/cert/policy.js';
 import { awsErrorName } from '../../lib/errors.js';
 import { domainIdProblem } from '../../lib/spec/names.js';
@@ -92,6 +91,7 @@ async function readReportObject(
   bucket: string,
   key: string,
 ): Promise<{ report: ProvisionReport; writtenAt?: string } | undefined> {
+  const { GetObjectCommand } = await import('@aws-sdk/client-s3');
   try {
     const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const report = JSON.parse(await out.Body!.transformToString('utf8')) as ProvisionReport;
@@ -127,6 +127,9 @@ export const statusCommand: CliCommand = {
       const problem = domainIdProblem(d);
       if (problem) throw new UsageError(`${JSON.stringify(d)} is not a domain id: ${problem}`);
     }
+    // The SDK and its adapters load on first use, so commands that need no AWS start fast.
+    const { listKeys, readCurrent } = await import('../../lib/aws/cert-store.js');
+    const { REPORT_PREFIX, reportKey } = await import('../../lib/aws/reports.js');
     const aws = awsClients(ctx.env, opts);
     const s3 = await aws.s3();
     const now = new Date();

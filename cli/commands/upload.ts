@@ -5,16 +5,7 @@
 // (per-state progress on stderr) and prints the report the workflow wrote.
 // Exit 0 uploaded (and, with --wait, provisioned), 1 refused locally, failed in the workflow, or AWS failed.
 import path from 'node:path';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  ListExecutionsCommand,
-  ListStateMachinesCommand,
-  type ExecutionListItem,
-  type HistoryEvent,
-  type SFNClient,
-} from '@aws-sdk/client-sfn';
+import type { ExecutionListItem, HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 import type { CliCommand, CommandContext } from '../command.js';
 import { EXIT } from '../io.js';
 import {
@@ -29,8 +20,7 @@ import {
 import { formatIssue, formatWarning, loadSpecs } from '../specs.js';
 import { formatReport } from './status.js';
 import { specSetIssues } from './validate.js';
-import { readReport, type ProvisionReport } from '../../lib/aws/reports.js';
-import { SPEC_PREFIX } from '../../lib/aws/specs.js';
+import type { ProvisionReport } from '../../lib/aws/reports.js';
 import { awsErrorName } from '../../lib/errors.js';
 import { checkSpecSet } from '../../lib/plan/plan.js';
 
@@ -44,7 +34,7 @@ interface Uploaded {
 /** `specs/<domain>.<ext>`: the extension of the file (yaml, yml or json), lowercased. */
 export function specKey(file: string, domain: string): string {
   const ext = /\.(ya?ml|json)$/i.exec(path.basename(file))?.[1]?.toLowerCase() ?? 'yaml';
-  return `${SPEC_PREFIX}${domain}.${ext}`;
+  return `specs/${domain}.${ext}`; // lib/aws/specs.ts SPEC_PREFIX
 }
 
 /** The provision state machine: the option, $MSK_SPEC_STATE_MACHINE_ARN, or the one machine named like it. */
@@ -55,6 +45,7 @@ async function provisionStateMachine(
 ): Promise<string> {
   const given = optionOrEnv(opts, 'stateMachineArn', ctx.env, ENV_DEFAULTS.stateMachineArn);
   if (given) return given;
+  const { ListStateMachinesCommand } = await import('@aws-sdk/client-sfn');
   const found: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -111,6 +102,8 @@ async function follow(
   timeoutMs: number,
   ctx: CommandContext,
 ): Promise<Map<string, { arn: string; status: string; error?: string }>> {
+  const { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand } =
+    await import('@aws-sdk/client-sfn');
   const deadline = Date.now() + timeoutMs;
   const byKey = new Map(uploads.map((u) => [u.key, u]));
   const matched = new Map<string, string>(); // execution arn → key
@@ -212,6 +205,9 @@ Examples:
       return EXIT.INVALID;
     }
 
+    // The SDK loads on first use, so commands that need no AWS start fast.
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const { readReport } = await import('../../lib/aws/reports.js');
     const aws = awsClients(ctx.env, opts);
     const s3 = await aws.s3();
     const sfn = opts['wait'] ? await aws.sfn() : undefined;
