@@ -182,6 +182,26 @@ describe('client-config', () => {
     60_000,
   );
 
+  it('as `npm start -- --keep-running` suggests: `npx msk-spec client-config <domain> --ca <file>` with its exports', async () => {
+    const cwd = mkdtempSync(path.join(dir, 'cwd-'));
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [path.join(REPO_ROOT, 'bin/msk-spec.js'), 'client-config', DOMAIN, '--ca', caFile],
+        { cwd, env: { ...process.env, ...cliEnv }, timeout: 60_000 },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Client settings for ${DOMAIN} in ${path.join(cwd, 'client-config', DOMAIN)}:`);
+    expect(r.stdout).not.toContain(password);
+    expect(readFileSync(path.join(cwd, 'client-config', DOMAIN, 'mtls/librdkafka.conf'), 'utf8')).toContain(
+      `bootstrap.servers=${env.kafka.listeners.mtls}`,
+    );
+  }, 90_000);
+
   // Java's source launcher needs the JDK's compiler module; a JRE-only machine skips this.
   const hasJdk = spawnSync('java', ['--list-modules'], { encoding: 'utf8' }).stdout?.includes('jdk.compiler') ?? false;
   (hasJdk ? it.each(['scram', 'mtls']) : it.skip.each(['scram', 'mtls']))(
