@@ -402,6 +402,28 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
   );
 
   it(
+    'a failure before validation (S3 refuses the read) emits the failure event naming the object, and creates nothing',
+    async () => {
+      const env = e2e.env;
+      const before = await snapshot(env);
+      const faultId = env.aws.faults.add({ service: 's3', operation: 'GetObject', error: { code: 'AccessDenied', statusCode: 403 }, times: 1 });
+      let run;
+      try {
+        run = await e2e.provision('specs/e2e.unread.yaml', specText('urn:e2e:unread', [{ name: '_private.work' }]));
+      } finally {
+        env.aws.faults.remove(faultId);
+      }
+      expect(run.execution.status).toBe('FAILED');
+      // No domain is known before the spec is read, so there is no report to write; the event says what happened.
+      expect(run.report).toBeUndefined();
+      const event = e2e.events.find((e) => e['detail-type'] === 'Spec Provisioning Failed' && e.detail.executionId === run.execution.executionArn);
+      expect(event?.detail).toMatchObject({ status: 'FAILED', domain: null, source: { object: { key: 'specs/e2e.unread.yaml' } }, error: { name: 'AccessDenied' } });
+      expect(await snapshot(env)).toEqual(before);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it(
     'the mass-deletion guard stops an update that would delete most of a domain\'s ACLs; an explicitly forced run applies it',
     async () => {
       const env = e2e.env;
@@ -488,7 +510,15 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       const accepted = await acceptedSpecsInBucket(env);
       expect(accepted.map((s) => s.domain)).toEqual(expect.arrayContaining([...EXAMPLES]));
       const desired = sortedKeys(desiredBindings(accepted, DEFAULT_CONFIG));
-      expect(sortedKeys(await brokerAcls(env, e2e.admin))).toEqual(desired);
+      // Before: the broker matches the accepted specs that were provisioned (e2e.unread never was:
+      // its only run could not read it; the reprovision applies it too).
+      const provisionedBefore: DomainSpec[] = [];
+      for (const spec of accepted) {
+        if ((await readReport(env.clients.s3, env.resources.specBucket, spec.domain))?.status === 'PROVISIONED') provisionedBefore.push(spec);
+      }
+      expect(accepted.length - provisionedBefore.length).toBe(1);
+      const desiredBefore = sortedKeys(desiredBindings(provisionedBefore, DEFAULT_CONFIG));
+      expect(sortedKeys(await brokerAcls(env, e2e.admin))).toEqual(desiredBefore);
 
       // Out of band: every ACL held by shop.payments' principals goes, including the grant on
       // shop.order's protected topic (shop.order's to manage), plus shop.catalog's public read.
@@ -498,7 +528,7 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       expect(victims.length).toBeGreaterThan(10);
       await e2e.admin.deleteAcls({ filters: victims.map(exactFilter) });
       const drifted = sortedKeys(await brokerAcls(env, e2e.admin));
-      expect(desired.filter((k) => !drifted.includes(k))).toEqual(sortedKeys(victims));
+      expect(desiredBefore.filter((k) => !drifted.includes(k))).toEqual(sortedKeys(victims));
 
       const payments = await scramClient(env, 'shop.payments');
       const ownTopic = 'shop.payments._private.ledger';
