@@ -93,6 +93,7 @@ const INTERNAL_SUBJECT = 'CN=internal:broker'; // `:` cannot occur in a domain i
 const INTERNAL_PRINCIPAL = `User:${INTERNAL_SUBJECT}`;
 const SCRAM_ITERATIONS = 4096;
 const HOST = '127.0.0.1';
+const NETWORK_THREADS = 2;
 
 /**
  * JVM flags for a small footprint: a 320 MiB heap ceiling with the serial collector (one broker,
@@ -328,7 +329,7 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
     'share.coordinator.state.topic.min.isr=1',
     'group.initial.rebalance.delay.ms=0',
     // Small footprint: few threads, a small log-cleaner buffer (default 128 MiB of heap).
-    'num.network.threads=2',
+    `num.network.threads=${NETWORK_THREADS}`,
     'num.io.threads=2',
     'background.threads=2',
     'num.recovery.threads.per.data.dir=1',
@@ -401,6 +402,7 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
     ...overrides,
   });
 
+  let lastTrustMarker: { certPem: string; keyPem: string } | undefined;
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
@@ -538,12 +540,24 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
         const r = (e as { response?: { responses?: { errorCode: number; errorMessage: string | null }[] } }).response?.responses?.[0];
         throw new Error(`updating the mTLS trust store failed: ${r ? `error ${r.errorCode} ${r.errorMessage ?? ''}` : (e as Error).message}`);
       });
-      const probe: KafkaConfig = {
+      const probe = (cert: { certPem: string; keyPem: string }): KafkaConfig => ({
         clientId: 'msk-local-trust-probe',
         brokers: [`${HOST}:${mtlsPort}`],
-        ssl: { ca: [ca.certPem], cert: markerCert.certPem, key: markerCert.keyPem },
-      };
-      await until('the new mTLS trust store', () => canConnect(probe));
+        ssl: { ca: [ca.certPem], cert: cert.certPem, key: cert.keyPem },
+      });
+      // Each network thread (processor) holds its own copy of the listener's SSL factory, and the
+      // copies are reconfigured one after another; new connections go to the processors in turn.
+      // So: the new marker must pass, and the previous one fail, on several connections in a row.
+      const rounds = 2 * NETWORK_THREADS;
+      const previous = lastTrustMarker;
+      await until('the new mTLS trust store on every network thread', async () => {
+        for (let i = 0; i < rounds; i++) {
+          if (!(await canConnect(probe(markerCert)))) return false;
+          if (previous && (await canConnect(probe(previous)))) return false;
+        }
+        return true;
+      });
+      lastTrustMarker = markerCert;
     },
     logFile,
     dataDir,
