@@ -98,6 +98,21 @@ describe('upload', () => {
   }, 300_000);
 });
 
+describe('upload again', () => {
+  it('--wait on an unchanged spec follows the NEW execution (matched by object version) and reports no changes', async () => {
+    const r = await cli(['upload', SPEC, '--wait', '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as {
+      ok: boolean;
+      uploaded: { key: string; versionId: string; report: { status: string; applied: { changed: boolean } } }[];
+    };
+    expect(doc.ok).toBe(true);
+    expect(doc.uploaded[0]!.report).toMatchObject({ status: 'PROVISIONED', applied: { changed: false } });
+    const text = await cli(['status', DOMAIN]);
+    expect(text.out).toContain('no changes: the cluster already matched the spec');
+  }, 300_000);
+});
+
 describe('status', () => {
   it('shows the last report and the current certificate of every domain', async () => {
     const r = await cli(['status']);
