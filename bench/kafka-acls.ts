@@ -3,12 +3,24 @@
 // domain with readClusterState, and deleted (one DeleteAcls batch).
 import type { AclBinding } from '../lib/access/types.js';
 import { applyPlan, readClusterState, type ApplicablePlan } from '../lib/kafka/index.js';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, ResourcePatternTypes } from '../lib/kafka/kafkajs.js';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  Kafka,
+  ResourcePatternTypes,
+} from '../lib/kafka/kafkajs.js';
 import { startKafka } from '../local/kafka/broker.js';
 
 const log = (l: string) => process.stderr.write(`${l}\n`);
 const N = Number(process.env.BENCH_ACLS ?? 10_000);
-const empty: ApplicablePlan = { topicsToCreate: [], partitionIncreases: [], configChanges: [], aclsToCreate: [], aclsToDelete: [] };
+const empty: ApplicablePlan = {
+  topicsToCreate: [],
+  partitionIncreases: [],
+  configChanges: [],
+  aclsToCreate: [],
+  aclsToDelete: [],
+};
 
 // Realistic shapes: per domain, DESIGN.md section 4's rows (10 bindings per domain with 2 principals).
 function bindings(n: number): AclBinding[] {
@@ -16,8 +28,12 @@ function bindings(n: number): AclBinding[] {
   for (let d = 0; out.length < n; d++) {
     const D = `bench.d${d}`;
     for (const principal of [`User:${D}`, `User:CN=${D}`]) {
-      const row = (resourceType: AclBinding['resourceType'], resourceName: string, patternType: AclBinding['patternType'], operation: AclBinding['operation']) =>
-        out.push({ resourceType, resourceName, patternType, principal, host: '*', operation, permission: 'ALLOW' });
+      const row = (
+        resourceType: AclBinding['resourceType'],
+        resourceName: string,
+        patternType: AclBinding['patternType'],
+        operation: AclBinding['operation'],
+      ) => out.push({ resourceType, resourceName, patternType, principal, host: '*', operation, permission: 'ALLOW' });
       row('TOPIC', `${D}.`, 'PREFIXED', 'READ');
       row('TOPIC', `${D}.`, 'PREFIXED', 'WRITE');
       row('TOPIC', `${D}.`, 'PREFIXED', 'DESCRIBE');
@@ -49,10 +65,16 @@ try {
   const described = all.resources.reduce((n, r) => n + r.acls.length, 0);
   log(`described ${described} bindings in ${describeMs} ms; reading one domain's state...`);
   t = performance.now();
-  const one = await readClusterState(admin, { topicPrefixes: ['bench.d7.'], principals: ['User:bench.d7', 'User:CN=bench.d7'] });
+  const one = await readClusterState(admin, {
+    topicPrefixes: ['bench.d7.'],
+    principals: ['User:bench.d7', 'User:CN=bench.d7'],
+  });
   const readDomainMs = Math.round(performance.now() - t);
   t = performance.now();
-  const onlyPrincipals = await readClusterState(admin, { topicPrefixes: [], principals: ['User:bench.d7', 'User:CN=bench.d7'] });
+  const onlyPrincipals = await readClusterState(admin, {
+    topicPrefixes: [],
+    principals: ['User:bench.d7', 'User:CN=bench.d7'],
+  });
   const readPrincipalsMs = Math.round(performance.now() - t);
   log(`deleting ${acls.length} bindings in one DeleteAcls batch...`);
   t = performance.now();

@@ -32,20 +32,30 @@ for (let i = 0; i < runs; i++) {
   await admin.createTopics({ topics: [{ topic: 'bench.t', numPartitions: 3 }], waitForLeaders: true });
   const producer = kafka.producer();
   await producer.connect();
-  for (let b = 0; b < 20; b++) await producer.send({ topic: 'bench.t', messages: Array.from({ length: 100 }, (_, k) => ({ value: `m${b}-${k}` })) });
+  for (let b = 0; b < 20; b++)
+    await producer.send({
+      topic: 'bench.t',
+      messages: Array.from({ length: 100 }, (_, k) => ({ value: `m${b}-${k}` })),
+    });
   const consumer = kafka.consumer({ groupId: 'bench.g' });
   await consumer.connect();
   await consumer.subscribe({ topics: ['bench.t'], fromBeginning: true });
   let seen = 0;
   await new Promise<void>((resolve) => {
-    void consumer.run({ eachMessage: async () => { if (++seen === 2000) resolve(); } });
+    void consumer.run({
+      eachMessage: async () => {
+        if (++seen === 2000) resolve();
+      },
+    });
   });
   await consumer.disconnect();
   await producer.disconnect();
   await admin.disconnect();
   rssLoaded.push(rssMiB(broker.pid));
   log(`run ${i + 1}/${runs}: phases ${JSON.stringify(broker.startupMs)}`);
-  log(`run ${i + 1}/${runs}: ready in ${ms} ms, RSS ${rssReady.at(-1)} MiB at ready, ${rssLoaded.at(-1)} MiB after 2,000 records`);
+  log(
+    `run ${i + 1}/${runs}: ready in ${ms} ms, RSS ${rssReady.at(-1)} MiB at ready, ${rssLoaded.at(-1)} MiB after 2,000 records`,
+  );
   await broker.stop();
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -68,7 +68,14 @@ export function exactFilter(b: AclBinding): AclFilter {
  * pattern outside our vocabulary (DELEGATION_TOKEN, USER, UNKNOWN) are returned in `foreign`, so
  * callers can see them without the planner ever managing them.
  */
-export function fromKafkaJsResources(resources: readonly { resourceType: number; resourceName: string; resourcePatternType: number; acls: readonly Acl[] }[]): {
+export function fromKafkaJsResources(
+  resources: readonly {
+    resourceType: number;
+    resourceName: string;
+    resourcePatternType: number;
+    acls: readonly Acl[];
+  }[],
+): {
   bindings: AclBinding[];
   foreign: number;
 } {
@@ -84,7 +91,15 @@ export function fromKafkaJsResources(resources: readonly { resourceType: number;
         foreign++;
         continue;
       }
-      bindings.push({ resourceType, resourceName: r.resourceName, patternType, principal: a.principal, host: a.host, operation, permission });
+      bindings.push({
+        resourceType,
+        resourceName: r.resourceName,
+        patternType,
+        principal: a.principal,
+        host: a.host,
+        operation,
+        permission,
+      });
     }
   }
   return { bindings, foreign };

@@ -76,7 +76,12 @@ async function alterTopicConfigs(admin: Admin, changes: ApplicablePlan['configCh
 // applyPlan therefore waits until the broker shows each change, so "applied" means "in force".
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, check: () => Promise<boolean>, retriable: (e: unknown) => boolean = () => false, attempts = 60): Promise<void> {
+async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  retriable: (e: unknown) => boolean = () => false,
+  attempts = 60,
+): Promise<void> {
   for (let i = 1; ; i++) {
     try {
       if (await check()) return;
@@ -100,7 +105,9 @@ async function waitForPartitions(admin: Admin, want: ReadonlyMap<string, number>
     `topics ${[...want.keys()].join(', ')}`,
     async () => {
       const { topics } = await admin.fetchTopicMetadata({ topics: [...want.keys()] });
-      return topics.every((t) => t.partitions.length >= (want.get(t.name) ?? 0) && t.partitions.every((p) => p.leader >= 0));
+      return topics.every(
+        (t) => t.partitions.length >= (want.get(t.name) ?? 0) && t.partitions.every((p) => p.leader >= 0),
+      );
     },
     metadataLag,
   );
@@ -108,11 +115,14 @@ async function waitForPartitions(admin: Admin, want: ReadonlyMap<string, number>
 
 /** One binding present (or gone). ACL records of one request are applied in order, so checking the last one suffices. */
 async function waitForAcl(admin: Admin, b: AclBinding, present: boolean): Promise<void> {
-  await until(`ACL ${b.principal} ${b.operation} ${b.resourceType}:${b.resourceName} ${present ? 'created' : 'deleted'}`, async () => {
-    const r = await admin.describeAcls(exactFilter(b));
-    const found = r.resources.some((res) => res.acls.length > 0);
-    return found === present;
-  });
+  await until(
+    `ACL ${b.principal} ${b.operation} ${b.resourceType}:${b.resourceName} ${present ? 'created' : 'deleted'}`,
+    async () => {
+      const r = await admin.describeAcls(exactFilter(b));
+      const found = r.resources.some((res) => res.acls.length > 0);
+      return found === present;
+    },
+  );
 }
 
 export async function applyPlan(admin: Admin, plan: ApplicablePlan): Promise<ApplyResult> {
@@ -128,11 +138,16 @@ export async function applyPlan(admin: Admin, plan: ApplicablePlan): Promise<App
     });
   }
   if (plan.partitionIncreases.length > 0) {
-    await admin.createPartitions({ topicPartitions: plan.partitionIncreases.map((p) => ({ topic: p.topic, count: p.to })) });
+    await admin.createPartitions({
+      topicPartitions: plan.partitionIncreases.map((p) => ({ topic: p.topic, count: p.to })),
+    });
   }
   await waitForPartitions(
     admin,
-    new Map([...plan.topicsToCreate.map((t) => [t.name, t.partitions] as const), ...plan.partitionIncreases.map((p) => [p.topic, p.to] as const)]),
+    new Map([
+      ...plan.topicsToCreate.map((t) => [t.name, t.partitions] as const),
+      ...plan.partitionIncreases.map((p) => [p.topic, p.to] as const),
+    ]),
   );
   const configsAltered = await alterTopicConfigs(admin, plan.configChanges);
   const lastCreate = plan.aclsToCreate.at(-1);

@@ -6,7 +6,12 @@ import { logLevel } from './kafkajs.js';
 export type KafkaAuth =
   | { readonly mechanism: 'scram'; readonly username: string; readonly password: string }
   | { readonly mechanism: 'mtls'; readonly certPem: string; readonly keyPem: string }
-  | { readonly mechanism: 'iam'; readonly region: string; readonly awsProfileName?: string; readonly awsRoleArn?: string };
+  | {
+      readonly mechanism: 'iam';
+      readonly region: string;
+      readonly awsProfileName?: string;
+      readonly awsRoleArn?: string;
+    };
 
 export interface KafkaJsConfigOptions {
   readonly brokers: readonly string[];
@@ -34,7 +39,11 @@ export function kafkaJsConfig(opts: KafkaJsConfigOptions): KafkaConfig {
   const auth = opts.auth;
   switch (auth.mechanism) {
     case 'scram':
-      return { ...base, ssl: { ...ca }, sasl: { mechanism: 'scram-sha-512', username: auth.username, password: auth.password } };
+      return {
+        ...base,
+        ssl: { ...ca },
+        sasl: { mechanism: 'scram-sha-512', username: auth.username, password: auth.password },
+      };
     case 'mtls':
       return { ...base, ssl: { ...ca, cert: auth.certPem, key: auth.keyPem } };
     case 'iam':
@@ -45,9 +54,10 @@ export function kafkaJsConfig(opts: KafkaJsConfigOptions): KafkaConfig {
           mechanism: 'oauthbearer',
           oauthBearerProvider: async () => {
             // Loaded on first use: the signer pulls in the AWS SDK's credential chain.
-            const signer = (await import('aws-msk-iam-sasl-signer-js')) as unknown as typeof import('aws-msk-iam-sasl-signer-js') & {
-              default?: typeof import('aws-msk-iam-sasl-signer-js');
-            };
+            const signer =
+              (await import('aws-msk-iam-sasl-signer-js')) as unknown as typeof import('aws-msk-iam-sasl-signer-js') & {
+                default?: typeof import('aws-msk-iam-sasl-signer-js');
+              };
             const gen = signer.generateAuthToken ?? signer.default?.generateAuthToken;
             const { token } = await gen({
               region: auth.region,

@@ -2,8 +2,15 @@
 // are not detected), so every value is taken from the default import here, in one place.
 import kafkajs from 'kafkajs';
 
-export const { Kafka, logLevel, AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes, ConfigResourceTypes } =
-  kafkajs;
+export const {
+  Kafka,
+  logLevel,
+  AclResourceTypes,
+  AclOperationTypes,
+  AclPermissionTypes,
+  ResourcePatternTypes,
+  ConfigResourceTypes,
+} = kafkajs;
 export type {
   Admin,
   Consumer,

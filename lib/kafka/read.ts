@@ -3,7 +3,14 @@
 import type { AclBinding } from '../access/types.js';
 import type { ClusterState, TopicState } from './state.js';
 import { fromKafkaJsResources } from './acls.js';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ConfigResourceTypes, ResourcePatternTypes, type Admin } from './kafkajs.js';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  ConfigResourceTypes,
+  ResourcePatternTypes,
+  type Admin,
+} from './kafkajs.js';
 
 /** Kafka's ConfigSource.DYNAMIC_TOPIC_CONFIG: a value set on the topic itself. */
 const DYNAMIC_TOPIC_CONFIG = 1;
@@ -34,14 +41,17 @@ const anyFilter = {
 export async function readAcls(admin: Admin, opts: ReadOptions): Promise<AclBinding[]> {
   const principals = new Set(opts.principals);
   const inScope = (b: AclBinding) =>
-    principals.has(b.principal) || (b.resourceType === 'TOPIC' && opts.topicPrefixes.some((p) => b.resourceName.startsWith(p)));
+    principals.has(b.principal) ||
+    (b.resourceType === 'TOPIC' && opts.topicPrefixes.some((p) => b.resourceName.startsWith(p)));
   let found: AclBinding[];
   if (opts.topicPrefixes.length > 0) {
     const r = await admin.describeAcls({ resourceType: AclResourceTypes.ANY, ...anyFilter });
     found = fromKafkaJsResources(r.resources).bindings;
   } else {
     const results = await Promise.all(
-      [...principals].map((principal) => admin.describeAcls({ resourceType: AclResourceTypes.ANY, principal, ...anyFilter })),
+      [...principals].map((principal) =>
+        admin.describeAcls({ resourceType: AclResourceTypes.ANY, principal, ...anyFilter }),
+      ),
     );
     found = results.flatMap((r) => fromKafkaJsResources(r.resources).bindings);
   }
@@ -49,7 +59,10 @@ export async function readAcls(admin: Admin, opts: ReadOptions): Promise<AclBind
 }
 
 /** The dynamic (set on the topic) configs of these topics, in one DescribeConfigs call. */
-export async function readDynamicConfigs(admin: Admin, topics: readonly string[]): Promise<Map<string, Record<string, string>>> {
+export async function readDynamicConfigs(
+  admin: Admin,
+  topics: readonly string[],
+): Promise<Map<string, Record<string, string>>> {
   const dynamic = new Map<string, Record<string, string>>();
   if (topics.length === 0) return dynamic;
   const configs = await admin.describeConfigs({
@@ -57,10 +70,14 @@ export async function readDynamicConfigs(admin: Admin, topics: readonly string[]
     resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
   });
   for (const r of configs.resources) {
-    if (r.errorCode !== 0) throw new Error(`describing configs of topic ${r.resourceName} failed: error ${r.errorCode} ${r.errorMessage ?? ''}`);
+    if (r.errorCode !== 0)
+      throw new Error(
+        `describing configs of topic ${r.resourceName} failed: error ${r.errorCode} ${r.errorMessage ?? ''}`,
+      );
     const set: Record<string, string> = {};
     for (const e of r.configEntries) {
-      if (e.configSource === DYNAMIC_TOPIC_CONFIG && !e.isDefault && e.configValue !== null) set[e.configName] = e.configValue;
+      if (e.configSource === DYNAMIC_TOPIC_CONFIG && !e.isDefault && e.configValue !== null)
+        set[e.configName] = e.configValue;
     }
     dynamic.set(r.resourceName, set);
   }
@@ -72,7 +89,10 @@ export async function readTopics(admin: Admin, topicPrefixes: readonly string[])
   if (topicPrefixes.length === 0) return [];
   const names = (await admin.listTopics()).filter((t) => topicPrefixes.some((p) => t.startsWith(p))).sort();
   if (names.length === 0) return [];
-  const [meta, dynamic] = await Promise.all([admin.fetchTopicMetadata({ topics: names }), readDynamicConfigs(admin, names)]);
+  const [meta, dynamic] = await Promise.all([
+    admin.fetchTopicMetadata({ topics: names }),
+    readDynamicConfigs(admin, names),
+  ]);
   return meta.topics
     .map((t) => ({
       name: t.name,

@@ -82,7 +82,14 @@ export interface KafkaBroker {
   readonly logFile: string;
   readonly dataDir: string;
   /** Where start-up time went (ms): jar check, storage format, JVM to first answer, admin ACLs, SCRAM ready. */
-  readonly startupMs: { readonly jars: number; readonly format: number; readonly jvm: number; readonly acls: number; readonly scram: number; readonly total: number };
+  readonly startupMs: {
+    readonly jars: number;
+    readonly format: number;
+    readonly jvm: number;
+    readonly acls: number;
+    readonly scram: number;
+    readonly total: number;
+  };
   /** The JVM's process id. */
   readonly pid: number;
   stop(): Promise<void>;
@@ -194,7 +201,12 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-async function waitFor<T>(what: string, deadline: number, alive: () => string | undefined, probe: () => Promise<T>): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  deadline: number,
+  alive: () => string | undefined,
+  probe: () => Promise<T>,
+): Promise<T> {
   let last: unknown;
   for (;;) {
     const dead = alive();
@@ -204,7 +216,8 @@ async function waitFor<T>(what: string, deadline: number, alive: () => string | 
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${last instanceof Error ? last.message : String(last)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}: ${last instanceof Error ? last.message : String(last)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -222,14 +235,20 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`the broker did not show ${what} in time${last instanceof Error ? `: ${last.message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`the broker did not show ${what} in time${last instanceof Error ? `: ${last.message}` : ''}`);
     await new Promise((r) => setTimeout(r, Math.min(20 * i, 250)));
   }
 }
 
 /** Tries one connection (ApiVersions + Metadata); resolves false on any failure. */
 async function canConnect(config: KafkaConfig): Promise<boolean> {
-  const a = new Kafka({ ...config, logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 0 } }).admin();
+  const a = new Kafka({
+    ...config,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3000,
+    retry: { retries: 0 },
+  }).admin();
   try {
     await a.connect();
     return true;
@@ -353,13 +372,30 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
       `SCRAM-SHA-512=[name=${ADMIN_USERNAME},iterations=${SCRAM_ITERATIONS},` +
       `salt="${salt.toString('base64')}",saltedpassword="${scramSalted(adminPassword, salt).toString('base64')}"]`;
     const code = await runJava(
-      ['-Xmx128m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:-UsePerfData', ...LOG_FLAGS, '-cp', cp,
-        'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile, '--add-scram', scram],
+      [
+        '-Xmx128m',
+        '-XX:+UseSerialGC',
+        '-XX:TieredStopAtLevel=1',
+        '-XX:-UsePerfData',
+        ...LOG_FLAGS,
+        '-cp',
+        cp,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        clusterId,
+        '-c',
+        propsFile,
+        '--add-scram',
+        scram,
+      ],
       logFile,
     );
     if (code !== 0) throw fail(`formatting Kafka storage failed (exit ${code})`);
   } else {
-    throw new Error(`${dataDir} already holds a formatted Kafka log; startKafka needs a fresh dataDir (the admin credential is made per start)`);
+    throw new Error(
+      `${dataDir} already holds a formatted Kafka log; startKafka needs a fresh dataDir (the admin credential is made per start)`,
+    );
   }
 
   const formatMs = lap();
@@ -371,7 +407,9 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
   closeSync(fd);
   const pid = jvm.pid;
   if (pid === undefined) throw fail('could not start java');
-  const watchdog = spawn('sh', ['-c', WATCHDOG, 'kafka-watchdog', String(pid)], { stdio: ['pipe', 'ignore', 'ignore'] });
+  const watchdog = spawn('sh', ['-c', WATCHDOG, 'kafka-watchdog', String(pid)], {
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   // Neither child keeps this process alive; if it exits without stop(), the watchdog ends the JVM.
   jvm.unref();
   watchdog.unref();
@@ -381,7 +419,9 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
     watchdog.kill('SIGKILL');
   });
   const deadMessage = () =>
-    jvm.exitCode !== null || jvm.signalCode !== null ? `the Kafka JVM exited during start (${jvm.exitCode ?? jvm.signalCode})` : undefined;
+    jvm.exitCode !== null || jvm.signalCode !== null
+      ? `the Kafka JVM exited during start (${jvm.exitCode ?? jvm.signalCode})`
+      : undefined;
 
   const internalTls = { ca: [ca.certPem], cert: brokerCert.certPem, key: brokerCert.keyPem };
   const internal = new Kafka({
@@ -475,7 +515,11 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
   // Raw KIP-554 / KIP-339 requests through @platformatic/kafka (kafkajs has neither API), sent as
   // the internal principal, like MSK's control plane acts outside the ACLs.
   const internalRequest = async <T>(send: (c: Connection) => Promise<T>): Promise<T> => {
-    const conn = new Connection('msk-local-internal', { tls: internalTls, connectTimeout: 5000, requestTimeout: 30_000 });
+    const conn = new Connection('msk-local-internal', {
+      tls: internalTls,
+      connectTimeout: 5000,
+      requestTimeout: 30_000,
+    });
     try {
       await conn.connect(HOST, internalPort);
       return await send(conn);
@@ -488,7 +532,9 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
     // The platformatic error may carry the request; report only the code and message.
     const resp = (e as { response?: { results?: { errorCode: number; errorMessage: string | null }[] } }).response;
     const r = resp?.results?.[0];
-    return new Error(`${what} SCRAM user '${name}' failed: ${r ? `error ${r.errorCode} ${r.errorMessage ?? ''}` : (e as Error).message}`);
+    return new Error(
+      `${what} SCRAM user '${name}' failed: ${r ? `error ${r.errorCode} ${r.errorMessage ?? ''}` : (e as Error).message}`,
+    );
   };
 
   const broker: KafkaBroker = {
@@ -501,9 +547,11 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
     async upsertScramUser(name, pw) {
       const s = randomBytes(32);
       await internalRequest((c) =>
-        alterUserScramCredentialsV0.api.async(c, [], [
-          { name, mechanism: 2, iterations: SCRAM_ITERATIONS, salt: s, saltedPassword: scramSalted(pw, s) },
-        ]),
+        alterUserScramCredentialsV0.api.async(
+          c,
+          [],
+          [{ name, mechanism: 2, iterations: SCRAM_ITERATIONS, salt: s, saltedPassword: scramSalted(pw, s) }],
+        ),
       ).catch((e: unknown) => {
         throw scramError('creating', name, e);
       });
@@ -512,15 +560,18 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
       await until(`SCRAM user '${name}'`, () => canConnect(login));
     },
     async deleteScramUser(name) {
-      await internalRequest((c) => alterUserScramCredentialsV0.api.async(c, [{ name, mechanism: 2 }], [])).catch((e: unknown) => {
-        const code = (e as { response?: { results?: { errorCode: number }[] } }).response?.results?.[0]?.errorCode;
-        if (code === 91) return; // RESOURCE_NOT_FOUND: no such user
-        throw scramError('deleting', name, e);
-      });
+      await internalRequest((c) => alterUserScramCredentialsV0.api.async(c, [{ name, mechanism: 2 }], [])).catch(
+        (e: unknown) => {
+          const code = (e as { response?: { results?: { errorCode: number }[] } }).response?.results?.[0]?.errorCode;
+          if (code === 91) return; // RESOURCE_NOT_FOUND: no such user
+          throw scramError('deleting', name, e);
+        },
+      );
       await until(`SCRAM user '${name}' deleted`, () =>
         internalRequest((c) => describeUserScramCredentialsV0.api.async(c, [{ name }])).then(
           (r) => r.results.every((x) => x.credentialInfos.length === 0),
-          (e: unknown) => (e as { response?: { results?: { errorCode: number }[] } }).response?.results?.[0]?.errorCode === 91,
+          (e: unknown) =>
+            (e as { response?: { results?: { errorCode: number }[] } }).response?.results?.[0]?.errorCode === 91,
         ),
       );
     },
@@ -535,10 +586,17 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
         value: mtlsTrust([...pems, marker.certPem]),
       };
       await internalRequest((c) =>
-        incrementalAlterConfigsV1.api.async(c, [{ resourceType: 4 /* BROKER */, resourceName: '1', configs: [config] }], false),
+        incrementalAlterConfigsV1.api.async(
+          c,
+          [{ resourceType: 4 /* BROKER */, resourceName: '1', configs: [config] }],
+          false,
+        ),
       ).catch((e: unknown) => {
-        const r = (e as { response?: { responses?: { errorCode: number; errorMessage: string | null }[] } }).response?.responses?.[0];
-        throw new Error(`updating the mTLS trust store failed: ${r ? `error ${r.errorCode} ${r.errorMessage ?? ''}` : (e as Error).message}`);
+        const r = (e as { response?: { responses?: { errorCode: number; errorMessage: string | null }[] } }).response
+          ?.responses?.[0];
+        throw new Error(
+          `updating the mTLS trust store failed: ${r ? `error ${r.errorCode} ${r.errorMessage ?? ''}` : (e as Error).message}`,
+        );
       });
       const probe = (cert: { certPem: string; keyPem: string }): KafkaConfig => ({
         clientId: 'msk-local-trust-probe',
@@ -561,7 +619,14 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
     },
     logFile,
     dataDir,
-    startupMs: { jars: jarsMs, format: formatMs, jvm: jvmMs, acls: aclsMs, scram: scramMs, total: Math.round(performance.now() - t0) },
+    startupMs: {
+      jars: jarsMs,
+      format: formatMs,
+      jvm: jvmMs,
+      acls: aclsMs,
+      scram: scramMs,
+      total: Math.round(performance.now() - t0),
+    },
     pid,
     stop,
   };

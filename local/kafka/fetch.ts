@@ -58,7 +58,9 @@ export function findJava(): JavaInfo {
  * Returns the directory holding Kafka's jars, fetching them with the Maven wrapper if they are not
  * there yet. `log` receives progress lines (stderr by default).
  */
-export async function ensureKafkaJars(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<string> {
+export async function ensureKafkaJars(
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<string> {
   const version = kafkaVersion();
   const libs = kafkaLibsDir(version);
   if (existsSync(join(libs, MARKER))) return libs;
@@ -79,7 +81,10 @@ export async function ensureKafkaJars(log: (line: string) => void = (l) => proce
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
-    const tick = setInterval(() => log(`[kafka] still fetching (${Math.round((Date.now() - started) / 1000)} s)...`), 10_000);
+    const tick = setInterval(
+      () => log(`[kafka] still fetching (${Math.round((Date.now() - started) / 1000)} s)...`),
+      10_000,
+    );
     child.on('error', (e) => {
       clearInterval(tick);
       reject(e);

@@ -85,7 +85,11 @@ export async function scramConnection(broker: KafkaBroker, username: string, pas
 /** An mTLS connection to the broker with this client certificate (principal = its subject DN). */
 export async function mtlsConnection(broker: KafkaBroker, certPem: string, keyPem: string): Promise<Connection> {
   const [host, port] = broker.listeners.mtls.split(':') as [string, string];
-  const c = new Connection('probe-mtls', { tls: { ca: [broker.serverCaPem], cert: certPem, key: keyPem }, connectTimeout: 5000, requestTimeout: 30_000 });
+  const c = new Connection('probe-mtls', {
+    tls: { ca: [broker.serverCaPem], cert: certPem, key: keyPem },
+    connectTimeout: 5000,
+    requestTimeout: 30_000,
+  });
   await c.connect(host, Number(port));
   return c;
 }
@@ -111,7 +115,12 @@ export async function runCheck(c: Connection, check: KafkaCheck): Promise<CheckO
   return { allowed: !codes.some((x) => x in AUTHORIZATION_CODES), codes };
 }
 
-const req = (principal: string, resourceType: ResourceType, resourceName: string, operation: Operation): AccessRequest => ({
+const req = (
+  principal: string,
+  resourceType: ResourceType,
+  resourceName: string,
+  operation: Operation,
+): AccessRequest => ({
   principal,
   host: '127.0.0.1',
   resourceType,
@@ -135,16 +144,30 @@ export interface CheckContext {
  * The check for `operation` on an existing resource (or, for TOPIC CREATE, a topic that does not
  * exist yet). Undefined when no single request isolates that operation (CLUSTER_ACTION, ALL).
  */
-export function checkFor(principal: string, resourceType: ResourceType, resourceName: string, operation: Operation, ctx: CheckContext): KafkaCheck | undefined {
+export function checkFor(
+  principal: string,
+  resourceType: ResourceType,
+  resourceName: string,
+  operation: Operation,
+  ctx: CheckContext,
+): KafkaCheck | undefined {
   const r = req(principal, resourceType, resourceName, operation);
-  const single = (api: string, run: KafkaCheck['run']): KafkaCheck => ({ request: r, api, run, expected: (allowed) => allowed(r) });
+  const single = (api: string, run: KafkaCheck['run']): KafkaCheck => ({
+    request: r,
+    api,
+    run,
+    expected: (allowed) => allowed(r),
+  });
   const brokerId = ctx.brokerId ?? '1';
   switch (`${resourceType} ${operation}`) {
     case 'TOPIC DESCRIBE':
       return single('Metadata', (c) => metadataV12.api.async(c, [resourceName], false, false));
     case 'TOPIC WRITE':
       return single('Produce', (c) =>
-        produceV9.api.async(c, 1, 5000, [{ topic: resourceName, partition: 0, value: Buffer.from('model-check') }], { producerId: -1n, producerEpoch: -1 }),
+        produceV9.api.async(c, 1, 5000, [{ topic: resourceName, partition: 0, value: Buffer.from('model-check') }], {
+          producerId: -1n,
+          producerEpoch: -1,
+        }),
       );
     case 'TOPIC READ':
       return {
@@ -152,50 +175,133 @@ export function checkFor(principal: string, resourceType: ResourceType, resource
         api: 'OffsetCommit',
         run: (c) =>
           offsetCommitV8.api.async(c, ctx.probeGroup, -1, '', null, [
-            { name: resourceName, partitions: [{ partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: null }] },
+            {
+              name: resourceName,
+              partitions: [
+                { partitionIndex: 0, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: null },
+              ],
+            },
           ]),
         expected: (allowed) => allowed(req(principal, 'GROUP', ctx.probeGroup, 'READ')) && allowed(r),
       };
     case 'TOPIC DELETE':
-      return single('DeleteRecords', (c) => deleteRecordsV2.api.async(c, [{ name: resourceName, partitions: [{ partitionIndex: 0, offset: 0n }] }], 5000));
+      return single('DeleteRecords', (c) =>
+        deleteRecordsV2.api.async(c, [{ name: resourceName, partitions: [{ partitionIndex: 0, offset: 0n }] }], 5000),
+      );
     case 'TOPIC ALTER':
-      return single('CreatePartitions(validateOnly)', (c) => createPartitionsV3.api.async(c, [{ name: resourceName, count: 2, assignments: null }], 5000, true));
+      return single('CreatePartitions(validateOnly)', (c) =>
+        createPartitionsV3.api.async(c, [{ name: resourceName, count: 2, assignments: null }], 5000, true),
+      );
     case 'TOPIC DESCRIBE_CONFIGS':
-      return single('DescribeConfigs', (c) => describeConfigsV4.api.async(c, [{ resourceType: CONFIG_TOPIC, resourceName, configurationKeys: null }], false, false));
+      return single('DescribeConfigs', (c) =>
+        describeConfigsV4.api.async(
+          c,
+          [{ resourceType: CONFIG_TOPIC, resourceName, configurationKeys: null }],
+          false,
+          false,
+        ),
+      );
     case 'TOPIC ALTER_CONFIGS':
       return single('IncrementalAlterConfigs(validateOnly)', (c) =>
-        incrementalAlterConfigsV1.api.async(c, [{ resourceType: CONFIG_TOPIC, resourceName, configs: [{ name: 'retention.ms', configOperation: SET, value: '86400000' }] }], true),
+        incrementalAlterConfigsV1.api.async(
+          c,
+          [
+            {
+              resourceType: CONFIG_TOPIC,
+              resourceName,
+              configs: [{ name: 'retention.ms', configOperation: SET, value: '86400000' }],
+            },
+          ],
+          true,
+        ),
       );
     case 'TOPIC CREATE':
       return {
         request: r,
         api: 'CreateTopics(validateOnly)',
-        run: (c) => createTopicsV7.api.async(c, [{ name: resourceName, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], 5000, true),
+        run: (c) =>
+          createTopicsV7.api.async(
+            c,
+            [{ name: resourceName, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+            5000,
+            true,
+          ),
         expected: (allowed) => allowed(req(principal, 'CLUSTER', 'kafka-cluster', 'CREATE')) || allowed(r),
       };
     case 'GROUP READ':
-      return single('JoinGroup', (c) => joinGroupV9.api.async(c, resourceName, 10_000, 10_000, '', null, 'consumer', [{ name: 'range', metadata: Buffer.alloc(0) }], null));
+      return single('JoinGroup', (c) =>
+        joinGroupV9.api.async(
+          c,
+          resourceName,
+          10_000,
+          10_000,
+          '',
+          null,
+          'consumer',
+          [{ name: 'range', metadata: Buffer.alloc(0) }],
+          null,
+        ),
+      );
     case 'GROUP DESCRIBE':
       return single('DescribeGroups', (c) => describeGroupsV5.api.async(c, [resourceName], false));
     case 'GROUP DELETE':
       return single('DeleteGroups', (c) => deleteGroupsV2.api.async(c, [resourceName]));
     case 'TRANSACTIONAL_ID WRITE':
-      return single('InitProducerId(transactional)', (c) => initProducerIdV5.api.async(c, resourceName, 60_000, -1n, -1));
+      return single('InitProducerId(transactional)', (c) =>
+        initProducerIdV5.api.async(c, resourceName, 60_000, -1n, -1),
+      );
     case 'TRANSACTIONAL_ID DESCRIBE':
-      return single('FindCoordinator(transaction)', (c) => findCoordinatorV6.api.async(c, KEY_TRANSACTION, [resourceName]));
+      return single('FindCoordinator(transaction)', (c) =>
+        findCoordinatorV6.api.async(c, KEY_TRANSACTION, [resourceName]),
+      );
     case 'CLUSTER DESCRIBE':
       return single('DescribeAcls', (c) =>
-        describeAclsV3.api.async(c, { resourceType: 1, resourceName: null, resourcePatternType: 1, principal: 'User:nobody.at.all', host: null, operation: 1, permissionType: 1 }),
+        describeAclsV3.api.async(c, {
+          resourceType: 1,
+          resourceName: null,
+          resourcePatternType: 1,
+          principal: 'User:nobody.at.all',
+          host: null,
+          operation: 1,
+          permissionType: 1,
+        }),
       );
     case 'CLUSTER ALTER':
       return single('DeleteAcls(matching nothing)', (c) =>
-        deleteAclsV3.api.async(c, [{ resourceType: 2, resourceName: 'no.such.topic', resourcePatternType: 3, principal: 'User:nobody.at.all', host: '*', operation: 3, permissionType: 3 }]),
+        deleteAclsV3.api.async(c, [
+          {
+            resourceType: 2,
+            resourceName: 'no.such.topic',
+            resourcePatternType: 3,
+            principal: 'User:nobody.at.all',
+            host: '*',
+            operation: 3,
+            permissionType: 3,
+          },
+        ]),
       );
     case 'CLUSTER DESCRIBE_CONFIGS':
-      return single('DescribeConfigs(broker)', (c) => describeConfigsV4.api.async(c, [{ resourceType: CONFIG_BROKER, resourceName: brokerId, configurationKeys: ['log.retention.ms'] }], false, false));
+      return single('DescribeConfigs(broker)', (c) =>
+        describeConfigsV4.api.async(
+          c,
+          [{ resourceType: CONFIG_BROKER, resourceName: brokerId, configurationKeys: ['log.retention.ms'] }],
+          false,
+          false,
+        ),
+      );
     case 'CLUSTER ALTER_CONFIGS':
       return single('IncrementalAlterConfigs(broker, validateOnly)', (c) =>
-        incrementalAlterConfigsV1.api.async(c, [{ resourceType: CONFIG_BROKER, resourceName: brokerId, configs: [{ name: 'log.cleaner.threads', configOperation: SET, value: '1' }] }], true),
+        incrementalAlterConfigsV1.api.async(
+          c,
+          [
+            {
+              resourceType: CONFIG_BROKER,
+              resourceName: brokerId,
+              configs: [{ name: 'log.cleaner.threads', configOperation: SET, value: '1' }],
+            },
+          ],
+          true,
+        ),
       );
     case 'CLUSTER IDEMPOTENT_WRITE':
       // Composite by KIP-679 (IDEMPOTENT_WRITE, or WRITE on any topic): callers decide the expectation.

@@ -65,7 +65,11 @@ export async function caught(fn: () => Promise<unknown>): Promise<Error> {
 /** Every message in an error's cause chain, joined (kafkajs wraps the interesting one). */
 export function errorText(error: unknown): string {
   const parts: string[] = [];
-  for (let e = error as { message?: string; cause?: unknown; originalError?: unknown } | undefined, i = 0; e && i < 8; i++) {
+  for (
+    let e = error as { message?: string; cause?: unknown; originalError?: unknown } | undefined, i = 0;
+    e && i < 8;
+    i++
+  ) {
     if (e.message) parts.push(e.message);
     e = (e.cause ?? e.originalError) as typeof e | undefined;
   }

@@ -63,7 +63,9 @@ beforeAll(async () => {
   const bindings = desiredBindings(specs, config);
   await applyPlan(admin, {
     // One broker: replicas 1 whatever the spec says; the matrix is about ACLs.
-    topicsToCreate: specs.flatMap((s) => s.owned.map((t) => ({ name: t.name, partitions: 1, replicas: 1, configs: {} }))),
+    topicsToCreate: specs.flatMap((s) =>
+      s.owned.map((t) => ({ name: t.name, partitions: 1, replicas: 1, configs: {} })),
+    ),
     partitionIncreases: [],
     configChanges: [],
     aclsToCreate: bindings,
@@ -100,11 +102,22 @@ describe.each(['SCRAM', 'mTLS'])('over %s', (auth) => {
       const c = checkFor(principal, type, name, op, ctx)!;
       const got = await runCheck(conn, c);
       checked++;
-      if (got.allowed !== want) diffs.push(`${op} ${type}:${name} via ${c.api}: expected ${want ? 'ALLOW' : 'DENY'}, Kafka ${got.allowed ? 'ALLOW' : 'DENY'} (${got.codes.join(',') || 'ok'})`);
+      if (got.allowed !== want)
+        diffs.push(
+          `${op} ${type}:${name} via ${c.api}: expected ${want ? 'ALLOW' : 'DENY'}, Kafka ${got.allowed ? 'ALLOW' : 'DENY'} (${got.codes.join(',') || 'ok'})`,
+        );
     };
     for (const owner of specs) {
       for (const t of owner.owned) {
-        for (const op of ['DESCRIBE', 'READ', 'WRITE', 'DELETE', 'ALTER', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS'] as const) {
+        for (const op of [
+          'DESCRIBE',
+          'READ',
+          'WRITE',
+          'DELETE',
+          'ALTER',
+          'DESCRIBE_CONFIGS',
+          'ALTER_CONFIGS',
+        ] as const) {
           await check('TOPIC', t.name, op, topicAllowed(x, owner, t, op));
         }
       }
@@ -115,14 +128,16 @@ describe.each(['SCRAM', 'mTLS'])('over %s', (auth) => {
       await check('TOPIC', `${o}.${config.visibilityKeywords.public}.new-topic`, 'CREATE', false);
       await check('TOPIC', `${o}.new-topic`, 'CREATE', false);
       // GROUP READ, and the DESCRIBE that READ implies (Kafka's rule); never DELETE.
-      for (const op of ['READ', 'DESCRIBE', 'DELETE'] as const) await check('GROUP', `${o}.app`, op, own && op !== 'DELETE');
+      for (const op of ['READ', 'DESCRIBE', 'DELETE'] as const)
+        await check('GROUP', `${o}.app`, op, own && op !== 'DELETE');
       for (const op of ['WRITE', 'DESCRIBE'] as const) await check('TRANSACTIONAL_ID', `${o}.tx`, op, own);
     }
     // Resources outside every domain.
     await check('GROUP', 'unrelated', 'READ', false);
     await check('TRANSACTIONAL_ID', 'unrelated', 'WRITE', false);
     await check('CLUSTER', 'kafka-cluster', 'IDEMPOTENT_WRITE', true);
-    for (const op of ['DESCRIBE', 'ALTER', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS'] as const) await check('CLUSTER', 'kafka-cluster', op, false);
+    for (const op of ['DESCRIBE', 'ALTER', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS'] as const)
+      await check('CLUSTER', 'kafka-cluster', op, false);
     expect(diffs).toEqual([]);
     expect(checked).toBeGreaterThan(50);
   });
@@ -141,13 +156,23 @@ test('prefix pair: shop.order cannot read, write or join anything of shop.orders
       const conn = conns.get(`${auth} ${x}`)!;
       for (const t of owner.owned.filter((t) => !isPublic(t) && !t.grants.includes(x))) {
         for (const op of ['READ', 'WRITE', 'DESCRIBE'] as const) {
-          expect([x, op, t.name, (await runCheck(conn, checkFor(principal, 'TOPIC', t.name, op, { probeGroup: `${x}.probe` })!)).allowed]).toEqual([x, op, t.name, false]);
+          expect([
+            x,
+            op,
+            t.name,
+            (await runCheck(conn, checkFor(principal, 'TOPIC', t.name, op, { probeGroup: `${x}.probe` })!)).allowed,
+          ]).toEqual([x, op, t.name, false]);
         }
       }
       for (const t of owner.owned.filter((t) => isPublic(t))) {
-        expect((await runCheck(conn, checkFor(principal, 'TOPIC', t.name, 'WRITE', { probeGroup: `${x}.probe` })!)).allowed).toBe(false);
+        expect(
+          (await runCheck(conn, checkFor(principal, 'TOPIC', t.name, 'WRITE', { probeGroup: `${x}.probe` })!)).allowed,
+        ).toBe(false);
       }
-      expect((await runCheck(conn, checkFor(principal, 'GROUP', `${owner.domain}.app`, 'READ', { probeGroup: '' })!)).allowed).toBe(false);
+      expect(
+        (await runCheck(conn, checkFor(principal, 'GROUP', `${owner.domain}.app`, 'READ', { probeGroup: '' })!))
+          .allowed,
+      ).toBe(false);
     }
   }
 });

@@ -18,7 +18,13 @@ afterAll(async () => {
   await admin?.disconnect();
 });
 
-const emptyPlan: ApplicablePlan = { topicsToCreate: [], partitionIncreases: [], configChanges: [], aclsToCreate: [], aclsToDelete: [] };
+const emptyPlan: ApplicablePlan = {
+  topicsToCreate: [],
+  partitionIncreases: [],
+  configChanges: [],
+  aclsToCreate: [],
+  aclsToDelete: [],
+};
 
 const allow = (
   principal: string,
@@ -42,7 +48,13 @@ function ownerAcls(principal: string, domain: string): AclBinding[] {
 const pw = () => randomBytes(18).toString('base64url');
 
 function config(over: Partial<KafkaConfig>): KafkaConfig {
-  return { ...over, brokers: over.brokers ?? [], logLevel: logLevel.NOTHING, connectionTimeout: 5000, retry: { retries: 1, initialRetryTime: 100 } };
+  return {
+    ...over,
+    brokers: over.brokers ?? [],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 5000,
+    retry: { retries: 1, initialRetryTime: 100 },
+  };
 }
 
 /** Produces one record and reads it back in a consumer group; resolves with the value read. */
@@ -79,7 +91,12 @@ describe('admin over SCRAM through lib/kafka', () => {
     await applyPlan(admin, {
       ...emptyPlan,
       topicsToCreate: [
-        { name: `${d}._public.events`, partitions: 2, replicas: 1, configs: { 'retention.ms': '3600000', 'max.message.bytes': '200000' } },
+        {
+          name: `${d}._public.events`,
+          partitions: 2,
+          replicas: 1,
+          configs: { 'retention.ms': '3600000', 'max.message.bytes': '200000' },
+        },
         { name: `${d}._private.state`, partitions: 1, replicas: 1, configs: {} },
         { name: 'it.unrelated', partitions: 1, replicas: 1, configs: {} },
       ],
@@ -89,7 +106,12 @@ describe('admin over SCRAM through lib/kafka', () => {
     const state = await readClusterState(admin, { topicPrefixes: [`${d}.`], principals: [owner] });
     expect(state.topics).toEqual([
       { name: `${d}._private.state`, partitions: 1, replicationFactor: 1, configs: {} },
-      { name: `${d}._public.events`, partitions: 2, replicationFactor: 1, configs: { 'retention.ms': '3600000', 'max.message.bytes': '200000' } },
+      {
+        name: `${d}._public.events`,
+        partitions: 2,
+        replicationFactor: 1,
+        configs: { 'retention.ms': '3600000', 'max.message.bytes': '200000' },
+      },
     ]);
     // Own ACLs plus the User:* grant on its topics; not the admin's, not another domain's.
     expect(new Set(state.acls)).toEqual(new Set([...ownerAcls(owner, d), publicRead]));
@@ -109,13 +131,23 @@ describe('admin over SCRAM through lib/kafka', () => {
     let after = await readClusterState(admin, { topicPrefixes: [`${d}.`], principals: [owner] });
     expect(after.topics).toEqual([
       { name: `${d}._private.state`, partitions: 1, replicationFactor: 1, configs: { 'cleanup.policy': 'compact' } },
-      { name: `${d}._public.events`, partitions: 4, replicationFactor: 1, configs: { 'retention.ms': '7200000', 'max.message.bytes': '200000' } },
+      {
+        name: `${d}._public.events`,
+        partitions: 4,
+        replicationFactor: 1,
+        configs: { 'retention.ms': '7200000', 'max.message.bytes': '200000' },
+      },
     ]);
     expect(new Set(after.acls)).toEqual(new Set(ownerAcls(owner, d)));
 
-    await applyPlan(admin, { ...emptyPlan, configChanges: [{ topic: `${d}._public.events`, set: {}, remove: ['retention.ms'] }] });
+    await applyPlan(admin, {
+      ...emptyPlan,
+      configChanges: [{ topic: `${d}._public.events`, set: {}, remove: ['retention.ms'] }],
+    });
     after = await readClusterState(admin, { topicPrefixes: [`${d}.`], principals: [] });
-    expect(after.topics.find((t) => t.name === `${d}._public.events`)?.configs).toEqual({ 'max.message.bytes': '200000' });
+    expect(after.topics.find((t) => t.name === `${d}._public.events`)?.configs).toEqual({
+      'max.message.bytes': '200000',
+    });
     // Principals only (no prefixes): one DescribeAcls per principal, all resource types.
     const byPrincipal = await readClusterState(admin, { topicPrefixes: [], principals: ['User:it.other'] });
     expect(byPrincipal).toEqual({ topics: [], acls: [other] });
@@ -149,8 +181,19 @@ describe('SCRAM clients', () => {
   test('an authenticated user without ACLs is denied (allow.everyone.if.no.acl.found=false)', async () => {
     const password = pw();
     await kafka.broker.upsertScramUser('it.noacl', password);
-    await applyPlan(admin, { ...emptyPlan, topicsToCreate: [{ name: 'it.noacl-target', partitions: 1, replicas: 1, configs: {} }] });
-    const client = new Kafka(config(kafkaJsConfig({ brokers: [kafka.broker.listeners.scram], serverCaPems: [kafka.broker.serverCaPem], auth: { mechanism: 'scram', username: 'it.noacl', password } })));
+    await applyPlan(admin, {
+      ...emptyPlan,
+      topicsToCreate: [{ name: 'it.noacl-target', partitions: 1, replicas: 1, configs: {} }],
+    });
+    const client = new Kafka(
+      config(
+        kafkaJsConfig({
+          brokers: [kafka.broker.listeners.scram],
+          serverCaPems: [kafka.broker.serverCaPem],
+          auth: { mechanism: 'scram', username: 'it.noacl', password },
+        }),
+      ),
+    );
     const producer = client.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     try {
@@ -165,7 +208,15 @@ describe('SCRAM clients', () => {
     const password = pw();
     await kafka.broker.upsertScramUser('it.wrongpw', password);
     const wrong = `${password}x`;
-    const client = new Kafka(config(kafkaJsConfig({ brokers: [kafka.broker.listeners.scram], serverCaPems: [kafka.broker.serverCaPem], auth: { mechanism: 'scram', username: 'it.wrongpw', password: wrong } })));
+    const client = new Kafka(
+      config(
+        kafkaJsConfig({
+          brokers: [kafka.broker.listeners.scram],
+          serverCaPems: [kafka.broker.serverCaPem],
+          auth: { mechanism: 'scram', username: 'it.wrongpw', password: wrong },
+        }),
+      ),
+    );
     const a = client.admin();
     const e = await caught(() => a.connect());
     expect(e.name).toBe('KafkaJSSASLAuthenticationError');
@@ -175,7 +226,15 @@ describe('SCRAM clients', () => {
   });
 
   test('an unknown user fails the same way as a wrong password', async () => {
-    const client = new Kafka(config(kafkaJsConfig({ brokers: [kafka.broker.listeners.scram], serverCaPems: [kafka.broker.serverCaPem], auth: { mechanism: 'scram', username: 'it.nobody', password: pw() } })));
+    const client = new Kafka(
+      config(
+        kafkaJsConfig({
+          brokers: [kafka.broker.listeners.scram],
+          serverCaPems: [kafka.broker.serverCaPem],
+          auth: { mechanism: 'scram', username: 'it.nobody', password: pw() },
+        }),
+      ),
+    );
     const e = await caught(() => client.admin().connect());
     expect(e.name).toBe('KafkaJSSASLAuthenticationError');
   });
@@ -183,7 +242,13 @@ describe('SCRAM clients', () => {
   test('a deleted SCRAM user can no longer authenticate; deleting an unknown user is a no-op', async () => {
     const password = pw();
     await kafka.broker.upsertScramUser('it.gone', password);
-    const cfg = config(kafkaJsConfig({ brokers: [kafka.broker.listeners.scram], serverCaPems: [kafka.broker.serverCaPem], auth: { mechanism: 'scram', username: 'it.gone', password } }));
+    const cfg = config(
+      kafkaJsConfig({
+        brokers: [kafka.broker.listeners.scram],
+        serverCaPems: [kafka.broker.serverCaPem],
+        auth: { mechanism: 'scram', username: 'it.gone', password },
+      }),
+    );
     const ok = new Kafka(cfg).admin();
     await ok.connect();
     await ok.disconnect();
@@ -199,7 +264,13 @@ describe('SCRAM clients', () => {
     await kafka.broker.upsertScramUser('it.rotate', first);
     await kafka.broker.upsertScramUser('it.rotate', second);
     const cfg = (password: string) =>
-      config(kafkaJsConfig({ brokers: [kafka.broker.listeners.scram], serverCaPems: [kafka.broker.serverCaPem], auth: { mechanism: 'scram', username: 'it.rotate', password } }));
+      config(
+        kafkaJsConfig({
+          brokers: [kafka.broker.listeners.scram],
+          serverCaPems: [kafka.broker.serverCaPem],
+          auth: { mechanism: 'scram', username: 'it.rotate', password },
+        }),
+      );
     const e = await caught(() => new Kafka(cfg(first)).admin().connect());
     expect(e.name).toBe('KafkaJSSASLAuthenticationError');
     const ok = new Kafka(cfg(second)).admin();
@@ -217,7 +288,11 @@ describe('mTLS clients', () => {
     const ca = await createCa('CN=it test client CA');
     const cert = await issueCertificate(ca, { subject: `CN=${d}`, usage: 'client' });
     const cfg = config(
-      kafkaJsConfig({ brokers: [kafka.broker.listeners.mtls], serverCaPems: [kafka.broker.serverCaPem], auth: { mechanism: 'mtls', certPem: cert.certPem, keyPem: cert.keyPem } }),
+      kafkaJsConfig({
+        brokers: [kafka.broker.listeners.mtls],
+        serverCaPems: [kafka.broker.serverCaPem],
+        auth: { mechanism: 'mtls', certPem: cert.certPem, keyPem: cert.keyPem },
+      }),
     );
     // Not trusted yet: the broker refuses the handshake.
     const before = await caught(() => new Kafka(cfg).admin().connect());
@@ -243,7 +318,13 @@ describe('mTLS clients', () => {
       aclsToCreate: ownerAcls(`User:CN=${d}`, d),
     });
     const client = new Kafka(
-      config(kafkaJsConfig({ brokers: [kafka.broker.listeners.mtls], serverCaPems: [kafka.broker.serverCaPem], auth: { mechanism: 'mtls', certPem: cert.certPem, keyPem: cert.keyPem } })),
+      config(
+        kafkaJsConfig({
+          brokers: [kafka.broker.listeners.mtls],
+          serverCaPems: [kafka.broker.serverCaPem],
+          auth: { mechanism: 'mtls', certPem: cert.certPem, keyPem: cert.keyPem },
+        }),
+      ),
     );
     const producer = client.producer({ allowAutoTopicCreation: false });
     await producer.connect();
@@ -262,7 +343,13 @@ describe('mTLS clients', () => {
     const rogueCert = await issueCertificate(rogue, { subject: 'CN=it.rogue', usage: 'client' });
     const goodCert = await issueCertificate(trusted, { subject: 'CN=it.good', usage: 'client' });
     const cfg = (c: { certPem: string; keyPem: string }) =>
-      config(kafkaJsConfig({ brokers: [kafka.broker.listeners.mtls], serverCaPems: [kafka.broker.serverCaPem], auth: { mechanism: 'mtls', ...c } }));
+      config(
+        kafkaJsConfig({
+          brokers: [kafka.broker.listeners.mtls],
+          serverCaPems: [kafka.broker.serverCaPem],
+          auth: { mechanism: 'mtls', ...c },
+        }),
+      );
     const e = await caught(() => new Kafka(cfg(rogueCert)).admin().connect());
     expect(errorText(e)).toMatch(UNTRUSTED_CERT);
     const ok = new Kafka(cfg(goodCert)).admin();
@@ -274,7 +361,9 @@ describe('mTLS clients', () => {
   });
 
   test('a client without a certificate is refused on the mTLS listener', async () => {
-    const client = new Kafka(config({ brokers: [kafka.broker.listeners.mtls], ssl: { ca: [kafka.broker.serverCaPem] } }));
+    const client = new Kafka(
+      config({ brokers: [kafka.broker.listeners.mtls], ssl: { ca: [kafka.broker.serverCaPem] } }),
+    );
     const e = await caught(() => client.admin().connect());
     // TLS alert 42: the broker required a certificate and got none.
     expect(errorText(e)).toMatch(/alert bad certificate/);

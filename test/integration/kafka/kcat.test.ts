@@ -43,7 +43,12 @@ function kcat(conf: string, args: string[], input?: string): Promise<KcatResult>
   });
 }
 
-const allow = (principal: string, resourceType: AclBinding['resourceType'], resourceName: string, operation: AclBinding['operation']): AclBinding => ({
+const allow = (
+  principal: string,
+  resourceType: AclBinding['resourceType'],
+  resourceName: string,
+  operation: AclBinding['operation'],
+): AclBinding => ({
   principal,
   resourceType,
   resourceName,
@@ -52,7 +57,14 @@ const allow = (principal: string, resourceType: AclBinding['resourceType'], reso
   host: '*',
   permission: 'ALLOW',
 });
-const plan = (p: Partial<ApplicablePlan>): ApplicablePlan => ({ topicsToCreate: [], partitionIncreases: [], configChanges: [], aclsToCreate: [], aclsToDelete: [], ...p });
+const plan = (p: Partial<ApplicablePlan>): ApplicablePlan => ({
+  topicsToCreate: [],
+  partitionIncreases: [],
+  configChanges: [],
+  aclsToCreate: [],
+  aclsToDelete: [],
+  ...p,
+});
 
 let scramConf: string;
 let mtlsConf: string;
@@ -70,7 +82,15 @@ beforeAll(async () => {
   scramConf = join(dir, 'scram.conf');
   writeFileSync(
     scramConf,
-    [`bootstrap.servers=${kafka.broker.listeners.scram}`, 'security.protocol=SASL_SSL', 'sasl.mechanisms=SCRAM-SHA-512', 'sasl.username=kc.scram', `sasl.password=${password}`, `ssl.ca.location=${caFile}`, ''].join('\n'),
+    [
+      `bootstrap.servers=${kafka.broker.listeners.scram}`,
+      'security.protocol=SASL_SSL',
+      'sasl.mechanisms=SCRAM-SHA-512',
+      'sasl.username=kc.scram',
+      `sasl.password=${password}`,
+      `ssl.ca.location=${caFile}`,
+      '',
+    ].join('\n'),
     { mode: 0o600 },
   );
   // kc.mtls: certificate CN=kc.mtls from a CA the broker is told to trust at run time.
@@ -82,14 +102,26 @@ beforeAll(async () => {
   mtlsConf = join(dir, 'mtls.conf');
   writeFileSync(
     mtlsConf,
-    [`bootstrap.servers=${kafka.broker.listeners.mtls}`, 'security.protocol=SSL', `ssl.ca.location=${caFile}`, `ssl.certificate.location=${join(dir, 'client.pem')}`, `ssl.key.location=${join(dir, 'client.key')}`, ''].join('\n'),
+    [
+      `bootstrap.servers=${kafka.broker.listeners.mtls}`,
+      'security.protocol=SSL',
+      `ssl.ca.location=${caFile}`,
+      `ssl.certificate.location=${join(dir, 'client.pem')}`,
+      `ssl.key.location=${join(dir, 'client.key')}`,
+      '',
+    ].join('\n'),
     { mode: 0o600 },
   );
 
   await applyPlan(
     admin,
     plan({
-      topicsToCreate: ['kc.scram.orders', 'kc.mtls.events', 'kc.shared.news', 'kc.secret.stuff'].map((name) => ({ name, partitions: 1, replicas: 1, configs: {} })),
+      topicsToCreate: ['kc.scram.orders', 'kc.mtls.events', 'kc.shared.news', 'kc.secret.stuff'].map((name) => ({
+        name,
+        partitions: 1,
+        replicas: 1,
+        configs: {},
+      })),
       aclsToCreate: [
         ...(['READ', 'WRITE', 'DESCRIBE'] as const).map((op) => allow('User:kc.scram', 'TOPIC', 'kc.scram.', op)),
         ...(['READ', 'WRITE', 'DESCRIBE'] as const).map((op) => allow('User:CN=kc.mtls', 'TOPIC', 'kc.mtls.', op)),
@@ -121,7 +153,9 @@ afterAll(async () => {
   },
 );
 
-const clients: [string, () => string, string, string, string][] = [['mTLS', () => mtlsConf, 'kc.mtls', 'kc.mtls.events', 'kc.scram.orders']];
+const clients: [string, () => string, string, string, string][] = [
+  ['mTLS', () => mtlsConf, 'kc.mtls', 'kc.mtls.events', 'kc.scram.orders'],
+];
 // Over SCRAM only with a librdkafka that can do SCRAM with Kafka 4.x (see above).
 if (SCRAM_WORKS) clients.push(['SCRAM', () => scramConf, 'kc.scram', 'kc.scram.orders', 'kc.mtls.events']);
 

@@ -86,7 +86,10 @@ test(
 test(
   'the CLI prints how to connect, without the password, and stops the JVM on Ctrl-C (SIGINT)',
   async () => {
-    const { child, line } = spawnAndWait([join(root, 'local', 'kafka', 'cli.ts'), 'start'], /Kafka is running \(pid \d+\)/);
+    const { child, line } = spawnAndWait(
+      [join(root, 'local', 'kafka', 'cli.ts'), 'start'],
+      /Kafka is running \(pid \d+\)/,
+    );
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     const jvmPid = Number(/pid (\d+)/.exec(await line)![1]);

@@ -62,7 +62,8 @@ function generate(rand: () => number): AclBinding[] {
   const out: AclBinding[] = [];
   while (out.length < n) {
     const r = rand();
-    const resourceType: ResourceType = r < 0.5 ? 'TOPIC' : r < 0.7 ? 'GROUP' : r < 0.85 ? 'TRANSACTIONAL_ID' : 'CLUSTER';
+    const resourceType: ResourceType =
+      r < 0.5 ? 'TOPIC' : r < 0.7 ? 'GROUP' : r < 0.85 ? 'TRANSACTIONAL_ID' : 'CLUSTER';
     const names = NAMES[resourceType];
     const prefixed = names.prefixed.length > 0 && rand() < 0.45;
     const permission = rand() < 0.25 ? 'DENY' : 'ALLOW';
@@ -83,8 +84,15 @@ function generate(rand: () => number): AclBinding[] {
   return out;
 }
 
-const show = (b: AclBinding) => `${b.permission} ${b.principal}@${b.host} ${b.operation} ${b.resourceType}:${b.patternType}:${b.resourceName}`;
-const emptyPlan: ApplicablePlan = { topicsToCreate: [], partitionIncreases: [], configChanges: [], aclsToCreate: [], aclsToDelete: [] };
+const show = (b: AclBinding) =>
+  `${b.permission} ${b.principal}@${b.host} ${b.operation} ${b.resourceType}:${b.patternType}:${b.resourceName}`;
+const emptyPlan: ApplicablePlan = {
+  topicsToCreate: [],
+  partitionIncreases: [],
+  configChanges: [],
+  aclsToCreate: [],
+  aclsToDelete: [],
+};
 
 function dedupe(bs: AclBinding[]): AclBinding[] {
   const m = new Map(bs.map((b) => [bindingKey(b), b]));
@@ -102,7 +110,10 @@ describe.each([false, true])('model == Kafka with allow.everyone.if.no.acl.found
   beforeAll(async () => {
     admin = new Kafka(kafka.broker.adminKafkaJsConfig()).admin();
     await admin.connect();
-    await applyPlan(admin, { ...emptyPlan, topicsToCreate: TOPICS.map((name) => ({ name, partitions: 1, replicas: 1, configs: {} })) });
+    await applyPlan(admin, {
+      ...emptyPlan,
+      topicsToCreate: TOPICS.map((name) => ({ name, partitions: 1, replicas: 1, configs: {} })),
+    });
     // Keep only the admin's CLUSTER ACL: its `*` topic/group/transactional-id ACLs would count as
     // "an ACL found" for every resource and hide allow.everyone.if.no.acl.found.
     const adminP = `User:${kafka.broker.admin.username}`;
@@ -115,7 +126,10 @@ describe.each([false, true])('model == Kafka with allow.everyone.if.no.acl.found
       operation: 'ALL',
       permission: 'ALLOW',
     });
-    await applyPlan(admin, { ...emptyPlan, aclsToDelete: [wide('TOPIC', '*'), wide('GROUP', '*'), wide('TRANSACTIONAL_ID', '*')] });
+    await applyPlan(admin, {
+      ...emptyPlan,
+      aclsToDelete: [wide('TOPIC', '*'), wide('GROUP', '*'), wide('TRANSACTIONAL_ID', '*')],
+    });
     adminBindings = [wide('CLUSTER', 'kafka-cluster')];
     for (const u of USERS) {
       const pw = randomBytes(18).toString('base64url');
@@ -129,76 +143,100 @@ describe.each([false, true])('model == Kafka with allow.everyone.if.no.acl.found
     await admin?.disconnect();
   });
 
-  test(
-    `${SCENARIOS} generated binding sets: the model decides every checked request as Kafka does`,
-    async () => {
-      const seed = Number(process.env.MODEL_SEED ?? (allowEveryone ? 4242 : 1717));
-      const rand = prng(seed);
-      // Lets every principal commit offsets as a simple consumer, so TOPIC READ is what is asked.
-      const probeGroupRead: AclBinding = { resourceType: 'GROUP', resourceName: PROBE_GROUP, patternType: 'LITERAL', principal: 'User:*', host: '*', operation: 'READ', permission: 'ALLOW' };
-      let applied: AclBinding[] = [];
-      const mismatches: string[] = [];
-      let checked = 0;
-      let allowedCount = 0;
-      for (let s = 0; s < SCENARIOS; s++) {
-        const next = dedupe([probeGroupRead, ...generate(rand)]);
-        const has = (bs: AclBinding[]) => new Set(bs.map(bindingKey));
-        const nextKeys = has(next);
-        const appliedKeys = has(applied);
-        await applyPlan(admin, {
-          ...emptyPlan,
-          aclsToCreate: next.filter((b) => !appliedKeys.has(bindingKey(b))),
-          aclsToDelete: applied.filter((b) => !nextKeys.has(bindingKey(b))),
-        });
-        applied = next;
-        const model = new Authorizer([...adminBindings, ...next], { allowEveryoneIfNoAclFound: allowEveryone });
-        const decide = (r: Parameters<Authorizer['authorize']>[0]) => model.authorize(r).allowed;
+  test(`${SCENARIOS} generated binding sets: the model decides every checked request as Kafka does`, async () => {
+    const seed = Number(process.env.MODEL_SEED ?? (allowEveryone ? 4242 : 1717));
+    const rand = prng(seed);
+    // Lets every principal commit offsets as a simple consumer, so TOPIC READ is what is asked.
+    const probeGroupRead: AclBinding = {
+      resourceType: 'GROUP',
+      resourceName: PROBE_GROUP,
+      patternType: 'LITERAL',
+      principal: 'User:*',
+      host: '*',
+      operation: 'READ',
+      permission: 'ALLOW',
+    };
+    let applied: AclBinding[] = [];
+    const mismatches: string[] = [];
+    let checked = 0;
+    let allowedCount = 0;
+    for (let s = 0; s < SCENARIOS; s++) {
+      const next = dedupe([probeGroupRead, ...generate(rand)]);
+      const has = (bs: AclBinding[]) => new Set(bs.map(bindingKey));
+      const nextKeys = has(next);
+      const appliedKeys = has(applied);
+      await applyPlan(admin, {
+        ...emptyPlan,
+        aclsToCreate: next.filter((b) => !appliedKeys.has(bindingKey(b))),
+        aclsToDelete: applied.filter((b) => !nextKeys.has(bindingKey(b))),
+      });
+      applied = next;
+      const model = new Authorizer([...adminBindings, ...next], { allowEveryoneIfNoAclFound: allowEveryone });
+      const decide = (r: Parameters<Authorizer['authorize']>[0]) => model.authorize(r).allowed;
 
-        const checks: [string, KafkaCheck][] = [];
-        for (const p of PRINCIPALS) {
-          for (const [type, names, ops] of ASKED) {
-            for (const name of names) for (const op of ops) checks.push([p, checkFor(p, type, name, op, { probeGroup: PROBE_GROUP })!]);
-          }
+      const checks: [string, KafkaCheck][] = [];
+      for (const p of PRINCIPALS) {
+        for (const [type, names, ops] of ASKED) {
+          for (const name of names)
+            for (const op of ops) checks.push([p, checkFor(p, type, name, op, { probeGroup: PROBE_GROUP })!]);
         }
-        const t0 = Date.now();
-        for (const [p, check] of checks) {
-          const want = check.expected(decide);
-          let got = await runCheck(conns.get(p)!, check);
-          // Forwarded requests are authorized by the controller's copy of the ACLs, which may
-          // trail the broker's by a moment: ask again before calling it a difference.
-          for (let retry = 0; got.allowed !== want && retry < 5; retry++) {
-            await new Promise((r) => setTimeout(r, 200));
-            got = await runCheck(conns.get(p)!, check);
-          }
-          checked++;
-          if (got.allowed) allowedCount++;
-          if (got.allowed !== want) {
-            const q = check.request;
-            mismatches.push(
-              `seed ${seed} scenario ${s}: ${q.principal} ${q.operation} ${q.resourceType}:${q.resourceName} via ${check.api}: ` +
-                `model ${want ? 'ALLOW' : 'DENY'}, Kafka ${got.allowed ? 'ALLOW' : 'DENY'} (codes ${got.codes.join(',') || 'none'})\n  bindings: ${next.map(show).join('\n            ')}`,
-            );
-          }
-        }
-        if (process.env.MODEL_DEBUG) process.stderr.write(`scenario ${s}: ${checks.length} checks in ${Date.now() - t0} ms, ${mismatches.length} mismatches so far\n`);
       }
-      // Clean up for the next test in this broker.
-      await applyPlan(admin, { ...emptyPlan, aclsToDelete: applied });
-      expect(mismatches).toEqual([]);
-      // The generated sets must exercise both answers, or the comparison proves little.
-      expect(allowedCount).toBeGreaterThan(checked * 0.05);
-      expect(checked - allowedCount).toBeGreaterThan(checked * 0.05);
-    },
-    600_000,
-  );
+      const t0 = Date.now();
+      for (const [p, check] of checks) {
+        const want = check.expected(decide);
+        let got = await runCheck(conns.get(p)!, check);
+        // Forwarded requests are authorized by the controller's copy of the ACLs, which may
+        // trail the broker's by a moment: ask again before calling it a difference.
+        for (let retry = 0; got.allowed !== want && retry < 5; retry++) {
+          await new Promise((r) => setTimeout(r, 200));
+          got = await runCheck(conns.get(p)!, check);
+        }
+        checked++;
+        if (got.allowed) allowedCount++;
+        if (got.allowed !== want) {
+          const q = check.request;
+          mismatches.push(
+            `seed ${seed} scenario ${s}: ${q.principal} ${q.operation} ${q.resourceType}:${q.resourceName} via ${check.api}: ` +
+              `model ${want ? 'ALLOW' : 'DENY'}, Kafka ${got.allowed ? 'ALLOW' : 'DENY'} (codes ${got.codes.join(',') || 'none'})\n  bindings: ${next.map(show).join('\n            ')}`,
+          );
+        }
+      }
+      if (process.env.MODEL_DEBUG)
+        process.stderr.write(
+          `scenario ${s}: ${checks.length} checks in ${Date.now() - t0} ms, ${mismatches.length} mismatches so far\n`,
+        );
+    }
+    // Clean up for the next test in this broker.
+    await applyPlan(admin, { ...emptyPlan, aclsToDelete: applied });
+    expect(mismatches).toEqual([]);
+    // The generated sets must exercise both answers, or the comparison proves little.
+    expect(allowedCount).toBeGreaterThan(checked * 0.05);
+    expect(checked - allowedCount).toBeGreaterThan(checked * 0.05);
+  }, 600_000);
 
   (allowEveryone ? test.skip : test)(
     'KIP-679: InitProducerId for an idempotent producer is allowed by WRITE on any topic, without CLUSTER IDEMPOTENT_WRITE',
     async () => {
       const p = 'User:mdl.a';
       const check = checkFor(p, 'CLUSTER', 'kafka-cluster', 'IDEMPOTENT_WRITE', { probeGroup: PROBE_GROUP })!;
-      const write: AclBinding = { resourceType: 'TOPIC', resourceName: 'mt.b', patternType: 'LITERAL', principal: p, host: '*', operation: 'WRITE', permission: 'ALLOW' };
-      const iw: AclBinding = { resourceType: 'CLUSTER', resourceName: 'kafka-cluster', patternType: 'LITERAL', principal: p, host: '*', operation: 'IDEMPOTENT_WRITE', permission: 'ALLOW' };
+      const write: AclBinding = {
+        resourceType: 'TOPIC',
+        resourceName: 'mt.b',
+        patternType: 'LITERAL',
+        principal: p,
+        host: '*',
+        operation: 'WRITE',
+        permission: 'ALLOW',
+      };
+      const iw: AclBinding = {
+        resourceType: 'CLUSTER',
+        resourceName: 'kafka-cluster',
+        patternType: 'LITERAL',
+        principal: p,
+        host: '*',
+        operation: 'IDEMPOTENT_WRITE',
+        permission: 'ALLOW',
+      };
       // No ACL: refused.
       expect(await runCheck(conns.get(p)!, check)).toEqual({ allowed: false, codes: [31] });
       // WRITE on one topic only: Kafka allows it; the single-request model says CLUSTER IDEMPOTENT_WRITE is denied.
