@@ -119,8 +119,8 @@ export function useE2eEnvironment(options: EnvironmentOptions = {}): E2eHandle {
   const output = new OutputCapture();
 
   beforeAll(async () => {
-    // Handlers log at INFO and above here, so the scan has real log lines to look through.
-    process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+    // Handlers log everything they would (DEBUG) here, so the scan looks through every log line.
+    process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
     output.start();
     env = await startEnvironment({ retryIntervalMs: 0, waitMs: 0, ...options });
     admin = new Kafka(env.kafka.adminKafkaJsConfig()).admin();
