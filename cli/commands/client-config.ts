@@ -4,7 +4,7 @@
 // Java client.properties, librdkafka.conf, kafkajs.json (+ kafkajs.mjs). Files holding a password
 // or a private key are written with mode 0600; nothing secret is printed, only the file list and
 // the principal. Exit 0 written, 1 bad options, missing credentials or AWS failure.
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CliCommand } from '../command.js';
 import { EXIT } from '../io.js';
@@ -39,11 +39,20 @@ const FORMATS: Record<string, Format[]> = {
   all: ['java', 'librdkafka', 'kafkajs'],
 };
 
-/** Writes (or rewrites) a file with its final mode from the first byte; an existing file's mode is tightened too. */
+/**
+ * Writes a new file with its final mode from the first byte, then renames it over the old one: a
+ * rewritten credential is never readable under an older, looser mode, and a symlink planted at
+ * the path is replaced, not followed.
+ */
 async function writeOut(f: OutFile): Promise<void> {
-  const mode = f.secret ? 0o600 : 0o644;
-  await writeFile(f.path, f.text, { mode });
-  await chmod(f.path, mode);
+  const tmp = `${f.path}.${process.pid}.tmp`;
+  try {
+    await writeFile(tmp, f.text, { mode: f.secret ? 0o600 : 0o644, flag: 'wx' });
+    await rename(tmp, f.path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }
 
 export const clientConfigCommand: CliCommand = {

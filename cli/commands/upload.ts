@@ -142,9 +142,20 @@ async function follow(
     }
     if (done.size === uploads.length) return done;
     if (Date.now() > deadline) {
-      const waiting = uploads.filter((u) => !done.has(u.key)).map((u) => u.key);
+      const started = new Set(matched.values());
+      const waiting = uploads.filter((u) => !done.has(u.key));
+      const notStarted = waiting.filter((u) => !started.has(u.key)).map((u) => u.key);
+      const running = waiting.filter((u) => started.has(u.key)).map((u) => u.key);
       throw new Error(
-        `timed out after ${timeoutMs / 1000} s waiting for the provision execution(s) of ${waiting.join(', ')}`,
+        [
+          `timed out after ${timeoutMs / 1000} s`,
+          ...(running.length > 0 ? [`still running for ${running.join(', ')}`] : []),
+          ...(notStarted.length > 0
+            ? [
+                `no execution of ${stateMachineArn} started for ${notStarted.join(', ')} (does the bucket send events to EventBridge, and does the rule target this state machine?)`,
+              ]
+            : []),
+        ].join('; '),
       );
     }
     await new Promise((r) => setTimeout(r, 500));

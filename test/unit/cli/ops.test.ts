@@ -2,7 +2,17 @@
 // refusals that need no cluster, and the AWS-reading commands against SDK mocks. The same commands
 // against the real local services: test/integration/cli/ops.test.ts.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -247,12 +257,10 @@ describe('client-config', () => {
       ARN: 'arn:secret',
       SecretString: JSON.stringify({ username: 'shop.order', password: FAKE_PASSWORD }),
     });
-    msk
-      .on(GetBootstrapBrokersCommand)
-      .resolves({
-        BootstrapBrokerStringSaslScram: 'b-1.fake:9096,b-2.fake:9096',
-        BootstrapBrokerStringTls: 'b-1.fake:9094',
-      });
+    msk.on(GetBootstrapBrokersCommand).resolves({
+      BootstrapBrokerStringSaslScram: 'b-1.fake:9096,b-2.fake:9096',
+      BootstrapBrokerStringTls: 'b-1.fake:9094',
+    });
     s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
       if (input.Key === 'certificates/shop.order/current.json')
         return body(
@@ -290,6 +298,33 @@ describe('client-config', () => {
     expect(statSync(path.join(dir, 'scram/client.properties')).mode & 0o777).toBe(0o600);
     expect(statSync(path.join(dir, 'mtls/client.key')).mode & 0o777).toBe(0o600);
     expect(statSync(path.join(dir, 'mtls/client.pem')).mode & 0o777).toBe(0o644);
+  });
+
+  it('rewrites existing files through a rename: a symlink at the path is replaced, not followed; modes are the new ones', async () => {
+    sm.on(GetSecretValueCommand).resolves({
+      ARN: 'arn:secret',
+      SecretString: JSON.stringify({ username: 'shop.order', password: FAKE_PASSWORD }),
+    });
+    const elsewhere = path.join(dir, 'elsewhere.txt');
+    writeFileSync(elsewhere, 'untouched\n', { mode: 0o644 });
+    mkdirSync(path.join(dir, 'out/scram'), { recursive: true });
+    symlinkSync(elsewhere, path.join(dir, 'out/scram/librdkafka.conf'));
+    writeFileSync(path.join(dir, 'out/scram/client.properties'), 'old\n', { mode: 0o644 });
+    const r = await cli([
+      'client-config',
+      'shop.order',
+      '--auth',
+      'scram',
+      '--bootstrap',
+      'h:9096',
+      '--out',
+      path.join(dir, 'out'),
+    ]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(elsewhere, 'utf8')).toBe('untouched\n');
+    expect(lstatSync(path.join(dir, 'out/scram/librdkafka.conf')).isSymbolicLink()).toBe(false);
+    expect(statSync(path.join(dir, 'out/scram/client.properties')).mode & 0o777).toBe(0o600);
+    expect(readdirSync(path.join(dir, 'out/scram')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('a missing secret is a clear error naming it, not a stack', async () => {
