@@ -8,9 +8,10 @@ import { UsageError } from './options.js';
 
 export const EXIT_CODES_HELP = `
 Exit codes:
-  0  ok: valid specs, no changes planned, access allowed
-  1  invalid input: a spec is refused, a file is unreadable, bad options
-  2  changes planned (plan)
+  0  ok: valid specs, no changes planned, access allowed, applied, provisioned
+  1  invalid input: a spec is refused, a file is unreadable, bad options; also a refused plan,
+     a failed provisioning, a missing report or credential, an AWS or Kafka error
+  2  changes planned (plan, apply --dry-run)
   3  access denied (can)`;
 
 export function buildProgram(
