@@ -23,7 +23,7 @@ import { getText } from '../../lib/aws/cert-store.js';
 import { listSpecKeys } from '../../lib/aws/specs.js';
 import { desiredBindings } from '../../lib/access/bindings.js';
 import type { ProvisionReport } from '../../lib/aws/reports.js';
-import { exactFilter } from '../../lib/kafka/index.js';
+import { exactFilter, readClusterState } from '../../lib/kafka/index.js';
 import { checkKeyBinding, parseSpec, type DomainSpec } from '../../lib/spec/index.js';
 import { DEFAULT_CONFIG } from '../../lib/config.js';
 import {
@@ -294,6 +294,35 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
         probe(payments, 'e2e.delta._protected.extra', 'READ', false),
       ]);
       expect(wrong).toEqual([]);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'topic settings follow the spec on the broker: more partitions and changed configs are applied, fewer partitions are refused',
+    async () => {
+      const env = e2e.env;
+      const topic = 'e2e.settings._public.events';
+      const v1 = specText('urn:e2e:settings', [{ name: '_public.events', configs: { 'retention.ms': '86400000' } }]);
+      const v2 = specText('urn:e2e:settings', [{ name: '_public.events', partitions: 3, configs: { 'retention.ms': '172800000', 'cleanup.policy': 'compact' } }], '2.0.0');
+      const v3 = specText('urn:e2e:settings', [{ name: '_public.events', partitions: 2, configs: { 'retention.ms': '172800000', 'cleanup.policy': 'compact' } }], '3.0.0');
+      const state = async () => (await readClusterState(e2e.admin, { topicPrefixes: ['e2e.settings.'], principals: [] })).topics;
+
+      expect((await e2e.provision('specs/e2e.settings.yaml', v1)).report).toMatchObject({ status: 'PROVISIONED' });
+      expect(await state()).toEqual([{ name: topic, partitions: 1, replicationFactor: 1, configs: { 'retention.ms': '86400000' } }]);
+
+      const grown = await e2e.provision('specs/e2e.settings.yaml', v2);
+      expect(grown.report).toMatchObject({ status: 'PROVISIONED', applied: { changed: true, topicsCreated: 0, partitionsIncreased: 1, configsAltered: 1, aclsCreated: 0, aclsDeleted: 0 } });
+      const after = await state();
+      expect(after).toEqual([{ name: topic, partitions: 3, replicationFactor: 1, configs: { 'retention.ms': '172800000', 'cleanup.policy': 'compact' } }]);
+
+      const shrunk = await e2e.provision('specs/e2e.settings.yaml', v3);
+      expect(shrunk.execution.status).toBe('FAILED');
+      expect(shrunk.report).toMatchObject({ status: 'FAILED', domain: 'e2e.settings', error: { name: 'PlanRefused' } });
+      expect(shrunk.report!.error!.cause).toContain('partition-decrease');
+      expect(await state()).toEqual(after);
+      // Leave the bucket with a spec the pipeline accepts and the broker matches (the reprovision below).
+      expect((await e2e.provision('specs/e2e.settings.yaml', v2)).report).toMatchObject({ status: 'PROVISIONED', applied: { changed: false } });
     },
     E2E_TEST_TIMEOUT_MS,
   );

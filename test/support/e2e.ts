@@ -191,13 +191,21 @@ export interface ChannelDef {
   /** e.g. `_protected.shared` */
   readonly name: string;
   readonly grants?: readonly string[];
+  /** Default 1 (one broker). */
+  readonly partitions?: number;
+  readonly configs?: Readonly<Record<string, string>>;
 }
 
 /** A small AsyncAPI 2.6 spec owning these channels (1 partition, 1 replica: one broker). */
 export function specText(domainUrn: string, channels: readonly ChannelDef[], version = '1.0.0'): string {
   const lines = [`asyncapi: '2.6.0'`, `id: '${domainUrn}'`, 'info:', `  title: e2e ${domainUrn}`, `  version: '${version}'`, 'channels:'];
   for (const c of channels) {
-    lines.push(`  ${c.name}:`, '    bindings:', '      kafka:', '        partitions: 1', '        replicas: 1', '    publish:');
+    lines.push(`  ${c.name}:`, '    bindings:', '      kafka:', `        partitions: ${c.partitions ?? 1}`, '        replicas: 1');
+    if (c.configs && Object.keys(c.configs).length > 0) {
+      lines.push('        configs:');
+      for (const [k, v] of Object.entries(c.configs)) lines.push(`          ${k}: '${v}'`);
+    }
+    lines.push('    publish:');
     if (c.grants && c.grants.length > 0) {
       lines.push('      tags:');
       for (const g of c.grants) lines.push(`        - name: 'grant-access:${g}'`);
