@@ -22,6 +22,9 @@ import {
 import { domainIdProblem } from '../../lib/spec/names.js';
 
 type Auth = 'scram' | 'mtls';
+
+/** The domain has no credentials of one method: an error when that method was asked for by name. */
+class MissingCredentials extends UsageError {}
 type Format = 'kafkajs' | 'java' | 'librdkafka';
 
 interface OutFile {
@@ -65,7 +68,10 @@ export const clientConfigCommand: CliCommand = {
           'write ready-to-use client settings for a domain (Java client.properties, librdkafka .conf, kafkajs JSON) from its stored SCRAM secret and current certificate',
         )
         .argument('<domain>', 'the domain id (the spec id after urn:)')
-        .option('--auth <auth>', 'scram, mtls or both', 'both')
+        .option(
+          '--auth <auth>',
+          'scram, mtls or both (default: both, skipping a method the domain has no credentials for)',
+        )
         .option('--format <format>', 'kafkajs, java, librdkafka or all', 'all')
         .option(
           '--out <dir>',
@@ -111,7 +117,8 @@ Examples:
     const d = String(domain);
     const problem = domainIdProblem(d);
     if (problem) throw new UsageError(`${JSON.stringify(d)} is not a domain id: ${problem}`);
-    const auths = AUTHS[String(opts['auth'])];
+    const implicitAuth = opts['auth'] === undefined;
+    const auths = AUTHS[String(opts['auth'] ?? 'both')];
     if (!auths) throw new UsageError(`--auth expects scram, mtls or both, got ${JSON.stringify(opts['auth'])}`);
     const formats = FORMATS[String(opts['format'])];
     if (!formats)
@@ -158,12 +165,15 @@ Examples:
     const aws = awsClients(ctx.env, opts);
     const files: OutFile[] = [];
     const principals: string[] = [];
+    const skipped: string[] = [];
     try {
-      for (const auth of auths) {
+      const brokersFor = async (auth: Auth) => {
         const given = perAuth[auth];
-        const bootstrap = given
+        return given
           ? brokerList(auth === 'scram' ? '--scram-bootstrap' : '--mtls-bootstrap', given)
-          : await bootstrapBrokers(await aws.kafka(), clusterArn!, auth === 'scram' ? 'SCRAM' : 'TLS');
+          : bootstrapBrokers(await aws.kafka(), clusterArn!, auth === 'scram' ? 'SCRAM' : 'TLS');
+      };
+      for (const auth of auths) {
         const dir = path.join(out, auth);
         const ca = { ...(caFile ? { caFile } : {}), ...(caPem ? { caPem } : {}) };
         let settings: ClientSettings;
@@ -171,19 +181,30 @@ Examples:
           const secretName = `AmazonMSK_${prefix}${d}`;
           const c = await readScramCredentials(await aws.secrets(), secretName).catch((e: unknown) => {
             if (awsErrorName(e) === 'ResourceNotFoundException')
-              throw new UsageError(
+              return new MissingCredentials(
                 `no SCRAM secret ${secretName}: was ${d} provisioned with SCRAM (and is --secret-prefix right)?`,
               );
             throw e;
           });
+          if (c instanceof MissingCredentials) {
+            if (!implicitAuth) throw c;
+            skipped.push(c.message);
+            continue;
+          }
+          const bootstrap = await brokersFor(auth);
           settings = { auth, bootstrap, username: c.username, password: c.password, ...ca };
           principals.push(principalFor('scram', c.username));
         } else {
           const c = await readMtlsCredentials(await aws.s3(), certBucket!, d);
-          if (!c)
-            throw new UsageError(
+          if (!c) {
+            const missing = new MissingCredentials(
               `no certificate for ${d} in s3://${certBucket}: was it provisioned with mTLS, and has CollectCertificate finished?`,
             );
+            if (!implicitAuth) throw missing;
+            skipped.push(missing.message);
+            continue;
+          }
+          const bootstrap = await brokersFor(auth);
           const certPem = `${c.certPem.trim()}\n${c.chainPem.trim() ? `${c.chainPem.trim()}\n` : ''}`;
           settings = {
             auth,
@@ -237,6 +258,8 @@ Examples:
       return EXIT.INVALID;
     }
 
+    for (const m of skipped) ctx.err(`msk-spec: warning: skipped: ${m}`);
+    if (principals.length === 0) throw new UsageError(`no credentials stored for ${d}: ${skipped.join('; ')}`);
     for (const dir of new Set(files.map((f) => path.dirname(f.path))))
       await mkdir(dir, { recursive: true, mode: 0o700 });
     for (const f of files) await writeOut(f);

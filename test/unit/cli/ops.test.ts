@@ -327,6 +327,46 @@ describe('client-config', () => {
     expect(readdirSync(path.join(dir, 'out/scram')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('without --auth, a method the domain has no credentials for is skipped with a warning', async () => {
+    sm.on(GetSecretValueCommand).rejects(
+      Object.assign(new Error("Secrets Manager can't find the specified secret."), {
+        name: 'ResourceNotFoundException',
+      }),
+    );
+    s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+      if (input.Key === 'certificates/shop.order/current.json')
+        return body(
+          JSON.stringify({
+            domain: 'shop.order',
+            serial: 'ab12',
+            notBefore: '2026-11-01T00:00:00.000Z',
+            notAfter: '2026-12-01T00:00:00.000Z',
+            generation: 1,
+            keys: { key: 'k', cert: 'c', chain: 'ch' },
+          }),
+        );
+      return body(input.Key === 'k' ? FAKE_KEY : FAKE_CERT);
+    });
+    const args = [
+      'client-config',
+      'shop.order',
+      '--scram-bootstrap',
+      'h:9096',
+      '--mtls-bootstrap',
+      'h:9094',
+      '--cert-bucket',
+      'c',
+      '--out',
+      dir,
+    ];
+    const r = await cli(args);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('msk-spec: warning: skipped: no SCRAM secret AmazonMSK_shop.order');
+    expect(r.out).toContain('User:CN=shop.order');
+    expect(readdirSync(dir).sort()).toEqual(['mtls']);
+    expect((await cli([...args, '--auth', 'scram'])).code).toBe(1);
+  });
+
   it('a missing secret is a clear error naming it, not a stack', async () => {
     sm.on(GetSecretValueCommand).rejects(
       Object.assign(new Error("Secrets Manager can't find the specified secret."), {
