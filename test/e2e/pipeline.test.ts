@@ -356,9 +356,18 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
           rules: ['max-size'],
           path: '$',
         },
-      ];
+        // a key that names no domain: the report goes under reports/_unknown/
+        {
+          key: 'specs/team/shop.order.yaml',
+          text: exampleText('shop.order'),
+          domain: null,
+          reportDomain: '_unknown/specs_team_shop.order.yaml',
+          rules: ['key-binding'],
+          path: '$',
+        },
+      ] as { key: string; text: string; domain: string | null; reportDomain?: string; rules: string[]; path: string }[];
       for (const c of cases) {
-        const { execution, report } = await e2e.provision(c.key, c.text, c.domain);
+        const { execution, report } = await e2e.provision(c.key, c.text, c.reportDomain ?? c.domain!);
         expect(execution.status).toBe('FAILED');
         expect(report).toMatchObject({ status: 'FAILED', domain: c.domain, executionId: execution.executionArn, source: { key: c.key }, error: { name: 'SpecRefused' } });
         const issues = report!.error!.issues as { file: string; path: string; rule: string; message: string }[];
