@@ -7,7 +7,7 @@
 // writes settings that real clients (kafkajs over SCRAM and mTLS, kcat) connect with; apply against
 // the live broker finds nothing to do, then heals an ACL deleted out of band.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { run } from '../../../cli/program.js';
 import { startEnvironment, REPO_ROOT, type Environment } from '../../../local/environment.js';
 import { kafkaLibsDir } from '../../../local/kafka/fetch.js';
+import { kcatLibrdkafkaVersion, modernLibrdkafkaDir, scramCapable } from '../../../local/kafka/librdkafka.js';
 import { readMtlsCredentials, readScramCredentials } from '../../../lib/aws/client-credentials.js';
 import { Kafka, exactFilter, logLevel, type Admin, type KafkaConfig } from '../../../lib/kafka/index.js';
 
@@ -244,39 +245,31 @@ describe('client-config', () => {
   );
 
   describe('kcat with the librdkafka .conf', () => {
+    // librdkafka < 2.6.1 sends a SCRAM client-final-message Kafka 3.8.1+/4.x refuses (librdkafka#4895);
+    // Debian 12's kcat links 2.0.2, so there kcat runs with a newer librdkafka on LD_LIBRARY_PATH
+    // (local/kafka/librdkafka.ts, as test/integration/kafka/kcat.test.ts does).
+    const modernDir = scramCapable(kcatLibrdkafkaVersion()) ? undefined : modernLibrdkafkaDir();
+    const kcatEnv: NodeJS.ProcessEnv = modernDir
+      ? { ...process.env, LD_LIBRARY_PATH: [modernDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }
+      : process.env;
     const kcat = (conf: string, args: string[]) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile('kcat', ['-F', conf, '-m', '10', ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
-          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        execFile(
+          'kcat',
+          ['-F', conf, '-m', '10', ...args],
+          { timeout: 60_000, env: kcatEnv },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
       });
-    // librdkafka < 2.6.1 sends a SCRAM client-final-message Kafka 3.8.1+/4.x refuses (see
-    // test/integration/kafka/kcat.test.ts); Debian 12's kcat links 2.0.2.
-    const version = /librdkafka (\d+)\.(\d+)\.(\d+)/
-      .exec(execFileSync('kcat', ['-V'], { encoding: 'utf8' }))
-      ?.slice(1)
-      .map(Number) ?? [0, 0, 0];
-    const scramWorks = version[0]! * 1e6 + version[1]! * 1e3 + version[2]! >= 2_006_001;
 
-    (scramWorks ? it : it.skip)(
-      'reads metadata over SCRAM',
-      async () => {
-        const r = await kcat(path.join(out, 'scram/librdkafka.conf'), ['-L']);
-        expect(r.code).toBe(0);
-        expect(r.stdout).toContain(TOPIC);
-      },
-      60_000,
-    );
-
-    (scramWorks ? it.skip : it)(
-      `librdkafka ${version.join('.')} is refused over SCRAM as Kafka 4.x refuses it (not a settings problem)`,
-      async () => {
-        const r = await kcat(path.join(out, 'scram/librdkafka.conf'), ['-L']);
-        expect(r.code).not.toBe(0);
-        expect(r.stderr).toMatch(/invalid credentials with SASL mechanism SCRAM-SHA-512/);
-      },
-      60_000,
-    );
+    it('reads metadata over SCRAM', async () => {
+      expect(scramCapable(kcatLibrdkafkaVersion(kcatEnv))).toBe(true);
+      const r = await kcat(path.join(out, 'scram/librdkafka.conf'), ['-L']);
+      expect(r.stderr).not.toMatch(/ERROR|FAIL/);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(TOPIC);
+    }, 60_000);
 
     it('reads metadata over mTLS', async () => {
       const r = await kcat(path.join(out, 'mtls/librdkafka.conf'), ['-L']);
