@@ -148,6 +148,10 @@ describe('certificate rotation, end to end', () => {
       expect((await readMtlsCredentials(env.clients.s3, env.resources.certBucket, 'shop.catalog'))!.current).toEqual(renewed.current);
       expect((await listBucket(env, env.resources.certBucket, 'certificates/shop.catalog/')).filter((k) => k.endsWith('/cert.pem'))).toHaveLength(2);
 
+      // A provision run of the domain now finds the renewed certificate current and issues nothing.
+      const reprovisioned = await e2e.provision('specs/shop.catalog.yaml', exampleText('shop.catalog'));
+      expect(reprovisioned.report).toMatchObject({ status: 'PROVISIONED', credentials: { mtls: { status: 'CURRENT', serial: renewed.current.serial, generation: 2 } } });
+
       await e2e.settled();
       expect(e2e.events.filter((e) => e['detail-type'] === 'Certificate Renewal Failed')).toEqual([]);
     },
