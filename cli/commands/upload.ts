@@ -29,6 +29,8 @@ interface Uploaded {
   readonly domain: string;
   readonly key: string;
   readonly versionId?: string;
+  /** Local time of the PutObject call. */
+  readonly putAt: number;
 }
 
 /** `specs/<domain>.<ext>`: the extension of the file (yaml, yml or json), lowercased. */
@@ -122,8 +124,12 @@ async function follow(
         const d = await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
         const obj = inputOf(d.input).detail?.object;
         const u = obj?.key ? byKey.get(obj.key) : undefined;
-        const sameVersion = !u?.versionId || !obj?.['version-id'] || obj['version-id'] === u.versionId;
-        if (u && sameVersion && ![...matched.values()].includes(u.key)) matched.set(arn, u.key);
+        // With a version id the S3 event names exactly our object; without one (an unversioned
+        // bucket) only an execution that started after our put can be ours (5 s of clock slack).
+        const ours = u?.versionId
+          ? !obj?.['version-id'] || obj['version-id'] === u.versionId
+          : !!u && (e.startDate?.getTime() ?? 0) >= u.putAt - 5_000;
+        if (u && ours && ![...matched.values()].includes(u.key)) matched.set(arn, u.key);
       }
       const key = matched.get(arn);
       if (key === undefined || done.has(key)) continue;
@@ -241,7 +247,13 @@ Examples:
           }),
         );
         const versionId = out.VersionId && out.VersionId !== 'null' ? out.VersionId : undefined;
-        uploaded.push({ file: f.file, domain: spec.domain, key, ...(versionId ? { versionId } : {}) });
+        uploaded.push({
+          file: f.file,
+          domain: spec.domain,
+          key,
+          ...(versionId ? { versionId } : {}),
+          putAt: Date.now(),
+        });
         if (!opts['json'])
           ctx.out(`uploaded ${f.file} -> s3://${bucket}/${key}${versionId ? ` (version ${versionId})` : ''}`);
       }
