@@ -12,10 +12,16 @@
 // (pcaReadyAfterPolls), so every run in this file exercises the CollectCertificate Retry.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeleteSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import {
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { BatchDisassociateScramSecretCommand, ListScramSecretsCommand } from '@aws-sdk/client-kafka';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { REPO_ROOT, type Environment } from '../../local/environment.js';
 import { followExecutions, specUpload, uploadSpec } from '../../local/driver.js';
 import { readMtlsCredentials } from '../../lib/aws/client-credentials.js';
@@ -95,14 +101,19 @@ async function snapshot(env: Environment) {
     topics: await brokerTopics(e2e.admin),
     secrets: (secrets.SecretList ?? []).map((s) => s.Name).sort(),
     certificateObjects: await listBucket(env, env.resources.certBucket),
-    scramAssociations: (await env.clients.kafka.send(new ListScramSecretsCommand({ ClusterArn: env.resources.clusterArn }))).SecretArnList?.sort(),
+    scramAssociations: (
+      await env.clients.kafka.send(new ListScramSecretsCommand({ ClusterArn: env.resources.clusterArn }))
+    ).SecretArnList?.sort(),
   };
 }
 
 /** Nine levels of nine aliases: 9^9 strings if expanded. */
 function aliasBomb(): string {
   let text = "asyncapi: '2.6.0'\nid: 'urn:e2e:bomb'\nx0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n";
-  for (let i = 1; i < 10; i++) text += `x${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(', ')}]\n`;
+  for (let i = 1; i < 10; i++)
+    text += `x${i}: &a${i} [${Array(9)
+      .fill(`*a${i - 1}`)
+      .join(', ')}]\n`;
   return `${text}channels: {}\n`;
 }
 
@@ -116,26 +127,37 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       const uploads = EXAMPLES.map((d) => specUpload(join(EXAMPLE_DIR, `${d}.yaml`)));
       const since = new Date();
       for (const u of uploads) await uploadSpec(env, u);
-      const finished = await followExecutions(env, env.resources.stateMachines.provision!, uploads.length, undefined, { since, timeoutMs: 170_000 });
+      const finished = await followExecutions(env, env.resources.stateMachines.provision!, uploads.length, undefined, {
+        since,
+        timeoutMs: 170_000,
+      });
       expect(finished.map((f) => [f.key, f.status]).sort()).toEqual(uploads.map((u) => [u.key, 'SUCCEEDED']).sort());
 
       const specs = uploads.map((u) => mustParse(u.text, u.file));
       for (const spec of specs) {
         const report = await readReport(env.clients.s3, env.resources.specBucket, spec.domain);
-        expect(report).toMatchObject({ status: 'PROVISIONED', domain: spec.domain, source: { key: `specs/${spec.domain}.yaml` } });
+        expect(report).toMatchObject({
+          status: 'PROVISIONED',
+          domain: spec.domain,
+          source: { key: `specs/${spec.domain}.yaml` },
+        });
         expect(finished.map((f) => f.executionArn)).toContain(report!.executionId);
         const creds = credentialsOf(report);
         expect(appliedOf(report)).toMatchObject({ changed: true, topicsCreated: spec.owned.length });
 
         // SCRAM: the secret exists under the customer key, holds this domain's username, and MSK has it.
-        const secret = await env.clients.secrets.send(new DescribeSecretCommand({ SecretId: `AmazonMSK_${spec.domain}` }));
+        const secret = await env.clients.secrets.send(
+          new DescribeSecretCommand({ SecretId: `AmazonMSK_${spec.domain}` }),
+        );
         expect(secret.ARN).toBe(creds.scram.secretArn);
         expect(secret.KmsKeyId).toBe(env.resources.kmsKeyArn);
         const value = await env.clients.secrets.send(new GetSecretValueCommand({ SecretId: secret.ARN! }));
         const body = JSON.parse(value.SecretString!) as { username: string; password: string };
         expect(body.username).toBe(spec.domain);
         expect(body.password).toMatch(/^[A-Za-z][A-Za-z0-9]{31}$/);
-        const associated = await env.clients.kafka.send(new ListScramSecretsCommand({ ClusterArn: env.resources.clusterArn }));
+        const associated = await env.clients.kafka.send(
+          new ListScramSecretsCommand({ ClusterArn: env.resources.clusterArn }),
+        );
         expect(associated.SecretArnList).toContain(secret.ARN);
 
         // mTLS: current.json names a complete certificate for CN=<domain>, the one the report names.
@@ -147,6 +169,11 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
         expect(normSerial(creds.mtls.serial!)).toBe(normSerial(mtls!.current.serial));
         expect(cert.checkPrivateKey((await import('node:crypto')).createPrivateKey(mtls!.keyPem))).toBe(true);
         expect(cert.verify(certificateOf(mtls!.chainPem).publicKey)).toBe(true);
+        // Every stored certificate object, the private key above all, is encrypted with the customer key.
+        for (const key of Object.values(mtls!.current.keys)) {
+          const head = await env.clients.s3.send(new HeadObjectCommand({ Bucket: env.resources.certBucket, Key: key }));
+          expect([key, head.ServerSideEncryption, head.SSEKMSKeyId]).toEqual([key, 'aws:kms', env.resources.kmsKeyArn]);
+        }
         if (spec.domain === 'shop.order') firstOrderSerial = mtls!.current.serial;
       }
 
@@ -166,7 +193,10 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       const own = (d: string) => specs.find((s) => s.domain === d)!.owned[0]!.name;
       const cases = [
         ...specs.flatMap((s) =>
-          (['SCRAM', 'MTLS'] as const).flatMap((auth) => [probe(c(`${s.domain}/${auth}`), own(s.domain), 'WRITE', true), probe(c(`${s.domain}/${auth}`), own(s.domain), 'READ', true)]),
+          (['SCRAM', 'MTLS'] as const).flatMap((auth) => [
+            probe(c(`${s.domain}/${auth}`), own(s.domain), 'WRITE', true),
+            probe(c(`${s.domain}/${auth}`), own(s.domain), 'READ', true),
+          ]),
         ),
         probe(c('shop.order/SCRAM'), 'shop.order._protected.payment-requested', 'WRITE', true),
         probe(c('shop.payments/SCRAM'), 'shop.order._protected.payment-requested', 'READ', true),
@@ -261,7 +291,13 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
 
       const aclsBefore = await brokerAcls(env, e2e.admin);
       const topicsBefore = await brokerTopics(e2e.admin);
-      expect(sortedKeys(aclsBefore.filter((b) => b.resourceName.startsWith('e2e.delta.') || /^User:(CN=)?e2e\.delta$/.test(b.principal)))).toEqual(sortedKeys(d1));
+      expect(
+        sortedKeys(
+          aclsBefore.filter(
+            (b) => b.resourceName.startsWith('e2e.delta.') || /^User:(CN=)?e2e\.delta$/.test(b.principal),
+          ),
+        ),
+      ).toEqual(sortedKeys(d1));
 
       const second = await e2e.provision('specs/e2e.delta.yaml', v2);
       expect(second.execution.status).toBe('SUCCEEDED');
@@ -301,20 +337,59 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
   it(
     'topic settings follow the spec on the broker: more partitions and changed configs are applied, fewer partitions are refused',
     async () => {
-      const env = e2e.env;
       const topic = 'e2e.settings._public.events';
       const v1 = specText('urn:e2e:settings', [{ name: '_public.events', configs: { 'retention.ms': '86400000' } }]);
-      const v2 = specText('urn:e2e:settings', [{ name: '_public.events', partitions: 3, configs: { 'retention.ms': '172800000', 'cleanup.policy': 'compact' } }], '2.0.0');
-      const v3 = specText('urn:e2e:settings', [{ name: '_public.events', partitions: 2, configs: { 'retention.ms': '172800000', 'cleanup.policy': 'compact' } }], '3.0.0');
-      const state = async () => (await readClusterState(e2e.admin, { topicPrefixes: ['e2e.settings.'], principals: [] })).topics;
+      const v2 = specText(
+        'urn:e2e:settings',
+        [
+          {
+            name: '_public.events',
+            partitions: 3,
+            configs: { 'retention.ms': '172800000', 'cleanup.policy': 'compact' },
+          },
+        ],
+        '2.0.0',
+      );
+      const v3 = specText(
+        'urn:e2e:settings',
+        [
+          {
+            name: '_public.events',
+            partitions: 2,
+            configs: { 'retention.ms': '172800000', 'cleanup.policy': 'compact' },
+          },
+        ],
+        '3.0.0',
+      );
+      const state = async () =>
+        (await readClusterState(e2e.admin, { topicPrefixes: ['e2e.settings.'], principals: [] })).topics;
 
       expect((await e2e.provision('specs/e2e.settings.yaml', v1)).report).toMatchObject({ status: 'PROVISIONED' });
-      expect(await state()).toEqual([{ name: topic, partitions: 1, replicationFactor: 1, configs: { 'retention.ms': '86400000' } }]);
+      expect(await state()).toEqual([
+        { name: topic, partitions: 1, replicationFactor: 1, configs: { 'retention.ms': '86400000' } },
+      ]);
 
       const grown = await e2e.provision('specs/e2e.settings.yaml', v2);
-      expect(grown.report).toMatchObject({ status: 'PROVISIONED', applied: { changed: true, topicsCreated: 0, partitionsIncreased: 1, configsAltered: 1, aclsCreated: 0, aclsDeleted: 0 } });
+      expect(grown.report).toMatchObject({
+        status: 'PROVISIONED',
+        applied: {
+          changed: true,
+          topicsCreated: 0,
+          partitionsIncreased: 1,
+          configsAltered: 1,
+          aclsCreated: 0,
+          aclsDeleted: 0,
+        },
+      });
       const after = await state();
-      expect(after).toEqual([{ name: topic, partitions: 3, replicationFactor: 1, configs: { 'retention.ms': '172800000', 'cleanup.policy': 'compact' } }]);
+      expect(after).toEqual([
+        {
+          name: topic,
+          partitions: 3,
+          replicationFactor: 1,
+          configs: { 'retention.ms': '172800000', 'cleanup.policy': 'compact' },
+        },
+      ]);
 
       const shrunk = await e2e.provision('specs/e2e.settings.yaml', v3);
       expect(shrunk.execution.status).toBe('FAILED');
@@ -322,7 +397,10 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       expect(shrunk.report!.error!.cause).toContain('partition-decrease');
       expect(await state()).toEqual(after);
       // Leave the bucket with a spec the pipeline accepts and the broker matches (the reprovision below).
-      expect((await e2e.provision('specs/e2e.settings.yaml', v2)).report).toMatchObject({ status: 'PROVISIONED', applied: { changed: false } });
+      expect((await e2e.provision('specs/e2e.settings.yaml', v2)).report).toMatchObject({
+        status: 'PROVISIONED',
+        applied: { changed: false },
+      });
     },
     E2E_TEST_TIMEOUT_MS,
   );
@@ -336,7 +414,13 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
 
       const cases = [
         // shop.order's own (valid) spec, stored under another domain's key
-        { key: 'specs/shop.rogue.yaml', text: exampleText('shop.order'), domain: 'shop.rogue', rules: ['key-binding'], path: '$.id' },
+        {
+          key: 'specs/shop.rogue.yaml',
+          text: exampleText('shop.order'),
+          domain: 'shop.rogue',
+          rules: ['key-binding'],
+          path: '$.id',
+        },
         // several mistakes at once
         {
           key: 'specs/shop.rogue.yaml',
@@ -346,7 +430,13 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
           path: '$.channels["_public.clicks"].bindings.kafka.partitions',
         },
         // an id that would be the wildcard principal
-        { key: 'specs/wildcard.yaml', text: readFileSync(join(INVALID_DIR, 'wildcard.yaml'), 'utf8'), domain: 'wildcard', rules: ['domain-id'], path: '$.id' },
+        {
+          key: 'specs/wildcard.yaml',
+          text: readFileSync(join(INVALID_DIR, 'wildcard.yaml'), 'utf8'),
+          domain: 'wildcard',
+          rules: ['domain-id'],
+          path: '$.id',
+        },
         // hostile input: a YAML alias bomb (a billion laughs) and a spec over 1 MiB
         { key: 'specs/e2e.bomb.yaml', text: aliasBomb(), domain: 'e2e.bomb', rules: ['yaml-aliases'], path: '$' },
         {
@@ -369,7 +459,13 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       for (const c of cases) {
         const { execution, report } = await e2e.provision(c.key, c.text, c.reportDomain ?? c.domain!);
         expect(execution.status).toBe('FAILED');
-        expect(report).toMatchObject({ status: 'FAILED', domain: c.domain, executionId: execution.executionArn, source: { key: c.key }, error: { name: 'SpecRefused' } });
+        expect(report).toMatchObject({
+          status: 'FAILED',
+          domain: c.domain,
+          executionId: execution.executionArn,
+          source: { key: c.key },
+          error: { name: 'SpecRefused' },
+        });
         const issues = report!.error!.issues as { file: string; path: string; rule: string; message: string }[];
         expect([...new Set(issues.map((i) => i.rule))].sort()).toEqual([...c.rules].sort());
         for (const i of issues) {
@@ -379,9 +475,15 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
         }
         expect(issues.map((i) => i.path)).toContain(c.path);
 
-        const failed = e2e.events.filter((e) => e['detail-type'] === 'Spec Provisioning Failed' && e.detail.executionId === execution.executionArn);
+        const failed = e2e.events.filter(
+          (e) => e['detail-type'] === 'Spec Provisioning Failed' && e.detail.executionId === execution.executionArn,
+        );
         expect(failed).toHaveLength(1);
-        expect(failed[0]!.detail).toMatchObject({ status: 'FAILED', domain: c.domain, error: { name: 'SpecRefused', issues } });
+        expect(failed[0]!.detail).toMatchObject({
+          status: 'FAILED',
+          domain: c.domain,
+          error: { name: 'SpecRefused', issues },
+        });
       }
 
       // Nothing was created or changed anywhere: no secret, no association, no certificate object,
@@ -391,7 +493,9 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
         expect(before.secrets).not.toContain(`AmazonMSK_${d}`);
         expect(before.certificateObjects.filter((k) => k.startsWith(`certificates/${d}/`))).toEqual([]);
         expect(before.topics.filter((t) => t.startsWith(`${d}.`))).toEqual([]);
-        expect(before.acls.filter((k) => k.includes(`User:${d}`) || k.includes(`User:CN=${d}`) || k.includes(`${d}.`))).toEqual([]);
+        expect(
+          before.acls.filter((k) => k.includes(`User:${d}`) || k.includes(`User:CN=${d}`) || k.includes(`${d}.`)),
+        ).toEqual([]);
       }
       expect(await readReport(env.clients.s3, env.resources.specBucket, 'shop.order')).toEqual(orderReportBefore);
 
@@ -400,10 +504,17 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       const broken = exampleText('shop.order').replace('partitions: 1', 'partitions: 0');
       const refusedUpdate = await e2e.provision('specs/shop.order.yaml', broken);
       expect(refusedUpdate.execution.status).toBe('FAILED');
-      expect(refusedUpdate.report).toMatchObject({ status: 'FAILED', domain: 'shop.order', error: { name: 'SpecRefused', issues: [{ rule: 'binding-partitions' }] } });
+      expect(refusedUpdate.report).toMatchObject({
+        status: 'FAILED',
+        domain: 'shop.order',
+        error: { name: 'SpecRefused', issues: [{ rule: 'binding-partitions' }] },
+      });
       expect(await snapshot(env)).toEqual(before);
       const restored = await e2e.provision('specs/shop.order.yaml', exampleText('shop.order'));
-      expect(restored.report).toMatchObject({ status: 'PROVISIONED', applied: { changed: false, aclsCreated: 0, aclsDeleted: 0, topicsCreated: 0 } });
+      expect(restored.report).toMatchObject({
+        status: 'PROVISIONED',
+        applied: { changed: false, aclsCreated: 0, aclsDeleted: 0, topicsCreated: 0 },
+      });
       expect(await snapshot(env)).toEqual(before);
     },
     E2E_TEST_TIMEOUT_MS,
@@ -416,7 +527,11 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       const text = specText('urn:e2e:broken', [{ name: '_public.signals' }]);
       // MSK refuses to name the bootstrap brokers (not a retried error): ApplyTopicsAndAcls cannot
       // reach Kafka and fails with the terminal KafkaRefused, whose cause names MSK's error.
-      const faultId = env.aws.faults.add({ service: 'kafka', operation: 'GetBootstrapBrokers', error: { code: 'ForbiddenException', statusCode: 403 } });
+      const faultId = env.aws.faults.add({
+        service: 'kafka',
+        operation: 'GetBootstrapBrokers',
+        error: { code: 'ForbiddenException', statusCode: 403 },
+      });
       let failed;
       try {
         failed = await e2e.provision('specs/e2e.broken.yaml', text);
@@ -424,14 +539,25 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
         env.aws.faults.remove(faultId);
       }
       expect(failed.execution.status).toBe('FAILED');
-      expect(failed.report).toMatchObject({ status: 'FAILED', domain: 'e2e.broken', executionId: failed.execution.executionArn, error: { name: 'KafkaRefused' } });
+      expect(failed.report).toMatchObject({
+        status: 'FAILED',
+        domain: 'e2e.broken',
+        executionId: failed.execution.executionArn,
+        error: { name: 'KafkaRefused' },
+      });
       expect(failed.report!.error!.cause).toContain('ForbiddenException');
-      const event = e2e.events.find((e) => e['detail-type'] === 'Spec Provisioning Failed' && e.detail.executionId === failed.execution.executionArn);
+      const event = e2e.events.find(
+        (e) =>
+          e['detail-type'] === 'Spec Provisioning Failed' && e.detail.executionId === failed.execution.executionArn,
+      );
       expect(event?.detail).toMatchObject({ status: 'FAILED', domain: 'e2e.broken', error: { name: 'KafkaRefused' } });
       expect((await brokerTopics(e2e.admin)).filter((t) => t.startsWith('e2e.broken.'))).toEqual([]);
 
       const recovered = await e2e.provision('specs/e2e.broken.yaml', text);
-      expect(recovered.report).toMatchObject({ status: 'PROVISIONED', applied: { changed: true, topicsCreated: 1, createdTopics: ['e2e.broken._public.signals'] } });
+      expect(recovered.report).toMatchObject({
+        status: 'PROVISIONED',
+        applied: { changed: true, topicsCreated: 1, createdTopics: ['e2e.broken._public.signals'] },
+      });
       // The credentials made by the failed run are reused, not made again.
       expect(credentialsOf(recovered.report).scram).toMatchObject({ secret: 'EXISTING', association: 'EXISTING' });
       expect(credentialsOf(recovered.report).mtls).toMatchObject({ status: 'CURRENT' });
@@ -444,7 +570,12 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
     async () => {
       const env = e2e.env;
       const before = await snapshot(env);
-      const faultId = env.aws.faults.add({ service: 's3', operation: 'GetObject', error: { code: 'AccessDenied', statusCode: 403 }, times: 1 });
+      const faultId = env.aws.faults.add({
+        service: 's3',
+        operation: 'GetObject',
+        error: { code: 'AccessDenied', statusCode: 403 },
+        times: 1,
+      });
       let run;
       try {
         run = await e2e.provision('specs/e2e.unread.yaml', specText('urn:e2e:unread', [{ name: '_private.work' }]));
@@ -454,15 +585,22 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       expect(run.execution.status).toBe('FAILED');
       // No domain is known before the spec is read, so there is no report to write; the event says what happened.
       expect(run.report).toBeUndefined();
-      const event = e2e.events.find((e) => e['detail-type'] === 'Spec Provisioning Failed' && e.detail.executionId === run.execution.executionArn);
-      expect(event?.detail).toMatchObject({ status: 'FAILED', domain: null, source: { object: { key: 'specs/e2e.unread.yaml' } }, error: { name: 'AccessDenied' } });
+      const event = e2e.events.find(
+        (e) => e['detail-type'] === 'Spec Provisioning Failed' && e.detail.executionId === run.execution.executionArn,
+      );
+      expect(event?.detail).toMatchObject({
+        status: 'FAILED',
+        domain: null,
+        source: { object: { key: 'specs/e2e.unread.yaml' } },
+        error: { name: 'AccessDenied' },
+      });
       expect(await snapshot(env)).toEqual(before);
     },
     E2E_TEST_TIMEOUT_MS,
   );
 
   it(
-    'the mass-deletion guard stops an update that would delete most of a domain\'s ACLs; an explicitly forced run applies it',
+    "the mass-deletion guard stops an update that would delete most of a domain's ACLs; an explicitly forced run applies it",
     async () => {
       const env = e2e.env;
       const grantees = ['shop.catalog', 'shop.order', 'shop.orders', 'shop.payments'];
@@ -471,7 +609,11 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
         { name: '_protected.two', grants: grantees },
         { name: '_private.state' },
       ]);
-      const v2 = specText('urn:e2e:guard', [{ name: '_protected.one' }, { name: '_protected.two' }, { name: '_private.state' }], '2.0.0');
+      const v2 = specText(
+        'urn:e2e:guard',
+        [{ name: '_protected.one' }, { name: '_protected.two' }, { name: '_private.state' }],
+        '2.0.0',
+      );
       const first = await e2e.provision('specs/e2e.guard.yaml', v1);
       expect(first.report).toMatchObject({ status: 'PROVISIONED' });
       const d1 = desiredBindings([mustParse(v1)], DEFAULT_CONFIG);
@@ -491,13 +633,23 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       await env.clients.sfn.send(
         new StartExecutionCommand({
           stateMachineArn: env.resources.stateMachines.provision!,
-          input: JSON.stringify({ detail: { bucket: { name: env.resources.specBucket }, object: { key: 'specs/e2e.guard.yaml' } }, force: true }),
+          input: JSON.stringify({
+            detail: { bucket: { name: env.resources.specBucket }, object: { key: 'specs/e2e.guard.yaml' } },
+            force: true,
+          }),
         }),
       );
-      const [forced] = await followExecutions(env, env.resources.stateMachines.provision!, 1, undefined, { since, timeoutMs: 150_000 });
+      const [forced] = await followExecutions(env, env.resources.stateMachines.provision!, 1, undefined, {
+        since,
+        timeoutMs: 150_000,
+      });
       expect(forced!.status).toBe('SUCCEEDED');
       const report = await readReport(env.clients.s3, env.resources.specBucket, 'e2e.guard');
-      expect(report).toMatchObject({ status: 'PROVISIONED', executionId: forced!.executionArn, applied: { aclsDeleted: minus(d1, d2).length, aclsCreated: 0 } });
+      expect(report).toMatchObject({
+        status: 'PROVISIONED',
+        executionId: forced!.executionArn,
+        applied: { aclsDeleted: minus(d1, d2).length, aclsCreated: 0 },
+      });
       const after = await brokerAcls(env, e2e.admin);
       expect(minus(aclsBefore, after)).toEqual(minus(d1, d2));
       expect(minus(after, aclsBefore)).toEqual([]);
@@ -552,7 +704,8 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       // its only run could not read it; the reprovision applies it too).
       const provisionedBefore: DomainSpec[] = [];
       for (const spec of accepted) {
-        if ((await readReport(env.clients.s3, env.resources.specBucket, spec.domain))?.status === 'PROVISIONED') provisionedBefore.push(spec);
+        if ((await readReport(env.clients.s3, env.resources.specBucket, spec.domain))?.status === 'PROVISIONED')
+          provisionedBefore.push(spec);
       }
       expect(accepted.length - provisionedBefore.length).toBe(1);
       const desiredBefore = sortedKeys(desiredBindings(provisionedBefore, DEFAULT_CONFIG));
@@ -561,7 +714,9 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       // Out of band: every ACL held by shop.payments' principals goes, including the grant on
       // shop.order's protected topic (shop.order's to manage), plus shop.catalog's public read.
       const victims = (await brokerAcls(env, e2e.admin)).filter(
-        (b) => /^User:(CN=)?shop\.payments$/.test(b.principal) || (b.resourceName === 'shop.catalog._public.' && b.principal === 'User:*'),
+        (b) =>
+          /^User:(CN=)?shop\.payments$/.test(b.principal) ||
+          (b.resourceName === 'shop.catalog._public.' && b.principal === 'User:*'),
       );
       expect(victims.length).toBeGreaterThan(10);
       await e2e.admin.deleteAcls({ filters: victims.map(exactFilter) });
@@ -575,8 +730,15 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
 
       // More drift: shop.catalog's SCRAM secret disassociated from the cluster (its users can no
       // longer log in), and one of shop.orders' topics deleted.
-      const catalogSecret = (await env.clients.secrets.send(new DescribeSecretCommand({ SecretId: 'AmazonMSK_shop.catalog' }))).ARN!;
-      await env.clients.kafka.send(new BatchDisassociateScramSecretCommand({ ClusterArn: env.resources.clusterArn, SecretArnList: [catalogSecret] }));
+      const catalogSecret = (
+        await env.clients.secrets.send(new DescribeSecretCommand({ SecretId: 'AmazonMSK_shop.catalog' }))
+      ).ARN!;
+      await env.clients.kafka.send(
+        new BatchDisassociateScramSecretCommand({
+          ClusterArn: env.resources.clusterArn,
+          SecretArnList: [catalogSecret],
+        }),
+      );
       const catalog = await scramClient(env, 'shop.catalog');
       expect(await canLogIn(catalog)).toBe(false);
       await e2e.admin.deleteTopics({ topics: ['shop.orders._public.summary'] });
@@ -584,17 +746,34 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
 
       const since = new Date();
       const put = await env.clients.events.send(
-        new PutEventsCommand({ Entries: [{ Source: 'msk-spec-provisioner', DetailType: 'Reprovision Requested', Detail: JSON.stringify({ reason: 'e2e drift' }) }] }),
+        new PutEventsCommand({
+          Entries: [
+            {
+              Source: 'msk-spec-provisioner',
+              DetailType: 'Reprovision Requested',
+              Detail: JSON.stringify({ reason: 'e2e drift' }),
+            },
+          ],
+        }),
       );
       expect(put.FailedEntryCount).toBe(0);
-      const [run] = await followExecutions(env, env.resources.stateMachines.reprovision!, 1, undefined, { since, timeoutMs: 170_000 });
+      const [run] = await followExecutions(env, env.resources.stateMachines.reprovision!, 1, undefined, {
+        since,
+        timeoutMs: 170_000,
+      });
       expect(run!.status).toBe('SUCCEEDED');
 
       // Every spec in the bucket went through the provision workflow; the refused ones failed again.
       const keys = await listSpecKeys(env.clients.s3, env.resources.specBucket);
-      const children = await followExecutions(env, env.resources.stateMachines.provision!, keys.length, undefined, { since, timeoutMs: 60_000 });
+      const children = await followExecutions(env, env.resources.stateMachines.provision!, keys.length, undefined, {
+        since,
+        timeoutMs: 60_000,
+      });
       expect(children).toHaveLength(keys.length);
-      const failedKeys = children.filter((c) => c.status === 'FAILED').map((c) => c.key).sort();
+      const failedKeys = children
+        .filter((c) => c.status === 'FAILED')
+        .map((c) => c.key)
+        .sort();
       const refusedKeys = keys.filter((k) => !accepted.some((a) => k === `specs/${a.domain}.yaml`)).sort();
       expect(refusedKeys).toEqual(expect.arrayContaining(['specs/shop.rogue.yaml', 'specs/wildcard.yaml']));
       expect(failedKeys).toEqual(refusedKeys);
@@ -625,7 +804,10 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       const since = new Date();
       await uploadSpec(env, { key: 'specs/e2e.twice.yaml', text });
       await uploadSpec(env, { key: 'specs/e2e.twice.yaml', text: `${text}# again\n` });
-      const runs = await followExecutions(env, env.resources.stateMachines.provision!, 2, undefined, { since, timeoutMs: 150_000 });
+      const runs = await followExecutions(env, env.resources.stateMachines.provision!, 2, undefined, {
+        since,
+        timeoutMs: 150_000,
+      });
       expect(runs.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
 
       const { createPrivateKey } = await import('node:crypto');
@@ -633,11 +815,21 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       const serials = stored.filter((k) => k.endsWith('/cert.pem')).map((k) => k.split('/')[2]!);
       expect(serials.length).toBeGreaterThanOrEqual(1);
       for (const serial of serials) {
-        const certPem = (await getText(env.clients.s3, env.resources.certBucket, `certificates/e2e.twice/${serial}/cert.pem`))!;
-        const keyPem = (await getText(env.clients.s3, env.resources.certBucket, `certificates/e2e.twice/${serial}/key.pem`))!;
+        const certPem = (await getText(
+          env.clients.s3,
+          env.resources.certBucket,
+          `certificates/e2e.twice/${serial}/cert.pem`,
+        ))!;
+        const keyPem = (await getText(
+          env.clients.s3,
+          env.resources.certBucket,
+          `certificates/e2e.twice/${serial}/key.pem`,
+        ))!;
         expect([serial, certificateOf(certPem).checkPrivateKey(createPrivateKey(keyPem))]).toEqual([serial, true]);
       }
-      const { wrong } = await probeMismatches([probe(await mtlsClient(env, 'e2e.twice'), 'e2e.twice._private.work', 'WRITE', true)]);
+      const { wrong } = await probeMismatches([
+        probe(await mtlsClient(env, 'e2e.twice'), 'e2e.twice._private.work', 'WRITE', true),
+      ]);
       expect(wrong).toEqual([]);
     },
     E2E_TEST_TIMEOUT_MS,
@@ -652,12 +844,21 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       await env.clients.secrets.send(new DeleteSecretCommand({ SecretId: name, RecoveryWindowInDays: 7 }));
       expect((await env.clients.secrets.send(new DescribeSecretCommand({ SecretId: name }))).DeletedDate).toBeDefined();
 
-      const { execution, report } = await e2e.provision('specs/e2e.resilient.yaml', specText('urn:e2e:resilient', [{ name: '_private.work' }]));
+      const { execution, report } = await e2e.provision(
+        'specs/e2e.resilient.yaml',
+        specText('urn:e2e:resilient', [{ name: '_private.work' }]),
+      );
       expect(execution.status).toBe('SUCCEEDED');
       expect(credentialsOf(report).scram).toMatchObject({ secret: 'RESTORED' });
-      expect((await env.clients.secrets.send(new DescribeSecretCommand({ SecretId: name }))).DeletedDate).toBeUndefined();
-      expect((await env.clients.secrets.send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe(password);
-      const { wrong } = await probeMismatches([probe(await scramClient(env, 'e2e.resilient'), 'e2e.resilient._private.work', 'WRITE', true)]);
+      expect(
+        (await env.clients.secrets.send(new DescribeSecretCommand({ SecretId: name }))).DeletedDate,
+      ).toBeUndefined();
+      expect((await env.clients.secrets.send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe(
+        password,
+      );
+      const { wrong } = await probeMismatches([
+        probe(await scramClient(env, 'e2e.resilient'), 'e2e.resilient._private.work', 'WRITE', true),
+      ]);
       expect(wrong).toEqual([]);
     },
     E2E_TEST_TIMEOUT_MS,
@@ -676,7 +877,9 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       expect(keys.length).toBeGreaterThanOrEqual(EXAMPLES.length + 2);
 
       // The scan can fail: it finds the real values where they legitimately are.
-      const secretValue = await env.clients.secrets.send(new GetSecretValueCommand({ SecretId: 'AmazonMSK_shop.order' }));
+      const secretValue = await env.clients.secrets.send(
+        new GetSecretValueCommand({ SecretId: 'AmazonMSK_shop.order' }),
+      );
       const keyPem = (await readMtlsCredentials(env.clients.s3, env.resources.certBucket, 'shop.order'))!.keyPem;
       const control = findNeedles({ secret: JSON.stringify(secretValue), key: JSON.stringify({ keyPem }) }, needles);
       expect(control.some((h) => h.startsWith('the password of AmazonMSK_shop.order in secret'))).toBe(true);
@@ -686,7 +889,9 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       const surfaces = await publicSurfaces(env, e2e.events, e2e.output);
       // Enough was looked at for "nothing found" to mean something.
       expect(Object.keys(surfaces).filter((p) => p.startsWith('history of ')).length).toBeGreaterThanOrEqual(15);
-      expect(Object.keys(surfaces).filter((p) => p.startsWith('s3://')).length).toBeGreaterThanOrEqual(EXAMPLES.length + 3);
+      expect(Object.keys(surfaces).filter((p) => p.startsWith('s3://')).length).toBeGreaterThanOrEqual(
+        EXAMPLES.length + 3,
+      );
       expect(e2e.events.length).toBeGreaterThanOrEqual(10);
       expect(surfaces['captured stdout/stderr/console']).toContain('"message":"spec valid"');
       expect(surfaces['captured stdout/stderr/console']).toContain('"message":"certificate stored"');

@@ -49,7 +49,10 @@ async function rotationRun(start: () => Promise<unknown>): Promise<{ status: str
   const env = e2e.env;
   const since = new Date();
   await start();
-  const [run] = await followExecutions(env, env.resources.stateMachines.rotateCertificates!, 1, undefined, { since, timeoutMs: 120_000 });
+  const [run] = await followExecutions(env, env.resources.stateMachines.rotateCertificates!, 1, undefined, {
+    since,
+    timeoutMs: 120_000,
+  });
   const d = await env.clients.sfn.send(new DescribeExecutionCommand({ executionArn: run!.executionArn }));
   return { status: run!.status, output: JSON.parse(d.output ?? 'null') as RotationOutput };
 }
@@ -83,7 +86,9 @@ describe('certificate rotation, end to end', () => {
       expect(age / lifetime).toBeGreaterThan(2 / 3);
       expect(Date.parse(old.current.notAfter)).toBeGreaterThan(Date.now());
       const orderAge = Date.now() - Date.parse(orderBefore.current.notBefore);
-      expect(orderAge / (Date.parse(orderBefore.current.notAfter) - Date.parse(orderBefore.current.notBefore))).toBeLessThan(2 / 3);
+      expect(
+        orderAge / (Date.parse(orderBefore.current.notAfter) - Date.parse(orderBefore.current.notBefore)),
+      ).toBeLessThan(2 / 3);
 
       // At a reference time 10 days ago nothing was due yet: the run scans both and renews none.
       const earlier = await rotationRun(() =>
@@ -96,7 +101,9 @@ describe('certificate rotation, end to end', () => {
       );
       expect(earlier.status).toBe('SUCCEEDED');
       expect(earlier.output).toMatchObject({ scanned: 2, renewals: [] });
-      expect((await readMtlsCredentials(env.clients.s3, env.resources.certBucket, 'shop.catalog'))!.current).toEqual(old.current);
+      expect((await readMtlsCredentials(env.clients.s3, env.resources.certBucket, 'shop.catalog'))!.current).toEqual(
+        old.current,
+      );
 
       // Today's scheduled run renews shop.catalog only.
       const today = await rotationRun(fireDailySchedule);
@@ -129,7 +136,9 @@ describe('certificate rotation, end to end', () => {
       expect(newCert.verify(ca.publicKey)).toBe(true);
 
       // shop.order was not due and is untouched.
-      expect((await readMtlsCredentials(env.clients.s3, env.resources.certBucket, 'shop.order'))!.current).toEqual(orderBefore.current);
+      expect((await readMtlsCredentials(env.clients.s3, env.resources.certBucket, 'shop.order'))!.current).toEqual(
+        orderBefore.current,
+      );
 
       // The broker accepts the new certificate, and still the old one.
       const withNew = await mtlsClient(env, 'shop.catalog');
@@ -145,12 +154,21 @@ describe('certificate rotation, end to end', () => {
       const again = await rotationRun(fireDailySchedule);
       expect(again.status).toBe('SUCCEEDED');
       expect(again.output).toMatchObject({ scanned: 2, renewals: [] });
-      expect((await readMtlsCredentials(env.clients.s3, env.resources.certBucket, 'shop.catalog'))!.current).toEqual(renewed.current);
-      expect((await listBucket(env, env.resources.certBucket, 'certificates/shop.catalog/')).filter((k) => k.endsWith('/cert.pem'))).toHaveLength(2);
+      expect((await readMtlsCredentials(env.clients.s3, env.resources.certBucket, 'shop.catalog'))!.current).toEqual(
+        renewed.current,
+      );
+      expect(
+        (await listBucket(env, env.resources.certBucket, 'certificates/shop.catalog/')).filter((k) =>
+          k.endsWith('/cert.pem'),
+        ),
+      ).toHaveLength(2);
 
       // A provision run of the domain now finds the renewed certificate current and issues nothing.
       const reprovisioned = await e2e.provision('specs/shop.catalog.yaml', exampleText('shop.catalog'));
-      expect(reprovisioned.report).toMatchObject({ status: 'PROVISIONED', credentials: { mtls: { status: 'CURRENT', serial: renewed.current.serial, generation: 2 } } });
+      expect(reprovisioned.report).toMatchObject({
+        status: 'PROVISIONED',
+        credentials: { mtls: { status: 'CURRENT', serial: renewed.current.serial, generation: 2 } },
+      });
 
       await e2e.settled();
       expect(e2e.events.filter((e) => e['detail-type'] === 'Certificate Renewal Failed')).toEqual([]);
@@ -163,11 +181,21 @@ describe('certificate rotation, end to end', () => {
     async () => {
       const env = e2e.env;
       const before = Object.fromEntries(
-        await Promise.all(['shop.catalog', 'shop.order'].map(async (d) => [d, (await readMtlsCredentials(env.clients.s3, env.resources.certBucket, d))!.current] as const)),
+        await Promise.all(
+          ['shop.catalog', 'shop.order'].map(
+            async (d) =>
+              [d, (await readMtlsCredentials(env.clients.s3, env.resources.certBucket, d))!.current] as const,
+          ),
+        ),
       );
       // A reference time 25 days ahead: both certificates are then past 2/3 of their lifetime.
       // The first IssueCertificate call is refused by PCA (not a retried error).
-      const faultId = env.aws.faults.add({ service: 'acm-pca', operation: 'IssueCertificate', error: { code: 'InvalidStateException', message: 'injected' }, times: 1 });
+      const faultId = env.aws.faults.add({
+        service: 'acm-pca',
+        operation: 'IssueCertificate',
+        error: { code: 'InvalidStateException', message: 'injected' },
+        times: 1,
+      });
       let run;
       try {
         run = await rotationRun(() =>
@@ -189,7 +217,9 @@ describe('certificate rotation, end to end', () => {
       const renewed = byStatus('RENEWED')[0]!;
       expect([failed, renewed].sort()).toEqual(['shop.catalog', 'shop.order']);
 
-      expect((await readMtlsCredentials(env.clients.s3, env.resources.certBucket, failed))!.current).toEqual(before[failed]);
+      expect((await readMtlsCredentials(env.clients.s3, env.resources.certBucket, failed))!.current).toEqual(
+        before[failed],
+      );
       const now = (await readMtlsCredentials(env.clients.s3, env.resources.certBucket, renewed))!.current;
       expect(now.serial).not.toBe(before[renewed]!.serial);
       expect(now.generation).toBe(before[renewed]!.generation + 1);

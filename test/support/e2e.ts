@@ -20,14 +20,25 @@ import {
 } from '@aws-sdk/client-sfn';
 import { startEnvironment, type Environment, type EnvironmentOptions } from '../../local/environment.js';
 import { followExecutions, uploadSpec, type FinishedExecution } from '../../local/driver.js';
-import { runProbes, type ProbeCase, type ProbeClient, type ProbeOperation, type ProbeOutcome } from '../../local/probe.js';
+import {
+  runProbes,
+  type ProbeCase,
+  type ProbeClient,
+  type ProbeOperation,
+  type ProbeOutcome,
+} from '../../local/probe.js';
 import { readMtlsCredentials, readScramCredentials, type MtlsCredentials } from '../../lib/aws/client-credentials.js';
 import { getText } from '../../lib/aws/cert-store.js';
 import { readReport, type ProvisionReport } from '../../lib/aws/reports.js';
 import { bindingKey } from '../../lib/access/bindings.js';
 import type { AclBinding } from '../../lib/access/types.js';
 import { Kafka, fromKafkaJsResources, kafkaJsConfig, type Admin } from '../../lib/kafka/index.js';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from '../../lib/kafka/kafkajs.js';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  ResourcePatternTypes,
+} from '../../lib/kafka/kafkajs.js';
 import { parseSpec, type DomainSpec } from '../../lib/spec/index.js';
 import { DEFAULT_CONFIG } from '../../lib/config.js';
 
@@ -62,7 +73,9 @@ export class OutputCapture {
     for (const stream of [process.stdout, process.stderr]) {
       const original = stream.write;
       const record = (chunk: unknown, ...rest: unknown[]): boolean => {
-        this.chunks.push(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
+        this.chunks.push(
+          typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk),
+        );
         if (forward) return (original as (...a: unknown[]) => boolean).call(stream, chunk, ...rest);
         const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
         cb?.();
@@ -107,7 +120,11 @@ export interface E2eHandle {
    * PUTs a spec (S3 → EventBridge → provision workflow), waits for that one execution and
    * returns it with the report the workflow wrote for `reportDomain` (default: from the key).
    */
-  provision(key: string, text: string, reportDomain?: string): Promise<{ execution: FinishedExecution; report: ProvisionReport | undefined }>;
+  provision(
+    key: string,
+    text: string,
+    reportDomain?: string,
+  ): Promise<{ execution: FinishedExecution; report: ProvisionReport | undefined }>;
   /** Waits until every EventBridge delivery in flight (including to our capture rule) has finished. */
   settled(): Promise<void>;
 }
@@ -149,7 +166,10 @@ export function useE2eEnvironment(options: EnvironmentOptions = {}): E2eHandle {
       const e = handle.env;
       const since = new Date();
       await uploadSpec(e, { key, text });
-      const [execution] = await followExecutions(e, e.resources.stateMachines.provision!, 1, undefined, { since, timeoutMs: 150_000 });
+      const [execution] = await followExecutions(e, e.resources.stateMachines.provision!, 1, undefined, {
+        since,
+        timeoutMs: 150_000,
+      });
       await e.aws.events.settled();
       const domain = reportDomain ?? /^specs\/(.+)\.(?:ya?ml|json)$/.exec(key)?.[1] ?? key;
       const report = await readReportAt(e, `reports/${domain}.json`);
@@ -167,9 +187,15 @@ async function captureProvisionerEvents(env: Environment, sink: CapturedEvent[])
     sink.push(input as CapturedEvent);
   });
   await env.clients.events.send(
-    new PutRuleCommand({ Name: 'e2e-provisioner-events', EventPattern: JSON.stringify({ source: [PROVISIONER_SOURCE] }), State: 'ENABLED' }),
+    new PutRuleCommand({
+      Name: 'e2e-provisioner-events',
+      EventPattern: JSON.stringify({ source: [PROVISIONER_SOURCE] }),
+      State: 'ENABLED',
+    }),
   );
-  await env.clients.events.send(new PutTargetsCommand({ Rule: 'e2e-provisioner-events', Targets: [{ Id: 'capture', Arn: targetArn }] }));
+  await env.clients.events.send(
+    new PutTargetsCommand({ Rule: 'e2e-provisioner-events', Targets: [{ Id: 'capture', Arn: targetArn }] }),
+  );
 }
 
 async function readReportAt(env: Environment, key: string): Promise<ProvisionReport | undefined> {
@@ -198,9 +224,22 @@ export interface ChannelDef {
 
 /** A small AsyncAPI 2.6 spec owning these channels (1 partition, 1 replica: one broker). */
 export function specText(domainUrn: string, channels: readonly ChannelDef[], version = '1.0.0'): string {
-  const lines = [`asyncapi: '2.6.0'`, `id: '${domainUrn}'`, 'info:', `  title: e2e ${domainUrn}`, `  version: '${version}'`, 'channels:'];
+  const lines = [
+    `asyncapi: '2.6.0'`,
+    `id: '${domainUrn}'`,
+    'info:',
+    `  title: e2e ${domainUrn}`,
+    `  version: '${version}'`,
+    'channels:',
+  ];
   for (const c of channels) {
-    lines.push(`  ${c.name}:`, '    bindings:', '      kafka:', `        partitions: ${c.partitions ?? 1}`, '        replicas: 1');
+    lines.push(
+      `  ${c.name}:`,
+      '    bindings:',
+      '      kafka:',
+      `        partitions: ${c.partitions ?? 1}`,
+      '        replicas: 1',
+    );
     if (c.configs && Object.keys(c.configs).length > 0) {
       lines.push('        configs:');
       for (const [k, v] of Object.entries(c.configs)) lines.push(`          ${k}: '${v}'`);
@@ -259,7 +298,11 @@ export async function scramClient(env: Environment, domain: string): Promise<Pro
 }
 
 /** An mTLS identity from the stored current certificate, or from given credentials (an older certificate). */
-export async function mtlsClient(env: Environment, domain: string, creds?: Pick<MtlsCredentials, 'certPem' | 'keyPem'>): Promise<ProbeClient> {
+export async function mtlsClient(
+  env: Environment,
+  domain: string,
+  creds?: Pick<MtlsCredentials, 'certPem' | 'keyPem'>,
+): Promise<ProbeClient> {
   const c = creds ?? (await readMtlsCredentials(env.clients.s3, env.resources.certBucket, domain));
   if (!c) throw new Error(`no certificate stored for ${domain}`);
   return {
@@ -282,14 +325,20 @@ export async function canLogIn(client: ProbeClient): Promise<boolean> {
     return true;
   } catch (e) {
     const name = (e as Error).name;
-    if (name === 'KafkaJSSASLAuthenticationError' || /SASL|SSL|authenticat/i.test(`${name} ${(e as Error).message}`)) return false;
+    if (name === 'KafkaJSSASLAuthenticationError' || /SASL|SSL|authenticat/i.test(`${name} ${(e as Error).message}`))
+      return false;
     throw e;
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
 }
 
-export const probe = (client: ProbeClient, topic: string, operation: ProbeOperation, expected?: boolean): ProbeCase => ({
+export const probe = (
+  client: ProbeClient,
+  topic: string,
+  operation: ProbeOperation,
+  expected?: boolean,
+): ProbeCase => ({
   client,
   topic,
   operation,
@@ -297,11 +346,16 @@ export const probe = (client: ProbeClient, topic: string, operation: ProbeOperat
 });
 
 /** Runs the probes; a readable list of those whose broker decision differs from `expected`. */
-export async function probeMismatches(cases: readonly ProbeCase[]): Promise<{ outcomes: ProbeOutcome[]; wrong: string[] }> {
+export async function probeMismatches(
+  cases: readonly ProbeCase[],
+): Promise<{ outcomes: ProbeOutcome[]; wrong: string[] }> {
   const outcomes = await runProbes(cases, { concurrency: 4, readTimeoutMs: 15_000 });
   const wrong = outcomes
     .filter((o) => o.expected !== undefined && o.expected !== o.allowed)
-    .map((o) => `${o.client.domain}/${o.client.auth} ${o.operation} ${o.topic}: broker ${o.allowed ? 'allowed' : `refused (${o.detail})`}, expected ${o.expected ? 'allowed' : 'refused'}`);
+    .map(
+      (o) =>
+        `${o.client.domain}/${o.client.auth} ${o.operation} ${o.topic}: broker ${o.allowed ? 'allowed' : `refused (${o.detail})`}, expected ${o.expected ? 'allowed' : 'refused'}`,
+    );
   return { outcomes, wrong };
 }
 
@@ -315,7 +369,9 @@ export async function listBucket(env: Environment, bucket: string, prefix = ''):
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await env.clients.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    const page = await env.clients.s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
     for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -328,7 +384,9 @@ export async function executionHistory(env: Environment, executionArn: string): 
   const events: HistoryEvent[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await env.clients.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
+    const page = await env.clients.sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }),
+    );
     events.push(...(page.events ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
@@ -340,7 +398,9 @@ export async function allExecutionArns(env: Environment): Promise<string[]> {
   for (const stateMachineArn of Object.values(env.resources.stateMachines)) {
     let nextToken: string | undefined;
     do {
-      const page = await env.clients.sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 1000, nextToken }));
+      const page = await env.clients.sfn.send(
+        new ListExecutionsCommand({ stateMachineArn, maxResults: 1000, nextToken }),
+      );
       arns.push(...(page.executions ?? []).map((e) => e.executionArn!));
       nextToken = page.nextToken;
     } while (nextToken);
@@ -397,7 +457,11 @@ export function findNeedles(haystacks: Readonly<Record<string, string>>, needles
 }
 
 /** Everything readable by people who are not the credential's owner: histories, reports, events, logs. */
-export async function publicSurfaces(env: Environment, events: readonly CapturedEvent[], output: OutputCapture): Promise<Record<string, string>> {
+export async function publicSurfaces(
+  env: Environment,
+  events: readonly CapturedEvent[],
+  output: OutputCapture,
+): Promise<Record<string, string>> {
   const places: Record<string, string> = {};
   for (const arn of await allExecutionArns(env)) {
     const d = await env.clients.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
@@ -405,10 +469,13 @@ export async function publicSurfaces(env: Environment, events: readonly Captured
     places[`history of ${arn}`] = JSON.stringify(await executionHistory(env, arn));
   }
   for (const key of await listBucket(env, env.resources.specBucket, 'reports/')) {
-    places[`s3://${env.resources.specBucket}/${key}`] = (await getText(env.clients.s3, env.resources.specBucket, key)) ?? '';
+    places[`s3://${env.resources.specBucket}/${key}`] =
+      (await getText(env.clients.s3, env.resources.specBucket, key)) ?? '';
   }
   places['events the pipeline emitted'] = JSON.stringify(events);
-  places['EventBridge deliveries'] = JSON.stringify(env.aws.events.deliveries.map((d) => ({ event: d.event, input: d.input, error: d.error })));
+  places['EventBridge deliveries'] = JSON.stringify(
+    env.aws.events.deliveries.map((d) => ({ event: d.event, input: d.input, error: d.error })),
+  );
   places['captured stdout/stderr/console'] = output.text();
   return places;
 }
