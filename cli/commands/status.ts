@@ -118,6 +118,14 @@ export const statusCommand: CliCommand = {
           `the certificate bucket (default $${ENV_DEFAULTS.certBucket}; without it no certificates are shown)`,
         )
         .option('--json', 'print machine-readable JSON on stdout'),
+    ).addHelpText(
+      'after',
+      `
+Here exit 0 means every domain shown is PROVISIONED; 1 that one FAILED, has no report, or S3 could not be read.
+
+Examples:
+  msk-spec status --bucket my-spec-bucket --cert-bucket my-cert-bucket
+  msk-spec status shop.order --json`,
     ),
   async run([domains], opts, ctx) {
     const bucket = optionOrEnv(opts, 'bucket', ctx.env, ENV_DEFAULTS.specBucket, { flag: '--bucket' })!;
