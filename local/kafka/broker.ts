@@ -19,10 +19,21 @@
 // salted hash, so it does not show up in `ps` either.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, pbkdf2Sync, randomBytes, randomInt } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import {
   AclOperationTypes,
   AclPermissionTypes,
@@ -223,6 +234,40 @@ async function waitFor<T>(
 }
 
 /**
+ * Class data sharing (AppCDS): the first broker of a Kafka version and Java release writes the
+ * classes it loaded to an archive when its JVM exits; later brokers map that archive instead of
+ * parsing and verifying the same ~4,000 classes again. The JVM checks that the archive matches the
+ * class path and ignores it otherwise. Written under a per-process name and renamed when complete,
+ * so brokers starting side by side never read a half-written archive. MSK_LOCAL_KAFKA_CDS=0 turns it off.
+ */
+function classDataSharing(libs: string, javaMajor: number): { flags: string[]; afterExit: () => void } {
+  const off = { flags: [], afterExit: () => undefined };
+  if (process.env.MSK_LOCAL_KAFKA_CDS === '0') return off;
+  const archive = join(libs, '..', `broker-cds-java${javaMajor}.jsa`);
+  if (existsSync(archive)) {
+    // Archives left half-way by brokers killed with their parent are no longer needed.
+    for (const f of readdirSync(dirname(archive)))
+      if (f.startsWith(basename(archive)) && f.endsWith('.tmp')) rmSync(join(dirname(archive), f), { force: true });
+    return {
+      flags: [`-XX:SharedArchiveFile=${archive}`, '-Xlog:cds=off', '-Xlog:cds+dynamic=off'],
+      afterExit: () => undefined,
+    };
+  }
+  const partial = `${archive}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
+  return {
+    flags: [`-XX:ArchiveClassesAtExit=${partial}`, '-Xlog:cds=off', '-Xlog:cds+dynamic=off'],
+    afterExit: () => {
+      try {
+        if (existsSync(partial) && !existsSync(archive)) renameSync(partial, archive);
+      } catch {
+        // another broker won the race; its archive is as good
+      }
+      rmSync(partial, { force: true });
+    },
+  };
+}
+
+/**
  * KRaft brokers apply metadata (SCRAM users, dynamic configs) asynchronously after the controller
  * commits it, so each change below is followed by a check that the broker shows it.
  */
@@ -362,6 +407,7 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
   writeFileSync(propsFile, props.join('\n') + '\n', { mode: 0o600 });
 
   const cp = `${libs}/*`;
+  const cds = classDataSharing(libs, java.major);
   const fail = (msg: string) => new Error(`${msg}\n--- last lines of ${logFile} ---\n${tail(logFile)}`);
 
   // Format storage with a fresh cluster id and the admin SCRAM credential (KIP-900), as a salted
@@ -377,6 +423,8 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
         '-XX:+UseSerialGC',
         '-XX:TieredStopAtLevel=1',
         '-XX:-UsePerfData',
+        // The broker's class archive serves the storage tool too (same class path); never dumped here.
+        ...cds.flags.filter((f) => !f.startsWith('-XX:ArchiveClassesAtExit')),
         ...LOG_FLAGS,
         '-cp',
         cp,
@@ -401,7 +449,7 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
   const formatMs = lap();
   log(`[kafka] starting broker (SCRAM ${HOST}:${scramPort}, mTLS ${HOST}:${mtlsPort}); log: ${logFile}`);
   const fd = openSync(logFile, 'a');
-  const jvm = spawn(java.bin, [...JVM_FLAGS, ...LOG_FLAGS, '-cp', cp, 'kafka.Kafka', propsFile], {
+  const jvm = spawn(java.bin, [...JVM_FLAGS, ...cds.flags, ...LOG_FLAGS, '-cp', cp, 'kafka.Kafka', propsFile], {
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
@@ -456,6 +504,7 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
       await exited(jvm);
       clearTimeout(timer);
     }
+    cds.afterExit();
     if (ownDataDir && !opts.logFile) rmSync(dataDir, { recursive: true, force: true });
     else if (ownDataDir) rmSync(join(dataDir, 'data'), { recursive: true, force: true });
   };
