@@ -58,12 +58,23 @@ for (let i = 0; i < runs; i++) {
   );
   await broker.stop();
 }
+// For comparison: one start without the class-data-sharing archive (what the very first start of a
+// machine, which writes the archive, costs).
+process.env.MSK_LOCAL_KAFKA_CDS = '0';
+const t1 = performance.now();
+const plain = await startKafka({ log: () => undefined });
+const withoutCdsMs = Math.round(performance.now() - t1);
+const withoutCdsRss = rssMiB(plain.pid);
+await plain.stop();
+delete process.env.MSK_LOCAL_KAFKA_CDS;
+log(`without the CDS archive: ready in ${withoutCdsMs} ms, RSS ${withoutCdsRss} MiB`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(
   JSON.stringify({
     kafkaVersion: kafkaVersion(),
     runs,
     coldStartMs: { median: median(startMs), max: Math.max(...startMs), all: startMs },
+    withoutCdsArchive: { coldStartMs: withoutCdsMs, jvmRssMiB: withoutCdsRss },
     phasesMs: Object.fromEntries(Object.keys(phases[0] ?? {}).map((k) => [k, median(phases.map((p) => p[k]!))])),
     loadAverage1m: Number((await import('node:os')).loadavg()[0]!.toFixed(2)),
     jvmRssMiB: { ready: median(rssReady), afterWork: median(rssLoaded), max: Math.max(...rssLoaded, ...rssReady) },
