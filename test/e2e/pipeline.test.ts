@@ -335,6 +335,34 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
   );
 
   it(
+    "a grant to a domain that has no spec yet works once that domain arrives, and the grantee's own runs never remove it",
+    async () => {
+      const env = e2e.env;
+      const early = specText('urn:e2e:early', [{ name: '_protected.feed', grants: ['e2e.late'] }]);
+      expect((await e2e.provision('specs/e2e.early.yaml', early)).report).toMatchObject({ status: 'PROVISIONED' });
+      const grant = desiredBindings([mustParse(early)], DEFAULT_CONFIG).filter((b) =>
+        /^User:(CN=)?e2e\.late$/.test(b.principal),
+      );
+      expect(grant).toHaveLength(4);
+
+      const late = specText('urn:e2e:late', [{ name: '_private.work' }]);
+      const first = await e2e.provision('specs/e2e.late.yaml', late);
+      expect(first.report).toMatchObject({ status: 'PROVISIONED', applied: { aclsDeleted: 0 } });
+      const second = await e2e.provision('specs/e2e.late.yaml', late);
+      expect(second.report).toMatchObject({ status: 'PROVISIONED', applied: { changed: false, aclsDeleted: 0 } });
+      expect(minus(grant, await brokerAcls(env, e2e.admin))).toEqual([]);
+
+      const { wrong } = await probeMismatches([
+        probe(await scramClient(env, 'e2e.early'), 'e2e.early._protected.feed', 'WRITE', true),
+        probe(await scramClient(env, 'e2e.late'), 'e2e.early._protected.feed', 'READ', true),
+        probe(await mtlsClient(env, 'e2e.late'), 'e2e.early._protected.feed', 'WRITE', false),
+      ]);
+      expect(wrong).toEqual([]);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it(
     'topic settings follow the spec on the broker: more partitions and changed configs are applied, fewer partitions are refused',
     async () => {
       const topic = 'e2e.settings._public.events';
