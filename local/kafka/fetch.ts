@@ -3,7 +3,7 @@
 // itself and then the jars from Maven Central into .cache/kafka-<version>/libs (git-ignored).
 // A marker file written after a complete copy makes the check on later runs a single stat().
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -65,13 +65,16 @@ export async function ensureKafkaJars(
   const libs = kafkaLibsDir(version);
   if (existsSync(join(libs, MARKER))) return libs;
   findJava(); // the wrapper needs Java too; fail with the clear message first
-  mkdirSync(libs, { recursive: true });
+  // Fetch into a directory of our own and rename it into place: several processes (parallel test
+  // workers) may fetch at once on a fresh clone, and none may ever see a half-copied jar.
+  const partial = `${libs}.partial-${process.pid}-${Date.now()}`;
+  mkdirSync(partial, { recursive: true });
   log(`[kafka] fetching Apache Kafka ${version} jars from Maven Central into ${libs} (first use only, ~45 MB)...`);
   const started = Date.now();
   const mvnw = join(REPO_ROOT, process.platform === 'win32' ? 'mvnw.cmd' : 'mvnw');
   const out: string[] = [];
   const code = await new Promise<number>((resolvePromise, reject) => {
-    const child = spawn(mvnw, ['-B', '-q', '-ntp', '-f', POM, `-Dkafka.libs=${libs}`, 'package'], {
+    const child = spawn(mvnw, ['-B', '-q', '-ntp', '-f', POM, `-Dkafka.libs=${partial}`, 'package'], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -94,10 +97,20 @@ export async function ensureKafkaJars(
       resolvePromise(c ?? 1);
     });
   });
-  if (code !== 0 || !existsSync(join(libs, `kafka_2.13-${version}.jar`))) {
+  if (code !== 0 || !existsSync(join(partial, `kafka_2.13-${version}.jar`))) {
+    rmSync(partial, { recursive: true, force: true });
     throw new Error(`fetching Kafka ${version} with ${mvnw} failed (exit ${code}):\n${out.join('').slice(-4000)}`);
   }
-  writeFileSync(join(libs, MARKER), `${version}\n`);
+  writeFileSync(join(partial, MARKER), `${version}\n`);
+  try {
+    if (existsSync(libs) && !existsSync(join(libs, MARKER))) rmSync(libs, { recursive: true, force: true }); // left unfinished by an older version
+    if (!existsSync(join(libs, MARKER))) renameSync(partial, libs);
+    else rmSync(partial, { recursive: true, force: true });
+  } catch {
+    // Another process renamed its complete copy into place first: use that one.
+    rmSync(partial, { recursive: true, force: true });
+    if (!existsSync(join(libs, MARKER))) throw new Error(`Kafka jars in ${libs} are incomplete; remove the folder and retry`);
+  }
   log(`[kafka] Kafka ${version} jars ready in ${Math.round((Date.now() - started) / 100) / 10} s`);
   return libs;
 }

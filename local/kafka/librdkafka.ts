@@ -6,7 +6,7 @@
 // from the confluent-kafka wheel on PyPI (manylinux, all dependencies linked in), fetched with
 // `python3 -m pip download` into .cache/librdkafka-<version>/ (git-ignored). Linux x86_64 only.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './fetch.js';
@@ -68,7 +68,10 @@ export function modernLibrdkafkaDir(log: (l: string) => void = () => undefined):
         : undefined;
     if (!so) return undefined;
     mkdirSync(dir, { recursive: true });
-    copyFileSync(join(libsDir, so), lib);
+    // Copy then rename: a concurrent reader sees no library or a whole one, never half of it.
+    const part = `${lib}.${process.pid}.part`;
+    copyFileSync(join(libsDir, so), part);
+    renameSync(part, lib);
     return dir;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
