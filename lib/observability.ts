@@ -19,6 +19,8 @@ const FUNCTION_NAME = process.env.AWS_LAMBDA_FUNCTION_NAME;
 export const metrics = new Metrics({
   serviceName: SERVICE,
   namespace: NAMESPACE,
+  // Its own diagnostics ("no application metrics to publish") as structured lines at our log level.
+  logger,
   ...(FUNCTION_NAME ? { defaultDimensions: { function: FUNCTION_NAME } } : {}),
 });
 export const tracer = new Tracer({ serviceName: SERVICE, enabled: process.env.POWERTOOLS_TRACE_ENABLED !== 'false' && !!process.env.AWS_LAMBDA_FUNCTION_NAME });

@@ -17,7 +17,7 @@ import { startEnvironment, REPO_ROOT, type Environment } from './environment.js'
 import { followExecutions, readReports, specUpload, uploadSpec, type SpecUpload } from './driver.js';
 import { runProbes, mismatches, formatMatrix, type ProbeCase, type ProbeClient } from './probe.js';
 import { readMtlsCredentials, readScramCredentials } from '../lib/aws/client-credentials.js';
-import { kafkaJsConfig } from '../lib/kafka/config.js';
+import { kafkaJsConfig, type KafkaAuth } from '../lib/kafka/config.js';
 import { Authorizer } from '../lib/access/authorizer.js';
 import { desiredBindings, principalsOf } from '../lib/access/bindings.js';
 import { parseSpec, type DomainSpec } from '../lib/spec/index.js';
@@ -25,6 +25,7 @@ import { DEFAULT_CONFIG, type AuthMode } from '../lib/config.js';
 import type { ProvisionReport } from '../lib/aws/reports.js';
 
 interface Options {
+  verbose?: boolean;
   spec: string[];
   examples: boolean;
   keepRunning: boolean;
@@ -41,6 +42,7 @@ const program = new Command('npm start --')
   .option('--keep-running', 'keep the environment up afterwards and print client connection settings')
   .option('--no-probe', 'skip the access proof with real clients')
   .option('--json', 'print one JSON summary on stdout (progress stays on stderr)')
+  .option('--verbose', "also show the Lambda handlers' structured logs (Powertools, INFO level)")
   .addHelpText(
     'after',
     `
@@ -55,6 +57,8 @@ const progress = (line: string) => process.stderr.write(`[${elapsed()}] ${line}\
 async function main(): Promise<number> {
   program.parse();
   const opts = program.opts<Options>();
+  // The handlers log like Lambdas do (structured JSON); only errors unless asked for.
+  process.env.POWERTOOLS_LOG_LEVEL ??= opts.verbose ? 'INFO' : 'ERROR';
   const out = opts.json ? (_: string) => undefined : (line: string) => process.stdout.write(`${line}\n`);
 
   const exampleDir = join(REPO_ROOT, 'examples', 'specs');
@@ -154,40 +158,26 @@ async function main(): Promise<number> {
   }
 }
 
+/** A real client identity for one domain and auth mode, from the credentials the pipeline stored. */
+async function probeClient(env: Environment, domain: string, auth: AuthMode): Promise<ProbeClient> {
+  let listener: string;
+  let kafkaAuth: KafkaAuth;
+  if (auth === 'SCRAM') {
+    const c = await readScramCredentials(env.clients.secrets, `AmazonMSK_${domain}`);
+    [listener, kafkaAuth] = [env.kafka.listeners.scram, { mechanism: 'scram', username: c.username, password: c.password }];
+  } else {
+    const c = await readMtlsCredentials(env.clients.s3, env.resources.certBucket, domain);
+    if (!c) throw new Error(`no certificate stored for ${domain}`);
+    [listener, kafkaAuth] = [env.kafka.listeners.mtls, { mechanism: 'mtls', certPem: c.certPem, keyPem: c.keyPem }];
+  }
+  return { domain, auth, config: kafkaJsConfig({ brokers: [listener], auth: kafkaAuth, serverCaPems: [env.kafka.serverCaPem] }) };
+}
+
 /** Every provisioned identity × every owned topic × WRITE and READ, with the model's expectation. */
 async function probeCases(env: Environment, specs: readonly DomainSpec[]): Promise<ProbeCase[]> {
   const config = DEFAULT_CONFIG;
   const authorizer = new Authorizer(desiredBindings(specs, config));
-  const modes: AuthMode[] = [...config.authModes];
-  const clients: ProbeClient[] = [];
-  for (const spec of specs) {
-    for (const auth of modes) {
-      if (auth === 'SCRAM') {
-        const c = await readScramCredentials(env.clients.secrets, `AmazonMSK_${spec.domain}`);
-        clients.push({
-          domain: spec.domain,
-          auth,
-          config: kafkaJsConfig({
-            brokers: [env.kafka.listeners.scram],
-            auth: { mechanism: 'scram', username: c.username, password: c.password },
-            serverCaPems: [env.kafka.serverCaPem],
-          }),
-        });
-      } else {
-        const c = await readMtlsCredentials(env.clients.s3, env.resources.certBucket, spec.domain);
-        if (!c) throw new Error(`no certificate stored for ${spec.domain}`);
-        clients.push({
-          domain: spec.domain,
-          auth,
-          config: kafkaJsConfig({
-            brokers: [env.kafka.listeners.mtls],
-            auth: { mechanism: 'mtls', certPem: c.certPem, keyPem: c.keyPem },
-            serverCaPems: [env.kafka.serverCaPem],
-          }),
-        });
-      }
-    }
-  }
+  const clients = await Promise.all(specs.flatMap((spec) => config.authModes.map((auth) => probeClient(env, spec.domain, auth))));
   const topics = specs.flatMap((s) => s.owned.map((t) => t.name)).sort();
   return clients.flatMap((client) => {
     const principal = principalsOf(client.domain, { authModes: [client.auth] })[0]!;

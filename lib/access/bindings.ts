@@ -9,16 +9,14 @@ import { BindingSet } from './binding-set.js';
 import { CLUSTER_RESOURCE_NAME, OPERATIONS, RESOURCE_TYPES } from './types.js';
 import type { AclBinding, Operation, ResourceType } from './types.js';
 
-/** DESIGN.md section 3: the shape of a domain id. Anything else could inject a principal (`*`, `,`, `=`). */
-export const DOMAIN_ID_PATTERN = /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/;
-export const MAX_DOMAIN_ID_LENGTH = 200;
+// DESIGN.md section 3: the shape of a domain id, one rule for the parser and the access model.
+// Anything else could inject a principal (`*`, `,`, `=`).
+import { DOMAIN_ID_PATTERN, MAX_DOMAIN_ID_LENGTH, isValidDomainId } from '../spec/names.js';
+export { isValidDomainId };
+
 /** The grant keyword that turns any channel public (`grant-access:_public`). */
 export const PUBLIC_GRANT = '_public';
 export const WILDCARD_PRINCIPAL = 'User:*';
-
-export function isValidDomainId(id: string): boolean {
-  return id.length <= MAX_DOMAIN_ID_LENGTH && DOMAIN_ID_PATTERN.test(id);
-}
 
 function assertDomainId(id: string): void {
   if (!isValidDomainId(id)) {
