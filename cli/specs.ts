@@ -5,6 +5,7 @@ import type { AclBinding } from '../lib/access/types.js';
 import type { ProvisionConfig } from '../lib/config.js';
 import type { DomainSpec, SpecIssue } from '../lib/spec/model.js';
 import { parseSpec } from '../lib/spec/parse.js';
+import { checkSpecSet } from '../lib/plan/plan.js';
 import type { CliFs } from './io.js';
 
 export interface FileResult {
@@ -85,4 +86,27 @@ export const formatWarning = (i: SpecIssue): string => `warning: ${formatIssue(i
 export function formatBinding(b: AclBinding): string {
   const host = b.host === '*' ? '' : ` from host ${b.host}`;
   return `${b.permission} ${b.principal} ${b.operation} on ${b.resourceType} ${b.patternType} ${b.resourceName}${host}`;
+}
+
+/** Spec-set errors (PlanError) as issues pointing at the file that declares the domain. */
+export function specSetIssues(specs: readonly DomainSpec[], errors: ReturnType<typeof checkSpecSet>): SpecIssue[] {
+  return errors.map((e) => {
+    const spec = specs.find((s) => s.domain === e.domain);
+    const topic = e.topic !== undefined ? spec?.owned.find((t) => t.name === e.topic) : undefined;
+    return {
+      file: spec?.source ?? `(domain ${e.domain})`,
+      path: topic?.path ?? '$.id',
+      rule: e.rule,
+      message: e.message,
+    };
+  });
+}
+
+/**
+ * Everything that refuses a set of spec files: each file's own issues; when every file is fine, the
+ * rules that need the whole set (the same domain twice, domain ids nested in one another).
+ */
+export function refusals(loaded: LoadedSpecs, config: ProvisionConfig): SpecIssue[] {
+  if (loaded.issues.length > 0) return loaded.issues;
+  return specSetIssues(loaded.specs, checkSpecSet(loaded.specs, { topics: [], acls: [] }, config));
 }

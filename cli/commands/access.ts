@@ -5,10 +5,8 @@ import { Option } from 'commander';
 import type { CliCommand } from '../command.js';
 import { EXIT } from '../io.js';
 import { configFromOptions, UsageError, withCommonOptions } from '../options.js';
-import { formatIssue, loadSpecs } from '../specs.js';
+import { formatIssue, loadSpecs, refusals } from '../specs.js';
 import { accessReport, formatAccessReport, type AccessList, type AccessReport } from '../../lib/access/report.js';
-import { checkSpecSet } from '../../lib/plan/plan.js';
-import { specSetIssues } from './validate.js';
 
 const holds = (list: AccessList, principal: string) => list.everyone || list.principals.includes(principal);
 
@@ -42,10 +40,7 @@ export const accessCommand: CliCommand = {
     }
 
     const loaded = await loadSpecs(files as string[], config, ctx.fs);
-    const issues =
-      loaded.issues.length > 0
-        ? loaded.issues
-        : specSetIssues(loaded.specs, checkSpecSet(loaded.specs, { topics: [], acls: [] }, config));
+    const issues = refusals(loaded, config);
     if (issues.length > 0) {
       if (opts['json']) ctx.json({ ok: false, issues });
       else for (const i of issues) ctx.err(formatIssue(i));

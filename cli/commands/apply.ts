@@ -11,11 +11,10 @@ import {
   withCommonOptions,
   withKafkaConnectionOptions,
 } from '../options.js';
-import { formatIssue, formatWarning, loadSpecs } from '../specs.js';
+import { formatIssue, formatWarning, loadSpecs, refusals } from '../specs.js';
 import { planCounts, renderPlan } from './plan.js';
-import { specSetIssues } from './validate.js';
 import { principalsOf } from '../../lib/access/bindings.js';
-import { checkSpecSet, isEmptyPlan, plan } from '../../lib/plan/plan.js';
+import { isEmptyPlan, plan } from '../../lib/plan/plan.js';
 
 /** A Kafka error as one line: kafkajs' name, type and message (they never carry credentials). */
 function kafkaErrorText(e: unknown): string {
@@ -55,10 +54,7 @@ Examples:
     const connection = await kafkaConnectionFromOptions(opts, ctx.fs, ctx.env);
     const loaded = await loadSpecs(files as string[], config, ctx.fs);
     const warnings = loaded.files.flatMap((f) => f.warnings);
-    const issues =
-      loaded.issues.length > 0
-        ? loaded.issues
-        : specSetIssues(loaded.specs, checkSpecSet(loaded.specs, { topics: [], acls: [] }, config));
+    const issues = refusals(loaded, config);
     if (issues.length > 0) {
       if (opts['json']) ctx.json({ ok: false, issues, warnings });
       else {

@@ -5,7 +5,7 @@ import { Option } from 'commander';
 import type { CliCommand } from '../command.js';
 import { EXIT } from '../io.js';
 import { configFromOptions, UsageError, withCommonOptions } from '../options.js';
-import { formatBinding, formatIssue, loadSpecs } from '../specs.js';
+import { formatBinding, formatIssue, loadSpecs, refusals } from '../specs.js';
 import { Authorizer } from '../../lib/access/authorizer.js';
 import { desiredBindings } from '../../lib/access/bindings.js';
 import {
@@ -15,8 +15,6 @@ import {
   type Operation,
   type ResourceType,
 } from '../../lib/access/types.js';
-import { checkSpecSet } from '../../lib/plan/plan.js';
-import { specSetIssues } from './validate.js';
 
 const RESOURCE_OPTIONS: ReadonlyArray<{ key: string; type: ResourceType }> = [
   { key: 'topic', type: 'TOPIC' },
@@ -81,10 +79,7 @@ export const canCommand: CliCommand = {
     const config = configFromOptions(opts);
     const request = requestFromOptions(opts);
     const loaded = await loadSpecs(files as string[], config, ctx.fs);
-    const issues =
-      loaded.issues.length > 0
-        ? loaded.issues
-        : specSetIssues(loaded.specs, checkSpecSet(loaded.specs, { topics: [], acls: [] }, config));
+    const issues = refusals(loaded, config);
     if (issues.length > 0) {
       if (opts['json']) ctx.json({ ok: false, issues });
       else for (const i of issues) ctx.err(formatIssue(i));

@@ -17,12 +17,10 @@ import {
   withAwsOptions,
   withCommonOptions,
 } from '../options.js';
-import { formatIssue, formatWarning, loadSpecs } from '../specs.js';
+import { formatIssue, formatWarning, loadSpecs, refusals } from '../specs.js';
 import { formatReport } from './status.js';
-import { specSetIssues } from './validate.js';
 import type { ProvisionReport } from '../../lib/aws/reports.js';
 import { awsErrorName } from '../../lib/errors.js';
-import { checkSpecSet } from '../../lib/plan/plan.js';
 
 interface Uploaded {
   readonly file: string;
@@ -206,10 +204,7 @@ Examples:
 
     const loaded = await loadSpecs(files as string[], config, ctx.fs);
     const warnings = loaded.files.flatMap((f) => f.warnings);
-    const issues =
-      loaded.issues.length > 0
-        ? loaded.issues
-        : specSetIssues(loaded.specs, checkSpecSet(loaded.specs, { topics: [], acls: [] }, config));
+    const issues = refusals(loaded, config);
     for (const w of opts['json'] ? [] : warnings) ctx.err(formatWarning(w));
     if (issues.length > 0) {
       if (opts['json']) ctx.json({ ok: false, issues, warnings, uploaded: [] });

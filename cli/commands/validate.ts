@@ -3,24 +3,7 @@
 import type { CliCommand } from '../command.js';
 import { EXIT } from '../io.js';
 import { configFromOptions, withCommonOptions } from '../options.js';
-import { formatIssue, formatWarning, loadSpecs } from '../specs.js';
-import { checkSpecSet } from '../../lib/plan/plan.js';
-import type { SpecIssue } from '../../lib/spec/model.js';
-import type { DomainSpec } from '../../lib/spec/model.js';
-
-/** Spec-set errors (PlanError) as issues pointing at the file that declares the domain. */
-export function specSetIssues(specs: readonly DomainSpec[], errors: ReturnType<typeof checkSpecSet>): SpecIssue[] {
-  return errors.map((e) => {
-    const spec = specs.find((s) => s.domain === e.domain);
-    const topic = e.topic !== undefined ? spec?.owned.find((t) => t.name === e.topic) : undefined;
-    return {
-      file: spec?.source ?? `(domain ${e.domain})`,
-      path: topic?.path ?? '$.id',
-      rule: e.rule,
-      message: e.message,
-    };
-  });
-}
+import { formatIssue, formatWarning, loadSpecs, refusals } from '../specs.js';
 
 export const validateCommand: CliCommand = {
   name: 'validate',
@@ -36,11 +19,8 @@ export const validateCommand: CliCommand = {
   async run([files], opts, ctx) {
     const config = configFromOptions(opts);
     const loaded = await loadSpecs(files as string[], config, ctx.fs);
-    const setIssues =
-      loaded.issues.length === 0
-        ? specSetIssues(loaded.specs, checkSpecSet(loaded.specs, { topics: [], acls: [] }, config))
-        : [];
-    const issues = [...loaded.issues, ...setIssues];
+    const issues = refusals(loaded, config);
+    const setIssues = loaded.issues.length === 0 ? issues : [];
     const valid = issues.length === 0;
     if (opts['json']) {
       ctx.json({
