@@ -34,7 +34,8 @@ const topicOps: Operation[] = ['READ', 'WRITE', 'DESCRIBE', 'READ'];
 // The owner's principal for a topic, so that a good share of checks are allowed.
 const ownerOf = covered.flatMap((s) => s.owned.map(() => flat(`User:${s.domain}`)));
 
-let seed = 0x9e3779b9;
+const SEED = 0x9e3779b9;
+let seed = SEED;
 function request(): AccessRequest {
   seed ^= seed << 13;
   seed ^= seed >>> 17;
@@ -57,31 +58,45 @@ const authz = new Authorizer(bindings);
 const buildMs = performance.now() - t0;
 console.error(`indexed ${authz.size} bindings in ${buildMs.toFixed(0)} ms`);
 
-// Warm-up (JIT), not counted.
-for (let i = 0; i < 200_000; i++) authz.authorize(request());
+// Two paths: `isAllowed` is the broker's question (Kafka's Authorizer answers ALLOWED or DENIED)
+// and the headline figure; `authorize` also collects the deciding bindings (for `msk-spec can`).
+type Path = (r: AccessRequest) => boolean;
+const paths: Record<string, Path> = {
+  isAllowed: (r) => authz.isAllowed(r),
+  authorize: (r) => authz.authorize(r).allowed,
+};
 
-const rates: number[] = [];
-const cpuRates: number[] = [];
-let allowed = 0;
-for (let run = 0; run < RUNS; run++) {
-  allowed = 0;
-  const start = performance.now();
-  const cpu0 = process.cpuUsage();
-  for (let i = 0; i < CHECKS; i++) {
-    if (authz.authorize(request()).allowed) allowed++;
+function measure(name: string, check: Path): { median: number; min: number; max: number; cpuMedian: number; allowed: number } {
+  for (let i = 0; i < 200_000; i++) check(request()); // warm-up (JIT), not counted
+  const rates: number[] = [];
+  const cpuRates: number[] = [];
+  let allowed = 0;
+  for (let run = 0; run < RUNS; run++) {
+    allowed = 0;
+    seed = SEED; // every run and both paths see the same request stream
+    const start = performance.now();
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < CHECKS; i++) if (check(request())) allowed++;
+    const ms = performance.now() - start;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    rates.push(CHECKS / (ms / 1000));
+    cpuRates.push(CHECKS / (cpuMs / 1000));
+    console.error(`${name} run ${run + 1}: ${CHECKS} checks in ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU, ${allowed} allowed`);
   }
-  const ms = performance.now() - start;
-  const cpu = process.cpuUsage(cpu0);
-  const cpuMs = (cpu.user + cpu.system) / 1000;
-  rates.push(CHECKS / (ms / 1000));
-  cpuRates.push(CHECKS / (cpuMs / 1000));
-  console.error(
-    `run ${run + 1}: ${CHECKS} checks in ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU (${Math.round(CHECKS / (ms / 1000)).toLocaleString()} checks/s wall), ${allowed} allowed`,
-  );
+  const sorted = [...rates].sort((a, b) => a - b);
+  return {
+    median: sorted[Math.floor(sorted.length / 2)]!,
+    min: sorted[0]!,
+    max: sorted[sorted.length - 1]!,
+    cpuMedian: [...cpuRates].sort((a, b) => a - b)[Math.floor(cpuRates.length / 2)]!,
+    allowed,
+  };
 }
-const sorted = [...rates].sort((a, b) => a - b);
-const median = sorted[Math.floor(sorted.length / 2)]!;
-const cpuMedian = [...cpuRates].sort((a, b) => a - b)[Math.floor(cpuRates.length / 2)]!;
+
+const decision = measure('isAllowed', paths.isAllowed!);
+const full = measure('authorize', paths.authorize!);
+if (decision.allowed !== full.allowed) throw new Error('isAllowed and authorize disagree on the same request stream');
 console.log(
   JSON.stringify({
     name: 'authorizer',
@@ -89,13 +104,14 @@ console.log(
     checks: CHECKS,
     runs: RUNS,
     buildMs: Math.round(buildMs),
-    allowedShare: Number((allowed / CHECKS).toFixed(3)),
-    checksPerSecond: Math.round(median),
-    minChecksPerSecond: Math.round(sorted[0]!),
-    maxChecksPerSecond: Math.round(sorted[sorted.length - 1]!),
-    checksPerCpuSecond: Math.round(cpuMedian),
+    allowedShare: Number((decision.allowed / CHECKS).toFixed(3)),
+    checksPerSecond: Math.round(decision.median),
+    minChecksPerSecond: Math.round(decision.min),
+    maxChecksPerSecond: Math.round(decision.max),
+    checksPerCpuSecond: Math.round(decision.cpuMedian),
+    withDecidingBindingsPerSecond: Math.round(full.median),
     loadAverage1m: Number(loadavg()[0]!.toFixed(1)),
     targetChecksPerSecond: 1_000_000,
-    ok: median >= 1_000_000,
+    ok: decision.median >= 1_000_000,
   }),
 );

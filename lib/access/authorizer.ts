@@ -273,6 +273,22 @@ class TypeIndex {
   }
 }
 
+const ALLOW = 1;
+const DENY = 2;
+
+/** ALLOW and/or DENY bits for the entries of `list` matching the operation and host (rules R3, R4). */
+function match(list: Entry[] | undefined, opBit: number, host: string | undefined): number {
+  if (list === undefined) return 0;
+  let found = 0;
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i]!;
+    if ((e.mask & opBit) === 0 || (!e.anyHost && e.host !== host)) continue;
+    if (!e.allow) return DENY;
+    found = ALLOW;
+  }
+  return found;
+}
+
 export class Authorizer {
   private readonly byType: Record<string, TypeIndex | undefined> = Object.create(null) as Record<string, TypeIndex | undefined>;
   private readonly allowEveryone: boolean;
@@ -338,9 +354,23 @@ export class Authorizer {
     if (!this.hasResourceAcls && this.allowEveryone) return { allowed: true, decidedBy: [], reason: 'no-acls-allow-everyone' }; // R7
     return { allowed: false, decidedBy: [], reason: 'no-matching-allow' };
   }
-  /** Shorthand for authorize(req).allowed. */
+  /**
+   * The decision alone, as a broker needs it (Kafka's `Authorizer.authorize` answers ALLOWED or
+   * DENIED): the same rules as `authorize`, without collecting the deciding bindings, so it
+   * allocates nothing and stops at the first matching DENY.
+   */
   isAllowed(req: AccessRequest): boolean {
-    return this.authorize(req).allowed;
+    const idx = this.byType[req.resourceType];
+    if (idx === undefined) return this.allowEveryone;
+    const r = idx.resolve(req.resourceName);
+    const opBit = bit(req.operation);
+    const host = req.host;
+    let found = match(r.byPrincipal.size > 0 ? r.byPrincipal.get(req.principal) : undefined, opBit, host); // R2
+    if (found !== DENY) found |= match(r.everyone, opBit, host);
+    for (let i = 0; i < r.large.length && found !== DENY; i++) found |= match(r.large[i]!.byPrincipal.get(req.principal), opBit, host);
+    if (found & DENY) return false; // R5: deny wins
+    if (found & ALLOW) return true; // R6
+    return !r.hasResourceAcls && this.allowEveryone; // R7
   }
 
   /** Every binding whose resource pattern matches the resource (rule R1), whatever its principal. */

@@ -209,6 +209,8 @@ describe('Authorizer agrees with a linear reference of Kafka rules', () => {
         for (const r of reqs) {
           const d = a.authorize(r);
           expect({ allowed: d.allowed, reason: d.reason }).toEqual(reference(bs, r, everyone));
+          // The allocation-free decision path answers exactly as the full one.
+          expect(a.isAllowed(r)).toBe(d.allowed);
           // decidedBy holds exactly bindings of the deciding permission.
           if (d.reason === 'deny-acl') expect(d.decidedBy.every((x) => x.permission === 'DENY')).toBe(true);
           if (d.reason === 'allow-acl') expect(d.decidedBy.length > 0 && d.decidedBy.every((x) => x.permission === 'ALLOW')).toBe(true);
