@@ -12,7 +12,10 @@ export default tseslint.config(
     // Production code never reaches into the embedded default (DESIGN.md section 2).
     files: ['lib/**/*.ts', 'functions/**/*.ts', 'cli/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/local/**'], message: 'local/ is never imported by production code' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/local/**'], message: 'local/ is never imported by production code' }] },
+      ],
     },
   },
 );

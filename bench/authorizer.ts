@@ -29,7 +29,9 @@ const topicNames = covered.flatMap((s) => s.owned.map((t) => flat(t.name)));
 const unknownTopics = Array.from({ length: 997 }, (_, i) => flat(`unknown-${i}.channel-${i % 20}`));
 const groups = covered.flatMap((s) => Array.from({ length: 7 }, (_, i) => flat(`${s.domain}.consumer-${i}`)));
 const txns = covered.flatMap((s) => Array.from({ length: 5 }, (_, i) => flat(`${s.domain}.tx-${i}`)));
-const principals = covered.flatMap((s) => [flat(`User:${s.domain}`), flat(`User:CN=${s.domain}`)]).concat([flat('User:stranger')]);
+const principals = covered
+  .flatMap((s) => [flat(`User:${s.domain}`), flat(`User:CN=${s.domain}`)])
+  .concat([flat('User:stranger')]);
 const topicOps: Operation[] = ['READ', 'WRITE', 'DESCRIBE', 'READ'];
 // The owner's principal for a topic, so that a good share of checks are allowed.
 const ownerOf = covered.flatMap((s) => s.owned.map(() => flat(`User:${s.domain}`)));
@@ -45,12 +47,45 @@ function request(): AccessRequest {
   const p = principals[(r >>> 5) % principals.length]!;
   if (kind < 12) {
     const t = (r >>> 7) % topicNames.length;
-    return { principal: kind < 5 ? ownerOf[t]! : p, operation: topicOps[kind & 3]!, resourceType: 'TOPIC', resourceName: topicNames[t]!, host: '10.0.0.1' };
+    return {
+      principal: kind < 5 ? ownerOf[t]! : p,
+      operation: topicOps[kind & 3]!,
+      resourceType: 'TOPIC',
+      resourceName: topicNames[t]!,
+      host: '10.0.0.1',
+    };
   }
-  if (kind < 15) return { principal: p, operation: 'READ', resourceType: 'GROUP', resourceName: groups[(r >>> 7) % groups.length]!, host: '10.0.0.1' };
-  if (kind < 17) return { principal: p, operation: 'WRITE', resourceType: 'TRANSACTIONAL_ID', resourceName: txns[(r >>> 7) % txns.length]!, host: '10.0.0.1' };
-  if (kind < 18) return { principal: p, operation: 'IDEMPOTENT_WRITE', resourceType: 'CLUSTER', resourceName: 'kafka-cluster', host: '10.0.0.1' };
-  return { principal: p, operation: 'READ', resourceType: 'TOPIC', resourceName: unknownTopics[(r >>> 7) % unknownTopics.length]!, host: '10.0.0.1' };
+  if (kind < 15)
+    return {
+      principal: p,
+      operation: 'READ',
+      resourceType: 'GROUP',
+      resourceName: groups[(r >>> 7) % groups.length]!,
+      host: '10.0.0.1',
+    };
+  if (kind < 17)
+    return {
+      principal: p,
+      operation: 'WRITE',
+      resourceType: 'TRANSACTIONAL_ID',
+      resourceName: txns[(r >>> 7) % txns.length]!,
+      host: '10.0.0.1',
+    };
+  if (kind < 18)
+    return {
+      principal: p,
+      operation: 'IDEMPOTENT_WRITE',
+      resourceType: 'CLUSTER',
+      resourceName: 'kafka-cluster',
+      host: '10.0.0.1',
+    };
+  return {
+    principal: p,
+    operation: 'READ',
+    resourceType: 'TOPIC',
+    resourceName: unknownTopics[(r >>> 7) % unknownTopics.length]!,
+    host: '10.0.0.1',
+  };
 }
 
 const t0 = performance.now();
@@ -66,7 +101,10 @@ const paths: Record<string, Path> = {
   authorize: (r) => authz.authorize(r).allowed,
 };
 
-function measure(name: string, check: Path): { median: number; min: number; max: number; cpuMedian: number; allowed: number } {
+function measure(
+  name: string,
+  check: Path,
+): { median: number; min: number; max: number; cpuMedian: number; allowed: number } {
   for (let i = 0; i < 200_000; i++) check(request()); // warm-up (JIT), not counted
   const rates: number[] = [];
   const cpuRates: number[] = [];
@@ -82,7 +120,9 @@ function measure(name: string, check: Path): { median: number; min: number; max:
     const cpuMs = (cpu.user + cpu.system) / 1000;
     rates.push(CHECKS / (ms / 1000));
     cpuRates.push(CHECKS / (cpuMs / 1000));
-    console.error(`${name} run ${run + 1}: ${CHECKS} checks in ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU, ${allowed} allowed`);
+    console.error(
+      `${name} run ${run + 1}: ${CHECKS} checks in ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU, ${allowed} allowed`,
+    );
   }
   const sorted = [...rates].sort((a, b) => a - b);
   return {

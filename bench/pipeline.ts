@@ -14,13 +14,20 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 function spec(domain: string, channels: number): string {
   const [a, b] = domain.split('.');
-  const lines = [`asyncapi: '2.6.0'`, `id: 'urn:${a}:${b}'`, `info: { title: ${domain}, version: '1.0.0' }`, 'channels:'];
+  const lines = [
+    `asyncapi: '2.6.0'`,
+    `id: 'urn:${a}:${b}'`,
+    `info: { title: ${domain}, version: '1.0.0' }`,
+    'channels:',
+  ];
   for (let i = 0; i < channels; i++) {
     const visibility = ['_public', '_protected', '_private'][i % 3];
     lines.push(
       `  ${visibility}.c${i}:`,
       `    bindings: { kafka: { partitions: 1, replicas: 1 } }`,
-      ...(visibility === '_protected' ? [`    publish: { tags: [{ name: 'grant-access:bench.reader' }], message: { payload: { type: object } } }`] : [`    publish: { message: { payload: { type: object } } }`]),
+      ...(visibility === '_protected'
+        ? [`    publish: { tags: [{ name: 'grant-access:bench.reader' }], message: { payload: { type: object } } }`]
+        : [`    publish: { message: { payload: { type: object } } }`]),
     );
   }
   return `${lines.join('\n')}\n`;
@@ -28,19 +35,28 @@ function spec(domain: string, channels: number): string {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function provision(env: Awaited<ReturnType<typeof startEnvironment>>, specs: { domain: string; channels: number }[]) {
+async function provision(
+  env: Awaited<ReturnType<typeof startEnvironment>>,
+  specs: { domain: string; channels: number }[],
+) {
   const since = new Date();
   const t = performance.now();
-  await Promise.all(specs.map((s) => uploadSpec(env, { key: `specs/${s.domain}.yaml`, text: spec(s.domain, s.channels) })));
+  await Promise.all(
+    specs.map((s) => uploadSpec(env, { key: `specs/${s.domain}.yaml`, text: spec(s.domain, s.channels) })),
+  );
   const finished = await followExecutions(env, env.resources.stateMachines.provision!, specs.length, undefined, {
     since,
     pollMs: 20,
     timeoutMs: 600_000,
   });
   const ms = performance.now() - t;
-  const reports = await readReports(env, specs.map((s) => s.domain));
+  const reports = await readReports(
+    env,
+    specs.map((s) => s.domain),
+  );
   const failed = reports.filter((r) => r?.status !== 'PROVISIONED').length;
-  if (failed > 0 || finished.some((f) => f.status !== 'SUCCEEDED')) throw new Error(`${failed} spec(s) not provisioned`);
+  if (failed > 0 || finished.some((f) => f.status !== 'SUCCEEDED'))
+    throw new Error(`${failed} spec(s) not provisioned`);
   return { ms, reports };
 }
 

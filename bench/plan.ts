@@ -29,10 +29,26 @@ for (const b of exact.acls) {
 const stale = Math.round(exact.acls.length * DRIFT);
 for (let i = 0; i < stale; i++) {
   const d = specs[Math.floor(next() * SPECS)]!.domain;
-  acls.push({ resourceType: 'TOPIC', patternType: 'LITERAL', resourceName: `${d}._private.old-${i}`, principal: `User:legacy-${i % 50}`, host: '*', operation: 'READ', permission: 'ALLOW' });
+  acls.push({
+    resourceType: 'TOPIC',
+    patternType: 'LITERAL',
+    resourceName: `${d}._private.old-${i}`,
+    principal: `User:legacy-${i % 50}`,
+    host: '*',
+    operation: 'READ',
+    permission: 'ALLOW',
+  });
 }
 for (let i = 0; i < stale; i++) {
-  acls.push({ resourceType: 'TOPIC', patternType: 'PREFIXED', resourceName: `foreign-${i}.`, principal: `User:foreign-${i}`, host: '*', operation: 'WRITE', permission: 'ALLOW' });
+  acls.push({
+    resourceType: 'TOPIC',
+    patternType: 'PREFIXED',
+    resourceName: `foreign-${i}.`,
+    principal: `User:foreign-${i}`,
+    host: '*',
+    operation: 'WRITE',
+    permission: 'ALLOW',
+  });
 }
 const topics: TopicState[] = [];
 for (const t of exact.topics) {
@@ -42,7 +58,9 @@ for (const t of exact.topics) {
   else topics.push(t);
 }
 const current: ClusterState = { topics, acls };
-console.error(`desired ${exact.acls.length} bindings and ${exact.topics.length} topics; current ${acls.length} bindings (${removed} missing, ${stale} stale, ${stale} foreign), ${topics.length} topics`);
+console.error(
+  `desired ${exact.acls.length} bindings and ${exact.topics.length} topics; current ${acls.length} bindings (${removed} missing, ${stale} stale, ${stale} foreign), ${topics.length} topics`,
+);
 
 // Warm-up run (JIT), not counted.
 plan(specs, current, config);
@@ -57,7 +75,9 @@ for (let run = 0; run < RUNS; run++) {
   const cpu = process.cpuUsage(cpu0);
   times.push(ms);
   cpuTimes.push((cpu.user + cpu.system) / 1000);
-  console.error(`run ${run + 1}: ${ms.toFixed(0)} ms wall, ${cpuTimes[run]!.toFixed(0)} ms CPU: ${JSON.stringify(last.summary)}`);
+  console.error(
+    `run ${run + 1}: ${ms.toFixed(0)} ms wall, ${cpuTimes[run]!.toFixed(0)} ms CPU: ${JSON.stringify(last.summary)}`,
+  );
 }
 const cpuMedian = [...cpuTimes].sort((a, b) => a - b)[Math.floor(cpuTimes.length / 2)]!;
 const sorted = [...times].sort((a, b) => a - b);

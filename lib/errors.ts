@@ -80,12 +80,26 @@ export const MAX_REFUSAL_CHARS = 12_000;
 
 function boundRefusal(p: SpecRefusedPayload): SpecRefusedPayload {
   const cut = (t: string, n: number) => (t.length > n ? `${t.slice(0, n - 1)}…` : t);
-  const issues = p.issues.map((i) => ({ file: cut(i.file, 300), path: cut(i.path, 300), rule: cut(i.rule, 60), message: cut(i.message, 500) }));
+  const issues = p.issues.map((i) => ({
+    file: cut(i.file, 300),
+    path: cut(i.path, 300),
+    rule: cut(i.rule, 60),
+    message: cut(i.message, 500),
+  }));
   const size = (xs: typeof issues) => JSON.stringify(JSON.stringify({ ...p, issues: xs })).length;
   let kept = issues;
-  while (kept.length > 1 && size(kept) > MAX_REFUSAL_CHARS) kept = kept.slice(0, Math.max(1, Math.floor(kept.length * 0.8)));
+  while (kept.length > 1 && size(kept) > MAX_REFUSAL_CHARS)
+    kept = kept.slice(0, Math.max(1, Math.floor(kept.length * 0.8)));
   if (kept.length < issues.length) {
-    kept = [...kept, { file: kept[0]?.file ?? p.key, path: '$', rule: 'more-issues', message: `${issues.length - kept.length} more issue(s) not shown` }];
+    kept = [
+      ...kept,
+      {
+        file: kept[0]?.file ?? p.key,
+        path: '$',
+        rule: 'more-issues',
+        message: `${issues.length - kept.length} more issue(s) not shown`,
+      },
+    ];
   }
   return { ...p, key: cut(p.key, 1024), issues: kept };
 }
@@ -163,5 +177,7 @@ export class ConfigurationError extends ProvisioningError {
 
 /** The AWS SDK's error name (`ThrottlingException`, `ResourceNotFoundException`, ...), if any. */
 export function awsErrorName(err: unknown): string | undefined {
-  return typeof err === 'object' && err !== null && 'name' in err && typeof err.name === 'string' ? err.name : undefined;
+  return typeof err === 'object' && err !== null && 'name' in err && typeof err.name === 'string'
+    ? err.name
+    : undefined;
 }

@@ -23,7 +23,10 @@ export const metrics = new Metrics({
   logger,
   ...(FUNCTION_NAME ? { defaultDimensions: { function: FUNCTION_NAME } } : {}),
 });
-export const tracer = new Tracer({ serviceName: SERVICE, enabled: process.env.POWERTOOLS_TRACE_ENABLED !== 'false' && !!process.env.AWS_LAMBDA_FUNCTION_NAME });
+export const tracer = new Tracer({
+  serviceName: SERVICE,
+  enabled: process.env.POWERTOOLS_TRACE_ENABLED !== 'false' && !!process.env.AWS_LAMBDA_FUNCTION_NAME,
+});
 
 export { MetricUnit };
 
@@ -31,7 +34,11 @@ export { MetricUnit };
  * Errors a state machine retries (Retry blocks in state-machines/*.asl.yaml) that are not our own
  * ProvisioningErrors: expected on the way to success, so they are logged as warnings, not errors.
  */
-const RETRIED_SERVICE_ERRORS = new Set(['RequestInProgressException', 'ThrottlingException', 'TooManyRequestsException']);
+const RETRIED_SERVICE_ERRORS = new Set([
+  'RequestInProgressException',
+  'ThrottlingException',
+  'TooManyRequestsException',
+]);
 
 function isExpectedRetry(err: (Error & { retryable?: unknown; $retryable?: unknown }) | undefined): boolean {
   return !!err && (err.retryable === true || err.$retryable !== undefined || RETRIED_SERVICE_ERRORS.has(err.name));
@@ -44,11 +51,21 @@ function isExpectedRetry(err: (Error & { retryable?: unknown; $retryable?: unkno
  */
 export const kafkaLogCreator =
   () =>
-  ({ namespace, level, log }: { namespace: string; level: number; log: { message: string; [k: string]: unknown } }): void => {
+  ({
+    namespace,
+    level,
+    log,
+  }: {
+    namespace: string;
+    level: number;
+    log: { message: string; [k: string]: unknown };
+  }): void => {
     // kafkajs levels: ERROR 1, WARN 2, INFO 4, DEBUG 5.
     if (level > 2) return;
     const { message, ...rest } = log;
-    logger.warn(`kafkajs ${namespace}: ${message}`, { kafkajs: { error: rest.error, broker: rest.broker, retry: rest.retryCount } });
+    logger.warn(`kafkajs ${namespace}: ${message}`, {
+      kafkajs: { error: rest.error, broker: rest.broker, retry: rest.retryCount },
+    });
   };
 
 /** Every state passes `correlationId: $$.Execution.Id` (see state-machines/*.asl.yaml). */

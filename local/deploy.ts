@@ -105,7 +105,11 @@ export async function deployStateMachines(options: DeployOptions): Promise<Deplo
       const rate = typeof event.schedule === 'string' ? event.schedule : [event.schedule?.rate ?? []].flat()[0];
       if (eventPattern) {
         await options.events.send(
-          new PutRuleCommand({ Name: rule, EventPattern: JSON.stringify(resolveRefs(eventPattern, ref)), State: 'ENABLED' }),
+          new PutRuleCommand({
+            Name: rule,
+            EventPattern: JSON.stringify(resolveRefs(eventPattern, ref)),
+            State: 'ENABLED',
+          }),
         );
       } else if (rate) {
         await options.events.send(new PutRuleCommand({ Name: rule, ScheduleExpression: rate, State: 'ENABLED' }));

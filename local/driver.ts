@@ -4,7 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { ListExecutionsCommand, GetExecutionHistoryCommand, DescribeExecutionCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import {
+  ListExecutionsCommand,
+  GetExecutionHistoryCommand,
+  DescribeExecutionCommand,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
 import { parseSpec } from '../lib/spec/index.js';
 import { readReport, type ProvisionReport } from '../lib/aws/reports.js';
 import { DEFAULT_CONFIG, type ProvisionConfig } from '../lib/config.js';
@@ -33,7 +38,10 @@ export function specUpload(file: string, config: ProvisionConfig = DEFAULT_CONFI
     : { file, text, key: `specs/${name}` };
 }
 
-export async function uploadSpec(env: Environment, upload: Pick<SpecUpload, 'key' | 'text'>): Promise<string | undefined> {
+export async function uploadSpec(
+  env: Environment,
+  upload: Pick<SpecUpload, 'key' | 'text'>,
+): Promise<string | undefined> {
   const out = await env.clients.s3.send(
     new PutObjectCommand({
       Bucket: env.resources.specBucket,
@@ -97,7 +105,9 @@ export async function followExecutions(
         const d = await env.clients.sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
         keys.set(arn, keyOf(d.input));
       }
-      const history = await env.clients.sfn.send(new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000 }));
+      const history = await env.clients.sfn.send(
+        new GetExecutionHistoryCommand({ executionArn: arn, maxResults: 1000 }),
+      );
       const events = history.events ?? [];
       for (const h of events.slice(seenEvents.get(arn) ?? 0)) report(arn, keys.get(arn), h, onProgress);
       seenEvents.set(arn, events.length);
@@ -119,7 +129,12 @@ export async function followExecutions(
   }
 }
 
-function report(arn: string, key: string | undefined, h: HistoryEvent, onProgress: (p: ExecutionProgress) => void): void {
+function report(
+  arn: string,
+  key: string | undefined,
+  h: HistoryEvent,
+  onProgress: (p: ExecutionProgress) => void,
+): void {
   const type = h.type ?? '';
   if (TASK_EXIT.test(type)) {
     const name = h.stateExitedEventDetails?.name ?? '?';
@@ -131,6 +146,9 @@ function report(arn: string, key: string | undefined, h: HistoryEvent, onProgres
 }
 
 /** The reports the workflow wrote for these domains, in the same order. */
-export async function readReports(env: Environment, domains: readonly string[]): Promise<(ProvisionReport | undefined)[]> {
+export async function readReports(
+  env: Environment,
+  domains: readonly string[],
+): Promise<(ProvisionReport | undefined)[]> {
   return Promise.all(domains.map((d) => readReport(env.clients.s3, env.resources.specBucket, d)));
 }

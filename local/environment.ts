@@ -105,14 +105,19 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
   const log = options.log ?? (() => undefined);
   const started: { stop(): Promise<void> }[] = [];
   try {
-    log('starting the Kafka broker (Apache Kafka, KRaft, SASL_SSL/SCRAM and mTLS listeners) and the emulated AWS endpoints');
+    log(
+      'starting the Kafka broker (Apache Kafka, KRaft, SASL_SSL/SCRAM and mTLS listeners) and the emulated AWS endpoints',
+    );
     const [kafka, aws] = await Promise.all([
       startKafka({ allowEveryoneIfNoAclFound: options.allowEveryoneIfNoAclFound ?? false, log }).then((k) => {
         started.push(k);
         return k;
       }),
       startLocalAws({
-        buckets: [{ name: SPEC_BUCKET, versioning: true, eventBridge: true }, { name: CERT_BUCKET, versioning: true }],
+        buckets: [
+          { name: SPEC_BUCKET, versioning: true, eventBridge: true },
+          { name: CERT_BUCKET, versioning: true },
+        ],
       }).then((a) => {
         started.push(a);
         return a;
@@ -148,9 +153,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
       new CreateKeyCommand({ Description: 'msk-spec-provisioner: SCRAM secrets and certificate objects' }),
     );
     const kmsKeyArn = key.KeyMetadata!.Arn!;
-    await clients.kms.send(
-      new CreateAliasCommand({ AliasName: 'alias/msk-spec-provisioner', TargetKeyId: kmsKeyArn }),
-    );
+    await clients.kms.send(new CreateAliasCommand({ AliasName: 'alias/msk-spec-provisioner', TargetKeyId: kmsKeyArn }));
     const { CertificateAuthorityArn: pcaArn } = await clients.pca.send(
       new CreateCertificateAuthorityCommand({
         CertificateAuthorityType: 'ROOT',

@@ -37,7 +37,7 @@ const AUTHORIZATION_ERRORS = new Set([
 
 /** The Kafka error name of an authorization refusal anywhere in a kafkajs error chain, if any. */
 export function authorizationError(error: unknown): string | undefined {
-  for (let e = error as { type?: string; cause?: unknown; originalError?: unknown } | undefined; e; ) {
+  for (let e = error as { type?: string; cause?: unknown; originalError?: unknown } | undefined; e;) {
     if (typeof e.type === 'string' && AUTHORIZATION_ERRORS.has(e.type)) return e.type;
     e = (e.cause ?? e.originalError) as typeof e | undefined;
   }
@@ -58,7 +58,11 @@ async function probeWrite(c: ProbeClient, topic: string): Promise<[boolean, stri
   const producer = client(c, `${c.domain}.probe`).producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    await producer.send({ topic, acks: -1, messages: [{ key: c.domain, value: `probe from ${c.domain} over ${c.auth}` }] });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [{ key: c.domain, value: `probe from ${c.domain} over ${c.auth}` }],
+    });
     return [true, 'written'];
   } catch (error) {
     const refused = authorizationError(error);
@@ -156,7 +160,9 @@ export interface ProbeOptions {
 export async function runProbes(cases: readonly ProbeCase[], options: ProbeOptions = {}): Promise<ProbeOutcome[]> {
   const { concurrency = 6, readTimeoutMs = 10_000, onOutcome } = options;
   const attempt = (probe: ProbeCase) =>
-    probe.operation === 'WRITE' ? probeWrite(probe.client, probe.topic) : probeRead(probe.client, probe.topic, readTimeoutMs);
+    probe.operation === 'WRITE'
+      ? probeWrite(probe.client, probe.topic)
+      : probeRead(probe.client, probe.topic, readTimeoutMs);
   const run = async (probe: ProbeCase): Promise<ProbeOutcome> => {
     const [allowed, detail] = await retryTransient(() => attempt(probe));
     const outcome = { ...probe, allowed, detail };
@@ -197,15 +203,20 @@ export function formatMatrix(outcomes: readonly ProbeOutcome[]): string {
     cell.set(key, entry);
   }
   const mark = (o: ProbeOutcome | undefined, letter: string) =>
-    o === undefined ? ' ' : (o.allowed ? letter : '-') + (o.expected !== undefined && o.expected !== o.allowed ? '!' : '');
+    o === undefined
+      ? ' '
+      : (o.allowed ? letter : '-') + (o.expected !== undefined && o.expected !== o.allowed ? '!' : '');
   const rowWidth = Math.max(8, ...rows.map((r) => r.length));
   const lines = [
     ['identity'.padEnd(rowWidth), ...topics.map((_, i) => `t${i + 1}`.padEnd(5))].join('  '),
     ...rows.map((row) =>
-      [row.padEnd(rowWidth), ...topics.map((t) => {
-        const e = cell.get(`${row}\u0000${t}`) ?? {};
-        return (mark(e.r, 'R') + mark(e.w, 'W')).padEnd(5);
-      })].join('  '),
+      [
+        row.padEnd(rowWidth),
+        ...topics.map((t) => {
+          const e = cell.get(`${row}\u0000${t}`) ?? {};
+          return (mark(e.r, 'R') + mark(e.w, 'W')).padEnd(5);
+        }),
+      ].join('  '),
     ),
     '',
     ...topics.map((t, i) => `t${i + 1} = ${t}`),

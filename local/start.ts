@@ -63,7 +63,12 @@ async function main(): Promise<number> {
 
   const exampleDir = join(REPO_ROOT, 'examples', 'specs');
   const files = [
-    ...(opts.examples ? readdirSync(exampleDir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort().map((f) => join(exampleDir, f)) : []),
+    ...(opts.examples
+      ? readdirSync(exampleDir)
+          .filter((f) => /\.(ya?ml|json)$/.test(f))
+          .sort()
+          .map((f) => join(exampleDir, f))
+      : []),
     ...opts.spec.map((f) => resolve(f)),
   ];
   if (files.length === 0) {
@@ -134,11 +139,20 @@ async function main(): Promise<number> {
         probes: outcomes.length,
         allowed: outcomes.filter((o) => o.allowed).length,
         refused: outcomes.filter((o) => !o.allowed).length,
-        disagreements: wrong.map((w) => ({ domain: w.client.domain, auth: w.client.auth, operation: w.operation, topic: w.topic, broker: w.allowed, model: w.expected })),
+        disagreements: wrong.map((w) => ({
+          domain: w.client.domain,
+          auth: w.client.auth,
+          operation: w.operation,
+          topic: w.topic,
+          broker: w.allowed,
+          model: w.expected,
+        })),
       };
     }
 
-    const ok = agreed && uploads.every((u, i) => (u.domain ? reports[i]?.status === 'PROVISIONED' : reports[i]?.status === 'FAILED'));
+    const ok =
+      agreed &&
+      uploads.every((u, i) => (u.domain ? reports[i]?.status === 'PROVISIONED' : reports[i]?.status === 'FAILED'));
     if (opts.json) {
       process.stdout.write(
         `${JSON.stringify({ ok, elapsedMs: Date.now() - t0, reports: uploads.map((u, i) => ({ file: u.file, key: u.key, report: reports[i] ?? null })), access: probeSummary ?? null })}\n`,
@@ -164,20 +178,29 @@ async function probeClient(env: Environment, domain: string, auth: AuthMode): Pr
   let kafkaAuth: KafkaAuth;
   if (auth === 'SCRAM') {
     const c = await readScramCredentials(env.clients.secrets, `AmazonMSK_${domain}`);
-    [listener, kafkaAuth] = [env.kafka.listeners.scram, { mechanism: 'scram', username: c.username, password: c.password }];
+    [listener, kafkaAuth] = [
+      env.kafka.listeners.scram,
+      { mechanism: 'scram', username: c.username, password: c.password },
+    ];
   } else {
     const c = await readMtlsCredentials(env.clients.s3, env.resources.certBucket, domain);
     if (!c) throw new Error(`no certificate stored for ${domain}`);
     [listener, kafkaAuth] = [env.kafka.listeners.mtls, { mechanism: 'mtls', certPem: c.certPem, keyPem: c.keyPem }];
   }
-  return { domain, auth, config: kafkaJsConfig({ brokers: [listener], auth: kafkaAuth, serverCaPems: [env.kafka.serverCaPem] }) };
+  return {
+    domain,
+    auth,
+    config: kafkaJsConfig({ brokers: [listener], auth: kafkaAuth, serverCaPems: [env.kafka.serverCaPem] }),
+  };
 }
 
 /** Every provisioned identity × every owned topic × WRITE and READ, with the model's expectation. */
 async function probeCases(env: Environment, specs: readonly DomainSpec[]): Promise<ProbeCase[]> {
   const config = DEFAULT_CONFIG;
   const authorizer = new Authorizer(desiredBindings(specs, config));
-  const clients = await Promise.all(specs.flatMap((spec) => config.authModes.map((auth) => probeClient(env, spec.domain, auth))));
+  const clients = await Promise.all(
+    specs.flatMap((spec) => config.authModes.map((auth) => probeClient(env, spec.domain, auth))),
+  );
   const topics = specs.flatMap((s) => s.owned.map((t) => t.name)).sort();
   return clients.flatMap((client) => {
     const principal = principalsOf(client.domain, { authModes: [client.auth] })[0]!;
@@ -213,13 +236,21 @@ function formatReports(uploads: readonly SpecUpload[], reports: readonly (Provis
       if (issues.length === 0 && r.error?.cause) lines.push(`      ${r.error.cause.slice(0, 300)}`);
       return;
     }
-    const applied = (r.applied ?? {}) as { topicsCreated?: number; aclsCreated?: number; aclsDeleted?: number; createdTopics?: string[] };
+    const applied = (r.applied ?? {}) as {
+      topicsCreated?: number;
+      aclsCreated?: number;
+      aclsDeleted?: number;
+      createdTopics?: string[];
+    };
     const creds = (r.credentials ?? {}) as ReportCredentials;
     lines.push(`  ${name}: PROVISIONED`);
-    lines.push(`      topics created ${applied.topicsCreated ?? 0}, ACLs created ${applied.aclsCreated ?? 0}, deleted ${applied.aclsDeleted ?? 0}`);
+    lines.push(
+      `      topics created ${applied.topicsCreated ?? 0}, ACLs created ${applied.aclsCreated ?? 0}, deleted ${applied.aclsDeleted ?? 0}`,
+    );
     for (const t of applied.createdTopics ?? []) lines.push(`        + ${t}`);
     if (creds.scram?.enabled) lines.push(`      SCRAM secret  ${creds.scram.secretArn}`);
-    if (creds.mtls?.enabled) lines.push(`      certificate   serial ${creds.mtls.serial}, expires ${creds.mtls.notAfter}`);
+    if (creds.mtls?.enabled)
+      lines.push(`      certificate   serial ${creds.mtls.serial}, expires ${creds.mtls.notAfter}`);
   });
   return lines.join('\n');
 }
@@ -250,7 +281,9 @@ function connectionSettings(env: Environment): string {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `npm start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -6,7 +6,9 @@ const DOMAIN = /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/;
 
 export function requireDomain(value: unknown): string {
   if (typeof value !== 'string' || value.length > 200 || !DOMAIN.test(value)) {
-    throw new ConfigurationError(`state input has no valid "domain" (got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : typeof value})`);
+    throw new ConfigurationError(
+      `state input has no valid "domain" (got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : typeof value})`,
+    );
   }
   return value;
 }

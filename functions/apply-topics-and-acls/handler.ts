@@ -8,12 +8,32 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import { principalsOf } from '../../lib/access/bindings.js';
 import { kafkaClient, s3Client, secretsClient } from '../../lib/aws/clients.js';
 import { readCurrent } from '../../lib/aws/cert-store.js';
-import { certBucket, clusterArn, kafkaAdminSettings, provisionConfig, type KafkaAdminSettings } from '../../lib/aws/env-config.js';
+import {
+  certBucket,
+  clusterArn,
+  kafkaAdminSettings,
+  provisionConfig,
+  type KafkaAdminSettings,
+} from '../../lib/aws/env-config.js';
 import { bootstrapBrokers } from '../../lib/aws/msk.js';
 import { getSpecObject } from '../../lib/aws/specs.js';
 import type { ProvisionConfig } from '../../lib/config.js';
-import { ConfigurationError, KafkaRefused, KafkaTransient, PlanRefused, ProvisioningError, SpecRefused } from '../../lib/errors.js';
-import { Kafka, applyPlan, kafkaJsConfig, readClusterState, type Admin, type KafkaAuth } from '../../lib/kafka/index.js';
+import {
+  ConfigurationError,
+  KafkaRefused,
+  KafkaTransient,
+  PlanRefused,
+  ProvisioningError,
+  SpecRefused,
+} from '../../lib/errors.js';
+import {
+  Kafka,
+  applyPlan,
+  kafkaJsConfig,
+  readClusterState,
+  type Admin,
+  type KafkaAuth,
+} from '../../lib/kafka/index.js';
 import { isEmptyPlan, plan as makePlan } from '../../lib/plan/plan.js';
 import { parseSpec } from '../../lib/spec/parse.js';
 import { instrument, kafkaLogCreator, logger, metrics, MetricUnit, type Correlated } from '../../lib/observability.js';
@@ -55,17 +75,41 @@ export interface ApplyDeps {
 /** kafkajs errors → typed errors the state machine retries (transient) or catches (terminal). */
 export function classifyKafkaError(err: unknown): Error {
   if (err instanceof ProvisioningError) return err;
-  const e = err as { name?: string; message?: string; retriable?: boolean; type?: string; $fault?: string; $retryable?: unknown };
+  const e = err as {
+    name?: string;
+    message?: string;
+    retriable?: boolean;
+    type?: string;
+    $fault?: string;
+    $retryable?: unknown;
+  };
   const what = `${e.name ?? 'Error'}${e.type ? ` ${e.type}` : ''}: ${e.message ?? String(err)}`;
   // AWS SDK errors on the way to Kafka (GetBootstrapBrokers, GetSecretValue, S3): throttling and
   // server faults can pass, anything else (ForbiddenException, NotFoundException) will not.
   if (e.$fault !== undefined) {
-    const transient = e.$fault === 'server' || e.$retryable !== undefined || /Throttl|TooManyRequests|ServiceUnavailable|InternalServer/.test(e.name ?? '');
+    const transient =
+      e.$fault === 'server' ||
+      e.$retryable !== undefined ||
+      /Throttl|TooManyRequests|ServiceUnavailable|InternalServer/.test(e.name ?? '');
     return transient ? new KafkaTransient(what) : new KafkaRefused(what);
   }
-  const transientNames = ['KafkaJSConnectionError', 'KafkaJSRequestTimeoutError', 'KafkaJSNumberOfRetriesExceeded', 'KafkaJSBrokerNotFound', 'KafkaJSConnectionClosedError', 'KafkaJSLockTimeout', 'KafkaJSNonRetriableError'];
-  if (/AUTHORIZATION_FAILED|SASL_AUTHENTICATION_FAILED|SECURITY_DISABLED|INVALID_/.test(e.type ?? '')) return new KafkaRefused(what);
-  if (e.retriable === true || transientNames.includes(e.name ?? '') || /ECONNREFUSED|ETIMEDOUT|ECONNRESET|EAI_AGAIN/.test(e.message ?? '')) return new KafkaTransient(what);
+  const transientNames = [
+    'KafkaJSConnectionError',
+    'KafkaJSRequestTimeoutError',
+    'KafkaJSNumberOfRetriesExceeded',
+    'KafkaJSBrokerNotFound',
+    'KafkaJSConnectionClosedError',
+    'KafkaJSLockTimeout',
+    'KafkaJSNonRetriableError',
+  ];
+  if (/AUTHORIZATION_FAILED|SASL_AUTHENTICATION_FAILED|SECURITY_DISABLED|INVALID_/.test(e.type ?? ''))
+    return new KafkaRefused(what);
+  if (
+    e.retriable === true ||
+    transientNames.includes(e.name ?? '') ||
+    /ECONNREFUSED|ETIMEDOUT|ECONNRESET|EAI_AGAIN/.test(e.message ?? '')
+  )
+    return new KafkaTransient(what);
   return new KafkaRefused(what);
 }
 
@@ -75,7 +119,9 @@ async function adminAuth(s: KafkaAdminSettings, deps: ApplyDeps): Promise<KafkaA
       if (!s.region) throw new ConfigurationError('KAFKA_ADMIN_AUTH=IAM needs AWS_REGION');
       return { mechanism: 'iam', region: s.region };
     case 'SCRAM': {
-      const out = await (deps.secrets ?? secretsClient()).send(new GetSecretValueCommand({ SecretId: s.adminSecretArn! }));
+      const out = await (deps.secrets ?? secretsClient()).send(
+        new GetSecretValueCommand({ SecretId: s.adminSecretArn! }),
+      );
       let body: { username?: unknown; password?: unknown };
       try {
         body = JSON.parse(out.SecretString ?? '{}') as typeof body;
@@ -93,15 +139,26 @@ async function adminAuth(s: KafkaAdminSettings, deps: ApplyDeps): Promise<KafkaA
       const current = await readCurrent(s3, bucket, s.adminCertDomain!);
       if (!current) throw new ConfigurationError(`no current certificate for admin domain ${s.adminCertDomain}`);
       const { GetObjectCommand } = await import('@aws-sdk/client-s3');
-      const text = async (key: string) => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString('utf8');
-      return { mechanism: 'mtls', certPem: (await text(current.keys.cert)) + (await text(current.keys.chain)), keyPem: await text(current.keys.key) };
+      const text = async (key: string) =>
+        (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString('utf8');
+      return {
+        mechanism: 'mtls',
+        certPem: (await text(current.keys.cert)) + (await text(current.keys.chain)),
+        keyPem: await text(current.keys.key),
+      };
     }
   }
 }
 
 async function connectAdmin(deps: ApplyDeps): Promise<{ admin: Admin; close: () => Promise<void> }> {
   const s = kafkaAdminSettings();
-  const brokers = s.brokers ?? (await bootstrapBrokers(deps.kafka ?? kafkaClient(), s.clusterArn ?? clusterArn(), s.auth === 'MTLS' ? 'TLS' : s.auth));
+  const brokers =
+    s.brokers ??
+    (await bootstrapBrokers(
+      deps.kafka ?? kafkaClient(),
+      s.clusterArn ?? clusterArn(),
+      s.auth === 'MTLS' ? 'TLS' : s.auth,
+    ));
   const kafka = new Kafka(
     kafkaJsConfig({
       brokers,
@@ -122,11 +179,24 @@ export async function applyTopicsAndAcls(event: ApplyInput, deps: ApplyDeps = {}
   const key = requireString(event as unknown as Record<string, unknown>, 'key');
   const config = deps.config ?? provisionConfig();
 
-  const object = await getSpecObject(deps.s3 ?? s3Client(), bucket, key, event.versionId ?? undefined, config.limits.maxSpecBytes);
+  const object = await getSpecObject(
+    deps.s3 ?? s3Client(),
+    bucket,
+    key,
+    event.versionId ?? undefined,
+    config.limits.maxSpecBytes,
+  );
   const parsed = parseSpec(object.text, key, config);
   if (!parsed.ok || parsed.spec.domain !== domain) {
     // ValidateSpec accepted this version; only a different object could fail here.
-    throw new SpecRefused({ domain, bucket, key, versionId: event.versionId ?? null, reportKey: `reports/${domain}.json`, issues: parsed.ok ? [] : parsed.issues.slice(0, 50) });
+    throw new SpecRefused({
+      domain,
+      bucket,
+      key,
+      versionId: event.versionId ?? null,
+      reportKey: `reports/${domain}.json`,
+      issues: parsed.ok ? [] : parsed.issues.slice(0, 50),
+    });
   }
 
   let conn;
@@ -138,20 +208,39 @@ export async function applyTopicsAndAcls(event: ApplyInput, deps: ApplyDeps = {}
   let kafkaRequests = 0;
   const stopCounting = conn.admin.on(conn.admin.events.REQUEST, () => void kafkaRequests++);
   try {
-    const current = await readClusterState(conn.admin, { topicPrefixes: [`${domain}.`], principals: principalsOf(domain, config) });
+    const current = await readClusterState(conn.admin, {
+      topicPrefixes: [`${domain}.`],
+      principals: principalsOf(domain, config),
+    });
     const p = makePlan([parsed.spec], current, config, { force: event.force === true });
     if (p.errors.length > 0) throw new PlanRefused(p.errors.map((x) => `${x.rule}: ${x.message}`).join('; '));
     if (isEmptyPlan(p)) {
       logger.info('no changes');
       recordOutcome(event, false);
       recordRequests(kafkaRequests);
-      return { domain, changed: false, topicsCreated: 0, partitionsIncreased: 0, configsAltered: 0, aclsCreated: 0, aclsDeleted: 0, createdTopics: [], kafkaRequests };
+      return {
+        domain,
+        changed: false,
+        topicsCreated: 0,
+        partitionsIncreased: 0,
+        configsAltered: 0,
+        aclsCreated: 0,
+        aclsDeleted: 0,
+        createdTopics: [],
+        kafkaRequests,
+      };
     }
     const r = await applyPlan(conn.admin, p);
     logger.info('applied', { ...r, kafkaRequests });
     recordOutcome(event, true);
     recordRequests(kafkaRequests);
-    return { domain, changed: true, ...r, createdTopics: p.topicsToCreate.slice(0, 50).map((t) => t.name), kafkaRequests };
+    return {
+      domain,
+      changed: true,
+      ...r,
+      createdTopics: p.topicsToCreate.slice(0, 50).map((t) => t.name),
+      kafkaRequests,
+    };
   } catch (e) {
     throw classifyKafkaError(e);
   } finally {
@@ -168,7 +257,11 @@ function recordOutcome(event: ApplyInput, changed: boolean): void {
   metrics.addMetric('SpecsProvisioned', MetricUnit.Count, 1);
   if (changed) metrics.addMetric('SpecsChanged', MetricUnit.Count, 1);
   if (event.startedAt && !Number.isNaN(Date.parse(event.startedAt))) {
-    metrics.addMetric('ProvisioningDuration', MetricUnit.Milliseconds, Math.max(0, Date.now() - Date.parse(event.startedAt)));
+    metrics.addMetric(
+      'ProvisioningDuration',
+      MetricUnit.Milliseconds,
+      Math.max(0, Date.now() - Date.parse(event.startedAt)),
+    );
   }
 }
 

@@ -20,7 +20,10 @@ export interface AssociateScramSecretsOutput {
   readonly association: 'NEW' | 'EXISTING';
 }
 
-export async function associate(event: AssociateScramSecretsInput, deps: { kafka?: KafkaClient } = {}): Promise<AssociateScramSecretsOutput> {
+export async function associate(
+  event: AssociateScramSecretsInput,
+  deps: { kafka?: KafkaClient } = {},
+): Promise<AssociateScramSecretsOutput> {
   const domain = requireDomain(event.domain);
   const secretArn = requireString(event as unknown as Record<string, unknown>, 'secretArn');
   const r = await associateScramSecrets(deps.kafka ?? kafkaClient(), clusterArn(), [secretArn]);

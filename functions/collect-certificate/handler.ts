@@ -30,42 +30,64 @@ export interface CollectCertificateOutput {
   readonly certificateArn: string;
 }
 
-export async function collect(event: CollectCertificateInput, deps: { s3?: S3Client; pca?: ACMPCAClient } = {}): Promise<CollectCertificateOutput> {
+export async function collect(
+  event: CollectCertificateInput,
+  deps: { s3?: S3Client; pca?: ACMPCAClient } = {},
+): Promise<CollectCertificateOutput> {
   const domain = requireDomain(event.domain);
   const certificateArn = requireString(event as unknown as Record<string, unknown>, 'certificateArn');
   const generation = Number(event.generation);
-  if (!Number.isInteger(generation) || generation < 1) throw new CertificateMismatch('state input has no valid "generation"');
+  if (!Number.isInteger(generation) || generation < 1)
+    throw new CertificateMismatch('state input has no valid "generation"');
   const { pcaArn } = certificateSettings();
 
   const { certificate, chain } = await getCertificate(deps.pca ?? pcaClient(), pcaArn, certificateArn);
   const facts = certificateFacts(certificate);
-  if (facts.subject !== `CN=${domain}`) throw new CertificateMismatch(`certificate ${certificateArn} has subject ${facts.subject}, expected CN=${domain}`);
+  if (facts.subject !== `CN=${domain}`)
+    throw new CertificateMismatch(`certificate ${certificateArn} has subject ${facts.subject}, expected CN=${domain}`);
   if (facts.publicKeySha256 !== event.publicKeySha256) {
-    throw new CertificateMismatch(`certificate ${certificateArn} does not certify the key generated for generation ${generation} of ${domain}`);
+    throw new CertificateMismatch(
+      `certificate ${certificateArn} does not certify the key generated for generation ${generation} of ${domain}`,
+    );
   }
 
   // The stored key must be the one the certificate certifies (and the one IssueCertificate used).
   const s3 = deps.s3 ?? s3Client();
   const bucket = certBucket();
   const privateKeyPem = await readPendingKey(s3, bucket, domain, generation);
-  if (!privateKeyPem) throw new CertificateMismatch(`no pending key for generation ${generation} of ${domain}; issue again`);
+  if (!privateKeyPem)
+    throw new CertificateMismatch(`no pending key for generation ${generation} of ${domain}; issue again`);
   if (spkiSha256(privateKeyPem) !== facts.publicKeySha256) {
-    throw new CertificateMismatch(`the stored key of generation ${generation} of ${domain} does not match certificate ${certificateArn}`);
+    throw new CertificateMismatch(
+      `the stored key of generation ${generation} of ${domain} does not match certificate ${certificateArn}`,
+    );
   }
 
-  const current = await promoteCertificate(s3, { bucket, kmsKeyId: kmsKeyArn() }, {
-    domain,
-    generation,
-    serial: facts.serial,
-    notBefore: facts.notBefore,
-    notAfter: facts.notAfter,
-    certificatePem: certificate.endsWith('\n') ? certificate : `${certificate}\n`,
-    chainPem: chain,
-    privateKeyPem,
-  });
+  const current = await promoteCertificate(
+    s3,
+    { bucket, kmsKeyId: kmsKeyArn() },
+    {
+      domain,
+      generation,
+      serial: facts.serial,
+      notBefore: facts.notBefore,
+      notAfter: facts.notAfter,
+      certificatePem: certificate.endsWith('\n') ? certificate : `${certificate}\n`,
+      chainPem: chain,
+      privateKeyPem,
+    },
+  );
   metrics.addMetric(generation > 1 ? 'CertificatesRenewed' : 'CertificatesIssued', MetricUnit.Count, 1);
   logger.info('certificate stored', { serial: current.serial, notAfter: current.notAfter, generation });
-  return { domain, status: 'ISSUED', serial: current.serial, notBefore: current.notBefore, notAfter: current.notAfter, generation, certificateArn };
+  return {
+    domain,
+    status: 'ISSUED',
+    serial: current.serial,
+    notBefore: current.notBefore,
+    notAfter: current.notAfter,
+    generation,
+    certificateArn,
+  };
 }
 
 function spkiSha256(privateKeyPem: string): string {

@@ -19,11 +19,15 @@ export interface EnsureScramSecretOutput {
   readonly action: 'CREATED' | 'RESTORED' | 'EXISTING';
 }
 
-export async function ensureSecret(event: EnsureScramSecretInput, deps: { secrets?: SecretsManagerClient } = {}): Promise<EnsureScramSecretOutput> {
+export async function ensureSecret(
+  event: EnsureScramSecretInput,
+  deps: { secrets?: SecretsManagerClient } = {},
+): Promise<EnsureScramSecretOutput> {
   const domain = requireDomain(event.domain);
   const name = scramSecretName(secretNamePrefix(), domain);
   const r = await ensureScramSecret(deps.secrets ?? secretsClient(), { name, username: domain, kmsKeyId: kmsKeyArn() });
-  if (r.action !== 'EXISTING') metrics.addMetric(r.action === 'CREATED' ? 'ScramSecretsCreated' : 'ScramSecretsRestored', MetricUnit.Count, 1);
+  if (r.action !== 'EXISTING')
+    metrics.addMetric(r.action === 'CREATED' ? 'ScramSecretsCreated' : 'ScramSecretsRestored', MetricUnit.Count, 1);
   logger.info('scram secret ready', { secretArn: r.arn, action: r.action });
   return { domain, secretArn: r.arn, secretName: name, action: r.action };
 }

@@ -29,13 +29,19 @@ export interface FindExpiringOutput {
   readonly earliestNotAfter?: string;
 }
 
-export async function findExpiring(event: FindExpiringInput, deps: { s3?: S3Client } = {}): Promise<FindExpiringOutput> {
+export async function findExpiring(
+  event: FindExpiringInput,
+  deps: { s3?: S3Client } = {},
+): Promise<FindExpiringOutput> {
   const now = optionalDate(event.now ?? event.trigger?.now ?? event.trigger?.time);
   const entries = await scanIndex(deps.s3 ?? s3Client(), certBucket());
-  const due = entries.filter((e) => isRenewalDue(e, now)).map(({ domain, serial, notAfter, generation }) => ({ domain, serial, notAfter, generation }));
+  const due = entries
+    .filter((e) => isRenewalDue(e, now))
+    .map(({ domain, serial, notAfter, generation }) => ({ domain, serial, notAfter, generation }));
   const earliest = entries.map((e) => e.notAfter).sort()[0];
   metrics.addMetric('CertificatesDue', MetricUnit.Count, due.length);
-  if (earliest) metrics.addMetric('DaysToEarliestExpiry', MetricUnit.Count, Math.floor(daysUntil(earliest, now) * 100) / 100);
+  if (earliest)
+    metrics.addMetric('DaysToEarliestExpiry', MetricUnit.Count, Math.floor(daysUntil(earliest, now) * 100) / 100);
   logger.info('expiry scan', { scanned: entries.length, due: due.length, earliestNotAfter: earliest });
   return { now: now.toISOString(), scanned: entries.length, due, ...(earliest ? { earliestNotAfter: earliest } : {}) };
 }

@@ -6,7 +6,13 @@
 import type { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import type { KafkaClient } from '@aws-sdk/client-kafka';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createCsr, generateKeyPair, keyPairFromPem, privateKeyToPem, publicKeyFingerprint } from '../../lib/cert/keys.js';
+import {
+  createCsr,
+  generateKeyPair,
+  keyPairFromPem,
+  privateKeyToPem,
+  publicKeyFingerprint,
+} from '../../lib/cert/keys.js';
 import { idempotencyToken, isRenewalDue } from '../../lib/cert/policy.js';
 import { kafkaClient, pcaClient, s3Client } from '../../lib/aws/clients.js';
 import { putPendingKey, readCurrent, readPendingKey } from '../../lib/aws/cert-store.js';
@@ -25,7 +31,13 @@ export interface IssueCertificateInput extends Correlated {
 }
 
 export type IssueCertificateOutput =
-  | { readonly domain: string; readonly status: 'CURRENT'; readonly serial: string; readonly notAfter: string; readonly generation: number }
+  | {
+      readonly domain: string;
+      readonly status: 'CURRENT';
+      readonly serial: string;
+      readonly notAfter: string;
+      readonly generation: number;
+    }
   | {
       readonly domain: string;
       readonly status: 'ISSUING';
@@ -66,7 +78,13 @@ export async function issue(event: IssueCertificateInput, deps: IssueDeps = {}):
   const current = await readCurrent(s3, bucket, domain);
   if (current && !event.force && !isRenewalDue(current, optionalDate(event.now))) {
     logger.info('certificate current', { serial: current.serial, notAfter: current.notAfter });
-    return { domain, status: 'CURRENT', serial: current.serial, notAfter: current.notAfter, generation: current.generation };
+    return {
+      domain,
+      status: 'CURRENT',
+      serial: current.serial,
+      notAfter: current.notAfter,
+      generation: current.generation,
+    };
   }
 
   const generation = (current?.generation ?? 0) + 1;
@@ -75,7 +93,13 @@ export async function issue(event: IssueCertificateInput, deps: IssueDeps = {}):
   if (!stored) {
     keys = await generateKeyPair(settings.keyAlgorithm);
     // The key is safe at rest before anything about it leaves the function.
-    const mine = await putPendingKey(s3, { bucket, kmsKeyId: kmsKeyArn() }, domain, generation, await privateKeyToPem(keys.privateKey));
+    const mine = await putPendingKey(
+      s3,
+      { bucket, kmsKeyId: kmsKeyArn() },
+      domain,
+      generation,
+      await privateKeyToPem(keys.privateKey),
+    );
     if (!mine) {
       keys = undefined; // a concurrent attempt stored its key first: use that one
       stored = await readPendingKey(s3, bucket, domain, generation);
@@ -98,7 +122,13 @@ export async function issue(event: IssueCertificateInput, deps: IssueDeps = {}):
   });
   metrics.addMetric('CertificatesRequested', MetricUnit.Count, 1);
   logger.info('certificate requested', { certificateArn, generation, renewal: current !== undefined });
-  return { domain, status: 'ISSUING', certificateArn, generation, publicKeySha256: await publicKeyFingerprint(keys.publicKey) };
+  return {
+    domain,
+    status: 'ISSUING',
+    certificateArn,
+    generation,
+    publicKeySha256: await publicKeyFingerprint(keys.publicKey),
+  };
 }
 
 export const handler = instrument('IssueCertificate', (event: IssueCertificateInput) => issue(event));

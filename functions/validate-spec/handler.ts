@@ -17,7 +17,10 @@ import { parseSpec } from '../../lib/spec/parse.js';
 
 /** The EventBridge "Object Created" event, or the direct form the reprovision workflow sends. */
 export interface ValidateSpecInput extends Correlated {
-  readonly detail?: { readonly bucket?: { readonly name?: string }; readonly object?: { readonly key?: string; readonly 'version-id'?: string } };
+  readonly detail?: {
+    readonly bucket?: { readonly name?: string };
+    readonly object?: { readonly key?: string; readonly 'version-id'?: string };
+  };
   readonly bucket?: string;
   readonly key?: string;
   readonly versionId?: string;
@@ -51,17 +54,24 @@ export function sourceOf(event: ValidateSpecInput): { bucket: string; key: strin
   const bucket = event.detail?.bucket?.name ?? event.bucket;
   const key = event.detail?.object?.key ?? event.key;
   const versionId = event.detail?.object?.['version-id'] ?? event.versionId;
-  if (!bucket || !key) throw new ConfigurationError('event names no bucket/key (expected an S3 "Object Created" event or {bucket, key})');
+  if (!bucket || !key)
+    throw new ConfigurationError('event names no bucket/key (expected an S3 "Object Created" event or {bucket, key})');
   return { bucket, key, ...(versionId ? { versionId } : {}) };
 }
 
-export async function validateSpec(event: ValidateSpecInput, deps: { s3?: S3Client; config?: ProvisionConfig } = {}): Promise<ValidatedSpec> {
+export async function validateSpec(
+  event: ValidateSpecInput,
+  deps: { s3?: S3Client; config?: ProvisionConfig } = {},
+): Promise<ValidatedSpec> {
   const { bucket, key, versionId } = sourceOf(event);
   const config = deps.config ?? provisionConfig();
   const keyDomain = domainFromKey(key) ?? null;
   const refuse = (issues: SpecIssue[], v?: string): never => {
     metrics.addMetric('SpecRefused', MetricUnit.Count, 1);
-    logger.warn('spec refused', { key, issues: issues.slice(0, MAX_LISTED).map((i) => ({ path: i.path, rule: i.rule })) });
+    logger.warn('spec refused', {
+      key,
+      issues: issues.slice(0, MAX_LISTED).map((i) => ({ path: i.path, rule: i.rule })),
+    });
     throw new SpecRefused({
       domain: keyDomain,
       bucket,
@@ -77,10 +87,30 @@ export async function validateSpec(event: ValidateSpecInput, deps: { s3?: S3Clie
     object = await getSpecObject(deps.s3 ?? s3Client(), bucket, key, versionId, config.limits.maxSpecBytes);
   } catch (e) {
     if (e instanceof SpecTooLarge) {
-      return refuse([{ file: key, path: '$', rule: 'max-size', message: `the spec is ${e.size} bytes; at most ${e.limit} bytes are accepted` }], versionId);
+      return refuse(
+        [
+          {
+            file: key,
+            path: '$',
+            rule: 'max-size',
+            message: `the spec is ${e.size} bytes; at most ${e.limit} bytes are accepted`,
+          },
+        ],
+        versionId,
+      );
     }
     if (awsErrorName(e) === 'NoSuchKey' || awsErrorName(e) === 'NoSuchVersion') {
-      return refuse([{ file: key, path: '$', rule: 'spec-missing', message: 'the spec object (or this version of it) no longer exists' }], versionId);
+      return refuse(
+        [
+          {
+            file: key,
+            path: '$',
+            rule: 'spec-missing',
+            message: 'the spec object (or this version of it) no longer exists',
+          },
+        ],
+        versionId,
+      );
     }
     throw e;
   }
@@ -109,7 +139,12 @@ export async function validateSpec(event: ValidateSpecInput, deps: { s3?: S3Clie
       warnings: parsed.warnings.slice(0, MAX_LISTED),
     },
   };
-  logger.info('spec valid', { domain: spec.domain, versionId: result.versionId, ...result.summary, warnings: parsed.warnings.length });
+  logger.info('spec valid', {
+    domain: spec.domain,
+    versionId: result.versionId,
+    ...result.summary,
+    warnings: parsed.warnings.length,
+  });
   return result;
 }
 

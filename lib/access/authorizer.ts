@@ -290,7 +290,10 @@ function match(list: Entry[] | undefined, opBit: number, host: string | undefine
 }
 
 export class Authorizer {
-  private readonly byType: Record<string, TypeIndex | undefined> = Object.create(null) as Record<string, TypeIndex | undefined>;
+  private readonly byType: Record<string, TypeIndex | undefined> = Object.create(null) as Record<
+    string,
+    TypeIndex | undefined
+  >;
   private readonly allowEveryone: boolean;
   readonly size: number;
 
@@ -311,7 +314,13 @@ export class Authorizer {
       if (!seen.add(b)) continue;
       const isAllow = b.permission === 'ALLOW';
       const idx = (this.byType[b.resourceType] ??= new TypeIndex());
-      idx.add({ binding: b, anyHost: b.host === WILDCARD_HOST, host: b.host, allow: isAllow, mask: operationMask(b.operation, isAllow) });
+      idx.add({
+        binding: b,
+        anyHost: b.host === WILDCARD_HOST,
+        host: b.host,
+        allow: isAllow,
+        mask: operationMask(b.operation, isAllow),
+      });
     }
     this.size = seen.size;
   }
@@ -351,7 +360,8 @@ export class Authorizer {
     this.denyAcls = this.allowAcls = undefined;
     if (deny) return { allowed: false, decidedBy: deny, reason: 'deny-acl' }; // R5
     if (allowAcls) return { allowed: true, decidedBy: allowAcls, reason: 'allow-acl' }; // R6
-    if (!this.hasResourceAcls && this.allowEveryone) return { allowed: true, decidedBy: [], reason: 'no-acls-allow-everyone' }; // R7
+    if (!this.hasResourceAcls && this.allowEveryone)
+      return { allowed: true, decidedBy: [], reason: 'no-acls-allow-everyone' }; // R7
     return { allowed: false, decidedBy: [], reason: 'no-matching-allow' };
   }
   /**
@@ -367,7 +377,8 @@ export class Authorizer {
     const host = req.host;
     let found = match(r.byPrincipal.size > 0 ? r.byPrincipal.get(req.principal) : undefined, opBit, host); // R2
     if (found !== DENY) found |= match(r.everyone, opBit, host);
-    for (let i = 0; i < r.large.length && found !== DENY; i++) found |= match(r.large[i]!.byPrincipal.get(req.principal), opBit, host);
+    for (let i = 0; i < r.large.length && found !== DENY; i++)
+      found |= match(r.large[i]!.byPrincipal.get(req.principal), opBit, host);
     if (found & DENY) return false; // R5: deny wins
     if (found & ALLOW) return true; // R6
     return !r.hasResourceAcls && this.allowEveryone; // R7

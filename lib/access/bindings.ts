@@ -126,10 +126,13 @@ export function domainBindings(spec: DomainSpec, config: ProvisionConfig): AclBi
   const owners = principalsOf(d, config);
   const kw = config.visibilityKeywords;
   const out: AclBinding[] = [];
-  const topicOps: Operation[] = config.ownerDelete ? ['DESCRIBE', 'READ', 'WRITE', 'DELETE'] : ['DESCRIBE', 'READ', 'WRITE'];
+  const topicOps: Operation[] = config.ownerDelete
+    ? ['DESCRIBE', 'READ', 'WRITE', 'DELETE']
+    : ['DESCRIBE', 'READ', 'WRITE'];
   for (const p of owners) for (const op of topicOps) out.push(allow('TOPIC', 'PREFIXED', `${d}.`, p, op));
   for (const p of owners) out.push(allow('TOPIC', 'PREFIXED', `${d}.${kw.private}.`, p, 'CREATE'));
-  for (const op of ['DESCRIBE', 'READ'] as const) out.push(allow('TOPIC', 'PREFIXED', `${d}.${kw.public}.`, WILDCARD_PRINCIPAL, op));
+  for (const op of ['DESCRIBE', 'READ'] as const)
+    out.push(allow('TOPIC', 'PREFIXED', `${d}.${kw.public}.`, WILDCARD_PRINCIPAL, op));
 
   const publicPrefix = `${d}.${kw.public}.`;
   const topics = spec.owned.filter((t) => inStage(t, config)).sort((a, b) => cmpStr(a.name, b.name));
@@ -138,7 +141,8 @@ export function domainBindings(spec: DomainSpec, config: ProvisionConfig): AclBi
     if (visibility === 'public') {
       // Public by grant, outside the public prefix: a literal grant to everyone.
       if (!t.name.startsWith(publicPrefix)) {
-        for (const op of ['DESCRIBE', 'READ'] as const) out.push(allow('TOPIC', 'LITERAL', t.name, WILDCARD_PRINCIPAL, op));
+        for (const op of ['DESCRIBE', 'READ'] as const)
+          out.push(allow('TOPIC', 'LITERAL', t.name, WILDCARD_PRINCIPAL, op));
       }
     } else if (visibility === 'protected') {
       for (const g of grantedDomains(d, t)) {
@@ -149,7 +153,8 @@ export function domainBindings(spec: DomainSpec, config: ProvisionConfig): AclBi
     }
   }
   for (const p of owners) out.push(allow('GROUP', 'PREFIXED', `${d}.`, p, 'READ'));
-  for (const p of owners) for (const op of ['DESCRIBE', 'WRITE'] as const) out.push(allow('TRANSACTIONAL_ID', 'PREFIXED', `${d}.`, p, op));
+  for (const p of owners)
+    for (const op of ['DESCRIBE', 'WRITE'] as const) out.push(allow('TRANSACTIONAL_ID', 'PREFIXED', `${d}.`, p, op));
   for (const p of owners) out.push(allow('CLUSTER', 'LITERAL', CLUSTER_RESOURCE_NAME, p, 'IDEMPOTENT_WRITE'));
   return out;
 }
@@ -169,7 +174,11 @@ export function desiredBindings(specs: readonly DomainSpec[], config: ProvisionC
 
 /** Whether a TOPIC resource name lies in `D`'s namespace (`D.` and anything under it). */
 export function inNamespace(resourceName: string, domain: string): boolean {
-  return resourceName.length > domain.length && resourceName.startsWith(domain) && resourceName.charCodeAt(domain.length) === 46; // '.'
+  return (
+    resourceName.length > domain.length &&
+    resourceName.startsWith(domain) &&
+    resourceName.charCodeAt(domain.length) === 46
+  ); // '.'
 }
 
 /**
@@ -205,7 +214,11 @@ function grantOwner(b: AclBinding, protectedKeyword: string): string | undefined
  * Nested ids (`a` and `a.b`) would put `a.b`'s topics in `a`'s namespace; `plan` refuses such spec
  * sets, so this predicate never has to arbitrate between them.
  */
-export function isManagedBy(binding: AclBinding, domain: string, config: Pick<ProvisionConfig, 'visibilityKeywords'>): boolean {
+export function isManagedBy(
+  binding: AclBinding,
+  domain: string,
+  config: Pick<ProvisionConfig, 'visibilityKeywords'>,
+): boolean {
   if (binding.permission !== 'ALLOW') return false;
   if (binding.resourceType === 'TOPIC' && inNamespace(binding.resourceName, domain)) return true;
   if (domainOfPrincipal(binding.principal) !== domain) return false;

@@ -58,7 +58,8 @@ export interface AccessReportOptions {
 const SOMEONE_ELSE = 'User:\u0000someone-else';
 
 function accessList(authz: Authorizer, topic: string, operation: Operation, candidates: Iterable<string>): AccessList {
-  const allowed = (principal: string) => authz.authorize({ principal, operation, resourceType: 'TOPIC', resourceName: topic }).allowed;
+  const allowed = (principal: string) =>
+    authz.authorize({ principal, operation, resourceType: 'TOPIC', resourceName: topic }).allowed;
   const principals: string[] = [];
   for (const p of candidates) if (p !== 'User:*' && allowed(p)) principals.push(p);
   principals.sort();
@@ -66,12 +67,21 @@ function accessList(authz: Authorizer, topic: string, operation: Operation, cand
   return { everyone: allowed(SOMEONE_ELSE), principals, domains };
 }
 
-export function accessReport(specs: readonly DomainSpec[], config: ProvisionConfig, opts: AccessReportOptions = {}): AccessReport {
+export function accessReport(
+  specs: readonly DomainSpec[],
+  config: ProvisionConfig,
+  opts: AccessReportOptions = {},
+): AccessReport {
   const refused = checkSpecSet(specs, { topics: [], acls: [] }, config);
   const refusedDomains = new Set(refused.map((e) => e.domain));
-  const accepted = specs.filter((s) => !refusedDomains.has(s.domain)).sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0));
+  const accepted = specs
+    .filter((s) => !refusedDomains.has(s.domain))
+    .sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0));
   const bindings = desiredBindings(accepted, config);
-  const authz = new Authorizer(bindings, opts.allowEveryoneIfNoAclFound === undefined ? {} : { allowEveryoneIfNoAclFound: opts.allowEveryoneIfNoAclFound });
+  const authz = new Authorizer(
+    bindings,
+    opts.allowEveryoneIfNoAclFound === undefined ? {} : { allowEveryoneIfNoAclFound: opts.allowEveryoneIfNoAclFound },
+  );
 
   const owners = new Map<string, string>();
   const topics: TopicAccess[] = [];
@@ -98,7 +108,10 @@ export function accessReport(specs: readonly DomainSpec[], config: ProvisionConf
     for (const sub of s.subscriptions) {
       const owner = owners.get(sub.topic);
       if (owner === s.domain) continue;
-      const deniedPrincipals = mine.filter((principal) => !authz.authorize({ principal, operation: 'READ', resourceType: 'TOPIC', resourceName: sub.topic }).allowed);
+      const deniedPrincipals = mine.filter(
+        (principal) =>
+          !authz.authorize({ principal, operation: 'READ', resourceType: 'TOPIC', resourceName: sub.topic }).allowed,
+      );
       if (owner === undefined) {
         const nsOwner = accepted.find((o) => sub.topic.startsWith(`${o.domain}.`))?.domain;
         danglingSubscriptions.push({

@@ -20,7 +20,8 @@ export function parseDefinition(text: string): Definition {
 function* walk(states: Record<string, State>): Generator<[string, State]> {
   for (const [name, state] of Object.entries(states)) {
     yield [name, state];
-    if (state.Type === 'Parallel') for (const b of state.Branches as { States: Record<string, State> }[]) yield* walk(b.States);
+    if (state.Type === 'Parallel')
+      for (const b of state.Branches as { States: Record<string, State> }[]) yield* walk(b.States);
     if (state.Type === 'Map') {
       const proc = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, State> };
       yield* walk(proc.States);
@@ -38,7 +39,8 @@ export function lambdaTasks(def: Definition): Map<string, string> {
   const out = new Map<string, string>();
   for (const [name, state] of walk(def.States)) {
     const r = state.Resource as { 'Fn::GetAtt'?: [string, string] } | undefined;
-    if (state.Type === 'Task' && r && typeof r === 'object' && Array.isArray(r['Fn::GetAtt'])) out.set(name, r['Fn::GetAtt'][0]);
+    if (state.Type === 'Task' && r && typeof r === 'object' && Array.isArray(r['Fn::GetAtt']))
+      out.set(name, r['Fn::GetAtt'][0]);
   }
   return out;
 }
@@ -46,7 +48,8 @@ export function lambdaTasks(def: Definition): Map<string, string> {
 /** State name → service integration resource (`arn:aws:states:::aws-sdk:s3:putObject`, ...), for the other tasks. */
 export function integrationTasks(def: Definition): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [name, state] of walk(def.States)) if (state.Type === 'Task' && typeof state.Resource === 'string') out.set(name, state.Resource);
+  for (const [name, state] of walk(def.States))
+    if (state.Type === 'Task' && typeof state.Resource === 'string') out.set(name, state.Resource);
   return out;
 }
 

@@ -45,13 +45,22 @@ async function put(s3: S3Client, t: StoreTarget, key: string, body: string, cont
   await s3.send(new PutObjectCommand({ Bucket: t.bucket, Key: key, Body: body, ContentType: contentType, ...sse(t) }));
 }
 
-export async function readCurrent(s3: S3Client, bucket: string, domain: string): Promise<CurrentCertificate | undefined> {
+export async function readCurrent(
+  s3: S3Client,
+  bucket: string,
+  domain: string,
+): Promise<CurrentCertificate | undefined> {
   const text = await getText(s3, bucket, currentKey(domain));
   return text === undefined ? undefined : (JSON.parse(text) as CurrentCertificate);
 }
 
 /** The private key of a generation in progress, if an earlier attempt stored one. */
-export async function readPendingKey(s3: S3Client, bucket: string, domain: string, generation: number): Promise<string | undefined> {
+export async function readPendingKey(
+  s3: S3Client,
+  bucket: string,
+  domain: string,
+  generation: number,
+): Promise<string | undefined> {
   return getText(s3, bucket, pendingKeyKey(domain, generation));
 }
 
@@ -60,7 +69,13 @@ export async function readPendingKey(s3: S3Client, bucket: string, domain: strin
  * Returns false when another attempt got there first: the caller must then use the stored key, so
  * two racing executions of one generation can never pair one key with the other's certificate.
  */
-export async function putPendingKey(s3: S3Client, t: StoreTarget, domain: string, generation: number, privateKeyPem: string): Promise<boolean> {
+export async function putPendingKey(
+  s3: S3Client,
+  t: StoreTarget,
+  domain: string,
+  generation: number,
+  privateKeyPem: string,
+): Promise<boolean> {
   try {
     await s3.send(
       new PutObjectCommand({
@@ -98,7 +113,11 @@ export interface PromoteInput {
  * those deletes is harmless. The key is written from the verified bytes (not copied), so what is
  * promoted is exactly what was checked against the certificate.
  */
-export async function promoteCertificate(s3: S3Client, t: StoreTarget, input: PromoteInput): Promise<CurrentCertificate> {
+export async function promoteCertificate(
+  s3: S3Client,
+  t: StoreTarget,
+  input: PromoteInput,
+): Promise<CurrentCertificate> {
   const keys = certificateKeys(input.domain, input.serial);
   await put(s3, t, keys.key, input.privateKeyPem, 'application/x-pem-file');
   await put(s3, t, keys.cert, input.certificatePem, 'application/x-pem-file');
@@ -112,12 +131,19 @@ export async function promoteCertificate(s3: S3Client, t: StoreTarget, input: Pr
     generation: input.generation,
   };
   await put(s3, t, currentKey(input.domain), JSON.stringify(current, null, 2), 'application/json');
-  const entry: IndexEntry = { domain: input.domain, notBefore: input.notBefore, notAfter: input.notAfter, generation: input.generation, serial: input.serial };
+  const entry: IndexEntry = {
+    domain: input.domain,
+    notBefore: input.notBefore,
+    notAfter: input.notAfter,
+    generation: input.generation,
+    serial: input.serial,
+  };
   const mine = indexKey(entry);
   await put(s3, t, mine, '', 'application/octet-stream');
 
   for (const old of await listKeys(s3, t.bucket, `${INDEX_PREFIX}${input.domain}/`)) {
-    if (old !== mine && parseIndexKey(old)?.domain === input.domain) await s3.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: old }));
+    if (old !== mine && parseIndexKey(old)?.domain === input.domain)
+      await s3.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: old }));
   }
   await s3.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: pendingKeyKey(input.domain, input.generation) }));
   return current;

@@ -36,14 +36,20 @@ export async function readScramCredentials(client: SecretsManagerClient, secretI
 }
 
 /** The domain's current certificate with its key; undefined before the first one was collected. */
-export async function readMtlsCredentials(s3: S3Client, bucket: string, domain: string): Promise<MtlsCredentials | undefined> {
+export async function readMtlsCredentials(
+  s3: S3Client,
+  bucket: string,
+  domain: string,
+): Promise<MtlsCredentials | undefined> {
   const current = await readCurrent(s3, bucket, domain);
   if (!current) return undefined;
   const [certPem, chainPem, keyPem] = await Promise.all(
     [current.keys.cert, current.keys.chain, current.keys.key].map((key) => getText(s3, bucket, key)),
   );
   if (certPem === undefined || keyPem === undefined) {
-    throw new Error(`certificates for ${domain}: current.json names serial ${current.serial}, but its files are missing`);
+    throw new Error(
+      `certificates for ${domain}: current.json names serial ${current.serial}, but its files are missing`,
+    );
   }
   return { certPem, chainPem: chainPem ?? '', keyPem, current };
 }

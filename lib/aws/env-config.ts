@@ -59,8 +59,13 @@ function positiveInt(env: Env, name: string, fallback: number): number {
 
 export function authModes(env: Env = process.env): AuthMode[] {
   const raw = optional(env, ENV.AUTH_MODES) ?? 'SCRAM,MTLS';
-  const modes = raw.split(',').map((m) => m.trim().toUpperCase()).filter(Boolean);
-  for (const m of modes) if (m !== 'SCRAM' && m !== 'MTLS') throw new ConfigurationError(`${ENV.AUTH_MODES} holds ${m}; allowed: SCRAM, MTLS`);
+  const modes = raw
+    .split(',')
+    .map((m) => m.trim().toUpperCase())
+    .filter(Boolean);
+  for (const m of modes)
+    if (m !== 'SCRAM' && m !== 'MTLS')
+      throw new ConfigurationError(`${ENV.AUTH_MODES} holds ${m}; allowed: SCRAM, MTLS`);
   if (modes.length === 0) throw new ConfigurationError(`${ENV.AUTH_MODES} must name at least one of SCRAM, MTLS`);
   return [...new Set(modes)] as AuthMode[];
 }
@@ -69,7 +74,8 @@ export function authModes(env: Env = process.env): AuthMode[] {
 export function provisionConfig(env: Env = process.env): ProvisionConfig {
   const share = optional(env, ENV.MAX_DELETE_SHARE);
   const maxDeleteShare = share === undefined ? undefined : Number(share);
-  if (maxDeleteShare !== undefined && !(maxDeleteShare >= 0 && maxDeleteShare <= 1)) throw new ConfigurationError(`${ENV.MAX_DELETE_SHARE} must be within 0..1`);
+  if (maxDeleteShare !== undefined && !(maxDeleteShare >= 0 && maxDeleteShare <= 1))
+    throw new ConfigurationError(`${ENV.MAX_DELETE_SHARE} must be within 0..1`);
   const vis = {
     ...(optional(env, ENV.VISIBILITY_PUBLIC) ? { public: optional(env, ENV.VISIBILITY_PUBLIC)! } : {}),
     ...(optional(env, ENV.VISIBILITY_PROTECTED) ? { protected: optional(env, ENV.VISIBILITY_PROTECTED)! } : {}),
@@ -81,7 +87,9 @@ export function provisionConfig(env: Env = process.env): ProvisionConfig {
     ...(optional(env, ENV.STAGE) ? { stage: optional(env, ENV.STAGE)! } : {}),
     ...(optional(env, ENV.OWNER_DELETE) ? { ownerDelete: optional(env, ENV.OWNER_DELETE) === 'true' } : {}),
     ...(maxDeleteShare !== undefined ? { maxDeleteShare } : {}),
-    ...(optional(env, ENV.DEFAULT_PARTITIONS) ? { defaultPartitions: positiveInt(env, ENV.DEFAULT_PARTITIONS, 3) } : {}),
+    ...(optional(env, ENV.DEFAULT_PARTITIONS)
+      ? { defaultPartitions: positiveInt(env, ENV.DEFAULT_PARTITIONS, 3) }
+      : {}),
     ...(optional(env, ENV.DEFAULT_REPLICAS) ? { defaultReplicas: positiveInt(env, ENV.DEFAULT_REPLICAS, 3) } : {}),
   });
 }
@@ -94,7 +102,9 @@ export const clusterArn = (env: Env = process.env): string => required(env, ENV.
 export function kmsKeyArn(env: Env = process.env): string {
   const key = required(env, ENV.KMS_KEY_ARN);
   if (/alias\/aws\//.test(key)) {
-    throw new ConfigurationError(`${ENV.KMS_KEY_ARN} names an AWS-managed key; MSK SCRAM secrets need a customer-managed KMS key`);
+    throw new ConfigurationError(
+      `${ENV.KMS_KEY_ARN} names an AWS-managed key; MSK SCRAM secrets need a customer-managed KMS key`,
+    );
   }
   return key;
 }
@@ -102,7 +112,8 @@ export function kmsKeyArn(env: Env = process.env): string {
 /** `AmazonMSK_<prefix>`: MSK accepts only secrets whose names start with AmazonMSK_. */
 export function secretNamePrefix(env: Env = process.env): string {
   const p = optional(env, ENV.SECRET_PREFIX) ?? '';
-  if (!/^[A-Za-z0-9/_+=.@-]*$/.test(p)) throw new ConfigurationError(`${ENV.SECRET_PREFIX} holds characters Secrets Manager does not allow`);
+  if (!/^[A-Za-z0-9/_+=.@-]*$/.test(p))
+    throw new ConfigurationError(`${ENV.SECRET_PREFIX} holds characters Secrets Manager does not allow`);
   return `AmazonMSK_${p}`;
 }
 
@@ -151,20 +162,30 @@ export interface KafkaAdminSettings {
 
 export function kafkaAdminSettings(env: Env = process.env): KafkaAdminSettings {
   const auth = (optional(env, ENV.KAFKA_ADMIN_AUTH) ?? 'IAM').toUpperCase();
-  if (auth !== 'IAM' && auth !== 'SCRAM' && auth !== 'MTLS') throw new ConfigurationError(`${ENV.KAFKA_ADMIN_AUTH} must be IAM, SCRAM or MTLS`);
-  const brokers = optional(env, ENV.KAFKA_BROKERS)?.split(',').map((b) => b.trim()).filter(Boolean);
+  if (auth !== 'IAM' && auth !== 'SCRAM' && auth !== 'MTLS')
+    throw new ConfigurationError(`${ENV.KAFKA_ADMIN_AUTH} must be IAM, SCRAM or MTLS`);
+  const brokers = optional(env, ENV.KAFKA_BROKERS)
+    ?.split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   const s: KafkaAdminSettings = {
     auth,
     ...(brokers && brokers.length > 0 ? { brokers } : {}),
     ...(optional(env, ENV.CLUSTER_ARN) ? { clusterArn: optional(env, ENV.CLUSTER_ARN)! } : {}),
     ...(optional(env, ENV.AWS_REGION) ? { region: optional(env, ENV.AWS_REGION)! } : {}),
-    ...(optional(env, ENV.KAFKA_ADMIN_SECRET_ARN) ? { adminSecretArn: optional(env, ENV.KAFKA_ADMIN_SECRET_ARN)! } : {}),
-    ...(optional(env, ENV.KAFKA_ADMIN_CERT_DOMAIN) ? { adminCertDomain: optional(env, ENV.KAFKA_ADMIN_CERT_DOMAIN)! } : {}),
+    ...(optional(env, ENV.KAFKA_ADMIN_SECRET_ARN)
+      ? { adminSecretArn: optional(env, ENV.KAFKA_ADMIN_SECRET_ARN)! }
+      : {}),
+    ...(optional(env, ENV.KAFKA_ADMIN_CERT_DOMAIN)
+      ? { adminCertDomain: optional(env, ENV.KAFKA_ADMIN_CERT_DOMAIN)! }
+      : {}),
     ...(optional(env, ENV.KAFKA_CA_PEM) ? { caPem: optional(env, ENV.KAFKA_CA_PEM)! } : {}),
   };
   if (!s.brokers && !s.clusterArn) throw new ConfigurationError(`set ${ENV.KAFKA_BROKERS} or ${ENV.CLUSTER_ARN}`);
-  if (auth === 'SCRAM' && !s.adminSecretArn) throw new ConfigurationError(`${ENV.KAFKA_ADMIN_AUTH}=SCRAM needs ${ENV.KAFKA_ADMIN_SECRET_ARN}`);
-  if (auth === 'MTLS' && !s.adminCertDomain) throw new ConfigurationError(`${ENV.KAFKA_ADMIN_AUTH}=MTLS needs ${ENV.KAFKA_ADMIN_CERT_DOMAIN}`);
+  if (auth === 'SCRAM' && !s.adminSecretArn)
+    throw new ConfigurationError(`${ENV.KAFKA_ADMIN_AUTH}=SCRAM needs ${ENV.KAFKA_ADMIN_SECRET_ARN}`);
+  if (auth === 'MTLS' && !s.adminCertDomain)
+    throw new ConfigurationError(`${ENV.KAFKA_ADMIN_AUTH}=MTLS needs ${ENV.KAFKA_ADMIN_CERT_DOMAIN}`);
   return s;
 }
 

@@ -32,14 +32,17 @@ export async function describeClusterAuth(client: KafkaClient, clusterArn: strin
 /** mTLS clients can connect only if the cluster trusts the PCA that signs their certificates. */
 export async function assertClusterTrustsPca(client: KafkaClient, clusterArn: string, pcaArn: string): Promise<void> {
   const auth = await describeClusterAuth(client, clusterArn);
-  if (!auth.certificateAuthorityArns.includes(pcaArn)) throw new ClusterTrustMissing(clusterArn, pcaArn, auth.certificateAuthorityArns);
+  if (!auth.certificateAuthorityArns.includes(pcaArn))
+    throw new ClusterTrustMissing(clusterArn, pcaArn, auth.certificateAuthorityArns);
 }
 
 export async function listScramSecrets(client: KafkaClient, clusterArn: string): Promise<string[]> {
   const arns: string[] = [];
   let token: string | undefined;
   do {
-    const page = await client.send(new ListScramSecretsCommand({ ClusterArn: clusterArn, MaxResults: 100, NextToken: token }));
+    const page = await client.send(
+      new ListScramSecretsCommand({ ClusterArn: clusterArn, MaxResults: 100, NextToken: token }),
+    );
     arns.push(...(page.SecretArnList ?? []));
     token = page.NextToken;
   } while (token);
@@ -63,38 +66,59 @@ const PERMANENT = /must have the prefix|AmazonMSK_|different account|different r
  * or KMS grant propagation) raises the retryable ScramAssociationPending, anything else fails.
  * The 1000-user limit is checked before any call.
  */
-export async function associateScramSecrets(client: KafkaClient, clusterArn: string, secretArns: readonly string[]): Promise<AssociationResult> {
+export async function associateScramSecrets(
+  client: KafkaClient,
+  clusterArn: string,
+  secretArns: readonly string[],
+): Promise<AssociationResult> {
   const existing = new Set(await listScramSecrets(client, clusterArn));
   const wanted = [...new Set(secretArns)];
   const todo = wanted.filter((a) => !existing.has(a));
   const already = wanted.filter((a) => existing.has(a));
-  if (existing.size + todo.length > MAX_SCRAM_USERS_PER_CLUSTER) throw new ScramUserLimit(existing.size, todo.length, MAX_SCRAM_USERS_PER_CLUSTER);
+  if (existing.size + todo.length > MAX_SCRAM_USERS_PER_CLUSTER)
+    throw new ScramUserLimit(existing.size, todo.length, MAX_SCRAM_USERS_PER_CLUSTER);
 
   const associated: string[] = [];
   const pending: string[] = [];
   const failed: string[] = [];
   for (let i = 0; i < todo.length; i += MAX_SCRAM_SECRETS_PER_CALL) {
     const chunk = todo.slice(i, i + MAX_SCRAM_SECRETS_PER_CALL);
-    const out = await client.send(new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: chunk }));
+    const out = await client.send(
+      new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: chunk }),
+    );
     const unprocessed = new Map((out.UnprocessedScramSecrets ?? []).map((u) => [u.SecretArn ?? '', u]));
     for (const arn of chunk) {
       const u = unprocessed.get(arn);
       if (!u) associated.push(arn);
       else if (ALREADY.test(u.ErrorMessage ?? '')) already.push(arn);
-      else if (u.ErrorCode === 'InvalidSecretArn' && !PERMANENT.test(u.ErrorMessage ?? '')) pending.push(`${arn}: ${u.ErrorMessage ?? u.ErrorCode}`);
+      else if (u.ErrorCode === 'InvalidSecretArn' && !PERMANENT.test(u.ErrorMessage ?? ''))
+        pending.push(`${arn}: ${u.ErrorMessage ?? u.ErrorCode}`);
       else failed.push(`${arn}: ${u.ErrorCode ?? 'error'} ${u.ErrorMessage ?? ''}`.trim());
     }
   }
   if (failed.length > 0) throw new ScramAssociationFailed(`MSK refused SCRAM secret(s): ${failed.join('; ')}`);
-  if (pending.length > 0) throw new ScramAssociationPending(`MSK did not accept SCRAM secret(s) yet: ${pending.join('; ')}`);
+  if (pending.length > 0)
+    throw new ScramAssociationPending(`MSK did not accept SCRAM secret(s) yet: ${pending.join('; ')}`);
   return { associated, alreadyAssociated: already };
 }
 
 export type BrokerListener = 'IAM' | 'SCRAM' | 'TLS';
 
-export async function bootstrapBrokers(client: KafkaClient, clusterArn: string, listener: BrokerListener): Promise<string[]> {
+export async function bootstrapBrokers(
+  client: KafkaClient,
+  clusterArn: string,
+  listener: BrokerListener,
+): Promise<string[]> {
   const out = await client.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
-  const s = listener === 'IAM' ? out.BootstrapBrokerStringSaslIam : listener === 'SCRAM' ? out.BootstrapBrokerStringSaslScram : out.BootstrapBrokerStringTls;
-  if (!s) throw new Error(`cluster ${clusterArn} has no ${listener} bootstrap brokers; enable that authentication on the cluster`);
+  const s =
+    listener === 'IAM'
+      ? out.BootstrapBrokerStringSaslIam
+      : listener === 'SCRAM'
+        ? out.BootstrapBrokerStringSaslScram
+        : out.BootstrapBrokerStringTls;
+  if (!s)
+    throw new Error(
+      `cluster ${clusterArn} has no ${listener} bootstrap brokers; enable that authentication on the cluster`,
+    );
   return s.split(',');
 }

@@ -33,8 +33,14 @@ export async function issueCertificate(client: ACMPCAClient, input: IssueInput):
 }
 
 /** Throws the SDK's RequestInProgressException unchanged while PCA is still signing (ASL retries on it). */
-export async function getCertificate(client: ACMPCAClient, caArn: string, certificateArn: string): Promise<{ certificate: string; chain: string }> {
-  const out = await client.send(new GetCertificateCommand({ CertificateAuthorityArn: caArn, CertificateArn: certificateArn }));
+export async function getCertificate(
+  client: ACMPCAClient,
+  caArn: string,
+  certificateArn: string,
+): Promise<{ certificate: string; chain: string }> {
+  const out = await client.send(
+    new GetCertificateCommand({ CertificateAuthorityArn: caArn, CertificateArn: certificateArn }),
+  );
   if (!out.Certificate) throw new Error(`GetCertificate returned no certificate for ${certificateArn}`);
   return { certificate: out.Certificate, chain: out.CertificateChain ?? '' };
 }

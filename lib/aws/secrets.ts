@@ -49,7 +49,10 @@ async function describe(client: SecretsManagerClient, name: string): Promise<Des
   }
 }
 
-export async function ensureScramSecret(client: SecretsManagerClient, input: EnsureSecretInput): Promise<EnsureSecretResult> {
+export async function ensureScramSecret(
+  client: SecretsManagerClient,
+  input: EnsureSecretInput,
+): Promise<EnsureSecretResult> {
   let found = await describe(client, input.name);
   let action: EnsureSecretResult['action'] = 'EXISTING';
   if (!found) {
@@ -60,7 +63,10 @@ export async function ensureScramSecret(client: SecretsManagerClient, input: Ens
           KmsKeyId: input.kmsKeyId,
           Description: `MSK SASL/SCRAM credentials of data product ${input.username} (msk-spec-provisioner)`,
           SecretString: JSON.stringify({ username: input.username, password: (input.generate ?? generatePassword)() }),
-          Tags: Object.entries({ 'msk-spec:domain': input.username, ...input.tags }).map(([Key, Value]) => ({ Key, Value })),
+          Tags: Object.entries({ 'msk-spec:domain': input.username, ...input.tags }).map(([Key, Value]) => ({
+            Key,
+            Value,
+          })),
         }),
       );
       return { arn: created.ARN!, name: input.name, action: 'CREATED' };
@@ -71,7 +77,8 @@ export async function ensureScramSecret(client: SecretsManagerClient, input: Ens
       if (!found) throw e;
     }
   }
-  if (!sameKmsKey(found.KmsKeyId, input.kmsKeyId)) throw new SecretKeyMismatch(input.name, found.KmsKeyId, input.kmsKeyId);
+  if (!sameKmsKey(found.KmsKeyId, input.kmsKeyId))
+    throw new SecretKeyMismatch(input.name, found.KmsKeyId, input.kmsKeyId);
   if (found.DeletedDate) {
     await client.send(new RestoreSecretCommand({ SecretId: found.ARN ?? input.name }));
     action = 'RESTORED';

@@ -12,15 +12,26 @@ export interface SpecObject {
 }
 
 export class SpecTooLarge extends Error {
-  constructor(readonly size: number, readonly limit: number) {
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
     super(`spec is ${size} bytes; the limit is ${limit}`);
     this.name = 'SpecTooLarge';
   }
 }
 
 /** Reads one version (or the latest) of a spec, refusing to download more than `maxBytes`. */
-export async function getSpecObject(s3: S3Client, bucket: string, key: string, versionId: string | undefined, maxBytes: number): Promise<SpecObject> {
-  const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
+export async function getSpecObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  versionId: string | undefined,
+  maxBytes: number,
+): Promise<SpecObject> {
+  const out = await s3.send(
+    new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
+  );
   const size = out.ContentLength ?? 0;
   if (size > maxBytes) {
     // Do not download it: the length header is enough to refuse.
@@ -33,7 +44,9 @@ export async function getSpecObject(s3: S3Client, bucket: string, key: string, v
 }
 
 export const isSpecKey = (key: string): boolean =>
-  key.startsWith(SPEC_PREFIX) && !key.slice(SPEC_PREFIX.length).includes('/') && SPEC_EXTENSIONS.some((e) => key.endsWith(e));
+  key.startsWith(SPEC_PREFIX) &&
+  !key.slice(SPEC_PREFIX.length).includes('/') &&
+  SPEC_EXTENSIONS.some((e) => key.endsWith(e));
 
 export async function listSpecKeys(s3: S3Client, bucket: string): Promise<string[]> {
   return (await listKeys(s3, bucket, SPEC_PREFIX)).filter(isSpecKey).sort();

@@ -64,12 +64,15 @@ export async function keyPairFromPem(privatePem: string, alg: KeyAlgorithm): Pro
 
 /** SHA-256 of the SubjectPublicKeyInfo, hex: safe to put in state and compare with the issued cert. */
 export async function publicKeyFingerprint(publicKey: CryptoKey): Promise<string> {
-  return createHash('sha256').update(Buffer.from(await subtle.exportKey('spki', publicKey))).digest('hex');
+  return createHash('sha256')
+    .update(Buffer.from(await subtle.exportKey('spki', publicKey)))
+    .digest('hex');
 }
 
 /** The certificate subject for domain D is exactly `CN=D` (the broker's principal is then `User:CN=D`). */
 export function subjectFor(domain: string): string {
-  if (!/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(domain)) throw new RangeError(`invalid domain id for a certificate subject: ${domain}`);
+  if (!/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(domain))
+    throw new RangeError(`invalid domain id for a certificate subject: ${domain}`);
   return `CN=${domain}`;
 }
 
@@ -79,7 +82,8 @@ export async function createCsr(domain: string, keys: CryptoKeyPair): Promise<st
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: subjectFor(domain),
     keys,
-    signingAlgorithm: alg.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+    signingAlgorithm:
+      alg.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-256' } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
   });
   return csr.toString('pem') + '\n';
 }

@@ -87,7 +87,11 @@ export interface IndexEntry {
   readonly serial: string;
 }
 
-const compact = (iso: string): string => new Date(iso).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const compact = (iso: string): string =>
+  new Date(iso)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 const expand = (c: string): string =>
   `${c.slice(0, 4)}-${c.slice(4, 6)}-${c.slice(6, 8)}T${c.slice(9, 11)}:${c.slice(11, 13)}:${c.slice(13, 15)}.000Z`;
 
@@ -96,7 +100,9 @@ export function indexKey(e: IndexEntry): string {
 }
 
 export function parseIndexKey(key: string): IndexEntry | undefined {
-  const m = /^certificates\/_index\/([a-z0-9][a-z0-9._-]*)\/(\d{8}T\d{6}Z)_(\d{8}T\d{6}Z)_(\d+)_([0-9a-fA-F:]+)$/.exec(key);
+  const m = /^certificates\/_index\/([a-z0-9][a-z0-9._-]*)\/(\d{8}T\d{6}Z)_(\d{8}T\d{6}Z)_(\d+)_([0-9a-fA-F:]+)$/.exec(
+    key,
+  );
   if (!m) return undefined;
   return { domain: m[1]!, notBefore: expand(m[2]!), notAfter: expand(m[3]!), generation: Number(m[4]), serial: m[5]! };
 }
@@ -108,7 +114,8 @@ export function latestPerDomain(keys: Iterable<string>): IndexEntry[] {
     const e = parseIndexKey(k);
     if (!e) continue;
     const prev = best.get(e.domain);
-    if (!prev || e.generation > prev.generation || (e.generation === prev.generation && e.notAfter > prev.notAfter)) best.set(e.domain, e);
+    if (!prev || e.generation > prev.generation || (e.generation === prev.generation && e.notAfter > prev.notAfter))
+      best.set(e.domain, e);
   }
   return [...best.values()].sort((a, b) => a.domain.localeCompare(b.domain));
 }

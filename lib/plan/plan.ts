@@ -33,7 +33,16 @@
 // already serves (a principal `User:X` or `User:CN=X` holding TOPIC PREFIXED `X.`), so the rule
 // holds even when specs are provisioned one at a time.
 import { BindingSet } from '../access/binding-set.js';
-import { compareBindings, desiredBindings, domainOfPrincipal, inNamespace, inStage, isValidDomainId, managingDomains, PUBLIC_GRANT } from '../access/bindings.js';
+import {
+  compareBindings,
+  desiredBindings,
+  domainOfPrincipal,
+  inNamespace,
+  inStage,
+  isValidDomainId,
+  managingDomains,
+  PUBLIC_GRANT,
+} from '../access/bindings.js';
 import type { AclBinding } from '../access/types.js';
 import type { ProvisionConfig } from '../config.js';
 import type { ClusterState, TopicState } from '../kafka/state.js';
@@ -147,7 +156,11 @@ function isPositiveInt(n: unknown): boolean {
  * Spec-set rules (ids, grants, duplicates, nesting, topic names). Returns the errors; a domain named
  * in any of them is refused as a whole.
  */
-export function checkSpecSet(specs: readonly DomainSpec[], current: ClusterState, config: ProvisionConfig): PlanError[] {
+export function checkSpecSet(
+  specs: readonly DomainSpec[],
+  current: ClusterState,
+  _config: ProvisionConfig,
+): PlanError[] {
   const errors: PlanError[] = [];
   const count = new Map<string, number>();
   for (const s of specs) count.set(s.domain, (count.get(s.domain) ?? 0) + 1);
@@ -162,13 +175,21 @@ export function checkSpecSet(specs: readonly DomainSpec[], current: ClusterState
   for (const s of specs) {
     const d = s.domain;
     if (!isValidDomainId(d)) {
-      errors.push({ domain: d, rule: 'domain-id', message: `domain id ${JSON.stringify(d)} must match ^[a-z0-9][a-z0-9._-]*[a-z0-9]$ and be at most 200 characters (${s.source})` });
+      errors.push({
+        domain: d,
+        rule: 'domain-id',
+        message: `domain id ${JSON.stringify(d)} must match ^[a-z0-9][a-z0-9._-]*[a-z0-9]$ and be at most 200 characters (${s.source})`,
+      });
       continue;
     }
     if ((count.get(d) ?? 0) > 1 && !reportedDup.has(d)) {
       reportedDup.add(d);
       const sources = specs.filter((o) => o.domain === d).map((o) => o.source);
-      errors.push({ domain: d, rule: 'duplicate-domain', message: `domain ${d} is declared by ${sources.length} specs (${sources.join(', ')}); one spec per domain` });
+      errors.push({
+        domain: d,
+        rule: 'duplicate-domain',
+        message: `domain ${d} is declared by ${sources.length} specs (${sources.join(', ')}); one spec per domain`,
+      });
     }
     const parent = dotPrefixes(d).find((p) => known.has(p));
     if (parent !== undefined) {
@@ -189,20 +210,48 @@ export function checkSpecSet(specs: readonly DomainSpec[], current: ClusterState
     const seenTopics = new Set<string>();
     for (const t of s.owned) {
       if (!inNamespace(t.name, d)) {
-        errors.push({ domain: d, rule: 'topic-outside-domain', topic: t.name, message: `topic ${t.name} (${t.path}) is not under ${d}.` });
+        errors.push({
+          domain: d,
+          rule: 'topic-outside-domain',
+          topic: t.name,
+          message: `topic ${t.name} (${t.path}) is not under ${d}.`,
+        });
       } else if (!TOPIC_NAME.test(t.name)) {
-        errors.push({ domain: d, rule: 'topic-name', topic: t.name, message: `topic ${t.name} (${t.path}) is not a legal Kafka topic name ([a-zA-Z0-9._-], at most 249 characters)` });
+        errors.push({
+          domain: d,
+          rule: 'topic-name',
+          topic: t.name,
+          message: `topic ${t.name} (${t.path}) is not a legal Kafka topic name ([a-zA-Z0-9._-], at most 249 characters)`,
+        });
       }
       if (seenTopics.has(t.name)) {
-        errors.push({ domain: d, rule: 'duplicate-topic', topic: t.name, message: `topic ${t.name} is declared by more than one channel of ${d} (${t.path})` });
+        errors.push({
+          domain: d,
+          rule: 'duplicate-topic',
+          topic: t.name,
+          message: `topic ${t.name} is declared by more than one channel of ${d} (${t.path})`,
+        });
       }
       seenTopics.add(t.name);
-      if ((t.partitions !== undefined && !isPositiveInt(t.partitions)) || (t.replicas !== undefined && !isPositiveInt(t.replicas))) {
-        errors.push({ domain: d, rule: 'topic-settings', topic: t.name, message: `topic ${t.name} (${t.path}): partitions and replicas must be positive integers` });
+      if (
+        (t.partitions !== undefined && !isPositiveInt(t.partitions)) ||
+        (t.replicas !== undefined && !isPositiveInt(t.replicas))
+      ) {
+        errors.push({
+          domain: d,
+          rule: 'topic-settings',
+          topic: t.name,
+          message: `topic ${t.name} (${t.path}): partitions and replicas must be positive integers`,
+        });
       }
       for (const g of t.grants) {
         if (g !== PUBLIC_GRANT && !isValidDomainId(g)) {
-          errors.push({ domain: d, rule: 'grant-id', topic: t.name, message: `topic ${t.name} (${t.path}) grants access to ${JSON.stringify(g)}, which is not a valid domain id` });
+          errors.push({
+            domain: d,
+            rule: 'grant-id',
+            topic: t.name,
+            message: `topic ${t.name} (${t.path}) grants access to ${JSON.stringify(g)}, which is not a valid domain id`,
+          });
         }
       }
     }
@@ -210,15 +259,25 @@ export function checkSpecSet(specs: readonly DomainSpec[], current: ClusterState
   return errors;
 }
 
-function diffConfigs(desired: Readonly<Record<string, string>>, current: Readonly<Record<string, string>>): { set: Record<string, string>; remove: string[] } {
+function diffConfigs(
+  desired: Readonly<Record<string, string>>,
+  current: Readonly<Record<string, string>>,
+): { set: Record<string, string>; remove: string[] } {
   const set: Record<string, string> = {};
   for (const [k, v] of Object.entries(desired)) if (current[k] !== v) set[k] = v;
-  const remove = Object.keys(current).filter((k) => !Object.hasOwn(desired, k)).sort();
+  const remove = Object.keys(current)
+    .filter((k) => !Object.hasOwn(desired, k))
+    .sort();
   return { set, remove };
 }
 
 /** Plan the changes that make `current` match `specs` (see the header for the semantics). */
-export function plan(specs: readonly DomainSpec[], current: ClusterState, config: ProvisionConfig, opts: PlanOptions = {}): Plan {
+export function plan(
+  specs: readonly DomainSpec[],
+  current: ClusterState,
+  config: ProvisionConfig,
+  opts: PlanOptions = {},
+): Plan {
   const errors: PlanError[] = checkSpecSet(specs, current, config);
   const refused = new Set(errors.map((e) => e.domain));
   const accepted = specs.filter((s) => !refused.has(s.domain)).sort((a, b) => cmpStr(a.domain, b.domain));
@@ -265,7 +324,8 @@ export function plan(specs: readonly DomainSpec[], current: ClusterState, config
         });
       }
       const { set, remove } = diffConfigs(t.configs, cur.configs);
-      if (remove.length > 0 || Object.keys(set).length > 0) configChanges.push({ domain: s.domain, topic: t.name, set, remove });
+      if (remove.length > 0 || Object.keys(set).length > 0)
+        configChanges.push({ domain: s.domain, topic: t.name, set, remove });
     }
   }
   const orphanTopics: string[] = [];
@@ -355,7 +415,9 @@ export function isEmptyPlan(p: Plan): boolean {
  */
 export function applyPlanToState(state: ClusterState, p: Plan): ClusterState {
   if (p.errors.length > 0) {
-    throw new Error(`refusing to apply a plan with ${p.errors.length} error(s): ${p.errors.map((e) => `${e.domain}: ${e.rule}`).join('; ')}`);
+    throw new Error(
+      `refusing to apply a plan with ${p.errors.length} error(s): ${p.errors.map((e) => `${e.domain}: ${e.rule}`).join('; ')}`,
+    );
   }
   const topics = new Map<string, TopicState>();
   for (const t of state.topics) topics.set(t.name, t);
@@ -371,7 +433,13 @@ export function applyPlanToState(state: ClusterState, p: Plan): ClusterState {
     topics.set(ch.topic, { ...t, configs });
   }
   for (const c of p.topicsToCreate) {
-    if (!topics.has(c.name)) topics.set(c.name, { name: c.name, partitions: c.partitions, replicationFactor: c.replicas, configs: { ...c.configs } });
+    if (!topics.has(c.name))
+      topics.set(c.name, {
+        name: c.name,
+        partitions: c.partitions,
+        replicationFactor: c.replicas,
+        configs: { ...c.configs },
+      });
   }
   const deleted = new BindingSet(p.aclsToDelete);
   const acls: AclBinding[] = [];

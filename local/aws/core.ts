@@ -60,7 +60,10 @@ export interface RestJsonService {
   /** Path prefixes this service owns, e.g. `/v1/clusters`, `/api/v2/clusters`. */
   readonly pathPrefixes: readonly string[];
   /** Returns the operation name (for fault injection and logs) and runs it. */
-  route(req: RestRequest, ctx: Omit<RequestContext, 'operation'>): { operation: string; run: () => Promise<RestResponse> } | undefined;
+  route(
+    req: RestRequest,
+    ctx: Omit<RequestContext, 'operation'>,
+  ): { operation: string; run: () => Promise<RestResponse> } | undefined;
 }
 
 export const LOCAL_ACCOUNT_ID = '000000000000';

@@ -109,7 +109,8 @@ export async function ensureKafkaJars(
   } catch {
     // Another process renamed its complete copy into place first: use that one.
     rmSync(partial, { recursive: true, force: true });
-    if (!existsSync(join(libs, MARKER))) throw new Error(`Kafka jars in ${libs} are incomplete; remove the folder and retry`);
+    if (!existsSync(join(libs, MARKER)))
+      throw new Error(`Kafka jars in ${libs} are incomplete; remove the folder and retry`);
   }
   log(`[kafka] Kafka ${version} jars ready in ${Math.round((Date.now() - started) / 100) / 10} s`);
   return libs;

@@ -19,14 +19,22 @@ export interface TopicInput {
   readonly envs?: readonly string[];
 }
 
-export function topicName(domain: string, t: TopicInput, kw: VisibilityKeywords = DEFAULT_CONFIG.visibilityKeywords): string {
+export function topicName(
+  domain: string,
+  t: TopicInput,
+  kw: VisibilityKeywords = DEFAULT_CONFIG.visibilityKeywords,
+): string {
   const ch = t.channel.replace(/\//g, '.');
   if (t.bare) return `${domain}.${ch}`;
   const visibility = t.visibility ?? 'private';
   return `${domain}.${kw[visibility]}.${ch}`;
 }
 
-export function ownedTopic(domain: string, t: TopicInput, kw: VisibilityKeywords = DEFAULT_CONFIG.visibilityKeywords): OwnedTopic {
+export function ownedTopic(
+  domain: string,
+  t: TopicInput,
+  kw: VisibilityKeywords = DEFAULT_CONFIG.visibilityKeywords,
+): OwnedTopic {
   const visibility = t.bare ? 'private' : (t.visibility ?? 'private');
   const name = topicName(domain, t, kw);
   const channel = name.slice(domain.length + 1);
@@ -54,13 +62,18 @@ export function makeSpec(
     domain,
     asyncapi: '2.6.0',
     owned: topics.map((t) => ownedTopic(domain, t, kw)),
-    subscriptions: subscriptions.map<Subscription>((topic) => ({ topic, channel: topic, path: `$.channels["${topic}"]` })),
+    subscriptions: subscriptions.map<Subscription>((topic) => ({
+      topic,
+      channel: topic,
+      path: `$.channels["${topic}"]`,
+    })),
     source: `specs/${domain}.yaml`,
   };
 }
 
 /** Whether `a` is a dot-prefix of `b` (`a` and `a.b`): nested ids, which the planner refuses. */
-export const isDotPrefix = (a: string, b: string): boolean => b.length > a.length && b.startsWith(a) && b[a.length] === '.';
+export const isDotPrefix = (a: string, b: string): boolean =>
+  b.length > a.length && b.startsWith(a) && b[a.length] === '.';
 
 // --- fast-check -------------------------------------------------------------------------------
 
@@ -97,10 +110,17 @@ export function arbDomainIds(opts: SpecSetOptions = {}): fc.Arbitrary<string[]> 
  * (and `others`), to an unknown domain and to `_public`, subscriptions to owned, unowned and
  * unknown topics. No partitions/replicas/configs are stated.
  */
-export function arbSpecsFor(ids: readonly string[], opts: { maxChannels?: number; others?: readonly string[] } = {}): fc.Arbitrary<DomainSpec[]> {
+export function arbSpecsFor(
+  ids: readonly string[],
+  opts: { maxChannels?: number; others?: readonly string[] } = {},
+): fc.Arbitrary<DomainSpec[]> {
   const { maxChannels = 5, others = ids } = opts;
   const grantable = [...new Set([...ids, ...others]), 'unknown.dom', 'shop', '_public'];
-  const subscribable = [...others.map((o) => `${o}._protected.events`), ...others.map((o) => `${o}._public.events`), 'nobody.x'];
+  const subscribable = [
+    ...others.map((o) => `${o}._protected.events`),
+    ...others.map((o) => `${o}._public.events`),
+    'nobody.x',
+  ];
   return fc.tuple(
     ...ids.map((domain) =>
       fc
@@ -119,7 +139,10 @@ export function arbSpecsFor(ids: readonly string[], opts: { maxChannels?: number
         .map(({ topics, subs }) =>
           makeSpec(
             domain,
-            topics.map((t) => ({ ...t, grants: t.visibility === 'protected' || t.grants.includes('_public') ? t.grants : [] })),
+            topics.map((t) => ({
+              ...t,
+              grants: t.visibility === 'protected' || t.grants.includes('_public') ? t.grants : [],
+            })),
             subs,
           ),
         ),
@@ -129,7 +152,9 @@ export function arbSpecsFor(ids: readonly string[], opts: { maxChannels?: number
 
 /** A random set of specs with distinct domain ids (by default never dot-nested); see arbSpecsFor. */
 export function arbSpecSet(opts: SpecSetOptions = {}): fc.Arbitrary<DomainSpec[]> {
-  return arbDomainIds(opts).chain((ids) => arbSpecsFor(ids, opts.maxChannels !== undefined ? { maxChannels: opts.maxChannels } : {}));
+  return arbDomainIds(opts).chain((ids) =>
+    arbSpecsFor(ids, opts.maxChannels !== undefined ? { maxChannels: opts.maxChannels } : {}),
+  );
 }
 
 // --- deterministic synthetic sets for benchmarks ------------------------------------------------
@@ -159,7 +184,9 @@ export function syntheticSpecs(count: number, channels: number, seed = 1): Domai
     for (let c = 0; c < channels; c++) {
       const visibility: Visibility = c % 3 === 0 ? 'public' : c % 3 === 1 ? 'protected' : 'private';
       const grants =
-        visibility === 'protected' ? [ids[Math.floor(next() * count)]!, ids[Math.floor(next() * count)]!].filter((g) => g !== domain) : [];
+        visibility === 'protected'
+          ? [ids[Math.floor(next() * count)]!, ids[Math.floor(next() * count)]!].filter((g) => g !== domain)
+          : [];
       topics.push({
         channel: `channel-${c}`,
         visibility,

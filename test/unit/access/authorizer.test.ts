@@ -57,7 +57,9 @@ describe('Authorizer: Kafka StandardAuthorizer rules', () => {
 
   it('LITERAL `*` is the wildcard resource name; PREFIXED `*` is not', () => {
     expect(decide([b({ resourceName: '*' })], { resourceName: 'anything' }).allowed).toBe(true);
-    expect(decide([b({ resourceName: '*', patternType: 'PREFIXED' })], { resourceName: 'anything' }).allowed).toBe(false);
+    expect(decide([b({ resourceName: '*', patternType: 'PREFIXED' })], { resourceName: 'anything' }).allowed).toBe(
+      false,
+    );
     // The wildcard is per resource type.
     expect(decide([b({ resourceName: '*', resourceType: 'GROUP' })], { resourceName: 'anything' }).allowed).toBe(false);
   });
@@ -74,10 +76,13 @@ describe('Authorizer: Kafka StandardAuthorizer rules', () => {
     expect(decide([b({ resourceName: 'shop.' })], { resourceName: 'shop.orders' }).allowed).toBe(false);
   });
 
-  it.each(['READ', 'WRITE', 'DELETE', 'ALTER'] as const)('ALLOW %s implies DESCRIBE (not the other way round)', (op) => {
-    expect(decide([b({ operation: op })], { operation: 'DESCRIBE' }).allowed).toBe(true);
-    expect(decide([b({ operation: 'DESCRIBE' })], { operation: op }).allowed).toBe(false);
-  });
+  it.each(['READ', 'WRITE', 'DELETE', 'ALTER'] as const)(
+    'ALLOW %s implies DESCRIBE (not the other way round)',
+    (op) => {
+      expect(decide([b({ operation: op })], { operation: 'DESCRIBE' }).allowed).toBe(true);
+      expect(decide([b({ operation: 'DESCRIBE' })], { operation: op }).allowed).toBe(false);
+    },
+  );
 
   it('other operations do not imply DESCRIBE; ALTER_CONFIGS implies DESCRIBE_CONFIGS only', () => {
     for (const op of ['CREATE', 'CLUSTER_ACTION', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS', 'IDEMPOTENT_WRITE'] as const) {
@@ -97,9 +102,11 @@ describe('Authorizer: Kafka StandardAuthorizer rules', () => {
   it('ALL matches every operation, for ALLOW and for DENY', () => {
     for (const op of OPERATIONS) {
       expect(decide([b({ operation: 'ALL' })], { operation: op }).allowed).toBe(true);
-      expect(decide([b({ operation: 'ALL' }), b({ operation: 'ALL', permission: 'DENY', principal: 'User:*' })], { operation: op }).allowed).toBe(
-        false,
-      );
+      expect(
+        decide([b({ operation: 'ALL' }), b({ operation: 'ALL', permission: 'DENY', principal: 'User:*' })], {
+          operation: op,
+        }).allowed,
+      ).toBe(false);
     }
   });
 
@@ -117,11 +124,17 @@ describe('Authorizer: Kafka StandardAuthorizer rules', () => {
       expect(decide([b({ resourceName: 'other' })], {}, true).reason).toBe('no-acls-allow-everyone');
     });
     it('on: any binding on the resource switches it off, even one for another principal or operation', () => {
-      expect(decide([b({ principal: 'User:bob' })], {}, true)).toEqual({ allowed: false, decidedBy: [], reason: 'no-matching-allow' });
+      expect(decide([b({ principal: 'User:bob' })], {}, true)).toEqual({
+        allowed: false,
+        decidedBy: [],
+        reason: 'no-matching-allow',
+      });
       expect(decide([b({ operation: 'WRITE', permission: 'DENY' })], {}, true).allowed).toBe(false);
       expect(decide([b({ host: '10.9.9.9' })], {}, true).allowed).toBe(false);
       // ...matched through a prefix or the wildcard resource too.
-      expect(decide([b({ patternType: 'PREFIXED', resourceName: 'sh', principal: 'User:bob' })], {}, true).allowed).toBe(false);
+      expect(
+        decide([b({ patternType: 'PREFIXED', resourceName: 'sh', principal: 'User:bob' })], {}, true).allowed,
+      ).toBe(false);
       expect(decide([b({ resourceName: '*', principal: 'User:bob' })], {}, true).allowed).toBe(false);
     });
     it('on: a matching DENY still denies (DENY-only match counts as ACLs found)', () => {
@@ -140,7 +153,11 @@ describe('Authorizer: Kafka StandardAuthorizer rules', () => {
   });
 
   it('reports the principals named on a resource', () => {
-    const a = new Authorizer([b({}), b({ principal: 'User:*', patternType: 'PREFIXED', resourceName: 'shop.' }), b({ resourceName: 'x', principal: 'User:z' })]);
+    const a = new Authorizer([
+      b({}),
+      b({ principal: 'User:*', patternType: 'PREFIXED', resourceName: 'shop.' }),
+      b({ resourceName: 'x', principal: 'User:z' }),
+    ]);
     expect([...a.principalsOn('TOPIC', 'shop.orders')].sort()).toEqual(['User:*', 'User:alice']);
     expect(a.bindingsOn('TOPIC', 'shop.orders')).toHaveLength(2);
   });
@@ -151,14 +168,20 @@ describe('Authorizer: Kafka StandardAuthorizer rules', () => {
 // and MatchingRuleBuilder. Names and principals come from tiny alphabets so that prefixes collide.
 
 const IMPLIES_DESCRIBE: readonly Operation[] = ['DESCRIBE', 'READ', 'WRITE', 'DELETE', 'ALTER'];
-function reference(bindings: readonly AclBinding[], r: AccessRequest, allowEveryone: boolean): { allowed: boolean; reason: string } {
+function reference(
+  bindings: readonly AclBinding[],
+  r: AccessRequest,
+  allowEveryone: boolean,
+): { allowed: boolean; reason: string } {
   let any = false;
   let deny = false;
   let allowed = false;
   for (const x of bindings) {
     if (x.resourceType !== r.resourceType) continue;
     const nameMatch =
-      x.patternType === 'LITERAL' ? x.resourceName === r.resourceName || x.resourceName === '*' : r.resourceName.startsWith(x.resourceName);
+      x.patternType === 'LITERAL'
+        ? x.resourceName === r.resourceName || x.resourceName === '*'
+        : r.resourceName.startsWith(x.resourceName);
     if (!nameMatch) continue;
     any = true;
     if (x.principal !== r.principal && x.principal !== 'User:*') continue;
@@ -204,18 +227,24 @@ const arbRequest: fc.Arbitrary<AccessRequest> = fc.record(
 describe('Authorizer agrees with a linear reference of Kafka rules', () => {
   it('on random bindings and requests', () => {
     fc.assert(
-      fc.property(fc.array(arbBinding, { maxLength: 12 }), fc.array(arbRequest, { minLength: 1, maxLength: 10 }), fc.boolean(), (bs, reqs, everyone) => {
-        const a = new Authorizer(bs, { allowEveryoneIfNoAclFound: everyone });
-        for (const r of reqs) {
-          const d = a.authorize(r);
-          expect({ allowed: d.allowed, reason: d.reason }).toEqual(reference(bs, r, everyone));
-          // The allocation-free decision path answers exactly as the full one.
-          expect(a.isAllowed(r)).toBe(d.allowed);
-          // decidedBy holds exactly bindings of the deciding permission.
-          if (d.reason === 'deny-acl') expect(d.decidedBy.every((x) => x.permission === 'DENY')).toBe(true);
-          if (d.reason === 'allow-acl') expect(d.decidedBy.length > 0 && d.decidedBy.every((x) => x.permission === 'ALLOW')).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.array(arbBinding, { maxLength: 12 }),
+        fc.array(arbRequest, { minLength: 1, maxLength: 10 }),
+        fc.boolean(),
+        (bs, reqs, everyone) => {
+          const a = new Authorizer(bs, { allowEveryoneIfNoAclFound: everyone });
+          for (const r of reqs) {
+            const d = a.authorize(r);
+            expect({ allowed: d.allowed, reason: d.reason }).toEqual(reference(bs, r, everyone));
+            // The allocation-free decision path answers exactly as the full one.
+            expect(a.isAllowed(r)).toBe(d.allowed);
+            // decidedBy holds exactly bindings of the deciding permission.
+            if (d.reason === 'deny-acl') expect(d.decidedBy.every((x) => x.permission === 'DENY')).toBe(true);
+            if (d.reason === 'allow-acl')
+              expect(d.decidedBy.length > 0 && d.decidedBy.every((x) => x.permission === 'ALLOW')).toBe(true);
+          }
+        },
+      ),
       { numRuns: 400 },
     );
   });

@@ -16,7 +16,8 @@ import { arbSpecSet, makeSpec } from '../../support/gen.js';
 
 const scram = resolveConfig({ authModes: ['SCRAM'] });
 const both = resolveConfig({ authModes: ['SCRAM', 'MTLS'] });
-const fmt = (b: AclBinding): string => `${b.resourceType} ${b.patternType} ${b.resourceName} ${b.principal} ${b.operation} ${b.permission} ${b.host}`;
+const fmt = (b: AclBinding): string =>
+  `${b.resourceType} ${b.patternType} ${b.resourceName} ${b.principal} ${b.operation} ${b.permission} ${b.host}`;
 
 describe('principalsOf', () => {
   it('gives User:D for SCRAM and User:CN=D for mTLS, in config order', () => {
@@ -24,9 +25,12 @@ describe('principalsOf', () => {
     expect(principalsOf('shop.orders', resolveConfig({ authModes: ['MTLS'] }))).toEqual(['User:CN=shop.orders']);
     expect(principalsOf('shop.orders', scram)).toEqual(['User:shop.orders']);
   });
-  it.each(['*', 'a,b', 'a=b', 'Shop', '.shop', 'shop.', 'a', 'a b', ''])('refuses the id %j (no principal injection)', (id) => {
-    expect(() => principalsOf(id, both)).toThrow(/invalid domain id/);
-  });
+  it.each(['*', 'a,b', 'a=b', 'Shop', '.shop', 'shop.', 'a', 'a b', ''])(
+    'refuses the id %j (no principal injection)',
+    (id) => {
+      expect(() => principalsOf(id, both)).toThrow(/invalid domain id/);
+    },
+  );
   it('maps principals back to domains', () => {
     expect(domainOfPrincipal('User:shop.orders')).toBe('shop.orders');
     expect(domainOfPrincipal('User:CN=shop.orders')).toBe('shop.orders');
@@ -69,15 +73,21 @@ describe('desiredBindings: DESIGN.md section 4 table', () => {
   it('every prefix ends in a dot (SpecMesh issue 564)', () => {
     fc.assert(
       fc.property(arbSpecSet(), (specs) => {
-        for (const b of desiredBindings(specs, both)) if (b.patternType === 'PREFIXED') expect(b.resourceName.endsWith('.')).toBe(true);
+        for (const b of desiredBindings(specs, both))
+          if (b.patternType === 'PREFIXED') expect(b.resourceName.endsWith('.')).toBe(true);
       }),
     );
   });
 
   it('owner DELETE only when config.ownerDelete', () => {
-    const del = (c: ProvisionConfig) => desiredBindings([spec], c).filter((b) => b.operation === 'DELETE').map(fmt);
+    const del = (c: ProvisionConfig) =>
+      desiredBindings([spec], c)
+        .filter((b) => b.operation === 'DELETE')
+        .map(fmt);
     expect(del(scram)).toEqual([]);
-    expect(del(resolveConfig({ authModes: ['SCRAM'], ownerDelete: true }))).toEqual(['TOPIC PREFIXED shop.orders. User:shop.orders DELETE ALLOW *']);
+    expect(del(resolveConfig({ authModes: ['SCRAM'], ownerDelete: true }))).toEqual([
+      'TOPIC PREFIXED shop.orders. User:shop.orders DELETE ALLOW *',
+    ]);
   });
 
   it('uses the configured visibility keywords', () => {
@@ -91,7 +101,10 @@ describe('desiredBindings: DESIGN.md section 4 table', () => {
   it('grant-access:_public opens a protected channel to User:* with a LITERAL grant', () => {
     const s = makeSpec('acme', [{ channel: 'x', visibility: 'protected', grants: ['_public', 'billing'] }]);
     const lit = desiredBindings([s], scram).filter((b) => b.patternType === 'LITERAL' && b.resourceType === 'TOPIC');
-    expect(lit.map(fmt)).toEqual(['TOPIC LITERAL acme._protected.x User:* DESCRIBE ALLOW *', 'TOPIC LITERAL acme._protected.x User:* READ ALLOW *']);
+    expect(lit.map(fmt)).toEqual([
+      'TOPIC LITERAL acme._protected.x User:* DESCRIBE ALLOW *',
+      'TOPIC LITERAL acme._protected.x User:* READ ALLOW *',
+    ]);
   });
 
   it('ignores grants on private channels and a grant to the owner itself', () => {
@@ -99,12 +112,17 @@ describe('desiredBindings: DESIGN.md section 4 table', () => {
       { channel: 'x', visibility: 'private', grants: ['billing'] },
       { channel: 'y', visibility: 'protected', grants: ['acme'] },
     ]);
-    expect(desiredBindings([s], scram).filter((b) => b.patternType === 'LITERAL' && b.resourceType === 'TOPIC')).toEqual([]);
+    expect(
+      desiredBindings([s], scram).filter((b) => b.patternType === 'LITERAL' && b.resourceType === 'TOPIC'),
+    ).toEqual([]);
   });
 
   it('skips channels filtered out by the stage', () => {
     const s = makeSpec('acme', [{ channel: 'x', visibility: 'protected', grants: ['billing'], envs: ['prod'] }]);
-    const granted = (stage?: string) => desiredBindings([s], resolveConfig({ authModes: ['SCRAM'], ...(stage ? { stage } : {}) })).some((b) => b.principal === 'User:billing');
+    const granted = (stage?: string) =>
+      desiredBindings([s], resolveConfig({ authModes: ['SCRAM'], ...(stage ? { stage } : {}) })).some(
+        (b) => b.principal === 'User:billing',
+      );
     expect(granted('prod')).toBe(true);
     expect(granted('dev')).toBe(false);
     expect(granted(undefined)).toBe(true);
@@ -122,7 +140,15 @@ describe('desiredBindings: DESIGN.md section 4 table', () => {
   });
 
   it('bindingKey is injective on fields that could run together', () => {
-    const base: AclBinding = { resourceType: 'TOPIC', patternType: 'LITERAL', resourceName: 'ab', principal: 'User:c', host: '*', operation: 'READ', permission: 'ALLOW' };
+    const base: AclBinding = {
+      resourceType: 'TOPIC',
+      patternType: 'LITERAL',
+      resourceName: 'ab',
+      principal: 'User:c',
+      host: '*',
+      operation: 'READ',
+      permission: 'ALLOW',
+    };
     expect(bindingKey(base)).not.toBe(bindingKey({ ...base, resourceName: 'a', principal: 'bUser:c' }));
     expect(bindingKey(base)).toBe(bindingKey({ ...base }));
   });
@@ -133,12 +159,23 @@ describe('desiredBindings: DESIGN.md section 4 table', () => {
 // checked through the Authorizer over the desired bindings.
 
 const UNKNOWN_DOMAINS = ['unknown.dom', 'shop', 'nobody', 'shop.orderx'];
-const TOPIC_OPS: Operation[] = ['READ', 'WRITE', 'DESCRIBE', 'DELETE', 'CREATE', 'ALTER', 'ALTER_CONFIGS', 'DESCRIBE_CONFIGS'];
+const TOPIC_OPS: Operation[] = [
+  'READ',
+  'WRITE',
+  'DESCRIBE',
+  'DELETE',
+  'CREATE',
+  'ALTER',
+  'ALTER_CONFIGS',
+  'DESCRIBE_CONFIGS',
+];
 
 function checkMatrix(specs: readonly DomainSpec[], config: ProvisionConfig, allowEveryoneIfNoAclFound: boolean): void {
   const authz = new Authorizer(desiredBindings(specs, config), { allowEveryoneIfNoAclFound });
   const ids = specs.map((s) => s.domain);
-  const universe = [...ids, ...UNKNOWN_DOMAINS].flatMap((d) => [`User:${d}`, `User:CN=${d}`]).concat(['User:anonymous']);
+  const universe = [...ids, ...UNKNOWN_DOMAINS]
+    .flatMap((d) => [`User:${d}`, `User:CN=${d}`])
+    .concat(['User:anonymous']);
   const enabledCache = new Map<string, Set<string>>();
   const enabled = (d: string): Set<string> => {
     let e = enabledCache.get(d);
@@ -146,18 +183,31 @@ function checkMatrix(specs: readonly DomainSpec[], config: ProvisionConfig, allo
     return e;
   };
   // Plain comparisons in the inner loops (jest's expect is costly at thousands of calls per run).
-  const want = (principal: string, operation: Operation, type: AclBinding['resourceType'], name: string, expected: boolean): void => {
-    if (can(principal, operation, type, name) !== expected) throw new Error(`${principal} ${operation} ${type} ${name}: expected ${String(expected)}`);
+  const want = (
+    principal: string,
+    operation: Operation,
+    type: AclBinding['resourceType'],
+    name: string,
+    expected: boolean,
+  ): void => {
+    if (can(principal, operation, type, name) !== expected)
+      throw new Error(`${principal} ${operation} ${type} ${name}: expected ${String(expected)}`);
   };
-  const can = (principal: string, operation: Operation, resourceType: AclBinding['resourceType'], resourceName: string) =>
-    authz.authorize({ principal, operation, resourceType, resourceName }).allowed;
+  const can = (
+    principal: string,
+    operation: Operation,
+    resourceType: AclBinding['resourceType'],
+    resourceName: string,
+  ) => authz.authorize({ principal, operation, resourceType, resourceName }).allowed;
 
   for (const spec of specs) {
     const owners = enabled(spec.domain);
     for (const t of spec.owned) {
       const isPublic = t.visibility === 'public' || t.grants.includes('_public');
       const granted = new Set(
-        t.visibility === 'protected' && !isPublic ? t.grants.filter((g) => g !== '_public').flatMap((g) => [...enabled(g)]) : [],
+        t.visibility === 'protected' && !isPublic
+          ? t.grants.filter((g) => g !== '_public').flatMap((g) => [...enabled(g)])
+          : [],
       );
       for (const p of universe) {
         const owner = owners.has(p);
@@ -217,8 +267,14 @@ describe('the planned bindings give exactly the intended access matrix', () => {
 
   it('shop.order gets no access to shop.orders (and vice versa): the SpecMesh 564 leak is impossible', () => {
     const specs = [
-      makeSpec('shop.order', [{ channel: 'x', visibility: 'private' }, { channel: 'p', visibility: 'protected', grants: [] }]),
-      makeSpec('shop.orders', [{ channel: 'y', visibility: 'private' }, { channel: 'q', visibility: 'protected', grants: ['billing'] }]),
+      makeSpec('shop.order', [
+        { channel: 'x', visibility: 'private' },
+        { channel: 'p', visibility: 'protected', grants: [] },
+      ]),
+      makeSpec('shop.orders', [
+        { channel: 'y', visibility: 'private' },
+        { channel: 'q', visibility: 'protected', grants: ['billing'] },
+      ]),
     ];
     const authz = new Authorizer(desiredBindings(specs, both));
     for (const [who, other] of [
@@ -228,13 +284,28 @@ describe('the planned bindings give exactly the intended access matrix', () => {
       for (const p of principalsOf(who, both)) {
         for (const t of specs.find((s) => s.domain === other)!.owned) {
           for (const op of ['READ', 'WRITE', 'DESCRIBE', 'CREATE', 'DELETE'] as const) {
-            expect(authz.authorize({ principal: p, operation: op, resourceType: 'TOPIC', resourceName: t.name }).allowed).toBe(false);
+            expect(
+              authz.authorize({ principal: p, operation: op, resourceType: 'TOPIC', resourceName: t.name }).allowed,
+            ).toBe(false);
           }
         }
-        expect(authz.authorize({ principal: p, operation: 'READ', resourceType: 'GROUP', resourceName: `${other}.app` }).allowed).toBe(false);
-        expect(authz.authorize({ principal: p, operation: 'WRITE', resourceType: 'TRANSACTIONAL_ID', resourceName: `${other}.tx` }).allowed).toBe(false);
+        expect(
+          authz.authorize({ principal: p, operation: 'READ', resourceType: 'GROUP', resourceName: `${other}.app` })
+            .allowed,
+        ).toBe(false);
+        expect(
+          authz.authorize({
+            principal: p,
+            operation: 'WRITE',
+            resourceType: 'TRANSACTIONAL_ID',
+            resourceName: `${other}.tx`,
+          }).allowed,
+        ).toBe(false);
         // ...while each keeps its own.
-        expect(authz.authorize({ principal: p, operation: 'READ', resourceType: 'GROUP', resourceName: `${who}.app` }).allowed).toBe(true);
+        expect(
+          authz.authorize({ principal: p, operation: 'READ', resourceType: 'GROUP', resourceName: `${who}.app` })
+            .allowed,
+        ).toBe(true);
       }
     }
     checkMatrix(specs, both, false);
@@ -245,7 +316,14 @@ describe('the planned bindings give exactly the intended access matrix', () => {
     const specs = [makeSpec('shop', []), makeSpec('shop.order', [{ channel: 'x', visibility: 'private' }])];
     const authz = new Authorizer(desiredBindings(specs, scram));
     // desiredBindings alone cannot prevent it: the dot-terminated prefix `shop.` contains `shop.order.`.
-    expect(authz.authorize({ principal: 'User:shop', operation: 'WRITE', resourceType: 'TOPIC', resourceName: 'shop.order._private.x' }).allowed).toBe(true);
+    expect(
+      authz.authorize({
+        principal: 'User:shop',
+        operation: 'WRITE',
+        resourceType: 'TOPIC',
+        resourceName: 'shop.order._private.x',
+      }).allowed,
+    ).toBe(true);
     expect(() => checkMatrix(specs, scram, false)).toThrow(/User:shop (READ|WRITE) TOPIC shop\.order\._private\.x/);
     // plan() refuses this set: see test/unit/plan/plan.test.ts ("nested domain ids").
   });
@@ -267,17 +345,50 @@ describe('isManagedBy: the managed scope', () => {
     ['a LITERAL topic in D.', {}, true],
     ['a PREFIXED topic in D.', { patternType: 'PREFIXED', resourceName: 'shop.orders.' }, true],
     ['User:* on a topic in D.', { principal: 'User:*' }, true],
-    ['a PREFIXED bare id (also matches shop.ordersX)', { patternType: 'PREFIXED', resourceName: 'shop.orders', principal: 'User:x' }, false],
+    [
+      'a PREFIXED bare id (also matches shop.ordersX)',
+      { patternType: 'PREFIXED', resourceName: 'shop.orders', principal: 'User:x' },
+      false,
+    ],
     ['a topic of a domain that merely shares the prefix', { resourceName: 'shop.ordersx.y' }, false],
     ['the wildcard topic for another principal', { resourceName: '*' }, false],
-    ["D's principal on a bare-id prefix (stale SpecMesh ACL)", { patternType: 'PREFIXED', resourceName: 'shop.orders', principal: 'User:shop.orders' }, true],
-    ["D's mTLS principal on a group", { resourceType: 'GROUP', resourceName: 'anything', principal: 'User:CN=shop.orders' }, true],
-    ["D's principal on the cluster", { resourceType: 'CLUSTER', resourceName: 'kafka-cluster', principal: 'User:shop.orders', operation: 'IDEMPOTENT_WRITE' }, true],
-    ["another domain's protected grant to D (the granting domain manages it)", { resourceName: 'billing._protected.inv', principal: 'User:shop.orders' }, false],
-    ["D's principal with WRITE on a foreign protected topic (not a grant shape)", { resourceName: 'billing._protected.inv', principal: 'User:shop.orders', operation: 'WRITE' }, true],
-    ['a GROUP under D. for another principal', { resourceType: 'GROUP', resourceName: 'shop.orders.app', principal: 'User:x' }, false],
+    [
+      "D's principal on a bare-id prefix (stale SpecMesh ACL)",
+      { patternType: 'PREFIXED', resourceName: 'shop.orders', principal: 'User:shop.orders' },
+      true,
+    ],
+    [
+      "D's mTLS principal on a group",
+      { resourceType: 'GROUP', resourceName: 'anything', principal: 'User:CN=shop.orders' },
+      true,
+    ],
+    [
+      "D's principal on the cluster",
+      {
+        resourceType: 'CLUSTER',
+        resourceName: 'kafka-cluster',
+        principal: 'User:shop.orders',
+        operation: 'IDEMPOTENT_WRITE',
+      },
+      true,
+    ],
+    [
+      "another domain's protected grant to D (the granting domain manages it)",
+      { resourceName: 'billing._protected.inv', principal: 'User:shop.orders' },
+      false,
+    ],
+    [
+      "D's principal with WRITE on a foreign protected topic (not a grant shape)",
+      { resourceName: 'billing._protected.inv', principal: 'User:shop.orders', operation: 'WRITE' },
+      true,
+    ],
+    [
+      'a GROUP under D. for another principal',
+      { resourceType: 'GROUP', resourceName: 'shop.orders.app', principal: 'User:x' },
+      false,
+    ],
     ['a DENY on a topic in D.', { permission: 'DENY' }, false],
-    ['a DENY for D\'s principal', { permission: 'DENY', principal: 'User:shop.orders', resourceName: 'x' }, false],
+    ["a DENY for D's principal", { permission: 'DENY', principal: 'User:shop.orders', resourceName: 'x' }, false],
   ])('%s → %s', (_what, over, expected) => {
     expect(isManagedBy(b(over), 'shop.orders', kw)).toBe(expected);
   });
@@ -285,7 +396,8 @@ describe('isManagedBy: the managed scope', () => {
   it('every desired binding of a spec is in its own managed scope', () => {
     fc.assert(
       fc.property(arbSpecSet(), (specs) => {
-        for (const s of specs) for (const x of desiredBindings([s], both)) expect(isManagedBy(x, s.domain, both)).toBe(true);
+        for (const s of specs)
+          for (const x of desiredBindings([s], both)) expect(isManagedBy(x, s.domain, both)).toBe(true);
       }),
     );
   });
@@ -295,7 +407,8 @@ describe('isManagedBy: the managed scope', () => {
       fc.property(arbSpecSet(), (specs) => {
         for (const s of specs) {
           for (const x of desiredBindings([s], both)) {
-            for (const o of specs) if (o.domain !== s.domain) expect([o.domain, isManagedBy(x, o.domain, both)]).toEqual([o.domain, false]);
+            for (const o of specs)
+              if (o.domain !== s.domain) expect([o.domain, isManagedBy(x, o.domain, both)]).toEqual([o.domain, false]);
           }
         }
       }),
@@ -306,7 +419,17 @@ describe('isManagedBy: the managed scope', () => {
     const arbB: fc.Arbitrary<AclBinding> = fc.record({
       resourceType: fc.constantFrom('TOPIC', 'GROUP', 'CLUSTER'),
       patternType: fc.constantFrom('LITERAL', 'PREFIXED'),
-      resourceName: fc.constantFrom('ab.', 'ab.c.x', 'ab', 'abc.x', 'ab.c._protected.y', 'shop._protected.z', '*', '.ab', 'ab.c.'),
+      resourceName: fc.constantFrom(
+        'ab.',
+        'ab.c.x',
+        'ab',
+        'abc.x',
+        'ab.c._protected.y',
+        'shop._protected.z',
+        '*',
+        '.ab',
+        'ab.c.',
+      ),
       principal: fc.constantFrom('User:ab', 'User:CN=ab.c', 'User:abc', 'User:*', 'User:zz'),
       host: fc.constant('*'),
       operation: fc.constantFrom('READ', 'WRITE', 'DESCRIBE'),

@@ -9,32 +9,52 @@ const shop = makeSpec('shop.orders', [
   { channel: 'paid', visibility: 'protected', grants: ['billing'] },
   { channel: 'audit', visibility: 'private' },
 ]);
-const billing = makeSpec('billing', [{ channel: 'inv', visibility: 'private' }], [
-  'shop.orders._public.placed', // public: fine
-  'shop.orders._protected.paid', // granted: fine
-  'shop.orders._private.audit', // private: not granted
-  'shop.orders._protected.refunds', // in shop.orders' namespace, not declared
-  'nobody.topic', // no owner at all
-]);
+const billing = makeSpec(
+  'billing',
+  [{ channel: 'inv', visibility: 'private' }],
+  [
+    'shop.orders._public.placed', // public: fine
+    'shop.orders._protected.paid', // granted: fine
+    'shop.orders._private.audit', // private: not granted
+    'shop.orders._protected.refunds', // in shop.orders' namespace, not declared
+    'nobody.topic', // no owner at all
+  ],
+);
 
 describe('accessReport', () => {
   const report = accessReport([shop, billing], config);
   const byTopic = new Map(report.topics.map((t) => [t.topic, t]));
 
   it('lists who can read and write every owned topic, through the authorizer', () => {
-    expect(report.topics.map((t) => t.topic)).toEqual(['billing._private.inv', 'shop.orders._private.audit', 'shop.orders._protected.paid', 'shop.orders._public.placed']);
-    expect(byTopic.get('shop.orders._public.placed')?.read).toEqual({ everyone: true, principals: ['User:CN=shop.orders', 'User:shop.orders'], domains: ['shop.orders'] });
+    expect(report.topics.map((t) => t.topic)).toEqual([
+      'billing._private.inv',
+      'shop.orders._private.audit',
+      'shop.orders._protected.paid',
+      'shop.orders._public.placed',
+    ]);
+    expect(byTopic.get('shop.orders._public.placed')?.read).toEqual({
+      everyone: true,
+      principals: ['User:CN=shop.orders', 'User:shop.orders'],
+      domains: ['shop.orders'],
+    });
     expect(byTopic.get('shop.orders._protected.paid')?.read).toEqual({
       everyone: false,
       principals: ['User:CN=billing', 'User:CN=shop.orders', 'User:billing', 'User:shop.orders'],
       domains: ['billing', 'shop.orders'],
     });
     expect(byTopic.get('shop.orders._private.audit')?.read.domains).toEqual(['shop.orders']);
-    for (const t of report.topics) expect(t.write).toEqual({ everyone: false, principals: [`User:CN=${t.owner}`, `User:${t.owner}`], domains: [t.owner] });
+    for (const t of report.topics)
+      expect(t.write).toEqual({
+        everyone: false,
+        principals: [`User:CN=${t.owner}`, `User:${t.owner}`],
+        domains: [t.owner],
+      });
   });
 
   it('finds dangling subscriptions: not granted, undeclared in the namespace, unknown', () => {
-    expect(report.danglingSubscriptions.map((d) => [d.topic, d.reason, d.owner ?? null, d.deniedPrincipals.length])).toEqual([
+    expect(
+      report.danglingSubscriptions.map((d) => [d.topic, d.reason, d.owner ?? null, d.deniedPrincipals.length]),
+    ).toEqual([
       ['shop.orders._private.audit', 'not-granted', 'shop.orders', 2],
       ['shop.orders._protected.refunds', 'unknown-topic', 'shop.orders', 2],
       ['nobody.topic', 'unknown-topic', null, 2],
@@ -63,7 +83,9 @@ describe('accessReport', () => {
     const text = formatAccessReport(report);
     expect(text.split('\n')[0]).toMatch(/^TOPIC\s+OWNER\s+VISIBILITY\s+READ\s+WRITE$/);
     expect(text).toMatch(/shop\.orders\._public\.placed\s+shop\.orders\s+public\s+everyone\s+shop\.orders/);
-    expect(text).toMatch(/shop\.orders\._protected\.paid\s+shop\.orders\s+protected\s+billing, shop\.orders\s+shop\.orders/);
+    expect(text).toMatch(
+      /shop\.orders\._protected\.paid\s+shop\.orders\s+protected\s+billing, shop\.orders\s+shop\.orders/,
+    );
     expect(text).toMatch(/Dangling subscriptions:/);
   });
 
@@ -88,7 +110,9 @@ describe('accessReport', () => {
             const owned = topics.get(sub.topic);
             const readable =
               owned !== undefined &&
-              (owned.s.domain === s.domain || owned.t.visibility === 'public' || (owned.t.visibility === 'protected' && owned.t.grants.includes(s.domain)));
+              (owned.s.domain === s.domain ||
+                owned.t.visibility === 'public' ||
+                (owned.t.visibility === 'protected' && owned.t.grants.includes(s.domain)));
             const dangling = r.danglingSubscriptions.some((d) => d.domain === s.domain && d.topic === sub.topic);
             expect([s.domain, sub.topic, dangling]).toEqual([s.domain, sub.topic, !readable]);
           }

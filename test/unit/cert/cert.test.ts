@@ -1,4 +1,12 @@
-import { createCsr, generateKeyPair, keyPairFromPem, parseKeyAlgorithm, privateKeyToPem, publicKeyFingerprint, subjectFor } from '../../../lib/cert/keys.js';
+import {
+  createCsr,
+  generateKeyPair,
+  keyPairFromPem,
+  parseKeyAlgorithm,
+  privateKeyToPem,
+  publicKeyFingerprint,
+  subjectFor,
+} from '../../../lib/cert/keys.js';
 import {
   certificateKeys,
   currentKey,
@@ -93,7 +101,13 @@ describe('storage layout', () => {
   });
 
   it('encodes the renewal facts in the index key and reads them back', () => {
-    const e = { domain: 'a.b', notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2026-01-31T00:00:00.000Z', generation: 3, serial: 'abc123' };
+    const e = {
+      domain: 'a.b',
+      notBefore: '2026-01-01T00:00:00.000Z',
+      notAfter: '2026-01-31T00:00:00.000Z',
+      generation: 3,
+      serial: 'abc123',
+    };
     const k = indexKey(e);
     expect(k).toBe('certificates/_index/a.b/20260101T000000Z_20260131T000000Z_3_abc123');
     expect(parseIndexKey(k)).toEqual(e);
@@ -101,10 +115,31 @@ describe('storage layout', () => {
   });
 
   it('keeps the newest generation per domain', () => {
-    const a1 = indexKey({ domain: 'a', notBefore: '2026-01-01T00:00:00Z', notAfter: '2026-01-31T00:00:00Z', generation: 1, serial: '01' });
-    const a2 = indexKey({ domain: 'a', notBefore: '2026-01-21T00:00:00Z', notAfter: '2026-02-20T00:00:00Z', generation: 2, serial: '02' });
-    const ab = indexKey({ domain: 'a.b', notBefore: '2026-01-01T00:00:00Z', notAfter: '2026-01-31T00:00:00Z', generation: 1, serial: '03' });
+    const a1 = indexKey({
+      domain: 'a',
+      notBefore: '2026-01-01T00:00:00Z',
+      notAfter: '2026-01-31T00:00:00Z',
+      generation: 1,
+      serial: '01',
+    });
+    const a2 = indexKey({
+      domain: 'a',
+      notBefore: '2026-01-21T00:00:00Z',
+      notAfter: '2026-02-20T00:00:00Z',
+      generation: 2,
+      serial: '02',
+    });
+    const ab = indexKey({
+      domain: 'a.b',
+      notBefore: '2026-01-01T00:00:00Z',
+      notAfter: '2026-01-31T00:00:00Z',
+      generation: 1,
+      serial: '03',
+    });
     const latest = latestPerDomain([a2, ab, a1, 'garbage']);
-    expect(latest.map((e) => [e.domain, e.serial])).toEqual([['a', '02'], ['a.b', '03']]);
+    expect(latest.map((e) => [e.domain, e.serial])).toEqual([
+      ['a', '02'],
+      ['a.b', '03'],
+    ]);
   });
 });

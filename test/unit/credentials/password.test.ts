@@ -1,4 +1,11 @@
-import { ALPHABET, LETTERS, PASSWORD_LENGTH, generatePassword, isValidPassword, uniformIndexes } from '../../../lib/credentials/password.js';
+import {
+  ALPHABET,
+  LETTERS,
+  PASSWORD_LENGTH,
+  generatePassword,
+  isValidPassword,
+  uniformIndexes,
+} from '../../../lib/credentials/password.js';
 
 describe('generatePassword', () => {
   it('is 32 characters of [A-Za-z0-9] with a letter first', () => {

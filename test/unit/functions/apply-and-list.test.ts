@@ -24,7 +24,15 @@ channels:
       message: { payload: { type: object } }
 `;
 
-interface Entry { resourceType: number; resourceName: string; resourcePatternType: number; principal: string; host: string; operation: number; permissionType: number }
+interface Entry {
+  resourceType: number;
+  resourceName: string;
+  resourcePatternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
 
 /** The subset of kafkajs Admin that lib/kafka uses, over plain maps. ANY = 1 in every kafkajs enum. */
 function memoryAdmin() {
@@ -33,7 +41,9 @@ function memoryAdmin() {
   const calls: string[] = [];
   const match = (f: Partial<Entry>, e: Entry) =>
     (f.resourceType === undefined || f.resourceType === 1 || f.resourceType === e.resourceType) &&
-    (f.resourcePatternType === undefined || f.resourcePatternType === 1 || f.resourcePatternType === e.resourcePatternType) &&
+    (f.resourcePatternType === undefined ||
+      f.resourcePatternType === 1 ||
+      f.resourcePatternType === e.resourcePatternType) &&
     (f.operation === undefined || f.operation === 1 || f.operation === e.operation) &&
     (f.permissionType === undefined || f.permissionType === 1 || f.permissionType === e.permissionType) &&
     (f.resourceName == null || f.resourceName === e.resourceName) &&
@@ -45,21 +55,47 @@ function memoryAdmin() {
     on: () => () => undefined,
     listTopics: async () => (calls.push('listTopics'), [...topics.keys()]),
     fetchTopicMetadata: async ({ topics: names }: { topics: string[] }) => ({
-      topics: names.filter((n) => topics.has(n)).map((name) => ({
-        name,
-        partitions: Array.from({ length: topics.get(name)!.partitions }, (_, i) => ({ partitionId: i, leader: 1, replicas: Array(topics.get(name)!.replicas).fill(1), isr: [1] })),
-      })),
+      topics: names
+        .filter((n) => topics.has(n))
+        .map((name) => ({
+          name,
+          partitions: Array.from({ length: topics.get(name)!.partitions }, (_, i) => ({
+            partitionId: i,
+            leader: 1,
+            replicas: Array(topics.get(name)!.replicas).fill(1),
+            isr: [1],
+          })),
+        })),
     }),
     describeConfigs: async ({ resources }: { resources: { name: string }[] }) => ({
       resources: resources.map((r) => ({
         resourceName: r.name,
         errorCode: 0,
-        configEntries: Object.entries(topics.get(r.name)?.configs ?? {}).map(([configName, configValue]) => ({ configName, configValue, configSource: 1, isDefault: false })),
+        configEntries: Object.entries(topics.get(r.name)?.configs ?? {}).map(([configName, configValue]) => ({
+          configName,
+          configValue,
+          configSource: 1,
+          isDefault: false,
+        })),
       })),
     }),
-    createTopics: async ({ topics: ts }: { topics: { topic: string; numPartitions: number; replicationFactor: number; configEntries: { name: string; value: string }[] }[] }) => {
+    createTopics: async ({
+      topics: ts,
+    }: {
+      topics: {
+        topic: string;
+        numPartitions: number;
+        replicationFactor: number;
+        configEntries: { name: string; value: string }[];
+      }[];
+    }) => {
       calls.push('createTopics');
-      for (const t of ts) topics.set(t.topic, { partitions: t.numPartitions, replicas: t.replicationFactor, configs: Object.fromEntries(t.configEntries.map((c) => [c.name, c.value])) });
+      for (const t of ts)
+        topics.set(t.topic, {
+          partitions: t.numPartitions,
+          replicas: t.replicationFactor,
+          configs: Object.fromEntries(t.configEntries.map((c) => [c.name, c.value])),
+        });
       return true;
     },
     createPartitions: async () => (calls.push('createPartitions'), true),
@@ -83,15 +119,31 @@ function memoryAdmin() {
       return { filterResponses: [] };
     },
   };
-  return { admin: admin as unknown as Admin, calls, topics, acls: () => acls, removeAcls: (n: number) => (acls = acls.slice(n)) };
+  return {
+    admin: admin as unknown as Admin,
+    calls,
+    topics,
+    acls: () => acls,
+    removeAcls: (n: number) => (acls = acls.slice(n)),
+  };
 }
 
-const input = { domain: 'shop.orders', bucket: 'spec-bucket', key: 'specs/shop.orders.yaml', versionId: 'v1', correlationId: 'exec-1' };
+const input = {
+  domain: 'shop.orders',
+  bucket: 'spec-bucket',
+  key: 'specs/shop.orders.yaml',
+  versionId: 'v1',
+  correlationId: 'exec-1',
+};
 
 beforeEach(() => {
   s3.reset();
   setEnv({ KAFKA_ADMIN_AUTH: 'IAM', KAFKA_BROKERS: 'b-1:9098' });
-  s3.on(GetObjectCommand).callsFake(() => ({ Body: sdkStreamMixin(Readable.from([Buffer.from(SPEC)])), ContentLength: SPEC.length, VersionId: 'v1' }));
+  s3.on(GetObjectCommand).callsFake(() => ({
+    Body: sdkStreamMixin(Readable.from([Buffer.from(SPEC)])),
+    ContentLength: SPEC.length,
+    VersionId: 'v1',
+  }));
 });
 
 describe('ApplyTopicsAndAcls', () => {
@@ -100,15 +152,32 @@ describe('ApplyTopicsAndAcls', () => {
     let closed = 0;
     const deps = { admin: async () => ({ admin: mem.admin, close: async () => void closed++ }) };
     const first = await applyTopicsAndAcls(input, deps);
-    expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input).toEqual({ Bucket: 'spec-bucket', Key: 'specs/shop.orders.yaml', VersionId: 'v1' });
+    expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input).toEqual({
+      Bucket: 'spec-bucket',
+      Key: 'specs/shop.orders.yaml',
+      VersionId: 'v1',
+    });
     expect(first).toMatchObject({ domain: 'shop.orders', changed: true, topicsCreated: 2 });
     expect(first.aclsCreated).toBeGreaterThan(0);
-    expect([...mem.topics.keys()].sort()).toEqual(['shop.orders._protected.refunds', 'shop.orders._public.order-placed']);
+    expect([...mem.topics.keys()].sort()).toEqual([
+      'shop.orders._protected.refunds',
+      'shop.orders._public.order-placed',
+    ]);
     expect(mem.calls.filter((c) => c === 'createAcls')).toHaveLength(1);
 
     mem.calls.length = 0;
     const second = await applyTopicsAndAcls(input, deps);
-    expect(second).toEqual({ domain: 'shop.orders', changed: false, topicsCreated: 0, partitionsIncreased: 0, configsAltered: 0, aclsCreated: 0, aclsDeleted: 0, createdTopics: [], kafkaRequests: 0 });
+    expect(second).toEqual({
+      domain: 'shop.orders',
+      changed: false,
+      topicsCreated: 0,
+      partitionsIncreased: 0,
+      configsAltered: 0,
+      aclsCreated: 0,
+      aclsDeleted: 0,
+      createdTopics: [],
+      kafkaRequests: 0,
+    });
     expect(mem.calls.filter((c) => /^create|^delete|^alter/.test(c))).toEqual([]);
     expect(closed).toBe(2);
   });
@@ -124,20 +193,42 @@ describe('ApplyTopicsAndAcls', () => {
   });
 
   it('classifies connection failures as KafkaTransient and authorization failures as KafkaRefused', async () => {
-    const connErr = Object.assign(new Error('Connection error: connect ECONNREFUSED 10.0.0.1:9098'), { name: 'KafkaJSConnectionError' });
-    await expect(applyTopicsAndAcls(input, { admin: async () => Promise.reject(connErr) })).rejects.toMatchObject({ name: 'KafkaTransient' });
-    const authErr = Object.assign(new Error('Not authorized to access topics'), { name: 'KafkaJSProtocolError', type: 'TOPIC_AUTHORIZATION_FAILED', retriable: false });
+    const connErr = Object.assign(new Error('Connection error: connect ECONNREFUSED 10.0.0.1:9098'), {
+      name: 'KafkaJSConnectionError',
+    });
+    await expect(applyTopicsAndAcls(input, { admin: async () => Promise.reject(connErr) })).rejects.toMatchObject({
+      name: 'KafkaTransient',
+    });
+    const authErr = Object.assign(new Error('Not authorized to access topics'), {
+      name: 'KafkaJSProtocolError',
+      type: 'TOPIC_AUTHORIZATION_FAILED',
+      retriable: false,
+    });
     expect(classifyKafkaError(authErr).name).toBe('KafkaRefused');
-    expect(classifyKafkaError(Object.assign(new Error('x'), { name: 'KafkaJSProtocolError', type: 'NOT_CONTROLLER', retriable: true })).name).toBe('KafkaTransient');
+    expect(
+      classifyKafkaError(
+        Object.assign(new Error('x'), { name: 'KafkaJSProtocolError', type: 'NOT_CONTROLLER', retriable: true }),
+      ).name,
+    ).toBe('KafkaTransient');
     // AWS errors met on the way (GetBootstrapBrokers): throttling passes, a refusal does not.
-    expect(classifyKafkaError(Object.assign(new Error('slow down'), { name: 'TooManyRequestsException', $fault: 'client' })).name).toBe('KafkaTransient');
-    const forbidden = classifyKafkaError(Object.assign(new Error('denied'), { name: 'ForbiddenException', $fault: 'client' }));
+    expect(
+      classifyKafkaError(Object.assign(new Error('slow down'), { name: 'TooManyRequestsException', $fault: 'client' }))
+        .name,
+    ).toBe('KafkaTransient');
+    const forbidden = classifyKafkaError(
+      Object.assign(new Error('denied'), { name: 'ForbiddenException', $fault: 'client' }),
+    );
     expect([forbidden.name, forbidden.message]).toEqual(['KafkaRefused', 'ForbiddenException: denied']);
   });
 
   it('refuses when the object no longer holds the validated domain', async () => {
     const mem = memoryAdmin();
-    await expect(applyTopicsAndAcls({ ...input, domain: 'shop.payments' }, { admin: async () => ({ admin: mem.admin, close: async () => undefined }) })).rejects.toMatchObject({
+    await expect(
+      applyTopicsAndAcls(
+        { ...input, domain: 'shop.payments' },
+        { admin: async () => ({ admin: mem.admin, close: async () => undefined }) },
+      ),
+    ).rejects.toMatchObject({
       name: 'SpecRefused',
     });
     expect(mem.calls).toEqual([]);
@@ -148,10 +239,21 @@ describe('ListSpecs', () => {
   it('lists spec keys under specs/ across pages, ignoring other objects', async () => {
     setEnv();
     s3.on(ListObjectsV2Command)
-      .resolvesOnce({ Contents: [{ Key: 'specs/a.b.yaml' }, { Key: 'specs/readme.txt' }], IsTruncated: true, NextContinuationToken: 'n1' })
+      .resolvesOnce({
+        Contents: [{ Key: 'specs/a.b.yaml' }, { Key: 'specs/readme.txt' }],
+        IsTruncated: true,
+        NextContinuationToken: 'n1',
+      })
       .resolves({ Contents: [{ Key: 'specs/c.json' }, { Key: 'specs/nested/x.yaml' }], IsTruncated: false });
     const out = await listSpecs({});
-    expect(out).toEqual({ bucket: 'spec-bucket', count: 2, specs: [{ bucket: 'spec-bucket', key: 'specs/a.b.yaml' }, { bucket: 'spec-bucket', key: 'specs/c.json' }] });
+    expect(out).toEqual({
+      bucket: 'spec-bucket',
+      count: 2,
+      specs: [
+        { bucket: 'spec-bucket', key: 'specs/a.b.yaml' },
+        { bucket: 'spec-bucket', key: 'specs/c.json' },
+      ],
+    });
     expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input)).toEqual([
       { Bucket: 'spec-bucket', Prefix: 'specs/', ContinuationToken: undefined },
       { Bucket: 'spec-bucket', Prefix: 'specs/', ContinuationToken: 'n1' },

@@ -46,19 +46,32 @@ let inProgressFor: number;
 const noSuchKey = () => Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' });
 
 function installFakes(): void {
-  s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string; ServerSideEncryption?: string; SSEKMSKeyId?: string; IfNoneMatch?: string }) => {
-    if (input.IfNoneMatch === '*' && bucket.has(input.Key)) throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed' });
-    journal.push(`put ${input.Key}`);
-    bucket.set(input.Key, { body: String(input.Body), sse: input.ServerSideEncryption, kmsKey: input.SSEKMSKeyId });
-    return {};
-  });
-  s3.on(CopyObjectCommand).callsFake((input: { Key: string; CopySource: string; ServerSideEncryption?: string; SSEKMSKeyId?: string }) => {
-    const src = bucket.get(input.CopySource.slice(input.CopySource.indexOf('/') + 1));
-    if (!src) throw noSuchKey();
-    journal.push(`copy ${input.Key}`);
-    bucket.set(input.Key, { body: src.body, sse: input.ServerSideEncryption, kmsKey: input.SSEKMSKeyId });
-    return {};
-  });
+  s3.on(PutObjectCommand).callsFake(
+    (input: {
+      Key: string;
+      Body: string;
+      ServerSideEncryption?: string;
+      SSEKMSKeyId?: string;
+      IfNoneMatch?: string;
+    }) => {
+      if (input.IfNoneMatch === '*' && bucket.has(input.Key))
+        throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+          name: 'PreconditionFailed',
+        });
+      journal.push(`put ${input.Key}`);
+      bucket.set(input.Key, { body: String(input.Body), sse: input.ServerSideEncryption, kmsKey: input.SSEKMSKeyId });
+      return {};
+    },
+  );
+  s3.on(CopyObjectCommand).callsFake(
+    (input: { Key: string; CopySource: string; ServerSideEncryption?: string; SSEKMSKeyId?: string }) => {
+      const src = bucket.get(input.CopySource.slice(input.CopySource.indexOf('/') + 1));
+      if (!src) throw noSuchKey();
+      journal.push(`copy ${input.Key}`);
+      bucket.set(input.Key, { body: src.body, sse: input.ServerSideEncryption, kmsKey: input.SSEKMSKeyId });
+      return {};
+    },
+  );
   s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
     const o = bucket.get(input.Key);
     if (!o) throw noSuchKey();
@@ -70,11 +83,16 @@ function installFakes(): void {
     return {};
   });
   s3.on(ListObjectsV2Command).callsFake((input: { Prefix: string }) => ({
-    Contents: [...bucket.keys()].filter((k) => k.startsWith(input.Prefix)).sort().map((Key) => ({ Key })),
+    Contents: [...bucket.keys()]
+      .filter((k) => k.startsWith(input.Prefix))
+      .sort()
+      .map((Key) => ({ Key })),
     IsTruncated: false,
   }));
   kafka.on(DescribeClusterV2Command).resolves({
-    ClusterInfo: { Provisioned: { ClientAuthentication: { Tls: { Enabled: true, CertificateAuthorityArnList: [ENV.PCA_ARN] } } } },
+    ClusterInfo: {
+      Provisioned: { ClientAuthentication: { Tls: { Enabled: true, CertificateAuthorityArnList: [ENV.PCA_ARN] } } },
+    },
   } as never);
   pca.on(IssueCertificateCommand).callsFake(async (input: { Csr: Uint8Array; IdempotencyToken: string }) => {
     journal.push(`pca issue ${input.IdempotencyToken}`);
@@ -83,7 +101,8 @@ function installFakes(): void {
     return { CertificateArn: arn };
   });
   pca.on(GetCertificateCommand).callsFake((input: { CertificateArn: string }) => {
-    if (inProgressFor-- > 0) throw Object.assign(new Error('The request is in progress.'), { name: 'RequestInProgressException' });
+    if (inProgressFor-- > 0)
+      throw Object.assign(new Error('The request is in progress.'), { name: 'RequestInProgressException' });
     return { Certificate: issued.get(input.CertificateArn), CertificateChain: ca.chainPem };
   });
 }
@@ -107,9 +126,14 @@ const secretsIn = (text: string) => PRIVATE_KEY_MARKERS.some((m) => text.include
 
 describe('IssueCertificate', () => {
   it('stores the private key under SSE-KMS before the CSR (CN=<domain>) goes to PCA with a deterministic token', async () => {
-    const { result, output } = await captureOutput(() => issueHandler({ domain: 'shop.orders', correlationId: 'exec-7' }, fakeContext('issueCertificate')));
+    const { result, output } = await captureOutput(() =>
+      issueHandler({ domain: 'shop.orders', correlationId: 'exec-7' }, fakeContext('issueCertificate')),
+    );
     expect(result).toMatchObject({ domain: 'shop.orders', status: 'ISSUING', generation: 1 });
-    expect(journal).toEqual(['put certificates/shop.orders/pending/1/key.pem', `pca issue ${idempotencyToken('shop.orders', 1)}`]);
+    expect(journal).toEqual([
+      'put certificates/shop.orders/pending/1/key.pem',
+      `pca issue ${idempotencyToken('shop.orders', 1)}`,
+    ]);
 
     const key = bucket.get('certificates/shop.orders/pending/1/key.pem')!;
     expect(key.body).toContain('BEGIN PRIVATE KEY');
@@ -142,14 +166,19 @@ describe('IssueCertificate', () => {
   it('asks PCA for its signing algorithm when none is configured', async () => {
     setEnv({ PCA_SIGNING_ALGORITHM: undefined });
     pca.on(DescribeCertificateAuthorityCommand).resolves({
-      CertificateAuthority: { Status: 'ACTIVE', CertificateAuthorityConfiguration: { KeyAlgorithm: 'RSA_2048', SigningAlgorithm: 'SHA256WITHRSA', Subject: {} } },
+      CertificateAuthority: {
+        Status: 'ACTIVE',
+        CertificateAuthorityConfiguration: { KeyAlgorithm: 'RSA_2048', SigningAlgorithm: 'SHA256WITHRSA', Subject: {} },
+      },
     } as never);
     await issue({ domain: 'shop.orders' });
     expect(pca.commandCalls(IssueCertificateCommand)[0]!.args[0].input.SigningAlgorithm).toBe('SHA256WITHRSA');
   });
 
   it('fails clearly when the cluster does not trust the PCA, before generating anything', async () => {
-    kafka.on(DescribeClusterV2Command).resolves({ ClusterInfo: { Provisioned: { ClientAuthentication: { Tls: { CertificateAuthorityArnList: ['arn:other'] } } } } } as never);
+    kafka.on(DescribeClusterV2Command).resolves({
+      ClusterInfo: { Provisioned: { ClientAuthentication: { Tls: { CertificateAuthorityArnList: ['arn:other'] } } } },
+    } as never);
     const err = (await issue({ domain: 'shop.orders' }).catch((e: unknown) => e)) as Error;
     expect(err.name).toBe('ClusterTrustMissing');
     expect(err.message).toContain(ENV.PCA_ARN);
@@ -159,7 +188,9 @@ describe('IssueCertificate', () => {
   it('supports RSA keys', async () => {
     setEnv({ CERT_KEY_ALGORITHM: 'RSA_2048' });
     await issue({ domain: 'shop.orders' });
-    const csr = new x509.Pkcs10CertificateRequest(new TextDecoder().decode(pca.commandCalls(IssueCertificateCommand)[0]!.args[0].input.Csr));
+    const csr = new x509.Pkcs10CertificateRequest(
+      new TextDecoder().decode(pca.commandCalls(IssueCertificateCommand)[0]!.args[0].input.Csr),
+    );
     expect(csr.publicKey.algorithm.name).toBe('RSASSA-PKCS1-v1_5');
   });
 });
@@ -189,7 +220,8 @@ describe('CollectCertificate', () => {
       expect.stringMatching(/^put certificates\/_index\/shop\.orders\/\d{8}T\d{6}Z_\d{8}T\d{6}Z_1_[0-9a-f]+$/),
     ]);
     expect(journal).toContain('delete certificates/shop.orders/pending/1/key.pem');
-    for (const f of ['key.pem', 'cert.pem', 'chain.pem']) expect(bucket.get(base + f)).toMatchObject({ sse: 'aws:kms', kmsKey: ENV.KMS_KEY_ARN });
+    for (const f of ['key.pem', 'cert.pem', 'chain.pem'])
+      expect(bucket.get(base + f)).toMatchObject({ sse: 'aws:kms', kmsKey: ENV.KMS_KEY_ARN });
     expect(JSON.parse(bucket.get('certificates/shop.orders/current.json')!.body)).toEqual({
       domain: 'shop.orders',
       serial: out.serial,
@@ -204,7 +236,9 @@ describe('CollectCertificate', () => {
   it('refuses a certificate for another key', async () => {
     const issuing = await issue({ domain: 'shop.orders' });
     if (issuing.status !== 'ISSUING') throw new Error('expected ISSUING');
-    await expect(collect({ ...issuing, publicKeySha256: '00'.repeat(32) })).rejects.toMatchObject({ name: 'CertificateMismatch' });
+    await expect(collect({ ...issuing, publicKeySha256: '00'.repeat(32) })).rejects.toMatchObject({
+      name: 'CertificateMismatch',
+    });
     expect(bucket.has('certificates/shop.orders/current.json')).toBe(false);
   });
 });
@@ -234,7 +268,11 @@ describe('racing attempts of one generation', () => {
   it('refuses to promote when the stored key does not match the certificate', async () => {
     const issuing = await issue({ domain: 'shop.orders' });
     if (issuing.status !== 'ISSUING') throw new Error('expected ISSUING');
-    bucket.set('certificates/shop.orders/pending/1/key.pem', { body: (await (await import('../../../lib/cert/keys.js')).privateKeyToPem((await (await import('../../../lib/cert/keys.js')).generateKeyPair()).privateKey)) });
+    bucket.set('certificates/shop.orders/pending/1/key.pem', {
+      body: await (
+        await import('../../../lib/cert/keys.js')
+      ).privateKeyToPem((await (await import('../../../lib/cert/keys.js')).generateKeyPair()).privateKey),
+    });
     const err = (await collect(issuing).catch((e: unknown) => e)) as Error;
     expect(err.name).toBe('CertificateMismatch');
     expect(secretsIn(err.message)).toBe(false);
@@ -262,7 +300,9 @@ describe('renewal cycle', () => {
 
     const renewed = await issue({ domain: 'shop.orders', now: scan.now });
     expect(renewed).toMatchObject({ status: 'ISSUING', generation: 2 });
-    expect(pca.commandCalls(IssueCertificateCommand).at(-1)!.args[0].input.IdempotencyToken).toBe(idempotencyToken('shop.orders', 2));
+    expect(pca.commandCalls(IssueCertificateCommand).at(-1)!.args[0].input.IdempotencyToken).toBe(
+      idempotencyToken('shop.orders', 2),
+    );
     if (renewed.status !== 'ISSUING') throw new Error('expected ISSUING');
     const second = await collect(renewed);
     expect(second.serial).not.toBe((first as { serial: string }).serial);

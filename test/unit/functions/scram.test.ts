@@ -15,7 +15,8 @@ import { captureOutput, ENV, fakeContext, setEnv, mockAws } from './_support.js'
 
 const sm = mockAws(SecretsManagerClient);
 const kafka = mockAws(KafkaClient);
-const notFound = () => Object.assign(new Error('Secrets Manager can’t find the specified secret.'), { name: 'ResourceNotFoundException' });
+const notFound = () =>
+  Object.assign(new Error('Secrets Manager can’t find the specified secret.'), { name: 'ResourceNotFoundException' });
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:AmazonMSK_shop.orders-AbCdEf';
 
 beforeEach(() => {
@@ -28,8 +29,15 @@ describe('EnsureScramSecret', () => {
   it('creates AmazonMSK_<D> under the customer-managed key with {username, password}, and returns only the ARN', async () => {
     sm.on(DescribeSecretCommand).rejects(notFound());
     sm.on(CreateSecretCommand).resolves({ ARN: SECRET_ARN, Name: 'AmazonMSK_shop.orders' });
-    const { result, output } = await captureOutput(() => ensureHandler({ domain: 'shop.orders', correlationId: 'exec-1' }, fakeContext('ensureScramSecret')));
-    expect(result).toEqual({ domain: 'shop.orders', secretArn: SECRET_ARN, secretName: 'AmazonMSK_shop.orders', action: 'CREATED' });
+    const { result, output } = await captureOutput(() =>
+      ensureHandler({ domain: 'shop.orders', correlationId: 'exec-1' }, fakeContext('ensureScramSecret')),
+    );
+    expect(result).toEqual({
+      domain: 'shop.orders',
+      secretArn: SECRET_ARN,
+      secretName: 'AmazonMSK_shop.orders',
+      action: 'CREATED',
+    });
 
     const create = sm.commandCalls(CreateSecretCommand)[0]!.args[0].input;
     expect(create.Name).toBe('AmazonMSK_shop.orders');
@@ -53,7 +61,11 @@ describe('EnsureScramSecret', () => {
   });
 
   it('reuses an existing secret without reading or regenerating it', async () => {
-    sm.on(DescribeSecretCommand).resolves({ ARN: SECRET_ARN, Name: 'AmazonMSK_shop.orders', KmsKeyId: ENV.KMS_KEY_ARN });
+    sm.on(DescribeSecretCommand).resolves({
+      ARN: SECRET_ARN,
+      Name: 'AmazonMSK_shop.orders',
+      KmsKeyId: ENV.KMS_KEY_ARN,
+    });
     const out = await ensureSecret({ domain: 'shop.orders' });
     expect(out.action).toBe('EXISTING');
     expect(sm.commandCalls(CreateSecretCommand)).toHaveLength(0);
@@ -85,7 +97,11 @@ describe('EnsureScramSecret', () => {
       .rejectsOnce(notFound())
       .resolves({ ARN: SECRET_ARN, KmsKeyId: 'key/11111111-2222-3333-4444-555555555555' });
     sm.on(CreateSecretCommand).rejects(Object.assign(new Error('exists'), { name: 'ResourceExistsException' }));
-    const out = await ensureScramSecret(new SecretsManagerClient({}), { name: 'AmazonMSK_shop.orders', username: 'shop.orders', kmsKeyId: ENV.KMS_KEY_ARN });
+    const out = await ensureScramSecret(new SecretsManagerClient({}), {
+      name: 'AmazonMSK_shop.orders',
+      username: 'shop.orders',
+      kmsKeyId: ENV.KMS_KEY_ARN,
+    });
     expect(out).toEqual({ arn: SECRET_ARN, name: 'AmazonMSK_shop.orders', action: 'EXISTING' });
   });
 
@@ -115,7 +131,12 @@ describe('SCRAM association', () => {
     kafka.on(ListScramSecretsCommand).resolves({ SecretArnList: [] });
     kafka.on(BatchAssociateScramSecretCommand).resolves({
       UnprocessedScramSecrets: [
-        { SecretArn: SECRET_ARN, ErrorCode: 'InvalidSecretArn', ErrorMessage: 'The provided secret is already associated with this cluster. To update the association, first disassociate the secret.' },
+        {
+          SecretArn: SECRET_ARN,
+          ErrorCode: 'InvalidSecretArn',
+          ErrorMessage:
+            'The provided secret is already associated with this cluster. To update the association, first disassociate the secret.',
+        },
       ],
     });
     const out = await associate({ domain: 'shop.orders', secretArn: SECRET_ARN });
@@ -125,20 +146,34 @@ describe('SCRAM association', () => {
   it('turns InvalidSecretArn right after creation into the retryable ScramAssociationPending', async () => {
     kafka.on(ListScramSecretsCommand).resolves({ SecretArnList: [] });
     kafka.on(BatchAssociateScramSecretCommand).resolves({
-      UnprocessedScramSecrets: [{ SecretArn: SECRET_ARN, ErrorCode: 'InvalidSecretArn', ErrorMessage: "Amazon MSK wasn't able to access the provided secret." }],
+      UnprocessedScramSecrets: [
+        {
+          SecretArn: SECRET_ARN,
+          ErrorCode: 'InvalidSecretArn',
+          ErrorMessage: "Amazon MSK wasn't able to access the provided secret.",
+        },
+      ],
     });
-    await expect(associate({ domain: 'shop.orders', secretArn: SECRET_ARN })).rejects.toMatchObject({ name: 'ScramAssociationPending', retryable: true });
+    await expect(associate({ domain: 'shop.orders', secretArn: SECRET_ARN })).rejects.toMatchObject({
+      name: 'ScramAssociationPending',
+      retryable: true,
+    });
   });
 
   it.each([
     ['a wrongly named secret', "Secret names must have the prefix 'AmazonMSK_'"],
-    ['a secret under the default key', 'The provided secret is encrypted with the default AWS KMS key. A secret created with the default AWS KMS key cannot be used with an Amazon MSK cluster.'],
+    [
+      'a secret under the default key',
+      'The provided secret is encrypted with the default AWS KMS key. A secret created with the default AWS KMS key cannot be used with an Amazon MSK cluster.',
+    ],
   ])('fails for good on %s (retrying cannot fix it)', async (_, message) => {
     kafka.on(ListScramSecretsCommand).resolves({ SecretArnList: [] });
     kafka.on(BatchAssociateScramSecretCommand).resolves({
       UnprocessedScramSecrets: [{ SecretArn: SECRET_ARN, ErrorCode: 'InvalidSecretArn', ErrorMessage: message }],
     });
-    await expect(associate({ domain: 'shop.orders', secretArn: SECRET_ARN })).rejects.toMatchObject({ name: 'ScramAssociationFailed' });
+    await expect(associate({ domain: 'shop.orders', secretArn: SECRET_ARN })).rejects.toMatchObject({
+      name: 'ScramAssociationFailed',
+    });
   });
 
   it('counts users across ListScramSecrets pages and refuses the 1001st before calling', async () => {
@@ -148,14 +183,22 @@ describe('SCRAM association', () => {
       .resolvesOnce({ SecretArnList: page(0, 100), NextToken: 't1' })
       .resolvesOnce({ SecretArnList: page(100, 100), NextToken: 't2' })
       .resolves({ SecretArnList: page(200, 800) });
-    await expect(associateScramSecrets(new KafkaClient({}), ENV.CLUSTER_ARN, [arn(5000)])).rejects.toMatchObject({ name: 'ScramUserLimit' });
-    expect(kafka.commandCalls(ListScramSecretsCommand).map((c) => c.args[0].input.NextToken)).toEqual([undefined, 't1', 't2']);
+    await expect(associateScramSecrets(new KafkaClient({}), ENV.CLUSTER_ARN, [arn(5000)])).rejects.toMatchObject({
+      name: 'ScramUserLimit',
+    });
+    expect(kafka.commandCalls(ListScramSecretsCommand).map((c) => c.args[0].input.NextToken)).toEqual([
+      undefined,
+      't1',
+      't2',
+    ]);
     expect(kafka.commandCalls(BatchAssociateScramSecretCommand)).toHaveLength(0);
   });
 
   it('second run: already listed → no association call at all', async () => {
     kafka.on(ListScramSecretsCommand).resolves({ SecretArnList: [SECRET_ARN] });
-    const { result } = await captureOutput(() => associateHandler({ domain: 'shop.orders', secretArn: SECRET_ARN }, fakeContext('associateScramSecrets')));
+    const { result } = await captureOutput(() =>
+      associateHandler({ domain: 'shop.orders', secretArn: SECRET_ARN }, fakeContext('associateScramSecrets')),
+    );
     expect(result).toMatchObject({ association: 'EXISTING' });
     expect(kafka.commandCalls(BatchAssociateScramSecretCommand)).toHaveLength(0);
   });

@@ -59,7 +59,10 @@ describe('ValidateSpec', () => {
   it('accepts the direct {bucket, key} form and reports versionId null for unversioned objects', async () => {
     s3.on(GetObjectCommand).resolves({ Body: body(SPEC), ContentLength: SPEC.length } as never);
     const out = await validateSpec({ bucket: 'spec-bucket', key: 'specs/shop.orders.yaml' });
-    expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input).toEqual({ Bucket: 'spec-bucket', Key: 'specs/shop.orders.yaml' });
+    expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input).toEqual({
+      Bucket: 'spec-bucket',
+      Key: 'specs/shop.orders.yaml',
+    });
     expect(out.versionId).toBeNull();
   });
 
@@ -77,8 +80,15 @@ describe('ValidateSpec', () => {
     expect((err as Error).name).toBe(ERROR_NAMES.SpecRefused);
     const payload = JSON.parse((err as Error).message) as SpecRefusedPayload;
     // The report belongs to the key's owner, never to the domain the upload claims.
-    expect(payload).toMatchObject({ domain: 'shop.payments', key: 'specs/shop.payments.yaml', versionId: 'v9', reportKey: 'reports/shop.payments.json' });
-    expect(payload.issues).toEqual([expect.objectContaining({ rule: 'key-binding', path: '$.id', file: 'specs/shop.payments.yaml' })]);
+    expect(payload).toMatchObject({
+      domain: 'shop.payments',
+      key: 'specs/shop.payments.yaml',
+      versionId: 'v9',
+      reportKey: 'reports/shop.payments.json',
+    });
+    expect(payload.issues).toEqual([
+      expect.objectContaining({ rule: 'key-binding', path: '$.id', file: 'specs/shop.payments.yaml' }),
+    ]);
   });
 
   it('refuses an unparseable spec with every issue located', async () => {
@@ -116,7 +126,9 @@ describe('ValidateSpec', () => {
 
   it('through middy: logs with the correlation id, never the spec text', async () => {
     s3.on(GetObjectCommand).resolves({ Body: body(SPEC), ContentLength: SPEC.length, VersionId: 'v1' } as never);
-    const { result, output } = await captureOutput(() => handler(event('specs/shop.orders.yaml'), fakeContext('validateSpec')));
+    const { result, output } = await captureOutput(() =>
+      handler(event('specs/shop.orders.yaml'), fakeContext('validateSpec')),
+    );
     expect(result).toMatchObject({ domain: 'shop.orders' });
     expect(output).toContain('arn:aws:states:us-east-1:111122223333:execution:provision:abc');
     expect(output).not.toContain('order-placed:');
@@ -124,9 +136,21 @@ describe('ValidateSpec', () => {
 });
 
 describe('SpecRefused payload bounds', () => {
-  it('stays parseable under Step Functions\' 32 KiB Cause limit however many issues there are', () => {
-    const issues = Array.from({ length: 500 }, (_, i) => ({ file: 'specs/a.b.yaml', path: `$.channels["c${i}"]`, rule: 'topic-name', message: 'x'.repeat(2000) }));
-    const err = new SpecRefused({ domain: 'a.b', bucket: 'b', key: 'specs/a.b.yaml', versionId: null, reportKey: 'reports/a.b.json', issues });
+  it("stays parseable under Step Functions' 32 KiB Cause limit however many issues there are", () => {
+    const issues = Array.from({ length: 500 }, (_, i) => ({
+      file: 'specs/a.b.yaml',
+      path: `$.channels["c${i}"]`,
+      rule: 'topic-name',
+      message: 'x'.repeat(2000),
+    }));
+    const err = new SpecRefused({
+      domain: 'a.b',
+      bucket: 'b',
+      key: 'specs/a.b.yaml',
+      versionId: null,
+      reportKey: 'reports/a.b.json',
+      issues,
+    });
     const lambdaCause = JSON.stringify({ errorType: err.name, errorMessage: err.message, trace: [] });
     expect(lambdaCause.length).toBeLessThan(32_768);
     const back = JSON.parse((JSON.parse(lambdaCause) as { errorMessage: string }).errorMessage) as SpecRefusedPayload;

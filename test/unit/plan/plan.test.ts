@@ -34,13 +34,25 @@ describe('plan against an empty cluster', () => {
     expect(p.topicsToCreate).toEqual([
       { domain: 'shop.orders', name: 'shop.orders._private.audit', partitions: 3, replicas: 2, configs: {} },
       { domain: 'shop.orders', name: 'shop.orders._protected.paid', partitions: 3, replicas: 3, configs: {} },
-      { domain: 'shop.orders', name: 'shop.orders._public.placed', partitions: 6, replicas: 3, configs: { 'retention.ms': '86400000' } },
+      {
+        domain: 'shop.orders',
+        name: 'shop.orders._public.placed',
+        partitions: 6,
+        replicas: 3,
+        configs: { 'retention.ms': '86400000' },
+      },
     ]);
   });
   it('creates exactly the desired bindings and deletes nothing', () => {
     expect(p.aclsToCreate).toEqual(desiredBindings([shop], config));
     expect(p.aclsToDelete).toEqual([]);
-    expect(p.summary).toMatchObject({ domains: 1, topicsToCreate: 3, aclsToCreate: p.aclsToCreate.length, aclsToDelete: 0, errors: 0 });
+    expect(p.summary).toMatchObject({
+      domains: 1,
+      topicsToCreate: 3,
+      aclsToCreate: p.aclsToCreate.length,
+      aclsToDelete: 0,
+      errors: 0,
+    });
     expect(isEmptyPlan(p)).toBe(false);
   });
   it('a second run after applying is a zero plan', () => {
@@ -52,7 +64,12 @@ describe('plan against an empty cluster', () => {
 describe('topic changes', () => {
   const state: ClusterState = {
     topics: [
-      { name: 'shop.orders._public.placed', partitions: 3, replicationFactor: 3, configs: { 'retention.ms': '1', 'cleanup.policy': 'compact' } },
+      {
+        name: 'shop.orders._public.placed',
+        partitions: 3,
+        replicationFactor: 3,
+        configs: { 'retention.ms': '1', 'cleanup.policy': 'compact' },
+      },
       { name: 'shop.orders._protected.paid', partitions: 12, replicationFactor: 3, configs: {} },
       { name: 'shop.orders._private.audit', partitions: 1, replicationFactor: 3, configs: {} },
       { name: 'shop.orders._private.gone', partitions: 1, replicationFactor: 3, configs: {} },
@@ -63,19 +80,41 @@ describe('topic changes', () => {
   const p = plan([shop], state, config);
 
   it('increases partitions the spec states, never decreases one it omits', () => {
-    expect(p.partitionIncreases).toEqual([{ domain: 'shop.orders', topic: 'shop.orders._public.placed', from: 3, to: 6 }]);
+    expect(p.partitionIncreases).toEqual([
+      { domain: 'shop.orders', topic: 'shop.orders._public.placed', from: 3, to: 6 },
+    ]);
     // `paid` omits partitions: 12 stays, no error; `audit` omits partitions: 1 stays below the default.
     expect(p.errors.filter((e) => e.rule === 'partition-decrease')).toEqual([]);
   });
   it('treats the spec configs as the whole dynamic config: set differing keys, remove unstated ones', () => {
-    expect(p.configChanges).toEqual([{ domain: 'shop.orders', topic: 'shop.orders._public.placed', set: { 'retention.ms': '86400000' }, remove: ['cleanup.policy'] }]);
+    expect(p.configChanges).toEqual([
+      {
+        domain: 'shop.orders',
+        topic: 'shop.orders._public.placed',
+        set: { 'retention.ms': '86400000' },
+        remove: ['cleanup.policy'],
+      },
+    ]);
   });
   it('reports a replication-factor change as an error naming the topic', () => {
     expect(p.errors).toEqual([
-      expect.objectContaining({ domain: 'shop.orders', rule: 'replication-factor-change', topic: 'shop.orders._private.audit' }),
+      expect.objectContaining({
+        domain: 'shop.orders',
+        rule: 'replication-factor-change',
+        topic: 'shop.orders._private.audit',
+      }),
     ]);
     expect(() => applyPlanToState(state, p)).toThrow(/replication-factor-change/);
-    expect(isEmptyPlan({ ...p, topicsToCreate: [], partitionIncreases: [], configChanges: [], aclsToCreate: [], aclsToDelete: [] })).toBe(false);
+    expect(
+      isEmptyPlan({
+        ...p,
+        topicsToCreate: [],
+        partitionIncreases: [],
+        configChanges: [],
+        aclsToCreate: [],
+        aclsToDelete: [],
+      }),
+    ).toBe(false);
   });
   it('reports a partition decrease as an error', () => {
     const s = makeSpec('shop.orders', [{ channel: 'paid', visibility: 'protected', partitions: 4 }]);
@@ -91,12 +130,9 @@ describe('topic changes', () => {
 
 describe('stage filter', () => {
   it('creates only the channels of the configured stage', () => {
-    const s = makeSpec('acme', [
-      { channel: 'a', envs: ['prod'] },
-      { channel: 'b', envs: ['dev'] },
-      { channel: 'c' },
-    ]);
-    const names = (stage?: string) => plan([s], EMPTY, resolveConfig(stage ? { stage } : {})).topicsToCreate.map((t) => t.name);
+    const s = makeSpec('acme', [{ channel: 'a', envs: ['prod'] }, { channel: 'b', envs: ['dev'] }, { channel: 'c' }]);
+    const names = (stage?: string) =>
+      plan([s], EMPTY, resolveConfig(stage ? { stage } : {})).topicsToCreate.map((t) => t.name);
     expect(names('prod')).toEqual(['acme._private.a', 'acme._private.c']);
     expect(names()).toHaveLength(3);
   });
@@ -104,7 +140,11 @@ describe('stage filter', () => {
 
 describe('spec-set refusals', () => {
   it('nested domain ids: both specs are refused and contribute nothing', () => {
-    const p = plan([makeSpec('ab', [{ channel: 'x' }]), makeSpec('ab.c', [{ channel: 'y' }]), makeSpec('ok', [{ channel: 'z' }])], EMPTY, config);
+    const p = plan(
+      [makeSpec('ab', [{ channel: 'x' }]), makeSpec('ab.c', [{ channel: 'y' }]), makeSpec('ok', [{ channel: 'z' }])],
+      EMPTY,
+      config,
+    );
     expect(p.errors.map((e) => [e.domain, e.rule])).toEqual([
       ['ab', 'nested-domain'],
       ['ab.c', 'nested-domain'],
@@ -117,7 +157,9 @@ describe('spec-set refusals', () => {
   it('nested domain ids against domains the cluster already serves, both ways', () => {
     const cluster = applyPlanToState(EMPTY, plan([makeSpec('ab', [])], EMPTY, config));
     expect(knownDomains(cluster)).toEqual(new Set(['ab']));
-    expect(plan([makeSpec('ab.c', [])], cluster, config).errors).toEqual([expect.objectContaining({ domain: 'ab.c', rule: 'nested-domain' })]);
+    expect(plan([makeSpec('ab.c', [])], cluster, config).errors).toEqual([
+      expect.objectContaining({ domain: 'ab.c', rule: 'nested-domain' }),
+    ]);
     const child = applyPlanToState(EMPTY, plan([makeSpec('ab.c', [])], EMPTY, config));
     const e = plan([makeSpec('ab', [])], child, config);
     expect(e.errors).toEqual([expect.objectContaining({ domain: 'ab', rule: 'nested-domain' })]);
@@ -132,7 +174,10 @@ describe('spec-set refusals', () => {
   });
 
   it('refuses invalid ids, invalid grants, duplicate domains and topics outside the namespace', () => {
-    const outside: DomainSpec = { ...makeSpec('acme', []), owned: [{ ...makeSpec('other', [{ channel: 'x' }]).owned[0]! }] };
+    const outside: DomainSpec = {
+      ...makeSpec('acme', []),
+      owned: [{ ...makeSpec('other', [{ channel: 'x' }]).owned[0]! }],
+    };
     const p = plan(
       [
         makeSpec('Bad*', []),
@@ -157,17 +202,30 @@ describe('spec-set refusals', () => {
 });
 
 describe('managed scope in the plan', () => {
-  const base = applyPlanToState(EMPTY, plan([shop, makeSpec('billing', [{ channel: 'inv', visibility: 'protected', grants: ['shop.orders'] }])], EMPTY, config));
+  const base = applyPlanToState(
+    EMPTY,
+    plan(
+      [shop, makeSpec('billing', [{ channel: 'inv', visibility: 'protected', grants: ['shop.orders'] }])],
+      EMPTY,
+      config,
+    ),
+  );
 
   it("planning one spec never revokes another domain's grant to it", () => {
     const p = plan([shop], base, config);
     expect(isEmptyPlan(p)).toBe(true);
-    const b = plan([makeSpec('billing', [{ channel: 'inv', visibility: 'protected', grants: ['shop.orders'] }])], base, config);
+    const b = plan(
+      [makeSpec('billing', [{ channel: 'inv', visibility: 'protected', grants: ['shop.orders'] }])],
+      base,
+      config,
+    );
     expect(isEmptyPlan(b)).toBe(true);
   });
 
   it('a grant removed from the spec is deleted by its owner', () => {
-    const p = plan([makeSpec('billing', [{ channel: 'inv', visibility: 'protected', grants: [] }])], base, config, { force: true });
+    const p = plan([makeSpec('billing', [{ channel: 'inv', visibility: 'protected', grants: [] }])], base, config, {
+      force: true,
+    });
     expect(p.aclsToDelete.map((b) => `${b.principal} ${b.operation} ${b.resourceName}`)).toEqual([
       'User:CN=shop.orders READ billing._protected.inv',
       'User:CN=shop.orders DESCRIBE billing._protected.inv',
@@ -180,14 +238,21 @@ describe('managed scope in the plan', () => {
     const p = plan([shop], base, resolveConfig({ authModes: ['SCRAM'] }), { force: true });
     expect(p.aclsToCreate).toEqual([]);
     expect(p.aclsToDelete.length).toBeGreaterThan(0);
-    expect(p.aclsToDelete.every((b) => b.principal === 'User:CN=shop.orders' || b.principal === 'User:CN=billing')).toBe(true);
+    expect(
+      p.aclsToDelete.every((b) => b.principal === 'User:CN=shop.orders' || b.principal === 'User:CN=billing'),
+    ).toBe(true);
   });
 
   it('cleans up stale bindings of the domain: bare-id prefixes (SpecMesh style) and hand-made grants', () => {
     const stale = [
       acl({ patternType: 'PREFIXED', resourceName: 'shop.orders', principal: 'User:shop.orders', operation: 'READ' }),
       acl({ resourceName: 'shop.orders._private.audit', principal: 'User:intruder' }),
-      acl({ resourceType: 'GROUP', patternType: 'PREFIXED', resourceName: 'billing.', principal: 'User:CN=shop.orders' }),
+      acl({
+        resourceType: 'GROUP',
+        patternType: 'PREFIXED',
+        resourceName: 'billing.',
+        principal: 'User:CN=shop.orders',
+      }),
     ];
     const p = plan([shop], { ...base, acls: [...base.acls, ...stale] }, config);
     expect(keys(p.aclsToDelete)).toEqual(keys(stale));
@@ -195,7 +260,9 @@ describe('managed scope in the plan', () => {
   });
 
   it('the mass-deletion guard trips above maxDeleteShare and force overrides it', () => {
-    const stale = Array.from({ length: 40 }, (_, i) => acl({ resourceName: `shop.orders.legacy-${i}`, principal: `User:app-${i}` }));
+    const stale = Array.from({ length: 40 }, (_, i) =>
+      acl({ resourceName: `shop.orders.legacy-${i}`, principal: `User:app-${i}` }),
+    );
     const state = { ...base, acls: [...base.acls, ...stale] };
     const p = plan([shop], state, config);
     expect(p.errors).toEqual([expect.objectContaining({ domain: 'shop.orders', rule: 'mass-deletion' })]);
@@ -208,7 +275,9 @@ describe('managed scope in the plan', () => {
     // Under the share: no error.
     expect(plan([shop], { ...base, acls: [...base.acls, ...stale.slice(0, 3)] }, config).errors).toEqual([]);
     // A share of 0 refuses any deletion.
-    expect(plan([shop], { ...base, acls: [...base.acls, stale[0]!] }, resolveConfig({ maxDeleteShare: 0 })).errors[0]?.rule).toBe('mass-deletion');
+    expect(
+      plan([shop], { ...base, acls: [...base.acls, stale[0]!] }, resolveConfig({ maxDeleteShare: 0 })).errors[0]?.rule,
+    ).toBe('mass-deletion');
   });
 });
 
@@ -221,17 +290,31 @@ function foreignBindings(planned: readonly string[]): fc.Arbitrary<AclBinding[]>
   const others = fc.constantFrom('unknown.dom', 'legacy', 'zz-team', ...planned.map((p) => `${p}x`));
   const arb: fc.Arbitrary<AclBinding> = fc.oneof(
     // another namespace, any principal that is not a planned domain's
-    fc.record({ o: others, p: fc.constantFrom('User:legacy', 'User:*', 'User:CN=zz-team') }).map(({ o, p }) => acl({ resourceName: `${o}.t`, principal: p })),
+    fc
+      .record({ o: others, p: fc.constantFrom('User:legacy', 'User:*', 'User:CN=zz-team') })
+      .map(({ o, p }) => acl({ resourceName: `${o}.t`, principal: p })),
     // a DENY inside a planned namespace, or for a planned principal
     d.map((x) => acl({ resourceName: `${x}._private.t`, principal: 'User:legacy', permission: 'DENY' })),
-    d.map((x) => acl({ resourceType: 'GROUP', patternType: 'PREFIXED', resourceName: 'g.', principal: `User:${x}`, permission: 'DENY' })),
+    d.map((x) =>
+      acl({
+        resourceType: 'GROUP',
+        patternType: 'PREFIXED',
+        resourceName: 'g.',
+        principal: `User:${x}`,
+        permission: 'DENY',
+      }),
+    ),
     // wider patterns that also cover other namespaces, held by non-domain principals
     d.map((x) => acl({ patternType: 'PREFIXED', resourceName: x, principal: 'User:legacy' })),
     fc.constant(acl({ resourceName: '*', principal: 'User:ops' })),
     // another domain's protected grant to a planned domain's principal
-    fc.record({ x: d, o: others }).map(({ x, o }) => acl({ resourceName: `${o}._protected.t`, principal: `User:CN=${x}`, operation: 'DESCRIBE' })),
+    fc
+      .record({ x: d, o: others })
+      .map(({ x, o }) => acl({ resourceName: `${o}._protected.t`, principal: `User:CN=${x}`, operation: 'DESCRIBE' })),
     // groups under a planned prefix, held by someone else
-    d.map((x) => acl({ resourceType: 'GROUP', patternType: 'PREFIXED', resourceName: `${x}.`, principal: 'User:legacy' })),
+    d.map((x) =>
+      acl({ resourceType: 'GROUP', patternType: 'PREFIXED', resourceName: `${x}.`, principal: 'User:legacy' }),
+    ),
   );
   return fc.array(arb, { maxLength: 8 });
 }
@@ -243,8 +326,18 @@ function staleBindings(planned: readonly string[]): fc.Arbitrary<AclBinding[]> {
     fc.oneof(
       d.map((x) => acl({ resourceName: `${x}._private.t`, principal: 'User:intruder', operation: 'WRITE' })),
       d.map((x) => acl({ patternType: 'PREFIXED', resourceName: x, principal: `User:${x}` })),
-      d.map((x) => acl({ resourceType: 'TRANSACTIONAL_ID', patternType: 'LITERAL', resourceName: 'shared', principal: `User:CN=${x}`, operation: 'WRITE' })),
-      d.map((x) => acl({ patternType: 'PREFIXED', resourceName: `${x}._public.`, principal: 'User:*', operation: 'WRITE' })),
+      d.map((x) =>
+        acl({
+          resourceType: 'TRANSACTIONAL_ID',
+          patternType: 'LITERAL',
+          resourceName: 'shared',
+          principal: `User:CN=${x}`,
+          operation: 'WRITE',
+        }),
+      ),
+      d.map((x) =>
+        acl({ patternType: 'PREFIXED', resourceName: `${x}._public.`, principal: 'User:*', operation: 'WRITE' }),
+      ),
     ),
     { maxLength: 6 },
   );
@@ -257,7 +350,10 @@ const scenario = arbDomainIds({ maxSpecs: 5 }).chain((ids) =>
     after: arbSpecsFor(ids),
     foreign: foreignBindings(ids),
     stale: staleBindings(ids),
-    configDrift: fc.array(fc.tuple(fc.nat(20), fc.constantFrom('retention.ms', 'cleanup.policy'), fc.constantFrom('1', 'compact')), { maxLength: 4 }),
+    configDrift: fc.array(
+      fc.tuple(fc.nat(20), fc.constantFrom('retention.ms', 'cleanup.policy'), fc.constantFrom('1', 'compact')),
+      { maxLength: 4 },
+    ),
   }),
 );
 
@@ -286,7 +382,14 @@ describe('plan properties', () => {
         expect(p.errors).toEqual([]);
         const next = applyPlanToState(state, p);
         const again = plan(s.after, next, config);
-        expect(again).toMatchObject({ errors: [], aclsToCreate: [], aclsToDelete: [], topicsToCreate: [], configChanges: [], partitionIncreases: [] });
+        expect(again).toMatchObject({
+          errors: [],
+          aclsToCreate: [],
+          aclsToDelete: [],
+          topicsToCreate: [],
+          configChanges: [],
+          partitionIncreases: [],
+        });
         expect(isEmptyPlan(again)).toBe(true);
       }),
       { numRuns: 150 },
@@ -316,7 +419,12 @@ describe('plan properties', () => {
       fc.property(scenario, (s) => {
         const state = buildState(s);
         const a = plan(s.after, state, config, { force: true });
-        const b = plan([...s.after].reverse(), { topics: [...state.topics].reverse(), acls: [...state.acls].reverse() }, config, { force: true });
+        const b = plan(
+          [...s.after].reverse(),
+          { topics: [...state.topics].reverse(), acls: [...state.acls].reverse() },
+          config,
+          { force: true },
+        );
         expect(b).toEqual(a);
       }),
       { numRuns: 50 },

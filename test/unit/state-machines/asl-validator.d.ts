@@ -1,4 +1,8 @@
 declare module 'asl-validator' {
-  const validator: (definition: unknown) => { isValid: boolean; errors: unknown[]; errorsText: (separator?: string) => string };
+  const validator: (definition: unknown) => {
+    isValid: boolean;
+    errors: unknown[];
+    errorsText: (separator?: string) => string;
+  };
   export default validator;
 }

@@ -30,7 +30,10 @@ P.withResolvers ??= () => {
 const FILES = ['provision', 'rotate-certificates', 'reprovision'] as const;
 const text = (f: string) => readFileSync(new URL(`../../../state-machines/${f}.asl.yaml`, import.meta.url), 'utf8');
 const resolved = (f: string): Definition =>
-  resolveDefinition(parseDefinition(text(f)), { lambdaArn: (k) => localLambdaArn(k), ref: (id) => localStateMachineArn(id) });
+  resolveDefinition(parseDefinition(text(f)), {
+    lambdaArn: (k) => localLambdaArn(k),
+    ref: (id) => localStateMachineArn(id),
+  });
 
 describe.each(FILES)('%s.asl.yaml', (file) => {
   const def = parseDefinition(text(file));
@@ -53,7 +56,12 @@ describe.each(FILES)('%s.asl.yaml', (file) => {
     expect(tasks.size).toBeGreaterThan(0);
     for (const key of tasks.values()) expect(FUNCTION_KEYS).toContain(key);
     for (const [name, resource] of integrationTasks(def)) {
-      expect([name, resource]).toEqual([name, expect.stringMatching(/^arn:aws:states:::(aws-sdk:s3:putObject|events:putEvents|states:startExecution\.sync:2)$/)]);
+      expect([name, resource]).toEqual([
+        name,
+        expect.stringMatching(
+          /^arn:aws:states:::(aws-sdk:s3:putObject|events:putEvents|states:startExecution\.sync:2)$/,
+        ),
+      ]);
     }
   });
 
@@ -62,12 +70,20 @@ describe.each(FILES)('%s.asl.yaml', (file) => {
     for (const [, s] of allStates(def)) {
       for (const r of (s.Retry ?? []) as { ErrorEquals: string[] }[]) {
         for (const e of r.ErrorEquals) {
-          const known = ours.has(e) || /^(States|Lambda|S3|StepFunctions)\.|Exception$|^InternalServiceError$|^(SlowDown|InternalError|ServiceUnavailable|RequestTimeout|RateExceeded)$/.test(e);
+          const known =
+            ours.has(e) ||
+            /^(States|Lambda|S3|StepFunctions)\.|Exception$|^InternalServiceError$|^(SlowDown|InternalError|ServiceUnavailable|RequestTimeout|RateExceeded)$/.test(
+              e,
+            );
           expect([e, known]).toEqual([e, true]);
         }
         if (r.ErrorEquals.some((e) => ours.has(e))) {
           // Only retryable typed errors are retried.
-          expect(r.ErrorEquals.filter((e) => ours.has(e)).every((e) => ['ScramAssociationPending', 'KafkaTransient'].includes(e))).toBe(true);
+          expect(
+            r.ErrorEquals.filter((e) => ours.has(e)).every((e) =>
+              ['ScramAssociationPending', 'KafkaTransient'].includes(e),
+            ),
+          ).toBe(true);
         }
       }
     }
@@ -85,7 +101,8 @@ describe('provision.asl.yaml structure', () => {
     }
   });
   it('retries CollectCertificate on RequestInProgressException, association on ScramAssociationPending, apply on KafkaTransient', () => {
-    const retries = (n: string) => ((states.get(n)!.Retry ?? []) as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
+    const retries = (n: string) =>
+      ((states.get(n)!.Retry ?? []) as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
     expect(retries('CollectCertificate')).toContain('RequestInProgressException');
     expect(retries('AssociateScramSecrets')).toContain('ScramAssociationPending');
     expect(retries('ApplyTopicsAndAcls')).toContain('KafkaTransient');
@@ -106,11 +123,19 @@ function machine(file: string) {
 }
 
 function retriesInstant(file: string): Record<string, number> {
-  return Object.fromEntries([...allStates(parseDefinition(text(file)))].filter(([, s]: [string, State]) => s.Retry).map(([n]) => [n, 0]));
+  return Object.fromEntries(
+    [...allStates(parseDefinition(text(file)))].filter(([, s]: [string, State]) => s.Retry).map(([n]) => [n, 0]),
+  );
 }
 
-const CONTEXT = { Execution: { Id: 'arn:aws:states:us-east-1:000000000000:execution:provision:test-1', Name: 'test-1' } };
-const EVENT = { 'detail-type': 'Object Created', source: 'aws.s3', detail: { bucket: { name: 'specs-bucket' }, object: { key: 'specs/shop.orders.yaml', 'version-id': 'v1' } } };
+const CONTEXT = {
+  Execution: { Id: 'arn:aws:states:us-east-1:000000000000:execution:provision:test-1', Name: 'test-1' },
+};
+const EVENT = {
+  'detail-type': 'Object Created',
+  source: 'aws.s3',
+  detail: { bucket: { name: 'specs-bucket' }, object: { key: 'specs/shop.orders.yaml', 'version-id': 'v1' } },
+};
 const VALIDATED = {
   domain: 'shop.orders',
   bucket: 'specs-bucket',
@@ -124,17 +149,51 @@ const VALIDATED = {
 
 function provisionStubs(overrides: Record<string, Handler> = {}) {
   const seen: Record<string, unknown[]> = {};
-  const record = (name: string, h: Handler): Handler => async (input) => {
-    (seen[name] ??= []).push(input);
-    return h(input);
-  };
+  const record =
+    (name: string, h: Handler): Handler =>
+    async (input) => {
+      (seen[name] ??= []).push(input);
+      return h(input);
+    };
   const base: Record<string, Handler> = {
     ValidateSpec: async () => VALIDATED,
-    EnsureScramSecret: async () => ({ domain: 'shop.orders', secretArn: 'arn:secret:AmazonMSK_shop.orders', secretName: 'AmazonMSK_shop.orders', action: 'CREATED' }),
-    AssociateScramSecrets: async () => ({ domain: 'shop.orders', secretArn: 'arn:secret:AmazonMSK_shop.orders', association: 'NEW' }),
-    IssueCertificate: async () => ({ domain: 'shop.orders', status: 'ISSUING', certificateArn: 'arn:cert/1', generation: 1, publicKeySha256: 'ab' }),
-    CollectCertificate: async () => ({ domain: 'shop.orders', status: 'ISSUED', serial: '1a', notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2026-01-31T00:00:00.000Z', generation: 1, certificateArn: 'arn:cert/1' }),
-    ApplyTopicsAndAcls: async () => ({ domain: 'shop.orders', changed: true, topicsCreated: 2, partitionsIncreased: 0, configsAltered: 0, aclsCreated: 22, aclsDeleted: 0, createdTopics: [] }),
+    EnsureScramSecret: async () => ({
+      domain: 'shop.orders',
+      secretArn: 'arn:secret:AmazonMSK_shop.orders',
+      secretName: 'AmazonMSK_shop.orders',
+      action: 'CREATED',
+    }),
+    AssociateScramSecrets: async () => ({
+      domain: 'shop.orders',
+      secretArn: 'arn:secret:AmazonMSK_shop.orders',
+      association: 'NEW',
+    }),
+    IssueCertificate: async () => ({
+      domain: 'shop.orders',
+      status: 'ISSUING',
+      certificateArn: 'arn:cert/1',
+      generation: 1,
+      publicKeySha256: 'ab',
+    }),
+    CollectCertificate: async () => ({
+      domain: 'shop.orders',
+      status: 'ISSUED',
+      serial: '1a',
+      notBefore: '2026-01-01T00:00:00.000Z',
+      notAfter: '2026-01-31T00:00:00.000Z',
+      generation: 1,
+      certificateArn: 'arn:cert/1',
+    }),
+    ApplyTopicsAndAcls: async () => ({
+      domain: 'shop.orders',
+      changed: true,
+      topicsCreated: 2,
+      partitionsIncreased: 0,
+      configsAltered: 0,
+      aclsCreated: 22,
+      aclsDeleted: 0,
+      createdTopics: [],
+    }),
     WriteReport: async () => ({}),
     EmitProvisioned: async () => ({ Entries: [{ EventId: '1' }] }),
     WriteFailureReport: async () => ({}),
@@ -162,7 +221,11 @@ describe('provision workflow (aws-local-stepfunctions, stub tasks)', () => {
     const { result, seen } = await runProvision();
     expect(result.ok).toBe(true);
     const write = seen.WriteReport![0] as { Bucket: string; Key: string; Body: unknown; ContentType: string };
-    expect(write).toMatchObject({ Bucket: 'specs-bucket', Key: 'reports/shop.orders.json', ContentType: 'application/json' });
+    expect(write).toMatchObject({
+      Bucket: 'specs-bucket',
+      Key: 'reports/shop.orders.json',
+      ContentType: 'application/json',
+    });
     const report = write.Body as Record<string, unknown>;
     expect(report).toMatchObject({
       status: 'PROVISIONED',
@@ -176,10 +239,20 @@ describe('provision workflow (aws-local-stepfunctions, stub tasks)', () => {
       applied: { topicsCreated: 2, aclsCreated: 22 },
     });
     const emitted = seen.EmitProvisioned![0] as { Entries: { Source: string; DetailType: string; Detail: unknown }[] };
-    expect(emitted.Entries[0]).toMatchObject({ Source: 'msk-spec-provisioner', DetailType: 'Spec Provisioned', Detail: report });
+    expect(emitted.Entries[0]).toMatchObject({
+      Source: 'msk-spec-provisioner',
+      DetailType: 'Spec Provisioned',
+      Detail: report,
+    });
     // Every Lambda got the correlation id.
-    for (const n of ['ValidateSpec', 'EnsureScramSecret', 'IssueCertificate', 'ApplyTopicsAndAcls']) expect(seen[n]![0]).toMatchObject({ correlationId: CONTEXT.Execution.Id });
-    expect(seen.ApplyTopicsAndAcls![0]).toMatchObject({ domain: 'shop.orders', bucket: 'specs-bucket', key: 'specs/shop.orders.yaml', versionId: 'v1' });
+    for (const n of ['ValidateSpec', 'EnsureScramSecret', 'IssueCertificate', 'ApplyTopicsAndAcls'])
+      expect(seen[n]![0]).toMatchObject({ correlationId: CONTEXT.Execution.Id });
+    expect(seen.ApplyTopicsAndAcls![0]).toMatchObject({
+      domain: 'shop.orders',
+      bucket: 'specs-bucket',
+      key: 'specs/shop.orders.yaml',
+      versionId: 'v1',
+    });
     expect(result.ok && result.output.status).toBe('PROVISIONED');
   });
 
@@ -188,7 +261,15 @@ describe('provision workflow (aws-local-stepfunctions, stub tasks)', () => {
     const { result, seen } = await runProvision({
       CollectCertificate: async () => {
         if (++calls <= 3) throw lambdaError('RequestInProgressException', 'The request is in progress.');
-        return { domain: 'shop.orders', status: 'ISSUED', serial: '1a', notBefore: 'a', notAfter: 'b', generation: 1, certificateArn: 'c' };
+        return {
+          domain: 'shop.orders',
+          status: 'ISSUED',
+          serial: '1a',
+          notBefore: 'a',
+          notAfter: 'b',
+          generation: 1,
+          certificateArn: 'c',
+        };
       },
     });
     expect(result.ok).toBe(true);
@@ -210,13 +291,22 @@ describe('provision workflow (aws-local-stepfunctions, stub tasks)', () => {
   it('skips a credential branch the configuration disables, and a current certificate needs no collection', async () => {
     const { result, seen } = await runProvision({
       ValidateSpec: async () => ({ ...VALIDATED, scram: false }),
-      IssueCertificate: async () => ({ domain: 'shop.orders', status: 'CURRENT', serial: '1a', notAfter: '2026-01-31T00:00:00.000Z', generation: 1 }),
+      IssueCertificate: async () => ({
+        domain: 'shop.orders',
+        status: 'CURRENT',
+        serial: '1a',
+        notAfter: '2026-01-31T00:00:00.000Z',
+        generation: 1,
+      }),
     });
     expect(result.ok).toBe(true);
     expect(seen.EnsureScramSecret).toBeUndefined();
     expect(seen.CollectCertificate).toBeUndefined();
     const report = (seen.WriteReport![0] as { Body: unknown }).Body as { credentials: unknown };
-    expect(report.credentials).toEqual({ scram: { enabled: false }, mtls: { enabled: true, status: 'CURRENT', serial: '1a', notAfter: '2026-01-31T00:00:00.000Z', generation: 1 } });
+    expect(report.credentials).toEqual({
+      scram: { enabled: false },
+      mtls: { enabled: true, status: 'CURRENT', serial: '1a', notAfter: '2026-01-31T00:00:00.000Z', generation: 1 },
+    });
   });
 
   it('a refused spec changes nothing: FAILED report with the issues, "Spec Provisioning Failed", execution fails', async () => {
@@ -226,12 +316,22 @@ describe('provision workflow (aws-local-stepfunctions, stub tasks)', () => {
       key: 'specs/shop.payments.yaml',
       versionId: 'v3',
       reportKey: 'reports/shop.payments.json',
-      issues: [{ file: 'specs/shop.payments.yaml', path: '$.id', rule: 'key-binding', message: 'the key is reserved for domain "shop.payments"' }],
+      issues: [
+        {
+          file: 'specs/shop.payments.yaml',
+          path: '$.id',
+          rule: 'key-binding',
+          message: 'the key is reserved for domain "shop.payments"',
+        },
+      ],
     });
-    const { result, seen } = await runProvision({ ValidateSpec: async () => Promise.reject(new LambdaInvocationError(refusal)) });
+    const { result, seen } = await runProvision({
+      ValidateSpec: async () => Promise.reject(new LambdaInvocationError(refusal)),
+    });
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error.message).toMatch(/ProvisioningFailed|failed/);
-    for (const n of ['EnsureScramSecret', 'IssueCertificate', 'ApplyTopicsAndAcls', 'WriteReport']) expect(seen[n]).toBeUndefined();
+    for (const n of ['EnsureScramSecret', 'IssueCertificate', 'ApplyTopicsAndAcls', 'WriteReport'])
+      expect(seen[n]).toBeUndefined();
     const write = seen.WriteFailureReport![0] as { Bucket: string; Key: string; Body: unknown };
     expect(write).toMatchObject({ Bucket: 'specs-bucket', Key: 'reports/shop.payments.json' });
     expect(write.Body).toEqual({
@@ -242,14 +342,23 @@ describe('provision workflow (aws-local-stepfunctions, stub tasks)', () => {
       startedAt: expect.any(String),
       error: { name: 'SpecRefused', issues: refusal.payload.issues },
     });
-    const event = (seen.EmitFailed![0] as { Entries: { DetailType: string; Detail: { status: string } }[] }).Entries[0]!;
-    expect(event).toMatchObject({ DetailType: 'Spec Provisioning Failed', Detail: { status: 'FAILED', domain: 'shop.payments' } });
+    const event = (seen.EmitFailed![0] as { Entries: { DetailType: string; Detail: { status: string } }[] })
+      .Entries[0]!;
+    expect(event).toMatchObject({
+      DetailType: 'Spec Provisioning Failed',
+      Detail: { status: 'FAILED', domain: 'shop.payments' },
+    });
   });
 
   it('a failure after validation reports the error name and cause under reports/<D>.json', async () => {
-    const { result, seen } = await runProvision({ ApplyTopicsAndAcls: async () => Promise.reject(lambdaError('PlanRefused', 'mass-deletion: would delete 9 of 10 bindings')) });
+    const { result, seen } = await runProvision({
+      ApplyTopicsAndAcls: async () =>
+        Promise.reject(lambdaError('PlanRefused', 'mass-deletion: would delete 9 of 10 bindings')),
+    });
     expect(result.ok).toBe(false);
-    const report = (seen.WriteFailureReport![0] as { Key: string; Body: unknown }).Body as { error: { name: string; cause: string } };
+    const report = (seen.WriteFailureReport![0] as { Key: string; Body: unknown }).Body as {
+      error: { name: string; cause: string };
+    };
     expect((seen.WriteFailureReport![0] as { Key: string }).Key).toBe('reports/shop.orders.json');
     expect(report.error.name).toBe('PlanRefused');
     expect(report.error.cause).toContain('mass-deletion');
@@ -257,29 +366,47 @@ describe('provision workflow (aws-local-stepfunctions, stub tasks)', () => {
   });
 
   it('a failing credential branch fails the run into the FAILED report', async () => {
-    const { result, seen } = await runProvision({ IssueCertificate: async () => Promise.reject(lambdaError('ClusterTrustMissing', 'cluster does not trust the PCA')) });
+    const { result, seen } = await runProvision({
+      IssueCertificate: async () =>
+        Promise.reject(lambdaError('ClusterTrustMissing', 'cluster does not trust the PCA')),
+    });
     expect(result.ok).toBe(false);
     expect(seen.ApplyTopicsAndAcls).toBeUndefined();
-    expect((seen.WriteFailureReport![0] as { Body: unknown }).Body).toMatchObject({ status: 'FAILED', error: { name: 'ClusterTrustMissing' } });
+    expect((seen.WriteFailureReport![0] as { Body: unknown }).Body).toMatchObject({
+      status: 'FAILED',
+      error: { name: 'ClusterTrustMissing' },
+    });
   });
 
   it('a non-spec failure of ValidateSpec (no domain known) still emits the failure event', async () => {
-    const { result, seen } = await runProvision({ ValidateSpec: async () => Promise.reject(lambdaError('AccessDenied', 'no access')) });
+    const { result, seen } = await runProvision({
+      ValidateSpec: async () => Promise.reject(lambdaError('AccessDenied', 'no access')),
+    });
     expect(result.ok).toBe(false);
     expect(seen.WriteFailureReport).toBeUndefined();
-    expect((seen.EmitFailed![0] as { Entries: { Detail: unknown }[] }).Entries[0]!.Detail).toMatchObject({ status: 'FAILED', domain: null, error: { name: 'AccessDenied' } });
+    expect((seen.EmitFailed![0] as { Entries: { Detail: unknown }[] }).Entries[0]!.Detail).toMatchObject({
+      status: 'FAILED',
+      domain: null,
+      error: { name: 'AccessDenied' },
+    });
   });
 });
 
 describe('rotate-certificates workflow', () => {
   it('renews each due domain independently; one failure emits an event and the others complete', async () => {
     const seen: Record<string, unknown[]> = {};
-    const rec = (n: string, h: Handler): Handler => async (i) => ((seen[n] ??= []).push(i), h(i));
+    const rec =
+      (n: string, h: Handler): Handler =>
+      async (i) => ((seen[n] ??= []).push(i), h(i));
     const handlers = {
       FindExpiringCertificates: rec('FindExpiringCertificates', async () => ({
         now: '2026-03-21T00:00:00.000Z',
         scanned: 3,
-        due: [{ domain: 'a.x', serial: '1', notAfter: 'n', generation: 1 }, { domain: 'b.x', serial: '2', notAfter: 'n', generation: 1 }, { domain: 'c.x', serial: '3', notAfter: 'n', generation: 4 }],
+        due: [
+          { domain: 'a.x', serial: '1', notAfter: 'n', generation: 1 },
+          { domain: 'b.x', serial: '2', notAfter: 'n', generation: 1 },
+          { domain: 'c.x', serial: '3', notAfter: 'n', generation: 4 },
+        ],
       })),
       IssueCertificate: rec('IssueCertificate', async (i) => {
         const d = (i as { domain: string }).domain;
@@ -287,16 +414,36 @@ describe('rotate-certificates workflow', () => {
         if (d === 'c.x') return { domain: d, status: 'CURRENT', serial: '3', notAfter: 'n', generation: 4 };
         return { domain: d, status: 'ISSUING', certificateArn: `arn:${d}`, generation: 2, publicKeySha256: 'ab' };
       }),
-      CollectCertificate: rec('CollectCertificate', async (i) => ({ domain: (i as { domain: string }).domain, status: 'ISSUED', serial: '9', notBefore: 'x', notAfter: 'y', generation: 2, certificateArn: 'z' })),
+      CollectCertificate: rec('CollectCertificate', async (i) => ({
+        domain: (i as { domain: string }).domain,
+        status: 'ISSUED',
+        serial: '9',
+        notBefore: 'x',
+        notAfter: 'y',
+        generation: 2,
+        certificateArn: 'z',
+      })),
       EmitRenewalFailed: rec('EmitRenewalFailed', async () => ({})),
     };
-    const out = (await machine('rotate-certificates').run({ time: '2026-03-21T00:00:00Z', 'detail-type': 'Scheduled Event' } as never, {
-      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retriesInstant('rotate-certificates') },
-      context: CONTEXT as never,
-    }).result) as { renewals: { domain: string; status: string }[] };
+    const out = (await machine('rotate-certificates').run(
+      { time: '2026-03-21T00:00:00Z', 'detail-type': 'Scheduled Event' } as never,
+      {
+        overrides: {
+          taskResourceLocalHandlers: handlers as never,
+          retryIntervalOverrides: retriesInstant('rotate-certificates'),
+        },
+        context: CONTEXT as never,
+      },
+    ).result) as { renewals: { domain: string; status: string }[] };
     expect(seen.FindExpiringCertificates![0]).toMatchObject({ trigger: { time: '2026-03-21T00:00:00Z' } });
-    expect(seen.IssueCertificate!.filter((i) => (i as { domain: string }).domain === 'a.x')[0]).toMatchObject({ now: '2026-03-21T00:00:00.000Z' });
-    expect(out.renewals.map((r) => [r.domain, r.status])).toEqual([['a.x', 'RENEWED'], ['b.x', 'FAILED'], ['c.x', 'CURRENT']]);
+    expect(seen.IssueCertificate!.filter((i) => (i as { domain: string }).domain === 'a.x')[0]).toMatchObject({
+      now: '2026-03-21T00:00:00.000Z',
+    });
+    expect(out.renewals.map((r) => [r.domain, r.status])).toEqual([
+      ['a.x', 'RENEWED'],
+      ['b.x', 'FAILED'],
+      ['c.x', 'CURRENT'],
+    ]);
     expect(seen.EmitRenewalFailed).toHaveLength(1);
   });
 });
@@ -305,7 +452,14 @@ describe('reprovision workflow', () => {
   it('starts one provision execution per spec with the S3 event shape, and records failures without stopping', async () => {
     const inputs: unknown[] = [];
     const handlers = {
-      ListSpecs: async () => ({ bucket: 'b', count: 2, specs: [{ bucket: 'b', key: 'specs/a.x.yaml' }, { bucket: 'b', key: 'specs/b.x.yaml' }] }),
+      ListSpecs: async () => ({
+        bucket: 'b',
+        count: 2,
+        specs: [
+          { bucket: 'b', key: 'specs/a.x.yaml' },
+          { bucket: 'b', key: 'specs/b.x.yaml' },
+        ],
+      }),
       StartProvision: async (i: unknown) => {
         inputs.push(i);
         const key = (i as { Input: { detail: { object: { key: string } } } }).Input.detail.object.key;
@@ -314,14 +468,23 @@ describe('reprovision workflow', () => {
       },
     };
     const out = (await machine('reprovision').run({ 'detail-type': 'Reprovision Requested' } as never, {
-      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retriesInstant('reprovision') },
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        retryIntervalOverrides: retriesInstant('reprovision'),
+      },
       context: CONTEXT as never,
     }).result) as { count: number; results: unknown[] };
     expect(inputs[0]).toEqual({
       StateMachineArn: localStateMachineArn('ProvisionStateMachine'),
-      Input: { detail: { bucket: { name: 'b' }, object: { key: 'specs/a.x.yaml' } }, AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: CONTEXT.Execution.Id },
+      Input: {
+        detail: { bucket: { name: 'b' }, object: { key: 'specs/a.x.yaml' } },
+        AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: CONTEXT.Execution.Id,
+      },
     });
     expect(out.count).toBe(2);
-    expect(out.results).toEqual([{ status: 'SUCCEEDED', report: { status: 'PROVISIONED' } }, { key: 'specs/b.x.yaml', status: 'FAILED', error: 'States.TaskFailed' }]);
+    expect(out.results).toEqual([
+      { status: 'SUCCEEDED', report: { status: 'PROVISIONED' } },
+      { key: 'specs/b.x.yaml', status: 'FAILED', error: 'States.TaskFailed' },
+    ]);
   });
 });
