@@ -195,34 +195,26 @@ export class SecretsManagerEmulator {
   // ---- helpers ----
 
   private checkKey(kmsKeyId: string | undefined, region: string, accountId: string, op: 'encrypt' | 'decrypt'): void {
+    // CreateSecret/PutSecretValue Errors: EncryptionFailure — "Secrets Manager can't encrypt the
+    // protected secret text using the provided KMS key. Check that the KMS key is available,
+    // enabled, and not in an invalid state." GetSecretValue: DecryptionFailure.
+    const failure = () =>
+      op === 'encrypt'
+        ? err(
+            'EncryptionFailure',
+            "Secrets Manager can't encrypt the protected secret text using the provided KMS key. Check that the KMS key is available, enabled, and not in an invalid state.",
+          )
+        : err(
+            'DecryptionFailure',
+            "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
+          );
     let key: KeyMetadata;
     try {
       key = this.kms.resolveKey(kmsKeyId ?? 'alias/aws/secretsmanager', region, accountId);
     } catch {
-      // CreateSecret/PutSecretValue Errors: EncryptionFailure — "Secrets Manager can't encrypt the
-      // protected secret text using the provided KMS key. Check that the KMS key is available,
-      // enabled, and not in an invalid state."
-      throw op === 'encrypt'
-        ? err(
-            'EncryptionFailure',
-            "Secrets Manager can't encrypt the protected secret text using the provided KMS key. Check that the KMS key is available, enabled, and not in an invalid state.",
-          )
-        : err(
-            'DecryptionFailure',
-            "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
-          );
+      throw failure();
     }
-    if (key.KeyState !== 'Enabled' || (key.KeySpec !== 'SYMMETRIC_DEFAULT' && op === 'encrypt')) {
-      throw op === 'encrypt'
-        ? err(
-            'EncryptionFailure',
-            "Secrets Manager can't encrypt the protected secret text using the provided KMS key. Check that the KMS key is available, enabled, and not in an invalid state.",
-          )
-        : err(
-            'DecryptionFailure',
-            "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
-          );
-    }
+    if (key.KeyState !== 'Enabled' || (key.KeySpec !== 'SYMMETRIC_DEFAULT' && op === 'encrypt')) throw failure();
   }
 
   private static value(input: {
