@@ -52,7 +52,7 @@ async function provision(
   const ms = performance.now() - t;
   const reports = await readReports(
     env,
-    specs.map((s) => s.domain),
+    specs.map((s) => `specs/${s.domain}.yaml`),
   );
   const failed = reports.filter((r) => r?.status !== 'PROVISIONED').length;
   if (failed > 0 || finished.some((f) => f.status !== 'SUCCEEDED'))

@@ -11,7 +11,7 @@ import {
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { parseSpec } from '../lib/spec/index.js';
-import { readReport, type ProvisionReport } from '../lib/aws/reports.js';
+import { readReportForSpecKey, type ProvisionReport } from '../lib/aws/reports.js';
 import { DEFAULT_CONFIG, type ProvisionConfig } from '../lib/config.js';
 import type { Environment } from './environment.js';
 
@@ -145,10 +145,10 @@ function report(
   }
 }
 
-/** The reports the workflow wrote for these domains, in the same order. */
+/** The reports the workflow wrote for these uploads (by spec key), in the same order. */
 export async function readReports(
   env: Environment,
-  domains: readonly string[],
+  specKeys: readonly string[],
 ): Promise<(ProvisionReport | undefined)[]> {
-  return Promise.all(domains.map((d) => readReport(env.clients.s3, env.resources.specBucket, d)));
+  return Promise.all(specKeys.map((k) => readReportForSpecKey(env.clients.s3, env.resources.specBucket, k)));
 }

@@ -47,7 +47,8 @@ const program = new Command('npm start --')
     'after',
     `
 Prerequisites: Node.js 20.19+ and Java 17+ (the broker's jars are fetched from Maven Central on first use).
-Exit codes: 0 all specs handled and the broker agreed with the access model; 1 otherwise.`,
+Exit codes: 0 every spec provisioned and the broker agreed with the access model; 1 otherwise
+(a refused spec is reported with its file, JSON path and rule, and changes nothing).`,
   );
 
 const t0 = Date.now();
@@ -105,8 +106,10 @@ async function main(): Promise<number> {
     );
     for (const f of finished) progress(`  ${label(f.key)} ${f.status}${f.error ? ` (${f.error})` : ''}`);
 
-    const domains = uploads.map((u) => u.domain ?? u.key.replace(/^specs\//, '_unknown/'));
-    const reports = await readReports(env, domains);
+    const reports = await readReports(
+      env,
+      uploads.map((u) => u.key),
+    );
     out('');
     out(formatReports(uploads, reports));
 
@@ -150,9 +153,8 @@ async function main(): Promise<number> {
       };
     }
 
-    const ok =
-      agreed &&
-      uploads.every((u, i) => (u.domain ? reports[i]?.status === 'PROVISIONED' : reports[i]?.status === 'FAILED'));
+    // A refused spec is reported above (file, JSON path, rule) and fails the run, so scripts notice.
+    const ok = agreed && reports.every((r) => r?.status === 'PROVISIONED');
     if (opts.json) {
       process.stdout.write(
         `${JSON.stringify({ ok, elapsedMs: Date.now() - t0, reports: uploads.map((u, i) => ({ file: u.file, key: u.key, report: reports[i] ?? null })), access: probeSummary ?? null })}\n`,

@@ -3,6 +3,7 @@
 // keys and the shape, and reads them back for the CLI's `status`.
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { awsErrorName } from '../errors.js';
+import { domainFromKey } from '../spec/key.js';
 
 export const REPORT_PREFIX = 'reports/';
 
@@ -28,9 +29,26 @@ export interface ProvisionReport {
   readonly error?: { readonly name: string; readonly issues?: unknown; readonly cause?: string };
 }
 
-export async function readReport(s3: S3Client, bucket: string, domain: string): Promise<ProvisionReport | undefined> {
+/** The report of a domain (`reports/<D>.json`). */
+export function readReport(s3: S3Client, bucket: string, domain: string): Promise<ProvisionReport | undefined> {
+  return readReportAt(s3, bucket, reportKey(domain));
+}
+
+/**
+ * The report of an upload under `specKey`: the domain its key names (a spec is refused, and
+ * reported, under the key's domain, never the one it claims), else `reports/_unknown/...`.
+ */
+export function readReportForSpecKey(
+  s3: S3Client,
+  bucket: string,
+  specKey: string,
+): Promise<ProvisionReport | undefined> {
+  return readReportAt(s3, bucket, reportKey(domainFromKey(specKey), specKey));
+}
+
+async function readReportAt(s3: S3Client, bucket: string, key: string): Promise<ProvisionReport | undefined> {
   try {
-    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: reportKey(domain) }));
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return JSON.parse(await out.Body!.transformToString('utf8')) as ProvisionReport;
   } catch (e) {
     if (awsErrorName(e) === 'NoSuchKey') return undefined;
