@@ -133,6 +133,13 @@ const configOptions = (variant: CommonOptionsVariant): readonly ConfigOption[] =
   variant.principalsFlag ? CONFIG_OPTIONS.map((o) => (o.key === 'auth' ? PRINCIPALS_OPTION : o)) : CONFIG_OPTIONS;
 
 /** Adds `--json` and the config options to a command. */
+/** `--allow-everyone-if-no-acl-found`: answer as a broker with that setting (access, can). */
+export const allowEveryoneOption = (): Option =>
+  new Option(
+    '--allow-everyone-if-no-acl-found',
+    "answer as a broker with allow.everyone.if.no.acl.found=true (MSK's default)",
+  );
+
 export function withCommonOptions(cmd: Command, variant: CommonOptionsVariant = {}): Command {
   cmd.option('--json', 'print machine-readable JSON on stdout');
   for (const o of configOptions(variant)) cmd.addOption(new Option(o.flags, o.description));

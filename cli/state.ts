@@ -13,37 +13,19 @@ type Result = { ok: true; state: ClusterState } | { ok: false; issues: SpecIssue
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export async function readState(file: string, fs: CliFs): Promise<Result> {
+  const refused = (message: string): Result => ({ ok: false, issues: [{ file, path: '$', rule: 'state', message }] });
   let text: string;
   try {
     text = await fs.readFile(file);
   } catch (e) {
-    return {
-      ok: false,
-      issues: [
-        {
-          file,
-          path: '$',
-          rule: 'state',
-          message: `cannot read the state file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a JSON file {"topics": [...], "acls": [...]}`,
-        },
-      ],
-    };
+    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    return refused(`cannot read the state file (${reason}); expected a JSON file {"topics": [...], "acls": [...]}`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return {
-      ok: false,
-      issues: [
-        {
-          file,
-          path: '$',
-          rule: 'state',
-          message: `not JSON (${(e as Error).message}); expected {"topics": [...], "acls": [...]}`,
-        },
-      ],
-    };
+    return refused(`not JSON (${(e as Error).message}); expected {"topics": [...], "acls": [...]}`);
   }
   return parseState(value, file);
 }

@@ -1,10 +1,9 @@
 // `msk-spec access <files...> [--principal P] [--topic T]`: who can read and write each topic, and
 // the dangling subscriptions (a spec subscribes to a topic its owner has not granted it). The
 // answers come from lib/access/report.ts, which asks the authorizer model.
-import { Option } from 'commander';
 import type { CliCommand } from '../command.js';
 import { EXIT } from '../io.js';
-import { configFromOptions, UsageError, withCommonOptions } from '../options.js';
+import { allowEveryoneOption, configFromOptions, UsageError, withCommonOptions } from '../options.js';
 import { formatIssue, loadSpecs, refusals } from '../specs.js';
 import { accessReport, formatAccessReport, type AccessList, type AccessReport } from '../../lib/access/report.js';
 
@@ -22,12 +21,7 @@ export const accessCommand: CliCommand = {
         .argument('<files...>', 'spec files or directories')
         .option('--principal <principal>', 'only what this principal can do (e.g. User:shop.order, User:CN=shop.order)')
         .option('--topic <topic>', 'only this topic')
-        .addOption(
-          new Option(
-            '--allow-everyone-if-no-acl-found',
-            "answer as a broker with allow.everyone.if.no.acl.found=true (MSK's default)",
-          ),
-        ),
+        .addOption(allowEveryoneOption()),
     ),
   async run([files], opts, ctx) {
     const config = configFromOptions(opts);

@@ -1,10 +1,9 @@
 // `msk-spec can <files...> --principal P --operation O (--topic T | --group G | --transactional-id X | --cluster)`:
 // one decision of the authorizer model over the bindings the specs produce, and the bindings that
 // made it. Exit 0 allowed, 3 denied.
-import { Option } from 'commander';
 import type { CliCommand } from '../command.js';
 import { EXIT } from '../io.js';
-import { configFromOptions, UsageError, withCommonOptions } from '../options.js';
+import { allowEveryoneOption, configFromOptions, UsageError, withCommonOptions } from '../options.js';
 import { formatBinding, formatIssue, loadSpecs, refusals } from '../specs.js';
 import { Authorizer } from '../../lib/access/authorizer.js';
 import { desiredBindings } from '../../lib/access/bindings.js';
@@ -68,12 +67,7 @@ export const canCommand: CliCommand = {
         .option('--transactional-id <id>', 'a transactional id')
         .option('--cluster', 'the cluster (kafka-cluster)')
         .option('--host <host>', 'the client host (default: any)')
-        .addOption(
-          new Option(
-            '--allow-everyone-if-no-acl-found',
-            "answer as a broker with allow.everyone.if.no.acl.found=true (MSK's default)",
-          ),
-        ),
+        .addOption(allowEveryoneOption()),
     ),
   async run([files], opts, ctx) {
     const config = configFromOptions(opts);
