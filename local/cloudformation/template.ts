@@ -73,7 +73,11 @@ function generatedName(ctx: StackContext, logicalId: string, max: number, lower 
   return lower ? name.toLowerCase() : name;
 }
 
-type Naming = (ctx: StackContext, logicalId: string, props: Json) => { ref: string; attributes: Record<string, string> };
+type Naming = (
+  ctx: StackContext,
+  logicalId: string,
+  props: Json,
+) => { ref: string; attributes: Record<string, string> };
 
 /** Each resource type's Ref and GetAtt values (the "Return values" section of its reference page). */
 const refAndAttributes: Readonly<Record<string, Naming>> = {
@@ -91,7 +95,13 @@ const refAndAttributes: Readonly<Record<string, Naming>> = {
   'AWS::IAM::Role': (ctx, id, p) => {
     const name = p.RoleName ?? generatedName(ctx, id, 64);
     const path = p.Path ?? '/';
-    return { ref: name, attributes: { Arn: `arn:aws:iam::${ctx.accountId}:role${path}${name}`, RoleId: `AROA${suffix(name, 17).toUpperCase()}` } };
+    return {
+      ref: name,
+      attributes: {
+        Arn: `arn:aws:iam::${ctx.accountId}:role${path}${name}`,
+        RoleId: `AROA${suffix(name, 17).toUpperCase()}`,
+      },
+    };
   },
   'AWS::IAM::ManagedPolicy': (ctx, id, p) => {
     const name = p.ManagedPolicyName ?? generatedName(ctx, id, 128);
@@ -101,6 +111,11 @@ const refAndAttributes: Readonly<Record<string, Naming>> = {
   'AWS::Lambda::Function': (ctx, id, p) => {
     const name = p.FunctionName ?? generatedName(ctx, id, 64);
     return { ref: name, attributes: { Arn: `arn:aws:lambda:${ctx.region}:${ctx.accountId}:function:${name}` } };
+  },
+  // Lambda::Version: Ref is the version's ARN (`<function ARN>:<version>`); a new stack's first is 1.
+  'AWS::Lambda::Version': (ctx, _id, p) => {
+    const arn = `arn:aws:lambda:${ctx.region}:${ctx.accountId}:function:${p.FunctionName}:1`;
+    return { ref: arn, attributes: { Version: '1' } };
   },
   'AWS::StepFunctions::StateMachine': (ctx, id, p) => {
     const name = p.StateMachineName ?? generatedName(ctx, id, 80);
@@ -133,7 +148,9 @@ export function resolveTemplate(template: Template, context: StackContext): Reso
     const value = given ?? (decl.Default === undefined ? undefined : String(decl.Default));
     if (value === undefined) throw new TemplateError(`Parameters: ${name} must have a value`);
     if (decl.AllowedValues && !decl.AllowedValues.map(String).includes(value))
-      throw new TemplateError(`Parameters: ${name}=${JSON.stringify(value)} is not one of ${decl.AllowedValues.join(', ')}`);
+      throw new TemplateError(
+        `Parameters: ${name}=${JSON.stringify(value)} is not one of ${decl.AllowedValues.join(', ')}`,
+      );
     params[name] = value;
   }
   for (const name of Object.keys(context.parameters ?? {}))
@@ -195,7 +212,8 @@ export function resolveTemplate(template: Template, context: StackContext): Reso
   };
   const getAtt = (id: string, attribute: string, at: string): string => {
     const value = resource(id, at).attributes[attribute];
-    if (value === undefined) throw new TemplateError(`${at}: ${template.Resources[id]!.Type} ${id} has no attribute ${attribute} here`);
+    if (value === undefined)
+      throw new TemplateError(`${at}: ${template.Resources[id]!.Type} ${id} has no attribute ${attribute} here`);
     return value;
   };
   const sub = (text: string, vars: Record<string, unknown>, at: string): string =>
@@ -219,7 +237,8 @@ export function resolveTemplate(template: Template, context: StackContext): Reso
         case 'Ref':
           return arg === 'AWS::NoValue' ? NO_VALUE : ref(String(arg), here);
         case 'Fn::GetAtt': {
-          const [id, attribute] = typeof arg === 'string' ? (arg.split(/\.(.*)/s) as [string, string]) : (arg as [string, string]);
+          const [id, attribute] =
+            typeof arg === 'string' ? (arg.split(/\.(.*)/s) as [string, string]) : (arg as [string, string]);
           return getAtt(id, attribute, here);
         }
         case 'Fn::Sub': {
@@ -238,7 +257,8 @@ export function resolveTemplate(template: Template, context: StackContext): Reso
           const [index, list] = arg as [unknown, unknown];
           const items = resolve(list, here) as unknown[];
           const i = Number(resolve(index, here));
-          if (!Array.isArray(items) || !(i >= 0 && i < items.length)) throw new TemplateError(`${here}: index ${i} out of range`);
+          if (!Array.isArray(items) || !(i >= 0 && i < items.length))
+            throw new TemplateError(`${here}: index ${i} out of range`);
           return items[i];
         }
         case 'Fn::If': {

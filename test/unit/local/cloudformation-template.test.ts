@@ -21,7 +21,9 @@ const template: Template = {
         FunctionName: 'svc-local-fn',
         Role: { 'Fn::GetAtt': ['FnRole', 'Arn'] },
         Environment: { Variables: { BUCKET: { Ref: 'Bucket' }, KEY: { Ref: 'KmsKeyArn' } } },
-        VpcConfig: { 'Fn::If': ['HasVpc', { SubnetIds: { 'Fn::Split': [',', { Ref: 'Subnets' }] } }, { Ref: 'AWS::NoValue' }] },
+        VpcConfig: {
+          'Fn::If': ['HasVpc', { SubnetIds: { 'Fn::Split': [',', { Ref: 'Subnets' }] } }, { Ref: 'AWS::NoValue' }],
+        },
       },
     },
     FnRole: {
@@ -32,9 +34,19 @@ const template: Template = {
             PolicyName: 'p',
             PolicyDocument: {
               Statement: [
-                { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Bucket', 'Arn'] }, '/specs/*']] } },
+                {
+                  Effect: 'Allow',
+                  Action: 's3:GetObject',
+                  Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Bucket', 'Arn'] }, '/specs/*']] },
+                },
                 { 'Fn::If': ['IsScram', { Effect: 'Allow', Action: 'x:Y', Resource: '*' }, { Ref: 'AWS::NoValue' }] },
-                { Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${!Literal}' } },
+                {
+                  Effect: 'Allow',
+                  Action: 'logs:PutLogEvents',
+                  Resource: {
+                    'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${!Literal}',
+                  },
+                },
               ],
             },
           },
@@ -46,17 +58,30 @@ const template: Template = {
       Type: 'AWS::StepFunctions::StateMachine',
       Properties: {
         StateMachineName: 'svc-local-provision',
-        DefinitionString: { 'Fn::Sub': ['{"Resource":"${a}","Bucket":"${Bucket}","Arn":"${Bucket.Arn}"}', { a: { 'Fn::GetAtt': ['Fn', 'Arn'] } }] },
+        DefinitionString: {
+          'Fn::Sub': [
+            '{"Resource":"${a}","Bucket":"${Bucket}","Arn":"${Bucket.Arn}"}',
+            { a: { 'Fn::GetAtt': ['Fn', 'Arn'] } },
+          ],
+        },
       },
     },
     VpcOnly: { Type: 'AWS::EC2::VPCEndpoint', Condition: 'HasVpc', Properties: {} },
-    Selected: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: { 'Fn::Select': [1, { 'Fn::Split': [':cluster/', 'arn:aws:kafka:r:a:cluster/c/u'] }] } } },
+    Selected: {
+      Type: 'AWS::Logs::LogGroup',
+      Properties: {
+        LogGroupName: { 'Fn::Select': [1, { 'Fn::Split': [':cluster/', 'arn:aws:kafka:r:a:cluster/c/u'] }] },
+      },
+    },
   },
   Outputs: { BucketName: { Value: { Ref: 'Bucket' } }, Endpoint: { Value: { Ref: 'VpcOnly' }, Condition: 'HasVpc' } },
 };
 
 describe('resolveTemplate', () => {
-  const stack = resolveTemplate(template, { ...ctx, parameters: { KmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/k' } });
+  const stack = resolveTemplate(template, {
+    ...ctx,
+    parameters: { KmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/k' },
+  });
 
   it('resolves Ref, GetAtt, Join, Sub (string and map forms, ${!Literal}) and pseudo parameters', () => {
     const bucket = stack.get('Bucket').ref;
@@ -67,7 +92,11 @@ describe('resolveTemplate', () => {
     const statements = stack.get('FnRole').properties.Policies[0].PolicyDocument.Statement;
     expect(statements).toEqual([
       { Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/specs/*` },
-      { Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: 'arn:aws:logs:eu-west-1:123456789012:log-group:${Literal}' },
+      {
+        Effect: 'Allow',
+        Action: 'logs:PutLogEvents',
+        Resource: 'arn:aws:logs:eu-west-1:123456789012:log-group:${Literal}',
+      },
     ]);
     expect(JSON.parse(stack.get('Machine').properties.DefinitionString)).toEqual({
       Resource: 'arn:aws:lambda:eu-west-1:123456789012:function:svc-local-fn',
@@ -92,7 +121,10 @@ describe('resolveTemplate', () => {
   });
 
   it('takes a condition from its parameters', () => {
-    const vpc = resolveTemplate(template, { ...ctx, parameters: { KmsKeyArn: 'k', Subnets: 'subnet-a,subnet-b', Mode: 'SCRAM' } });
+    const vpc = resolveTemplate(template, {
+      ...ctx,
+      parameters: { KmsKeyArn: 'k', Subnets: 'subnet-a,subnet-b', Mode: 'SCRAM' },
+    });
     expect(vpc.get('Fn').properties.VpcConfig).toEqual({ SubnetIds: ['subnet-a', 'subnet-b'] });
     expect(vpc.get('FnRole').properties.Policies[0].PolicyDocument.Statement).toHaveLength(3);
     expect(Object.keys(vpc.outputs)).toEqual(['BucketName', 'Endpoint']);
@@ -100,8 +132,12 @@ describe('resolveTemplate', () => {
 
   it('refuses what CloudFormation refuses: a missing, undeclared or disallowed parameter', () => {
     expect(() => resolveTemplate(template, ctx)).toThrow(new TemplateError('Parameters: KmsKeyArn must have a value'));
-    expect(() => resolveTemplate(template, { ...ctx, parameters: { KmsKeyArn: 'k', Nope: 'x' } })).toThrow(/Nope is not declared/);
-    expect(() => resolveTemplate(template, { ...ctx, parameters: { KmsKeyArn: 'k', Mode: 'MTLS' } })).toThrow(/not one of IAM, SCRAM/);
+    expect(() => resolveTemplate(template, { ...ctx, parameters: { KmsKeyArn: 'k', Nope: 'x' } })).toThrow(
+      /Nope is not declared/,
+    );
+    expect(() => resolveTemplate(template, { ...ctx, parameters: { KmsKeyArn: 'k', Mode: 'MTLS' } })).toThrow(
+      /not one of IAM, SCRAM/,
+    );
   });
 
   it('names a reference to a resource that does not exist or is not created', () => {

@@ -1,0 +1,235 @@
+// The embedded cloud's Lambda: each function of the deployed template runs its packaged bundle (the
+// zip `serverless package` built) in a worker thread of its own, with the environment Lambda gives
+// it (Lambda Developer Guide, "Defined runtime environment variables"): the function's own
+// variables from the template, its role's session credentials in AWS_ACCESS_KEY_ID /
+// AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, and nothing of this process's environment. So every
+// AWS call a handler makes is signed as its role and authorized by the emulated IAM, and a bundle
+// that relies on a package the runtime does not ship fails here as it would on AWS.
+//
+// The module path holds only what the managed Node.js runtime provides beside the package: the AWS
+// SDK v3 client packages (Lambda guide, "Building Lambda functions with Node.js": the runtime
+// includes the SDK for JavaScript v3 clients). The package is unpacked outside the repository, so
+// nothing resolves from the project's node_modules by accident.
+//
+// Limits enforced (Lambda quotas): 6 MB synchronous request and response payloads, the
+// function's timeout (the invocation ends with `Sandbox.Timedout` and the sandbox is replaced).
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import AdmZip from 'adm-zip';
+import type { Credentials } from '../aws/iam/types.js';
+
+const BOOTSTRAP = join(dirname(fileURLToPath(import.meta.url)), 'bootstrap.mjs');
+const REPO_NODE_MODULES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'node_modules');
+
+/** Lambda quotas: "Invocation payload (request and response): 6 MB each for synchronous". */
+export const MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+export interface FunctionDefinition {
+  readonly functionName: string;
+  readonly functionArn: string;
+  /** `<file without extension>.<export>`, e.g. `functions/validate-spec/handler.handler`. */
+  readonly handler: string;
+  /** The deployment package. */
+  readonly zipPath: string;
+  readonly roleArn: string;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly timeoutSeconds: number;
+  readonly memoryMiB: number;
+  readonly runtime: string;
+}
+
+export interface LambdaRuntimeOptions {
+  readonly region: string;
+  /** The role session's credentials, as Lambda puts them in the environment. */
+  readonly credentialsFor: (roleArn: string) => Credentials;
+  /**
+   * Variables the embedded cloud adds to every function: the local endpoints (AWS_ENDPOINT_URL...)
+   * and the few settings only a loopback deployment needs. Never credentials.
+   */
+  readonly localEnvironment?: Readonly<Record<string, string>>;
+}
+
+/** A function error as Lambda reports it to a caller: `errorType` and `errorMessage`. */
+export class FunctionError extends Error {
+  constructor(errorType: string, errorMessage: string) {
+    super(errorMessage);
+    this.name = errorType;
+  }
+}
+
+interface Pending {
+  resolve(payload: string): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+class Sandbox {
+  private worker: Worker | undefined;
+  private ready: Promise<void> | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private next = 0;
+
+  constructor(
+    private readonly fn: FunctionDefinition,
+    private readonly env: Readonly<Record<string, string>>,
+  ) {}
+
+  private start(): Promise<void> {
+    if (this.ready) return this.ready;
+    const worker = new Worker(BOOTSTRAP, { env: { ...this.env }, stdout: false, stderr: false });
+    this.worker = worker;
+    this.ready = new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+    });
+    worker.on('message', (m: { id?: number; ok?: boolean; payload?: string }) => {
+      if (m.id === undefined) return;
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      clearTimeout(p.timer);
+      if (m.ok) p.resolve(m.payload!);
+      else {
+        const { errorType, errorMessage } = JSON.parse(m.payload!) as { errorType: string; errorMessage: string };
+        p.reject(new FunctionError(errorType, errorMessage));
+      }
+    });
+    worker.on('error', (e) =>
+      this.fail(new FunctionError('Runtime.ExitError', `RequestId: worker error: ${e.message}`)),
+    );
+    worker.on('exit', (code) =>
+      this.fail(new FunctionError('Runtime.ExitError', `Runtime exited with error: exit status ${code}`)),
+    );
+    return this.ready;
+  }
+
+  /** Ends every invocation in flight and drops the sandbox: the next invocation starts a new one. */
+  private fail(error: Error): void {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(error);
+      this.pending.delete(id);
+    }
+    const w = this.worker;
+    this.worker = undefined;
+    this.ready = undefined;
+    void w?.terminate();
+  }
+
+  async invoke(payload: string, requestId: string): Promise<string> {
+    await this.start();
+    const id = ++this.next;
+    const timeoutMs = this.fn.timeoutSeconds * 1000;
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(
+          new FunctionError(
+            'Sandbox.Timedout',
+            `RequestId: ${requestId} Error: Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`,
+          ),
+        );
+        this.fail(new FunctionError('Sandbox.Timedout', 'the sandbox was reset after a timeout'));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.worker!.postMessage({
+        id,
+        payload,
+        requestId,
+        deadline: Date.now() + timeoutMs,
+        invokedFunctionArn: this.fn.functionArn,
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = undefined;
+    this.ready = undefined;
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.pending.clear();
+    await w?.terminate();
+  }
+}
+
+export class LambdaRuntime {
+  private readonly root = mkdtempSync(join(tmpdir(), 'msk-spec-lambda-'));
+  private readonly sandboxes = new Map<string, { fn: FunctionDefinition; sandbox: Sandbox }>();
+
+  constructor(private readonly options: LambdaRuntimeOptions) {
+    this.provideRuntimeModules();
+  }
+
+  /** The runtime's own modules: every `@aws-sdk/client-*` package, and nothing else. */
+  private provideRuntimeModules(): void {
+    const target = join(this.root, 'node_modules', '@aws-sdk');
+    mkdirSync(target, { recursive: true });
+    for (const name of readdirSync(join(REPO_NODE_MODULES, '@aws-sdk')))
+      if (name.startsWith('client-')) symlinkSync(join(REPO_NODE_MODULES, '@aws-sdk', name), join(target, name), 'dir');
+  }
+
+  /** CreateFunction: unpacks the package into the function's task root. */
+  createFunction(fn: FunctionDefinition): void {
+    if (this.sandboxes.has(fn.functionName)) throw new Error(`function ${fn.functionName} already exists`);
+    const taskRoot = join(this.root, 'functions', fn.functionName);
+    new AdmZip(fn.zipPath).extractAllTo(taskRoot, true);
+    const credentials = this.options.credentialsFor(fn.roleArn);
+    const env: Record<string, string> = {
+      ...fn.environment,
+      ...this.options.localEnvironment,
+      AWS_REGION: this.options.region,
+      AWS_DEFAULT_REGION: this.options.region,
+      AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMiB),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.functionName}`,
+      AWS_LAMBDA_LOG_STREAM_NAME: `local/[$LATEST]${randomUUID().replace(/-/g, '')}`,
+      AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      ...(credentials.sessionToken ? { AWS_SESSION_TOKEN: credentials.sessionToken } : {}),
+      LAMBDA_TASK_ROOT: taskRoot,
+      _HANDLER: fn.handler,
+      TZ: ':UTC',
+    };
+    this.sandboxes.set(fn.functionName, { fn, sandbox: new Sandbox(fn, env) });
+  }
+
+  functionNames(): string[] {
+    return [...this.sandboxes.keys()];
+  }
+
+  definition(functionName: string): FunctionDefinition | undefined {
+    return this.sandboxes.get(functionName)?.fn;
+  }
+
+  /** A synchronous (RequestResponse) invocation: the handler's result, or its FunctionError. */
+  async invoke(functionName: string, event: unknown): Promise<unknown> {
+    const entry = this.sandboxes.get(functionName);
+    if (!entry) throw new FunctionError('ResourceNotFoundException', `Function not found: ${functionName}`);
+    const requestId = randomUUID();
+    const payload = JSON.stringify(event ?? null);
+    if (Buffer.byteLength(payload) > MAX_SYNC_PAYLOAD_BYTES)
+      throw new FunctionError(
+        'RequestEntityTooLargeException',
+        `Request must be smaller than ${MAX_SYNC_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
+      );
+    const out = await entry.sandbox.invoke(payload, requestId);
+    if (Buffer.byteLength(out) > MAX_SYNC_PAYLOAD_BYTES)
+      throw new FunctionError(
+        'Function.ResponseSizeTooLarge',
+        `Response payload size exceeded maximum allowed payload size (${MAX_SYNC_PAYLOAD_BYTES} bytes).`,
+      );
+    return JSON.parse(out) as unknown;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.sandboxes.values()].map((s) => s.sandbox.close()));
+    this.sandboxes.clear();
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
