@@ -32,6 +32,22 @@ export const nodeFs: CliFs = {
 
 export const processIo: CliIo = { stdout: process.stdout, stderr: process.stderr, fs: nodeFs };
 
+/**
+ * A reader that stops early (`msk-spec plan ... | head -1`) closes the pipe, and the next write fails
+ * with EPIPE, which Node raises as an 'error' event: unhandled, it kills the process with a stack
+ * trace. Like other command-line tools, end quietly instead: nobody is left to read the rest, and the
+ * command did what was asked until then, so the exit code is 0. Other stream errors stay fatal.
+ */
+export function endQuietlyWhenOutputCloses(
+  stream: Pick<NodeJS.EventEmitter, 'on'>,
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    exit(EXIT.OK);
+  });
+}
+
 /** Exit codes, documented in `--help`. */
 export const EXIT = {
   OK: 0,
