@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.cache/', '.serverless/', '.esbuild/', 'coverage/'] },
+  { ignores: ['node_modules/', '.cache/', '.serverless/', '.esbuild/', '.build/', 'dist/', 'coverage/'] },
   ...tseslint.configs.recommended,
   {
     rules: {
