@@ -98,12 +98,15 @@ class Sandbox {
         p.reject(new FunctionError(errorType, errorMessage));
       }
     });
-    worker.on('error', (e) =>
-      this.fail(new FunctionError('Runtime.ExitError', `RequestId: worker error: ${e.message}`)),
-    );
-    worker.on('exit', (code) =>
-      this.fail(new FunctionError('Runtime.ExitError', `Runtime exited with error: exit status ${code}`)),
-    );
+    // Events of a sandbox already replaced (after a timeout) must not touch its successor.
+    worker.on('error', (e) => {
+      if (this.worker === worker)
+        this.fail(new FunctionError('Runtime.ExitError', `RequestId: worker error: ${e.message}`));
+    });
+    worker.on('exit', (code) => {
+      if (this.worker === worker)
+        this.fail(new FunctionError('Runtime.ExitError', `Runtime exited with error: exit status ${code}`));
+    });
     return this.ready;
   }
 
