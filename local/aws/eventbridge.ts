@@ -426,12 +426,17 @@ export class EventBridgeEmulator {
   // 1-10 entries. Per-entry failures (ErrorCode/ErrorMessage, counted in FailedEntryCount):
   // missing Source/DetailType/Detail (InvalidArgument), Detail not a JSON object (MalformedDetail),
   // `aws.` sources (NotAuthorizedForSourceException). Entries and results keep their order.
+  // Size: "The maximum size for a PutEvents event entry is 256 KB" (API reference) and "The total entry size must
+  // be less than 256KB" (User Guide, "Calculating PutEvents event entry size", which gives the formula: see
+  // putEventsEntrySize). A request over it is refused as a whole, before any entry is put.
   private putEvents(input: { Entries?: unknown }, ctx: RequestContext): unknown {
     const entries = input.Entries;
     if (!Array.isArray(entries) || entries.length < 1 || entries.length > 10)
       throw validation(
         "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to 10",
       );
+    const total = (entries as Record<string, unknown>[]).reduce((n, e) => n + putEventsEntrySize(e), 0);
+    if (total > PUT_EVENTS_MAX_BYTES) throw validation('Total size of the entries in the request is over the limit.');
     const results: Record<string, string>[] = [];
     let failed = 0;
     for (const e of entries as Record<string, unknown>[]) {
@@ -501,6 +506,23 @@ export class EventBridgeEmulator {
     }
     return { Result: matchPattern(pattern, event) };
   }
+}
+
+/** 256 KB, the PutEvents request limit. */
+export const PUT_EVENTS_MAX_BYTES = 262_144;
+
+/**
+ * A PutEventsRequestEntry's size as EventBridge computes it (User Guide, "Calculating PutEvents event entry size"):
+ * Time, if specified, is 14 bytes; Source and DetailType are the bytes of their UTF-8 encoded forms; Detail, if
+ * specified, the bytes of its UTF-8 form; each Resources entry, the bytes of its UTF-8 form. Keys and JSON syntax do
+ * not count.
+ */
+export function putEventsEntrySize(entry: Record<string, unknown>): number {
+  const utf8 = (v: unknown) => (typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : 0);
+  let size = entry.Time !== undefined && entry.Time !== null ? 14 : 0;
+  size += utf8(entry.Source) + utf8(entry.DetailType) + utf8(entry.Detail);
+  if (Array.isArray(entry.Resources)) for (const r of entry.Resources) size += utf8(r);
+  return size;
 }
 
 function ruleKey(accountId: string, region: string, bus: string, name: string): string {

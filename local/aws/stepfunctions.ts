@@ -25,12 +25,40 @@
 // no activities, no JSONata (refused at CreateStateMachine: aws-local-stepfunctions would silently ignore it);
 // the SDK integration clients make one attempt (the state's Retry decides); a Task without TimeoutSeconds times out
 // after ~24.8 days (the longest Node timer; AWS: 99999999 s); Map states are INLINE only; HeartbeatSeconds is ignored.
+//
+// AWS quotas (local/aws/stepfunctions/limits.ts has the engine side and the sources):
+// - 256 KiB (262,144 bytes of UTF-8 JSON) per execution input (StartExecution → ValidationException, as the API's
+//   length constraint on `input`), state input, state output, task input (after Parameters) and task result, Map
+//   states' collected results included → States.DataLimitExceeded, which only a Retrier/Catcher naming it matches;
+// - 25,000 events per execution history: event 25,000 is ExecutionFailed (States.Runtime) unless it is
+//   ExecutionSucceeded;
+// - Lambda's 6 MB request and response payloads (Lambda quotas) for Lambda tasks.
+// Identities (option `authorizer`, local/aws/iam/types.ts): tasks act as the state machine's role. SDK integrations
+// sign with `authorizer.credentialsFor(roleArn)` (the service then authorizes the call); in-process Lambda tasks are
+// authorized as lambda:InvokeFunction, states:startExecution tasks as states:StartExecution (plus, for .sync, what
+// the Developer Guide's "IAM policies for integrated services" lists for the sync pattern); EventBridge targets
+// start executions as the target's RoleArn.
 import { randomUUID } from 'node:crypto';
 import type { Context as LambdaContext } from 'aws-lambda';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { AwsServiceError, LOCAL_ACCOUNT_ID, LOCAL_REGION, type JsonService, type Operation } from './core.js';
+import type { AuthorizationRequest, Authorizer } from './iam/types.js';
+import {
+  DataLimitExceeded,
+  HISTORY_LIMIT_CAUSE,
+  LAMBDA_MAX_REQUEST_BYTES,
+  LAMBDA_MAX_RESPONSE_BYTES,
+  LIMITS,
+  MAX_HISTORY_EVENTS,
+  MAX_PAYLOAD_BYTES,
+  indexMapStates,
+  inputTooLarge,
+  installLimitHooks,
+  payloadBytes,
+  resultTooLarge,
+} from './stepfunctions/limits.js';
 
-// aws-local-stepfunctions 3.x uses Promise.withResolvers (Node 22+); Node 20 needs this polyfill (FACTS.md).
+// aws-local-stepfunctions 3.x uses Promise.withResolvers (Node 22+); Node 20 needs this polyfill (docs/facts.md).
 const P = Promise as unknown as { withResolvers?: () => unknown };
 if (typeof P.withResolvers !== 'function') {
   P.withResolvers = function withResolvers<T>() {
@@ -43,6 +71,7 @@ if (typeof P.withResolvers !== 'function') {
     return { promise, resolve, reject };
   };
 }
+installLimitHooks();
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type LambdaHandler = (event: any, context: LambdaContext) => unknown;
@@ -70,6 +99,12 @@ export interface StepFunctionsOptions {
   readonly faults?: { apply(service: string, operation: string): Promise<void> };
   /** Extra client config for S3 (default forcePathStyle true, as s3rver needs). */
   readonly s3Config?: Record<string, unknown>;
+  /**
+   * The IAM authority (local/aws/iam/types.ts). With it, tasks act as the state machine's role: SDK integrations sign
+   * with `credentialsFor(roleArn)` (overriding `credentials`), Lambda and startExecution tasks and EventBridge
+   * deliveries are authorized here. Without it nothing is checked (as before).
+   */
+  readonly authorizer?: Authorizer;
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -111,12 +146,18 @@ interface ExecutionRecord {
   error?: string;
   cause?: string;
   events: HistoryEvent[];
+  /** The state machine's role: the identity its tasks act as. */
+  roleArn: string;
+  /** Running children of startExecution.sync tasks: stopped with the parent (the sync pattern's StopExecution). */
+  children: Set<string>;
   abort?: () => void;
   done: Promise<void>;
 }
 
 const NAME_RE = /^[A-Za-z0-9_-]{1,80}$/;
 const LAMBDA_ARN_RE = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(:[A-Za-z0-9$_-]+)?$/;
+/** The rule Step Functions manages for the .sync pattern (Developer Guide, "IAM policies for integrated services"). */
+const SYNC_RULE = 'StepFunctionsGetEventsForStepFunctionsExecutionRule';
 
 interface SdkServiceInfo {
   readonly pkg: string;
@@ -247,9 +288,13 @@ export class StepFunctionsEmulator implements JsonService {
 
   // ---- in-process API ----
 
-  /** Makes `arn:aws:lambda:...:function:<name>` and lambda:invoke with FunctionName `<name>` run `handler`. */
-  registerLambda(name: string, handler: LambdaHandler): void {
-    this.lambdas.set(name, handler);
+  /**
+   * Makes `arn:aws:lambda:...:function:<name>` and lambda:invoke with FunctionName `<name>` run `handler`. The key is
+   * a function name (e.g. `msk-spec-provisioner-local-validateSpec`) or a function ARN; an invocation looks up its
+   * ARN as written, then its unqualified ARN, then its function name.
+   */
+  registerLambda(nameOrArn: string, handler: LambdaHandler): void {
+    this.lambdas.set(nameOrArn, handler);
   }
 
   /** Changes the retry/wait overrides for executions started from now on (undefined: as defined in the ASL). */
@@ -278,10 +323,22 @@ export class StepFunctionsEmulator implements JsonService {
   attachToEventBridge(eb: {
     registerTarget(
       arnOrPattern: string,
-      handler: (input: unknown, invocation: { target: { Arn: string } }) => unknown,
+      handler: (input: unknown, invocation: { target: { Arn: string; RoleArn?: string } }) => unknown,
     ): () => void;
   }): () => void {
     return eb.registerTarget('arn:aws:states:*:*:stateMachine:*', async (input, invocation) => {
+      // EventBridge starts the execution as the target's role (User Guide, "IAM roles for sending events to
+      // targets"); a denial fails the delivery, which EventBridge records like any other failed invocation.
+      if (this.opts.authorizer) {
+        const role = invocation.target.RoleArn;
+        if (!role) throw new Error(`target ${invocation.target.Arn} has no RoleArn to start the execution with`);
+        const denial = this.denial({
+          principalArn: role,
+          action: 'states:StartExecution',
+          resource: invocation.target.Arn,
+        });
+        if (denial) throw new AwsServiceError('AccessDeniedException', denial);
+      }
       return this.startExecution({
         stateMachineArn: invocation.target.Arn,
         input: typeof input === 'string' ? input : JSON.stringify(input ?? {}),
@@ -292,11 +349,7 @@ export class StepFunctionsEmulator implements JsonService {
   /** Aborts every running execution (for shutdown). */
   async close(): Promise<void> {
     const running = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
-    for (const e of running) {
-      e.status = 'ABORTED';
-      e.stopDate = Date.now();
-      e.abort?.();
-    }
+    for (const e of running) this.terminate(e, 'ABORTED', {});
     await Promise.allSettled(running.map((e) => e.done));
   }
 
@@ -409,14 +462,19 @@ export class StepFunctionsEmulator implements JsonService {
     if (typeof name !== 'string' || !NAME_RE.test(name))
       throw new AwsServiceError('InvalidName', `Invalid Name: '${String(name)}'`);
     const inputText = (input['input'] as string | undefined) ?? '{}';
+    // `input`: "Length constraints apply to the payload size, and are expressed as bytes in UTF-8 encoding. Maximum
+    // length of 262144" (API reference, StartExecution); a violated constraint is a ValidationException.
+    if (typeof inputText === 'string' && Buffer.byteLength(inputText, 'utf8') > MAX_PAYLOAD_BYTES)
+      throw new AwsServiceError(
+        'ValidationException',
+        `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${MAX_PAYLOAD_BYTES}`,
+      );
     let parsed: Json;
     try {
       parsed = JSON.parse(inputText) as Json;
     } catch {
       throw new AwsServiceError('InvalidExecutionInput', `Invalid State Machine Execution Input: 'Unexpected input'`);
     }
-    if (Buffer.byteLength(inputText) > 256 * 1024)
-      throw new AwsServiceError('InvalidExecutionInput', 'Execution input exceeds the maximum size of 262144 bytes');
     const arn = `arn:aws:states:${this.region}:${this.accountId}:execution:${m.name}:${name}`;
     const prior = this.executions.get(arn);
     if (prior) {
@@ -426,6 +484,26 @@ export class StepFunctionsEmulator implements JsonService {
     }
     const exec = this.run(m, arn, name, inputText, parsed);
     return { executionArn: exec.arn, startDate: epoch(exec.startDate) };
+  }
+
+  /**
+   * Stops a running execution: ABORTED (StopExecution, close) or FAILED (the history quota). Its running .sync
+   * children are stopped too, as Step Functions does for the sync pattern (that is why the pattern's policy needs
+   * states:StopExecution), if the parent's role may.
+   */
+  private terminate(e: ExecutionRecord, status: 'ABORTED' | 'FAILED', why: { error?: string; cause?: string }): void {
+    if (e.status !== 'RUNNING') return;
+    e.status = status;
+    e.stopDate = Date.now();
+    if (why.error !== undefined) e.error = why.error;
+    if (why.cause !== undefined) e.cause = why.cause;
+    e.abort?.();
+    for (const childArn of e.children) {
+      const child = this.executions.get(childArn);
+      if (!child || child.status !== 'RUNNING') continue;
+      if (this.denial({ principalArn: e.roleArn, action: 'states:StopExecution', resource: childArn })) continue;
+      this.terminate(child, 'ABORTED', {});
+    }
   }
 
   /** DescribeExecution (API reference). Errors: ExecutionDoesNotExist, InvalidArn. */
@@ -449,13 +527,10 @@ export class StepFunctionsEmulator implements JsonService {
   /** StopExecution (API reference): error, cause → {stopDate}. Errors: ExecutionDoesNotExist, InvalidArn, ValidationException. */
   stopExecution(input: Record<string, unknown>): { stopDate: number } {
     const e = this.execution(input['executionArn']);
-    if (e.status === 'RUNNING') {
-      e.status = 'ABORTED';
-      e.stopDate = Date.now();
-      if (typeof input['error'] === 'string') e.error = input['error'];
-      if (typeof input['cause'] === 'string') e.cause = input['cause'];
-      e.abort?.();
-    }
+    this.terminate(e, 'ABORTED', {
+      ...(typeof input['error'] === 'string' ? { error: input['error'] } : {}),
+      ...(typeof input['cause'] === 'string' ? { cause: input['cause'] } : {}),
+    });
     return { stopDate: epoch(e.stopDate ?? Date.now()) };
   }
 
@@ -554,7 +629,9 @@ export class StepFunctionsEmulator implements JsonService {
       throw new AwsServiceError('InvalidDefinition', `Invalid State Machine Definition: '${problems.join(', ')}'`);
     let machine: StateMachine;
     try {
-      machine = new StateMachine(withTaskTimeouts(definition), { awsConfig: { region: this.region } });
+      const engineDefinition = withTaskTimeouts(definition);
+      machine = new StateMachine(engineDefinition, { awsConfig: { region: this.region } });
+      indexMapStates(engineDefinition as never);
     } catch (e) {
       const text = (e as Error).message.replace(/^State machine definition is invalid, see error\(s\) below:\s*/, '');
       throw new AwsServiceError(
@@ -579,9 +656,21 @@ export class StepFunctionsEmulator implements JsonService {
 
   private run(m: StateMachineRecord, arn: string, name: string, inputText: string, input: Json): ExecutionRecord {
     const events: HistoryEvent[] = [];
-    const push = (type: string, details: Record<string, unknown> = {}): void => {
+    const record = (type: string, details: Record<string, unknown>): void => {
       const id = events.length + 1;
       events.push({ timestamp: epoch(Date.now()), type, id, previousEventId: id - 1, ...details });
+    };
+    const push = (type: string, details: Record<string, unknown> = {}): void => {
+      if (events.length >= MAX_HISTORY_EVENTS) return; // the execution already ended at its 25,000th event
+      if (events.length === MAX_HISTORY_EVENTS - 1 && type !== 'ExecutionSucceeded') {
+        // "Avoid reaching the history quota": event 25,000 is ExecutionSucceeded or the execution fails there.
+        record('ExecutionFailed', {
+          executionFailedEventDetails: { error: 'States.Runtime', cause: HISTORY_LIMIT_CAUSE },
+        });
+        this.terminate(exec, 'FAILED', { error: 'States.Runtime', cause: HISTORY_LIMIT_CAUSE });
+        return;
+      }
+      record(type, details);
     };
     const startDate = Date.now();
     const exec: ExecutionRecord = {
@@ -592,6 +681,8 @@ export class StepFunctionsEmulator implements JsonService {
       status: 'RUNNING',
       startDate,
       events,
+      roleArn: m.roleArn,
+      children: new Set(),
       done: Promise.resolve(),
     };
     this.executions.set(arn, exec);
@@ -610,6 +701,8 @@ export class StepFunctionsEmulator implements JsonService {
     };
     const execution = m.machine.run(input as never, {
       overrides,
+      // Turns the quota checks on for this run and, through the inherited run options, its Map and Parallel runs.
+      ...({ [LIMITS]: true } as object),
       noThrowOnAbort: true,
       context: {
         Execution: { Id: arn, Name: name, RoleArn: m.roleArn, StartTime: new Date(startDate).toISOString() },
@@ -672,8 +765,12 @@ export class StepFunctionsEmulator implements JsonService {
   ): Promise<Json> {
     // Let the event-log consumer record <State>Entered / the previous attempt's events first.
     await new Promise((r) => setImmediate(r));
+    // An execution that has ended (stopped, or failed at the history quota) runs no further task.
+    if (exec.status !== 'RUNNING') throw new StatesError('States.Runtime', `The execution has ended (${exec.status}).`);
     const kind = classifyResource(resource)!;
     const input = toJson(rawInput);
+    // "after Parameters processing, the input of a state is larger than the payload size quota".
+    if (payloadBytes(input) > MAX_PAYLOAD_BYTES) throw new DataLimitExceeded(inputTooLarge(stateName));
     const isLambdaArn = kind.kind === 'lambda';
     const parts = resourceParts(resource);
     if (isLambdaArn) {
@@ -694,6 +791,9 @@ export class StepFunctionsEmulator implements JsonService {
     try {
       const output = await this.dispatch(exec, kind, input);
       const out = JSON.stringify(output);
+      // "the output of a connector is larger than payload size quota": named by the Lambda ARN or the state.
+      if (Buffer.byteLength(out, 'utf8') > MAX_PAYLOAD_BYTES)
+        throw new DataLimitExceeded(resultTooLarge(isLambdaArn ? resource : stateName));
       if (isLambdaArn)
         push('LambdaFunctionSucceeded', {
           lambdaFunctionSucceededEventDetails: { output: out, outputDetails: { truncated: false } },
@@ -705,7 +805,9 @@ export class StepFunctionsEmulator implements JsonService {
       return output;
     } catch (err) {
       const se =
-        err instanceof StatesError ? err : new StatesError('States.TaskFailed', String((err as Error)?.message ?? err));
+        err instanceof StatesError || err instanceof DataLimitExceeded
+          ? err
+          : new StatesError('States.TaskFailed', String((err as Error)?.message ?? err));
       if (isLambdaArn)
         push('LambdaFunctionFailed', { lambdaFunctionFailedEventDetails: { error: se.name, cause: se.message } });
       else push('TaskFailed', { taskFailedEventDetails: { ...parts, error: se.name, cause: se.message } });
@@ -716,12 +818,12 @@ export class StepFunctionsEmulator implements JsonService {
   private async dispatch(exec: ExecutionRecord, kind: TaskKind, input: Json): Promise<Json> {
     switch (kind.kind) {
       case 'lambda':
-        return this.invokeLambda(kind.functionName, input);
+        return this.invokeLambda(exec, kind.resource, input);
       case 'lambda:invoke': {
         const p = (input ?? {}) as { FunctionName?: unknown; Payload?: Json };
-        const fn = typeof p.FunctionName === 'string' ? functionNameOf(p.FunctionName) : undefined;
+        const fn = typeof p.FunctionName === 'string' ? this.functionArn(p.FunctionName) : undefined;
         if (!fn) throw new StatesError('States.Runtime', 'lambda:invoke needs a FunctionName parameter');
-        const payload = await this.invokeLambda(fn, p.Payload ?? null);
+        const payload = await this.invokeLambda(exec, fn, p.Payload ?? null);
         const requestId = randomUUID();
         return {
           ExecutedVersion: '$LATEST',
@@ -736,7 +838,7 @@ export class StepFunctionsEmulator implements JsonService {
         };
       }
       case 'aws-sdk':
-        return this.callSdk(kind.service, kind.action, input);
+        return this.callSdk(exec, kind.service, kind.action, input);
       case 'events:putEvents': {
         const entries = ((input as { Entries?: unknown })?.Entries ?? []) as Record<string, unknown>[];
         const prepared = entries.map((e) => ({
@@ -745,7 +847,10 @@ export class StepFunctionsEmulator implements JsonService {
             ? { Detail: JSON.stringify(e['Detail']) }
             : {}),
         }));
-        const out = (await this.callSdk('eventbridge', 'putEvents', { Entries: prepared } as Json)) as {
+        // A request over EventBridge's 256 KB is refused by the emulated EventBridge itself (ValidationException,
+        // local/aws/eventbridge.ts); it cannot get there through this task: the task's input, which holds every
+        // entry and more, is held to 256 KiB first (States.DataLimitExceeded).
+        const out = (await this.callSdk(exec, 'eventbridge', 'putEvents', { Entries: prepared } as Json)) as {
           FailedEntryCount?: number;
           Entries?: unknown[];
         };
@@ -754,6 +859,15 @@ export class StepFunctionsEmulator implements JsonService {
       }
       case 'states:startExecution': {
         const p = (input ?? {}) as { StateMachineArn?: string; Input?: Json; Name?: string };
+        const sync = kind.mode !== 'async';
+        // Developer Guide, "IAM policies for integrated services" (Step Functions): StartExecution on the child state
+        // machine; for the sync pattern also events:PutTargets/PutRule/DescribeRule on the managed rule Step Functions
+        // keeps in the account (it is set up before the start), DescribeExecution on the child execution (to learn
+        // its end) and StopExecution (to stop it with the parent, see terminate).
+        if (sync)
+          for (const action of ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'])
+            this.authorizeTask(exec, action, `arn:aws:events:${this.region}:${this.accountId}:rule/${SYNC_RULE}`);
+        this.authorizeTask(exec, 'states:StartExecution', String(p.StateMachineArn));
         let started: { executionArn: string; startDate: number };
         try {
           started = this.startExecution({
@@ -769,9 +883,16 @@ export class StepFunctionsEmulator implements JsonService {
             `${ae.message} (Service: AWSStepFunctions, Status Code: 400)`,
           );
         }
-        if (kind.mode === 'async')
+        if (!sync)
           return { ExecutionArn: started.executionArn, StartDate: new Date(started.startDate * 1000).toISOString() };
-        const d = await this.waitForExecution(started.executionArn);
+        this.authorizeTask(exec, 'states:DescribeExecution', started.executionArn);
+        exec.children.add(started.executionArn);
+        let d: Record<string, unknown>;
+        try {
+          d = await this.waitForExecution(started.executionArn);
+        } finally {
+          exec.children.delete(started.executionArn);
+        }
         const v2 = kind.mode === 'sync:2';
         const parse = (s: unknown) => (typeof s === 'string' && v2 ? (JSON.parse(s) as Json) : (s as Json));
         const result: Record<string, Json> = {
@@ -793,13 +914,34 @@ export class StepFunctionsEmulator implements JsonService {
     }
   }
 
-  private async invokeLambda(functionName: string, payload: Json): Promise<Json> {
-    const handler = this.lambdas.get(functionName);
-    const fnArn = `arn:aws:lambda:${this.region}:${this.accountId}:function:${functionName}`;
+  /**
+   * Invokes a registered handler as Lambda's synchronous Invoke would, for the execution's role. `fnArn` is the
+   * function ARN (qualifier included) as the task names it.
+   */
+  private async invokeLambda(exec: ExecutionRecord, fnArn: string, payload: Json): Promise<Json> {
+    const parsed = LAMBDA_ARN_RE.exec(fnArn);
+    const functionName = parsed?.[3] ?? fnArn;
+    const unqualified = parsed?.[4] ? fnArn.slice(0, -parsed[4].length) : fnArn;
+    // Authorization comes first: without lambda:InvokeFunction the caller learns nothing about the function. Step
+    // Functions reports Lambda's AccessDeniedException (not modeled by its Lambda client) as Lambda.AWSLambdaException.
+    const denial = this.denial({ principalArn: exec.roleArn, action: 'lambda:InvokeFunction', resource: fnArn });
+    if (denial)
+      throw new StatesError(
+        'Lambda.AWSLambdaException',
+        `${denial} (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; Request ID: ${randomUUID()}; Proxy: null)`,
+      );
+    const handler = this.lambdas.get(fnArn) ?? this.lambdas.get(unqualified) ?? this.lambdas.get(functionName);
     if (!handler)
       throw new StatesError(
         'Lambda.ResourceNotFoundException',
-        `Function not found: ${fnArn} (Service: Lambda, Status Code: 404, Request ID: ${randomUUID()})`,
+        `Function not found: ${unqualified} (Service: Lambda, Status Code: 404, Request ID: ${randomUUID()})`,
+      );
+    // Lambda quotas: 6 MB request payload for synchronous invocations (Invoke: RequestTooLargeException, 413).
+    const requestBytes = payloadBytes(payload);
+    if (requestBytes > LAMBDA_MAX_REQUEST_BYTES)
+      throw new StatesError(
+        'Lambda.RequestTooLargeException',
+        `${requestBytes} byte payload is too large for the RequestResponse invocation type (limit ${LAMBDA_MAX_REQUEST_BYTES} bytes) (Service: AWSLambda; Status Code: 413; Error Code: RequestEntityTooLargeException; Request ID: ${randomUUID()}; Proxy: null)`,
       );
     try {
       await this.opts.faults?.apply('lambda', functionName);
@@ -827,8 +969,9 @@ export class StepFunctionsEmulator implements JsonService {
       fail: () => undefined,
       succeed: () => undefined,
     } as LambdaContext;
+    let result: Json;
     try {
-      return toJson(await handler(JSON.parse(JSON.stringify(payload)) as Json, context));
+      result = toJson(await handler(JSON.parse(JSON.stringify(payload)) as Json, context));
     } catch (err) {
       const e = err as { name?: unknown; message?: unknown };
       const errorType = typeof e?.name === 'string' && e.name ? e.name : 'Error';
@@ -838,11 +981,49 @@ export class StepFunctionsEmulator implements JsonService {
       // Lambda's error payload (Lambda developer guide, "Lambda function errors in Node.js"); the stack stays local.
       throw new StatesError(errorType, JSON.stringify({ errorType, errorMessage, trace: [] }));
     }
+    // Lambda quotas: 6 MB response payload; Lambda answers a larger one with this function error instead.
+    const responseBytes = payloadBytes(result);
+    if (responseBytes > LAMBDA_MAX_RESPONSE_BYTES) {
+      const errorType = 'Function.ResponseSizeTooLarge';
+      const errorMessage = `Response payload size (${responseBytes} bytes) exceeded maximum allowed payload size (${LAMBDA_MAX_RESPONSE_BYTES} bytes).`;
+      throw new StatesError(errorType, JSON.stringify({ errorMessage, errorType }));
+    }
+    return result;
   }
 
-  private async callSdk(service: string, action: string, input: Json): Promise<Json> {
+  /** A function name, partial ARN (`<account>:function:<name>`) or ARN, as lambda:invoke's FunctionName, as an ARN. */
+  private functionArn(nameOrArn: string): string | undefined {
+    if (LAMBDA_ARN_RE.test(nameOrArn)) return nameOrArn;
+    const partial = /^(?:(\d{12}):)?(?:function:)?([A-Za-z0-9_-]+)(:[A-Za-z0-9$_-]+)?$/.exec(nameOrArn);
+    if (!partial) return undefined;
+    return `arn:aws:lambda:${this.region}:${partial[1] ?? this.accountId}:function:${partial[2]}${partial[3] ?? ''}`;
+  }
+
+  /**
+   * Asks the authorizer about one request of an execution's (or a delivery's) role; undefined when allowed (or when
+   * there is no authorizer, or it does not enforce), else AWS's denial text.
+   */
+  private denial(request: AuthorizationRequest): string | undefined {
+    const authorizer = this.opts.authorizer;
+    if (!authorizer) return undefined;
+    const decision = authorizer.authorize(request);
+    return decision.allowed || !authorizer.enforcing ? undefined : decision.message;
+  }
+
+  /** A states:* or events:* call a startExecution task makes as the execution's role; a denial fails the task. */
+  private authorizeTask(exec: ExecutionRecord, action: string, resource: string): void {
+    const denial = this.denial({ principalArn: exec.roleArn, action, resource });
+    // Step Functions' client does not model AccessDeniedException: it is the service's base exception.
+    if (denial)
+      throw new StatesError(
+        'StepFunctions.AWSStepFunctionsException',
+        `${denial} (Service: AWSStepFunctions; Status Code: 400; Error Code: AccessDeniedException; Request ID: ${randomUUID()}; Proxy: null)`,
+      );
+  }
+
+  private async callSdk(exec: ExecutionRecord, service: string, action: string, input: Json): Promise<Json> {
     const info = SDK_SERVICES[service]!;
-    const { client, mod } = await this.sdkClient(service);
+    const { client, mod } = await this.sdkClient(service, exec.roleArn);
     const commandName = `${action.charAt(0).toUpperCase()}${action.slice(1)}Command`;
     const Command = mod[commandName] as (new (i: unknown) => unknown) | undefined;
     if (!Command)
@@ -870,10 +1051,14 @@ export class StepFunctionsEmulator implements JsonService {
     }
   }
 
+  /** One client per (service, role): with an authorizer, signed with the role's session credentials. */
   private sdkClient(
     service: string,
+    roleArn: string,
   ): Promise<{ client: { send(c: unknown): Promise<unknown> }; mod: Record<string, unknown> }> {
-    let p = this.sdkClients.get(service);
+    const authorizer = this.opts.authorizer;
+    const key = authorizer ? `${service} ${roleArn}` : service;
+    let p = this.sdkClients.get(key);
     if (!p) {
       const info = SDK_SERVICES[service]!;
       p = (async () => {
@@ -895,12 +1080,14 @@ export class StepFunctionsEmulator implements JsonService {
           region: this.region,
           maxAttempts: 1,
           endpoint,
-          ...(this.opts.credentials
-            ? { credentials: this.opts.credentials }
-            : envCreds
-              ? {}
-              : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-          // s3rver needs path-style addressing and no aws-chunked uploads (FACTS.md).
+          ...(authorizer
+            ? { credentials: authorizer.credentialsFor(roleArn) }
+            : this.opts.credentials
+              ? { credentials: this.opts.credentials }
+              : envCreds
+                ? {}
+                : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+          // s3rver needs path-style addressing and no aws-chunked uploads (docs/facts.md).
           ...(service === 's3'
             ? {
                 forcePathStyle: true,
@@ -912,8 +1099,8 @@ export class StepFunctionsEmulator implements JsonService {
         };
         return { client: new Client(config), mod };
       })();
-      this.sdkClients.set(service, p);
-      p.catch(() => this.sdkClients.delete(service)); // e.g. no endpoint yet: try again on the next task
+      this.sdkClients.set(key, p);
+      p.catch(() => this.sdkClients.delete(key)); // e.g. no endpoint yet: try again on the next task
     }
     return p;
   }
@@ -985,13 +1172,6 @@ function isLambdaErrorPayload(message: string, errorType: string): boolean {
   } catch {
     return false;
   }
-}
-
-function functionNameOf(nameOrArn: string): string | undefined {
-  const full = LAMBDA_ARN_RE.exec(nameOrArn);
-  if (full) return full[3];
-  const partial = /^(?:\d{12}:)?(?:function:)?([A-Za-z0-9_-]+)(?::[A-Za-z0-9$_-]+)?$/.exec(nameOrArn);
-  return partial?.[1];
 }
 
 interface LibEvent {
