@@ -6,7 +6,8 @@
 //   packageDeployment({ root, stage? }) → { dir, templatePath, template, artifacts, cached, ms }
 //
 // The cache lives in .cache/package/<sha256 of the inputs>/ (serverless.yml, state-machines/**,
-// functions/**, lib/**, package.json, package-lock.json, tsconfig.json, the stage and the region).
+// functions/**, lib/**, deploy/** (the local serverless plugin), package.json, package-lock.json,
+// tsconfig.json, the stage and the region).
 // A hit is a stat() and a JSON read. A miss runs serverless in a private copy of the inputs
 // (node_modules linked), because serverless and serverless-esbuild write into the service
 // directory (.serverless/, .esbuild/) whatever `--package` says; so several packagings, of any
@@ -39,7 +40,7 @@ const CACHE_FORMAT = 1;
 const MARKER = '.complete';
 export const PACKAGE_REGION = 'us-east-1';
 const INPUT_FILES = ['serverless.yml', 'package.json', 'package-lock.json', 'tsconfig.json'];
-const INPUT_DIRS = ['state-machines', 'functions', 'lib'];
+const INPUT_DIRS = ['state-machines', 'functions', 'lib', 'deploy'];
 /** Complete entries kept besides the one just built; older ones (by last use) are removed. */
 const KEEP = 4;
 const LOCK_STALE_MS = 10 * 60_000;

@@ -1,37 +1,47 @@
-// `serverless package` (offline, once) and the CloudFormation it generates: the three state
-// machines wired to their Lambdas, the three rules, the buckets' protections, and one role per
-// function holding exactly the actions its handler calls.
-import { execFileSync } from 'node:child_process';
-import { FUNCTION_KEYS } from '../../../functions/registry.js';
-import { readFileSync, statSync, rmSync } from 'node:fs';
+// `serverless package` (local/package.ts: once per inputs, cached) and the CloudFormation it
+// generates: a template that holds no parameter value (every setting a CloudFormation Parameter,
+// passed at deploy time), the three state machines wired to their Lambdas, the three rules, the
+// buckets' protections, and one role per function holding exactly the actions its handler calls.
+// test/integration/serverless/iam.test.ts evaluates those roles for the requests the code sends.
+import { createRequire } from 'node:module';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const out = join(root, '.cache', 'sls-package-test');
+import { parse } from 'yaml';
+import { FUNCTION_KEYS } from '../../../functions/registry.js';
+import type { PackagedDeployment } from '../../../local/package.js';
+import { PRODUCTION_PARAMETERS, ROOT, packaged_ } from '../../support/template.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Resource = { Type: string; Properties: any; Condition?: string };
+let pkg: PackagedDeployment;
 let resources: Record<string, Resource>;
 
-beforeAll(() => {
-  rmSync(out, { recursive: true, force: true });
-  execFileSync(
-    process.execPath,
-    [join(root, 'node_modules/serverless/bin/serverless.js'), 'package', '--package', out],
-    {
-      cwd: root,
-      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-      stdio: 'pipe',
-      timeout: 170_000,
-    },
-  );
-  resources = (
-    JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as {
-      Resources: Record<string, Resource>;
-    }
-  ).Resources;
-}, 180_000);
+beforeAll(async () => {
+  pkg = await packaged_();
+  resources = pkg.template.Resources as Record<string, Resource>;
+}, 300_000);
+
+const PARAMETERS = [
+  'ClusterArn',
+  'PcaArn',
+  'KmsKeyArn',
+  'AuthModes',
+  'KafkaAdminAuth',
+  'KafkaAdminSecretArn',
+  'KafkaAdminSecretKmsKeyArn',
+  'KafkaAdminCertDomain',
+  'SecretPrefix',
+  'CertValidityDays',
+  'CertKeyAlgorithm',
+  'CertificateRetentionDays',
+  'KafkaSubnetIds',
+  'KafkaSecurityGroupIds',
+  'KafkaVpcId',
+  'KafkaVpcEndpoints',
+  'KafkaRouteTableIds',
+  'KafkaBootstrapBrokers',
+];
+const camel = (p: string) => p[0]!.toLowerCase() + p.slice(1);
 
 const FUNCTIONS = {
   ValidateSpec: [
@@ -41,6 +51,7 @@ const FUNCTIONS = {
     'xray:PutTelemetryRecords',
     's3:GetObject',
     's3:GetObjectVersion',
+    's3:ListBucket',
     'kms:Decrypt',
   ],
   EnsureScramSecret: [
@@ -75,6 +86,7 @@ const FUNCTIONS = {
     'kafka:DescribeClusterV2',
     's3:GetObject',
     's3:PutObject',
+    's3:ListBucket',
     'kms:GenerateDataKey',
     'kms:Decrypt',
   ],
@@ -98,6 +110,7 @@ const FUNCTIONS = {
     'xray:PutTelemetryRecords',
     's3:GetObject',
     's3:GetObjectVersion',
+    's3:ListBucket',
     'kms:Decrypt',
     'kafka:GetBootstrapBrokers',
     'kafka-cluster:Connect',
@@ -112,6 +125,7 @@ const FUNCTIONS = {
     'secretsmanager:GetSecretValue',
     'ec2:CreateNetworkInterface',
     'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSubnets',
     'ec2:DeleteNetworkInterface',
     'ec2:AssignPrivateIpAddresses',
     'ec2:UnassignPrivateIpAddresses',
@@ -143,9 +157,90 @@ const actions = (role: string) => statements(role).flatMap((s) => [s.Action].fla
 
 describe('serverless package', () => {
   it('produces one bundle per function, each well under 1 MiB zipped', () => {
+    expect(Object.keys(pkg.artifacts).sort()).toEqual([...FUNCTION_KEYS].sort());
+    for (const fn of FUNCTION_KEYS) expect(statSync(pkg.artifacts[fn]!).size).toBeLessThan(1024 * 1024);
+  });
+
+  it('declares every setting as a CloudFormation Parameter, and holds no parameter value', () => {
+    expect(Object.keys(pkg.template.Parameters ?? {}).sort()).toEqual([...PARAMETERS].sort());
+    expect(Object.keys(PRODUCTION_PARAMETERS).every((k) => PARAMETERS.includes(k))).toBe(true);
+    // Outside the Parameters themselves: no account id, ARN of a parameter's kind, subnet or
+    // group id (those come at deploy time). Only the matches are printed on failure.
+    const { Parameters: _p, ...rest } = pkg.template;
+    const text = JSON.stringify(rest);
+    expect(text.match(/\b[0-9]{12}\b/g)).toBeNull();
+    expect(text.match(/arn:aws:(kafka|acm-pca|kms|secretsmanager):[a-z][^"]*/g)).toBeNull();
+    expect(text.match(/\b(subnet|sg|vpc|rtb)-[0-9a-f]{6,}/g)).toBeNull();
     for (const fn of FUNCTION_KEYS) {
-      expect(statSync(join(out, `${fn}.zip`)).size).toBeLessThan(1024 * 1024);
+      const id = `${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`;
+      for (const [name, v] of Object.entries(resources[id]!.Properties.Environment.Variables))
+        if (!['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_LOG_LEVEL'].includes(name))
+          expect([name, typeof v === 'string' ? 'literal' : 'intrinsic']).toEqual([
+            name,
+            ['STAGE', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'].includes(name) ? 'literal' : 'intrinsic',
+          ]);
     }
+  });
+
+  it('passes every Parameter at deploy time from --param (provider.stackParameters), with the same defaults', () => {
+    const state = JSON.parse(readFileSync(join(pkg.dir, 'serverless-state.json'), 'utf8'));
+    const stack = state.service.provider.stackParameters as { ParameterKey: string; ParameterValue: string }[];
+    expect(stack.map((p) => p.ParameterKey).sort()).toEqual([...PARAMETERS].sort());
+    const yml = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as any;
+    const defaults = yml.params.default as Record<string, string>;
+    for (const [name, p] of Object.entries(pkg.template.Parameters!)) {
+      if (p.Default === undefined) {
+        // Required: no serverless default either, so a deploy that forgets it is refused.
+        expect([name, camel(name) in defaults]).toEqual([name, false]);
+        expect(stack.find((s) => s.ParameterKey === name)!.ParameterValue).toBe('');
+      } else {
+        expect([name, String(defaults[camel(name)])]).toEqual([name, String(p.Default)]);
+        expect([name, stack.find((s) => s.ParameterKey === name)!.ParameterValue]).toEqual([name, String(p.Default)]);
+      }
+    }
+  });
+
+  it('a first deployment declares the Parameters in the core stack too (deploy/stack-parameters.cjs)', () => {
+    const require = createRequire(import.meta.url);
+    const Plugin = require(join(ROOT, 'deploy', 'stack-parameters.cjs'));
+    const core = JSON.parse(readFileSync(join(pkg.dir, 'cloudformation-template-create-stack.json'), 'utf8'));
+    expect(core.Parameters).toBeUndefined();
+    const serverless = {
+      service: { provider: { compiledCloudFormationTemplate: pkg.template, coreCloudFormationTemplate: core } },
+    };
+    const plugin = new Plugin(serverless);
+    plugin.hooks['before:aws:deploy:deploy:createStack']();
+    expect(Object.keys(core.Parameters).sort()).toEqual([...PARAMETERS].sort());
+  });
+
+  it('refuses at deploy time what could not work (CloudFormation Rules)', () => {
+    expect(Object.keys((pkg.template as any).Rules).sort()).toEqual([
+      'EndpointsNeedVpc',
+      'KafkaReachable',
+      'MtlsAdminNeedsDomain',
+      'ScramAdminNeedsSecret',
+      'VpcNeedsSecurityGroups',
+    ]);
+  });
+
+  it('runs every function on nodejs22.x, arm64', () => {
+    for (const r of Object.values(resources).filter((x) => x.Type === 'AWS::Lambda::Function')) {
+      expect(r.Properties.Runtime).toBe('nodejs22.x');
+      expect(r.Properties.Architectures).toEqual(['arm64']);
+    }
+  });
+
+  it('creates the VPC endpoints only when asked, in the Kafka subnets', () => {
+    expect(resources.KafkaApiVpcEndpoint!.Condition).toBe('CreateVpcEndpoints');
+    expect(resources.SecretsManagerVpcEndpoint!.Condition).toBe('CreateSecretsManagerEndpoint');
+    expect(resources.S3GatewayVpcEndpoint!.Condition).toBe('CreateS3GatewayEndpoint');
+    expect(resources.KafkaApiVpcEndpoint!.Properties.ServiceName).toEqual({
+      'Fn::Sub': 'com.amazonaws.${AWS::Region}.kafka',
+    });
+  });
+
+  it('outputs the team upload policy', () => {
+    expect(pkg.template.Outputs!.TeamSpecUploadPolicyArn.Value).toEqual({ Ref: 'TeamSpecUploadPolicy' });
   });
 
   it('deploys the three state machines, their Lambda tasks resolved to the functions', () => {
@@ -195,9 +290,10 @@ describe('serverless package', () => {
     expect(b.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(b.NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled).toBe(true);
     expect(Object.values(b.PublicAccessBlockConfiguration)).toEqual([true, true, true, true]);
-    expect(b.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe(
-      'aws:kms',
-    );
+    expect(b.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({
+      SSEAlgorithm: 'aws:kms',
+      KMSMasterKeyID: { Ref: 'KmsKeyArn' },
+    });
     const policy = resources.SpecBucketPolicy!.Properties.PolicyDocument.Statement as any[];
     expect(policy.find((s) => s.Sid === 'DenyNonKmsEncryption')).toMatchObject({
       Effect: 'Deny',
@@ -211,7 +307,7 @@ describe('serverless package', () => {
     expect(b.LifecycleConfiguration.Rules[0]).toMatchObject({
       Prefix: 'certificates/',
       Status: 'Enabled',
-      ExpirationInDays: expect.anything(),
+      ExpirationInDays: { Ref: 'CertificateRetentionDays' },
     });
     expect(b.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe(
       'aws:kms',
@@ -224,7 +320,10 @@ describe('serverless package', () => {
     expect(new Set(actions(`${fn}Role`))).toEqual(new Set(expected));
     for (const s of statements(`${fn}Role`)) {
       expect(s.Effect).toBe('Allow');
-      const wildcardOk = [s.Action].flat().every((a: string) => a.startsWith('xray:') || a.startsWith('ec2:'));
+      // Actions with no resource type in the Service Authorization Reference take only "*".
+      const wildcardOk = [s.Action]
+        .flat()
+        .every((a: string) => a.startsWith('xray:') || a.startsWith('ec2:') || a === 'kafka:GetBootstrapBrokers');
       if (!wildcardOk) expect(s.Resource).not.toBe('*');
       expect([s.Action].flat().some((a: string) => a.endsWith(':*') || a === '*')).toBe(false);
     }

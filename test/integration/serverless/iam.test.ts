@@ -1,0 +1,365 @@
+// The packaged template's real policies, evaluated with @cloud-copilot/iam-simulate for the exact
+// requests the code sends (functions/, lib/aws/, the state machines' SDK integrations, the CLI's
+// upload), with production-like parameter values. Each request names the resource type the
+// Service Authorization Reference lists for its action (`*` for actions that have none), the
+// condition keys the service sets, and is evaluated against the caller's identity policies and,
+// for S3, the bucket policy, explicit deny winning (IAM User Guide, "Policy evaluation logic").
+import {
+  ACCOUNT,
+  ADMIN_SECRET_ARN,
+  CLUSTER_ARN,
+  KMS_KEY_ARN,
+  OTHER_KMS_KEY_ARN,
+  PCA_ARN,
+  PRODUCTION_PARAMETERS,
+  REGION,
+  bucketArn,
+  bucketPolicyFor,
+  resolvedPackage,
+  roleDecision,
+  simulate,
+  type Decision,
+  type Request,
+  type ResolvedTemplate,
+} from '../../support/template.js';
+
+const D = 'shop.order';
+const SECRET_ARN = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:AmazonMSK_${D}-AbC123`;
+const CLUSTER_PATH = CLUSTER_ARN.split(':cluster/')[1]!;
+const TOPIC_ARN = `arn:aws:kafka:${REGION}:${ACCOUNT}:topic/${CLUSTER_PATH}/${D}._public.orders`;
+const viaS3 = { 'kms:ViaService': `s3.${REGION}.amazonaws.com`, 'kms:CallerAccount': ACCOUNT };
+const viaSecrets = { 'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com`, 'kms:CallerAccount': ACCOUNT };
+const sseKms = {
+  's3:x-amz-server-side-encryption': 'aws:kms',
+  's3:x-amz-server-side-encryption-aws-kms-key-id': KMS_KEY_ARN,
+};
+
+let prod: ResolvedTemplate;
+let scramAdmin: ResolvedTemplate;
+let specs: string;
+let certs: string;
+
+beforeAll(async () => {
+  prod = await resolvedPackage();
+  scramAdmin = await resolvedPackage({
+    ...PRODUCTION_PARAMETERS,
+    KafkaAdminAuth: 'SCRAM',
+    KafkaAdminSecretArn: ADMIN_SECRET_ARN,
+    KafkaAdminSecretKmsKeyArn: OTHER_KMS_KEY_ARN,
+  });
+  specs = bucketArn(prod, 'SpecBucket');
+  certs = bucketArn(prod, 'CertificateBucket');
+}, 300_000);
+
+type Case = readonly [why: string, req: Request, expected: Decision];
+
+/** Every request of one function's code path, by role. */
+function requests(): Record<string, Case[]> {
+  const specKey = `${specs}/specs/${D}.yaml`;
+  const cert = (k: string) => `${certs}/certificates/${D}/${k}`;
+  return {
+    ValidateSpecRole: [
+      ['getSpecObject: the triggering version', { action: 's3:GetObjectVersion', resource: specKey }, 'Allowed'],
+      ['getSpecObject: the latest version', { action: 's3:GetObject', resource: specKey }, 'Allowed'],
+      ['S3 decrypts the SSE-KMS spec', { action: 'kms:Decrypt', resource: KMS_KEY_ARN, context: viaS3 }, 'Allowed'],
+      // S3 answers 404 NoSuchKey (→ the spec-missing refusal) only to a caller that may ListBucket;
+      // the check carries no s3:prefix (see serverless.yml, "ListBucket for 404s").
+      ['404, not 403, for a spec that is gone', { action: 's3:ListBucket', resource: specs }, 'Allowed'],
+      [
+        'listing outside specs/ stays refused',
+        { action: 's3:ListBucket', resource: specs, context: { 's3:prefix': 'reports/' } },
+        'ImplicitlyDenied',
+      ],
+      ['no report writes', { action: 's3:PutObject', resource: `${specs}/reports/${D}.json` }, 'ImplicitlyDenied'],
+    ],
+    EnsureScramSecretRole: [
+      ['describe', { action: 'secretsmanager:DescribeSecret', resource: SECRET_ARN }, 'Allowed'],
+      ['create', { action: 'secretsmanager:CreateSecret', resource: SECRET_ARN }, 'Allowed'],
+      ['tags on create', { action: 'secretsmanager:TagResource', resource: SECRET_ARN }, 'Allowed'],
+      ['restore', { action: 'secretsmanager:RestoreSecret', resource: SECRET_ARN }, 'Allowed'],
+      ['encrypt the value', { action: 'kms:GenerateDataKey', resource: KMS_KEY_ARN, context: viaSecrets }, 'Allowed'],
+      [
+        'decrypt (CreateSecret checks)',
+        { action: 'kms:Decrypt', resource: KMS_KEY_ARN, context: viaSecrets },
+        'Allowed',
+      ],
+      ['never read a value', { action: 'secretsmanager:GetSecretValue', resource: SECRET_ARN }, 'ImplicitlyDenied'],
+      [
+        'KMS only through Secrets Manager',
+        { action: 'kms:GenerateDataKey', resource: KMS_KEY_ARN },
+        'ImplicitlyDenied',
+      ],
+    ],
+    AssociateScramSecretsRole: [
+      ['list associated', { action: 'kafka:ListScramSecrets', resource: CLUSTER_ARN }, 'Allowed'],
+      ['associate', { action: 'kafka:BatchAssociateScramSecret', resource: CLUSTER_ARN }, 'Allowed'],
+      [
+        "MSK's grant on the secret's key",
+        {
+          action: 'kms:CreateGrant',
+          resource: KMS_KEY_ARN,
+          context: { 'kms:ViaService': `kafka.${REGION}.amazonaws.com` },
+        },
+        'Allowed',
+      ],
+    ],
+    IssueCertificateRole: [
+      ['the cluster trusts the PCA', { action: 'kafka:DescribeClusterV2', resource: CLUSTER_ARN }, 'Allowed'],
+      ['readCurrent', { action: 's3:GetObject', resource: cert('current.json') }, 'Allowed'],
+      ['readPendingKey', { action: 's3:GetObject', resource: cert('pending/1/key.pem') }, 'Allowed'],
+      ['404 for readCurrent/readPendingKey of a new domain', { action: 's3:ListBucket', resource: certs }, 'Allowed'],
+      [
+        'putPendingKey (SSE-KMS, If-None-Match)',
+        { action: 's3:PutObject', resource: cert('pending/1/key.pem'), context: sseKms },
+        'Allowed',
+      ],
+      ['S3 encrypts', { action: 'kms:GenerateDataKey', resource: KMS_KEY_ARN, context: viaS3 }, 'Allowed'],
+      ['S3 decrypts', { action: 'kms:Decrypt', resource: KMS_KEY_ARN, context: viaS3 }, 'Allowed'],
+      ['the CA signing algorithm', { action: 'acm-pca:DescribeCertificateAuthority', resource: PCA_ARN }, 'Allowed'],
+      ['issue', { action: 'acm-pca:IssueCertificate', resource: PCA_ARN }, 'Allowed'],
+    ],
+    CollectCertificateRole: [
+      ['fetch', { action: 'acm-pca:GetCertificate', resource: PCA_ARN }, 'Allowed'],
+      ['readPendingKey', { action: 's3:GetObject', resource: cert('pending/1/key.pem') }, 'Allowed'],
+      ['404 for a pending key that is gone', { action: 's3:ListBucket', resource: certs }, 'Allowed'],
+      ['store the key', { action: 's3:PutObject', resource: cert('0a1b/key.pem'), context: sseKms }, 'Allowed'],
+      ['switch current.json', { action: 's3:PutObject', resource: cert('current.json'), context: sseKms }, 'Allowed'],
+      [
+        'the expiry index entry',
+        { action: 's3:PutObject', resource: `${certs}/certificates/_index/${D}/x`, context: sseKms },
+        'Allowed',
+      ],
+      [
+        'old index entries',
+        { action: 's3:ListBucket', resource: certs, context: { 's3:prefix': `certificates/_index/${D}/` } },
+        'Allowed',
+      ],
+      ['delete old entries', { action: 's3:DeleteObject', resource: `${certs}/certificates/_index/${D}/x` }, 'Allowed'],
+      ['delete the pending key', { action: 's3:DeleteObject', resource: cert('pending/1/key.pem') }, 'Allowed'],
+      ['S3 encrypts', { action: 'kms:GenerateDataKey', resource: KMS_KEY_ARN, context: viaS3 }, 'Allowed'],
+    ],
+    ApplyTopicsAndAclsRole: [
+      [
+        'the validated spec version',
+        { action: 's3:GetObjectVersion', resource: `${specs}/specs/${D}.yaml` },
+        'Allowed',
+      ],
+      ['404 for a spec deleted since', { action: 's3:ListBucket', resource: specs }, 'Allowed'],
+      ['S3 decrypts', { action: 'kms:Decrypt', resource: KMS_KEY_ARN, context: viaS3 }, 'Allowed'],
+      // No resource type in the Service Authorization Reference: only `*` matches.
+      ['bootstrap brokers', { action: 'kafka:GetBootstrapBrokers', resource: '*' }, 'Allowed'],
+      ['IAM admin connects', { action: 'kafka-cluster:Connect', resource: CLUSTER_ARN }, 'Allowed'],
+      ['describe ACLs', { action: 'kafka-cluster:DescribeCluster', resource: CLUSTER_ARN }, 'Allowed'],
+      ['create/delete ACLs', { action: 'kafka-cluster:AlterCluster', resource: CLUSTER_ARN }, 'Allowed'],
+      ['metadata', { action: 'kafka-cluster:DescribeTopic', resource: TOPIC_ARN }, 'Allowed'],
+      ['create topics', { action: 'kafka-cluster:CreateTopic', resource: TOPIC_ARN }, 'Allowed'],
+      ['partitions', { action: 'kafka-cluster:AlterTopic', resource: TOPIC_ARN }, 'Allowed'],
+      ['configs', { action: 'kafka-cluster:DescribeTopicDynamicConfiguration', resource: TOPIC_ARN }, 'Allowed'],
+      ['alter configs', { action: 'kafka-cluster:AlterTopicDynamicConfiguration', resource: TOPIC_ARN }, 'Allowed'],
+      // AWSLambdaVPCAccessExecutionRole's actions: Lambda checks them on the execution role.
+      ['VPC: subnets', { action: 'ec2:DescribeSubnets', resource: '*' }, 'Allowed'],
+      ['VPC: ENIs', { action: 'ec2:DescribeNetworkInterfaces', resource: '*' }, 'Allowed'],
+      [
+        'VPC: create ENI',
+        {
+          action: 'ec2:CreateNetworkInterface',
+          resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:network-interface/eni-0a1b2c3d`,
+        },
+        'Allowed',
+      ],
+      [
+        'IAM admin needs no secret',
+        { action: 'secretsmanager:GetSecretValue', resource: ADMIN_SECRET_ARN },
+        'ImplicitlyDenied',
+      ],
+      ['…nor its key', { action: 'kms:Decrypt', resource: KMS_KEY_ARN, context: viaSecrets }, 'ImplicitlyDenied'],
+    ],
+    FindExpiringCertificatesRole: [
+      [
+        'scan the index',
+        { action: 's3:ListBucket', resource: certs, context: { 's3:prefix': 'certificates/_index/' } },
+        'Allowed',
+      ],
+      [
+        'read nothing',
+        { action: 's3:GetObject', resource: `${certs}/certificates/${D}/current.json` },
+        'ImplicitlyDenied',
+      ],
+    ],
+    ListSpecsRole: [
+      ['list specs', { action: 's3:ListBucket', resource: specs, context: { 's3:prefix': 'specs/' } }, 'Allowed'],
+    ],
+    ProvisionStateMachineRole: [
+      // WriteReport / WriteFailureReport: aws-sdk:s3:putObject with no SSE parameter.
+      ['WriteReport (no SSE header)', { action: 's3:PutObject', resource: `${specs}/reports/${D}.json` }, 'Allowed'],
+      ['S3 encrypts the report', { action: 'kms:GenerateDataKey', resource: KMS_KEY_ARN, context: viaS3 }, 'Allowed'],
+      ['no spec writes', { action: 's3:PutObject', resource: `${specs}/specs/${D}.yaml` }, 'ImplicitlyDenied'],
+    ],
+  };
+}
+
+describe('every request the code sends is allowed, and nothing next to it', () => {
+  // Listed by name so a failure names the role and the request.
+  const roles = [
+    'ValidateSpecRole',
+    'EnsureScramSecretRole',
+    'AssociateScramSecretsRole',
+    'IssueCertificateRole',
+    'CollectCertificateRole',
+    'ApplyTopicsAndAclsRole',
+    'FindExpiringCertificatesRole',
+    'ListSpecsRole',
+    'ProvisionStateMachineRole',
+  ];
+  it.each(roles)('%s', async (role) => {
+    const got: string[] = [];
+    const want: string[] = [];
+    for (const [why, req, expected] of requests()[role]!) {
+      want.push(`${why}: ${req.action} ${expected}`);
+      got.push(`${why}: ${req.action} ${await roleDecision(prod, role, req)}`);
+    }
+    expect(got).toEqual(want);
+  });
+
+  it('ApplyTopicsAndAcls with a SCRAM admin reads its secret, decrypting under the secret’s own key via Secrets Manager', async () => {
+    const r = (req: Request) => roleDecision(scramAdmin, 'ApplyTopicsAndAclsRole', req);
+    expect(await r({ action: 'secretsmanager:GetSecretValue', resource: ADMIN_SECRET_ARN })).toBe('Allowed');
+    expect(await r({ action: 'kms:Decrypt', resource: OTHER_KMS_KEY_ARN, context: viaSecrets })).toBe('Allowed');
+    // Only through Secrets Manager, and only the admin secret: no domain's SCRAM password.
+    expect(await r({ action: 'kms:Decrypt', resource: OTHER_KMS_KEY_ARN })).toBe('ImplicitlyDenied');
+    expect(await r({ action: 'kms:Decrypt', resource: OTHER_KMS_KEY_ARN, context: viaS3 })).toBe('ImplicitlyDenied');
+    expect(await r({ action: 'secretsmanager:GetSecretValue', resource: SECRET_ARN })).toBe('ImplicitlyDenied');
+    // Without a separate key parameter, the secret is taken to be under KmsKeyArn.
+    const sameKey = await resolvedPackage({
+      ...PRODUCTION_PARAMETERS,
+      KafkaAdminAuth: 'SCRAM',
+      KafkaAdminSecretArn: ADMIN_SECRET_ARN,
+    });
+    expect(
+      await roleDecision(sameKey, 'ApplyTopicsAndAclsRole', {
+        action: 'kms:Decrypt',
+        resource: KMS_KEY_ARN,
+        context: viaSecrets,
+      }),
+    ).toBe('Allowed');
+  });
+});
+
+describe('spec bucket policy (any principal of the account holding s3:PutObject)', () => {
+  const writer = {
+    name: 'writer',
+    policy: {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: '*' }],
+    },
+  };
+  const put = async (context: Record<string, string>) =>
+    (
+      await simulate(
+        `arn:aws:iam::${ACCOUNT}:role/operator`,
+        [writer],
+        { action: 's3:PutObject', resource: `${specs}/specs/${D}.yaml`, context },
+        bucketPolicyFor(prod, specs),
+      )
+    ).decision;
+
+  it('accepts a put with no SSE header (aws s3 cp, msk-spec upload): the bucket default key encrypts it', async () => {
+    expect(await put({})).toBe('Allowed');
+  });
+  it('accepts a put naming SSE-KMS with the bucket key, or SSE-KMS alone', async () => {
+    expect(await put(sseKms)).toBe('Allowed');
+    expect(await put({ 's3:x-amz-server-side-encryption': 'aws:kms' })).toBe('Allowed');
+  });
+  it('refuses a put asking for AES256 (SSE-S3), DSSE-KMS or another KMS key', async () => {
+    expect(await put({ 's3:x-amz-server-side-encryption': 'AES256' })).toBe('ExplicitlyDenied');
+    expect(await put({ 's3:x-amz-server-side-encryption': 'aws:kms:dsse' })).toBe('ExplicitlyDenied');
+    expect(
+      await put({
+        's3:x-amz-server-side-encryption': 'aws:kms',
+        's3:x-amz-server-side-encryption-aws-kms-key-id': OTHER_KMS_KEY_ARN,
+      }),
+    ).toBe('ExplicitlyDenied');
+  });
+  it('refuses plain HTTP', async () => {
+    expect(await put({ 'aws:SecureTransport': 'false' })).toBe('ExplicitlyDenied');
+  });
+});
+
+describe('certificate bucket policy', () => {
+  const writer = {
+    name: 'writer',
+    policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: '*' }] },
+  };
+  const put = async (context: Record<string, string>) =>
+    (
+      await simulate(
+        `arn:aws:iam::${ACCOUNT}:role/operator`,
+        [writer],
+        { action: 's3:PutObject', resource: `${certs}/certificates/${D}/current.json`, context },
+        bucketPolicyFor(prod, certs),
+      )
+    ).decision;
+
+  it('accepts what cert-store sends (SSE-KMS under the customer key, both headers)', async () => {
+    expect(await put(sseKms)).toBe('Allowed');
+  });
+  it('refuses anything else: no header, AES256, another key', async () => {
+    expect(await put({})).toBe('ExplicitlyDenied');
+    expect(await put({ 's3:x-amz-server-side-encryption': 'AES256' })).toBe('ExplicitlyDenied');
+    expect(
+      await put({
+        's3:x-amz-server-side-encryption': 'aws:kms',
+        's3:x-amz-server-side-encryption-aws-kms-key-id': OTHER_KMS_KEY_ARN,
+      }),
+    ).toBe('ExplicitlyDenied');
+  });
+});
+
+describe('TeamSpecUploadPolicy: a principal tagged msk-spec-domain=<D> writes specs/<D>.{yaml,yml,json} only', () => {
+  const team = (t: ResolvedTemplate) => ({
+    name: 'TeamSpecUploadPolicy',
+    policy: (t.resources.TeamSpecUploadPolicy as { Properties: { PolicyDocument: unknown } }).Properties.PolicyDocument,
+  });
+  const as = async (tag: string | undefined, req: Request) =>
+    (
+      await simulate(
+        `arn:aws:iam::${ACCOUNT}:role/team-uploader`,
+        [team(prod)],
+        { ...req, context: { ...(tag ? { 'aws:PrincipalTag/msk-spec-domain': tag } : {}), ...req.context } },
+        bucketPolicyFor(prod, req.resource),
+      )
+    ).decision;
+
+  it('team A puts and deletes its own spec, in each extension, with or without SSE headers', async () => {
+    for (const ext of ['yaml', 'yml', 'json']) {
+      const resource = `${specs}/specs/${D}.${ext}`;
+      expect(await as(D, { action: 's3:PutObject', resource })).toBe('Allowed');
+      expect(await as(D, { action: 's3:PutObject', resource, context: sseKms })).toBe('Allowed');
+      expect(await as(D, { action: 's3:DeleteObject', resource })).toBe('Allowed');
+    }
+    expect(await as(D, { action: 'kms:GenerateDataKey', resource: KMS_KEY_ARN, context: viaS3 })).toBe('Allowed');
+    expect(await as(D, { action: 's3:GetObject', resource: `${specs}/reports/${D}.json` })).toBe('Allowed');
+  });
+
+  it("team A cannot write team B's key, a longer id sharing its prefix, anything else, or without the tag", async () => {
+    const put = (key: string, tag: string | null = D) =>
+      as(tag ?? undefined, { action: 's3:PutObject', resource: `${specs}/${key}` });
+    expect(await put('specs/shop.payments.yaml')).toBe('ImplicitlyDenied');
+    expect(await put('specs/shop.orders.yaml')).toBe('ImplicitlyDenied');
+    expect(await put(`specs/${D}.yaml.bak`)).toBe('ImplicitlyDenied');
+    expect(await put(`specs/${D}/x.yaml`)).toBe('ImplicitlyDenied');
+    expect(await put(`reports/${D}.json`)).toBe('ImplicitlyDenied');
+    expect(await put(`specs/${D}.yaml`, null)).toBe('ImplicitlyDenied');
+    expect(await put(`specs/shop.yaml`, 'shop.order')).toBe('ImplicitlyDenied');
+    expect(await as(D, { action: 's3:DeleteObject', resource: `${specs}/specs/shop.payments.yaml` })).toBe(
+      'ImplicitlyDenied',
+    );
+    expect(await as(D, { action: 's3:GetObject', resource: `${specs}/reports/shop.payments.json` })).toBe(
+      'ImplicitlyDenied',
+    );
+  });
+
+  it('is an output, for attaching to team roles', () => {
+    expect(prod.outputs.TeamSpecUploadPolicyArn).toBe(`arn:aws:iam::${ACCOUNT}:policy/TeamSpecUploadPolicy`);
+  });
+});
