@@ -9,7 +9,7 @@ export default tseslint.config(
     },
   },
   {
-    // Production code never reaches into the embedded default (DESIGN.md section 2).
+    // Production code never reaches into the embedded default (docs/architecture.md#layout).
     files: ['lib/**/*.ts', 'functions/**/*.ts', 'cli/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -22,7 +22,7 @@ const empty: ApplicablePlan = {
   aclsToDelete: [],
 };
 
-// Realistic shapes: per domain, DESIGN.md section 4's rows (10 bindings per domain with 2 principals).
+// Realistic shapes: per domain, the rows of docs/architecture.md#access-model (10 bindings per domain with 2 principals).
 function bindings(n: number): AclBinding[] {
   const out: AclBinding[] = [];
   for (let d = 0; out.length < n; d++) {

@@ -15,13 +15,13 @@ export interface ProvisionConfig {
   readonly visibilityKeywords: VisibilityKeywords;
   /** Stage for the `envs` filter; undefined provisions every channel. */
   readonly stage?: string;
-  /** Owner DELETE on its own topics (DESIGN.md section 4: off by default). */
+  /** Owner DELETE on its own topics (docs/architecture.md#access-model: off by default). */
   readonly ownerDelete: boolean;
   /** Mass-deletion guard: refuse a plan deleting more than this share (0..1) of a domain's managed bindings. */
   readonly maxDeleteShare: number;
   readonly defaultPartitions: number;
   readonly defaultReplicas: number;
-  /** Hostile-input limits (DESIGN.md section 7). */
+  /** Hostile-input limits (docs/architecture.md#errors-and-bad-input). */
   readonly limits: {
     readonly maxSpecBytes: number;
     readonly maxYamlAliases: number;

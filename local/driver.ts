@@ -25,7 +25,7 @@ export interface SpecUpload {
 
 /**
  * Where a spec file goes in the bucket: `specs/<domain>.<ext>` for the domain it declares (the key
- * binds the owner, DESIGN.md section 3). A spec that does not parse keeps its file name, so the
+ * binds the owner, docs/architecture.md#the-s3-key-binds-the-owner). A spec that does not parse keeps its file name, so the
  * pipeline refuses it and reports why.
  */
 export function specUpload(file: string, config: ProvisionConfig = DEFAULT_CONFIG): SpecUpload {

@@ -1,8 +1,9 @@
 // `msk-spec upload <files...> --bucket B [--wait [--state-machine-arn ARN]]`: validates the specs
 // locally first (the same refusals as `validate`; nothing is uploaded when one is refused), then
-// PUTs each to `specs/<domain>.<ext>` (the key binds the owner, DESIGN.md section 3), which starts
-// the provision workflow. With --wait it follows each execution through the Step Functions API
-// (per-state progress on stderr) and prints the report the workflow wrote.
+// PUTs each to `specs/<domain>.<ext>` (the key binds the owner:
+// docs/architecture.md#the-s3-key-binds-the-owner), which starts the provision workflow. With
+// --wait it follows each execution through the Step Functions API (per-state progress on stderr)
+// and prints the report the workflow wrote.
 // Exit 0 uploaded (and, with --wait, provisioned), 1 refused locally, failed in the workflow, or AWS failed.
 import path from 'node:path';
 import type { ExecutionListItem, HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';

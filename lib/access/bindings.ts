@@ -1,4 +1,4 @@
-// The access model of DESIGN.md section 4: which ACL bindings a set of specs needs, and which
+// The access model (docs/architecture.md#access-model): which ACL bindings a set of specs needs, and which
 // existing bindings a domain's reconciliation may touch (its managed scope).
 //
 // Every prefix this module emits ends in `.`: `shop.order.` can never match `shop.orders.x`
@@ -9,7 +9,7 @@ import { BindingSet } from './binding-set.js';
 import { CLUSTER_RESOURCE_NAME, OPERATIONS, RESOURCE_TYPES } from './types.js';
 import type { AclBinding, Operation, ResourceType } from './types.js';
 
-// DESIGN.md section 3: the shape of a domain id, one rule for the parser and the access model.
+// The shape of a domain id (docs/architecture.md#specs), one rule for the parser and the access model.
 // Anything else could inject a principal (`*`, `,`, `=`).
 import { DOMAIN_ID_PATTERN, MAX_DOMAIN_ID_LENGTH, isValidDomainId } from '../spec/names.js';
 export { isValidDomainId };
@@ -117,7 +117,7 @@ function allow(
 }
 
 /**
- * The bindings one domain needs, in a fixed order (DESIGN.md section 4 table, row by row; topics
+ * The bindings one domain needs, in a fixed order (the access model table, row by row; topics
  * sorted by name, grants by domain id). Throws on an invalid domain id or grant id; `plan` checks
  * ids first and reports them as errors instead.
  */
@@ -160,7 +160,7 @@ export function domainBindings(spec: DomainSpec, config: ProvisionConfig): AclBi
 }
 
 /**
- * The bindings a set of specs needs (DESIGN.md section 4). Deterministic: specs are taken in
+ * The bindings a set of specs needs (docs/architecture.md#access-model). Deterministic: specs are taken in
  * domain-id order whatever the input order, and each domain's bindings in `domainBindings` order.
  * No duplicates (a binding two specs would both produce appears once).
  */
@@ -195,7 +195,7 @@ function grantOwner(b: AclBinding, protectedKeyword: string): string | undefined
 }
 
 /**
- * Managed scope (DESIGN.md section 4), made precise. A binding belongs to domain `D` when:
+ * Managed scope (docs/architecture.md#managed-scope), made precise. A binding belongs to domain `D` when:
  *
  * 1. It is an ALLOW. DENY bindings are never created by the pipeline, only narrow access, and may
  *    be an operator's emergency brake: they are outside every domain's scope.

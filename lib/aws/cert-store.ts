@@ -1,4 +1,4 @@
-// Certificate storage in S3 under SSE-KMS (DESIGN.md section 5 and lib/cert/policy.ts for the layout).
+// Certificate storage in S3 under SSE-KMS (docs/architecture.md#client-certificates; the layout is in lib/cert/policy.ts).
 // Order matters: the private key is stored before the CSR leaves the Lambda; the certificate files
 // are complete before current.json switches; the expiry index follows current.json.
 import {

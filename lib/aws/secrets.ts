@@ -1,4 +1,4 @@
-// SCRAM secrets in Secrets Manager (DESIGN.md section 5). The password is generated here and goes
+// SCRAM secrets in Secrets Manager (docs/architecture.md#scram). The password is generated here and goes
 // straight into CreateSecret; it is never returned, logged or put into an error. Existing secrets
 // are reused without reading their value (this adapter needs no GetSecretValue permission).
 import {

@@ -1,4 +1,4 @@
-// SCRAM passwords (DESIGN.md section 5): 32 characters from [A-Za-z0-9], drawn from the CSPRNG
+// SCRAM passwords (docs/architecture.md#scram): 32 characters from [A-Za-z0-9], drawn from the CSPRNG
 // with rejection sampling so every character is equally likely, and a letter first (Strimzi's rule:
 // some clients and shells mishandle a leading digit).
 import { randomBytes } from 'node:crypto';

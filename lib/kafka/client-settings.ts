@@ -7,7 +7,7 @@
 // caller writes them with mode 0600 and never prints them.
 //
 // Trust: against MSK, brokers present Amazon-issued certificates that the platform's default trust
-// store already accepts, and kafkajs' `ca` REPLACES Node's default store (FACTS.md). So the broker
+// store already accepts, and kafkajs' `ca` REPLACES Node's default store (docs/facts.md#kafkajs). So the broker
 // CA is set only when given (`caFile`/`caPem`: the local broker's own CA), never the PCA chain.
 
 export interface ScramClientSettings {

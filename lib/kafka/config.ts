@@ -19,7 +19,7 @@ export interface KafkaJsConfigOptions {
   readonly clientId?: string;
   /**
    * CAs that signed the BROKER certificates. Leave unset for MSK: its brokers present
-   * Amazon-issued certificates, and `ca` replaces Node's default trust store (FACTS.md). Set it
+   * Amazon-issued certificates, and `ca` replaces Node's default trust store (docs/facts.md#kafkajs). Set it
    * for the local broker (`broker.serverCaPem`).
    */
   readonly serverCaPems?: readonly string[];

@@ -13,7 +13,7 @@
 //   (`replication-factor-change`: it needs a partition reassignment, not a config change). Omitted: not checked.
 // - Configs: the spec's `configs` are the whole desired dynamic config of the topic. `set` holds the
 //   keys whose value differs (or is missing), `remove` the dynamic keys the spec does not state.
-//   This matches the non-incremental AlterConfigs that kafkajs uses (FACTS.md), which replaces the
+//   This matches the non-incremental AlterConfigs that kafkajs uses (docs/facts.md#kafkajs), which replaces the
 //   topic's dynamic config anyway, and makes the spec the single source of truth for its topics.
 // - ACLs: create the desired bindings that are missing; delete bindings in the managed scope of a
 //   planned domain (bindings.ts isManagedBy) that are not desired. Nothing outside that scope is

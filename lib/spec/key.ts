@@ -1,6 +1,6 @@
-// The S3 key binds the owner (DESIGN.md section 3): `specs/<domain>.yaml|yml|json` may only carry
-// that domain's spec, so a bucket policy giving each team its own key is enough to stop one team
-// from provisioning another's topics.
+// The S3 key binds the owner (docs/architecture.md#the-s3-key-binds-the-owner):
+// `specs/<domain>.yaml|yml|json` may only carry that domain's spec, so a bucket policy giving each
+// team its own key is enough to stop one team from provisioning another's topics.
 import type { DomainSpec, SpecIssue } from './model.js';
 import { isValidDomainId } from './names.js';
 

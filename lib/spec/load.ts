@@ -1,4 +1,4 @@
-// Text → plain data, with the hostile-input limits of DESIGN.md section 7 applied in an order that
+// Text → plain data, with the hostile-input limits (docs/architecture.md#errors-and-bad-input) applied in an order that
 // keeps every step bounded: size before anything else, nesting depth on the token stream before the
 // yaml library's (recursive) composer sees the document, aliases through the library's own
 // `maxAliasCount`, and the depth again after alias expansion.

@@ -1,4 +1,4 @@
-// Naming rules from DESIGN.md section 3. Domain ids end up inside Kafka principals (`User:D`,
+// Naming rules (docs/architecture.md#specs). Domain ids end up inside Kafka principals (`User:D`,
 // `User:CN=D`) and ACL prefixes (`D.`), so the rule is a whitelist: an id can never be `*`, carry a
 // `,` or `=` (DN injection), a space, uppercase, or a leading dot.
 import type { Visibility } from './model.js';

@@ -517,7 +517,7 @@ function ownedTopic(
     if (byName === 'public') {
       c.warn(channelPath, 'grant-access', `${quote(name)} is public, so its grant-access tags change nothing`);
     } else if (byName === 'private') {
-      // Grants are honoured on protected channels only (DESIGN.md section 3). Reading a grant as
+      // Grants are honoured on protected channels only (docs/architecture.md#specs). Reading a grant as
       // "protected" on an unmarked channel would put a grant outside `<owner>.<protected>.`, where
       // the managed scope of the grantee, not the owner, would claim it.
       const kw = config.visibilityKeywords;

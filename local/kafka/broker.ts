@@ -11,7 +11,7 @@
 // principal (its certificate's DN, which no domain id can produce: ids have no `:`). MSK has no
 // super users, so the admin is an ordinary SCRAM user that holds explicit ACLs, created at start
 // through the internal principal. `allow.everyone.if.no.acl.found` is false unless asked for (MSK's
-// default is true: see FACTS.md).
+// default is true: see docs/facts.md#authorization).
 //
 // The broker's TLS material is made at start: a throwaway CA (its key never leaves this process)
 // signs the broker certificate; both go to Kafka as inline PEM (KIP-651), no keytool, no JKS.

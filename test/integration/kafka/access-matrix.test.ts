@@ -1,8 +1,9 @@
 // The access matrix for examples/specs/: the planner's bindings (desiredBindings) are applied to the
 // real broker, then every domain's principal, over SCRAM and over mTLS, is checked against every
 // topic, group, transactional id and the cluster with one real request each. The expectation is
-// written here from DESIGN.md section 4 and the parsed specs, independently of lib/access, and
-// Kafka must agree exactly: what the table allows is allowed, everything else is refused.
+// written here from the access model (docs/architecture.md#access-model) and the parsed specs,
+// independently of lib/access, and Kafka must agree exactly: what the table allows is allowed,
+// everything else is refused.
 // The examples hold shop.order and shop.orders: one id is a prefix of the other (SpecMesh issue 564).
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -43,7 +44,7 @@ const conns = new Map<string, Connection>(); // `${auth} ${domain}`
 
 const isPublic = (t: DomainSpec['owned'][number]) => t.visibility === 'public' || t.grants.includes('_public');
 
-/** DESIGN.md section 4, from the spec alone: may domain `x` do `op` on this topic of `owner`? */
+/** docs/architecture.md#access-model, from the spec alone: may domain `x` do `op` on this topic of `owner`? */
 function topicAllowed(x: string, owner: DomainSpec, topic: DomainSpec['owned'][number], op: Operation): boolean {
   const own = x === owner.domain;
   switch (op) {
@@ -92,7 +93,7 @@ test('the examples include a pair of domains where one id is a prefix of the oth
 });
 
 describe.each(['SCRAM', 'mTLS'])('over %s', (auth) => {
-  test.each(domains)('%s can do exactly what DESIGN.md section 4 allows, and nothing more', async (x) => {
+  test.each(domains)('%s can do exactly what the access model allows, and nothing more', async (x) => {
     const conn = conns.get(`${auth} ${x}`)!;
     const principal = auth === 'SCRAM' ? `User:${x}` : `User:CN=${x}`;
     const ctx = { probeGroup: `${x}.probe` };

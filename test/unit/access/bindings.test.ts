@@ -40,7 +40,7 @@ describe('principalsOf', () => {
   });
 });
 
-describe('desiredBindings: DESIGN.md section 4 table', () => {
+describe('desiredBindings: the access model table', () => {
   const spec = makeSpec('shop.orders', [
     { channel: 'placed', visibility: 'public' },
     { channel: 'paid', visibility: 'protected', grants: ['billing'] },

@@ -1,4 +1,4 @@
-// Hostile input (DESIGN.md section 7): every limit refuses with its own rule, and nothing any input
+// Hostile input (docs/architecture.md#errors-and-bad-input): every limit refuses with its own rule, and nothing any input
 // can contain makes parseSpec throw.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
