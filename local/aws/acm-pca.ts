@@ -8,7 +8,7 @@
 // - CreateCertificateAuthority with type ROOT returns a CA that is immediately ACTIVE with a self-signed CA
 //   certificate. Real PCA leaves it in PENDING_CERTIFICATE until GetCertificateAuthorityCsr →
 //   IssueCertificate(RootCACertificate/V1) → ImportCertificateAuthorityCertificate. SUBORDINATE is refused.
-// - No CRL/OCSP is published (MSK does not check revocation either, FACTS.md); RevokeCertificate records state.
+// - No CRL/OCSP is published (MSK does not check revocation either, docs/facts.md); RevokeCertificate records state.
 // - TemplateArn is validated for shape only; every end-entity certificate gets the
 //   EndEntityClientAuthCertificate/V1 extensions (KeyUsage digitalSignature, EKU clientAuth), plus the CSR's
 //   SubjectAlternativeName if it has one. ApiPassthrough is ignored.

@@ -10,6 +10,9 @@
 // with the error's HTTP status (AWS JSON protocol reference: "Error responses"), REST-JSON answers
 // the `x-amzn-errortype` header plus a JSON body.
 
+import type { Authorizer } from './iam/types.js';
+import type { ResourceLookups } from './iam/actions.js';
+
 export class AwsServiceError extends Error {
   constructor(
     /** The AWS error code the SDK turns into an exception class, e.g. `ResourceNotFoundException`. */
@@ -29,6 +32,15 @@ export interface RequestContext {
   readonly accountId: string;
   readonly service: string;
   readonly operation: string;
+  /**
+   * The authenticated caller (IAM user or role ARN) when the gateway enforces IAM; undefined
+   * otherwise. Emulators that call KMS on the caller's behalf authorize that call for this principal.
+   */
+  readonly principalArn?: string;
+  /** The authority that authorized the request (with principalArn), for checks on the caller's behalf. */
+  readonly authorizer?: Authorizer;
+  /** Emulator state IAM needs to name resources (a secret's ARN, an alias's key). */
+  readonly lookups?: ResourceLookups;
 }
 
 export type Operation = (input: any, ctx: RequestContext) => unknown | Promise<unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -59,11 +71,14 @@ export interface RestJsonService {
   readonly signingName: string;
   /** Path prefixes this service owns, e.g. `/v1/clusters`, `/api/v2/clusters`. */
   readonly pathPrefixes: readonly string[];
-  /** Returns the operation name (for fault injection and logs) and runs it. */
+  /**
+   * Returns the operation name (for fault injection, logs and IAM), the operation's input as IAM
+   * sees it (path parameters and body members, named as in the API reference), and runs it.
+   */
   route(
     req: RestRequest,
     ctx: Omit<RequestContext, 'operation'>,
-  ): { operation: string; run: () => Promise<RestResponse> } | undefined;
+  ): { operation: string; input?: Readonly<Record<string, unknown>>; run: () => Promise<RestResponse> } | undefined;
 }
 
 export const LOCAL_ACCOUNT_ID = '000000000000';

@@ -6,9 +6,27 @@
 // The returned `env` is what a process needs for the unmodified SDK v3 clients to land here
 // (SDK "Service-specific endpoints": AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>).
 //
+// IAM (`startLocalAws({ iam })`, local/aws/iam/): every request to the gateway and to S3 is
+// authorized for the principal its access key belongs to, against the principal's identity policies
+// and the resource's policy (bucket policy, KMS key policy), as AWS does; the KMS calls S3, Secrets
+// Manager and MSK make on the caller's behalf are authorized too. An administrator user
+// (`arn:aws:iam::<account>:user/local-admin`, Allow * on *) is created, and `env` carries its
+// credentials, so child processes (the CLI) act as the admin.
+//
 // Known deviations from AWS (all emulators here):
-// - No IAM: any credentials are accepted and signatures are not checked; a 12-digit access key id
-//   is taken as the account id, otherwise the account is LOCAL_ACCOUNT_ID.
+// - Without `iam`: no IAM; any credentials are accepted; a 12-digit access key id is taken as the
+//   account id, otherwise the account is LOCAL_ACCOUNT_ID.
+// - With `iam`: SigV4 signatures are not verified (the access key id alone names the caller);
+//   aws:SecureTransport is reported "true" although the loopback endpoints speak HTTP, since they
+//   stand for AWS's HTTPS endpoints; aws:SourceIp is 127.0.0.1. In-process calls between emulators
+//   (S3 → EventBridge delivery, Step Functions' own checks) are not signed requests. Not modelled:
+//   SCPs, RCPs, permissions boundaries, session policies, secret resource policies, grants
+//   (kms:CreateGrant is authorized, no grant is kept), s3:ExistingObjectTag/*, tags in a
+//   PutObjectTagging body as s3:RequestObjectTag/*. DeleteObjects is authorized as s3:DeleteObject
+//   on `arn:aws:s3:::<bucket>/*` (S3 checks every key and reports each refusal in the result). MSK's unknown-key error is UnauthorizedException (401), its model's error for
+//   credentials it cannot validate. A wildcard-only action's Allow with a specific resource counts
+//   on the synchronous `authorize` path (see local/aws/iam/authority.ts); the HTTP paths use the
+//   validated one.
 // - KMS has no cryptography (no Encrypt/Decrypt/GenerateDataKey); key state is enforced where the
 //   other emulators read it (Secrets Manager: EncryptionFailure/DecryptionFailure).
 // - Secrets Manager: no rotation, replication, resource policies or BatchGetSecretValue; the
@@ -27,6 +45,8 @@ import { KmsEmulator } from './kms.js';
 import { SecretsManagerEmulator } from './secrets-manager.js';
 import { EventBridgeEmulator } from './eventbridge.js';
 import { S3Emulator } from './s3.js';
+import { IamAuthority } from './iam/authority.js';
+import type { ResourceLookups } from './iam/actions.js';
 
 export interface LocalAwsOptions {
   /** Gateway port (default: a free one). */
@@ -41,7 +61,16 @@ export interface LocalAwsOptions {
   )[];
   /** Gateway log for unexpected server-side errors (default: console.error). */
   readonly log?: (line: string) => void;
+  /** Authorize every request against this IAM authority (default: no IAM). */
+  readonly iam?: IamAuthority;
 }
+
+/** The administrator user `startLocalAws({ iam })` creates; `env` carries its credentials. */
+export function localAdminArn(accountId = LOCAL_ACCOUNT_ID): string {
+  return `arn:aws:iam::${accountId}:user/local-admin`;
+}
+
+const ADMIN_POLICY = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } as const;
 
 export interface LocalAws {
   /** Gateway URL: AWS_ENDPOINT_URL. */
@@ -58,6 +87,10 @@ export interface LocalAws {
   readonly kms: KmsEmulator;
   readonly secrets: SecretsManagerEmulator;
   readonly events: EventBridgeEmulator;
+  /** The IAM authority requests are authorized against (when started with `iam`). */
+  readonly iam?: IamAuthority;
+  /** State lookups IAM uses to name resources (secret name → ARN, alias → key). */
+  readonly lookups: ResourceLookups;
   stop(): Promise<void>;
 }
 
@@ -88,6 +121,25 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
   s3.onObjectEvent((e) => {
     if (s3.eventBridgeEnabled(e.bucket)) events.publish(s3.toEventBridgeEvent(e));
   });
+
+  const lookups: ResourceLookups = {
+    secret: (id, r, a) => secrets.iamLookup(id, r, a),
+    keyArn: (id, r, a) => kms.keyArnOf(id, r, a),
+  };
+  const iam = opts.iam;
+  let credentials = { accessKeyId: 'test', secretAccessKey: 'test' } as {
+    accessKeyId: string;
+    secretAccessKey: string;
+    sessionToken?: string;
+  };
+  if (iam) {
+    iam.putUser(localAdminArn(iam.accountId), { policies: [ADMIN_POLICY] });
+    credentials = { ...iam.credentialsFor(localAdminArn(iam.accountId)) };
+    // A key with no policy put has the one KMS gives it (default key policy, AWS managed key policy).
+    iam.addResourcePolicyProvider((arn) => kms.defaultKeyPolicy(arn));
+    gateway.enforce(iam, lookups);
+    s3.enforce(iam);
+  }
 
   const [endpoint, s3Endpoint] = await Promise.all([gateway.start(), s3.start()]);
   // Clients that only know AWS_ENDPOINT_URL still reach S3 through the gateway.
@@ -134,12 +186,13 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
     AWS_ENDPOINT_URL_S3: s3Endpoint,
     AWS_REGION: region,
     AWS_DEFAULT_REGION: region,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    ...(credentials.sessionToken ? { AWS_SESSION_TOKEN: credentials.sessionToken } : {}),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     // The SDK needs path-style addressing for a loopback S3; our own code reads this (the SDK does not).
     AWS_S3_FORCE_PATH_STYLE: 'true',
-    // SDK v3 default checksums add chunk framing s3rver stores verbatim (FACTS.md).
+    // SDK v3 default checksums add chunk framing s3rver stores verbatim (docs/facts.md).
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
   };
@@ -157,6 +210,8 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
     kms,
     secrets,
     events,
+    ...(iam ? { iam } : {}),
+    lookups,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -9,6 +9,17 @@
 // (`Credential=<AKID>/<date>/<region>/<service>/aws4_request`, SigV4 reference
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html). Signatures are not checked.
 //
+// IAM (only when an authorizer is given, `startLocalAws({ iam })`): the caller is the principal the
+// SigV4 access key id belongs to. A request without SigV4 answers MissingAuthenticationTokenException,
+// an access key IAM never issued UnrecognizedClientException ("The security token included in the
+// request is invalid.", AWS JSON protocol "Common Errors"). Then every grant local/aws/iam/actions.ts
+// lists for the operation is authorized; a denial answers AccessDeniedException (HTTP 400) with
+// IAM's message on the JSON services, and ForbiddenException (403) on MSK's REST API, the error its
+// API reference lists for a caller without permission (UnauthorizedException, 401, for credentials it
+// cannot validate). Signatures are not verified (a deviation, see local/aws/env.ts). Operations then
+// get the principal, the authorizer and the resource lookups in their RequestContext, for the KMS
+// calls a service makes on the caller's behalf.
+//
 // Control API (not AWS; for tests and other processes): under `/_local/`
 //   GET    /_local/health          → {ok, services}
 //   GET    /_local/faults          → {faults: ActiveFault[]}
@@ -33,6 +44,8 @@ import {
   type RestJsonService,
 } from './core.js';
 import { FaultInjector, type FaultSpec } from './faults.js';
+import { requiredGrants, type ResourceLookups } from './iam/actions.js';
+import { accessKeyOf, accountOf, firstDenial, type EnforcingAuthorizer } from './iam/enforce.js';
 
 export interface ControlRequest {
   readonly method: string;
@@ -51,7 +64,13 @@ export interface GatewayOptions {
   readonly port?: number;
   /** Called with one line per unexpected server-side error (default: console.error). */
   readonly log?: (line: string) => void;
+  /** Authorize every request against IAM (default: no IAM, any credentials accepted). */
+  readonly iam?: EnforcingAuthorizer;
+  /** Emulator state IAM needs to name resources (with `iam`). */
+  readonly lookups?: ResourceLookups;
 }
+
+type Caller = { readonly principalArn: string } | { readonly error: AwsServiceError };
 
 export type AnyService = JsonService | RestJsonService;
 
@@ -81,12 +100,84 @@ export class Gateway {
   private server: Server | undefined;
   private port: number;
   private _url = '';
+  private iam: EnforcingAuthorizer | undefined;
+  private lookups: ResourceLookups = {};
 
   constructor(opts: GatewayOptions = {}) {
     this.faults = opts.faults ?? new FaultInjector();
     this.port = opts.port ?? 0;
     this.log = opts.log ?? ((l) => console.error(l));
+    this.iam = opts.iam;
+    this.lookups = opts.lookups ?? {};
     this.registerBuiltInControls();
+  }
+
+  /** Turns IAM enforcement on (or, with undefined, off) for requests from now on. */
+  enforce(iam: EnforcingAuthorizer | undefined, lookups: ResourceLookups = this.lookups): void {
+    this.iam = iam;
+    this.lookups = lookups;
+  }
+
+  /** The authorizer requests are checked against, if any. */
+  get authorizer(): EnforcingAuthorizer | undefined {
+    return this.iam;
+  }
+
+  /** Who signed the request (only with IAM on). `rest`: MSK's REST API and its error names. */
+  private caller(authorization: string | undefined, rest: boolean): Caller {
+    const akid = accessKeyOf(authorization);
+    if (akid === undefined) {
+      return {
+        error: rest
+          ? new AwsServiceError('UnauthorizedException', 'Missing Authentication Token', 401)
+          : new AwsServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400),
+      };
+    }
+    const principalArn = this.iam?.principalForAccessKey(akid);
+    if (principalArn === undefined) {
+      return {
+        error: rest
+          ? new AwsServiceError(
+              'UnauthorizedException',
+              "The request is not authorized. The provided credentials couldn't be validated.",
+              401,
+            )
+          : new AwsServiceError(
+              'UnrecognizedClientException',
+              'The security token included in the request is invalid.',
+              400,
+            ),
+      };
+    }
+    return { principalArn };
+  }
+
+  /** Authorizes `operationKey`'s grants for the caller; the service's error for the first denial. */
+  private async denied(
+    principalArn: string,
+    operationKey: string,
+    region: string,
+    input: unknown,
+    rest: boolean,
+  ): Promise<AwsServiceError | undefined> {
+    const iam = this.iam;
+    if (!iam) return undefined;
+    const grants = requiredGrants(operationKey, {
+      region,
+      accountId: accountOf(principalArn),
+      input: input && typeof input === 'object' ? (input as Record<string, unknown>) : {},
+      lookups: this.lookups,
+    });
+    if (!grants) {
+      // A gap in local/aws/iam/actions.ts, not the caller's fault: fail loudly.
+      this.log(`gateway: no IAM mapping for ${operationKey}`);
+      return new AwsServiceError('InternalFailure', `No IAM mapping for ${operationKey} in the local emulator.`, 500);
+    }
+    const denial = await firstDenial(iam, principalArn, grants);
+    if (!denial) return undefined;
+    return rest
+      ? new AwsServiceError('ForbiddenException', denial.message, 403)
+      : new AwsServiceError('AccessDeniedException', denial.message, 400);
   }
 
   /** `http://127.0.0.1:<port>` once started. */
@@ -169,7 +260,8 @@ export class Gateway {
 
     const ident = identityFromAuthorization(header(req, 'authorization'));
     const target = header(req, 'x-amz-target');
-    if (target !== undefined) return this.handleJson(target, header(req, 'content-type'), raw, ident, res);
+    if (target !== undefined)
+      return this.handleJson(target, header(req, 'content-type'), raw, ident, header(req, 'authorization'), res);
 
     const service = this.rest.find((s) =>
       s.pathPrefixes.some((p) => url.pathname === p || url.pathname.startsWith(p.endsWith('/') ? p : `${p}/`)),
@@ -191,13 +283,34 @@ export class Gateway {
         );
       }
     }
-    const ctx = { region: ident.region, accountId: ident.accountId, service: service.signingName };
+    let who: { principalArn: string } | undefined;
+    if (this.iam) {
+      const c = this.caller(header(req, 'authorization'), true);
+      if ('error' in c) return sendRestError(res, c.error);
+      who = c;
+    }
+    const ctx = {
+      region: ident.region,
+      accountId: who ? accountOf(who.principalArn) : ident.accountId,
+      service: service.signingName,
+      ...(who && this.iam ? { principalArn: who.principalArn, authorizer: this.iam, lookups: this.lookups } : {}),
+    };
     const route = service.route({ method, path: url.pathname, query: url.searchParams, body }, ctx);
     if (!route) {
       return sendRestError(
         res,
         new AwsServiceError('UnknownOperationException', `Unknown operation ${method} ${url.pathname}`, 404),
       );
+    }
+    if (who) {
+      const denied = await this.denied(
+        who.principalArn,
+        `${service.signingName}:${route.operation}`,
+        ident.region,
+        route.input ?? body,
+        true,
+      );
+      if (denied) return sendRestError(res, denied);
     }
     try {
       await this.faults.apply(service.signingName, route.operation);
@@ -219,6 +332,7 @@ export class Gateway {
     contentType: string | undefined,
     raw: Buffer,
     ident: { region: string; accountId: string },
+    authorization: string | undefined,
     res: ServerResponse,
   ): Promise<void> {
     const ct = /application\/x-amz-json-1\.[01]/.exec(contentType ?? '')?.[0] ?? 'application/x-amz-json-1.1';
@@ -250,12 +364,25 @@ export class Gateway {
         );
       }
     }
-    const ctx: RequestContext = {
+    let ctx: RequestContext = {
       region: ident.region,
       accountId: ident.accountId,
       service: service.signingName,
       operation: opName,
     };
+    if (this.iam) {
+      const c = this.caller(authorization, false);
+      if ('error' in c) return sendJsonError(res, ct, c.error);
+      const denied = await this.denied(c.principalArn, `${service.signingName}:${opName}`, ident.region, input, false);
+      if (denied) return sendJsonError(res, ct, denied);
+      ctx = {
+        ...ctx,
+        accountId: accountOf(c.principalArn),
+        principalArn: c.principalArn,
+        authorizer: this.iam,
+        lookups: this.lookups,
+      };
+    }
     try {
       await this.faults.apply(service.signingName, opName);
       const out = await op(input ?? {}, ctx);

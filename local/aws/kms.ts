@@ -4,8 +4,16 @@
 // Keys live per account and region. Every region has the AWS-managed key behind
 // `alias/aws/secretsmanager` (KeyManager AWS), the default key Secrets Manager encrypts with
 // (Secrets Manager User Guide, "Secret encryption and decryption").
+//
+// Key policies are held by the IAM authority (local/aws/iam/authority.ts, `putResourcePolicy`);
+// `defaultKeyPolicy` gives the policy a key has when none was put: the default key policy for a
+// customer key (KMS Developer Guide, "Default key policy": the account root may do kms:*, which
+// delegates to IAM policies) and, for an AWS managed key, the policy AWS gives it (any principal of
+// the account, only through the owning service; KMS Developer Guide, "AWS managed keys").
 import { AwsServiceError, LOCAL_ACCOUNT_ID, LOCAL_REGION, type JsonService, type RequestContext } from './core.js';
 import { buildArn, epochSeconds, parseArn, uuid } from './arn.js';
+import { defaultKeyPolicy } from './iam/authority.js';
+import type { PolicyDocument } from './iam/types.js';
 
 export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion';
 
@@ -104,6 +112,57 @@ export class KmsEmulator {
    */
   resolveKey(idOrArnOrAlias: string, region = LOCAL_REGION, accountId = LOCAL_ACCOUNT_ID): KeyMetadata {
     return { ...this.find(idOrArnOrAlias, region, accountId).meta };
+  }
+
+  /** The key ARN behind a key id, key ARN, alias name or alias ARN; undefined when there is none. */
+  keyArnOf(idOrArnOrAlias: string, region = LOCAL_REGION, accountId = LOCAL_ACCOUNT_ID): string | undefined {
+    try {
+      return this.find(idOrArnOrAlias, region, accountId).meta.Arn;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The key policy of a key that has no other (see the header); undefined for an ARN that is no key here. */
+  defaultKeyPolicy(keyArn: string): PolicyDocument | undefined {
+    const arn = parseArn(keyArn);
+    if (!arn || arn.service !== 'kms' || !arn.resource.startsWith('key/')) return undefined;
+    const r = this.regions.get(`${arn.accountId}/${arn.region}`);
+    const key = r?.keys.get(arn.resource.slice(4));
+    if (!r || !key) return undefined;
+    const root = `arn:aws:iam::${arn.accountId}:root`;
+    if (key.meta.KeyManager === 'CUSTOMER') return defaultKeyPolicy(arn.accountId);
+    const alias = [...r.aliases.values()].find((a) => a.TargetKeyId === key.meta.KeyId)?.AliasName ?? '';
+    const service = alias === 'alias/aws/s3' ? 's3' : 'secretsmanager';
+    const via = { 'kms:CallerAccount': arn.accountId, 'kms:ViaService': `${service}.${arn.region}.amazonaws.com` };
+    return {
+      Version: '2012-10-17',
+      Id: `auto-${service}-2`,
+      Statement: [
+        {
+          Sid: `Allow access through ${service} for all principals in the account that are authorized to use it`,
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: [
+            'kms:Encrypt',
+            'kms:Decrypt',
+            'kms:ReEncrypt*',
+            'kms:GenerateDataKey*',
+            'kms:CreateGrant',
+            'kms:DescribeKey',
+          ],
+          Resource: '*',
+          Condition: { StringEquals: via },
+        },
+        {
+          Sid: 'Allow direct access to key metadata to the account',
+          Effect: 'Allow',
+          Principal: { AWS: root },
+          Action: ['kms:Describe*', 'kms:Get*', 'kms:List*', 'kms:RevokeGrant'],
+          Resource: '*',
+        },
+      ],
+    };
   }
 
   /** Creates a customer-managed symmetric key in-process (test set-up); returns its metadata. */

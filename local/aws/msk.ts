@@ -24,10 +24,12 @@ import {
   AwsServiceError,
   LOCAL_ACCOUNT_ID,
   LOCAL_REGION,
+  type RequestContext,
   type RestJsonService,
   type RestRequest,
   type RestResponse,
 } from './core.js';
+import { authorizeOnBehalf, onBehalfKmsRequest } from './iam/enforce.js';
 
 /** What MSK needs from a Kafka broker. `KafkaBroker` from local/kafka/broker.ts fits structurally. */
 export interface BrokerControl {
@@ -63,7 +65,7 @@ export interface MskOptions extends Partial<MskLookups> {
   readonly broker?: BrokerControl;
   readonly now?: () => number;
   /**
-   * Eventual consistency as observed on MSK (FACTS.md): the first N association attempts of a newly seen secret
+   * Eventual consistency as observed on MSK (docs/facts.md): the first N association attempts of a newly seen secret
    * answer "Amazon MSK wasn't able to access the provided secret." (default 0).
    */
   readonly accessFailuresPerNewSecret?: number;
@@ -240,19 +242,22 @@ export class MskEmulator implements RestJsonService {
 
   route(
     req: RestRequest,
-    ctx: { region: string; accountId: string },
-  ): { operation: string; run: () => Promise<RestResponse> } | undefined {
+    ctx: Omit<RequestContext, 'operation'>,
+  ): { operation: string; input: Record<string, unknown>; run: () => Promise<RestResponse> } | undefined {
     const segs = req.path
       .split('/')
       .filter((s) => s.length > 0)
       .map((s) => safeDecode(s));
     const body = asObject(req.body);
     const ok = (b: unknown): RestResponse => ({ status: 200, body: b });
+    // `input` is what IAM sees (local/aws/iam/actions.ts): the path's clusterArn beside the body.
+    const clusterArn = segs[0] === 'v1' && segs[1] === 'clusters' ? segs[2] : undefined;
+    const input = { ...body, ...(clusterArn !== undefined ? { clusterArn } : {}) };
     const op = (operation: string, fn: () => unknown | Promise<unknown>) => ({
       operation,
+      input,
       run: async () => ok(await fn()),
     });
-    void ctx;
     if (segs[0] === 'api' && segs[1] === 'v2' && segs[2] === 'clusters') {
       if (segs.length === 3 && req.method === 'POST') return op('CreateClusterV2', () => this.createClusterV2(body));
       if (segs.length === 3 && req.method === 'GET') return op('ListClustersV2', () => this.listClustersV2(req.query));
@@ -273,7 +278,7 @@ export class MskEmulator implements RestJsonService {
         return op('UpdateSecurity', () => this.updateSecurity(arn, body));
       if (sub === 'scram-secrets') {
         if (req.method === 'POST')
-          return op('BatchAssociateScramSecret', () => this.batchAssociateScramSecret(arn, body));
+          return op('BatchAssociateScramSecret', () => this.batchAssociateScramSecret(arn, body, ctx));
         if (req.method === 'PATCH')
           return op('BatchDisassociateScramSecret', () => this.batchDisassociateScramSecret(arn, body));
         if (req.method === 'GET') return op('ListScramSecrets', () => this.listScramSecrets(arn, req.query));
@@ -485,13 +490,18 @@ export class MskEmulator implements RestJsonService {
   /**
    * BatchAssociateScramSecret (API reference, POST /v1/clusters/{clusterArn}/scram-secrets): secretArnList
    * (required) → {clusterArn, unprocessedScramSecrets: [{errorCode, errorMessage, secretArn}]} with HTTP 200 even
-   * when some fail. Validations (developer guide, msk-password and msk-password-limitations; FACTS.md): name prefix
+   * when some fail. Validations (developer guide, msk-password and msk-password-limitations; docs/facts.md): name prefix
    * `AmazonMSK_`, a customer-managed KMS key, same account and Region, not already associated, readable.
    * At most 10 ARNs per call and 1000 secrets per cluster (BadRequestException).
+   * With IAM on (`ctx` carries the caller), MSK creates a grant on the secret's key for the caller
+   * (developer guide, msk-password: the caller needs kms:CreateGrant on the key, through MSK, for an AWS
+   * resource); when KMS refuses, the secret comes back unprocessed with InvalidSecretArn, as MSK reports a
+   * secret it cannot access.
    */
   async batchAssociateScramSecret(
     arn: string,
     body: Record<string, unknown>,
+    ctx?: Omit<RequestContext, 'operation'>,
   ): Promise<{ clusterArn: string; unprocessedScramSecrets: unknown[] }> {
     const c = this.get(arn);
     const list = secretArnList(body);
@@ -537,6 +547,24 @@ export class MskEmulator implements RestJsonService {
         fail(secretArn, MSG_CANNOT_ACCESS); // the key is gone or MSK cannot create a grant on it
         continue;
       }
+      if (ctx?.authorizer && ctx.principalArn) {
+        const keyArn = ctx.lookups?.keyArn?.(keyId, this.region, this.accountId) ?? keyId;
+        const decision = await authorizeOnBehalf(
+          ctx.authorizer,
+          onBehalfKmsRequest({
+            principalArn: ctx.principalArn,
+            action: 'kms:CreateGrant',
+            keyArn,
+            service: 'kafka',
+            region: this.region,
+            extra: { 'kms:GrantIsForAWSResource': 'true' },
+          }),
+        );
+        if (!decision.allowed) {
+          fail(secretArn, MSG_CANNOT_ACCESS);
+          continue;
+        }
+      }
       const attempts = this.accessAttempts.get(secretArn) ?? 0;
       if (attempts < this.accessFailures) {
         this.accessAttempts.set(secretArn, attempts + 1);
@@ -570,7 +598,7 @@ export class MskEmulator implements RestJsonService {
   /**
    * BatchDisassociateScramSecret (API reference, PATCH /v1/clusters/{clusterArn}/scram-secrets): same shapes as
    * associate. The SCRAM user is removed from the broker unless another associated secret carries the same
-   * username. Open connections stay open (FACTS.md).
+   * username. Open connections stay open (docs/facts.md).
    */
   async batchDisassociateScramSecret(
     arn: string,

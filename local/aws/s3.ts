@@ -20,6 +20,20 @@
 //   (S3 User Guide, "Using EventBridge").
 // - Object events: s3rver's events, enriched with version id and reason, are re-emitted as
 //   `S3ObjectEvent`s; `toEventBridgeEvent` shapes them exactly like S3's EventBridge integration.
+// - Default encryption (PutBucketEncryption / GetBucketEncryption / DeleteBucketEncryption): a
+//   write that sends no SSE header gets the bucket's default, e.g. SSE-KMS under its key (S3 User
+//   Guide, "Setting default server-side encryption behavior for Amazon S3 buckets").
+// - Bucket policies (PutBucketPolicy / GetBucketPolicy / DeleteBucketPolicy, `putBucketPolicy`).
+// - IAM, only with an authorizer (`S3Options.iam`, `startLocalAws({ iam })`): the caller is the
+//   principal of the SigV4 access key (header or presigned `X-Amz-Credential`); an unknown key is
+//   403 InvalidAccessKeyId, an unsigned request 403 AccessDenied. Every grant local/aws/iam/actions.ts
+//   lists for the operation is evaluated with the bucket's policy beside the caller's identity
+//   policies (explicit deny wins); a denial is 403 AccessDenied with IAM's message. GetObject and
+//   HeadObject of a missing key answer 403 to a caller without s3:ListBucket on the bucket and 404
+//   NoSuchKey to one with it (API_GetObject, "Permissions"). SSE-KMS writes need the caller's
+//   kms:GenerateDataKey and SSE-KMS reads its kms:Decrypt on the key, via S3 (S3 User Guide,
+//   "Using server-side encryption with AWS KMS keys", "Permissions"); KMS's denial comes back as
+//   403 AccessDenied with KMS's message.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,6 +49,17 @@ import type { FaultInjector } from './faults.js';
 import type { KmsEmulator } from './kms.js';
 import type { EventBridgeEvent } from './eventbridge.js';
 import { isoSeconds } from './eventbridge.js';
+import { requiredGrants } from './iam/actions.js';
+import { policyProblems } from './iam/authority.js';
+import {
+  accessKeyOf,
+  accountOf,
+  authorizeOnBehalf,
+  firstDenial,
+  onBehalfKmsRequest,
+  type EnforcingAuthorizer,
+} from './iam/enforce.js';
+import type { PolicyDocument } from './iam/types.js';
 
 const require = createRequire(import.meta.url);
 
@@ -112,6 +137,14 @@ export interface S3Options {
   /** Region and account reported in events (default LOCAL_REGION / LOCAL_ACCOUNT_ID). */
   readonly region?: string;
   readonly accountId?: string;
+  /** Authorize every request against IAM (default: no IAM). */
+  readonly iam?: EnforcingAuthorizer;
+}
+
+/** A bucket's default encryption (ServerSideEncryptionByDefault). */
+export interface BucketEncryption {
+  readonly algorithm: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+  readonly kmsKeyId?: string;
 }
 
 interface VersionRecord {
@@ -131,6 +164,8 @@ interface RequestInfo {
   readonly operation: string;
   readonly requestId: string;
   versionId?: string;
+  /** The authenticated caller, with IAM on. */
+  principalArn?: string;
 }
 
 const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -243,6 +278,9 @@ export class S3Emulator {
   private readonly versioning = new Map<string, 'Enabled' | 'Suspended'>();
   private readonly notifications = new Map<string, string>();
   private readonly eventBridge = new Set<string>();
+  private readonly policies = new Map<string, PolicyDocument>();
+  private readonly encryption = new Map<string, BucketEncryption>();
+  private iam: EnforcingAuthorizer | undefined;
   /** Current object's SSE and version, by `bucket\0key`. */
   private readonly objects = new Map<string, ObjectInfo>();
   /** Version history, newest last, by `bucket\0key` (versioning-enabled buckets only). */
@@ -257,6 +295,7 @@ export class S3Emulator {
       require('@20minutes/s3rver/lib/models/config') as { TaggingConfiguration: TaggingConfigurationCtor }
     ).TaggingConfiguration;
     this.accounts = require('@20minutes/s3rver/lib/models/account') as AwsAccountModule;
+    this.iam = opts.iam;
     this.dir = mkdtempSync(join(tmpdir(), 'msk-spec-s3-'));
     this.app = new S3rver({
       address: '127.0.0.1',
@@ -304,6 +343,37 @@ export class S3Emulator {
         `<NotificationConfiguration xmlns="${XMLNS}"><EventBridgeConfiguration></EventBridgeConfiguration></NotificationConfiguration>`,
       );
     }
+  }
+
+  /** Turns IAM enforcement on (or off with undefined) for requests from now on. */
+  enforce(iam: EnforcingAuthorizer | undefined): void {
+    this.iam = iam;
+  }
+
+  /** Puts a bucket policy in-process (the local deployer); validated as PutBucketPolicy validates it. */
+  putBucketPolicy(bucket: string, policy: PolicyDocument): void {
+    const problems = policyProblems(policy, 'resource');
+    if (problems.length > 0) throw new Error(`MalformedPolicy: bucket ${bucket}: ${problems.join('; ')}`);
+    this.policies.set(bucket, policy);
+  }
+
+  bucketPolicy(bucket: string): PolicyDocument | undefined {
+    return this.policies.get(bucket);
+  }
+
+  deleteBucketPolicy(bucket: string): void {
+    this.policies.delete(bucket);
+  }
+
+  /** Sets a bucket's default encryption in-process (what PutBucketEncryption stores). */
+  putBucketEncryption(bucket: string, enc: BucketEncryption | undefined): void {
+    if (enc) this.encryption.set(bucket, enc);
+    else this.encryption.delete(bucket);
+  }
+
+  bucketEncryption(bucket: string): BucketEncryption {
+    // Every bucket has SSE-S3 by default since January 2023 (S3 User Guide, "Default encryption").
+    return this.encryption.get(bucket) ?? { algorithm: 'AES256' };
   }
 
   /** Whether the bucket's notification configuration turns EventBridge on. */
@@ -360,11 +430,25 @@ export class S3Emulator {
     ctx.set('x-amz-request-id', requestId);
     // Like the gateway, accept any credentials: s3rver knows one key pair and checks signatures,
     // so register whatever access key id the request is signed with (signatures are then not checked).
-    const akid =
-      /Credential=([^/,\s]+)\//.exec(header(ctx, 'authorization') ?? '')?.[1] ??
-      (typeof ctx.query['X-Amz-Credential'] === 'string' ? ctx.query['X-Amz-Credential'].split('/')[0] : undefined);
-    if (akid && !this.accounts.registry.has(akid)) this.accounts.DUMMY_ACCOUNT.createKeyPair(akid, akid);
+    const akid = accessKeyOf(
+      header(ctx, 'authorization'),
+      typeof ctx.query['X-Amz-Credential'] === 'string' ? ctx.query['X-Amz-Credential'] : undefined,
+    );
     try {
+      let principalArn: string | undefined;
+      if (this.iam) {
+        // API error codes (ErrorResponses.html): InvalidAccessKeyId for a key IAM never issued;
+        // an anonymous request has no identity policies, and no bucket here grants `*`.
+        if (akid === undefined) throw new S3HttpError('AccessDenied', 'Access Denied', 403);
+        principalArn = this.iam.principalForAccessKey(akid);
+        if (principalArn === undefined)
+          throw new S3HttpError(
+            'InvalidAccessKeyId',
+            'The AWS Access Key Id you provided does not exist in our records.',
+            403,
+          );
+      }
+      if (akid && !this.accounts.registry.has(akid)) this.accounts.DUMMY_ACCOUNT.createKeyPair(akid, akid);
       if (this.opts.faults) {
         const hit = this.opts.faults.take('s3', operation);
         if (hit) {
@@ -378,8 +462,17 @@ export class S3Emulator {
         .map((s) => decodeURIComponent(s));
       const bucket = segments[0] ?? '';
       const key = segments.slice(1).join('/') + (segments.length > 1 && path.endsWith('/') ? '/' : '');
-      const info: RequestInfo = { operation, requestId };
+      const info: RequestInfo = { operation, requestId, ...(principalArn ? { principalArn } : {}) };
+      if (principalArn) await this.authorizeRequest(ctx, operation, principalArn, bucket, key);
       switch (operation) {
+        case 'PutBucketPolicy':
+        case 'GetBucketPolicy':
+        case 'DeleteBucketPolicy':
+          return await this.policyConfig(ctx, operation, bucket);
+        case 'PutBucketEncryption':
+        case 'GetBucketEncryption':
+        case 'DeleteBucketEncryption':
+          return await this.encryptionConfig(ctx, operation, bucket);
         case 'PutBucketVersioning':
         case 'GetBucketVersioning':
         case 'PutBucketNotificationConfiguration':
@@ -400,7 +493,8 @@ export class S3Emulator {
           return await this.removeMany(ctx, next, info, bucket);
         case 'CreateMultipartUpload': {
           // API_CreateMultipartUpload: the SSE headers are given here and apply to the completed object.
-          const sse = this.sseFor(ctx);
+          const sse = this.sseFor(ctx, bucket);
+          await this.kmsOnBehalf(info, sse, 'kms:GenerateDataKey', bucket, key);
           await this.als.run(info, next);
           if (ctx.status < 300) {
             this.objects.set(`upload\0${bucket}\0${key}`, { sse });
@@ -418,6 +512,181 @@ export class S3Emulator {
       ctx.type = 'application/xml';
       ctx.status = e.status;
     }
+  }
+
+  // ---- IAM ----
+
+  /** The operation's input as IAM sees it: names from the S3 API reference (Bucket, Key, ...). */
+  private iamInput(ctx: KoaContext, bucket: string, key: string): Record<string, unknown> {
+    const q = (n: string) => (typeof ctx.query[n] === 'string' ? (ctx.query[n] as string) : undefined);
+    const input: Record<string, unknown> = {
+      Bucket: bucket,
+      Key: key,
+      VersionId: q('versionId'),
+      Prefix: q('prefix'),
+      Delimiter: q('delimiter'),
+      MaxKeys: q('max-keys'),
+      ServerSideEncryption: header(ctx, 'x-amz-server-side-encryption'),
+      SSEKMSKeyId: header(ctx, 'x-amz-server-side-encryption-aws-kms-key-id'),
+      Acl: header(ctx, 'x-amz-acl'),
+    };
+    const tagging = header(ctx, 'x-amz-tagging');
+    if (tagging !== undefined) input.Tagging = Object.fromEntries(new URLSearchParams(tagging));
+    const source = header(ctx, 'x-amz-copy-source');
+    if (source !== undefined) {
+      const src = parseCopySource(source);
+      input.CopySource = source;
+      input.CopySourceBucket = src.bucket;
+      input.CopySourceKey = src.key;
+      input.CopySourceVersionId = src.versionId;
+    }
+    return input;
+  }
+
+  /**
+   * Authorizes the operation's grants (identity policies plus the bucket policy of the bucket each
+   * resource lives in), then the cases S3 decides with more than one permission.
+   */
+  private async authorizeRequest(
+    ctx: KoaContext,
+    operation: string,
+    principalArn: string,
+    bucket: string,
+    key: string,
+  ): Promise<void> {
+    const iam = this.iam!;
+    const region = this.opts.region ?? LOCAL_REGION;
+    const input = this.iamInput(ctx, bucket, operation === 'DeleteObjects' ? '*' : key);
+    const grants = requiredGrants(`s3:${operation}`, {
+      region,
+      accountId: accountOf(principalArn),
+      input,
+      lookups: {},
+    });
+    if (!grants) throw new S3HttpError('NotImplemented', `No IAM mapping for ${operation} in the local emulator.`, 501);
+    const denial = await firstDenial(iam, principalArn, grants, (g) => this.policies.get(bucketOfArn(g.resource)));
+    if (denial) throw new S3HttpError('AccessDenied', denial.message, 403);
+
+    // API_GetObject / API_HeadObject, "Permissions": for a key that does not exist, S3 answers 404
+    // NoSuchKey only to a caller allowed s3:ListBucket on the bucket, 403 AccessDenied otherwise.
+    if ((operation === 'GetObject' || operation === 'HeadObject') && input.VersionId === undefined) {
+      const id = `${bucket}\0${key}`;
+      const markedDeleted = this.history.get(id)?.at(-1)?.deleteMarker === true;
+      const exists = !markedDeleted && (await ctx.store.getBucket(bucket)) && (await this.exists(ctx, bucket, key));
+      if (!exists && (await ctx.store.getBucket(bucket))) {
+        const list = requiredGrants('s3:ListObjectsV2', {
+          region,
+          accountId: accountOf(principalArn),
+          input: { Bucket: bucket },
+          lookups: {},
+        })!;
+        const decision = await firstDenial(iam, principalArn, list, () => this.policies.get(bucket));
+        if (decision) throw new S3HttpError('AccessDenied', 'Access Denied', 403);
+      }
+    }
+  }
+
+  private async exists(ctx: KoaContext, bucket: string, key: string): Promise<boolean> {
+    const store = ctx.store as S3rverStore & { existsObject?(b: string, k: string): Promise<boolean> };
+    if (store.existsObject) return store.existsObject(bucket, key);
+    return (await store.getObject(bucket, key)) !== null;
+  }
+
+  /** kms:GenerateDataKey (writes) or kms:Decrypt (reads) for the caller on an SSE-KMS object's key, via S3. */
+  private async kmsOnBehalf(
+    info: RequestInfo,
+    sse: Record<string, string>,
+    action: 'kms:GenerateDataKey' | 'kms:Decrypt',
+    bucket: string,
+    key: string,
+  ): Promise<void> {
+    const keyArn = sse['x-amz-server-side-encryption-aws-kms-key-id'];
+    if (!this.iam || !info.principalArn || !sse['x-amz-server-side-encryption']?.startsWith('aws:kms') || !keyArn)
+      return;
+    const decision = await authorizeOnBehalf(
+      this.iam,
+      onBehalfKmsRequest({
+        principalArn: info.principalArn,
+        action,
+        keyArn,
+        service: 's3',
+        region: this.opts.region ?? LOCAL_REGION,
+        // S3's encryption context is the object ARN (S3 User Guide, "Encryption context").
+        encryptionContext: { 'aws:s3:arn': `arn:aws:s3:::${bucket}/${key}` },
+      }),
+    );
+    if (!decision.allowed) throw new S3HttpError('AccessDenied', decision.message, 403);
+  }
+
+  // PutBucketPolicy / GetBucketPolicy / DeleteBucketPolicy
+  // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html): the policy is JSON
+  // in the body; GetBucketPolicy of a bucket without one is 404 NoSuchBucketPolicy.
+  private async policyConfig(ctx: KoaContext, operation: string, bucket: string): Promise<void> {
+    await this.requireBucket(ctx, bucket);
+    if (operation === 'PutBucketPolicy') {
+      const text = (await readAll(ctx.req)).toString('utf8');
+      let doc: PolicyDocument;
+      try {
+        doc = JSON.parse(text) as PolicyDocument;
+      } catch {
+        throw new S3HttpError('MalformedPolicy', "Policies must be valid JSON and the first byte must be '{'", 400);
+      }
+      const problems = policyProblems(doc, 'resource');
+      if (problems.length > 0) throw new S3HttpError('MalformedPolicy', problems.join('; '), 400);
+      this.policies.set(bucket, doc);
+      ctx.status = 204;
+      ctx.body = null;
+      return;
+    }
+    if (operation === 'DeleteBucketPolicy') {
+      this.policies.delete(bucket);
+      ctx.status = 204;
+      ctx.body = null;
+      return;
+    }
+    const doc = this.policies.get(bucket);
+    if (!doc) throw new S3HttpError('NoSuchBucketPolicy', 'The bucket policy does not exist', 404);
+    ctx.type = 'application/json';
+    ctx.status = 200;
+    ctx.body = JSON.stringify(doc);
+  }
+
+  // PutBucketEncryption / GetBucketEncryption / DeleteBucketEncryption
+  // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketEncryption.html):
+  // ServerSideEncryptionConfiguration/Rule/ApplyServerSideEncryptionByDefault/{SSEAlgorithm, KMSMasterKeyID}.
+  private async encryptionConfig(ctx: KoaContext, operation: string, bucket: string): Promise<void> {
+    await this.requireBucket(ctx, bucket);
+    if (operation === 'PutBucketEncryption') {
+      const xml = (await readAll(ctx.req)).toString('utf8');
+      const algorithm = /<SSEAlgorithm>\s*([^<\s]+)\s*<\/SSEAlgorithm>/.exec(xml)?.[1];
+      const kmsKeyId = /<KMSMasterKeyID>\s*([^<\s]+)\s*<\/KMSMasterKeyID>/.exec(xml)?.[1];
+      if (algorithm !== 'AES256' && algorithm !== 'aws:kms' && algorithm !== 'aws:kms:dsse')
+        throw new S3HttpError(
+          'MalformedXML',
+          'The XML you provided was not well-formed or did not validate against our published schema',
+          400,
+        );
+      if (kmsKeyId !== undefined && algorithm === 'AES256')
+        throw new S3HttpError(
+          'InvalidArgument',
+          'a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse',
+          400,
+        );
+      this.encryption.set(bucket, { algorithm, ...(kmsKeyId !== undefined ? { kmsKeyId } : {}) });
+      ctx.status = 200;
+      ctx.body = '';
+      return;
+    }
+    if (operation === 'DeleteBucketEncryption') {
+      this.encryption.delete(bucket);
+      ctx.status = 204;
+      ctx.body = null;
+      return;
+    }
+    const enc = this.bucketEncryption(bucket);
+    ctx.type = 'application/xml';
+    ctx.status = 200;
+    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<ServerSideEncryptionConfiguration xmlns="${XMLNS}"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>${enc.algorithm}</SSEAlgorithm>${enc.kmsKeyId ? `<KMSMasterKeyID>${xmlEscape(enc.kmsKeyId)}</KMSMasterKeyID>` : ''}</ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>`;
   }
 
   private async requireBucket(ctx: KoaContext, bucket: string): Promise<void> {
@@ -471,9 +740,12 @@ export class S3Emulator {
   }
 
   /** The SSE headers to store and echo for a write (API_PutObject: x-amz-server-side-encryption*). */
-  private sseFor(ctx: KoaContext): Record<string, string> {
-    const mode = header(ctx, 'x-amz-server-side-encryption');
-    const keyId = header(ctx, 'x-amz-server-side-encryption-aws-kms-key-id');
+  private sseFor(ctx: KoaContext, bucket: string): Record<string, string> {
+    const sent = header(ctx, 'x-amz-server-side-encryption');
+    // No SSE header: the bucket's default encryption applies (and its key, when it names one).
+    const fallback = sent === undefined ? this.encryption.get(bucket) : undefined;
+    const mode = sent ?? fallback?.algorithm;
+    const keyId = header(ctx, 'x-amz-server-side-encryption-aws-kms-key-id') ?? fallback?.kmsKeyId;
     if (mode === undefined || mode === 'AES256') {
       if (keyId !== undefined)
         throw new S3HttpError(
@@ -517,7 +789,14 @@ export class S3Emulator {
     const sse =
       info.operation === 'CompleteMultipartUpload'
         ? (this.objects.get(`upload\0${bucket}\0${key}`)?.sse ?? { 'x-amz-server-side-encryption': 'AES256' })
-        : this.sseFor(ctx);
+        : this.sseFor(ctx, bucket);
+    if (info.operation === 'CopyObject') {
+      // Reading an SSE-KMS source needs kms:Decrypt on its key (API_CopyObject, "Permissions").
+      const src = parseCopySource(header(ctx, 'x-amz-copy-source') ?? '');
+      const srcInfo = this.objects.get(`${src.bucket}\0${src.key}`);
+      if (srcInfo) await this.kmsOnBehalf(info, srcInfo.sse, 'kms:Decrypt', src.bucket, src.key);
+    }
+    await this.kmsOnBehalf(info, sse, 'kms:GenerateDataKey', bucket, key);
     const status = this.versioning.get(bucket);
     if (status === 'Enabled') info.versionId = randomVersionId();
     else if (status === 'Suspended') info.versionId = 'null';
@@ -594,6 +873,8 @@ export class S3Emulator {
         ctx.set('x-amz-version-id', record.versionId);
         throw new S3HttpError('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
       }
+      if (info.operation === 'GetObject')
+        await this.kmsOnBehalf(info, record.headers ?? {}, 'kms:Decrypt', bucket, key);
       for (const [h, v] of Object.entries(record.headers ?? {})) ctx.set(h, v);
       ctx.set('x-amz-version-id', record.versionId);
       ctx.set('accept-ranges', 'bytes');
@@ -602,6 +883,9 @@ export class S3Emulator {
       ctx.status = 200;
       return;
     }
+    // HeadObject returns metadata only; GetObject decrypts, so it needs kms:Decrypt (API_GetObject).
+    if (current && info.operation === 'GetObject')
+      await this.kmsOnBehalf(info, current.sse, 'kms:Decrypt', bucket, key);
     const latest = this.history.get(id)?.at(-1);
     if (latest?.deleteMarker && requested === undefined) {
       ctx.set('x-amz-delete-marker', 'true');
@@ -841,6 +1125,29 @@ function parseTagging(value: string | undefined): [string, string][] | undefined
       throw new S3HttpError('InvalidTag', 'The TagValue you have provided is too long, max length is 256', 400);
   }
   return tags;
+}
+
+/** `x-amz-copy-source`: `[/]bucket/key[?versionId=id]`, URL-encoded (API_CopyObject). */
+function parseCopySource(value: string): { bucket: string; key: string; versionId?: string } {
+  const [pathPart, queryPart] = value.replace(/^\//, '').split('?', 2) as [string, string | undefined];
+  const slash = pathPart.indexOf('/');
+  const bucket = safeDecode(slash < 0 ? pathPart : pathPart.slice(0, slash));
+  const key = slash < 0 ? '' : safeDecode(pathPart.slice(slash + 1));
+  const versionId = queryPart ? (new URLSearchParams(queryPart).get('versionId') ?? undefined) : undefined;
+  return { bucket, key, ...(versionId ? { versionId } : {}) };
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+/** The bucket an S3 ARN names (`arn:aws:s3:::bucket[/key]`). */
+function bucketOfArn(arn: string): string {
+  return arn.replace(/^arn:[^:]*:s3:::/, '').split('/')[0] ?? '';
 }
 
 function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {

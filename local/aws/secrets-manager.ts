@@ -13,11 +13,19 @@
 //   recovery window ends.
 // - Encryption is nominal: the KMS key must exist and be enabled (EncryptionFailure /
 //   DecryptionFailure otherwise); with no KmsKeyId the AWS-managed `alias/aws/secretsmanager` key is used.
+// - With IAM on (the gateway passes the caller in the RequestContext), writing a value needs the
+//   caller's kms:GenerateDataKey and reading one its kms:Decrypt on the secret's key, through Secrets
+//   Manager (kms:ViaService secretsmanager.<region>.amazonaws.com, encryption context SecretARN and
+//   SecretVersionId; Secrets Manager User Guide, "Secret encryption and decryption"). A KMS denial
+//   is AccessDeniedException "Access to KMS is not allowed" (AWS Knowledge Center,
+//   "secrets-manager-cross-account-key"). The AWS managed key's policy lets every principal of the
+//   account use it through Secrets Manager, so only customer keys can refuse.
 import { EventEmitter } from 'node:events';
 import { randomInt } from 'node:crypto';
 import { AwsServiceError, LOCAL_ACCOUNT_ID, LOCAL_REGION, type JsonService, type RequestContext } from './core.js';
 import { buildArn, epochSeconds, parseArn, secretSuffix, uuid } from './arn.js';
 import type { KeyMetadata, KmsEmulator } from './kms.js';
+import { onBehalfKmsRequest } from './iam/enforce.js';
 
 export interface Tag {
   readonly Key: string;
@@ -137,6 +145,12 @@ export class SecretsManagerEmulator {
     };
   }
 
+  /** ARN and tags of a secret by name or (partial) ARN, for IAM's resource names; undefined when it does not exist. */
+  iamLookup(id: string, region = LOCAL_REGION, accountId = LOCAL_ACCOUNT_ID): { arn: string; tags: Tag[] } | undefined {
+    const s = this.lookup(id, region, accountId);
+    return s ? { arn: s.arn, tags: [...s.tags] } : undefined;
+  }
+
   /** The AWSCURRENT SecretString of a secret (by ARN or name), or undefined. */
   currentValue(secretIdOrArn: string, region = LOCAL_REGION, accountId = LOCAL_ACCOUNT_ID): string | undefined {
     return this.inspect(secretIdOrArn, region, accountId)?.currentValue;
@@ -194,7 +208,14 @@ export class SecretsManagerEmulator {
 
   // ---- helpers ----
 
-  private checkKey(kmsKeyId: string | undefined, region: string, accountId: string, op: 'encrypt' | 'decrypt'): void {
+  private checkKey(
+    kmsKeyId: string | undefined,
+    region: string,
+    accountId: string,
+    op: 'encrypt' | 'decrypt',
+    ctx?: RequestContext,
+    secret?: { arn: string; versionId?: string },
+  ): void {
     // CreateSecret/PutSecretValue Errors: EncryptionFailure — "Secrets Manager can't encrypt the
     // protected secret text using the provided KMS key. Check that the KMS key is available,
     // enabled, and not in an invalid state." GetSecretValue: DecryptionFailure.
@@ -213,6 +234,27 @@ export class SecretsManagerEmulator {
       key = this.kms.resolveKey(kmsKeyId ?? 'alias/aws/secretsmanager', region, accountId);
     } catch {
       throw failure();
+    }
+    // KMS authorizes before it looks at the key's state.
+    if (ctx?.authorizer && ctx.principalArn) {
+      const decision = ctx.authorizer.authorize(
+        onBehalfKmsRequest({
+          principalArn: ctx.principalArn,
+          action: op === 'encrypt' ? 'kms:GenerateDataKey' : 'kms:Decrypt',
+          keyArn: key.Arn,
+          service: 'secretsmanager',
+          region,
+          ...(secret
+            ? {
+                encryptionContext: {
+                  SecretARN: secret.arn,
+                  ...(secret.versionId !== undefined ? { SecretVersionId: secret.versionId } : {}),
+                },
+              }
+            : {}),
+        }),
+      );
+      if (!decision.allowed) throw err('AccessDeniedException', 'Access to KMS is not allowed');
     }
     if (key.KeyState !== 'Enabled' || (key.KeySpec !== 'SYMMETRIC_DEFAULT' && op === 'encrypt')) throw failure();
   }
@@ -332,7 +374,10 @@ export class SecretsManagerEmulator {
         return { ARN: existing.arn, Name: existing.name, VersionId: same.id };
       throw err('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
     }
-    if (value) this.checkKey(input.KmsKeyId as string | undefined, ctx.region, ctx.accountId, 'encrypt');
+    if (value)
+      this.checkKey(input.KmsKeyId as string | undefined, ctx.region, ctx.accountId, 'encrypt', ctx, {
+        arn: buildArn('secretsmanager', ctx.region, ctx.accountId, `secret:${name}`),
+      });
     const now = new Date();
     const s: Secret = {
       arn: buildArn('secretsmanager', ctx.region, ctx.accountId, `secret:${name}-${secretSuffix()}`),
@@ -384,7 +429,7 @@ export class SecretsManagerEmulator {
           `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
         );
     }
-    this.checkKey(s.kmsKeyId, s.region, s.accountId, 'decrypt');
+    this.checkKey(s.kmsKeyId, s.region, s.accountId, 'decrypt', ctx, { arn: s.arn });
     const today = dayOf(new Date());
     s.lastAccessed = today;
     v.lastAccessed = today;
@@ -418,7 +463,7 @@ export class SecretsManagerEmulator {
         );
       return { ARN: s.arn, Name: s.name, VersionId: existing.id, VersionStages: [...existing.stages] };
     }
-    this.checkKey(s.kmsKeyId, s.region, s.accountId, 'encrypt');
+    this.checkKey(s.kmsKeyId, s.region, s.accountId, 'encrypt', ctx, { arn: s.arn, versionId: token });
     const v = this.addVersion(s, token, value, stages);
     this.changed(s.arn, 'value');
     return { ARN: s.arn, Name: s.name, VersionId: v.id, VersionStages: [...v.stages] };
@@ -444,7 +489,7 @@ export class SecretsManagerEmulator {
     const token = SecretsManagerEmulator.checkToken(input.ClientRequestToken) ?? uuid();
     const value = SecretsManagerEmulator.value(input);
     if (typeof input.KmsKeyId === 'string') {
-      this.checkKey(input.KmsKeyId, s.region, s.accountId, 'encrypt');
+      this.checkKey(input.KmsKeyId, s.region, s.accountId, 'encrypt', ctx, { arn: s.arn });
       s.kmsKeyId = input.KmsKeyId;
     }
     if (typeof input.Description === 'string') s.description = input.Description;
@@ -459,7 +504,7 @@ export class SecretsManagerEmulator {
         );
       return { ARN: s.arn, Name: s.name, VersionId: existing.id };
     }
-    this.checkKey(s.kmsKeyId, s.region, s.accountId, 'encrypt');
+    this.checkKey(s.kmsKeyId, s.region, s.accountId, 'encrypt', ctx, { arn: s.arn, versionId: token });
     const v = this.addVersion(s, token, value, ['AWSCURRENT']);
     this.changed(s.arn, 'value');
     return { ARN: s.arn, Name: s.name, VersionId: v.id };
