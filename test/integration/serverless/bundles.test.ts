@@ -46,10 +46,10 @@ export async function bareImports(code: string): Promise<string[]> {
   // An ESM bundle calls CommonJS `require`s of externals through esbuild's __require helper,
   // renamed by minification (`var G=(t=>typeof require<"u"?require:...`): calls of it, too.
   const helpers = code.matchAll(
-    /(?:var|let|const)\s+([\w$]+)\s*=\s*\(\s*[\w$]+\s*=>\s*typeof require\s*<\s*"u"\s*\?\s*require\b/g,
+    /(?:var|let|const)\s+([\w$]+)\s*=\s*\(+\s*[\w$]+\s*\)?\s*=>\s*typeof require\s*<\s*["']u["']\s*\?\s*require\b/g,
   );
   for (const [, name] of helpers) {
-    const call = new RegExp(`(?<![\\w$.])${name!.replace(/\$/g, '\\$')}\\(\\s*"([^"]+)"\\s*\\)`, 'g');
+    const call = new RegExp(`(?<![\\w$.])${name!.replace(/\$/g, '\\$')}\\(\\s*["']([^"']+)["']\\s*\\)`, 'g');
     for (const m of code.matchAll(call)) found.push(m[1]!);
   }
   return [...new Set(found)].filter((s) => !s.startsWith('.') && !s.startsWith('/')).sort();
