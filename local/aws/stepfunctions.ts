@@ -789,7 +789,7 @@ export class StepFunctionsEmulator implements JsonService {
       push('TaskStarted', { taskStartedEventDetails: parts });
     }
     try {
-      const output = await this.dispatch(exec, kind, input);
+      const output = await this.dispatch(exec, kind, input, (type, d) => push(type, d));
       const out = JSON.stringify(output);
       // "the output of a connector is larger than payload size quota": named by the Lambda ARN or the state.
       if (Buffer.byteLength(out, 'utf8') > MAX_PAYLOAD_BYTES)
@@ -815,7 +815,12 @@ export class StepFunctionsEmulator implements JsonService {
     }
   }
 
-  private async dispatch(exec: ExecutionRecord, kind: TaskKind, input: Json): Promise<Json> {
+  private async dispatch(
+    exec: ExecutionRecord,
+    kind: TaskKind,
+    input: Json,
+    push: (type: string, d?: Record<string, unknown>) => void,
+  ): Promise<Json> {
     switch (kind.kind) {
       case 'lambda':
         return this.invokeLambda(exec, kind.resource, input);
@@ -885,6 +890,18 @@ export class StepFunctionsEmulator implements JsonService {
         }
         if (!sync)
           return { ExecutionArn: started.executionArn, StartDate: new Date(started.startDate * 1000).toISOString() };
+        // The sync pattern records TaskSubmitted with StartExecution's answer once the child runs (API reference,
+        // HistoryEvent: taskSubmittedEventDetails), then TaskSucceeded/TaskFailed when it ends.
+        push('TaskSubmitted', {
+          taskSubmittedEventDetails: {
+            ...resourceParts(kind.resource),
+            output: JSON.stringify({
+              ExecutionArn: started.executionArn,
+              StartDate: new Date(started.startDate * 1000).toISOString(),
+            }),
+            outputDetails: { truncated: false },
+          },
+        });
         this.authorizeTask(exec, 'states:DescribeExecution', started.executionArn);
         exec.children.add(started.executionArn);
         let d: Record<string, unknown>;
