@@ -245,6 +245,30 @@ describe('reprovision.asl.yaml', () => {
   }, 120_000);
 });
 
+describe('at the history quota', () => {
+  test('reprovision: 3,123 specs fit in 25,000 events with the output under 256 KiB; 3,124 fail with States.Runtime', async () => {
+    failing = new Set();
+    specs = specKeys(3123);
+    const fits = await run(reprovisionArn, {});
+    expect([fits.status, fits.events.length]).toEqual(['SUCCEEDED', 13 + 8 * 3123]);
+    expect(Buffer.byteLength(fits.output!)).toBeLessThan(KIB256);
+    specs = specKeys(3124);
+    const over = await run(reprovisionArn, {});
+    expect([over.status, over.error, over.events.length]).toEqual(['FAILED', 'States.Runtime', 25_000]);
+  }, 300_000);
+
+  test('rotate-certificates: 1,784 due domains fit in 25,000 events; 1,785 fail with States.Runtime', async () => {
+    failing = new Set();
+    due = dueDomains(1784);
+    const fits = await run(rotateArn, {});
+    expect([fits.status, fits.events.length]).toEqual(['SUCCEEDED', 13 + 14 * 1784]);
+    expect(Buffer.byteLength(fits.output!)).toBeLessThan(KIB256);
+    due = dueDomains(1785);
+    const over = await run(rotateArn, {});
+    expect([over.status, over.error, over.events.length]).toEqual(['FAILED', 'States.Runtime', 25_000]);
+  }, 300_000);
+});
+
 describe('rotate-certificates.asl.yaml', () => {
   test('1,100 due domains succeed; each renewal keeps domain, status, serial and generation (what e2e reads)', async () => {
     failing = new Set(['team-0003.orders']);
