@@ -9,7 +9,9 @@
 //   iam-simulate's `runUnsafeSimulation`. "Unsafe" means it skips input validation and context-key
 //   normalization; this class does both itself beforehand: every policy is validated with
 //   iam-policy's validators when it is put (an invalid policy is refused, as IAM refuses it), and the
-//   services pass context keys with the types the Service Authorization Reference gives them.
+//   services pass only the context keys the Service Authorization Reference lists for the action,
+//   with the types it gives them (local/aws/iam/actions.ts; runSimulation would drop any other key,
+//   the unsafe path would evaluate it). A unit test holds the two paths to the same decisions.
 // - `evaluateAsync` / `authorizeAsync` run the validated `runSimulation`. It also knows which actions
 //   are wildcard-only (no resource type in the Service Authorization Reference, e.g.
 //   secretsmanager:ListSecrets, kms:CreateKey), for which only a statement with `"Resource": "*"`
