@@ -9,6 +9,7 @@ import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   StartExecutionCommand,
+  StopExecutionCommand,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { Gateway } from '../../../local/aws/gateway.js';
@@ -502,6 +503,65 @@ describe('identities (authorizer)', () => {
     const ok = await run2(parent);
     expect(ok.status).toBe('SUCCEEDED');
     expect(JSON.parse(ok.output!)).toMatchObject({ Status: 'SUCCEEDED', Input: { a: 1 } });
+  });
+
+  test('stopping a parent stops its running .sync child when the role may states:StopExecution', async () => {
+    const child = await create2(
+      'id-slow-child',
+      { StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 3600, End: true } } },
+      role('child'),
+    );
+    const parent = await create2(
+      'id-slow-parent',
+      {
+        StartAt: 'Run',
+        States: {
+          Run: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::states:startExecution.sync:2',
+            Parameters: { StateMachineArn: child },
+            End: true,
+          },
+        },
+      },
+      role('stopper'),
+    );
+    const rule = `arn:aws:events:us-east-1:${ACCOUNT}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule`;
+    for (const action of ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'])
+      auth.allow(role('stopper'), action, rule);
+    auth.allow(role('stopper'), 'states:StartExecution', child);
+    auth.allow(
+      role('stopper'),
+      'states:DescribeExecution',
+      `arn:aws:states:us-east-1:${ACCOUNT}:execution:id-slow-child:*`,
+    );
+    emu2.setTimeOverrides({ waitMs: undefined });
+    try {
+      const startAndStop = async () => {
+        const { executionArn } = await sfn2.send(new StartExecutionCommand({ stateMachineArn: parent }));
+        let childArn: string | undefined;
+        for (let i = 0; i < 100 && !childArn; i++) {
+          await new Promise((r) => setTimeout(r, 20));
+          const h = await sfn2.send(new GetExecutionHistoryCommand({ executionArn }));
+          const submitted = h.events!.find((e) => e.type === 'TaskSubmitted');
+          if (submitted) childArn = JSON.parse(submitted.taskSubmittedEventDetails!.output!).ExecutionArn;
+        }
+        await sfn2.send(new StopExecutionCommand({ executionArn }));
+        await emu2.waitForExecution(executionArn!);
+        return (await sfn2.send(new DescribeExecutionCommand({ executionArn: childArn! }))).status;
+      };
+      // Without states:StopExecution the child runs on.
+      const kept = await startAndStop();
+      expect(kept).toBe('RUNNING');
+      auth.allow(
+        role('stopper'),
+        'states:StopExecution',
+        `arn:aws:states:us-east-1:${ACCOUNT}:execution:id-slow-child:*`,
+      );
+      expect(await startAndStop()).toBe('ABORTED');
+    } finally {
+      emu2.setTimeOverrides({ waitMs: 0 });
+    }
   });
 
   test("EventBridge targets start executions as the target's RoleArn; a denial is a failed delivery", async () => {
