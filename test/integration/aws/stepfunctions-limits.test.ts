@@ -15,6 +15,7 @@ import {
 import { Gateway } from '../../../local/aws/gateway.js';
 import { EventBridgeEmulator } from '../../../local/aws/eventbridge.js';
 import { StepFunctionsEmulator } from '../../../local/aws/stepfunctions.js';
+import { IamAuthority } from '../../../local/aws/iam/authority.js';
 import type {
   AuthorizationDecision,
   AuthorizationRequest,
@@ -587,5 +588,48 @@ describe('identities (authorizer)', () => {
     put();
     await eb.settled();
     expect(eb.deliveries.at(-1)!.ok).toBe(true);
+  });
+});
+
+describe('with the IamAuthority (local/aws/iam/authority.ts)', () => {
+  test("a Lambda task runs only if the state machine's role has a policy allowing lambda:InvokeFunction on it", async () => {
+    const iam = new IamAuthority();
+    const fn = lambdaArn('msk-spec-provisioner-local-listSpecs');
+    iam.putRole(role('allowed'), {
+      policies: [
+        { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: fn }] },
+      ],
+    });
+    iam.putRole(role('other'), {
+      policies: [
+        {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: lambdaArn('x') }],
+        },
+      ],
+    });
+    const emu3 = new StepFunctionsEmulator({
+      retryIntervalMs: 0,
+      waitMs: 0,
+      endpointFor: () => gw3.url,
+      authorizer: iam,
+    });
+    emu3.registerLambda(fn, async () => ({ specs: [] }));
+    const def = JSON.stringify({ StartAt: 'L', States: { L: { Type: 'Task', Resource: fn, End: true } } });
+    const outcome = async (roleArn: string) => {
+      const name = roleArn.split('/').pop()!;
+      const { stateMachineArn } = emu3.createStateMachine({ name, definition: def, roleArn });
+      const { executionArn } = emu3.startExecution({ stateMachineArn });
+      return emu3.waitForExecution(executionArn);
+    };
+    try {
+      expect(await outcome(role('allowed'))).toMatchObject({ status: 'SUCCEEDED' });
+      const denied = await outcome(role('other'));
+      expect(denied).toMatchObject({ status: 'FAILED', error: 'Lambda.AWSLambdaException' });
+      expect(denied['cause']).toContain('assumed-role/other/');
+      expect(denied['cause']).toContain(`lambda:InvokeFunction on resource: ${fn}`);
+    } finally {
+      await emu3.close();
+    }
   });
 });
