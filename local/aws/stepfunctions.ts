@@ -25,6 +25,10 @@
 // no activities, no JSONata (refused at CreateStateMachine: aws-local-stepfunctions would silently ignore it);
 // the SDK integration clients make one attempt (the state's Retry decides); a Task without TimeoutSeconds times out
 // after ~24.8 days (the longest Node timer; AWS: 99999999 s); Map states are INLINE only; HeartbeatSeconds is ignored.
+// Quota deviations: a state's own output over 256 KiB fails the run it is in (the execution, or the iteration or
+// branch, whose Map/Parallel state's Catch then sees it), not that state's Catch; a Map state fails as soon as its
+// collected results pass 256 KiB (AWS may finish the other iterations first); a Parallel state's collected results
+// are held to the quota only through its output; the input-size cause text is ours (AWS's is not documented).
 //
 // AWS quotas (local/aws/stepfunctions/limits.ts has the engine side and the sources):
 // - 256 KiB (262,144 bytes of UTF-8 JSON) per execution input (StartExecution → ValidationException, as the API's
