@@ -16,8 +16,9 @@
 //   are wildcard-only (no resource type in the Service Authorization Reference, e.g.
 //   secretsmanager:ListSecrets, kms:CreateKey), for which only a statement with `"Resource": "*"`
 //   grants access. The synchronous path cannot tell (runUnsafeSimulation has no such flag), so there
-//   an Allow naming specific ARNs also counts for a wildcard-only action; the emulators in this
-//   folder therefore use the async path (docs/architecture.md, "Embedded AWS").
+//   an Allow naming specific ARNs also counts for a wildcard-only action; the gateway and S3
+//   therefore take the async path for those (resource `*`, local/aws/iam/enforce.ts) and the fast
+//   synchronous one for the rest.
 //
 // Principals are given by their IAM ARN. A role acts through a session
 // (`arn:aws:sts::<account>:assumed-role/<name>/<session>`, IAM User Guide, "IAM identifiers"), which

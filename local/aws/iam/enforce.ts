@@ -28,6 +28,21 @@ export function accountOf(principalArn: string): string {
   return a && /^\d{12}$/.test(a) ? a : LOCAL_ACCOUNT_ID;
 }
 
+/**
+ * One authorization on the path that is exact for it, at the lower cost: the validated async path
+ * for wildcard-only actions (resource `*`: only there does runSimulation know more than the
+ * synchronous path), the synchronous one otherwise (the same decisions for requests carrying only
+ * the reference's condition keys, which local/aws/iam/actions.ts guarantees; held by a unit test).
+ */
+export async function authorizeOne(
+  authorizer: EnforcingAuthorizer,
+  request: AuthorizationRequest,
+): Promise<AuthorizationDecision> {
+  return request.resource === '*' && authorizer.authorizeAsync
+    ? authorizer.authorizeAsync(request)
+    : authorizer.authorize(request);
+}
+
 /** Authorizes every grant in order; returns the first denial, or undefined when all are allowed. */
 export async function firstDenial(
   authorizer: EnforcingAuthorizer,
@@ -44,9 +59,7 @@ export async function firstDenial(
       context: g.context,
       ...(policy ? { resourcePolicy: policy } : {}),
     };
-    const decision = authorizer.authorizeAsync
-      ? await authorizer.authorizeAsync(request)
-      : authorizer.authorize(request);
+    const decision = await authorizeOne(authorizer, request);
     if (!decision.allowed) return decision;
   }
   return undefined;
@@ -81,10 +94,10 @@ export function onBehalfKmsRequest(opts: {
   return { principalArn: opts.principalArn, action: opts.action, resource: opts.keyArn, context };
 }
 
-/** Authorizes one on-behalf KMS request (async path when offered). */
+/** Authorizes one on-behalf KMS request. */
 export async function authorizeOnBehalf(
   authorizer: EnforcingAuthorizer,
   request: AuthorizationRequest,
 ): Promise<AuthorizationDecision> {
-  return authorizer.authorizeAsync ? authorizer.authorizeAsync(request) : authorizer.authorize(request);
+  return authorizeOne(authorizer, request);
 }
