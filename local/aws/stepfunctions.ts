@@ -62,7 +62,7 @@ import {
   resultTooLarge,
 } from './stepfunctions/limits.js';
 
-// aws-local-stepfunctions 3.x uses Promise.withResolvers (Node 22+); Node 20 needs this polyfill (docs/facts.md).
+// aws-local-stepfunctions 3.x uses Promise.withResolvers (Node 22+); Node 20 needs this polyfill (docs/facts.md#toolchain).
 const P = Promise as unknown as { withResolvers?: () => unknown };
 if (typeof P.withResolvers !== 'function') {
   P.withResolvers = function withResolvers<T>() {
@@ -1108,7 +1108,7 @@ export class StepFunctionsEmulator implements JsonService {
               : envCreds
                 ? {}
                 : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
-          // s3rver needs path-style addressing and no aws-chunked uploads (docs/facts.md).
+          // s3rver needs path-style addressing and no aws-chunked uploads (docs/facts.md#toolchain).
           ...(service === 's3'
             ? {
                 forcePathStyle: true,
