@@ -123,58 +123,83 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-async function timed(n: number, call: () => Promise<unknown>): Promise<{ medianUs: number; p95Us: number }> {
-  for (let i = 0; i < 30; i++) await call();
-  const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = process.hrtime.bigint();
-    await call();
-    samples.push(Number(process.hrtime.bigint() - t) / 1000);
-  }
-  samples.sort((a, b) => a - b);
-  return { medianUs: Math.round(quantile(samples, 0.5)), p95Us: Math.round(quantile(samples, 0.95)) };
+interface Target {
+  readonly aws: LocalAws;
+  readonly kms: KMSClient;
+  readonly s3: S3Client;
+  readonly key: string;
 }
 
-async function roundTrips(enforce: boolean): Promise<{ kmsDescribeKey: object; s3GetObject: object }> {
+async function target(enforce: boolean): Promise<Target> {
   const iam = enforce ? new IamAuthority() : undefined;
   const aws: LocalAws = await startLocalAws({ ...(iam ? { iam } : {}), buckets: ['specs'], log: () => undefined });
-  try {
-    const credentials: Credentials = iam
-      ? iam.credentialsFor(localAdminArn())
-      : { accessKeyId: 'test', secretAccessKey: 'test' };
-    const key = aws.kms.createCustomerKey().Arn;
-    const kms = new KMSClient({ endpoint: aws.endpoint, region: aws.region, credentials, maxAttempts: 1 });
-    const s3 = new S3Client({
-      endpoint: aws.s3Endpoint,
-      region: aws.region,
-      credentials,
-      forcePathStyle: true,
-      maxAttempts: 1,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
-    await s3.send(new PutObjectCommand({ Bucket: 'specs', Key: 'a.yaml', Body: 'x' }));
-    const kmsDescribeKey = await timed(ROUND_TRIPS, () => kms.send(new DescribeKeyCommand({ KeyId: key })));
-    const s3GetObject = await timed(ROUND_TRIPS, async () => {
-      const out = await s3.send(new GetObjectCommand({ Bucket: 'specs', Key: 'a.yaml' }));
-      await out.Body!.transformToString();
-    });
-    return { kmsDescribeKey, s3GetObject };
-  } finally {
-    await aws.stop();
+  const credentials: Credentials = iam
+    ? iam.credentialsFor(localAdminArn())
+    : { accessKeyId: 'test', secretAccessKey: 'test' };
+  const kms = new KMSClient({ endpoint: aws.endpoint, region: aws.region, credentials, maxAttempts: 1 });
+  const s3 = new S3Client({
+    endpoint: aws.s3Endpoint,
+    region: aws.region,
+    credentials,
+    forcePathStyle: true,
+    maxAttempts: 1,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  await s3.send(new PutObjectCommand({ Bucket: 'specs', Key: 'a.yaml', Body: 'x' }));
+  return { aws, kms, s3, key: aws.kms.createCustomerKey().Arn };
+}
+
+/**
+ * Median and p95 of `call` against both targets, sampled alternately (with, without, with, ...) so
+ * that load from other processes on the machine weighs on both alike.
+ */
+async function interleaved(
+  targets: readonly [Target, Target],
+  call: (t: Target) => Promise<unknown>,
+): Promise<{ withIam: { medianUs: number; p95Us: number }; withoutIam: { medianUs: number; p95Us: number } }> {
+  const samples: [number[], number[]] = [[], []];
+  for (let i = 0; i < 30; i++) for (const t of targets) await call(t);
+  for (let i = 0; i < ROUND_TRIPS; i++) {
+    for (const j of [0, 1] as const) {
+      const t = process.hrtime.bigint();
+      await call(targets[j]);
+      samples[j].push(Number(process.hrtime.bigint() - t) / 1000);
+    }
   }
+  const stats = (xs: number[]) => {
+    xs.sort((a, b) => a - b);
+    return { medianUs: Math.round(quantile(xs, 0.5)), p95Us: Math.round(quantile(xs, 0.95)) };
+  };
+  return { withIam: stats(samples[0]), withoutIam: stats(samples[1]) };
 }
 
 const evaluations = await evaluationsPerSecond();
 console.error(`authority: ${evaluations.sync} evaluations/s sync, ${evaluations.async} async`);
-const without = await roundTrips(false);
-console.error(`round trips without IAM: ${JSON.stringify(without)}`);
-const withIam = await roundTrips(true);
-console.error(`round trips with IAM: ${JSON.stringify(withIam)}`);
+const targets = [await target(true), await target(false)] as const;
+let kmsDescribeKey;
+let s3GetObject;
+try {
+  kmsDescribeKey = await interleaved(targets, (t) => t.kms.send(new DescribeKeyCommand({ KeyId: t.key })));
+  s3GetObject = await interleaved(targets, async (t) => {
+    const out = await t.s3.send(new GetObjectCommand({ Bucket: 'specs', Key: 'a.yaml' }));
+    await out.Body!.transformToString();
+  });
+} finally {
+  await Promise.all(targets.map((t) => t.aws.stop()));
+}
+console.error(`KMS DescribeKey: ${JSON.stringify(kmsDescribeKey)}; S3 GetObject: ${JSON.stringify(s3GetObject)}`);
 console.log(
   JSON.stringify({
     evaluationsPerSecond: evaluations,
-    roundTripUs: { withoutIam: without, withIam },
+    roundTripUs: {
+      kmsDescribeKey,
+      s3GetObject,
+      addedMedianUs: {
+        kmsDescribeKey: kmsDescribeKey.withIam.medianUs - kmsDescribeKey.withoutIam.medianUs,
+        s3GetObject: s3GetObject.withIam.medianUs - s3GetObject.withoutIam.medianUs,
+      },
+    },
     roundTrips: ROUND_TRIPS,
     loadavg: loadavg()[0],
   }),
