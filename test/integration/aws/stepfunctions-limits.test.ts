@@ -608,12 +608,7 @@ describe('with the IamAuthority (local/aws/iam/authority.ts)', () => {
         },
       ],
     });
-    const emu3 = new StepFunctionsEmulator({
-      retryIntervalMs: 0,
-      waitMs: 0,
-      endpointFor: () => gw3.url,
-      authorizer: iam,
-    });
+    const emu3 = new StepFunctionsEmulator({ retryIntervalMs: 0, waitMs: 0, authorizer: iam });
     emu3.registerLambda(fn, async () => ({ specs: [] }));
     const def = JSON.stringify({ StartAt: 'L', States: { L: { Type: 'Task', Resource: fn, End: true } } });
     const outcome = async (roleArn: string) => {
