@@ -136,8 +136,8 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
   if (iam) {
     iam.putUser(localAdminArn(iam.accountId), { policies: [ADMIN_POLICY] });
     credentials = { ...iam.credentialsFor(localAdminArn(iam.accountId)) };
-    // A key with no policy put has the one KMS gives it (default key policy, AWS managed key policy).
-    iam.addResourcePolicyProvider((arn) => kms.defaultKeyPolicy(arn));
+    // A key's policy: the one given to KMS, else the one KMS gives it (default, AWS managed).
+    iam.addResourcePolicyProvider((arn) => kms.keyPolicy(arn));
     gateway.enforce(iam, lookups);
     s3.enforce(iam);
   }

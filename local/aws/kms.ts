@@ -5,14 +5,16 @@
 // `alias/aws/secretsmanager` (KeyManager AWS), the default key Secrets Manager encrypts with
 // (Secrets Manager User Guide, "Secret encryption and decryption").
 //
-// Key policies are held by the IAM authority (local/aws/iam/authority.ts, `putResourcePolicy`);
-// `defaultKeyPolicy` gives the policy a key has when none was put: the default key policy for a
-// customer key (KMS Developer Guide, "Default key policy": the account root may do kms:*, which
-// delegates to IAM policies) and, for an AWS managed key, the policy AWS gives it (any principal of
-// the account, only through the owning service; KMS Developer Guide, "AWS managed keys").
+// Key policies: CreateKey's `Policy` and PutKeyPolicy store one, GetKeyPolicy returns it (policy
+// name `default`, the only one KMS has). `keyPolicy` is what the IAM authority evaluates (a policy
+// put on the authority itself with `putResourcePolicy` takes precedence): the stored policy, else
+// `defaultKeyPolicy`, the policy a key has when none was given: the default key policy for a customer
+// key (KMS Developer Guide, "Default key policy": the account root may do kms:*, which delegates to
+// IAM policies) and, for an AWS managed key, the policy AWS gives it (any principal of the account,
+// only through the owning service; KMS Developer Guide, "AWS managed keys").
 import { AwsServiceError, LOCAL_ACCOUNT_ID, LOCAL_REGION, type JsonService, type RequestContext } from './core.js';
 import { buildArn, epochSeconds, parseArn, uuid } from './arn.js';
-import { defaultKeyPolicy } from './iam/authority.js';
+import { defaultKeyPolicy, policyProblems } from './iam/authority.js';
 import type { PolicyDocument } from './iam/types.js';
 
 export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion';
@@ -87,6 +89,10 @@ function validation(message: string): AwsServiceError {
 
 export class KmsEmulator {
   private readonly regions = new Map<string, Region>();
+  /** Key policies given by CreateKey or PutKeyPolicy, by key ARN. */
+  private readonly policies = new Map<string, PolicyDocument>();
+  /** AWS managed keys' policies, made once per key (the authority caches validation by document). */
+  private readonly managedPolicies = new Map<string, PolicyDocument>();
 
   readonly service: JsonService = {
     signingName: 'kms',
@@ -103,6 +109,8 @@ export class KmsEmulator {
       DisableKey: (i, c) => this.setEnabled(i, c, false),
       ScheduleKeyDeletion: (i, c) => this.scheduleKeyDeletion(i, c),
       CancelKeyDeletion: (i, c) => this.cancelKeyDeletion(i, c),
+      GetKeyPolicy: (i, c) => this.getKeyPolicy(i, c),
+      PutKeyPolicy: (i, c) => this.putKeyPolicy(i, c),
     },
   };
 
@@ -123,6 +131,11 @@ export class KmsEmulator {
     }
   }
 
+  /** The key policy IAM evaluates for a key: the one given, else the default; undefined for an ARN that is no key here. */
+  keyPolicy(keyArn: string): PolicyDocument | undefined {
+    return this.policies.get(keyArn) ?? this.defaultKeyPolicy(keyArn);
+  }
+
   /** The key policy of a key that has no other (see the header); undefined for an ARN that is no key here. */
   defaultKeyPolicy(keyArn: string): PolicyDocument | undefined {
     const arn = parseArn(keyArn);
@@ -132,10 +145,12 @@ export class KmsEmulator {
     if (!r || !key) return undefined;
     const root = `arn:aws:iam::${arn.accountId}:root`;
     if (key.meta.KeyManager === 'CUSTOMER') return defaultKeyPolicy(arn.accountId);
+    const made = this.managedPolicies.get(keyArn);
+    if (made) return made;
     const alias = [...r.aliases.values()].find((a) => a.TargetKeyId === key.meta.KeyId)?.AliasName ?? '';
     const service = alias === 'alias/aws/s3' ? 's3' : 'secretsmanager';
     const via = { 'kms:CallerAccount': arn.accountId, 'kms:ViaService': `${service}.${arn.region}.amazonaws.com` };
-    return {
+    const policy: PolicyDocument = {
       Version: '2012-10-17',
       Id: `auto-${service}-2`,
       Statement: [
@@ -163,6 +178,8 @@ export class KmsEmulator {
         },
       ],
     };
+    this.managedPolicies.set(keyArn, policy);
+    return policy;
   }
 
   /** Creates a customer-managed symmetric key in-process (test set-up); returns its metadata. */
@@ -320,7 +337,30 @@ export class KmsEmulator {
       if (typeof t.TagKey !== 'string' || t.TagKey === '' || typeof t.TagValue !== 'string')
         throw new AwsServiceError('TagException', 'Tags must have a non-empty TagKey and a TagValue.');
     }
-    return { KeyMetadata: serializeMeta(this.newKey(ctx, input, 'CUSTOMER').meta) };
+    const policy = input.Policy === undefined ? undefined : parseKeyPolicy(input.Policy);
+    const key = this.newKey(ctx, input, 'CUSTOMER');
+    if (policy) this.policies.set(key.meta.Arn, policy);
+    return { KeyMetadata: serializeMeta(key.meta) };
+  }
+
+  // GetKeyPolicy: https://docs.aws.amazon.com/kms/latest/APIReference/API_GetKeyPolicy.html
+  // PolicyName is optional and can only be `default`.
+  private getKeyPolicy(input: { KeyId?: unknown; PolicyName?: unknown }, ctx: RequestContext): unknown {
+    checkPolicyName(input.PolicyName);
+    const key = this.find(input.KeyId, ctx.region, ctx.accountId);
+    return { Policy: JSON.stringify(this.keyPolicy(key.meta.Arn)), PolicyName: 'default' };
+  }
+
+  // PutKeyPolicy: https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html
+  // Errors: MalformedPolicyDocumentException; not allowed on AWS managed keys.
+  private putKeyPolicy(
+    input: { KeyId?: unknown; Policy?: unknown; PolicyName?: unknown },
+    ctx: RequestContext,
+  ): unknown {
+    checkPolicyName(input.PolicyName);
+    const key = this.findCustomer(input.KeyId, ctx);
+    this.policies.set(key.meta.Arn, parseKeyPolicy(input.Policy));
+    return {};
   }
 
   // DescribeKey: https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html
@@ -482,6 +522,28 @@ export class KmsEmulator {
       );
     return name;
   }
+}
+
+function checkPolicyName(name: unknown): void {
+  if (name !== undefined && name !== 'default')
+    throw new AwsServiceError('NotFoundException', `Policy ${String(name)} does not exist`);
+}
+
+/** A key policy document from its JSON text; MalformedPolicyDocumentException as KMS answers it. */
+function parseKeyPolicy(text: unknown): PolicyDocument {
+  let doc: unknown;
+  try {
+    doc = typeof text === 'string' ? JSON.parse(text) : undefined;
+  } catch {
+    doc = undefined;
+  }
+  const problems = doc && typeof doc === 'object' ? policyProblems(doc, 'resource') : ['not a JSON object'];
+  if (problems.length > 0)
+    throw new AwsServiceError(
+      'MalformedPolicyDocumentException',
+      `The new key policy will not allow you to update the key policy in the future. (${problems.join('; ')})`,
+    );
+  return doc as PolicyDocument;
 }
 
 function serializeMeta(meta: Key['meta']): Record<string, unknown> {

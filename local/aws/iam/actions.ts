@@ -312,6 +312,8 @@ export const OPERATIONS: Readonly<Record<string, readonly Grant[]>> = {
     kms('ScheduleKeyDeletion', 'key:KeyId', [...KMS, 'kms:ScheduleKeyDeletionPendingWindowInDays']),
   ],
   'kms:CancelKeyDeletion': [kms('CancelKeyDeletion')],
+  'kms:GetKeyPolicy': [kms('GetKeyPolicy')],
+  'kms:PutKeyPolicy': [kms('PutKeyPolicy')],
 
   // ---- ACM Private CA ----
   'acm-pca:CreateCertificateAuthority': [

@@ -2,7 +2,13 @@
 // clients: unknown keys, AccessDeniedException / ForbiddenException with IAM's message, KMS key
 // policies and via-service conditions, the KMS calls Secrets Manager and MSK make for the caller,
 // principal-tag policy variables, wildcard-only actions, and the enforcing switch.
-import { KMSClient, CreateKeyCommand, DescribeKeyCommand } from '@aws-sdk/client-kms';
+import {
+  KMSClient,
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  GetKeyPolicyCommand,
+  PutKeyPolicyCommand,
+} from '@aws-sdk/client-kms';
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
@@ -151,6 +157,37 @@ test('KMS: a key policy without the root delegation refuses IAM-allowed callers 
   // The principal the key policy names needs no IAM policy at all.
   iam.putRole(role('key-admin'), { policies: [] });
   await as(role('key-admin')).kms.send(new DescribeKeyCommand({ KeyId: locked }));
+});
+
+test('KMS key policies through the API: CreateKey Policy, GetKeyPolicy, PutKeyPolicy decide who may use the key', async () => {
+  const admin = as(localAdminArn());
+  const onlyOwner = {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { AWS: role('owner') }, Action: 'kms:*', Resource: '*' }],
+  };
+  iam.putRole(role('owner'), { policies: [] });
+  const key = (await admin.kms.send(new CreateKeyCommand({ Description: 'owned', Policy: JSON.stringify(onlyOwner) })))
+    .KeyMetadata!.Arn!;
+  expect((await failure(admin.kms.send(new DescribeKeyCommand({ KeyId: key })))).message).toContain(
+    'because no resource-based policy allows the kms:DescribeKey action',
+  );
+  const owner = as(role('owner'));
+  const got = await owner.kms.send(new GetKeyPolicyCommand({ KeyId: key, PolicyName: 'default' }));
+  expect(JSON.parse(got.Policy!)).toEqual(onlyOwner);
+  // The owner hands the key back to IAM with the default key policy.
+  const delegate = {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: 'kms:*', Resource: '*' },
+    ],
+  };
+  await owner.kms.send(
+    new PutKeyPolicyCommand({ KeyId: key, PolicyName: 'default', Policy: JSON.stringify(delegate) }),
+  );
+  await admin.kms.send(new DescribeKeyCommand({ KeyId: key }));
+  expect(
+    (await failure(admin.kms.send(new PutKeyPolicyCommand({ KeyId: key, Policy: '{"Statement": "nope"}' })))).name,
+  ).toBe('MalformedPolicyDocumentException');
 });
 
 test('wildcard-only actions: only Resource "*" grants them (kms:CreateKey, secretsmanager:ListSecrets)', async () => {
