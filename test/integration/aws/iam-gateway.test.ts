@@ -110,6 +110,19 @@ test('an access key IAM never issued: UnrecognizedClientException (400); MSK: Un
   });
 });
 
+test('an unsigned request: MissingAuthenticationTokenException', async () => {
+  const res = await fetch(aws.endpoint, {
+    method: 'POST',
+    headers: { 'x-amz-target': 'secretsmanager.ListSecrets', 'content-type': 'application/x-amz-json-1.1' },
+    body: '{}',
+  });
+  expect(res.status).toBe(400);
+  expect(await res.json()).toEqual({
+    __type: 'MissingAuthenticationTokenException',
+    message: 'Missing Authentication Token',
+  });
+});
+
 test('a role without the permission: AccessDeniedException (400) with the assumed-role ARN; MSK: ForbiddenException (403)', async () => {
   iam.putRole(role('nobody'), { policies: [allow('kms:DescribeKey', cmk)] });
   const c = as(role('nobody'));

@@ -15,6 +15,9 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { Hash } from '@smithy/hash-node';
+import { HttpRequest } from '@smithy/protocol-http';
 import { IamAuthority } from '../../../local/aws/iam/authority.js';
 import { localAdminArn, startLocalAws, type LocalAws } from '../../../local/aws/env.js';
 import type { Credentials, PolicyDocument } from '../../../local/aws/iam/types.js';
@@ -295,4 +298,82 @@ test('allowed requests are recorded with principal, action and resource', async 
     resource: 'arn:aws:s3:::data/present.txt',
   });
   expect(iam.record.some((r) => r.principalArn === READER && r.action !== 's3:GetObject')).toBe(false);
+});
+
+test('presigned URLs: the caller is the principal of X-Amz-Credential', async () => {
+  const presign = async (principal: string | undefined, key: string) => {
+    const url = new URL(`${aws.s3Endpoint}/data/${key}`);
+    const signer = new SignatureV4({
+      service: 's3',
+      region: aws.region,
+      credentials: principal
+        ? iam.credentialsFor(principal)
+        : { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x' },
+      sha256: Hash.bind(null, 'sha256'),
+      uriEscapePath: false,
+    });
+    const signed = await signer.presign(
+      new HttpRequest({
+        method: 'GET',
+        protocol: 'http:',
+        hostname: url.hostname,
+        port: Number(url.port),
+        path: url.pathname,
+        headers: { host: url.host },
+      }),
+      { expiresIn: 300 },
+    );
+    const query = new URLSearchParams(signed.query as Record<string, string>).toString();
+    return fetch(`${url.origin}${url.pathname}?${query}`);
+  };
+  const ok = await presign(READER, 'present.txt');
+  expect(ok.status).toBe(200);
+  expect(await ok.text()).toBe('x');
+  const denied = await presign(READER, 'missing');
+  expect(denied.status).toBe(403);
+  expect(await denied.text()).toContain('<Code>AccessDenied</Code>');
+  const unknown = await presign(undefined, 'present.txt');
+  expect(unknown.status).toBe(403);
+  expect(await unknown.text()).toContain('<Code>InvalidAccessKeyId</Code>');
+  const anonymous = await fetch(`${aws.s3Endpoint}/data/present.txt`);
+  expect(anonymous.status).toBe(403);
+});
+
+test('aws:SecureTransport is "true": a bucket policy denying plain HTTP does not refuse the loopback endpoint', async () => {
+  await as(localAdminArn()).send(
+    new PutBucketPolicyCommand({
+      Bucket: 'data',
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: ['arn:aws:s3:::data', 'arn:aws:s3:::data/*'],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      }),
+    }),
+  );
+  await as(READER).send(new GetObjectCommand({ Bucket: 'data', Key: 'present.txt' }));
+});
+
+test('GetObject with versionId is s3:GetObjectVersion', async () => {
+  const admin = as(localAdminArn());
+  await aws.s3.createBucket('versions', { versioning: true });
+  const put = await admin.send(new PutObjectCommand({ Bucket: 'versions', Key: 'v.txt', Body: 'one' }));
+  iam.putRole(READER, {
+    policies: [allow('s3:GetObject', ['arn:aws:s3:::data/*', 'arn:aws:s3:::versions/*'])],
+  });
+  try {
+    await as(READER).send(new GetObjectCommand({ Bucket: 'versions', Key: 'v.txt' }));
+    const e = await failure(
+      as(READER).send(new GetObjectCommand({ Bucket: 'versions', Key: 'v.txt', VersionId: put.VersionId! })),
+    );
+    expect(e.message).toContain('s3:GetObjectVersion on resource: "arn:aws:s3:::versions/v.txt"');
+  } finally {
+    iam.putRole(READER, { policies: [allow('s3:GetObject', 'arn:aws:s3:::data/*')] });
+  }
 });
