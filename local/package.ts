@@ -41,7 +41,7 @@ const MARKER = '.complete';
 export const PACKAGE_REGION = 'us-east-1';
 const INPUT_FILES = ['serverless.yml', 'package.json', 'package-lock.json', 'tsconfig.json'];
 const INPUT_DIRS = ['state-machines', 'functions', 'lib', 'deploy'];
-/** Complete entries kept besides the one just built; older ones (by last use) are removed. */
+/** Complete entries kept besides the one just built; older ones (by last use, idle an hour) are removed. */
 const KEEP = 4;
 const LOCK_STALE_MS = 10 * 60_000;
 
@@ -219,7 +219,9 @@ function prune(cacheDir: string, current: string): void {
     }
   }
   entries.sort((a, b) => b.used - a.used);
-  for (const e of entries.slice(KEEP)) rmSync(e.path, { recursive: true, force: true });
+  // Beyond the newest KEEP, and not used within the last hour (someone may still be reading it).
+  const cutoff = Date.now() - 60 * 60_000;
+  for (const e of entries.slice(KEEP)) if (e.used < cutoff) rmSync(e.path, { recursive: true, force: true });
 }
 
 /** Packages the service (or returns the cached package of the same inputs). */
