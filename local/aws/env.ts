@@ -22,9 +22,7 @@
 //   (S3 → EventBridge delivery, Step Functions' own checks) are not signed requests. Not modelled:
 //   SCPs, RCPs, permissions boundaries, session policies, secret resource policies, grants
 //   (kms:CreateGrant is authorized, no grant is kept), s3:ExistingObjectTag/*, tags in a
-//   PutObjectTagging body as s3:RequestObjectTag/*. DeleteObjects is authorized as s3:DeleteObject
-//   on `arn:aws:s3:::<bucket>/*` (S3 checks every key and reports each refusal in the result).
-//   MSK's unknown-key error is UnauthorizedException (401), its model's error for credentials it
+//   PutObjectTagging body as s3:RequestObjectTag/*. MSK's unknown-key error is UnauthorizedException (401), its model's error for credentials it
 //   cannot validate. A wildcard-only action's Allow with a specific resource counts
 //   on the synchronous `authorize` path (see local/aws/iam/authority.ts); the gateway and S3 take the
 //   validated path for those.

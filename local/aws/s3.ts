@@ -42,7 +42,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './core.js';
 import { buildArn, randomChars, randomHex } from './arn.js';
 import type { FaultInjector } from './faults.js';
@@ -169,6 +169,15 @@ interface RequestInfo {
 }
 
 const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+
+function xmlUnescape(s: string): string {
+  return s.replace(/&(lt|gt|amp|apos|quot|#x?[0-9a-fA-F]+);/g, (m, e: string) => {
+    const named: Record<string, string> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
+    if (named[e]) return named[e];
+    const code = e.startsWith('#x') ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+    return Number.isFinite(code) ? String.fromCodePoint(code) : m;
+  });
+}
 
 function xmlEscape(s: string): string {
   return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
@@ -556,7 +565,9 @@ export class S3Emulator {
   ): Promise<void> {
     const iam = this.iam!;
     const region = this.opts.region ?? LOCAL_REGION;
-    const input = this.iamInput(ctx, bucket, operation === 'DeleteObjects' ? '*' : key);
+    // DeleteObjects: each key is authorized in removeMany.
+    if (operation === 'DeleteObjects') return;
+    const input = this.iamInput(ctx, bucket, key);
     const grants = requiredGrants(`s3:${operation}`, {
       region,
       accountId: accountOf(principalArn),
@@ -947,12 +958,50 @@ export class S3Emulator {
   // s3rver deletes and answers but emits no events and knows no versions. Afterwards we emit one
   // ObjectRemoved event per deleted object and, in a versioning-enabled bucket, add a delete marker
   // per key and report it (DeleteMarker, DeleteMarkerVersionId) in the result.
+  //
+  // With IAM on, every key is authorized on its own (s3:DeleteObject, or s3:DeleteObjectVersion
+  // with a VersionId; API_DeleteObjects, "Permissions"): refused keys are left out of what s3rver
+  // sees and come back as <Error> entries with Code AccessDenied, the rest are deleted.
   private async removeMany(
     ctx: KoaContext,
     next: () => Promise<void>,
     info: RequestInfo,
     bucket: string,
   ): Promise<void> {
+    const refused: string[] = [];
+    if (this.iam && info.principalArn) {
+      const xml = (await readAll(ctx.req)).toString('utf8');
+      const objects = [...xml.matchAll(/<Object>([\s\S]*?)<\/Object>/g)].map((m) => ({
+        key: xmlUnescape(/<Key>([\s\S]*?)<\/Key>/.exec(m[1]!)?.[1] ?? ''),
+        versionId: /<VersionId>([\s\S]*?)<\/VersionId>/.exec(m[1]!)?.[1],
+        xml: m[0],
+      }));
+      const allowed: string[] = [];
+      for (const o of objects) {
+        const grants = requiredGrants('s3:DeleteObject', {
+          region: this.opts.region ?? LOCAL_REGION,
+          accountId: accountOf(info.principalArn),
+          input: { Bucket: bucket, Key: o.key, ...(o.versionId ? { VersionId: o.versionId } : {}) },
+          lookups: {},
+        })!;
+        const denial = await firstDenial(this.iam, info.principalArn, grants, () => this.policies.get(bucket));
+        if (denial)
+          refused.push(
+            `<Error><Key>${xmlEscape(o.key)}</Key>${o.versionId ? `<VersionId>${xmlEscape(o.versionId)}</VersionId>` : ''}<Code>AccessDenied</Code><Message>Access Denied</Message></Error>`,
+          );
+        else allowed.push(o.xml);
+      }
+      if (allowed.length === 0) {
+        ctx.type = 'application/xml';
+        ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="${XMLNS}">${refused.join('')}</DeleteResult>`;
+        ctx.status = 200;
+        return;
+      }
+      // s3rver reads the body from ctx.req: hand it the allowed objects only.
+      const body = `<?xml version="1.0" encoding="UTF-8"?><Delete>${allowed.join('')}</Delete>`;
+      const original = ctx.req as NodeJS.ReadableStream & { headers?: unknown };
+      ctx.req = Object.assign(Readable.from([Buffer.from(body, 'utf8')]), { headers: original.headers });
+    }
     await this.als.run(info, next);
     if (ctx.status >= 300) return;
     const objects = (ctx.request.body as { Delete?: { Object?: { Key?: unknown } | { Key?: unknown }[] } } | undefined)
@@ -990,7 +1039,7 @@ export class S3Emulator {
       );
     }
     ctx.type = 'application/xml';
-    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="${XMLNS}">${results.join('')}</DeleteResult>`;
+    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="${XMLNS}">${results.join('')}${refused.join('')}</DeleteResult>`;
     ctx.status = 200;
   }
 

@@ -432,9 +432,12 @@ export const OPERATIONS: Readonly<Record<string, readonly Grant[]>> = {
     s3('DeleteObject', 'object', { unless: 'VersionId' }),
     s3('DeleteObjectVersion', 'object', { when: 'VersionId', conditions: ['s3:versionid'] }),
   ],
-  // API_DeleteObjects: "the s3:DeleteObject permission ... for each object" (checked on `bucket/*`
-  // here, see the deviations in local/aws/env.ts).
-  's3:DeleteObjects': [s3('DeleteObject', 'object')],
+  // API_DeleteObjects: s3:DeleteObject (or DeleteObjectVersion) for each object; the S3 emulator
+  // authorizes each key of the body with the s3:DeleteObject row.
+  's3:DeleteObjects': [
+    s3('DeleteObject', 'object', { unless: 'VersionId' }),
+    s3('DeleteObjectVersion', 'object', { when: 'VersionId', conditions: ['s3:versionid'] }),
+  ],
   's3:GetObjectTagging': [
     s3('GetObjectTagging', 'object', { unless: 'VersionId' }),
     s3('GetObjectVersionTagging', 'object', { when: 'VersionId', conditions: ['s3:versionid'] }),

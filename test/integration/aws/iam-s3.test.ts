@@ -3,6 +3,7 @@
 // bucket encryption, 403 vs 404 by s3:ListBucket, and KMS on the caller's behalf.
 import {
   CopyObjectCommand,
+  DeleteObjectsCommand,
   DeleteBucketPolicyCommand,
   GetBucketEncryptionCommand,
   GetBucketPolicyCommand,
@@ -376,4 +377,29 @@ test('GetObject with versionId is s3:GetObjectVersion', async () => {
   } finally {
     iam.putRole(READER, { policies: [allow('s3:GetObject', 'arn:aws:s3:::data/*')] });
   }
+});
+
+test('DeleteObjects authorizes each key: refused keys come back as AccessDenied errors, the others are deleted', async () => {
+  const admin = as(localAdminArn());
+  for (const k of ['specs/shop.orders.yaml', 'specs/shop.order.yaml'])
+    await admin.send(new PutObjectCommand({ Bucket: 'data', Key: k, Body: 'a' }));
+  const deleter = `arn:aws:iam::${ACCOUNT}:role/deleter`;
+  iam.putRole(deleter, { policies: [allow('s3:DeleteObject', 'arn:aws:s3:::data/specs/shop.orders.yaml')] });
+  const out = await as(deleter).send(
+    new DeleteObjectsCommand({
+      Bucket: 'data',
+      Delete: { Objects: [{ Key: 'specs/shop.orders.yaml' }, { Key: 'specs/shop.order.yaml' }] },
+    }),
+  );
+  expect(out.Deleted?.map((d) => d.Key)).toEqual(['specs/shop.orders.yaml']);
+  expect(out.Errors).toEqual([{ Key: 'specs/shop.order.yaml', Code: 'AccessDenied', Message: 'Access Denied' }]);
+  await admin.send(new HeadObjectCommand({ Bucket: 'data', Key: 'specs/shop.order.yaml' }));
+  expect(
+    (await failure(admin.send(new HeadObjectCommand({ Bucket: 'data', Key: 'specs/shop.orders.yaml' })))).status,
+  ).toBe(404);
+  const none = await as(deleter).send(
+    new DeleteObjectsCommand({ Bucket: 'data', Delete: { Objects: [{ Key: 'specs/shop.order.yaml' }] } }),
+  );
+  expect(none.Deleted ?? []).toEqual([]);
+  expect(none.Errors?.map((e) => e.Code)).toEqual(['AccessDenied']);
 });
