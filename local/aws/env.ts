@@ -132,7 +132,9 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
     sessionToken?: string;
   };
   if (iam) {
-    iam.putUser(localAdminArn(iam.accountId), { policies: [ADMIN_POLICY] });
+    // Kept as the caller made it if it already exists.
+    if (!iam.hasPrincipal(localAdminArn(iam.accountId)))
+      iam.putUser(localAdminArn(iam.accountId), { policies: [ADMIN_POLICY] });
     credentials = { ...iam.credentialsFor(localAdminArn(iam.accountId)) };
     // A key's policy: the one given to KMS, else the one KMS gives it (default, AWS managed).
     iam.addResourcePolicyProvider((arn) => kms.keyPolicy(arn));
