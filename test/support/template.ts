@@ -46,6 +46,8 @@ export interface ResolvedTemplate {
   /** Only the resources CloudFormation would create. */
   readonly resources: Readonly<Record<string, ResolvedResource>>;
   readonly outputs: Readonly<Record<string, unknown>>;
+  /** The template's Rules whose assertions fail for these values, with their descriptions (CloudFormation refuses the stack). */
+  readonly failedRules: readonly string[];
 }
 
 let packaged: Promise<PackagedDeployment> | undefined;
@@ -201,7 +203,12 @@ export function resolveTemplate(
   const outputs: Record<string, unknown> = {};
   for (const [k, o] of Object.entries(template.Outputs ?? {}))
     if (!o.Condition || condition(o.Condition)) outputs[k] = visit(o.Value);
-  return { parameters, conditions, resources, outputs };
+  const failedRules: string[] = [];
+  for (const [name, rule] of Object.entries(((template as any).Rules ?? {}) as Record<string, any>)) {
+    if (rule.RuleCondition !== undefined && !visit(rule.RuleCondition)) continue;
+    for (const a of rule.Assertions ?? []) if (!visit(a.Assert)) failedRules.push(`${name}: ${a.AssertDescription}`);
+  }
+  return { parameters, conditions, resources, outputs, failedRules };
 }
 
 export async function resolvedPackage(values?: Readonly<Record<string, string>>): Promise<ResolvedTemplate> {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { FUNCTION_KEYS } from '../../../functions/registry.js';
 import type { PackagedDeployment } from '../../../local/package.js';
-import { PRODUCTION_PARAMETERS, ROOT, packaged_ } from '../../support/template.js';
+import { PRODUCTION_PARAMETERS, ROOT, packaged_, resolveTemplate } from '../../support/template.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Resource = { Type: string; Properties: any; Condition?: string };
@@ -211,6 +211,49 @@ describe('serverless package', () => {
     const plugin = new Plugin(serverless);
     plugin.hooks['before:aws:deploy:deploy:createStack']();
     expect(Object.keys(core.Parameters).sort()).toEqual([...PARAMETERS].sort());
+  });
+
+  it('refuses at deploy time a Kafka-facing function that could not reach private brokers, or a half-configured admin', () => {
+    const failed = (values: Record<string, string>) =>
+      resolveTemplate(pkg.template, values).failedRules.map((r) => r.split(':')[0]);
+    const base = { ClusterArn: 'arn:aws:kafka:us-east-1:1:cluster/a/b', PcaArn: 'p', KmsKeyArn: 'k' };
+    expect(failed(PRODUCTION_PARAMETERS)).toEqual([]);
+    expect(failed(base)).toEqual(['KafkaReachable']);
+    expect(failed({ ...base, KafkaBootstrapBrokers: 'b-1.public.example:9198' })).toEqual([]);
+    expect(failed({ ...base, KafkaSubnetIds: 'subnet-0a' })).toEqual(['VpcNeedsSecurityGroups']);
+    expect(failed({ ...PRODUCTION_PARAMETERS, KafkaVpcId: '' })).toEqual(['EndpointsNeedVpc']);
+    expect(failed({ ...PRODUCTION_PARAMETERS, KafkaAdminAuth: 'SCRAM' })).toEqual(['ScramAdminNeedsSecret']);
+    expect(failed({ ...PRODUCTION_PARAMETERS, KafkaAdminAuth: 'MTLS' })).toEqual(['MtlsAdminNeedsDomain']);
+    expect(
+      failed({ ...PRODUCTION_PARAMETERS, KafkaAdminAuth: 'MTLS', KafkaAdminCertDomain: 'platform.admin' }),
+    ).toEqual([]);
+  });
+
+  it('creates the VPC endpoints in the Kafka subnets, admitting HTTPS from the function’s first security group', () => {
+    const t = resolveTemplate(pkg.template, PRODUCTION_PARAMETERS);
+    expect(t.resources.KafkaApiVpcEndpoint!.Properties).toMatchObject({
+      ServiceName: 'com.amazonaws.us-east-1.kafka',
+      VpcId: PRODUCTION_PARAMETERS.KafkaVpcId,
+      SubnetIds: PRODUCTION_PARAMETERS.KafkaSubnetIds!.split(','),
+      PrivateDnsEnabled: true,
+    });
+    expect(t.resources.S3GatewayVpcEndpoint!.Properties.RouteTableIds).toEqual([
+      PRODUCTION_PARAMETERS.KafkaRouteTableIds,
+    ]);
+    expect(t.resources.SecretsManagerVpcEndpoint).toBeUndefined(); // IAM admin: no secret to read
+    expect(t.resources.VpcEndpointSecurityGroup!.Properties.SecurityGroupIngress).toEqual([
+      expect.objectContaining({
+        FromPort: 443,
+        ToPort: 443,
+        SourceSecurityGroupId: PRODUCTION_PARAMETERS.KafkaSecurityGroupIds,
+      }),
+    ]);
+    expect(t.resources.ApplyTopicsAndAclsLambdaFunction!.Properties.VpcConfig).toEqual({
+      SubnetIds: PRODUCTION_PARAMETERS.KafkaSubnetIds!.split(','),
+      SecurityGroupIds: [PRODUCTION_PARAMETERS.KafkaSecurityGroupIds],
+    });
+    const none = resolveTemplate(pkg.template, { ...PRODUCTION_PARAMETERS, KafkaVpcEndpoints: 'false' });
+    expect(Object.values(none.resources).filter((r) => r.Type === 'AWS::EC2::VPCEndpoint')).toEqual([]);
   });
 
   it('refuses at deploy time what could not work (CloudFormation Rules)', () => {
