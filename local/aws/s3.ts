@@ -270,6 +270,16 @@ export function s3OperationOf(
   }
 }
 
+/** Operations whose authorization can depend on the object's current tags (s3:ExistingObjectTag/<key>). */
+const TAG_CONDITIONED = new Set([
+  'GetObject',
+  'HeadObject',
+  'GetObjectTagging',
+  'PutObjectTagging',
+  'DeleteObjectTagging',
+  'GetObjectAcl',
+]);
+
 const REASONS: Record<string, string> = {
   PutObject: 'PutObject',
   PostObject: 'POST Object',
@@ -568,6 +578,8 @@ export class S3Emulator {
     // DeleteObjects: each key is authorized in removeMany.
     if (operation === 'DeleteObjects') return;
     const input = this.iamInput(ctx, bucket, key);
+    if (TAG_CONDITIONED.has(operation) && key !== '')
+      input.ExistingObjectTags = await this.existingTags(ctx, bucket, key);
     const grants = requiredGrants(`s3:${operation}`, {
       region,
       accountId: accountOf(principalArn),
@@ -595,6 +607,24 @@ export class S3Emulator {
         if (decision) throw new S3HttpError('AccessDenied', 'Access Denied', 403);
       }
     }
+  }
+
+  /** The object's current tags (s3:ExistingObjectTag/<key>), or undefined when it has none or does not exist. */
+  private async existingTags(
+    ctx: KoaContext,
+    bucket: string,
+    key: string,
+  ): Promise<Record<string, string> | undefined> {
+    const store = ctx.store as S3rverStore & {
+      getSubresource?(b: string, k: string, type: string): Promise<{ toXML(): string } | null>;
+    };
+    const config = await store.getSubresource?.(bucket, key, 'tagging').catch(() => null);
+    if (!config) return undefined;
+    const xml = config.toXML();
+    const tags: Record<string, string> = {};
+    for (const m of xml.matchAll(/<Tag>\s*<Key>([\s\S]*?)<\/Key>\s*<Value>([\s\S]*?)<\/Value>\s*<\/Tag>/g))
+      tags[xmlUnescape(m[1]!)] = xmlUnescape(m[2]!);
+    return tags;
   }
 
   private async exists(ctx: KoaContext, bucket: string, key: string): Promise<boolean> {

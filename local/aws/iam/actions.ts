@@ -195,6 +195,8 @@ export const CONDITIONS: Readonly<Record<string, ConditionResolver>> = {
     return tags ? Object.keys(tags) : undefined;
   },
   's3:RequestObjectTag/*': (rc) => prefixed('s3:RequestObjectTag/', tagsOf(rc.input.Tagging)),
+  // The tags the object has now (the S3 emulator reads them before it authorizes).
+  's3:ExistingObjectTag/*': (rc) => prefixed('s3:ExistingObjectTag/', tagsOf(rc.input.ExistingObjectTags)),
 };
 
 function secretTags(rc: ResolveContext): Record<string, string> | undefined {
@@ -208,6 +210,7 @@ const SM_SECRET = ['aws:ResourceTag/*', 'secretsmanager:ResourceTag/*', 'secrets
 const TAGS_IN = ['aws:RequestTag/*', 'aws:TagKeys'] as const;
 const KMS = ['kms:CallerAccount'] as const;
 const S3_LIST = ['s3:prefix', 's3:delimiter', 's3:max-keys'] as const;
+const S3_TAGGED = ['s3:ExistingObjectTag/*'] as const;
 const S3_PUT = [
   's3:x-amz-server-side-encryption',
   's3:x-amz-server-side-encryption-aws-kms-key-id',
@@ -407,12 +410,12 @@ export const OPERATIONS: Readonly<Record<string, readonly Grant[]>> = {
   's3:PutBucketAcl': [s3('PutBucketAcl', 'bucket', { conditions: ['s3:x-amz-acl'] })],
   // API_GetObject / API_HeadObject: s3:GetObject, or s3:GetObjectVersion with versionId.
   's3:GetObject': [
-    s3('GetObject', 'object', { unless: 'VersionId' }),
-    s3('GetObjectVersion', 'object', { when: 'VersionId', conditions: ['s3:versionid'] }),
+    s3('GetObject', 'object', { unless: 'VersionId', conditions: S3_TAGGED }),
+    s3('GetObjectVersion', 'object', { when: 'VersionId', conditions: ['s3:versionid', ...S3_TAGGED] }),
   ],
   's3:HeadObject': [
-    s3('GetObject', 'object', { unless: 'VersionId' }),
-    s3('GetObjectVersion', 'object', { when: 'VersionId', conditions: ['s3:versionid'] }),
+    s3('GetObject', 'object', { unless: 'VersionId', conditions: S3_TAGGED }),
+    s3('GetObjectVersion', 'object', { when: 'VersionId', conditions: ['s3:versionid', ...S3_TAGGED] }),
   ],
   // API_PutObject: tags in x-amz-tagging also need s3:PutObjectTagging.
   's3:PutObject': [
@@ -440,24 +443,24 @@ export const OPERATIONS: Readonly<Record<string, readonly Grant[]>> = {
     s3('DeleteObjectVersion', 'object', { when: 'VersionId', conditions: ['s3:versionid'] }),
   ],
   's3:GetObjectTagging': [
-    s3('GetObjectTagging', 'object', { unless: 'VersionId' }),
-    s3('GetObjectVersionTagging', 'object', { when: 'VersionId', conditions: ['s3:versionid'] }),
+    s3('GetObjectTagging', 'object', { unless: 'VersionId', conditions: S3_TAGGED }),
+    s3('GetObjectVersionTagging', 'object', { when: 'VersionId', conditions: ['s3:versionid', ...S3_TAGGED] }),
   ],
   's3:PutObjectTagging': [
     s3('PutObjectTagging', 'object', {
       unless: 'VersionId',
-      conditions: ['s3:RequestObjectTagKeys', 's3:RequestObjectTag/*'],
+      conditions: ['s3:RequestObjectTagKeys', 's3:RequestObjectTag/*', ...S3_TAGGED],
     }),
     s3('PutObjectVersionTagging', 'object', {
       when: 'VersionId',
-      conditions: ['s3:versionid', 's3:RequestObjectTagKeys', 's3:RequestObjectTag/*'],
+      conditions: ['s3:versionid', 's3:RequestObjectTagKeys', 's3:RequestObjectTag/*', ...S3_TAGGED],
     }),
   ],
   's3:DeleteObjectTagging': [
-    s3('DeleteObjectTagging', 'object', { unless: 'VersionId' }),
-    s3('DeleteObjectVersionTagging', 'object', { when: 'VersionId', conditions: ['s3:versionid'] }),
+    s3('DeleteObjectTagging', 'object', { unless: 'VersionId', conditions: S3_TAGGED }),
+    s3('DeleteObjectVersionTagging', 'object', { when: 'VersionId', conditions: ['s3:versionid', ...S3_TAGGED] }),
   ],
-  's3:GetObjectAcl': [s3('GetObjectAcl', 'object')],
+  's3:GetObjectAcl': [s3('GetObjectAcl', 'object', { conditions: S3_TAGGED })],
   // Multipart uploads are authorized as s3:PutObject (API_CreateMultipartUpload, "Permissions").
   's3:CreateMultipartUpload': [s3('PutObject', 'object', { conditions: S3_PUT })],
   's3:UploadPart': [s3('PutObject', 'object')],

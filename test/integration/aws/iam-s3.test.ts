@@ -403,3 +403,25 @@ test('DeleteObjects authorizes each key: refused keys come back as AccessDenied 
   expect(none.Deleted ?? []).toEqual([]);
   expect(none.Errors?.map((e) => e.Code)).toEqual(['AccessDenied']);
 });
+
+test("s3:ExistingObjectTag: a policy on the object's current tags decides GetObject", async () => {
+  const admin = as(localAdminArn());
+  await admin.send(
+    new PutObjectCommand({ Bucket: 'data', Key: 'public.txt', Body: 'p', Tagging: 'classification=public' }),
+  );
+  await admin.send(
+    new PutObjectCommand({ Bucket: 'data', Key: 'secret.txt', Body: 's', Tagging: 'classification=secret' }),
+  );
+  const tagged = `arn:aws:iam::${ACCOUNT}:role/tagged-reader`;
+  iam.putRole(tagged, {
+    policies: [
+      allow('s3:GetObject', 'arn:aws:s3:::data/*', {
+        Condition: { StringEquals: { 's3:ExistingObjectTag/classification': 'public' } },
+      }),
+    ],
+  });
+  await as(tagged).send(new GetObjectCommand({ Bucket: 'data', Key: 'public.txt' }));
+  expect((await failure(as(tagged).send(new GetObjectCommand({ Bucket: 'data', Key: 'secret.txt' })))).name).toBe(
+    'AccessDenied',
+  );
+});
