@@ -170,6 +170,14 @@ interface RequestInfo {
 
 const XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
+/** Tags of a `<Tagging><TagSet><Tag><Key/><Value/></Tag>...` document. */
+function tagsFromXml(xml: string): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const m of xml.matchAll(/<Tag>\s*<Key>([\s\S]*?)<\/Key>\s*<Value>([\s\S]*?)<\/Value>\s*<\/Tag>/g))
+    tags[xmlUnescape(m[1]!)] = xmlUnescape(m[2]!);
+  return tags;
+}
+
 function xmlUnescape(s: string): string {
   return s.replace(/&(lt|gt|amp|apos|quot|#x?[0-9a-fA-F]+);/g, (m, e: string) => {
     const named: Record<string, string> = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' };
@@ -580,6 +588,13 @@ export class S3Emulator {
     const input = this.iamInput(ctx, bucket, key);
     if (TAG_CONDITIONED.has(operation) && key !== '')
       input.ExistingObjectTags = await this.existingTags(ctx, bucket, key);
+    if (operation === 'PutObjectTagging') {
+      // The new tags are in the body (API_PutObjectTagging): s3:RequestObjectTag/<key> and
+      // s3:RequestObjectTagKeys. Read it, then hand s3rver the same bytes.
+      const raw = await readAll(ctx.req);
+      input.Tagging = tagsFromXml(raw.toString('utf8'));
+      this.replaceBody(ctx, raw);
+    }
     const grants = requiredGrants(`s3:${operation}`, {
       region,
       accountId: accountOf(principalArn),
@@ -609,6 +624,12 @@ export class S3Emulator {
     }
   }
 
+  /** Gives s3rver, which reads request bodies from ctx.req, `body` instead of the consumed stream. */
+  private replaceBody(ctx: KoaContext, body: Buffer): void {
+    const original = ctx.req as NodeJS.ReadableStream & { headers?: unknown };
+    ctx.req = Object.assign(Readable.from([body]), { headers: original.headers });
+  }
+
   /** The object's current tags (s3:ExistingObjectTag/<key>), or undefined when it has none or does not exist. */
   private async existingTags(
     ctx: KoaContext,
@@ -620,11 +641,7 @@ export class S3Emulator {
     };
     const config = await store.getSubresource?.(bucket, key, 'tagging').catch(() => null);
     if (!config) return undefined;
-    const xml = config.toXML();
-    const tags: Record<string, string> = {};
-    for (const m of xml.matchAll(/<Tag>\s*<Key>([\s\S]*?)<\/Key>\s*<Value>([\s\S]*?)<\/Value>\s*<\/Tag>/g))
-      tags[xmlUnescape(m[1]!)] = xmlUnescape(m[2]!);
-    return tags;
+    return tagsFromXml(config.toXML());
   }
 
   private async exists(ctx: KoaContext, bucket: string, key: string): Promise<boolean> {
@@ -1028,9 +1045,7 @@ export class S3Emulator {
         return;
       }
       // s3rver reads the body from ctx.req: hand it the allowed objects only.
-      const body = `<?xml version="1.0" encoding="UTF-8"?><Delete>${allowed.join('')}</Delete>`;
-      const original = ctx.req as NodeJS.ReadableStream & { headers?: unknown };
-      ctx.req = Object.assign(Readable.from([Buffer.from(body, 'utf8')]), { headers: original.headers });
+      this.replaceBody(ctx, Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><Delete>${allowed.join('')}</Delete>`));
     }
     await this.als.run(info, next);
     if (ctx.status >= 300) return;

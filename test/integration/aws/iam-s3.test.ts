@@ -13,6 +13,8 @@ import {
   PutBucketEncryptionCommand,
   PutBucketPolicyCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
+  GetObjectTaggingCommand,
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
@@ -424,4 +426,27 @@ test("s3:ExistingObjectTag: a policy on the object's current tags decides GetObj
   expect((await failure(as(tagged).send(new GetObjectCommand({ Bucket: 'data', Key: 'secret.txt' })))).name).toBe(
     'AccessDenied',
   );
+});
+
+test('PutObjectTagging: the tags in the body are s3:RequestObjectTag/<key>', async () => {
+  const tagger = `arn:aws:iam::${ACCOUNT}:role/tagger`;
+  iam.putRole(tagger, {
+    policies: [
+      allow('s3:PutObjectTagging', 'arn:aws:s3:::data/*', {
+        Condition: { StringEquals: { 's3:RequestObjectTag/classification': 'public' } },
+      }),
+    ],
+  });
+  const tag = (value: string) =>
+    as(tagger).send(
+      new PutObjectTaggingCommand({
+        Bucket: 'data',
+        Key: 'present.txt',
+        Tagging: { TagSet: [{ Key: 'classification', Value: value }] },
+      }),
+    );
+  await tag('public');
+  expect((await failure(tag('secret'))).name).toBe('AccessDenied');
+  const tags = await as(localAdminArn()).send(new GetObjectTaggingCommand({ Bucket: 'data', Key: 'present.txt' }));
+  expect(tags.TagSet).toEqual([{ Key: 'classification', Value: 'public' }]);
 });
