@@ -21,12 +21,12 @@
 //   stand for AWS's HTTPS endpoints; aws:SourceIp is 127.0.0.1. In-process calls between emulators
 //   (S3 → EventBridge delivery, Step Functions' own checks) are not signed requests.
 //   Not modelled: SCPs, RCPs, permissions boundaries, session policies, secret resource policies,
-//   KMS grants (kms:CreateGrant is authorized, no grant is kept), and the tagging action KMS, ACM
-//   PCA and MSK also ask for when a create call carries tags (Secrets Manager's and S3's are required).
-//   MSK's unknown-key error is UnauthorizedException (401), its model's error for credentials it
-//   cannot validate. On the synchronous `authorize` path a wildcard-only action's Allow naming a
-//   specific resource counts (local/aws/iam/authority.ts); the gateway and S3 take the validated
-//   path for those actions.
+//   KMS grants (kms:CreateGrant is authorized, no grant is kept), and the tagging action KMS,
+//   ACM PCA and MSK also ask for when a create call carries tags (Secrets Manager's and S3's
+//   are required). MSK's unknown-key error is UnauthorizedException (401), its model's error for
+//   credentials it cannot validate. On the synchronous `authorize` path a wildcard-only action's
+//   Allow naming a specific resource counts (local/aws/iam/authority.ts); the gateway and S3 take
+//   the validated path for those actions.
 // - KMS has no cryptography (no Encrypt/Decrypt/GenerateDataKey); key state is enforced where the
 //   other emulators read it (Secrets Manager: EncryptionFailure/DecryptionFailure).
 // - Secrets Manager: no rotation, replication, resource policies or BatchGetSecretValue; the
