@@ -173,7 +173,19 @@ export class Gateway {
       this.log(`gateway: no IAM mapping for ${operationKey}`);
       return new AwsServiceError('InternalFailure', `No IAM mapping for ${operationKey} in the local emulator.`, 500);
     }
-    const denial = await firstDenial(iam, principalArn, grants);
+    let denial;
+    try {
+      denial = await firstDenial(iam, principalArn, grants);
+    } catch (err) {
+      // The evaluator refused its input (a resource the reference does not know for the action): a
+      // gap in local/aws/iam/actions.ts, reported as the service's internal failure.
+      this.log(`gateway: IAM evaluation of ${operationKey} failed: ${String((err as Error)?.message ?? err)}`);
+      return new AwsServiceError(
+        rest ? 'InternalServerErrorException' : 'InternalFailure',
+        'The request processing has failed because of an unknown error, exception or failure.',
+        500,
+      );
+    }
     if (!denial) return undefined;
     return rest
       ? new AwsServiceError('ForbiddenException', denial.message, 403)
