@@ -1,10 +1,16 @@
-// The embedded default, in one call: a real Apache Kafka broker, the emulated AWS endpoints, and
-// the pipeline deployed onto them from serverless.yml and state-machines/ (local/deploy.ts).
-// `npm start` and the end-to-end tests both stand on this, so what the tests prove is what users run.
+// The embedded default, in one call: a real Apache Kafka broker, the emulated AWS endpoints with
+// IAM enforced, and the pipeline deployed onto them from the packaged CloudFormation template
+// (`serverless package`, cached by its inputs: local/package.ts), as a CloudFormation stack create
+// would deploy it (local/cloudformation/deploy.ts). `npm start` and the end-to-end tests both stand
+// on this, so what the tests prove is what users run, and what passes here passes on AWS.
 //
-// Everything goes through the real SDK v3 clients: the KMS key, the PCA, the MSK cluster (which
-// trusts the PCA, so its CA reaches the broker's mTLS trust store), the admin's SCRAM secret, the
-// state machines and their rules. The Lambdas run in-process, registered by function key.
+// Every caller has an identity (docs/architecture.md, "Embedded AWS"):
+// - the account's own setup below (KMS key, private CA, MSK cluster, the Kafka admin's secret) and
+//   the stack create run as the local administrator, like a platform engineer with admin rights;
+// - each Lambda runs its packaged bundle in a sandbox of its own with its role's session
+//   credentials (local/lambda/runtime.ts);
+// - each state machine's integrations run as its role, each rule's targets as the rule's role.
+// Every request is authorized by the emulated IAM against identity and resource policies.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KMSClient, CreateKeyCommand, CreateAliasCommand } from '@aws-sdk/client-kms';
@@ -15,21 +21,27 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { startKafka, type KafkaBroker } from './kafka/broker.js';
-import { startLocalAws, type LocalAws } from './aws/env.js';
+import { localAdminArn, startLocalAws, type LocalAws } from './aws/env.js';
+import { IamAuthority } from './aws/iam/authority.js';
+import type { Credentials } from './aws/iam/types.js';
 import { createAcmPca, type AcmPcaEmulator } from './aws/acm-pca.js';
 import { createMsk, caLookupFrom, kmsKeyManagerFrom, secretLookupFrom, type MskEmulator } from './aws/msk.js';
 import { createStepFunctions, type StepFunctionsEmulator } from './aws/stepfunctions.js';
-import { deployStateMachines } from './deploy.js';
-import { FUNCTION_KEYS, localLambda } from '../functions/registry.js';
+import { LambdaRuntime } from './lambda/runtime.js';
+import { deployStack, type DeployedStack } from './cloudformation/deploy.js';
+import { packageDeployment, PACKAGE_REGION } from './package.js';
 import { ENV } from '../lib/aws/env-config.js';
 import type { AuthMode } from '../lib/config.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-export const SPEC_BUCKET = 'msk-spec-local-specs';
-export const CERT_BUCKET = 'msk-spec-local-certificates';
+/** The stack's name, as serverless names it: `<service>-<stage>`. */
+export const STACK_NAME = 'msk-spec-provisioner-local';
+const STAGE = 'local';
 const CLUSTER_NAME = 'data-products-local';
 const ADMIN_SECRET_NAME = 'AmazonMSK_LocalAdmin';
+/** The local administrator (startLocalAws creates it): the account's setup, the stack create, and the CLI by default. */
+export const ADMIN_ARN = localAdminArn();
 
 export interface EnvironmentOptions {
   /** Progress lines; silent when omitted. */
@@ -44,6 +56,8 @@ export interface EnvironmentOptions {
   /** Step Functions Retry intervals and Waits in ms instead of the ASL's seconds (tests: 0). */
   readonly retryIntervalMs?: number;
   readonly waitMs?: number;
+  /** IAM enforcement (default on). Off is a debugging switch only: requests are still recorded. */
+  readonly enforceIam?: boolean;
 }
 
 export interface Clients {
@@ -59,9 +73,14 @@ export interface Clients {
 export interface Environment {
   readonly kafka: KafkaBroker;
   readonly aws: LocalAws;
+  readonly iam: IamAuthority;
   readonly pca: AcmPcaEmulator;
   readonly msk: MskEmulator;
   readonly sfn: StepFunctionsEmulator;
+  readonly lambda: LambdaRuntime;
+  /** The deployed stack: every resource of the packaged template with its physical id. */
+  readonly stack: DeployedStack;
+  /** Clients acting as the local administrator. */
   readonly clients: Clients;
   readonly resources: {
     readonly specBucket: string;
@@ -73,17 +92,13 @@ export interface Environment {
     /** serverless.yml state machine key (provision, rotateCertificates, reprovision) → ARN. */
     readonly stateMachines: Readonly<Record<string, string>>;
   };
-  /** The Lambda environment the in-process handlers run with (no secret values: ARNs and names). */
-  readonly lambdaEnv: Readonly<Record<string, string>>;
+  /** SDK clients acting as another principal (a team's role, an operator). */
+  clientsAs(principalArn: string): Clients;
   stop(): Promise<void>;
 }
 
-function clientsFor(aws: LocalAws): Clients {
-  const common = {
-    region: aws.region,
-    endpoint: aws.endpoint,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
+export function clientsFor(aws: LocalAws, credentials: Credentials): Clients {
+  const common = { region: aws.region, endpoint: aws.endpoint, credentials };
   return {
     s3: new S3Client({
       ...common,
@@ -101,28 +116,31 @@ function clientsFor(aws: LocalAws): Clients {
   };
 }
 
+/** `ProvisionStateMachine` → `provision`, `RotateCertificatesStateMachine` → `rotateCertificates` (serverless.yml keys). */
+const stateMachineKey = (logicalId: string): string =>
+  logicalId.replace(/StateMachine$/, '').replace(/^./, (c) => c.toLowerCase());
+
 export async function startEnvironment(options: EnvironmentOptions = {}): Promise<Environment> {
   const log = options.log ?? (() => undefined);
   const started: { stop(): Promise<void> }[] = [];
   try {
     log(
-      'starting the Kafka broker (Apache Kafka, KRaft, SASL_SSL/SCRAM and mTLS listeners) and the emulated AWS endpoints',
+      'starting the Kafka broker (Apache Kafka, KRaft, SASL_SSL/SCRAM and mTLS listeners), the emulated AWS endpoints (IAM enforced) and the package',
     );
-    const [kafka, aws] = await Promise.all([
+    // Enforcement is always on; MSK_LOCAL_IAM=off is a debugging switch (requests are still recorded).
+    const iam = new IamAuthority({ enforcing: options.enforceIam ?? process.env.MSK_LOCAL_IAM !== 'off' });
+    const [kafka, aws, pkg] = await Promise.all([
       startKafka({ allowEveryoneIfNoAclFound: options.allowEveryoneIfNoAclFound ?? false, log }).then((k) => {
         started.push(k);
         return k;
       }),
-      startLocalAws({
-        buckets: [
-          { name: SPEC_BUCKET, versioning: true, eventBridge: true },
-          { name: CERT_BUCKET, versioning: true },
-        ],
-      }).then((a) => {
+      startLocalAws({ iam }).then((a) => {
         started.push(a);
         return a;
       }),
+      packageDeployment({ root: REPO_ROOT, stage: STAGE }),
     ]);
+    log(`package ${pkg.cached ? 'from the cache' : 'built'} in ${pkg.ms} ms`);
 
     const pca = createAcmPca({
       readyAfterPolls: options.pcaReadyAfterPolls ?? 1,
@@ -135,8 +153,11 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
       caCertificatePem: caLookupFrom(pca),
     });
     const sfn = createStepFunctions({
-      // Lambda faults ({service: 'lambda', operation: <function key>}) surface as Lambda.<Code>.
+      // Lambda faults ({service: 'lambda', operation: <function name>}) surface as Lambda.<Code>.
       faults: aws.faults,
+      authorizer: iam,
+      // The integrations reach the emulated services; which service answers is the gateway's business.
+      endpointFor: (service) => (service === 's3' ? aws.s3Endpoint : aws.endpoint),
       ...(options.retryIntervalMs !== undefined ? { retryIntervalMs: options.retryIntervalMs } : {}),
       ...(options.waitMs !== undefined ? { waitMs: options.waitMs } : {}),
     });
@@ -144,11 +165,11 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     aws.gateway.registerService(msk);
     aws.gateway.registerService(sfn);
     sfn.attachToEventBridge(aws.events);
-    for (const key of FUNCTION_KEYS) sfn.registerLambda(key, localLambda(key));
     started.push({ stop: async () => (await sfn.close(), msk.close()) });
 
-    const clients = clientsFor(aws);
-    log('creating the KMS key, the private CA, the MSK cluster and the state machines');
+    const clientsAs = (principalArn: string) => clientsFor(aws, iam.credentialsFor(principalArn));
+    const clients = clientsAs(ADMIN_ARN);
+    log('creating the KMS key, the private CA and the MSK cluster (the account the stack deploys into)');
     const key = await clients.kms.send(
       new CreateKeyCommand({ Description: 'msk-spec-provisioner: SCRAM secrets and certificate objects' }),
     );
@@ -194,66 +215,84 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
       new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [adminSecret.ARN!] }),
     );
 
-    const deployed = await deployStateMachines({
-      root: REPO_ROOT,
+    // What Lambda adds on a loopback deployment, beside what the template gives each function: the
+    // endpoints, and the local broker's CA (on MSK brokers present Amazon-issued certificates that
+    // the default trust store accepts). No credentials: each function gets its role's.
+    const endpoints = Object.fromEntries(
+      Object.entries(aws.env).filter(([k]) => !/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN)$/.test(k)),
+    );
+    const lambda = new LambdaRuntime({
       region: aws.region,
-      accountId: aws.accountId,
-      resources: { SpecBucket: SPEC_BUCKET, CertificateBucket: CERT_BUCKET },
-      sfn: clients.sfn,
-      events: clients.events,
-    });
-
-    const lambdaEnv: Record<string, string> = {
-      ...aws.env,
-      [ENV.SPEC_BUCKET]: SPEC_BUCKET,
-      [ENV.CERT_BUCKET]: CERT_BUCKET,
-      [ENV.KMS_KEY_ARN]: kmsKeyArn,
-      [ENV.CLUSTER_ARN]: clusterArn!,
-      [ENV.PCA_ARN]: pcaArn!,
-      [ENV.AUTH_MODES]: (options.authModes ?? ['SCRAM', 'MTLS']).join(','),
-      [ENV.KAFKA_ADMIN_AUTH]: 'SCRAM',
-      [ENV.KAFKA_ADMIN_SECRET_ARN]: adminSecret.ARN!,
-      // The local broker's server certificate comes from its own CA, not a public one (on MSK it is Amazon's).
-      [ENV.KAFKA_CA_PEM]: kafka.serverCaPem,
-      // A single broker: one replica; small topics.
-      [ENV.DEFAULT_PARTITIONS]: '1',
-      [ENV.DEFAULT_REPLICAS]: '1',
-      [ENV.S3_FORCE_PATH_STYLE]: 'true',
-      POWERTOOLS_SERVICE_NAME: 'msk-spec-provisioner',
-      POWERTOOLS_METRICS_NAMESPACE: 'MskSpecProvisioner',
-      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      POWERTOOLS_TRACE_ENABLED: 'false',
-    };
-    // The handlers run in this process: they read the Lambda environment from process.env.
-    const previousEnv = Object.fromEntries(Object.keys(lambdaEnv).map((k) => [k, process.env[k]]));
-    Object.assign(process.env, lambdaEnv);
-    started.push({
-      stop: async () => {
-        for (const [k, v] of Object.entries(previousEnv)) {
-          if (v === undefined) delete process.env[k];
-          else process.env[k] = v;
-        }
+      credentialsFor: (roleArn) => iam.credentialsFor(roleArn),
+      localEnvironment: {
+        ...endpoints,
+        [ENV.KAFKA_CA_PEM]: kafka.serverCaPem,
+        // A single broker: one replica; small topics.
+        [ENV.DEFAULT_PARTITIONS]: '1',
+        [ENV.DEFAULT_REPLICAS]: '1',
+        [ENV.S3_FORCE_PATH_STYLE]: 'true',
+        // The sandboxes run on this machine's Node, which may be older than the function's runtime.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        // No X-Ray daemon here; Active tracing would look for one.
+        POWERTOOLS_TRACE_ENABLED: 'false',
       },
     });
+    started.push({ stop: () => lambda.close() });
+
+    log('deploying the packaged template (roles, buckets and their policies, functions, state machines, rules)');
+    const stack = await deployStack(
+      pkg.template,
+      {
+        stackName: STACK_NAME,
+        region: PACKAGE_REGION,
+        accountId: aws.accountId,
+        parameters: {
+          ClusterArn: clusterArn!,
+          PcaArn: pcaArn!,
+          KmsKeyArn: kmsKeyArn,
+          AuthModes: (options.authModes ?? ['SCRAM', 'MTLS']).join(','),
+          KafkaAdminAuth: 'SCRAM',
+          KafkaAdminSecretArn: adminSecret.ARN!,
+        },
+      },
+      {
+        s3: clients.s3,
+        sfn: clients.sfn,
+        events: clients.events,
+        iam,
+        lambda,
+        registerLambda: (name, invoke) => sfn.registerLambda(name, invoke),
+        packageDir: pkg.dir,
+      },
+    );
+    const stateMachines = Object.fromEntries(
+      stack.resources
+        .filter((r) => r.type === 'AWS::StepFunctions::StateMachine')
+        .map((r) => [stateMachineKey(r.logicalId), r.ref]),
+    );
 
     return {
       kafka,
       aws,
+      iam,
       pca,
       msk,
       sfn,
+      lambda,
+      stack,
       clients,
+      clientsAs,
       resources: {
-        specBucket: SPEC_BUCKET,
-        certBucket: CERT_BUCKET,
+        specBucket: stack.get('SpecBucket').ref,
+        certBucket: stack.get('CertificateBucket').ref,
         kmsKeyArn,
         pcaArn: pcaArn!,
         clusterArn: clusterArn!,
         adminSecretArn: adminSecret.ARN!,
-        stateMachines: deployed.arns,
+        stateMachines,
       },
-      lambdaEnv,
       stop: () => stopAll(started),
     };
   } catch (error) {

@@ -1,7 +1,7 @@
 // `npm start`: the main job on the embedded default.
 //
-//  1. starts a real Apache Kafka broker (configured like MSK) and the emulated AWS endpoints;
-//  2. deploys the pipeline onto them from serverless.yml and state-machines/;
+//  1. starts a real Apache Kafka broker (configured like MSK) and the emulated AWS endpoints, IAM enforced;
+//  2. deploys the packaged CloudFormation template onto them (local/environment.ts);
 //  3. uploads examples/specs/* (and any --spec files) to the spec bucket, which starts one
 //     provision execution per spec through S3 → EventBridge → Step Functions, with progress;
 //  4. prints the reports the workflow wrote (topics, ACLs, secret ARNs, certificate serials);

@@ -251,7 +251,12 @@ export class MskEmulator implements RestJsonService {
     const body = asObject(req.body);
     const ok = (b: unknown): RestResponse => ({ status: 200, body: b });
     // `input` is what IAM sees (local/aws/iam/actions.ts): the path's clusterArn beside the body.
-    const clusterArn = segs[0] === 'v1' && segs[1] === 'clusters' ? segs[2] : undefined;
+    const clusterArn =
+      segs[0] === 'v1' && segs[1] === 'clusters'
+        ? segs[2]
+        : segs[0] === 'api' && segs[1] === 'v2' && segs[2] === 'clusters'
+          ? segs[3]
+          : undefined;
     const input = { ...body, ...(clusterArn !== undefined ? { clusterArn } : {}) };
     const op = (operation: string, fn: () => unknown | Promise<unknown>) => ({
       operation,

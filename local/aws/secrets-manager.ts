@@ -378,6 +378,13 @@ export class SecretsManagerEmulator {
       this.checkKey(input.KmsKeyId as string | undefined, ctx.region, ctx.accountId, 'encrypt', ctx, {
         arn: buildArn('secretsmanager', ctx.region, ctx.accountId, `secret:${name}`),
       });
+    // Establishing a secret's key validates the caller's access with GenerateDataKey AND Decrypt
+    // (User Guide, "Secret encryption and decryption": "Validating access to the KMS key").
+    if (typeof input.KmsKeyId === 'string')
+      this.checkKey(input.KmsKeyId, ctx.region, ctx.accountId, 'decrypt', ctx, {
+        arn: buildArn('secretsmanager', ctx.region, ctx.accountId, `secret:${name}`),
+        versionId: 'RequestToValidateKeyAccess',
+      });
     const now = new Date();
     const s: Secret = {
       arn: buildArn('secretsmanager', ctx.region, ctx.accountId, `secret:${name}-${secretSuffix()}`),
@@ -490,6 +497,10 @@ export class SecretsManagerEmulator {
     const value = SecretsManagerEmulator.value(input);
     if (typeof input.KmsKeyId === 'string') {
       this.checkKey(input.KmsKeyId, s.region, s.accountId, 'encrypt', ctx, { arn: s.arn });
+      this.checkKey(input.KmsKeyId, s.region, s.accountId, 'decrypt', ctx, {
+        arn: s.arn,
+        versionId: 'RequestToValidateKeyAccess',
+      });
       s.kmsKeyId = input.KmsKeyId;
     }
     if (typeof input.Description === 'string') s.description = input.Description;

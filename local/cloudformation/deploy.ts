@@ -14,7 +14,7 @@ import {
   PutBucketEncryptionCommand,
   PutBucketNotificationConfigurationCommand,
   PutBucketPolicyCommand,
-  type ServerSideEncryptionConfiguration,
+  type ServerSideEncryptionByDefault,
 } from '@aws-sdk/client-s3';
 import { SFNClient, CreateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
@@ -62,6 +62,11 @@ export const NOT_EMULATED: Readonly<Record<string, string>> = {
   'AWS::EC2::SecurityGroup': 'loopback endpoints need no VPC; created only when VPC parameters are given',
 };
 
+interface CfnEncryptionRule {
+  ServerSideEncryptionByDefault: ServerSideEncryptionByDefault;
+  BucketKeyEnabled?: boolean;
+}
+
 type Create = (r: ResolvedResource, t: StackTargets, stack: ResolvedStack) => Promise<void>;
 
 const managedPolicyDocuments = (stack: ResolvedStack): Map<string, { document: PolicyDocument; roles: string[] }> => {
@@ -73,7 +78,7 @@ const managedPolicyDocuments = (stack: ResolvedStack): Map<string, { document: P
 };
 
 /** The policies in force for a role: inline, managed by ARN, and managed policies naming it in `Roles`. */
-function rolePolicies(role: ResolvedResource, stack: ResolvedStack): PolicyDocument[] {
+export function rolePolicies(role: ResolvedResource, stack: ResolvedStack): PolicyDocument[] {
   const managed = managedPolicyDocuments(stack);
   const inline = ((role.properties.Policies ?? []) as { PolicyDocument: PolicyDocument }[]).map(
     (p) => p.PolicyDocument,
@@ -116,9 +121,14 @@ const handlers: Readonly<Record<string, Create>> = {
       await t.s3.send(
         new PutBucketEncryptionCommand({
           Bucket,
-          ServerSideEncryptionConfiguration: p.BucketEncryption.ServerSideEncryptionConfiguration
-            ? { Rules: p.BucketEncryption.ServerSideEncryptionConfiguration }
-            : (p.BucketEncryption as ServerSideEncryptionConfiguration),
+          // CloudFormation's ServerSideEncryptionByDefault is the API's ApplyServerSideEncryptionByDefault
+          // (AWS::S3::Bucket ServerSideEncryptionRule; S3 API reference, PutBucketEncryption).
+          ServerSideEncryptionConfiguration: {
+            Rules: (p.BucketEncryption.ServerSideEncryptionConfiguration as CfnEncryptionRule[]).map((rule) => ({
+              ApplyServerSideEncryptionByDefault: rule.ServerSideEncryptionByDefault,
+              ...(rule.BucketKeyEnabled !== undefined ? { BucketKeyEnabled: rule.BucketKeyEnabled } : {}),
+            })),
+          },
         }),
       );
     if (p.NotificationConfiguration?.EventBridgeConfiguration?.EventBridgeEnabled)
@@ -200,8 +210,15 @@ export async function deployStack(
   );
   for (const r of iamFirst) {
     const create = handlers[r.type];
-    if (create) await create(r, targets, stack);
-    else notEmulated[r.logicalId] = NOT_EMULATED[r.type]!;
+    if (create) {
+      try {
+        await create(r, targets, stack);
+      } catch (e) {
+        // CloudFormation's CREATE_FAILED names the resource and the service's reason.
+        const reason = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+        throw new Error(`${r.logicalId} (${r.type}) CREATE_FAILED: ${reason}`, { cause: e });
+      }
+    } else notEmulated[r.logicalId] = NOT_EMULATED[r.type]!;
   }
   return { ...stack, notEmulated };
 }
