@@ -16,7 +16,9 @@
 // - With IAM on (the gateway passes the caller in the RequestContext), writing a value needs the
 //   caller's kms:GenerateDataKey and reading one its kms:Decrypt on the secret's key, through Secrets
 //   Manager (kms:ViaService secretsmanager.<region>.amazonaws.com, encryption context SecretARN and
-//   SecretVersionId; Secrets Manager User Guide, "Secret encryption and decryption"). A KMS denial
+//   SecretVersionId; Secrets Manager User Guide, "Secret encryption and decryption"); naming a
+//   customer key on CreateSecret or UpdateSecret also validates the caller's kms:Decrypt on it
+//   (SecretVersionId RequestToValidateKeyAccess). A KMS denial
 //   is AccessDeniedException "Access to KMS is not allowed" (AWS Knowledge Center,
 //   "secrets-manager-cross-account-key"). The AWS managed key's policy lets every principal of the
 //   account use it through Secrets Manager, so only customer keys can refuse.

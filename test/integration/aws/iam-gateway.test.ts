@@ -16,7 +16,12 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { ACMPCAClient, ListCertificateAuthoritiesCommand } from '@aws-sdk/client-acm-pca';
-import { BatchAssociateScramSecretCommand, DescribeClusterCommand, KafkaClient } from '@aws-sdk/client-kafka';
+import {
+  BatchAssociateScramSecretCommand,
+  DescribeClusterCommand,
+  DescribeClusterV2Command,
+  KafkaClient,
+} from '@aws-sdk/client-kafka';
 import { IamAuthority } from '../../../local/aws/iam/authority.js';
 import { localAdminArn, startLocalAws, type LocalAws } from '../../../local/aws/env.js';
 import { createAcmPca } from '../../../local/aws/acm-pca.js';
@@ -138,6 +143,10 @@ test('a role without the permission: AccessDeniedException (400) with the assume
     message: `User: arn:aws:sts::${ACCOUNT}:assumed-role/nobody/nobody is not authorized to perform: kafka:DescribeCluster on resource: ${clusterArn} because no identity-based policy allows the kafka:DescribeCluster action`,
   });
   expect((await failure(c.pca.send(new ListCertificateAuthoritiesCommand({})))).name).toBe('AccessDeniedException');
+  // The cluster ARN of /api/v2/clusters/{clusterArn} is the resource too.
+  expect((await failure(c.kafka.send(new DescribeClusterV2Command({ ClusterArn: clusterArn })))).message).toContain(
+    `kafka:DescribeClusterV2 on resource: ${clusterArn} because`,
+  );
   await c.kms.send(new DescribeKeyCommand({ KeyId: cmk }));
 });
 
@@ -219,7 +228,7 @@ describe('Secrets Manager uses KMS for its caller', () => {
   const smPolicy = allow(['secretsmanager:CreateSecret', 'secretsmanager:GetSecretValue'], '*');
   const via = { 'kms:ViaService': `secretsmanager.us-east-1.amazonaws.com` };
 
-  test('CreateSecret under a customer key needs kms:GenerateDataKey via Secrets Manager', async () => {
+  test('CreateSecret under a customer key needs kms:GenerateDataKey and kms:Decrypt (key validation) via Secrets Manager', async () => {
     iam.putRole(writer, { policies: [smPolicy] });
     const create = () =>
       as(writer).sm.send(new CreateSecretCommand({ Name: name, KmsKeyId: cmk, SecretString: secretValue }));
@@ -232,19 +241,27 @@ describe('Secrets Manager uses KMS for its caller', () => {
     iam.putRole(writer, {
       policies: [
         smPolicy,
-        allow('kms:GenerateDataKey', cmk, {
+        allow(['kms:GenerateDataKey', 'kms:Decrypt'], cmk, {
           Condition: { StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' } },
         }),
       ],
     });
     expect((await failure(create())).message).toBe('Access to KMS is not allowed');
+    // GenerateDataKey alone: Secrets Manager also validates the key with Decrypt.
     iam.putRole(writer, {
       policies: [smPolicy, allow('kms:GenerateDataKey', cmk, { Condition: { StringEquals: via } })],
+    });
+    expect((await failure(create())).message).toBe('Access to KMS is not allowed');
+    iam.putRole(writer, {
+      policies: [smPolicy, allow(['kms:GenerateDataKey', 'kms:Decrypt'], cmk, { Condition: { StringEquals: via } })],
     });
     await create();
   });
 
   test('GetSecretValue needs kms:Decrypt; the AWS managed key needs no KMS permission', async () => {
+    iam.putRole(writer, {
+      policies: [smPolicy, allow('kms:GenerateDataKey', cmk, { Condition: { StringEquals: via } })],
+    });
     expect((await failure(as(writer).sm.send(new GetSecretValueCommand({ SecretId: name })))).message).toBe(
       'Access to KMS is not allowed',
     );
