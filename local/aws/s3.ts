@@ -610,8 +610,10 @@ export class S3Emulator {
     if ((operation === 'GetObject' || operation === 'HeadObject') && input.VersionId === undefined) {
       const id = `${bucket}\0${key}`;
       const markedDeleted = this.history.get(id)?.at(-1)?.deleteMarker === true;
-      const exists = !markedDeleted && (await ctx.store.getBucket(bucket)) && (await this.exists(ctx, bucket, key));
-      if (!exists && (await ctx.store.getBucket(bucket))) {
+      const bucketExists = Boolean(await ctx.store.getBucket(bucket));
+      const exists = bucketExists && !markedDeleted && (await this.exists(ctx, bucket, key));
+      // A missing bucket is NoSuchBucket for anyone allowed the object action (s3rver answers it).
+      if (bucketExists && !exists) {
         const list = requiredGrants('s3:ListObjectsV2', {
           region,
           accountId: accountOf(principalArn),
