@@ -44,7 +44,8 @@ export interface RequiredGrant {
   readonly context: RequestContext;
 }
 
-type ResourceResolver = (field: string | undefined, rc: ResolveContext) => string;
+/** The resource ARN(s) of a grant; several: one grant each; none: the grant does not apply. */
+type ResourceResolver = (field: string | undefined, rc: ResolveContext) => string | readonly string[];
 type ConditionResolver = (
   rc: ResolveContext,
 ) => string | readonly string[] | Readonly<Record<string, string>> | undefined;
@@ -142,6 +143,18 @@ export const RESOURCES: Readonly<Record<string, ResourceResolver>> = {
   bucket: (_f, rc) => `arn:aws:s3:::${field(rc, 'Bucket')}`,
   object: (_f, rc) => `arn:aws:s3:::${field(rc, 'Bucket')}/${field(rc, 'Key')}`,
   copySource: (_f, rc) => `arn:aws:s3:::${field(rc, 'CopySourceBucket')}/${field(rc, 'CopySourceKey')}`,
+  // iam:PassRole: the role a call hands to a service (a state machine's roleArn, a target's RoleArn).
+  role: (f, rc) => {
+    const v = f === undefined ? undefined : rc.input[f];
+    if (typeof v === 'string' && v !== '') return v;
+    if (Array.isArray(v))
+      return [
+        ...new Set(
+          (v as { RoleArn?: unknown }[]).map((t) => t?.RoleArn).filter((r): r is string => typeof r === 'string'),
+        ),
+      ];
+    return [];
+  },
 };
 
 /** Where each condition key's value comes from (a value of `undefined` leaves the key out of the request). */
@@ -197,6 +210,7 @@ export const CONDITIONS: Readonly<Record<string, ConditionResolver>> = {
   's3:RequestObjectTag/*': (rc) => prefixed('s3:RequestObjectTag/', tagsOf(rc.input.Tagging)),
   // The tags the object has now (the S3 emulator reads them before it authorizes).
   's3:ExistingObjectTag/*': (rc) => prefixed('s3:ExistingObjectTag/', tagsOf(rc.input.ExistingObjectTags)),
+  'iam:PassedToService': (rc) => str(rc.input.PassedToService),
 };
 
 function secretTags(rc: ResolveContext): Record<string, string> | undefined {
@@ -352,15 +366,28 @@ export const OPERATIONS: Readonly<Record<string, readonly Grant[]>> = {
   'events:ListRules': [events('ListRules', '*')],
   'events:EnableRule': [events('EnableRule')],
   'events:DisableRule': [events('DisableRule')],
-  'events:PutTargets': [events('PutTargets', 'rule:Rule', ['events:TargetArn'])],
+  // A target with a RoleArn needs iam:PassRole on that role (EventBridge User Guide, "Using
+  // identity-based policies": "iam:PassRole").
+  'events:PutTargets': [
+    events('PutTargets', 'rule:Rule', ['events:TargetArn']),
+    { action: 'iam:PassRole', resource: 'role:Targets', conditions: ['iam:PassedToService'] },
+  ],
   'events:RemoveTargets': [events('RemoveTargets', 'rule:Rule')],
   'events:ListTargetsByRule': [events('ListTargetsByRule', 'rule:Rule')],
   'events:PutEvents': [events('PutEvents', 'bus', ['events:source', 'events:detail-type'])],
   'events:TestEventPattern': [events('TestEventPattern', '*')],
 
   // ---- Step Functions ----
-  'states:CreateStateMachine': [states('CreateStateMachine', 'newStateMachine:name', TAGS_IN)],
-  'states:UpdateStateMachine': [states('UpdateStateMachine', 'stateMachine:stateMachineArn')],
+  // The state machine's role is passed to Step Functions (API_CreateStateMachine: the caller needs
+  // iam:PassRole on roleArn).
+  'states:CreateStateMachine': [
+    states('CreateStateMachine', 'newStateMachine:name', TAGS_IN),
+    { action: 'iam:PassRole', resource: 'role:roleArn', conditions: ['iam:PassedToService'] },
+  ],
+  'states:UpdateStateMachine': [
+    states('UpdateStateMachine', 'stateMachine:stateMachineArn'),
+    { action: 'iam:PassRole', resource: 'role:roleArn', conditions: ['iam:PassedToService'], when: 'roleArn' },
+  ],
   'states:DescribeStateMachine': [states('DescribeStateMachine', 'stateMachine:stateMachineArn')],
   'states:DeleteStateMachine': [states('DeleteStateMachine', 'stateMachine:stateMachineArn')],
   'states:ListStateMachines': [states('ListStateMachines', '*')],
@@ -500,15 +527,26 @@ export function requiredGrants(operationKey: string, rc: ResolveContext): Requir
     const resolve = RESOURCES[kind];
     if (!resolve) throw new Error(`actions.ts: no resource resolver ${kind} (${operationKey})`);
     const context: Record<string, string | readonly string[]> = { ...base };
+    // iam:PassRole's iam:PassedToService is the service the operation belongs to.
+    const grc =
+      g.action === 'iam:PassRole' ? { ...rc, input: { ...rc.input, PassedToService: passedTo(operationKey) } } : rc;
     for (const name of g.conditions ?? []) {
-      const value = CONDITIONS[name]?.(rc);
+      const value = CONDITIONS[name]?.(grc);
       if (value === undefined) continue;
       if (typeof value === 'string' || Array.isArray(value)) context[name] = value as string | readonly string[];
       else Object.assign(context, value);
     }
-    out.push({ action: g.action, resource: resolve(fieldName, rc), context });
+    const resources = resolve(fieldName, rc);
+    for (const resource of typeof resources === 'string' ? [resources] : resources)
+      out.push({ action: g.action, resource, context });
   }
   return out;
+}
+
+/** The service principal a role is passed to by an operation of `<signing name>:<Operation>`. */
+function passedTo(operationKey: string): string {
+  const service = operationKey.split(':')[0];
+  return `${service}.amazonaws.com`;
 }
 
 function present(v: unknown): boolean {

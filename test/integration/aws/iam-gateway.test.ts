@@ -16,6 +16,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { ACMPCAClient, ListCertificateAuthoritiesCommand } from '@aws-sdk/client-acm-pca';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import {
   BatchAssociateScramSecretCommand,
   DescribeClusterCommand,
@@ -62,6 +63,7 @@ function clients(credentials: Credentials) {
     kms: new KMSClient(base),
     pca: new ACMPCAClient(base),
     kafka: new KafkaClient(base),
+    events: new EventBridgeClient(base),
   };
 }
 const as = (principal: string) => clients(iam.credentialsFor(principal));
@@ -343,4 +345,30 @@ test('enforcing off allows every request and still records it', async () => {
   expect((await failure(as(role('off')).kms.send(new DescribeKeyCommand({ KeyId: cmk })))).name).toBe(
     'AccessDeniedException',
   );
+});
+
+test('iam:PassRole: a target with a RoleArn needs the role passed to EventBridge', async () => {
+  const admin = as(localAdminArn());
+  await admin.events.send(
+    new PutRuleCommand({ Name: 'on-spec', EventPattern: JSON.stringify({ source: ['aws.s3'] }) }),
+  );
+  const targetRole = role('events-start');
+  const targets = {
+    Rule: 'on-spec',
+    Targets: [{ Id: 'sfn', Arn: `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:provision`, RoleArn: targetRole }],
+  };
+  const ruleArn = `arn:aws:events:us-east-1:${ACCOUNT}:rule/on-spec`;
+  iam.putRole(role('wirer'), { policies: [allow('events:PutTargets', ruleArn)] });
+  expect((await failure(as(role('wirer')).events.send(new PutTargetsCommand(targets)))).message).toBe(
+    `User: arn:aws:sts::${ACCOUNT}:assumed-role/wirer/wirer is not authorized to perform: iam:PassRole on resource: ${targetRole} because no identity-based policy allows the iam:PassRole action`,
+  );
+  iam.putRole(role('wirer'), {
+    policies: [
+      allow('events:PutTargets', ruleArn),
+      allow('iam:PassRole', targetRole, {
+        Condition: { StringEquals: { 'iam:PassedToService': 'events.amazonaws.com' } },
+      }),
+    ],
+  });
+  await as(role('wirer')).events.send(new PutTargetsCommand(targets));
 });

@@ -130,6 +130,14 @@ const sampleInput: Record<string, unknown> = {
   executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:provision:run-1`,
   Bucket: 'specs',
   Key: 'specs/shop.orders.yaml',
+  roleArn: `arn:aws:iam::${ACCOUNT}:role/service-role/provision`,
+  Targets: [
+    {
+      Id: 't',
+      Arn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:provision`,
+      RoleArn: `arn:aws:iam::${ACCOUNT}:role/events-start`,
+    },
+  ],
   CopySourceBucket: 'specs',
   CopySourceKey: 'a.yaml',
 };
@@ -211,6 +219,15 @@ test('variants: versionId selects the *Version action; tags add the tagging acti
     's3:PutObject',
     's3:GetObject',
   ]);
+  const sm = requiredGrants(
+    'states:CreateStateMachine',
+    rc({ name: 'm', roleArn: 'arn:aws:iam::000000000000:role/r' }),
+  )!;
+  expect(sm.map((g) => [g.action, g.resource, g.context['iam:PassedToService']])).toEqual([
+    ['states:CreateStateMachine', 'arn:aws:states:us-east-1:000000000000:stateMachine:m', undefined],
+    ['iam:PassRole', 'arn:aws:iam::000000000000:role/r', 'states.amazonaws.com'],
+  ]);
+  expect(actions('events:PutTargets', { Rule: 'r', Targets: [{ Id: 'a', Arn: 'x' }] })).toEqual(['events:PutTargets']);
   expect(actions('secretsmanager:CreateSecret', { Name: 'n', Tags: [{ Key: 'a', Value: 'b' }] })).toEqual([
     'secretsmanager:CreateSecret',
     'secretsmanager:TagResource',
