@@ -16,7 +16,8 @@
 // Known deviations from AWS (all emulators here):
 // - Without `iam`: no IAM; any credentials are accepted; a 12-digit access key id is taken as the
 //   account id, otherwise the account is LOCAL_ACCOUNT_ID.
-// - With `iam`: SigV4 signatures are not verified (the access key id alone names the caller);
+// - With `iam`: SigV4 signatures are not verified unless `verifySignatures` (gateway only; S3
+//   never checks them), so by default the access key id alone names the caller;
 //   aws:SecureTransport is reported "true" although the loopback endpoints speak HTTP, since they
 //   stand for AWS's HTTPS endpoints; aws:SourceIp is 127.0.0.1. In-process calls between emulators
 //   (S3 → EventBridge delivery, Step Functions' own checks) are not signed requests.
@@ -63,6 +64,8 @@ export interface LocalAwsOptions {
   readonly log?: (line: string) => void;
   /** Authorize every request against this IAM authority (default: no IAM). */
   readonly iam?: IamAuthority;
+  /** With `iam`: the gateway also verifies SigV4 signatures (default false; S3 never does). */
+  readonly verifySignatures?: boolean;
 }
 
 /** The administrator user `startLocalAws({ iam })` creates; `env` carries its credentials. */
@@ -139,7 +142,7 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
     credentials = { ...iam.credentialsFor(localAdminArn(iam.accountId)) };
     // A key's policy: the one given to KMS, else the one KMS gives it (default, AWS managed).
     iam.addResourcePolicyProvider((arn) => kms.keyPolicy(arn));
-    gateway.enforce(iam, lookups);
+    gateway.enforce(iam, lookups, { verifySignatures: opts.verifySignatures ?? false });
     s3.enforce(iam);
   }
 

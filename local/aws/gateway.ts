@@ -16,7 +16,8 @@
 // lists for the operation is authorized; a denial answers AccessDeniedException (HTTP 400) with
 // IAM's message on the JSON services, and ForbiddenException (403) on MSK's REST API, the error its
 // API reference lists for a caller without permission (UnauthorizedException, 401, for credentials it
-// cannot validate). Signatures are not verified (a deviation, see local/aws/env.ts). Operations then
+// cannot validate). Signatures are verified only with `verifySignatures` (InvalidSignatureException
+// otherwise; off by default, a deviation, see local/aws/env.ts). Operations then
 // get the principal, the authorizer and the resource lookups in their RequestContext, for the KMS
 // calls a service makes on the caller's behalf.
 //
@@ -46,6 +47,7 @@ import {
 import { FaultInjector, type FaultSpec } from './faults.js';
 import { requiredGrants, type ResourceLookups } from './iam/actions.js';
 import { accessKeyOf, accountOf, firstDenial, type EnforcingAuthorizer } from './iam/enforce.js';
+import { verifySignature } from './iam/sigv4.js';
 
 export interface ControlRequest {
   readonly method: string;
@@ -68,6 +70,8 @@ export interface GatewayOptions {
   readonly iam?: EnforcingAuthorizer;
   /** Emulator state IAM needs to name resources (with `iam`). */
   readonly lookups?: ResourceLookups;
+  /** With `iam`: also verify SigV4 signatures against the principal's secret key (default false). */
+  readonly verifySignatures?: boolean;
 }
 
 type Caller = { readonly principalArn: string } | { readonly error: AwsServiceError };
@@ -102,6 +106,7 @@ export class Gateway {
   private _url = '';
   private iam: EnforcingAuthorizer | undefined;
   private lookups: ResourceLookups = {};
+  private verifySignatures = false;
 
   constructor(opts: GatewayOptions = {}) {
     this.faults = opts.faults ?? new FaultInjector();
@@ -109,13 +114,19 @@ export class Gateway {
     this.log = opts.log ?? ((l) => console.error(l));
     this.iam = opts.iam;
     this.lookups = opts.lookups ?? {};
+    this.verifySignatures = opts.verifySignatures ?? false;
     this.registerBuiltInControls();
   }
 
   /** Turns IAM enforcement on (or, with undefined, off) for requests from now on. */
-  enforce(iam: EnforcingAuthorizer | undefined, lookups: ResourceLookups = this.lookups): void {
+  enforce(
+    iam: EnforcingAuthorizer | undefined,
+    lookups: ResourceLookups = this.lookups,
+    opts: { verifySignatures?: boolean } = {},
+  ): void {
     this.iam = iam;
     this.lookups = lookups;
+    if (opts.verifySignatures !== undefined) this.verifySignatures = opts.verifySignatures;
   }
 
   /** The authorizer requests are checked against, if any. */
@@ -124,7 +135,8 @@ export class Gateway {
   }
 
   /** Who signed the request (only with IAM on). `rest`: MSK's REST API and its error names. */
-  private caller(authorization: string | undefined, rest: boolean): Caller {
+  private caller(req: IncomingMessage, raw: Buffer, rest: boolean): Caller {
+    const authorization = header(req, 'authorization');
     const akid = accessKeyOf(authorization);
     if (akid === undefined) {
       return {
@@ -148,6 +160,25 @@ export class Gateway {
               400,
             ),
       };
+    }
+    if (this.verifySignatures) {
+      const iam = this.iam!;
+      const check = verifySignature(
+        { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: raw },
+        (k) => {
+          const p = iam.principalForAccessKey(k);
+          return p === undefined ? undefined : iam.credentialsFor(p).secretAccessKey;
+        },
+      );
+      // AWS's answer to a signature it computes differently (AWS JSON protocol "Common Errors").
+      if (!check.ok)
+        return {
+          error: new AwsServiceError(
+            'InvalidSignatureException',
+            'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+            rest ? 403 : 400,
+          ),
+        };
     }
     return { principalArn };
   }
@@ -272,8 +303,7 @@ export class Gateway {
 
     const ident = identityFromAuthorization(header(req, 'authorization'));
     const target = header(req, 'x-amz-target');
-    if (target !== undefined)
-      return this.handleJson(target, header(req, 'content-type'), raw, ident, header(req, 'authorization'), res);
+    if (target !== undefined) return this.handleJson(target, header(req, 'content-type'), raw, ident, req, res);
 
     const service = this.rest.find((s) =>
       s.pathPrefixes.some((p) => url.pathname === p || url.pathname.startsWith(p.endsWith('/') ? p : `${p}/`)),
@@ -297,7 +327,7 @@ export class Gateway {
     }
     let who: { principalArn: string } | undefined;
     if (this.iam) {
-      const c = this.caller(header(req, 'authorization'), true);
+      const c = this.caller(req, raw, true);
       if ('error' in c) return sendRestError(res, c.error);
       who = c;
     }
@@ -344,7 +374,7 @@ export class Gateway {
     contentType: string | undefined,
     raw: Buffer,
     ident: { region: string; accountId: string },
-    authorization: string | undefined,
+    req: IncomingMessage,
     res: ServerResponse,
   ): Promise<void> {
     const ct = /application\/x-amz-json-1\.[01]/.exec(contentType ?? '')?.[0] ?? 'application/x-amz-json-1.1';
@@ -383,7 +413,7 @@ export class Gateway {
       operation: opName,
     };
     if (this.iam) {
-      const c = this.caller(authorization, false);
+      const c = this.caller(req, raw, false);
       if ('error' in c) return sendJsonError(res, ct, c.error);
       const denied = await this.denied(c.principalArn, `${service.signingName}:${opName}`, ident.region, input, false);
       if (denied) return sendJsonError(res, ct, denied);
