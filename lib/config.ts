@@ -27,6 +27,15 @@ export interface ProvisionConfig {
     readonly maxYamlAliases: number;
     readonly maxDepth: number;
     readonly maxChannels: number;
+    /**
+     * Partitions of one topic (default 1000). Why 1000: MSK's sizing guidance puts a kafka.m5.large
+     * or m7g.large Standard broker at about 1000 partitions including replicas (Amazon MSK Developer
+     * Guide, "Right-size your cluster: Number of partitions per Standard broker"); a single topic
+     * past that is almost always a typo, and Kafka itself only stops at 2^31-1.
+     */
+    readonly maxPartitionsPerTopic: number;
+    /** Partitions of all of one spec's topics together (default 4000, the guidance for the largest Standard brokers). */
+    readonly maxPartitionsPerSpec: number;
   };
 }
 
@@ -37,7 +46,14 @@ export const DEFAULT_CONFIG: ProvisionConfig = {
   maxDeleteShare: 0.5,
   defaultPartitions: 3,
   defaultReplicas: 3,
-  limits: { maxSpecBytes: 1024 * 1024, maxYamlAliases: 100, maxDepth: 32, maxChannels: 1000 },
+  limits: {
+    maxSpecBytes: 1024 * 1024,
+    maxYamlAliases: 100,
+    maxDepth: 32,
+    maxChannels: 1000,
+    maxPartitionsPerTopic: 1000,
+    maxPartitionsPerSpec: 4000,
+  },
 };
 
 export type ConfigOverrides = Partial<Omit<ProvisionConfig, 'visibilityKeywords' | 'limits'>> & {

@@ -4,6 +4,8 @@
 import { isObject, type Json, type JsonObject } from './load.js';
 import { jsonPath, kindOf, quote } from './path.js';
 import { deref, type Collector, type Path, type Source } from './reader.js';
+import type { ProvisionConfig } from '../config.js';
+import { topicConfigProblem, topicSettingsProblems } from './topic-configs.js';
 
 export interface TopicSettings {
   partitions?: number;
@@ -17,7 +19,12 @@ const MAX_REPLICAS = 2 ** 15 - 1;
 const CONFIG_KEY = /^[a-z0-9][a-z0-9._-]*$/;
 
 /** Topic settings merged from every binding that applies; conflicting values are refused. */
-export function readBindings(root: JsonObject, sources: Source[], c: Collector): TopicSettings | undefined {
+export function readBindings(
+  root: JsonObject,
+  sources: Source[],
+  c: Collector,
+  config: ProvisionConfig,
+): TopicSettings | undefined {
   const errorsBefore = c.errors.length;
   const merged: TopicSettings = { configs: {} };
   const origin: Record<string, string> = {};
@@ -98,7 +105,10 @@ export function readBindings(root: JsonObject, sources: Source[], c: Collector):
           continue;
         }
         const text = configValue(name, value);
-        if (typeof text === 'string') put(`configs.${name}`, text, vPath);
+        // Kafka's own definition of the setting (topic-configs.ts): known name, type, range.
+        const problem = typeof text === 'string' ? topicConfigProblem(name, text) : undefined;
+        if (problem) c.error(vPath, problem.rule, problem.message);
+        else if (typeof text === 'string') put(`configs.${name}`, text, vPath);
         else
           c.error(
             vPath,
@@ -120,6 +130,9 @@ export function readBindings(root: JsonObject, sources: Source[], c: Collector):
         );
     }
   }
+  if (c.errors.length === errorsBefore)
+    for (const { field, problem } of topicSettingsProblems(merged, config))
+      c.error(origin[field] ?? jsonPath(sources[0]?.path ?? []), problem.rule, problem.message);
   return c.errors.length > errorsBefore ? undefined : merged;
 }
 

@@ -15,7 +15,12 @@ export function domainIdProblem(id: string): string | undefined {
   if (id.length === 0) return 'the domain id is empty';
   if (id.length > MAX_DOMAIN_ID_LENGTH)
     return `the domain id is ${id.length} characters long; at most ${MAX_DOMAIN_ID_LENGTH} are allowed`;
-  if (DOMAIN_ID_PATTERN.test(id)) return undefined;
+  // `urn:acme..shop` gives `acme..shop`: an empty segment would make `acme.` a prefix no other
+  // id can be told apart from, and Kafka topic names under it would carry `..`.
+  if (DOMAIN_ID_PATTERN.test(id))
+    return id.split('.').includes('')
+      ? "the domain id has an empty segment (two dots, or '::' in the urn); expected segments joined by single dots"
+      : undefined;
   if (id.length === 1 && /^[a-z0-9]$/.test(id)) return 'the domain id must be at least 2 characters long';
   const bad = [...id].find((c) => !/[a-z0-9._-]/.test(c));
   if (bad !== undefined) {

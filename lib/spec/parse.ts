@@ -10,6 +10,7 @@ import { Collector, readCollection } from './reader.js';
 import { checkDuplicates, dedupeSubscriptions, type OwnedDraft } from './topics.js';
 import { readAsyncApi2 } from './asyncapi2.js';
 import { readAsyncApi3 } from './asyncapi3.js';
+import { specPartitionsProblem, TOPIC_CONFIG_RULES } from './topic-configs.js';
 
 export type ParseResult = { ok: true; spec: DomainSpec; warnings: SpecIssue[] } | { ok: false; issues: SpecIssue[] };
 
@@ -52,6 +53,7 @@ export const SPEC_RULES = [
   'ref',
   'yaml-warning',
   'key-binding',
+  ...TOPIC_CONFIG_RULES,
 ] as const;
 
 export function parseSpec(text: string, file: string, config: ProvisionConfig): ParseResult {
@@ -96,6 +98,8 @@ function buildSpec(root: Json, file: string, config: ProvisionConfig, c: Collect
 
   checkDuplicates(owned, c);
   const kept = owned.filter((t) => !config.stage || !t.envs || t.envs.includes(config.stage));
+  const specPartitions = specPartitionsProblem(kept, config);
+  if (specPartitions) c.error(['channels'], specPartitions.rule, specPartitions.message);
   const ownedNames = new Set(owned.map((t) => t.name));
   const subs = dedupeSubscriptions(subscriptions, ownedNames, domain, c);
 

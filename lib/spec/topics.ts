@@ -68,7 +68,7 @@ export function ownedTopic(
     if (problem) c.error(namePath, 'topic-name', `the channel ${quote(channel)} cannot name a topic: ${problem}`);
   }
 
-  const settings = readBindings(root, bindings, c);
+  const settings = readBindings(root, bindings, c, config);
   const { grants, makesPublic } = readGrants(root, tags, domain, c);
   if (c.errors.length > errorsBefore || name === undefined || domain === undefined || !settings) return undefined;
 
