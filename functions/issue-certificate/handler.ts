@@ -76,7 +76,7 @@ export async function issue(event: IssueCertificateInput, deps: IssueDeps = {}):
   }
 
   const current = await readCurrent(s3, bucket, domain);
-  if (current && !event.force && !isRenewalDue(current, optionalDate(event.now))) {
+  if (current && !current.revoked && !event.force && !isRenewalDue(current, optionalDate(event.now))) {
     logger.info('certificate current', { serial: current.serial, notAfter: current.notAfter });
     return {
       domain,

@@ -69,6 +69,8 @@ export interface CurrentCertificate {
   readonly notAfter: string;
   readonly keys: CertificateKeys;
   readonly generation: number;
+  /** Set by decommissioning (lib/decommission): the domain's certificates were revoked; the next issuance starts a new generation. */
+  readonly revoked?: { readonly at: string; readonly reason: string; readonly serials: readonly string[] };
 }
 
 /**

@@ -47,6 +47,7 @@ import type { AclBinding } from '../access/types.js';
 import type { ProvisionConfig } from '../config.js';
 import type { ClusterState, TopicState } from '../kafka/state.js';
 import type { DomainSpec } from '../spec/model.js';
+import { isSealBinding } from '../decommission/index.js';
 
 export interface TopicToCreate {
   readonly domain: string;
@@ -347,6 +348,12 @@ export function plan(
     const owners = managingDomains(b, planned, config);
     if (owners.length === 0) continue;
     const keep = desiredSet.has(b);
+    // A decommission seal (lib/decommission) grants nothing: removing it when the spec returns is
+    // not a loss of access, so it does not count towards the mass-deletion guard.
+    if (isSealBinding(b)) {
+      if (!keep) aclsToDelete.push(b);
+      continue;
+    }
     for (const d of owners) {
       managed.set(d, (managed.get(d) ?? 0) + 1);
       if (!keep) deleting.set(d, (deleting.get(d) ?? 0) + 1);
