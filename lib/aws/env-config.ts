@@ -190,3 +190,49 @@ export function kafkaAdminSettings(env: Env = process.env): KafkaAdminSettings {
 }
 
 export const s3ForcePathStyle = (env: Env = process.env): boolean => optional(env, ENV.S3_FORCE_PATH_STYLE) === 'true';
+
+// ---- decommissioning (issue 10; docs/architecture.md#decommission) --------------------------------
+
+export const DECOMMISSION_ENV = {
+  GRACE_SECONDS: 'DECOMMISSION_GRACE_SECONDS',
+  MAX_REMOVALS: 'DECOMMISSION_MAX_REMOVALS',
+  SECRET_RECOVERY_DAYS: 'SECRET_RECOVERY_DAYS',
+  DELETE_TOPICS: 'DECOMMISSION_DELETE_TOPICS',
+  ORPHAN_MODE: 'ORPHAN_MODE',
+} as const;
+
+export interface DecommissionSettings {
+  /** How long a removed spec may come back before anything is revoked (default 3600). */
+  readonly graceSeconds: number;
+  /** More removals than this within the grace period are refused unless forced (default 3). */
+  readonly maxRemovals: number;
+  /** DeleteSecret's RecoveryWindowInDays, 7-30 (default 30). */
+  readonly secretRecoveryDays: number;
+  /** Delete the domain's topics once the grace period is over (default false: topics and data stay). */
+  readonly deleteTopics: boolean;
+  /** What reprovision does with orphans: REPORT (default) or DECOMMISSION. */
+  readonly orphanMode: 'REPORT' | 'DECOMMISSION';
+}
+
+function nonNegativeInt(env: Env, name: string, fallback: number): number {
+  const v = optional(env, name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigurationError(`${name} must be a non-negative integer`);
+  return n;
+}
+
+export function decommissionSettings(env: Env = process.env): DecommissionSettings {
+  const days = nonNegativeInt(env, DECOMMISSION_ENV.SECRET_RECOVERY_DAYS, 30);
+  if (days < 7 || days > 30) throw new ConfigurationError(`${DECOMMISSION_ENV.SECRET_RECOVERY_DAYS} must be 7..30`);
+  const mode = (optional(env, DECOMMISSION_ENV.ORPHAN_MODE) ?? 'REPORT').toUpperCase();
+  if (mode !== 'REPORT' && mode !== 'DECOMMISSION')
+    throw new ConfigurationError(`${DECOMMISSION_ENV.ORPHAN_MODE} must be REPORT or DECOMMISSION`);
+  return {
+    graceSeconds: nonNegativeInt(env, DECOMMISSION_ENV.GRACE_SECONDS, 3600),
+    maxRemovals: nonNegativeInt(env, DECOMMISSION_ENV.MAX_REMOVALS, 3),
+    secretRecoveryDays: days,
+    deleteTopics: optional(env, DECOMMISSION_ENV.DELETE_TOPICS) === 'true',
+    orphanMode: mode,
+  };
+}
