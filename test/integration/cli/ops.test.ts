@@ -36,6 +36,85 @@ interface Run {
   err: string;
 }
 
+/**
+ * The permissions README's "Deploying to AWS" gives each caller, as policies: a team uploader
+ * (the template's TeamSpecUploadPolicy, tagged with its domain, plus the Step Functions reads
+ * `upload --wait` needs) and an operator running `status` and `client-config` for one domain. The
+ * commands below run as those principals, so a permission the docs forget fails here.
+ */
+function documentedPrincipals(e: Environment): { team: Record<string, string>; operator: Record<string, string> } {
+  const { accountId, region } = e.aws;
+  const provision = e.resources.stateMachines.provision!;
+  const machineName = provision.split(':').pop()!;
+  const viaS3 = { StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` } };
+  const team = `arn:aws:iam::${accountId}:role/team-${DOMAIN}`;
+  e.iam.putRole(team, {
+    tags: { 'msk-spec-domain': DOMAIN },
+    policies: [
+      e.stack.get('TeamSpecUploadPolicy').properties.PolicyDocument,
+      {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Action: 'states:ListStateMachines', Resource: '*' },
+          { Effect: 'Allow', Action: 'states:ListExecutions', Resource: provision },
+          {
+            Effect: 'Allow',
+            Action: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+            Resource: `arn:aws:states:${region}:${accountId}:execution:${machineName}:*`,
+          },
+        ],
+      },
+    ],
+  });
+  const operator = `arn:aws:iam::${accountId}:role/operator-${DOMAIN}`;
+  const specs = `arn:aws:s3:::${e.resources.specBucket}`;
+  const certs = `arn:aws:s3:::${e.resources.certBucket}`;
+  e.iam.putRole(operator, {
+    policies: [
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 's3:GetObject',
+            Resource: [
+              // status: every report and current certificate; client-config: this domain's files.
+              `${specs}/reports/*`,
+              `${certs}/certificates/*/current.json`,
+              `${certs}/certificates/${DOMAIN}/*`,
+            ],
+          },
+          { Effect: 'Allow', Action: 's3:ListBucket', Resource: [specs, certs] },
+          { Effect: 'Allow', Action: 'kms:Decrypt', Resource: e.resources.kmsKeyArn, Condition: viaS3 },
+          {
+            Effect: 'Allow',
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: `arn:aws:secretsmanager:${region}:${accountId}:secret:AmazonMSK_${DOMAIN}-*`,
+          },
+          {
+            Effect: 'Allow',
+            Action: 'kms:Decrypt',
+            Resource: e.resources.kmsKeyArn,
+            Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } },
+          },
+          { Effect: 'Allow', Action: 'kafka:GetBootstrapBrokers', Resource: '*' },
+        ],
+      },
+    ],
+  });
+  const as = (arn: string) => {
+    const c = e.iam.credentialsFor(arn);
+    return {
+      AWS_ACCESS_KEY_ID: c.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
+      ...(c.sessionToken ? { AWS_SESSION_TOKEN: c.sessionToken } : {}),
+    };
+  };
+  return { team: as(team), operator: as(operator) };
+}
+let asTeam: Record<string, string>;
+let asOperator: Record<string, string>;
+
 async function cli(argv: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
   let out = '';
   let err = '';
@@ -59,6 +138,7 @@ beforeAll(async () => {
     MSK_SPEC_CERT_BUCKET: env.resources.certBucket,
     MSK_SPEC_CLUSTER_ARN: env.resources.clusterArn,
   };
+  ({ team: asTeam, operator: asOperator } = documentedPrincipals(env));
 }, 300_000);
 
 afterAll(async () => {
@@ -80,8 +160,8 @@ describe('upload', () => {
     expect(listed.Contents ?? []).toEqual([]);
   });
 
-  it('--wait: puts specs/<domain>.yaml, follows the execution state by state and prints the report', async () => {
-    const r = await cli(['upload', SPEC, '--wait', '--timeout', '240']);
+  it('--wait, as the team: puts specs/<domain>.yaml, follows the execution state by state and prints the report', async () => {
+    const r = await cli(['upload', SPEC, '--wait', '--timeout', '240'], asTeam);
     expect(r.err).not.toMatch(/error/i);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(new RegExp(`uploaded ${SPEC} -> s3://${env.resources.specBucket}/specs/${DOMAIN}\\.yaml`));
@@ -124,7 +204,8 @@ describe('status', () => {
   });
 
   it('--json for one domain; a domain with no report exits 1', async () => {
-    const r = await cli(['status', DOMAIN, '--json']);
+    const r = await cli(['status', DOMAIN, '--json'], asOperator);
+    expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out) as {
       domains: { name: string; status: string; certificate: { daysLeft: number; renewalDue: boolean } }[];
@@ -132,7 +213,7 @@ describe('status', () => {
     expect(doc.domains).toHaveLength(1);
     expect(doc.domains[0]).toMatchObject({ name: DOMAIN, status: 'PROVISIONED', certificate: { renewalDue: false } });
     expect(doc.domains[0]!.certificate.daysLeft).toBeGreaterThan(29);
-    const missing = await cli(['status', 'shop.nothing']);
+    const missing = await cli(['status', 'shop.nothing'], asOperator);
     expect(missing.code).toBe(1);
     expect(missing.out).toContain('shop.nothing: NO REPORT');
   });
@@ -148,7 +229,7 @@ describe('client-config', () => {
   });
 
   it('writes Java, librdkafka and kafkajs settings for SCRAM and mTLS; secrets 0600, never printed', async () => {
-    const r = await cli(['client-config', DOMAIN, '--out', out, '--ca', caFile]);
+    const r = await cli(['client-config', DOMAIN, '--out', out, '--ca', caFile], asOperator);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const key = (await readMtlsCredentials(env.clients.s3, env.resources.certBucket, DOMAIN))!.keyPem;
