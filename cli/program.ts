@@ -2,7 +2,7 @@
 // `run` never calls process.exit; it returns the exit code, so tests (and bin/) decide what to do.
 import { Command, CommanderError } from 'commander';
 import type { CliCommand, CommandContext } from './command.js';
-import { COMMANDS } from './commands/index.js';
+import { COMMANDS, type LazyCommand } from './commands/index.js';
 import { EXIT, nodeFs, type CliIo, type ExitCode } from './io.js';
 import { UsageError } from './options.js';
 
@@ -14,10 +14,25 @@ Exit codes:
   2  changes planned (plan, apply --dry-run)
   3  access denied (can)`;
 
+/**
+ * The command modules `argv` needs: only the named command's when there is one (`msk-spec validate
+ * ...`), every one otherwise (the full help, an unknown command and its suggestions).
+ */
+export async function commandsFor(
+  argv: readonly string[],
+  commands: readonly LazyCommand[] = COMMANDS,
+): Promise<CliCommand[]> {
+  const named = commands.find((c) => c.name === argv[0]);
+  // One after the other: jest's ES module support fails on concurrent imports of a shared module.
+  const loaded: CliCommand[] = [];
+  for (const c of named ? [named] : commands) loaded.push(await c.load());
+  return loaded;
+}
+
 export function buildProgram(
   ctx: CommandContext,
   onExit: (code: ExitCode) => void,
-  commands: readonly CliCommand[] = COMMANDS,
+  commands: readonly CliCommand[],
 ): Command {
   const program = new Command('msk-spec')
     .description(
@@ -51,7 +66,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     json: (value) => void io.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
   };
   let code: ExitCode = EXIT.OK;
-  const program = buildProgram(ctx, (c) => (code = c));
+  const program = buildProgram(ctx, (c) => (code = c), await commandsFor(argv));
   try {
     if (argv.length === 0) {
       program.outputHelp();

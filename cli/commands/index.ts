@@ -1,22 +1,20 @@
 // The `msk-spec` commands, in help order. A new command is one module exporting a CliCommand and
-// one line here.
+// one line here. Each module is loaded only when its command runs (or for the full help), so
+// `validate` never pays for what `upload` or `apply` import.
 import type { CliCommand } from '../command.js';
-import { accessCommand } from './access.js';
-import { applyCommand } from './apply.js';
-import { canCommand } from './can.js';
-import { clientConfigCommand } from './client-config.js';
-import { planCommand } from './plan.js';
-import { statusCommand } from './status.js';
-import { uploadCommand } from './upload.js';
-import { validateCommand } from './validate.js';
 
-export const COMMANDS: readonly CliCommand[] = [
-  validateCommand,
-  planCommand,
-  accessCommand,
-  canCommand,
-  applyCommand,
-  uploadCommand,
-  statusCommand,
-  clientConfigCommand,
+export interface LazyCommand {
+  readonly name: string;
+  load(): Promise<CliCommand>;
+}
+
+export const COMMANDS: readonly LazyCommand[] = [
+  { name: 'validate', load: async () => (await import('./validate.js')).validateCommand },
+  { name: 'plan', load: async () => (await import('./plan.js')).planCommand },
+  { name: 'access', load: async () => (await import('./access.js')).accessCommand },
+  { name: 'can', load: async () => (await import('./can.js')).canCommand },
+  { name: 'apply', load: async () => (await import('./apply.js')).applyCommand },
+  { name: 'upload', load: async () => (await import('./upload.js')).uploadCommand },
+  { name: 'status', load: async () => (await import('./status.js')).statusCommand },
+  { name: 'client-config', load: async () => (await import('./client-config.js')).clientConfigCommand },
 ];
