@@ -17,6 +17,7 @@ import { startEnvironment, REPO_ROOT, type Environment } from './environment.js'
 import { followExecutions, readReports, specUpload, uploadSpec, type SpecUpload } from './driver.js';
 import { runProbes, mismatches, formatMatrix, type ProbeCase, type ProbeClient } from './probe.js';
 import { readMtlsCredentials, readScramCredentials } from '../lib/aws/client-credentials.js';
+import { scramSecretName, secretNamePrefixOf } from '../lib/credentials/secret-name.js';
 import { kafkaJsConfig, type KafkaAuth } from '../lib/kafka/config.js';
 import { Authorizer } from '../lib/access/authorizer.js';
 import { desiredBindings, principalsOf } from '../lib/access/bindings.js';
@@ -179,7 +180,7 @@ async function probeClient(env: Environment, domain: string, auth: AuthMode): Pr
   let listener: string;
   let kafkaAuth: KafkaAuth;
   if (auth === 'SCRAM') {
-    const c = await readScramCredentials(env.clients.secrets, `AmazonMSK_${domain}`);
+    const c = await readScramCredentials(env.clients.secrets, scramSecretName(secretNamePrefixOf(), domain));
     [listener, kafkaAuth] = [
       env.kafka.listeners.scram,
       { mechanism: 'scram', username: c.username, password: c.password },

@@ -20,6 +20,7 @@ import {
   type ClientSettings,
 } from '../../lib/kafka/client-settings.js';
 import { domainIdProblem } from '../../lib/spec/names.js';
+import { scramSecretName, secretNamePrefixOf } from '../../lib/credentials/secret-name.js';
 
 type Auth = 'scram' | 'mtls';
 
@@ -178,7 +179,7 @@ Examples:
         const ca = { ...(caFile ? { caFile } : {}), ...(caPem ? { caPem } : {}) };
         let settings: ClientSettings;
         if (auth === 'scram') {
-          const secretName = `AmazonMSK_${prefix}${d}`;
+          const secretName = scramSecretName(secretNamePrefixOf(prefix), d);
           const c = await readScramCredentials(await aws.secrets(), secretName).catch((e: unknown) => {
             if (awsErrorName(e) === 'ResourceNotFoundException')
               return new MissingCredentials(

@@ -1,11 +1,10 @@
 // Input checks shared by the handlers. State payloads are produced by our own state machines, but a
 // handler still refuses a malformed one with a clear message instead of failing deep in an SDK call.
 import { ConfigurationError } from '../../lib/errors.js';
-
-const DOMAIN = /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/;
+import { isValidDomainId } from '../../lib/spec/names.js';
 
 export function requireDomain(value: unknown): string {
-  if (typeof value !== 'string' || value.length > 200 || !DOMAIN.test(value)) {
+  if (typeof value !== 'string' || !isValidDomainId(value)) {
     throw new ConfigurationError(
       `state input has no valid "domain" (got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : typeof value})`,
     );

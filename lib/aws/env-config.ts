@@ -6,6 +6,7 @@ import { resolveConfig, type AuthMode, type ProvisionConfig } from '../config.js
 import { parseKeyAlgorithm, type KeyAlgorithm } from '../cert/algorithms.js';
 import { DEFAULT_VALIDITY_DAYS } from '../cert/policy.js';
 import { ConfigurationError } from '../errors.js';
+import { secretNamePrefixOf } from '../credentials/secret-name.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -114,7 +115,7 @@ export function secretNamePrefix(env: Env = process.env): string {
   const p = optional(env, ENV.SECRET_PREFIX) ?? '';
   if (!/^[A-Za-z0-9/_+=.@-]*$/.test(p))
     throw new ConfigurationError(`${ENV.SECRET_PREFIX} holds characters Secrets Manager does not allow`);
-  return `AmazonMSK_${p}`;
+  return secretNamePrefixOf(p);
 }
 
 export interface CertificateSettings {

@@ -11,7 +11,7 @@ import {
 import { generatePassword } from '../credentials/password.js';
 import { SecretKeyMismatch, awsErrorName } from '../errors.js';
 
-export const scramSecretName = (namePrefix: string, domain: string): string => `${namePrefix}${domain}`;
+export { scramSecretName } from '../credentials/secret-name.js';
 
 export interface EnsureSecretInput {
   /** Full secret name, `AmazonMSK_<prefix><D>`. */

@@ -7,6 +7,7 @@ type CryptoKeyPair = webcrypto.CryptoKeyPair;
 import { subtle, x509 } from './x509.js';
 
 import { DEFAULT_KEY_ALGORITHM, type KeyAlgorithm } from './algorithms.js';
+import { isValidDomainId } from '../spec/names.js';
 
 export { DEFAULT_KEY_ALGORITHM, KEY_ALGORITHMS, parseKeyAlgorithm, type KeyAlgorithm } from './algorithms.js';
 
@@ -71,8 +72,7 @@ export async function publicKeyFingerprint(publicKey: CryptoKey): Promise<string
 
 /** The certificate subject for domain D is exactly `CN=D` (the broker's principal is then `User:CN=D`). */
 export function subjectFor(domain: string): string {
-  if (!/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(domain))
-    throw new RangeError(`invalid domain id for a certificate subject: ${domain}`);
+  if (!isValidDomainId(domain)) throw new RangeError(`invalid domain id for a certificate subject: ${domain}`);
   return `CN=${domain}`;
 }
 

@@ -47,6 +47,7 @@ import type { AclBinding } from '../access/types.js';
 import type { ProvisionConfig } from '../config.js';
 import type { ClusterState, TopicState } from '../kafka/state.js';
 import type { DomainSpec } from '../spec/model.js';
+import { DOMAIN_ID_PATTERN, MAX_DOMAIN_ID_LENGTH } from '../spec/names.js';
 import { isSealBinding } from '../decommission/index.js';
 
 export interface TopicToCreate {
@@ -179,7 +180,7 @@ export function checkSpecSet(
       errors.push({
         domain: d,
         rule: 'domain-id',
-        message: `domain id ${JSON.stringify(d)} must match ^[a-z0-9][a-z0-9._-]*[a-z0-9]$ and be at most 200 characters (${s.source})`,
+        message: `domain id ${JSON.stringify(d)} must match ${DOMAIN_ID_PATTERN.source} and be at most ${MAX_DOMAIN_ID_LENGTH} characters (${s.source})`,
       });
       continue;
     }

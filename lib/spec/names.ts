@@ -6,6 +6,8 @@ import type { VisibilityKeywords } from '../config.js';
 
 export const DOMAIN_ID_PATTERN = /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/;
 export const MAX_DOMAIN_ID_LENGTH = 200;
+/** The rule in words, for messages: the pattern and the length. */
+export const DOMAIN_ID_RULE = `${DOMAIN_ID_PATTERN.source}, 2 to ${MAX_DOMAIN_ID_LENGTH} characters`;
 export const TOPIC_NAME_PATTERN = /^[a-zA-Z0-9._-]+$/;
 export const MAX_TOPIC_NAME_LENGTH = 249;
 export const URN_PREFIX = 'urn:';

@@ -5,7 +5,7 @@ import type { ProvisionConfig } from '../config.js';
 import type { DomainSpec, SpecIssue, Subscription } from './model.js';
 import { isObject, loadDocument, type Json, type JsonObject } from './load.js';
 import { kindOf, quote } from './path.js';
-import { domainFromUrn, domainIdProblem, URN_PREFIX } from './names.js';
+import { DOMAIN_ID_RULE, domainFromUrn, domainIdProblem, URN_PREFIX } from './names.js';
 import { Collector, readCollection } from './reader.js';
 import { checkDuplicates, dedupeSubscriptions, type OwnedDraft } from './topics.js';
 import { readAsyncApi2 } from './asyncapi2.js';
@@ -171,7 +171,7 @@ function readDomain(root: JsonObject, c: Collector): string | undefined {
     c.error(
       ['id'],
       'domain-id',
-      `the id ${quote(id)} gives the domain id ${quote(domain)}, which is refused: ${problem}; expected an id matching ^[a-z0-9][a-z0-9._-]*[a-z0-9]$, 2 to 200 characters`,
+      `the id ${quote(id)} gives the domain id ${quote(domain)}, which is refused: ${problem}; expected an id matching ${DOMAIN_ID_RULE}`,
     );
     return undefined;
   }
