@@ -40,6 +40,8 @@ export const STACK_NAME = 'msk-spec-provisioner-local';
 const STAGE = 'local';
 const CLUSTER_NAME = 'data-products-local';
 const ADMIN_SECRET_NAME = 'AmazonMSK_LocalAdmin';
+/** The subnet the local cluster and the Kafka-facing function stand in (shaped like a real id). */
+const LOCAL_SUBNET = 'subnet-0000000000000000a';
 /** The local administrator (startLocalAws creates it): the account's setup, the stack create, and the CLI by default. */
 export const ADMIN_ARN = localAdminArn();
 
@@ -193,7 +195,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
         Provisioned: {
           KafkaVersion: '4.1.x',
           NumberOfBrokerNodes: 1,
-          BrokerNodeGroupInfo: { ClientSubnets: ['subnet-local'], InstanceType: 'kafka.m7g.large' },
+          BrokerNodeGroupInfo: { ClientSubnets: [LOCAL_SUBNET], InstanceType: 'kafka.m7g.large' },
           ClientAuthentication: {
             Sasl: { Scram: { Enabled: true } },
             Tls: { CertificateAuthorityArnList: [pcaArn!], Enabled: true },
@@ -255,6 +257,10 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
           AuthModes: (options.authModes ?? ['SCRAM', 'MTLS']).join(','),
           KafkaAdminAuth: 'SCRAM',
           KafkaAdminSecretArn: adminSecret.ARN!,
+          // The production shape: ApplyTopicsAndAcls in the cluster's subnets (the template's Rules
+          // refuse a deployment without them). The sandboxes reach the loopback broker directly.
+          KafkaSubnetIds: LOCAL_SUBNET,
+          KafkaSecurityGroupIds: 'sg-0000000000000000a',
         },
       },
       {

@@ -4,6 +4,7 @@
 import type { AclBinding } from '../access/types.js';
 import { exactFilter, toKafkaJsAcl } from './acls.js';
 import { ConfigResourceTypes, type Admin } from './kafkajs.js';
+import { classifyKafkaError, KafkaWaitTimeout, type RequestContext } from './errors.js';
 import { readDynamicConfigs } from './read.js';
 
 /** The parts of lib/plan/plan.ts's Plan this adapter reads (structural, so the planner owns the type). */
@@ -56,14 +57,20 @@ async function alterTopicConfigs(admin: Admin, changes: ApplicablePlan['configCh
       return [c.topic, next] as const;
     }),
   );
-  await admin.alterConfigs({
-    validateOnly: false,
-    resources: [...wanted].map(([name, next]) => ({
-      type: ConfigResourceTypes.TOPIC,
-      name,
-      configEntries: Object.entries(next).map(([k, value]) => ({ name: k, value })),
-    })),
-  });
+  const ctx: RequestContext = {
+    operation: 'AlterConfigs',
+    topics: new Map([...wanted].map(([topic, configs]) => [topic, { configs }] as const)),
+  };
+  await request(ctx, () =>
+    admin.alterConfigs({
+      validateOnly: false,
+      resources: [...wanted].map(([name, next]) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name,
+        configEntries: Object.entries(next).map(([k, value]) => ({ name: k, value })),
+      })),
+    }),
+  );
   await until('the new topic configs', async () => {
     const now = await readDynamicConfigs(admin, [...wanted.keys()]);
     return [...wanted].every(([topic, next]) => sameRecord(now.get(topic) ?? {}, next));
@@ -88,7 +95,8 @@ async function until(
     } catch (e) {
       if (i >= attempts || !retriable(e)) throw e;
     }
-    if (i >= attempts) throw new Error(`the broker did not show ${what} in time`);
+    // Typed and retriable: the change was accepted and may still land; a retried apply re-plans.
+    if (i >= attempts) throw new KafkaWaitTimeout(what);
     await sleep(Math.min(25 * i, 500));
   }
 }
@@ -113,6 +121,8 @@ async function waitForPartitions(admin: Admin, want: ReadonlyMap<string, number>
   );
 }
 
+const aclText = (b: AclBinding) => `${b.principal} ${b.operation} ${b.resourceType}:${b.patternType}:${b.resourceName}`;
+
 /** One binding present (or gone). ACL records of one request are applied in order, so checking the last one suffices. */
 async function waitForAcl(admin: Admin, b: AclBinding, present: boolean): Promise<void> {
   await until(
@@ -125,22 +135,51 @@ async function waitForAcl(admin: Admin, b: AclBinding, present: boolean): Promis
   );
 }
 
+/** Runs one admin request; a failure is classified with what was asked, so it names topic, setting and value. */
+export async function request<T>(ctx: RequestContext, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw classifyKafkaError(e, ctx);
+  }
+}
+
+/** The per-topic context of a plan's topic changes, for error messages. */
+export function topicContext(
+  operation: string,
+  plan: Pick<ApplicablePlan, 'topicsToCreate' | 'partitionIncreases'>,
+): RequestContext {
+  return {
+    operation,
+    topics: new Map([
+      ...plan.topicsToCreate.map(
+        (t) => [t.name, { partitions: t.partitions, replicas: t.replicas, configs: t.configs }] as const,
+      ),
+      ...plan.partitionIncreases.map((p) => [p.topic, { partitions: p.to }] as const),
+    ]),
+  };
+}
+
 export async function applyPlan(admin: Admin, plan: ApplicablePlan): Promise<ApplyResult> {
   if (plan.topicsToCreate.length > 0) {
-    await admin.createTopics({
-      waitForLeaders: false,
-      topics: plan.topicsToCreate.map((t) => ({
-        topic: t.name,
-        numPartitions: t.partitions,
-        replicationFactor: t.replicas,
-        configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
-      })),
-    });
+    await request(topicContext('CreateTopics', plan), () =>
+      admin.createTopics({
+        waitForLeaders: false,
+        topics: plan.topicsToCreate.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: t.replicas,
+          configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
+        })),
+      }),
+    );
   }
   if (plan.partitionIncreases.length > 0) {
-    await admin.createPartitions({
-      topicPartitions: plan.partitionIncreases.map((p) => ({ topic: p.topic, count: p.to })),
-    });
+    await request(topicContext('CreatePartitions', plan), () =>
+      admin.createPartitions({
+        topicPartitions: plan.partitionIncreases.map((p) => ({ topic: p.topic, count: p.to })),
+      }),
+    );
   }
   await waitForPartitions(
     admin,
@@ -152,12 +191,18 @@ export async function applyPlan(admin: Admin, plan: ApplicablePlan): Promise<App
   const configsAltered = await alterTopicConfigs(admin, plan.configChanges);
   const lastCreate = plan.aclsToCreate.at(-1);
   if (lastCreate) {
-    await admin.createAcls({ acl: plan.aclsToCreate.map(toKafkaJsAcl) });
+    await request(
+      { operation: `CreateAcls (${plan.aclsToCreate.length} bindings, first ${aclText(plan.aclsToCreate[0]!)})` },
+      () => admin.createAcls({ acl: plan.aclsToCreate.map(toKafkaJsAcl) }),
+    );
     await waitForAcl(admin, lastCreate, true);
   }
   const lastDelete = plan.aclsToDelete.at(-1);
   if (lastDelete) {
-    await admin.deleteAcls({ filters: plan.aclsToDelete.map(exactFilter) });
+    await request(
+      { operation: `DeleteAcls (${plan.aclsToDelete.length} bindings, first ${aclText(plan.aclsToDelete[0]!)})` },
+      () => admin.deleteAcls({ filters: plan.aclsToDelete.map(exactFilter) }),
+    );
     await waitForAcl(admin, lastDelete, false);
   }
   return {

@@ -1,6 +1,9 @@
 // kafkajs is CommonJS: under Node's ESM loader only its default export is reliable (named exports
 // are not detected), so every value is taken from the default import here, in one place.
 import kafkajs from 'kafkajs';
+import { keepBrokerMessages } from './broker-messages.js';
+
+keepBrokerMessages();
 
 export const {
   Kafka,

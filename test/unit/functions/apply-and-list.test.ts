@@ -4,7 +4,9 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { sdkStreamMixin } from '@smithy/util-stream';
 import { Readable } from 'node:stream';
-import { applyTopicsAndAcls, classifyKafkaError } from '../../../functions/apply-topics-and-acls/handler.js';
+import { applyTopicsAndAcls } from '../../../functions/apply-topics-and-acls/handler.js';
+import { counted } from '../../../lib/kafka/connect.js';
+import { classifyKafkaError } from '../../../lib/kafka/errors.js';
 import { listSpecs } from '../../../functions/list-specs/handler.js';
 import type { Admin } from '../../../lib/kafka/index.js';
 import { setEnv, mockAws } from './_support.js';
@@ -150,7 +152,7 @@ describe('ApplyTopicsAndAcls', () => {
   it('applies topics and ACLs from the validated version; a second run is a zero plan', async () => {
     const mem = memoryAdmin();
     let closed = 0;
-    const deps = { admin: async () => ({ admin: mem.admin, close: async () => void closed++ }) };
+    const deps = { connect: async () => counted(mem.admin, async () => void closed++) };
     const first = await applyTopicsAndAcls(input, deps);
     expect(s3.commandCalls(GetObjectCommand)[0]!.args[0].input).toEqual({
       Bucket: 'spec-bucket',
@@ -184,7 +186,7 @@ describe('ApplyTopicsAndAcls', () => {
 
   it('heals ACLs deleted out of band (re-plans from live state)', async () => {
     const mem = memoryAdmin();
-    const deps = { admin: async () => ({ admin: mem.admin, close: async () => undefined }) };
+    const deps = { connect: async () => counted(mem.admin, async () => undefined) };
     const first = await applyTopicsAndAcls(input, deps);
     mem.removeAcls(3);
     const healed = await applyTopicsAndAcls(input, deps);
@@ -196,9 +198,7 @@ describe('ApplyTopicsAndAcls', () => {
     const connErr = Object.assign(new Error('Connection error: connect ECONNREFUSED 10.0.0.1:9098'), {
       name: 'KafkaJSConnectionError',
     });
-    await expect(applyTopicsAndAcls(input, { admin: async () => Promise.reject(connErr) })).rejects.toMatchObject({
-      name: 'KafkaTransient',
-    });
+    expect(classifyKafkaError(connErr).name).toBe('KafkaTransient');
     const authErr = Object.assign(new Error('Not authorized to access topics'), {
       name: 'KafkaJSProtocolError',
       type: 'TOPIC_AUTHORIZATION_FAILED',
@@ -226,7 +226,7 @@ describe('ApplyTopicsAndAcls', () => {
     await expect(
       applyTopicsAndAcls(
         { ...input, domain: 'shop.payments' },
-        { admin: async () => ({ admin: mem.admin, close: async () => undefined }) },
+        { connect: async () => counted(mem.admin, async () => undefined) },
       ),
     ).rejects.toMatchObject({
       name: 'SpecRefused',

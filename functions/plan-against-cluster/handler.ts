@@ -1,0 +1,42 @@
+// PlanAgainstCluster: between ValidateSpec and the credentials. Reads the cluster state in the
+// domain's scope, plans (with the mass-deletion guard), and has the cluster check the plan without
+// changing anything (broker count, CreateTopics/CreatePartitions validateOnly; lib/kafka/
+// cluster-plan.ts). A spec the cluster would refuse therefore gets no secret, no certificate, no
+// topic and no ACL. It reads and validates only: its role can create nothing.
+import { s3Client } from '../../lib/aws/clients.js';
+import { provisionConfig } from '../../lib/aws/env-config.js';
+import type { ProvisionConfig } from '../../lib/config.js';
+import { checkPlan, digestOf, planDomain, type PlanDigest } from '../../lib/kafka/cluster-plan.js';
+import { connectAdmin, type AdminConnection, type AdminDeps } from '../../lib/kafka/connect.js';
+import { instrument, logger } from '../../lib/observability.js';
+import { parseSpecStepInput, readAcceptedSpec } from '../_shared/spec-step.js';
+
+export interface PlanAgainstClusterOutput extends PlanDigest {
+  readonly domain: string;
+  /** The cluster's broker count the replicas were checked against. */
+  readonly brokers: number;
+  readonly kafkaRequests: number;
+}
+
+export interface PlanDeps extends AdminDeps {
+  readonly config?: ProvisionConfig;
+  readonly connect?: () => Promise<AdminConnection>;
+}
+
+export async function planAgainstCluster(event: unknown, deps: PlanDeps = {}): Promise<PlanAgainstClusterOutput> {
+  const input = parseSpecStepInput(event);
+  const config = deps.config ?? provisionConfig();
+  const spec = await readAcceptedSpec(deps.s3 ?? s3Client(), input, config);
+  const conn = await (deps.connect ?? (() => connectAdmin(deps)))();
+  try {
+    const p = await planDomain(conn.admin, spec, config, { force: input.force });
+    const { brokers } = await checkPlan(conn.admin, p);
+    const out = { domain: input.domain, ...digestOf(p), brokers, kafkaRequests: conn.requests() };
+    logger.info('plan checked', { ...out.counts, brokers, kafkaRequests: out.kafkaRequests });
+    return out;
+  } finally {
+    await conn.close();
+  }
+}
+
+export const handler = instrument('PlanAgainstCluster', (event: unknown) => planAgainstCluster(event));
