@@ -145,6 +145,8 @@ const handlers: Readonly<Record<string, Create>> = {
     );
   },
 
+  // VpcConfig is not modelled: the sandboxes reach the loopback broker and endpoints directly, and
+  // the ENI permissions it needs are the Lambda service's (listed in test/e2e/deployment.test.ts).
   'AWS::Lambda::Function': async (r, t) => {
     const p = r.properties;
     const name = r.ref;

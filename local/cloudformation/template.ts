@@ -1,5 +1,5 @@
 // A CloudFormation template evaluated as CloudFormation evaluates it on deploy: parameters (with
-// their defaults and AllowedValues), pseudo parameters, Conditions, and the intrinsic functions the
+// their defaults, AllowedValues and AllowedPattern), pseudo parameters, Conditions, Rules, and the intrinsic functions the
 // packaged template uses. The result is every resource whose condition holds, with its properties
 // fully resolved and its physical id and attributes (what `Ref` and `Fn::GetAtt` return).
 //
@@ -22,7 +22,17 @@ export interface TemplateResource {
 }
 
 export interface Template {
-  readonly Parameters?: Record<string, { Type: string; Default?: unknown; AllowedValues?: unknown[] }>;
+  readonly Parameters?: Record<
+    string,
+    {
+      Type: string;
+      Default?: unknown;
+      AllowedValues?: unknown[];
+      AllowedPattern?: string;
+      ConstraintDescription?: string;
+    }
+  >;
+  readonly Rules?: Record<string, { RuleCondition?: Json; Assertions: { Assert: Json; AssertDescription?: string }[] }>;
   readonly Conditions?: Record<string, Json>;
   readonly Resources: Record<string, TemplateResource>;
   readonly Outputs?: Record<string, { Value: Json; Condition?: string }>;
@@ -151,6 +161,12 @@ export function resolveTemplate(template: Template, context: StackContext): Reso
       throw new TemplateError(
         `Parameters: ${name}=${JSON.stringify(value)} is not one of ${decl.AllowedValues.join(', ')}`,
       );
+    // AllowedPattern applies to String parameters and must match the whole value (CloudFormation
+    // User Guide, "Parameters": AllowedPattern).
+    if (decl.AllowedPattern !== undefined && !new RegExp(`^(?:${decl.AllowedPattern})$`).test(value))
+      throw new TemplateError(
+        `Parameters: ${name} ${decl.ConstraintDescription ?? `must match pattern ${decl.AllowedPattern}`}`,
+      );
     params[name] = value;
   }
   for (const name of Object.keys(context.parameters ?? {}))
@@ -277,11 +293,34 @@ export function resolveTemplate(template: Template, context: StackContext): Reso
           return (resolve(arg, here) as boolean[]).some(Boolean);
         case 'Condition':
           return condition(String(arg));
+        // Rule-specific functions (CloudFormation User Guide, "Rule functions").
+        case 'Fn::Contains': {
+          const [list, item] = resolve(arg, here) as [unknown[], unknown];
+          return list.map(String).includes(String(item));
+        }
+        case 'Fn::EachMemberEquals': {
+          const [list, item] = resolve(arg, here) as [unknown[], unknown];
+          return list.every((v) => String(v) === String(item));
+        }
+        case 'Fn::EachMemberIn': {
+          const [list, allowed] = resolve(arg, here) as [unknown[], unknown[]];
+          return list.every((v) => allowed.map(String).includes(String(v)));
+        }
         default:
           if (fn.startsWith('Fn::')) throw new TemplateError(`${here}: ${fn} is not supported by the local deployer`);
       }
     }
     return Object.fromEntries(keys.map((k) => [k, resolve(value[k], `${at}.${k}`)]));
+  }
+
+  // Rules are checked before anything is created: a failed assertion refuses the whole stack
+  // (CloudFormation User Guide, "Rules": RuleCondition, Assertions, AssertDescription).
+  for (const [name, rule] of Object.entries(template.Rules ?? {})) {
+    if (rule.RuleCondition !== undefined && resolve(rule.RuleCondition, `Rules.${name}.RuleCondition`) !== true)
+      continue;
+    for (const [i, a] of rule.Assertions.entries())
+      if (resolve(a.Assert, `Rules.${name}.Assertions[${i}]`) !== true)
+        throw new TemplateError(`Rules.${name}: ${a.AssertDescription ?? 'assertion failed'}`);
   }
 
   for (const id of Object.keys(template.Resources)) if (active(id)) resource(id, 'Resources');

@@ -215,6 +215,15 @@ describe('the packaged template, deployed on the embedded cloud with IAM enforce
     'xray:PutTelemetryRecords': 'Active tracing: the X-Ray daemon sends telemetry; X-Ray is not emulated',
     'xray:GetSamplingRules': 'Step Functions tracing (service side); X-Ray is not emulated',
     'xray:GetSamplingTargets': 'Step Functions tracing (service side); X-Ray is not emulated',
+    // AWSLambdaVPCAccessExecutionRole's actions: the Lambda service uses the execution role to
+    // manage the function's network interfaces in its subnets (Lambda guide, "Giving Lambda
+    // functions access to resources in an Amazon VPC"); the local sandboxes need no VPC.
+    'ec2:CreateNetworkInterface': 'used by the Lambda service for the VPC function; no VPC locally',
+    'ec2:DescribeNetworkInterfaces': 'used by the Lambda service for the VPC function; no VPC locally',
+    'ec2:DescribeSubnets': 'used by the Lambda service for the VPC function; no VPC locally',
+    'ec2:DeleteNetworkInterface': 'used by the Lambda service for the VPC function; no VPC locally',
+    'ec2:AssignPrivateIpAddresses': 'used by the Lambda service for the VPC function; no VPC locally',
+    'ec2:UnassignPrivateIpAddresses': 'used by the Lambda service for the VPC function; no VPC locally',
   };
 
   it('least privilege, measured: every permission each role holds was used, or is listed with its reason', () => {

@@ -145,3 +145,64 @@ describe('resolveTemplate', () => {
     expect(() => resolveTemplate(broken, ctx)).toThrow(/Resources.A.Properties.X.Ref: no resource Missing/);
   });
 });
+
+describe('Rules and AllowedPattern refuse a stack before anything is created', () => {
+  const guarded: Template = {
+    Parameters: {
+      Arn: {
+        Type: 'String',
+        AllowedPattern: 'arn:aws:kafka:[^:]+:[0-9]{12}:cluster/.+',
+        ConstraintDescription: 'must be a cluster ARN',
+      },
+      Subnets: { Type: 'String', Default: '' },
+      Brokers: { Type: 'String', Default: '' },
+      Auth: { Type: 'String', Default: 'IAM' },
+      Modes: { Type: 'CommaDelimitedList', Default: 'SCRAM,MTLS' },
+    },
+    Rules: {
+      Reachable: {
+        Assertions: [
+          {
+            Assert: {
+              'Fn::Or': [
+                { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'Subnets' }, ''] }] },
+                { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'Brokers' }, ''] }] },
+              ],
+            },
+            AssertDescription: 'Subnets is required unless Brokers is set',
+          },
+        ],
+      },
+      ScramNeedsSubnets: {
+        RuleCondition: { 'Fn::Equals': [{ Ref: 'Auth' }, 'SCRAM'] },
+        Assertions: [
+          {
+            Assert: { 'Fn::Contains': [['subnet-a', 'subnet-b'], { Ref: 'Subnets' }] },
+            AssertDescription: 'SCRAM needs a known subnet',
+          },
+        ],
+      },
+    },
+    Resources: { B: { Type: 'AWS::S3::Bucket' } },
+  };
+  const arn = 'arn:aws:kafka:us-east-1:123456789012:cluster/c/u';
+
+  it('refuses a value outside AllowedPattern with its ConstraintDescription', () => {
+    expect(() => resolveTemplate(guarded, { ...ctx, parameters: { Arn: 'not-an-arn', Subnets: 'subnet-a' } })).toThrow(
+      new TemplateError('Parameters: Arn must be a cluster ARN'),
+    );
+  });
+
+  it('refuses a failed assertion with its AssertDescription; a rule whose condition is false does not apply', () => {
+    expect(() => resolveTemplate(guarded, { ...ctx, parameters: { Arn: arn } })).toThrow(
+      new TemplateError('Rules.Reachable: Subnets is required unless Brokers is set'),
+    );
+    expect(resolveTemplate(guarded, { ...ctx, parameters: { Arn: arn, Brokers: 'b:9096' } }).resources).toHaveLength(1);
+    expect(() =>
+      resolveTemplate(guarded, { ...ctx, parameters: { Arn: arn, Subnets: 'subnet-z', Auth: 'SCRAM' } }),
+    ).toThrow(/Rules.ScramNeedsSubnets: SCRAM needs a known subnet/);
+    expect(
+      resolveTemplate(guarded, { ...ctx, parameters: { Arn: arn, Subnets: 'subnet-b', Auth: 'SCRAM' } }).resources,
+    ).toHaveLength(1);
+  });
+});
