@@ -3,6 +3,7 @@
 import { Option, type Command } from 'commander';
 import { resolveConfig, type AuthMode, type ConfigOverrides, type ProvisionConfig } from '../lib/config.js';
 import type { CliFs } from './io.js';
+import { clientSettings, s3ClientSettings } from '../lib/aws/client-settings.js';
 
 export class UsageError extends Error {}
 
@@ -202,26 +203,12 @@ export interface AwsClients {
 }
 
 /**
- * Client settings from the command's environment. With process.env the SDK would find these by
- * itself; an injected environment (tests running the CLI in-process) must be passed explicitly:
- * region, AWS_ENDPOINT_URL[_<SERVICE>] and static credentials when set. S3 uses path-style
- * addressing when AWS_S3_FORCE_PATH_STYLE=true (the embedded default's loopback S3).
+ * The clients, made with the project's one set of client settings (lib/aws/client-settings.ts)
+ * from the command's environment and --region; each SDK package is loaded on first use.
  */
 export function awsClients(env: Env, opts: Record<string, unknown> = {}): AwsClients {
-  const region = nonEmpty(opts['region']) ?? nonEmpty(env['AWS_REGION']) ?? nonEmpty(env['AWS_DEFAULT_REGION']);
-  const keyId = nonEmpty(env['AWS_ACCESS_KEY_ID']);
-  const secret = nonEmpty(env['AWS_SECRET_ACCESS_KEY']);
-  const token = nonEmpty(env['AWS_SESSION_TOKEN']);
-  const common = (service: string) => {
-    const endpoint = nonEmpty(env[`AWS_ENDPOINT_URL_${service}`]) ?? nonEmpty(env['AWS_ENDPOINT_URL']);
-    return {
-      ...(region ? { region } : {}),
-      ...(endpoint ? { endpoint } : {}),
-      ...(keyId && secret
-        ? { credentials: { accessKeyId: keyId, secretAccessKey: secret, ...(token ? { sessionToken: token } : {}) } }
-        : {}),
-    };
-  };
+  const region = nonEmpty(opts['region']);
+  const common = (service: string) => clientSettings(service, env, region);
   const cache = new Map<string, Promise<unknown>>();
   const once = <T>(name: string, make: () => Promise<T>): Promise<T> => {
     if (!cache.has(name)) cache.set(name, make());
@@ -231,12 +218,7 @@ export function awsClients(env: Env, opts: Record<string, unknown> = {}): AwsCli
     s3: () =>
       once('s3', async () => {
         const { S3Client } = await import('@aws-sdk/client-s3');
-        return new S3Client({
-          ...common('S3'),
-          forcePathStyle: env['AWS_S3_FORCE_PATH_STYLE'] === 'true',
-          requestChecksumCalculation: 'WHEN_REQUIRED',
-          responseChecksumValidation: 'WHEN_REQUIRED',
-        });
+        return new S3Client(s3ClientSettings(env, region, { validateResponses: false }));
       }),
     sfn: () => once('sfn', async () => new (await import('@aws-sdk/client-sfn')).SFNClient(common('SFN'))),
     secrets: () =>

@@ -1,10 +1,11 @@
-// SDK v3 clients, one per container (reused across warm invocations). Endpoints come from the SDK's
-// own AWS_ENDPOINT_URL[_<SERVICE>] handling, which is how the embedded default reaches emulated AWS.
+// SDK v3 clients, one per container (reused across warm invocations), made with the settings of
+// lib/aws/client-settings.ts. Endpoints come from the SDK's own AWS_ENDPOINT_URL[_<SERVICE>]
+// handling, which is how the embedded default reaches emulated AWS.
 import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import { KafkaClient } from '@aws-sdk/client-kafka';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { s3ForcePathStyle } from './env-config.js';
+import { clientSettings, s3ClientSettings } from './client-settings.js';
 
 const cache = new Map<string, unknown>();
 function once<T>(name: string, make: () => T): T {
@@ -12,11 +13,11 @@ function once<T>(name: string, make: () => T): T {
   return cache.get(name) as T;
 }
 
-export const s3Client = (): S3Client =>
-  once('s3', () => new S3Client({ forcePathStyle: s3ForcePathStyle(), requestChecksumCalculation: 'WHEN_REQUIRED' }));
-export const secretsClient = (): SecretsManagerClient => once('sm', () => new SecretsManagerClient({}));
-export const kafkaClient = (): KafkaClient => once('kafka', () => new KafkaClient({}));
-export const pcaClient = (): ACMPCAClient => once('pca', () => new ACMPCAClient({}));
+export const s3Client = (): S3Client => once('s3', () => new S3Client(s3ClientSettings()));
+export const secretsClient = (): SecretsManagerClient =>
+  once('sm', () => new SecretsManagerClient(clientSettings('SECRETS_MANAGER')));
+export const kafkaClient = (): KafkaClient => once('kafka', () => new KafkaClient(clientSettings('KAFKA')));
+export const pcaClient = (): ACMPCAClient => once('pca', () => new ACMPCAClient(clientSettings('ACM_PCA')));
 
 /** Tests reset the cache between cases that change the environment. */
 export function resetClients(): void {
