@@ -36,7 +36,8 @@
 //   403 AccessDenied with KMS's message.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -314,6 +315,10 @@ export class S3Emulator {
   private readonly history = new Map<string, VersionRecord[]>();
   private readonly TaggingConfiguration: TaggingConfigurationCtor;
   private readonly accounts: AwsAccountModule;
+  /** Conditional writes in flight, by `bucket\0key`: each waits for the one before it. */
+  private readonly keyLocks = new Map<string, Promise<void>>();
+  /** Signs continuation tokens, so a token is opaque and a forged one is refused. */
+  private readonly tokenSecret = randomBytes(32);
   private _url = '';
 
   constructor(private readonly opts: S3Options = {}) {
@@ -490,6 +495,7 @@ export class S3Emulator {
       const bucket = segments[0] ?? '';
       const key = segments.slice(1).join('/') + (segments.length > 1 && path.endsWith('/') ? '/' : '');
       const info: RequestInfo = { operation, requestId, ...(principalArn ? { principalArn } : {}) };
+      checkObjectRequest(ctx, operation, key);
       if (principalArn) await this.authorizeRequest(ctx, operation, principalArn, bucket, key);
       switch (operation) {
         case 'PutBucketPolicy':
@@ -516,6 +522,20 @@ export class S3Emulator {
           return await this.remove(ctx, next, info, bucket, key);
         case 'ListObjectVersions':
           return await this.listVersions(ctx, bucket);
+        case 'ListObjectsV2':
+        case 'ListObjects':
+          return await this.listObjects(ctx, bucket, operation === 'ListObjectsV2');
+        case 'GetObjectTagging':
+        case 'PutObjectTagging':
+        case 'DeleteObjectTagging': {
+          // The tagging calls answer the version they acted on in x-amz-version-id
+          // (API_GetObjectTagging, API_PutObjectTagging, API_DeleteObjectTagging, response headers).
+          await this.als.run(info, next);
+          const requested = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
+          const version = requested ?? this.objects.get(`${bucket}\0${key}`)?.versionId;
+          if (ctx.status < 300 && version !== undefined) ctx.set('x-amz-version-id', version);
+          return;
+        }
         case 'DeleteObjects':
           return await this.removeMany(ctx, next, info, bucket);
         case 'CreateMultipartUpload': {
@@ -835,9 +855,62 @@ export class S3Emulator {
     };
   }
 
+  // Conditional writes (API_PutObject, API_CopyObject, API_CompleteMultipartUpload: "If-None-Match",
+  // "If-Match"; S3 User Guide, "How to prevent object overwrites with conditional writes"):
+  // `If-None-Match: *` writes only when the key has no current object (a delete marker counts as
+  // none), else 412 PreconditionFailed; `If-Match: <etag>` writes only over the current object with
+  // that ETag, else 412, and 404 NoSuchKey when there is none. If-None-Match takes `*` only; another
+  // value is 501 NotImplemented. Conditional writes of one key are serialized, so of two racing
+  // `If-None-Match: *` writes exactly one succeeds and the other gets 412 (AWS may answer the
+  // loser 409 ConditionalRequestConflict instead; callers handle both).
+  private async write(
+    ctx: KoaContext,
+    next: () => Promise<void>,
+    info: RequestInfo,
+    bucket: string,
+    key: string,
+  ): Promise<void> {
+    const noneMatch = header(ctx, 'if-none-match');
+    const match = header(ctx, 'if-match');
+    if (noneMatch === undefined && match === undefined) return this.writeObject(ctx, next, info, bucket, key);
+    if (noneMatch !== undefined && noneMatch.trim() !== '*')
+      throw new S3HttpError(
+        'NotImplemented',
+        'A header you provided implies functionality that is not implemented',
+        501,
+      );
+    const release = await this.lockKey(`${bucket}\0${key}`);
+    try {
+      const store = ctx.store as S3rverStore & { getMetadata(b: string, k: string): Promise<Record<string, string>> };
+      const current = await store.getMetadata(bucket, key).catch(() => undefined);
+      if (noneMatch !== undefined && current) throw preconditionFailed();
+      if (match !== undefined) {
+        if (!current) throw new S3HttpError('NoSuchKey', 'The specified key does not exist.', 404);
+        if (!etagMatches(match, current.etag ?? '')) throw preconditionFailed();
+      }
+      await this.writeObject(ctx, next, info, bucket, key);
+    } finally {
+      release();
+    }
+  }
+
+  /** Waits for the conditional writes of `id` before this one; the result releases the key. */
+  private async lockKey(id: string): Promise<() => void> {
+    const previous = this.keyLocks.get(id) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const chained = previous.then(() => mine);
+    this.keyLocks.set(id, chained);
+    await previous;
+    return () => {
+      release();
+      if (this.keyLocks.get(id) === chained) this.keyLocks.delete(id);
+    };
+  }
+
   // PutObject (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html), CopyObject,
   // CompleteMultipartUpload: tags, SSE and version id around s3rver's write.
-  private async write(
+  private async writeObject(
     ctx: KoaContext,
     next: () => Promise<void>,
     info: RequestInfo,
@@ -909,6 +982,39 @@ export class S3Emulator {
     this.history.set(id, list);
   }
 
+  /**
+   * GetObject / HeadObject preconditions (API_GetObject, "If-Match", "If-Modified-Since",
+   * "If-None-Match", "If-Unmodified-Since"; RFC 7232 section 6 for their order): If-Match false, or
+   * (without If-Match) If-Unmodified-Since false, is 412 PreconditionFailed; If-None-Match false, or
+   * (without If-None-Match) If-Modified-Since false, is 304 Not Modified. So If-Match true with
+   * If-Unmodified-Since false serves the object, and If-None-Match false with If-Modified-Since true
+   * is 304, as API_GetObject states. Dates compare in whole seconds (Last-Modified's resolution); a
+   * date that does not parse is ignored. Returns true when the 304 answer is set. The headers are
+   * then removed, so s3rver (which evaluates two of them its own way) does not decide again.
+   */
+  private notModified(ctx: KoaContext, etag: string, lastModified: Date): boolean {
+    const seconds = Math.floor(lastModified.getTime() / 1000);
+    const ifMatch = header(ctx, 'if-match');
+    const ifNoneMatch = header(ctx, 'if-none-match');
+    const unmodifiedSince = httpDateSeconds(header(ctx, 'if-unmodified-since'));
+    const modifiedSince = httpDateSeconds(header(ctx, 'if-modified-since'));
+    for (const h of ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since']) delete ctx.headers[h];
+    if (
+      ifMatch !== undefined ? !etagMatches(ifMatch, etag) : unmodifiedSince !== undefined && seconds > unmodifiedSince
+    )
+      throw preconditionFailed();
+    const notModified =
+      ifNoneMatch !== undefined
+        ? etagMatches(ifNoneMatch, etag)
+        : modifiedSince !== undefined && seconds <= modifiedSince;
+    if (!notModified) return false;
+    ctx.status = 304;
+    ctx.body = null;
+    ctx.set('etag', etag);
+    ctx.set('last-modified', lastModified.toUTCString());
+    return true;
+  }
+
   // GetObject / HeadObject (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html):
   // `versionId` selects a version (NoSuchVersion when unknown; 405 MethodNotAllowed for a delete
   // marker); SSE and x-amz-version-id response headers.
@@ -933,6 +1039,10 @@ export class S3Emulator {
         ctx.set('x-amz-version-id', record.versionId);
         throw new S3HttpError('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
       }
+      if (this.notModified(ctx, record.headers?.etag ?? '', record.lastModified)) {
+        ctx.set('x-amz-version-id', record.versionId);
+        return;
+      }
       if (info.operation === 'GetObject')
         await this.kmsOnBehalf(info, record.headers ?? {}, 'kms:Decrypt', bucket, key);
       for (const [h, v] of Object.entries(record.headers ?? {})) ctx.set(h, v);
@@ -950,6 +1060,12 @@ export class S3Emulator {
     if (latest?.deleteMarker && requested === undefined) {
       ctx.set('x-amz-delete-marker', 'true');
       ctx.set('x-amz-version-id', latest.versionId);
+    }
+    const store = ctx.store as S3rverStore & { getMetadata(b: string, k: string): Promise<Record<string, string>> };
+    const meta = await store.getMetadata(bucket, key).catch(() => undefined);
+    if (meta && this.notModified(ctx, meta.etag ?? '', new Date(meta['last-modified']!))) {
+      if (current?.versionId !== undefined) ctx.set('x-amz-version-id', current.versionId);
+      return;
     }
     await this.als.run(info, next);
     if (ctx.status < 300 && current) {
@@ -1123,22 +1239,217 @@ export class S3Emulator {
     this.objects.set(id, { sse, versionId: next.versionId });
   }
 
+  // ListObjectsV2 and ListObjects (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html,
+  // API_ListObjects.html), answered here rather than by s3rver: s3rver signs its continuation
+  // tokens with DES, which OpenSSL 3 no longer offers (every truncated listing was a 500), and it
+  // lists in file-system walk order, which is not S3's UTF-8 binary order (`a/x` came before `a-b`,
+  // so a page boundary inside `a/` lost `a-b` and `a.b`). Here: keys in UTF-8 binary order;
+  // MaxKeys (at most 1,000 returned, the requested value echoed) counts keys and common prefixes
+  // alike, as KeyCount does; StartAfter / Marker; NextContinuationToken is opaque (AES-GCM under a
+  // per-emulator key, so a forged or another bucket's token is 400 InvalidArgument); ListObjects
+  // returns NextMarker only with a Delimiter, as documented; EncodingType=url encodes the keys.
+  private async listObjects(ctx: KoaContext, bucket: string, v2: boolean): Promise<void> {
+    await this.requireBucket(ctx, bucket);
+    const q = (n: string): string | undefined => {
+      const v = ctx.query[n];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const prefix = q('prefix') ?? '';
+    const delimiter = q('delimiter') ?? '';
+    const encoding = q('encoding-type');
+    if (encoding !== undefined && encoding !== 'url')
+      throw new S3HttpError('InvalidArgument', 'Invalid Encoding Method specified in Request', 400);
+    const rawMax = q('max-keys');
+    let maxKeys = 1000;
+    if (rawMax !== undefined) {
+      if (!/^-?\d+$/.test(rawMax))
+        throw new S3HttpError('InvalidArgument', 'Provided max-keys not an integer or within integer range', 400);
+      const n = Number(rawMax);
+      if (n < 0 || n > 2147483647)
+        throw new S3HttpError('InvalidArgument', 'Argument maxKeys must be an integer between 0 and 2147483647', 400);
+      maxKeys = Math.min(1000, n);
+    }
+    let marker: string;
+    const token = q('continuation-token');
+    if (v2) {
+      if ('marker' in ctx.query)
+        throw new S3HttpError('InvalidArgument', 'Marker unsupported with REST.GET.BUCKET in list-type=2', 400);
+      marker = token !== undefined ? this.openToken(token, bucket) : (q('start-after') ?? '');
+    } else {
+      if ('continuation-token' in ctx.query)
+        throw new S3HttpError(
+          'InvalidArgument',
+          'continuation-token only supported in REST.GET.BUCKET with list-type=2',
+          400,
+        );
+      if ('start-after' in ctx.query)
+        throw new S3HttpError('InvalidArgument', 'startAfter only supported in REST.GET.BUCKET with list-type=2', 400);
+      marker = q('marker') ?? '';
+    }
+
+    const contents: string[] = [];
+    const prefixes: string[] = [];
+    let last: string | undefined;
+    let truncated = false;
+    for (const key of maxKeys === 0 ? [] : this.keysOf(bucket, prefix, marker)) {
+      let entry = key;
+      let isPrefix = false;
+      if (delimiter) {
+        const at = key.indexOf(delimiter, prefix.length);
+        if (at >= 0) {
+          entry = key.slice(0, at + delimiter.length);
+          isPrefix = true;
+          // Keys of a common prefix already returned (on this page, or as the marker of the last).
+          if (entry === last || compareKeys(entry, marker) <= 0) continue;
+        }
+      }
+      if (contents.length + prefixes.length >= maxKeys) {
+        truncated = true;
+        break;
+      }
+      (isPrefix ? prefixes : contents).push(entry);
+      last = entry;
+    }
+
+    const store = ctx.store as S3rverStore & { getMetadata(b: string, k: string): Promise<Record<string, string>> };
+    const metadata = await Promise.all(contents.map((k) => store.getMetadata(bucket, k).catch(() => undefined)));
+    const enc = (s: string) => xmlEscape(encoding === 'url' ? encodeURIComponent(s).replace(/%2F/g, '/') : s);
+    const el = (name: string, value: string | number | boolean | undefined) =>
+      value === undefined ? '' : `<${name}>${typeof value === 'string' ? value : String(value)}</${name}>`;
+    const owner =
+      !v2 || q('fetch-owner') === 'true' ? '<Owner><ID>local</ID><DisplayName>local</DisplayName></Owner>' : '';
+    const items = contents
+      .map((key, i) => {
+        const m = metadata[i];
+        if (!m) return '';
+        return `<Contents>${el('Key', enc(key))}${el('LastModified', new Date(m['last-modified']!).toISOString())}${el('ETag', xmlEscape(m.etag ?? ''))}${el('Size', Number(m['content-length'] ?? 0))}${owner}<StorageClass>STANDARD</StorageClass></Contents>`;
+      })
+      .join('');
+    const common = prefixes.map((p) => `<CommonPrefixes>${el('Prefix', enc(p))}</CommonPrefixes>`).join('');
+    const head =
+      `${el('Name', xmlEscape(bucket))}${el('Prefix', enc(prefix))}` +
+      (v2
+        ? `${token === undefined && q('start-after') !== undefined ? el('StartAfter', enc(marker)) : ''}${el('KeyCount', contents.length + prefixes.length)}`
+        : `${el('Marker', enc(marker))}${truncated && delimiter ? el('NextMarker', enc(last!)) : ''}`) +
+      `${el('MaxKeys', rawMax ?? 1000)}${delimiter ? el('Delimiter', enc(delimiter)) : ''}${el('IsTruncated', truncated)}` +
+      (v2
+        ? `${token !== undefined ? el('ContinuationToken', xmlEscape(token)) : ''}${truncated ? el('NextContinuationToken', this.sealToken(bucket, last!)) : ''}`
+        : '') +
+      (encoding ? el('EncodingType', 'url') : '');
+    ctx.type = 'application/xml';
+    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="${XMLNS}">${head}${items}${common}</ListBucketResult>`;
+    ctx.status = 200;
+  }
+
+  /**
+   * Every key of the bucket that starts with `prefix` and sorts after `after`, in UTF-8 binary
+   * order: s3rver's object files, read from its directory without their metadata. A key `a/b/c` is
+   * the file `a/b/c._S3rver_object`; directories wholly before `after` or outside `prefix` are skipped.
+   */
+  private keysOf(bucket: string, prefix: string, after: string): string[] {
+    const keys: string[] = [];
+    const visit = (dir: string, rel: string): void => {
+      let entries;
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        if (e.isDirectory()) {
+          const sub = `${rel}${e.name}/`;
+          if (!sub.startsWith(prefix) && !prefix.startsWith(sub)) continue;
+          // Every key under `sub` sorts before `after` unless `after` itself is under `sub`.
+          if (compareKeys(sub, after) < 0 && !after.startsWith(sub)) continue;
+          visit(join(dir, e.name), sub);
+        } else if (e.name.endsWith(OBJECT_SUFFIX)) {
+          const key = rel + e.name.slice(0, -OBJECT_SUFFIX.length);
+          if (key.startsWith(prefix) && compareKeys(key, after) > 0) keys.push(key);
+        }
+      }
+    };
+    visit(join(this.dir, bucket), '');
+    return keys.sort(compareKeys);
+  }
+
+  /** An opaque continuation token naming the last entry returned (API_ListObjectsV2, "NextContinuationToken"). */
+  private sealToken(bucket: string, last: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.tokenSecret, iv);
+    const body = Buffer.concat([cipher.update(JSON.stringify([bucket, last]), 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+  }
+
+  /** The entry a token continues after; 400 InvalidArgument for a token this bucket never issued. */
+  private openToken(token: string, bucket: string): string {
+    const invalid = new S3HttpError('InvalidArgument', 'The continuation token provided is incorrect', 400);
+    const raw = Buffer.from(token, 'base64');
+    if (raw.length < 29) throw invalid;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.tokenSecret, raw.subarray(0, 12));
+      decipher.setAuthTag(raw.subarray(12, 28));
+      const text = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+      const [b, last] = JSON.parse(text) as [string, string];
+      if (b !== bucket || typeof last !== 'string') throw invalid;
+      return last;
+    } catch {
+      throw invalid;
+    }
+  }
+
   // ListObjectVersions (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html):
   // the versions and delete markers this emulator has recorded (writes while versioning was
-  // Enabled), newest first per key, filtered by prefix. No paging: IsTruncated is always false.
+  // Enabled), keys in UTF-8 binary order and newest first per key, filtered by prefix. Pages of
+  // MaxKeys (at most 1,000) entries: KeyMarker alone continues after every version of that key,
+  // with VersionIdMarker after that version of it; a truncated page names NextKeyMarker and
+  // NextVersionIdMarker. A VersionIdMarker without KeyMarker is 400 InvalidArgument, as is a
+  // malformed one.
   private async listVersions(ctx: KoaContext, bucket: string): Promise<void> {
     await this.requireBucket(ctx, bucket);
-    const prefix = typeof ctx.query.prefix === 'string' ? ctx.query.prefix : '';
+    const q = (n: string): string | undefined => {
+      const v = ctx.query[n];
+      return Array.isArray(v) ? v[0] : v;
+    };
+    const prefix = q('prefix') ?? '';
+    const keyMarker = q('key-marker') ?? '';
+    const versionIdMarker = q('version-id-marker');
+    if (versionIdMarker !== undefined && versionIdMarker !== '') {
+      if (keyMarker === '')
+        throw new S3HttpError('InvalidArgument', 'A version-id marker cannot be specified without a key marker.', 400);
+      if (!VERSION_ID.test(versionIdMarker))
+        throw new S3HttpError('InvalidArgument', 'Invalid version id specified', 400);
+    }
+    const rawMax = q('max-keys');
+    let maxKeys = 1000;
+    if (rawMax !== undefined) {
+      if (!/^\d+$/.test(rawMax))
+        throw new S3HttpError('InvalidArgument', 'Provided max-keys not an integer or within integer range', 400);
+      maxKeys = Math.min(1000, Number(rawMax));
+    }
     const owner = '<Owner><ID>local</ID><DisplayName>local</DisplayName></Owner>';
-    const entries: string[] = [];
     const keys = [...this.history.keys()]
       .filter((id) => id.startsWith(`${bucket}\0`))
       .map((id) => id.slice(bucket.length + 1))
-      .filter((k) => k.startsWith(prefix))
-      .sort();
-    for (const key of keys) {
+      .filter((k) => k.startsWith(prefix) && compareKeys(k, keyMarker) >= 0)
+      .sort(compareKeys);
+    const entries: string[] = [];
+    let last: { key: string; versionId: string } | undefined;
+    let truncated = false;
+    outer: for (const key of keys) {
       const list = [...(this.history.get(`${bucket}\0${key}`) ?? [])].reverse();
-      list.forEach((r, i) => {
+      let start = 0;
+      if (key === keyMarker) {
+        if (!versionIdMarker) continue;
+        const at = list.findIndex((r) => r.versionId === versionIdMarker);
+        if (at < 0) continue;
+        start = at + 1;
+      }
+      for (let i = start; i < list.length; i++) {
+        if (entries.length >= maxKeys) {
+          truncated = true;
+          break outer;
+        }
+        const r = list[i]!;
         const common = `<Key>${xmlEscape(key)}</Key><VersionId>${r.versionId}</VersionId><IsLatest>${i === 0}</IsLatest><LastModified>${r.lastModified.toISOString()}</LastModified>`;
         if (r.deleteMarker) entries.push(`<DeleteMarker>${common}${owner}</DeleteMarker>`);
         else {
@@ -1146,10 +1457,15 @@ export class S3Emulator {
             `<Version>${common}<ETag>${xmlEscape(r.headers?.etag ?? '')}</ETag><Size>${r.body?.length ?? 0}</Size><StorageClass>STANDARD</StorageClass>${owner}</Version>`,
           );
         }
-      });
+        last = { key, versionId: r.versionId };
+      }
     }
+    const next =
+      truncated && last
+        ? `<NextKeyMarker>${xmlEscape(last.key)}</NextKeyMarker><NextVersionIdMarker>${last.versionId}</NextVersionIdMarker>`
+        : '';
     ctx.type = 'application/xml';
-    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListVersionsResult xmlns="${XMLNS}"><Name>${xmlEscape(bucket)}</Name><Prefix>${xmlEscape(prefix)}</Prefix><KeyMarker></KeyMarker><VersionIdMarker></VersionIdMarker><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>${entries.join('')}</ListVersionsResult>`;
+    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListVersionsResult xmlns="${XMLNS}"><Name>${xmlEscape(bucket)}</Name><Prefix>${xmlEscape(prefix)}</Prefix><KeyMarker>${xmlEscape(keyMarker)}</KeyMarker><VersionIdMarker>${xmlEscape(versionIdMarker ?? '')}</VersionIdMarker>${next}<MaxKeys>${rawMax ?? 1000}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${entries.join('')}</ListVersionsResult>`;
     ctx.status = 200;
   }
 
@@ -1198,6 +1514,69 @@ function sequencer(): string {
 
 function randomVersionId(): string {
   return randomChars(32, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._');
+}
+
+/** Operations that create an object under the request's key. */
+const KEY_WRITES = new Set(['PutObject', 'CopyObject', 'CreateMultipartUpload', 'UploadPart', 'UploadPartCopy']);
+/** Object operations that take a `versionId` query parameter. */
+const VERSIONED_OPERATIONS = new Set([
+  'GetObject',
+  'HeadObject',
+  'DeleteObject',
+  'GetObjectTagging',
+  'PutObjectTagging',
+  'DeleteObjectTagging',
+  'GetObjectAcl',
+]);
+
+/** The version ids this emulator issues (randomVersionId), and S3's `null` version. */
+const VERSION_ID = /^(?:null|[A-Za-z0-9._]{32})$/;
+
+/**
+ * Checks S3 makes on the request line before anything else:
+ * - a key is at most 1,024 bytes of UTF-8 (S3 User Guide, "Naming Amazon S3 objects"); a write of
+ *   a longer one is 400 KeyTooLongError "Your key is too long" (ErrorResponses.html, "List of error
+ *   codes"); no object can have such a key, so any other object call answers NoSuchKey;
+ * - a version id S3 cannot decode is 400 InvalidArgument "Invalid version id specified" (an empty
+ *   one "Version id cannot be the empty string"), not 404: only a well-formed id of a version that
+ *   does not exist is 404 NoSuchVersion (API_GetObject, "Errors").
+ */
+function checkObjectRequest(ctx: KoaContext, operation: string, key: string): void {
+  if (key !== '' && Buffer.byteLength(key, 'utf8') > 1024) {
+    if (KEY_WRITES.has(operation)) throw new S3HttpError('KeyTooLongError', 'Your key is too long', 400);
+    throw new S3HttpError('NoSuchKey', 'The specified key does not exist.', 404);
+  }
+  if (!VERSIONED_OPERATIONS.has(operation) || !('versionId' in ctx.query)) return;
+  const v = ctx.query.versionId;
+  const id = Array.isArray(v) ? v[0] : v;
+  if (id === undefined || id === '')
+    throw new S3HttpError('InvalidArgument', 'Version id cannot be the empty string', 400);
+  if (!VERSION_ID.test(id)) throw new S3HttpError('InvalidArgument', 'Invalid version id specified', 400);
+}
+
+/** S3 orders keys by the bytes of their UTF-8 encoding (API_ListObjectsV2: "in UTF-8 binary order"). */
+function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** An ETag list of If-Match / If-None-Match (RFC 7232 section 3.1): `*` or quoted tags, weak or strong. */
+function etagMatches(condition: string, etag: string): boolean {
+  const bare = (t: string) => t.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
+  return condition.split(',').some((c) => c.trim() === '*' || bare(c) === bare(etag));
+}
+
+/** An HTTP date (RFC 7231 section 7.1.1.1) in whole seconds; undefined when it does not parse (the condition is then ignored). */
+function httpDateSeconds(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : Math.floor(t / 1000);
+}
+
+const OBJECT_SUFFIX = '._S3rver_object';
+
+/** 412 PreconditionFailed (ErrorResponses.html, "List of error codes"). */
+function preconditionFailed(): S3HttpError {
+  return new S3HttpError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412);
 }
 
 function header(ctx: KoaContext, name: string): string | undefined {
