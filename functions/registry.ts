@@ -10,6 +10,7 @@ import type { Context } from 'aws-lambda';
 
 export const FUNCTION_KEYS = [
   'validateSpec',
+  'planAgainstCluster',
   'ensureScramSecret',
   'associateScramSecrets',
   'issueCertificate',
@@ -23,6 +24,7 @@ export type FunctionKey = (typeof FUNCTION_KEYS)[number];
 /** Function key → handler module path (relative to the repository root), as serverless.yml declares it. */
 export const HANDLER_PATHS: Readonly<Record<FunctionKey, string>> = {
   validateSpec: 'functions/validate-spec/handler.ts',
+  planAgainstCluster: 'functions/plan-against-cluster/handler.ts',
   ensureScramSecret: 'functions/ensure-scram-secret/handler.ts',
   associateScramSecrets: 'functions/associate-scram-secrets/handler.ts',
   issueCertificate: 'functions/issue-certificate/handler.ts',
@@ -36,6 +38,7 @@ type AnyHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 const loaders: Readonly<Record<FunctionKey, () => Promise<{ handler: unknown }>>> = {
   validateSpec: () => import('./validate-spec/handler.js'),
+  planAgainstCluster: () => import('./plan-against-cluster/handler.js'),
   ensureScramSecret: () => import('./ensure-scram-secret/handler.js'),
   associateScramSecrets: () => import('./associate-scram-secrets/handler.js'),
   issueCertificate: () => import('./issue-certificate/handler.js'),

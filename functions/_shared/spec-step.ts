@@ -43,7 +43,9 @@ export function parseSpecStepInput(event: unknown): SpecStepInput {
     bucket: requireString(e, 'bucket'),
     key: requireString(e, 'key'),
     versionId: (optional(e, 'versionId', 'string') as string | undefined) ?? null,
-    force: optional(e, 'force', 'boolean') === true,
+    // Only a literal true forces (aws-local-stepfunctions 3 writes a Pass state's `Result: false` as the
+    // whole input, so anything else must read as false).
+    force: e['force'] === true,
     ...(startedAt ? { startedAt } : {}),
     ...(checked ? { checked } : {}),
   };

@@ -157,6 +157,13 @@ function provisionStubs(overrides: Record<string, Handler> = {}) {
     };
   const base: Record<string, Handler> = {
     ValidateSpec: async () => VALIDATED,
+    PlanAgainstCluster: async () => ({
+      domain: 'shop.orders',
+      counts: { topicsToCreate: 2, partitionIncreases: 0, configChanges: 0, aclsToCreate: 22, aclsToDelete: 0 },
+      digest: 'd1',
+      brokers: 3,
+      kafkaRequests: 5,
+    }),
     EnsureScramSecret: async () => ({
       domain: 'shop.orders',
       secretArn: 'arn:secret:AmazonMSK_shop.orders',
@@ -245,13 +252,22 @@ describe('provision workflow (aws-local-stepfunctions, stub tasks)', () => {
       Detail: report,
     });
     // Every Lambda got the correlation id.
-    for (const n of ['ValidateSpec', 'EnsureScramSecret', 'IssueCertificate', 'ApplyTopicsAndAcls'])
+    for (const n of [
+      'ValidateSpec',
+      'PlanAgainstCluster',
+      'EnsureScramSecret',
+      'IssueCertificate',
+      'ApplyTopicsAndAcls',
+    ])
       expect(seen[n]![0]).toMatchObject({ correlationId: CONTEXT.Execution.Id });
+    const source = { domain: 'shop.orders', bucket: 'specs-bucket', key: 'specs/shop.orders.yaml', versionId: 'v1' };
+    expect(seen.PlanAgainstCluster![0]).toMatchObject({ ...source, correlationId: CONTEXT.Execution.Id });
     expect(seen.ApplyTopicsAndAcls![0]).toMatchObject({
-      domain: 'shop.orders',
-      bucket: 'specs-bucket',
-      key: 'specs/shop.orders.yaml',
-      versionId: 'v1',
+      ...source,
+      checked: {
+        counts: { topicsToCreate: 2, partitionIncreases: 0, configChanges: 0, aclsToCreate: 22, aclsToDelete: 0 },
+        digest: 'd1',
+      },
     });
     expect(result.ok && result.output.status).toBe('PROVISIONED');
   });
@@ -348,6 +364,45 @@ describe('provision workflow (aws-local-stepfunctions, stub tasks)', () => {
       DetailType: 'Spec Provisioning Failed',
       Detail: { status: 'FAILED', domain: 'shop.payments' },
     });
+  });
+
+  it('a plan the cluster refuses ends before any credential, in a FAILED report naming the reason', async () => {
+    const { result, seen } = await runProvision({
+      PlanAgainstCluster: async () =>
+        Promise.reject(
+          lambdaError(
+            'PlanRefused',
+            'replicas: topic shop.orders._public.a asks for 3 replicas but the cluster has 1 broker; expected at most 1',
+          ),
+        ),
+    });
+    expect(result.ok).toBe(false);
+    for (const n of [
+      'EnsureScramSecret',
+      'AssociateScramSecrets',
+      'IssueCertificate',
+      'CollectCertificate',
+      'ApplyTopicsAndAcls',
+    ])
+      expect([n, seen[n]]).toEqual([n, undefined]);
+    const report = (seen.WriteFailureReport![0] as { Body: { status: string; error: { name: string; cause: string } } })
+      .Body;
+    expect([report.status, report.error.name]).toEqual(['FAILED', 'PlanRefused']);
+    expect(report.error.cause).toContain('asks for 3 replicas but the cluster has 1 broker');
+  });
+
+  it('a transient Kafka failure while planning is retried', async () => {
+    let calls = 0;
+    const { result, seen } = await runProvision({
+      PlanAgainstCluster: async () =>
+        ++calls < 3
+          ? Promise.reject(
+              lambdaError('KafkaTransient', 'connecting the Kafka admin: KafkaJSConnectionError: ECONNREFUSED'),
+            )
+          : { domain: 'shop.orders', counts: {}, digest: 'd', brokers: 1, kafkaRequests: 1 },
+    });
+    expect(result.ok).toBe(true);
+    expect(seen.PlanAgainstCluster).toHaveLength(3);
   });
 
   it('a failure after validation reports the error name and cause under reports/<D>.json', async () => {
