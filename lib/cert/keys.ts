@@ -1,6 +1,6 @@
 // Client key pairs and CSRs, generated where they are used (inside the IssueCertificate Lambda).
 // The private key leaves this module only as PKCS#8 PEM for the encrypted store; nothing here logs.
-import { createHash, type webcrypto } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, KeyObject, type webcrypto } from 'node:crypto';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -32,35 +32,44 @@ export async function generateKeyPair(alg: KeyAlgorithm = DEFAULT_KEY_ALGORITHM)
   return (await subtle.generateKey(params(alg), true, ['sign', 'verify'])) as CryptoKeyPair;
 }
 
-function pem(label: string, der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64');
-  return `-----BEGIN ${label}-----\n${b64.match(/.{1,64}/g)!.join('\n')}\n-----END ${label}-----\n`;
-}
-
-function der(label: string, text: string): Uint8Array {
-  const m = new RegExp(`-----BEGIN ${label}-----([\\s\\S]*?)-----END ${label}-----`).exec(text);
-  if (!m) throw new Error(`not a ${label} PEM document`); // deliberately without the input text
-  return Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64');
-}
-
+/** PKCS#8 PEM, node:crypto's own encoding. */
 export async function privateKeyToPem(key: CryptoKey): Promise<string> {
-  return pem('PRIVATE KEY', await subtle.exportKey('pkcs8', key));
+  return KeyObject.from(key).export({ type: 'pkcs8', format: 'pem' }) as string;
 }
 
-/** Re-imports a stored PKCS#8 key and derives its public key, so a retried issuance reuses the same pair. */
+/**
+ * Re-imports a stored PKCS#8 key and derives its public key (node:crypto's createPrivateKey and
+ * createPublicKey), so a retried issuance reuses the same pair.
+ */
 export async function keyPairFromPem(privatePem: string, alg: KeyAlgorithm): Promise<CryptoKeyPair> {
   const p = params(alg);
-  const privateKey = await subtle.importKey('pkcs8', der('PRIVATE KEY', privatePem), p, true, ['sign']);
-  const jwk = await subtle.exportKey('jwk', privateKey);
-  delete jwk.d;
-  delete jwk.p;
-  delete jwk.q;
-  delete jwk.dp;
-  delete jwk.dq;
-  delete jwk.qi;
-  jwk.key_ops = ['verify'];
-  const publicKey = await subtle.importKey('jwk', jwk, p, true, ['verify']);
+  let privateObject: KeyObject;
+  try {
+    privateObject = createPrivateKey({ key: privatePem, format: 'pem' });
+  } catch {
+    throw new Error('not a PRIVATE KEY PEM document'); // deliberately without the input or the parser's message
+  }
+  const pkcs8 = privateObject.export({ type: 'pkcs8', format: 'der' });
+  const spki = createPublicKey(privateObject).export({ type: 'spki', format: 'der' });
+  const privateKey = await subtle.importKey('pkcs8', pkcs8, p, true, ['sign']);
+  const publicKey = await subtle.importKey('spki', spki, p, true, ['verify']);
   return { privateKey, publicKey };
+}
+
+/**
+ * SHA-256 of the SubjectPublicKeyInfo of a stored PKCS#8 key, hex (what publicKeyFingerprint gives
+ * for its public key); undefined when the text is not a private key. Never echoes the key.
+ */
+export function privateKeyFingerprint(privatePem: string): string | undefined {
+  try {
+    const spki = createPublicKey(createPrivateKey({ key: privatePem, format: 'pem' })).export({
+      type: 'spki',
+      format: 'der',
+    });
+    return createHash('sha256').update(spki).digest('hex');
+  } catch {
+    return undefined;
+  }
 }
 
 /** SHA-256 of the SubjectPublicKeyInfo, hex: safe to put in state and compare with the issued cert. */

@@ -1,8 +1,10 @@
+import { createHash, createPublicKey } from 'node:crypto';
 import {
   createCsr,
   generateKeyPair,
   keyPairFromPem,
   parseKeyAlgorithm,
+  privateKeyFingerprint,
   privateKeyToPem,
   publicKeyFingerprint,
   subjectFor,
@@ -28,9 +30,22 @@ describe('key pairs and CSRs', () => {
     const csr = new x509.Pkcs10CertificateRequest(csrPem);
     expect(csr.subject).toBe('CN=sales.orders');
     expect(await csr.verify()).toBe(true);
-    const fp = await publicKeyFingerprint(keys.publicKey);
-    expect(Buffer.from(csr.publicKey.rawData).length).toBeGreaterThan(0);
-    expect(fp).toMatch(/^[0-9a-f]{64}$/);
+    // The fingerprint is the SHA-256 of the SubjectPublicKeyInfo the CSR carries, computed here by
+    // node:crypto from the CSR itself, not by the function under test.
+    const csrSpki = createPublicKey({ key: Buffer.from(csr.publicKey.rawData), format: 'der', type: 'spki' }).export({
+      type: 'spki',
+      format: 'der',
+    });
+    expect(await publicKeyFingerprint(keys.publicKey)).toBe(createHash('sha256').update(csrSpki).digest('hex'));
+  });
+
+  it('fingerprints a stored private key as the fingerprint of its public key, and nothing else', async () => {
+    const keys = await generateKeyPair();
+    const other = await generateKeyPair();
+    const pem = await privateKeyToPem(keys.privateKey);
+    expect(privateKeyFingerprint(pem)).toBe(await publicKeyFingerprint(keys.publicKey));
+    expect(privateKeyFingerprint(pem)).not.toBe(await publicKeyFingerprint(other.publicKey));
+    expect(privateKeyFingerprint('not a key')).toBeUndefined();
   });
 
   it('supports RSA 2048', async () => {

@@ -4,7 +4,6 @@ import {
   PASSWORD_LENGTH,
   generatePassword,
   isValidPassword,
-  uniformIndexes,
 } from '../../../lib/credentials/password.js';
 
 describe('generatePassword', () => {
@@ -40,30 +39,15 @@ describe('generatePassword', () => {
   });
 });
 
-describe('uniformIndexes (rejection sampling)', () => {
-  it('rejects bytes at or above the largest multiple of the alphabet size', () => {
-    // 62 * 4 = 248: bytes 248..255 must be discarded, not folded onto 0..7.
-    const script = [248, 255, 250, 0, 61, 62, 247, 249];
-    let pos = 0;
-    const random = (n: number) => Uint8Array.from({ length: n }, () => script[pos++ % script.length]!);
-    const out = uniformIndexes(4, ALPHABET.length, random);
-    expect(out).toEqual([0, 61, 0, 247 % 62]);
-  });
-
-  it('maps each accepted residue from exactly floor(256/size) byte values', () => {
-    const size = 62;
-    const preimages = new Array<number>(size).fill(0);
-    for (let b = 0; b < 256; b++) {
-      let taken: number[] = [];
-      let first = true;
-      taken = uniformIndexes(1, size, (n) => {
-        const arr = new Uint8Array(n).fill(first ? b : 0);
-        first = false;
-        return arr;
-      });
-      if (b < 248) preimages[taken[0]!]!++;
-      else expect(taken[0]).toBe(0); // came from the refill, not from b
-    }
-    expect(new Set(preimages)).toEqual(new Set([4]));
+describe('generatePassword draws each character from the right range', () => {
+  it('asks for a letter first, then for the full alphabet, and maps each draw to its character', () => {
+    const asked: number[] = [];
+    const draws = [51, 0, 61, 26, 52];
+    const p = generatePassword(5, (max) => {
+      asked.push(max);
+      return draws[asked.length - 1]!;
+    });
+    expect(asked).toEqual([LETTERS.length, ALPHABET.length, ALPHABET.length, ALPHABET.length, ALPHABET.length]);
+    expect(p).toBe('zA9a0');
   });
 });

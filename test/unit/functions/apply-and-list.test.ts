@@ -41,6 +41,8 @@ function memoryAdmin() {
   const topics = new Map<string, { partitions: number; replicas: number; configs: Record<string, string> }>();
   let acls: Entry[] = [];
   const calls: string[] = [];
+  const listeners = new Set<() => void>();
+  let requests = 0;
   const match = (f: Partial<Entry>, e: Entry) =>
     (f.resourceType === undefined || f.resourceType === 1 || f.resourceType === e.resourceType) &&
     (f.resourcePatternType === undefined ||
@@ -52,9 +54,10 @@ function memoryAdmin() {
     (f.principal == null || f.principal === e.principal) &&
     (f.host == null || f.host === e.host);
   const admin = {
-    // kafkajs instrumentation: the handler counts REQUEST events; this fake sends none over a network.
+    // kafkajs instrumentation: kafkajs emits REQUEST once per request on the wire; here every admin
+    // call below stands for one request and emits it, so the handler's kafkaRequests is checked.
     events: { REQUEST: 'admin.network.request' },
-    on: () => () => undefined,
+    on: (_event: string, listener: () => void) => (listeners.add(listener), () => void listeners.delete(listener)),
     listTopics: async () => (calls.push('listTopics'), [...topics.keys()]),
     fetchTopicMetadata: async ({ topics: names }: { topics: string[] }) => ({
       topics: names
@@ -121,8 +124,17 @@ function memoryAdmin() {
       return { filterResponses: [] };
     },
   };
+  for (const [name, fn] of Object.entries(admin)) {
+    if (typeof fn !== 'function' || name === 'on') continue;
+    (admin as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+      requests++;
+      for (const l of listeners) l();
+      return (fn as (...a: unknown[]) => unknown)(...args);
+    };
+  }
   return {
     admin: admin as unknown as Admin,
+    requests: () => requests,
     calls,
     topics,
     acls: () => acls,
@@ -166,9 +178,13 @@ describe('ApplyTopicsAndAcls', () => {
       'shop.orders._public.order-placed',
     ]);
     expect(mem.calls.filter((c) => c === 'createAcls')).toHaveLength(1);
+    expect(first.kafkaRequests).toBe(mem.requests());
 
     mem.calls.length = 0;
+    const afterFirst = mem.requests();
     const second = await applyTopicsAndAcls(input, deps);
+    // Reading the live state still costs requests; applying nothing costs none more.
+    expect(mem.requests() - afterFirst).toBeGreaterThan(0);
     expect(second).toEqual({
       domain: 'shop.orders',
       changed: false,
@@ -178,7 +194,7 @@ describe('ApplyTopicsAndAcls', () => {
       aclsCreated: 0,
       aclsDeleted: 0,
       createdTopics: [],
-      kafkaRequests: 0,
+      kafkaRequests: mem.requests() - afterFirst,
     });
     expect(mem.calls.filter((c) => /^create|^delete|^alter/.test(c))).toEqual([]);
     expect(closed).toBe(2);
