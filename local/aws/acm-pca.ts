@@ -99,9 +99,31 @@ interface IssuedRecord {
 }
 
 interface IdempotencyRecord {
-  certArn: string;
-  fingerprint: string;
+  /** The certificate's ARN once issued; undefined when the first call failed (the token is then free again). */
+  certArn: Promise<string | undefined>;
   at: number;
+}
+
+/**
+ * The IdempotencyToken shape of the ACM PCA model (botocore acm-pca/2017-08-22/service-2.json, shape
+ * IdempotencyToken: string, min 1, max 36, pattern `[\u0009\u000A\u000D\u0020-\u00FF]*`), used by
+ * IssueCertificate and CreateCertificateAuthority; a value outside it is the JSON protocol's
+ * ValidationException.
+ */
+function checkIdempotencyToken(token: unknown): string | undefined {
+  if (token === undefined || token === null) return undefined;
+  const fail = (rule: string): never => {
+    throw new AwsServiceError(
+      'ValidationException',
+      `1 validation error detected: Value '${String(token)}' at 'idempotencyToken' failed to satisfy constraint: ${rule}`,
+    );
+  };
+  if (typeof token !== 'string') return fail('Member must be a string');
+  if (token.length < 1) fail('Member must have length greater than or equal to 1');
+  if (token.length > 36) fail('Member must have length less than or equal to 36');
+  if (!/^[\u0009\u000A\u000D\u0020-\u00FF]*$/.test(token))
+    fail('Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]*');
+  return token;
 }
 
 function str(input: Record<string, unknown>, name: string, required = true): string | undefined {
@@ -280,7 +302,7 @@ export class AcmPcaEmulator implements JsonService {
     if (usageMode !== 'GENERAL_PURPOSE' && usageMode !== 'SHORT_LIVED_CERTIFICATE') {
       throw new AwsServiceError('InvalidArgsException', `UsageMode ${usageMode} is not valid.`);
     }
-    const token = input['IdempotencyToken'] as string | undefined;
+    const token = checkIdempotencyToken(input['IdempotencyToken']);
     if (token) {
       for (const ca of this.cas.values()) {
         if (ca.createToken === token && this.now() - ca.createdAt < IDEMPOTENCY_WINDOW_MS)
@@ -379,6 +401,7 @@ export class AcmPcaEmulator implements JsonService {
    * LimitExceededException, MalformedCSRException, ResourceNotFoundException.
    */
   async issueCertificate(input: Record<string, unknown>): Promise<{ CertificateArn: string }> {
+    const token = checkIdempotencyToken(input['IdempotencyToken']);
     const ca = this.findCa(str(input, 'CertificateAuthorityArn')!);
     if (ca.status !== 'ACTIVE') {
       throw new AwsServiceError(
@@ -427,16 +450,42 @@ export class AcmPcaEmulator implements JsonService {
       );
     }
 
-    const token = input['IdempotencyToken'] as string | undefined;
-    const fingerprint = JSON.stringify([ca.arn, csrRaw, signingAlgorithm, validity ?? null, templateArn ?? null]);
+    // "if you call IssueCertificate multiple times with the same idempotency token within five
+    // minutes, AWS Private CA recognizes that you are requesting only one certificate and will issue
+    // only one" (API_IssueCertificate, IdempotencyToken): the token (per CA) is the key, not the CSR,
+    // whose ECDSA signature differs each time a retry re-signs it.
+    // The record is made before the first await, so a concurrent call with the token waits for
+    // this issuance instead of starting its own.
+    let settle: ((arn: string | undefined) => void) | undefined;
     if (token) {
       const key = `${ca.arn}\u0000${token}`;
       const prior = this.idempotency.get(key);
-      if (prior && prior.fingerprint === fingerprint && nowMs - prior.at < IDEMPOTENCY_WINDOW_MS) {
-        return { CertificateArn: prior.certArn };
+      if (prior && nowMs - prior.at < IDEMPOTENCY_WINDOW_MS) {
+        const arn = await prior.certArn;
+        if (arn) return { CertificateArn: arn };
       }
+      const pending = new Promise<string | undefined>((resolve) => (settle = resolve));
+      this.idempotency.set(key, { certArn: pending, at: nowMs });
+      this.pruneIdempotency(nowMs);
     }
+    try {
+      const certArn = await this.mint(ca, csrRaw, sig, nowMs, notAfterMs);
+      settle?.(certArn);
+      return { CertificateArn: certArn };
+    } catch (e) {
+      settle?.(undefined);
+      throw e;
+    }
+  }
 
+  /** Signs the end-entity certificate for `csrRaw` and records it; its ARN. */
+  private async mint(
+    ca: CaRecord,
+    csrRaw: string,
+    sig: { family: 'RSA' | 'EC'; hash: string },
+    nowMs: number,
+    notAfterMs: number,
+  ): Promise<string> {
     const csr = await parseAndVerifyCsr(csrRaw);
     const serialHex = randomSerialHex();
     const extensions: x509.Extension[] = [
@@ -469,9 +518,7 @@ export class AcmPcaEmulator implements JsonService {
       polls: 0,
       notAfter: notAfterMs,
     });
-    if (token) this.idempotency.set(`${ca.arn}\u0000${token}`, { certArn, fingerprint, at: nowMs });
-    this.pruneIdempotency(nowMs);
-    return { CertificateArn: certArn };
+    return certArn;
   }
 
   /**

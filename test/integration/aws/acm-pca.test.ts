@@ -175,7 +175,16 @@ describe('certificate authorities', () => {
       (await errorOf(pca.send(new DescribeCertificateAuthorityCommand({ CertificateAuthorityArn: missing })))).name,
     ).toBe('ResourceNotFoundException');
     expect(
-      (await errorOf(pca.send(new DescribeCertificateAuthorityCommand({ CertificateAuthorityArn: 'arn:nope' })))).name,
+      // An ARN that fits the model's Arn pattern but names no CA ('arn:nope' fails the pattern: ValidationException).
+      (
+        await errorOf(
+          pca.send(
+            new DescribeCertificateAuthorityCommand({
+              CertificateAuthorityArn: 'arn:aws:acm-pca:us-east-1:000000000000:nope',
+            }),
+          ),
+        )
+      ).name,
     ).toBe('InvalidArnException');
     expect((await errorOf(pca.send(new IssueCertificateCommand(issueInput(missing, await csrPem('x')))))).name).toBe(
       'ResourceNotFoundException',
@@ -240,6 +249,84 @@ describe('IssueCertificate and GetCertificate', () => {
     const d = await pca.send(new IssueCertificateCommand(issueInput(ecCa, csr, { IdempotencyToken: 'idem-gen-1' })));
     expect(d.CertificateArn).not.toBe(a.CertificateArn);
     clock = Date.now(); // later certificates are checked by openssl against the real clock
+  });
+
+  test('a retried IssueCertificate with a re-signed CSR (same key, new ECDSA signature) returns the first certificate: the token, not the CSR bytes, is the idempotency key (API_IssueCertificate, "IdempotencyToken")', async () => {
+    const params = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+    const keys = (await webcrypto.subtle.generateKey(params, false, ['sign', 'verify'])) as never;
+    const sign = async () =>
+      (
+        await x509.Pkcs10CertificateRequestGenerator.create({
+          name: 'CN=retried',
+          keys,
+          signingAlgorithm: params as never,
+        })
+      ).toString('pem');
+    const first = await sign();
+    const resigned = await sign();
+    expect(resigned).not.toBe(first); // ECDSA signatures differ each time
+    const a = await pca.send(new IssueCertificateCommand(issueInput(ecCa, first, { IdempotencyToken: 'retry-gen-7' })));
+    const b = await pca.send(
+      new IssueCertificateCommand(issueInput(ecCa, resigned, { IdempotencyToken: 'retry-gen-7' })),
+    );
+    expect(b.CertificateArn).toBe(a.CertificateArn);
+    const certA = await collect(ecCa, a.CertificateArn!);
+    const certB = await collect(ecCa, b.CertificateArn!);
+    expect(certB.Certificate).toBe(certA.Certificate);
+    // The token is per CA: another CA issues its own certificate for the same token.
+    const other = await pca.send(
+      new CreateCertificateAuthorityCommand({
+        CertificateAuthorityType: 'ROOT',
+        CertificateAuthorityConfiguration: {
+          KeyAlgorithm: 'EC_prime256v1',
+          SigningAlgorithm: 'SHA256WITHECDSA',
+          Subject: { CommonName: 'Other CA' },
+        },
+      }),
+    );
+    const elsewhere = await pca.send(
+      new IssueCertificateCommand(
+        issueInput(other.CertificateAuthorityArn!, first, { IdempotencyToken: 'retry-gen-7' }),
+      ),
+    );
+    expect(elsewhere.CertificateArn).not.toBe(a.CertificateArn);
+  });
+
+  test('IdempotencyToken constraints from the model (acm-pca service-2.json, shape IdempotencyToken: length 1..36, pattern [\\u0009\\u000A\\u000D\\u0020-\\u00FF]*) give ValidationException', async () => {
+    const csr = await csrPem('token-rules');
+    for (const [token, rule] of [
+      ['x'.repeat(37), 'Member must have length less than or equal to 36'],
+      ['', 'Member must have length greater than or equal to 1'],
+      ['gen-\u20ac', 'Member must satisfy regular expression pattern'],
+      ['gen-\u0007', 'Member must satisfy regular expression pattern'],
+    ] as const) {
+      const e = await errorOf(
+        pca.send(new IssueCertificateCommand(issueInput(ecCa, csr, { IdempotencyToken: token }))),
+      );
+      expect(e.name).toBe('ValidationException');
+      expect(e.message).toContain(rule);
+      expect(e.message).toContain("at 'idempotencyToken'");
+    }
+    const ok = await pca.send(new IssueCertificateCommand(issueInput(ecCa, csr, { IdempotencyToken: 'x'.repeat(36) })));
+    expect(ok.CertificateArn).toBeDefined();
+    const latin1 = await pca.send(
+      new IssueCertificateCommand(issueInput(ecCa, csr, { IdempotencyToken: 'gen \u00e9\t1' })),
+    );
+    expect(latin1.CertificateArn).toBeDefined();
+    const ca = await errorOf(
+      pca.send(
+        new CreateCertificateAuthorityCommand({
+          CertificateAuthorityType: 'ROOT',
+          IdempotencyToken: 'y'.repeat(37),
+          CertificateAuthorityConfiguration: {
+            KeyAlgorithm: 'EC_prime256v1',
+            SigningAlgorithm: 'SHA256WITHECDSA',
+            Subject: { CommonName: 'Too long a token' },
+          },
+        }),
+      ),
+    );
+    expect(ca.name).toBe('ValidationException');
   });
 
   test('MalformedCSRException for garbage and for a CSR whose signature does not verify', async () => {
