@@ -18,6 +18,10 @@ export const FUNCTION_KEYS = [
   'applyTopicsAndAcls',
   'findExpiringCertificates',
   'listSpecs',
+  'checkRemoval',
+  'revokeScramSecret',
+  'revokeCertificates',
+  'revokeAcls',
 ] as const;
 export type FunctionKey = (typeof FUNCTION_KEYS)[number];
 
@@ -32,6 +36,10 @@ export const HANDLER_PATHS: Readonly<Record<FunctionKey, string>> = {
   applyTopicsAndAcls: 'functions/apply-topics-and-acls/handler.ts',
   findExpiringCertificates: 'functions/find-expiring-certificates/handler.ts',
   listSpecs: 'functions/list-specs/handler.ts',
+  checkRemoval: 'functions/check-removal/handler.ts',
+  revokeScramSecret: 'functions/revoke-scram-secret/handler.ts',
+  revokeCertificates: 'functions/revoke-certificates/handler.ts',
+  revokeAcls: 'functions/revoke-acls/handler.ts',
 };
 
 type AnyHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -46,6 +54,10 @@ const loaders: Readonly<Record<FunctionKey, () => Promise<{ handler: unknown }>>
   applyTopicsAndAcls: () => import('./apply-topics-and-acls/handler.js'),
   findExpiringCertificates: () => import('./find-expiring-certificates/handler.js'),
   listSpecs: () => import('./list-specs/handler.js'),
+  checkRemoval: () => import('./check-removal/handler.js'),
+  revokeScramSecret: () => import('./revoke-scram-secret/handler.js'),
+  revokeCertificates: () => import('./revoke-certificates/handler.js'),
+  revokeAcls: () => import('./revoke-acls/handler.js'),
 };
 
 export function isFunctionKey(key: string): key is FunctionKey {

@@ -60,7 +60,19 @@ export interface EnvironmentOptions {
   readonly waitMs?: number;
   /** IAM enforcement (default on). Off is a debugging switch only: requests are still recorded. */
   readonly enforceIam?: boolean;
+  /**
+   * Decommissioning parameters. Locally the grace period defaults to a few seconds (the template's
+   * default is an hour), so `msk-spec remove --wait` returns promptly; tests make it instant with `waitMs`.
+   */
+  readonly decommission?: {
+    readonly graceSeconds?: number;
+    readonly maxRemovals?: number;
+    readonly deleteTopics?: boolean;
+  };
 }
+
+/** The embedded default's decommission grace period, in seconds. */
+export const LOCAL_DECOMMISSION_GRACE_SECONDS = 5;
 
 export interface Clients {
   readonly s3: S3Client;
@@ -91,7 +103,7 @@ export interface Environment {
     readonly pcaArn: string;
     readonly clusterArn: string;
     readonly adminSecretArn: string;
-    /** serverless.yml state machine key (provision, rotateCertificates, reprovision) → ARN. */
+    /** serverless.yml state machine key (provision, rotateCertificates, reprovision, decommission) → ARN. */
     readonly stateMachines: Readonly<Record<string, string>>;
   };
   /** SDK clients acting as another principal (a team's role, an operator). */
@@ -261,6 +273,11 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
           // refuse a deployment without them). The sandboxes reach the loopback broker directly.
           KafkaSubnetIds: LOCAL_SUBNET,
           KafkaSecurityGroupIds: 'sg-0000000000000000a',
+          DecommissionGraceSeconds: String(options.decommission?.graceSeconds ?? LOCAL_DECOMMISSION_GRACE_SECONDS),
+          ...(options.decommission?.maxRemovals !== undefined
+            ? { DecommissionMaxRemovals: String(options.decommission.maxRemovals) }
+            : {}),
+          ...(options.decommission?.deleteTopics ? { DecommissionDeleteTopics: 'true' } : {}),
         },
       },
       {

@@ -15,6 +15,7 @@ export const COMMANDS: readonly LazyCommand[] = [
   { name: 'can', load: async () => (await import('./can.js')).canCommand },
   { name: 'apply', load: async () => (await import('./apply.js')).applyCommand },
   { name: 'upload', load: async () => (await import('./upload.js')).uploadCommand },
+  { name: 'remove', load: async () => (await import('./remove.js')).removeCommand },
   { name: 'status', load: async () => (await import('./status.js')).statusCommand },
   { name: 'client-config', load: async () => (await import('./client-config.js')).clientConfigCommand },
 ];

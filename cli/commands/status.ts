@@ -18,6 +18,8 @@ export interface CertificateStatus {
   readonly daysLeft: number;
   readonly renewalDue: boolean;
   readonly renewalAt: string;
+  /** Set when the domain was decommissioned: its certificates were revoked. */
+  readonly revoked?: { readonly at: string; readonly serials: readonly string[] };
 }
 
 export interface DomainStatus {
@@ -48,6 +50,7 @@ interface Issue {
 
 /** The report as indented lines: what changed, or why it failed. Never holds secret values (reports do not). */
 export function formatReport(r: ProvisionReport): string[] {
+  if (r.status === 'DECOMMISSIONED' || r.status === 'RESTORED' || r.status === 'REFUSED') return formatRemoval(r);
   if (r.status === 'FAILED') {
     const lines = [`  failed: ${r.error?.name ?? 'error'}`];
     const issues = (Array.isArray(r.error?.issues) ? r.error.issues : []) as Issue[];
@@ -64,16 +67,58 @@ export function formatReport(r: ProvisionReport): string[] {
   return lines;
 }
 
+interface RemovalReport {
+  removal?: { removedAt?: string; graceSeconds?: number; count?: number; limit?: number; forced?: boolean };
+  revoked?: {
+    scram?: { secret?: string; secretName?: string; association?: string; deletionDate?: string };
+    certificates?: { revoked?: string[]; indexEntriesRemoved?: number };
+    acls?: { aclsDeleted?: number; sealCreated?: boolean };
+  };
+  topics?: { kept?: number; deleted?: number; names?: string[] };
+}
+
+/** A decommission report as lines: what was revoked, when the secret goes, or why nothing was done. */
+export function formatRemoval(r: ProvisionReport): string[] {
+  const x = r as unknown as RemovalReport;
+  const removedAt = x.removal?.removedAt ?? 'unknown time';
+  if (r.status === 'RESTORED') return [`  removed at ${removedAt}, restored within the grace period: nothing changed`];
+  if (r.status === 'REFUSED')
+    return [
+      `  refused: ${x.removal?.count ?? '?'} specs removed within the grace period (the guard allows ${x.removal?.limit ?? '?'}); nothing revoked`,
+      '  check the bucket, then run `msk-spec remove <domain> --force` to decommission it anyway',
+    ];
+  const s = x.revoked?.scram;
+  const c = x.revoked?.certificates;
+  const lines = [
+    `  removed at ${removedAt}${x.removal?.forced ? ' (forced past the guard)' : ''}`,
+    s?.secretName
+      ? `  SCRAM: ${s.association === 'DISASSOCIATED' ? 'disassociated from the cluster' : 'not associated'}; secret ${s.secretName} deleted on ${s.deletionDate ?? '?'} (restore the spec before then to keep the password)`
+      : '  SCRAM: no secret',
+    `  certificates: ${c?.revoked?.length ?? 0} revoked${c?.revoked?.length ? ` (${c.revoked.join(', ')})` : ''}; renewal stopped`,
+    `  ACLs: ${x.revoked?.acls?.aclsDeleted ?? 0} deleted; topics sealed`,
+    `  topics: ${x.topics?.deleted ? `${x.topics.deleted} deleted` : `${x.topics?.kept ?? 0} kept`}`,
+  ];
+  for (const t of x.topics?.names ?? []) lines.push(`    ${x.topics?.deleted ? '-' : '='} ${t}`);
+  return lines;
+}
+
 export function formatCertificate(c: CertificateStatus | null | undefined): string[] {
   if (c === undefined) return [];
   if (c === null) return ['  certificate: none stored'];
+  if (c.revoked)
+    return [`  certificate: serial ${c.serial} REVOKED at ${c.revoked.at} (${c.revoked.serials.length} revoked)`];
   return [
     `  certificate: serial ${c.serial}, expires ${c.notAfter} (${c.daysLeft.toFixed(1)} days left), renewal ${c.renewalDue ? 'DUE' : `not due (from ${c.renewalAt})`}`,
   ];
 }
 
 export function certificateStatus(
-  current: { serial: string; notBefore: string; notAfter: string },
+  current: {
+    serial: string;
+    notBefore: string;
+    notAfter: string;
+    revoked?: { readonly at: string; readonly serials: readonly string[] };
+  },
   now: Date,
 ): CertificateStatus {
   return {
@@ -83,6 +128,9 @@ export function certificateStatus(
     daysLeft: Math.round(daysUntil(current.notAfter, now) * 10) / 10,
     renewalDue: isRenewalDue(current, now),
     renewalAt: renewalTime(new Date(current.notBefore), new Date(current.notAfter)).toISOString(),
+    ...(current.revoked
+      ? { revoked: { at: current.revoked.at, serials: current.revoked.serials }, renewalDue: false }
+      : {}),
   };
 }
 
@@ -170,7 +218,8 @@ Examples:
       );
       return EXIT.INVALID;
     }
-    const ok = statuses.every((s) => s.report?.status === 'PROVISIONED');
+    // A decommissioned or restored domain is a healthy state; REFUSED waits for an operator.
+    const ok = statuses.every((s) => ['PROVISIONED', 'DECOMMISSIONED', 'RESTORED'].includes(s.report?.status ?? ''));
     if (opts['json']) {
       ctx.json({
         ok,
@@ -181,6 +230,8 @@ Examples:
           executionId: s.report?.executionId ?? null,
           applied: s.report?.applied ?? null,
           error: s.report?.error ?? null,
+          removal: s.report?.removal ?? null,
+          revoked: s.report?.revoked ?? null,
           certificate: s.certificate ?? null,
         })),
       });

@@ -19,7 +19,7 @@ import {
   type CurrentCertificate,
   type IndexEntry,
 } from '../cert/policy.js';
-import { awsErrorName } from '../errors.js';
+import { CertificateMismatch, awsErrorName } from '../errors.js';
 
 export interface StoreTarget {
   readonly bucket: string;
@@ -93,6 +93,32 @@ export async function putPendingKey(
     if (n === 'PreconditionFailed' || n === 'ConditionalRequestConflict') return false;
     throw e;
   }
+}
+
+/**
+ * The private key of (domain, generation): the one an earlier attempt stored, or a new one from
+ * `make()`, stored (under SSE-KMS, before anything about it leaves the function) only if no other
+ * attempt got there first; when one did, its key is the one returned. So a retried or racing
+ * attempt of a generation always uses the key PCA's idempotent answer certifies.
+ */
+export async function pendingKeyOf(
+  s3: S3Client,
+  t: StoreTarget,
+  domain: string,
+  generation: number,
+  make: () => Promise<string>,
+): Promise<{ readonly pem: string; readonly reused: boolean }> {
+  const stored = await readPendingKey(s3, t.bucket, domain, generation);
+  if (stored) return { pem: stored, reused: true };
+  const pem = await make();
+  if (await putPendingKey(s3, t, domain, generation, pem)) return { pem, reused: false };
+  const winner = await readPendingKey(s3, t.bucket, domain, generation);
+  // Gone again only if the winning attempt already finished (and removed its pending key).
+  if (!winner)
+    throw new CertificateMismatch(
+      `the pending key of ${domain} generation ${generation} was stored by a concurrent attempt and is gone again; run the step again`,
+    );
+  return { pem: winner, reused: true };
 }
 
 export interface PromoteInput {

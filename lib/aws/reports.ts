@@ -15,7 +15,8 @@ export function reportKey(domain: string | null | undefined, specKey?: string): 
 }
 
 export interface ProvisionReport {
-  readonly status: 'PROVISIONED' | 'FAILED';
+  /** The decommission workflow writes DECOMMISSIONED, RESTORED and REFUSED (and FAILED). */
+  readonly status: 'PROVISIONED' | 'FAILED' | 'DECOMMISSIONED' | 'RESTORED' | 'REFUSED';
   readonly domain: string | null;
   readonly source?: { readonly bucket: string; readonly key: string; readonly versionId?: string };
   readonly executionId?: string;
@@ -25,6 +26,10 @@ export interface ProvisionReport {
   readonly spec?: unknown;
   readonly credentials?: unknown;
   readonly applied?: unknown;
+  /** Decommission reports: the removal (when, grace period, the guard's count) and what was revoked. */
+  readonly removal?: unknown;
+  readonly revoked?: unknown;
+  readonly topics?: unknown;
   /** FAILED: the error name and either the spec issues or the cause text. */
   readonly error?: { readonly name: string; readonly issues?: unknown; readonly cause?: string };
 }
