@@ -176,6 +176,40 @@ function requests(): Record<string, Case[]> {
       ],
       ['…nor its key', { action: 'kms:Decrypt', resource: KMS_KEY_ARN, context: viaSecrets }, 'ImplicitlyDenied'],
     ],
+    PlanAgainstClusterRole: [
+      [
+        'the validated spec version',
+        { action: 's3:GetObjectVersion', resource: `${specs}/specs/${D}.yaml` },
+        'Allowed',
+      ],
+      ['S3 decrypts', { action: 'kms:Decrypt', resource: KMS_KEY_ARN, context: viaS3 }, 'Allowed'],
+      ['bootstrap brokers', { action: 'kafka:GetBootstrapBrokers', resource: '*' }, 'Allowed'],
+      ['IAM admin connects', { action: 'kafka-cluster:Connect', resource: CLUSTER_ARN }, 'Allowed'],
+      [
+        'DescribeCluster (broker count) and describe ACLs',
+        { action: 'kafka-cluster:DescribeCluster', resource: CLUSTER_ARN },
+        'Allowed',
+      ],
+      ['metadata', { action: 'kafka-cluster:DescribeTopic', resource: TOPIC_ARN }, 'Allowed'],
+      ['configs', { action: 'kafka-cluster:DescribeTopicDynamicConfiguration', resource: TOPIC_ARN }, 'Allowed'],
+      // validateOnly is authorized as the real request (KIP-108).
+      ['CreateTopics validateOnly', { action: 'kafka-cluster:CreateTopic', resource: TOPIC_ARN }, 'Allowed'],
+      ['CreatePartitions validateOnly', { action: 'kafka-cluster:AlterTopic', resource: TOPIC_ARN }, 'Allowed'],
+      // It changes nothing: no ACL writes, no config writes, nothing else in the spec bucket.
+      ['no ACL writes', { action: 'kafka-cluster:AlterCluster', resource: CLUSTER_ARN }, 'ImplicitlyDenied'],
+      [
+        'no config writes',
+        { action: 'kafka-cluster:AlterTopicDynamicConfiguration', resource: TOPIC_ARN },
+        'ImplicitlyDenied',
+      ],
+      ['no report writes', { action: 's3:PutObject', resource: `${specs}/reports/${D}.json` }, 'ImplicitlyDenied'],
+      [
+        'IAM admin needs no secret',
+        { action: 'secretsmanager:GetSecretValue', resource: ADMIN_SECRET_ARN },
+        'ImplicitlyDenied',
+      ],
+      ['VPC: subnets', { action: 'ec2:DescribeSubnets', resource: '*' }, 'Allowed'],
+    ],
     FindExpiringCertificatesRole: [
       [
         'scan the index',
@@ -209,6 +243,7 @@ describe('every request the code sends is allowed, and nothing next to it', () =
     'IssueCertificateRole',
     'CollectCertificateRole',
     'ApplyTopicsAndAclsRole',
+    'PlanAgainstClusterRole',
     'FindExpiringCertificatesRole',
     'ListSpecsRole',
     'ProvisionStateMachineRole',
@@ -223,28 +258,31 @@ describe('every request the code sends is allowed, and nothing next to it', () =
     expect(got).toEqual(want);
   });
 
-  it('ApplyTopicsAndAcls with a SCRAM admin reads its secret, decrypting under the secret’s own key via Secrets Manager', async () => {
-    const r = (req: Request) => roleDecision(scramAdmin, 'ApplyTopicsAndAclsRole', req);
-    expect(await r({ action: 'secretsmanager:GetSecretValue', resource: ADMIN_SECRET_ARN })).toBe('Allowed');
-    expect(await r({ action: 'kms:Decrypt', resource: OTHER_KMS_KEY_ARN, context: viaSecrets })).toBe('Allowed');
-    // Only through Secrets Manager, and only the admin secret: no domain's SCRAM password.
-    expect(await r({ action: 'kms:Decrypt', resource: OTHER_KMS_KEY_ARN })).toBe('ImplicitlyDenied');
-    expect(await r({ action: 'kms:Decrypt', resource: OTHER_KMS_KEY_ARN, context: viaS3 })).toBe('ImplicitlyDenied');
-    expect(await r({ action: 'secretsmanager:GetSecretValue', resource: SECRET_ARN })).toBe('ImplicitlyDenied');
-    // Without a separate key parameter, the secret is taken to be under KmsKeyArn.
-    const sameKey = await resolvedPackage({
-      ...PRODUCTION_PARAMETERS,
-      KafkaAdminAuth: 'SCRAM',
-      KafkaAdminSecretArn: ADMIN_SECRET_ARN,
-    });
-    expect(
-      await roleDecision(sameKey, 'ApplyTopicsAndAclsRole', {
-        action: 'kms:Decrypt',
-        resource: KMS_KEY_ARN,
-        context: viaSecrets,
-      }),
-    ).toBe('Allowed');
-  });
+  it.each(['ApplyTopicsAndAclsRole', 'PlanAgainstClusterRole'])(
+    '%s with a SCRAM admin reads its secret, decrypting under the secret’s own key via Secrets Manager',
+    async (role) => {
+      const r = (req: Request) => roleDecision(scramAdmin, role, req);
+      expect(await r({ action: 'secretsmanager:GetSecretValue', resource: ADMIN_SECRET_ARN })).toBe('Allowed');
+      expect(await r({ action: 'kms:Decrypt', resource: OTHER_KMS_KEY_ARN, context: viaSecrets })).toBe('Allowed');
+      // Only through Secrets Manager, and only the admin secret: no domain's SCRAM password.
+      expect(await r({ action: 'kms:Decrypt', resource: OTHER_KMS_KEY_ARN })).toBe('ImplicitlyDenied');
+      expect(await r({ action: 'kms:Decrypt', resource: OTHER_KMS_KEY_ARN, context: viaS3 })).toBe('ImplicitlyDenied');
+      expect(await r({ action: 'secretsmanager:GetSecretValue', resource: SECRET_ARN })).toBe('ImplicitlyDenied');
+      // Without a separate key parameter, the secret is taken to be under KmsKeyArn.
+      const sameKey = await resolvedPackage({
+        ...PRODUCTION_PARAMETERS,
+        KafkaAdminAuth: 'SCRAM',
+        KafkaAdminSecretArn: ADMIN_SECRET_ARN,
+      });
+      expect(
+        await roleDecision(sameKey, role, {
+          action: 'kms:Decrypt',
+          resource: KMS_KEY_ARN,
+          context: viaSecrets,
+        }),
+      ).toBe('Allowed');
+    },
+  );
 });
 
 describe('spec bucket policy (any principal of the account holding s3:PutObject)', () => {

@@ -129,6 +129,30 @@ const FUNCTIONS = {
     'ec2:AssignPrivateIpAddresses',
     'ec2:UnassignPrivateIpAddresses',
   ],
+  // Reads and validates only: no AlterCluster (ACL writes), no AlterTopicDynamicConfiguration.
+  PlanAgainstCluster: [
+    'logs:CreateLogStream',
+    'logs:PutLogEvents',
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+    's3:GetObject',
+    's3:GetObjectVersion',
+    'kms:Decrypt',
+    'kafka:GetBootstrapBrokers',
+    'kafka-cluster:Connect',
+    'kafka-cluster:DescribeCluster',
+    'kafka-cluster:DescribeTopic',
+    'kafka-cluster:DescribeTopicDynamicConfiguration',
+    'kafka-cluster:CreateTopic',
+    'kafka-cluster:AlterTopic',
+    'secretsmanager:GetSecretValue',
+    'ec2:CreateNetworkInterface',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSubnets',
+    'ec2:DeleteNetworkInterface',
+    'ec2:AssignPrivateIpAddresses',
+    'ec2:UnassignPrivateIpAddresses',
+  ],
   FindExpiringCertificates: [
     'logs:CreateLogStream',
     'logs:PutLogEvents',
@@ -294,6 +318,7 @@ describe('serverless package', () => {
     const refs = (id: string) => JSON.stringify(resources[id]!.Properties.DefinitionString['Fn::Sub'][1]);
     for (const fn of [
       'ValidateSpec',
+      'PlanAgainstCluster',
       'EnsureScramSecret',
       'AssociateScramSecrets',
       'IssueCertificate',
@@ -373,7 +398,7 @@ describe('serverless package', () => {
 
   it('keeps secret values out of reach of every function but the Kafka admin (SCRAM admin option only)', () => {
     for (const fn of Object.keys(FUNCTIONS)) {
-      if (fn === 'ApplyTopicsAndAcls') continue;
+      if (fn === 'ApplyTopicsAndAcls' || fn === 'PlanAgainstCluster') continue;
       expect(actions(`${fn}Role`)).not.toContain('secretsmanager:GetSecretValue');
     }
     const getSecret = resources.ApplyTopicsAndAclsRole!.Properties.Policies[0].PolicyDocument.Statement.find(
@@ -384,6 +409,9 @@ describe('serverless package', () => {
 
   it('puts the Kafka-facing Lambda in the VPC when subnets are given', () => {
     expect(resources.ApplyTopicsAndAclsLambdaFunction!.Properties.VpcConfig['Fn::If'][0]).toBe('HasKafkaVpc');
+    expect(resources.PlanAgainstClusterLambdaFunction!.Properties.VpcConfig).toEqual(
+      resources.ApplyTopicsAndAclsLambdaFunction!.Properties.VpcConfig,
+    );
     expect(resources.ValidateSpecLambdaFunction!.Properties.VpcConfig).toBeUndefined();
   });
 
