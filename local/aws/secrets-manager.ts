@@ -90,6 +90,62 @@ function err(code: string, message: string): AwsServiceError {
   return new AwsServiceError(code, message);
 }
 
+/** The JSON protocol's ValidationException for one member outside its shape. */
+function invalid(member: string, value: unknown, rule: string): AwsServiceError {
+  const shown = typeof value === 'string' ? `'${value.length > 64 ? `${value.slice(0, 64)}...` : value}' ` : '';
+  return err(
+    'ValidationException',
+    `1 validation error detected: Value ${shown}at '${member}' failed to satisfy constraint: ${rule}`,
+  );
+}
+
+/**
+ * Request members this emulator checks against the Secrets Manager model (botocore
+ * secretsmanager/2017-10-17/service-2.json) before the operation runs, as AWS validates the shape
+ * before it looks anything up: DescriptionType (max 2048), SecretStringType (1..65536),
+ * SecretVersionIdType (32..64: VersionId, MoveToVersionId, RemoveFromVersionId), TagValueType
+ * (max 256), FiltersListType (max 10), SortOrderType (asc | desc). The tag count (at most 50 per
+ * secret) is the quota of the Secrets Manager User Guide ("Secrets Manager quotas"), not a model
+ * bound; AWS documents no error code for it, and ValidationException is what its tag limits answer.
+ */
+function checkMembers(input: Record<string, unknown>): void {
+  const maxLen = (member: string, name: string, max: number) => {
+    const v = input[name];
+    if (typeof v === 'string' && v.length > max)
+      throw invalid(member, v, `Member must have length less than or equal to ${max}`);
+  };
+  maxLen('description', 'Description', 2048);
+  if (input.SecretString === '')
+    throw invalid('secretString', undefined, 'Member must have length greater than or equal to 1');
+  for (const [member, name] of [
+    ['versionId', 'VersionId'],
+    ['moveToVersionId', 'MoveToVersionId'],
+    ['removeFromVersionId', 'RemoveFromVersionId'],
+  ] as const) {
+    const v = input[name];
+    if (typeof v !== 'string') continue;
+    if (v.length < 32) throw invalid(member, v, 'Member must have length greater than or equal to 32');
+    if (v.length > 64) throw invalid(member, v, 'Member must have length less than or equal to 64');
+  }
+  if (Array.isArray(input.Tags)) {
+    (input.Tags as { Value?: unknown }[]).forEach((t, i) => {
+      if (typeof t?.Value === 'string' && t.Value.length > 256)
+        throw invalid(`tags.${i + 1}.member.value`, t.Value, 'Member must have length less than or equal to 256');
+    });
+  }
+  if (Array.isArray(input.Filters) && input.Filters.length > 10)
+    throw invalid('filters', undefined, 'Member must have length less than or equal to 10');
+  if (input.SortOrder !== undefined && input.SortOrder !== 'asc' && input.SortOrder !== 'desc')
+    throw invalid('sortOrder', input.SortOrder, 'Member must satisfy enum value set: [asc, desc]');
+}
+
+/** Secrets Manager quotas: at most 50 tags per secret. */
+const MAX_TAGS = 50;
+
+function tooManyTags(): AwsServiceError {
+  return err('ValidationException', `A secret can have at most ${MAX_TAGS} tags.`);
+}
+
 function dayOf(d: Date): Date {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
 }
@@ -352,6 +408,7 @@ export class SecretsManagerEmulator {
   // different value is ResourceExistsException. Existing name: ResourceExistsException; a name
   // scheduled for deletion: InvalidRequestException.
   private createSecret(input: Record<string, unknown>, ctx: RequestContext): unknown {
+    checkMembers(input);
     const name = input.Name;
     if (typeof name !== 'string' || !NAME_RE.test(name)) {
       throw err(
@@ -362,6 +419,7 @@ export class SecretsManagerEmulator {
     const token = SecretsManagerEmulator.checkToken(input.ClientRequestToken);
     const value = SecretsManagerEmulator.value(input);
     const tags = SecretsManagerEmulator.checkTags(input.Tags);
+    if (tags.length > MAX_TAGS) throw tooManyTags();
     if (input.KmsKeyId !== undefined && typeof input.KmsKeyId !== 'string')
       throw err('InvalidParameterException', 'KmsKeyId must be a string.');
     const existing = this.lookup(name, ctx.region, ctx.accountId);
@@ -414,6 +472,7 @@ export class SecretsManagerEmulator {
     input: { SecretId?: unknown; VersionId?: unknown; VersionStage?: unknown },
     ctx: RequestContext,
   ): unknown {
+    checkMembers(input);
     const s = this.find(input, ctx);
     let v: Version | undefined;
     if (typeof input.VersionId === 'string') {
@@ -458,6 +517,7 @@ export class SecretsManagerEmulator {
   // + different value: ResourceExistsException ("You can't modify an existing version, you can only
   // create a new version."). The first version always gets AWSCURRENT.
   private putSecretValue(input: Record<string, unknown>, ctx: RequestContext): unknown {
+    checkMembers(input);
     const s = this.find(input, ctx);
     const token = SecretsManagerEmulator.checkToken(input.ClientRequestToken) ?? uuid();
     const value = SecretsManagerEmulator.value(input);
@@ -494,6 +554,7 @@ export class SecretsManagerEmulator {
   // UpdateSecret: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_UpdateSecret.html
   // Description and KmsKeyId change in place; a value creates a new AWSCURRENT version.
   private updateSecret(input: Record<string, unknown>, ctx: RequestContext): unknown {
+    checkMembers(input);
     const s = this.find(input, ctx);
     const token = SecretsManagerEmulator.checkToken(input.ClientRequestToken) ?? uuid();
     const value = SecretsManagerEmulator.value(input);
@@ -569,6 +630,7 @@ export class SecretsManagerEmulator {
     },
     ctx: RequestContext,
   ): unknown {
+    checkMembers(input);
     this.purgeExpired();
     const filters = input.Filters ?? [];
     for (const f of filters) {
@@ -636,11 +698,12 @@ export class SecretsManagerEmulator {
   // TagResource: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_TagResource.html
   // A tag with an existing key replaces its value; at most 50 tags per secret.
   private tagResource(input: { SecretId?: unknown; Tags?: unknown }, ctx: RequestContext): unknown {
+    checkMembers(input);
     const s = this.find(input, ctx);
     const tags = SecretsManagerEmulator.checkTags(input.Tags);
     const merged = new Map(s.tags.map((t) => [t.Key, t.Value]));
     for (const t of tags) merged.set(t.Key, t.Value);
-    if (merged.size > 50) throw err('InvalidParameterException', 'A secret can have at most 50 tags.');
+    if (merged.size > MAX_TAGS) throw tooManyTags();
     s.tags = [...merged].map(([Key, Value]) => ({ Key, Value }));
     return {};
   }
@@ -707,6 +770,7 @@ export class SecretsManagerEmulator {
     input: { SecretId?: unknown; VersionStage?: unknown; MoveToVersionId?: unknown; RemoveFromVersionId?: unknown },
     ctx: RequestContext,
   ): unknown {
+    checkMembers(input);
     const s = this.find(input, ctx);
     const label = input.VersionStage;
     if (typeof label !== 'string' || label.length < 1 || label.length > 256)
