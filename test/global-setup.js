@@ -12,7 +12,9 @@ export default async function globalSetup() {
   const { ensureKafkaJars } = await tsImport('../local/kafka/fetch.ts', import.meta.url);
   const { modernLibrdkafkaDir } = await tsImport('../local/kafka/librdkafka.ts', import.meta.url);
   const { packageDeployment } = await tsImport('../local/package.ts', import.meta.url);
+  const { ensureServiceModels } = await tsImport('../local/aws/models/fetch.ts', import.meta.url);
   await ensureKafkaJars(log);
   modernLibrdkafkaDir(log);
+  ensureServiceModels(log); // the AWS service models the emulators validate requests against
   await packageDeployment({ root: fileURLToPath(new URL('..', import.meta.url)), log });
 }

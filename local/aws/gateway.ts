@@ -48,6 +48,7 @@ import { FaultInjector, type FaultSpec } from './faults.js';
 import { requiredGrants, type ResourceLookups } from './iam/actions.js';
 import { accessKeyOf, accountOf, firstDenial, type EnforcingAuthorizer } from './iam/enforce.js';
 import { verifySignature } from './iam/sigv4.js';
+import { jsonRequestError, restJsonRequestError } from './models/hooks.js';
 
 export interface ControlRequest {
   readonly method: string;
@@ -344,6 +345,14 @@ export class Gateway {
         new AwsServiceError('UnknownOperationException', `Unknown operation ${method} ${url.pathname}`, 404),
       );
     }
+    // The input is checked against the service model (local/aws/models/) once the caller is known.
+    const invalid = restJsonRequestError(service.signingName, route.operation, {
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+    });
+    if (invalid) return sendRestError(res, invalid);
     if (who) {
       const denied = await this.denied(
         who.principalArn,
@@ -412,9 +421,12 @@ export class Gateway {
       service: service.signingName,
       operation: opName,
     };
+    // The input is checked against the service model (local/aws/models/) once the caller is known.
+    const invalid = jsonRequestError(service.signingName, opName, input);
     if (this.iam) {
       const c = this.caller(req, raw, false);
       if ('error' in c) return sendJsonError(res, ct, c.error);
+      if (invalid) return sendJsonError(res, ct, invalid);
       const denied = await this.denied(c.principalArn, `${service.signingName}:${opName}`, ident.region, input, false);
       if (denied) return sendJsonError(res, ct, denied);
       ctx = {
@@ -425,6 +437,7 @@ export class Gateway {
         lookups: this.lookups,
       };
     }
+    if (invalid) return sendJsonError(res, ct, invalid);
     try {
       await this.faults.apply(service.signingName, opName);
       const out = await op(input ?? {}, ctx);

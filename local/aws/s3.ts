@@ -61,6 +61,7 @@ import {
   type EnforcingAuthorizer,
 } from './iam/enforce.js';
 import type { PolicyDocument } from './iam/types.js';
+import { s3RequestErrorOf } from './models/hooks.js';
 
 const require = createRequire(import.meta.url);
 
@@ -496,6 +497,9 @@ export class S3Emulator {
       const key = segments.slice(1).join('/') + (segments.length > 1 && path.endsWith('/') ? '/' : '');
       const info: RequestInfo = { operation, requestId, ...(principalArn ? { principalArn } : {}) };
       checkObjectRequest(ctx, operation, key);
+      // The request is checked against the S3 model (local/aws/models/) once the caller is known.
+      const invalid = await s3RequestErrorOf(ctx, operation);
+      if (invalid) throw new S3HttpError(invalid.code, invalid.message, invalid.status);
       if (principalArn) await this.authorizeRequest(ctx, operation, principalArn, bucket, key);
       switch (operation) {
         case 'PutBucketPolicy':
