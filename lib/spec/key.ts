@@ -1,8 +1,10 @@
 // The S3 key binds the owner (docs/architecture.md#the-s3-key-binds-the-owner):
 // `specs/<domain>.yaml|yml|json` may only carry that domain's spec, so a bucket policy giving each
 // team its own key is enough to stop one team from provisioning another's topics.
+import type { ProvisionConfig } from '../config.js';
 import type { DomainSpec, SpecIssue } from './model.js';
 import { isValidDomainId } from './names.js';
+import { parseSpec, type ParseResult } from './parse.js';
 
 const KEY_PATTERN = /^specs\/([^/]+)\.(?:yaml|yml|json)$/;
 
@@ -33,4 +35,12 @@ export function checkKeyBinding(key: string, spec: DomainSpec): SpecIssue | unde
     };
   }
   return undefined;
+}
+
+/** The spec stored under `key`: parsed, and refused (`key-binding`) when it is not that key's domain. */
+export function parseSpecAtKey(text: string, key: string, config: ProvisionConfig): ParseResult {
+  const parsed = parseSpec(text, key, config);
+  if (!parsed.ok) return parsed;
+  const binding = checkKeyBinding(key, parsed.spec);
+  return binding ? { ok: false, issues: [binding] } : parsed;
 }
