@@ -8,6 +8,7 @@ import {
   type DescribeSecretCommandOutput,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { parse as parseArn, validate as validateArn } from '@aws-sdk/util-arn-parser';
 import { generatePassword } from '../credentials/password.js';
 import { SecretKeyMismatch, awsErrorName } from '../errors.js';
 
@@ -36,7 +37,8 @@ export interface EnsureSecretResult {
 export function sameKmsKey(actual: string | undefined, configured: string): boolean {
   if (!actual || /alias\/aws\/secretsmanager$/.test(actual)) return false;
   if (actual === configured) return true;
-  const tail = (s: string) => s.replace(/^arn:[^:]+:kms:[^:]*:[^:]*:/, '');
+  // A KMS ARN's resource (`key/<id>`, `alias/<name>`) is what the bare spellings are.
+  const tail = (s: string) => (validateArn(s) ? parseArn(s).resource : s);
   return tail(actual) === tail(configured);
 }
 
