@@ -1,119 +1,33 @@
 // The one place where command-line options become a ProvisionConfig. Every command that reads
 // specs takes the same options, declared here as data.
 import { Option, type Command } from 'commander';
-import { resolveConfig, type AuthMode, type ConfigOverrides, type ProvisionConfig } from '../lib/config.js';
+import {
+  CONFIG_SCHEMA,
+  configFromSource,
+  ConfigValueError,
+  type ConfigSetting,
+  type ProvisionConfig,
+} from '../lib/config.js';
 import type { CliFs } from './io.js';
 import { clientSettings, s3ClientSettings } from '../lib/aws/client-settings.js';
 
 export class UsageError extends Error {}
-
-interface Draft {
-  stage?: string;
-  authModes?: AuthMode[];
-  visibilityKeywords: { public?: string; protected?: string; private?: string };
-  ownerDelete?: boolean;
-  maxDeleteShare?: number;
-  defaultPartitions?: number;
-  defaultReplicas?: number;
-}
 
 interface ConfigOption {
   readonly flags: string;
   readonly description: string;
   /** Commander's camel-cased attribute name for the option. */
   readonly key: string;
-  readonly apply: (draft: Draft, value: unknown) => void;
+  readonly setting: ConfigSetting;
 }
 
-const AUTH_MODES: Record<string, AuthMode> = { scram: 'SCRAM', mtls: 'MTLS' };
-
-function positiveInt(name: string, value: unknown): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`${name} expects a positive whole number, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-function keyword(name: string, value: unknown): string {
-  const s = String(value);
-  if (!/^[A-Za-z0-9_-]+$/.test(s))
-    throw new UsageError(`${name} expects one topic-name segment ([A-Za-z0-9_-]), got ${JSON.stringify(s)}`);
-  return s;
-}
-
-function authModes(name: string, value: unknown): AuthMode[] {
-  const modes = String(value)
-    .split(',')
-    .map((m) => m.trim().toLowerCase())
-    .filter((m) => m !== '');
-  const bad = modes.filter((m) => !(m in AUTH_MODES));
-  if (modes.length === 0 || bad.length > 0)
-    throw new UsageError(`${name} expects scram, mtls or scram,mtls, got ${JSON.stringify(String(value))}`);
-  return [...new Set(modes.map((m) => AUTH_MODES[m]!))];
-}
-
-export const CONFIG_OPTIONS: readonly ConfigOption[] = [
-  {
-    flags: '--stage <stage>',
-    description: 'provision only channels whose bindings.kafka.envs include this stage (default: every channel)',
-    key: 'stage',
-    apply: (d, v) => (d.stage = String(v)),
-  },
-  {
-    flags: '--auth <modes>',
-    description: 'principals each domain gets: scram (User:D), mtls (User:CN=D) or scram,mtls',
-    key: 'auth',
-    apply: (d, v) => (d.authModes = authModes('--auth', v)),
-  },
-  {
-    flags: '--public-keyword <kw>',
-    description: 'visibility keyword for public channels (default _public)',
-    key: 'publicKeyword',
-    apply: (d, v) => (d.visibilityKeywords.public = keyword('--public-keyword', v)),
-  },
-  {
-    flags: '--protected-keyword <kw>',
-    description: 'visibility keyword for protected channels (default _protected)',
-    key: 'protectedKeyword',
-    apply: (d, v) => (d.visibilityKeywords.protected = keyword('--protected-keyword', v)),
-  },
-  {
-    flags: '--private-keyword <kw>',
-    description: 'visibility keyword for private channels (default _private)',
-    key: 'privateKeyword',
-    apply: (d, v) => (d.visibilityKeywords.private = keyword('--private-keyword', v)),
-  },
-  {
-    flags: '--owner-delete',
-    description: 'give owners DELETE on their own topics (off by default)',
-    key: 'ownerDelete',
-    apply: (d, v) => (d.ownerDelete = v === true),
-  },
-  {
-    flags: '--max-delete-share <share>',
-    description:
-      "mass-deletion guard: refuse plans deleting more than this share (0..1) of a domain's managed bindings",
-    key: 'maxDeleteShare',
-    apply: (d, v) => {
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < 0 || n > 1)
-        throw new UsageError(`--max-delete-share expects a number from 0 to 1, got ${JSON.stringify(v)}`);
-      d.maxDeleteShare = n;
-    },
-  },
-  {
-    flags: '--default-partitions <n>',
-    description: 'partitions of a new topic whose spec states none',
-    key: 'defaultPartitions',
-    apply: (d, v) => (d.defaultPartitions = positiveInt('--default-partitions', v)),
-  },
-  {
-    flags: '--default-replicas <n>',
-    description: 'replication factor of a new topic whose spec states none',
-    key: 'defaultReplicas',
-    apply: (d, v) => (d.defaultReplicas = positiveInt('--default-replicas', v)),
-  },
-];
+/** The config flags, one per lib/config.ts CONFIG_SCHEMA entry: the Lambdas read the same settings from env. */
+export const CONFIG_OPTIONS: readonly ConfigOption[] = CONFIG_SCHEMA.map((setting) => ({
+  flags: setting.flag,
+  description: `${setting.description} [env of the pipeline: ${setting.env}]`,
+  key: setting.option,
+  setting,
+}));
 
 export interface CommonOptionsVariant {
   /**
@@ -123,17 +37,16 @@ export interface CommonOptionsVariant {
   readonly principalsFlag?: boolean;
 }
 
-const PRINCIPALS_OPTION: ConfigOption = {
+const PRINCIPALS_OPTION = (auth: ConfigOption): ConfigOption => ({
   flags: '--principals <modes>',
   description: 'principals each domain gets ACLs for: scram (User:D), mtls (User:CN=D) or scram,mtls (default both)',
   key: 'principals',
-  apply: (d, v) => (d.authModes = authModes('--principals', v)),
-};
+  setting: auth.setting,
+});
 
 const configOptions = (variant: CommonOptionsVariant): readonly ConfigOption[] =>
-  variant.principalsFlag ? CONFIG_OPTIONS.map((o) => (o.key === 'auth' ? PRINCIPALS_OPTION : o)) : CONFIG_OPTIONS;
+  variant.principalsFlag ? CONFIG_OPTIONS.map((o) => (o.key === 'auth' ? PRINCIPALS_OPTION(o) : o)) : CONFIG_OPTIONS;
 
-/** Adds `--json` and the config options to a command. */
 /** `--allow-everyone-if-no-acl-found`: answer as a broker with that setting (access, can). */
 export const allowEveryoneOption = (): Option =>
   new Option(
@@ -141,24 +54,30 @@ export const allowEveryoneOption = (): Option =>
     "answer as a broker with allow.everyone.if.no.acl.found=true (MSK's default)",
   );
 
+/** Adds `--json` and the config options to a command. */
 export function withCommonOptions(cmd: Command, variant: CommonOptionsVariant = {}): Command {
   cmd.option('--json', 'print machine-readable JSON on stdout');
   for (const o of configOptions(variant)) cmd.addOption(new Option(o.flags, o.description));
   return cmd;
 }
 
-/** Parsed command options → the ProvisionConfig the core takes. Throws UsageError on bad values. */
+/** Parsed command options → the ProvisionConfig the core takes, by the schema the Lambdas use. Throws UsageError on bad values. */
 export function configFromOptions(opts: Record<string, unknown>, variant: CommonOptionsVariant = {}): ProvisionConfig {
-  const draft: Draft = { visibilityKeywords: {} };
-  for (const o of configOptions(variant)) {
-    const v = opts[o.key];
-    if (v !== undefined && v !== false) o.apply(draft, v);
+  const options = configOptions(variant);
+  const bySetting = new Map(options.map((o) => [o.setting, o] as const));
+  try {
+    return configFromSource(
+      (setting) => {
+        const o = bySetting.get(setting);
+        const v = o ? opts[o.key] : undefined;
+        return v === false ? undefined : v;
+      },
+      (setting) => (bySetting.get(setting)?.flags ?? setting.flag).replace(/ .*$/, ''),
+    );
+  } catch (e) {
+    if (e instanceof ConfigValueError) throw new UsageError(e.message);
+    throw e;
   }
-  const config = resolveConfig(draft satisfies ConfigOverrides);
-  const kw = config.visibilityKeywords;
-  if (new Set([kw.public, kw.protected, kw.private]).size !== 3)
-    throw new UsageError('the public, protected and private keywords must differ');
-  return config;
 }
 
 // ---- AWS and Kafka connections (upload, status, client-config, apply) ------------------------

@@ -2,7 +2,14 @@
 // so a function deployed with a subset of the variables works, and a missing one fails loudly with
 // a ConfigurationError naming the variable (never its value: none of these are secret, but the
 // rule is simple to keep if nothing echoes values).
-import { resolveConfig, type AuthMode, type ProvisionConfig } from '../config.js';
+import {
+  CONFIG_SCHEMA,
+  configFromSource,
+  ConfigValueError,
+  S3_FORCE_PATH_STYLE_ENV,
+  type AuthMode,
+  type ProvisionConfig,
+} from '../config.js';
 import { parseKeyAlgorithm, type KeyAlgorithm } from '../cert/algorithms.js';
 import { DEFAULT_VALIDITY_DAYS } from '../cert/policy.js';
 import { ConfigurationError } from '../errors.js';
@@ -35,7 +42,9 @@ export const ENV = {
   KAFKA_ADMIN_SECRET_ARN: 'KAFKA_ADMIN_SECRET_ARN',
   KAFKA_ADMIN_CERT_DOMAIN: 'KAFKA_ADMIN_CERT_DOMAIN',
   KAFKA_CA_PEM: 'KAFKA_CA_PEM',
-  S3_FORCE_PATH_STYLE: 'S3_FORCE_PATH_STYLE',
+  S3_FORCE_PATH_STYLE: S3_FORCE_PATH_STYLE_ENV,
+  MAX_PARTITIONS_PER_TOPIC: 'MAX_PARTITIONS_PER_TOPIC',
+  MAX_PARTITIONS_PER_SPEC: 'MAX_PARTITIONS_PER_SPEC',
   AWS_REGION: 'AWS_REGION',
 } as const;
 
@@ -58,41 +67,34 @@ function positiveInt(env: Env, name: string, fallback: number): number {
   return n;
 }
 
-export function authModes(env: Env = process.env): AuthMode[] {
-  const raw = optional(env, ENV.AUTH_MODES) ?? 'SCRAM,MTLS';
-  const modes = raw
-    .split(',')
-    .map((m) => m.trim().toUpperCase())
-    .filter(Boolean);
-  for (const m of modes)
-    if (m !== 'SCRAM' && m !== 'MTLS')
-      throw new ConfigurationError(`${ENV.AUTH_MODES} holds ${m}; allowed: SCRAM, MTLS`);
-  if (modes.length === 0) throw new ConfigurationError(`${ENV.AUTH_MODES} must name at least one of SCRAM, MTLS`);
-  return [...new Set(modes)] as AuthMode[];
+/** The core's configuration (what a spec becomes), from the environment, by lib/config.ts's schema (as the CLI reads its flags). */
+export function provisionConfig(env: Env = process.env): ProvisionConfig {
+  try {
+    return configFromSource(
+      (setting) => env[setting.env],
+      (setting) => setting.env,
+    );
+  } catch (e) {
+    if (e instanceof ConfigValueError) throw new ConfigurationError(e.message);
+    throw e;
+  }
 }
 
-/** The core's configuration (what a spec becomes), from the environment. */
-export function provisionConfig(env: Env = process.env): ProvisionConfig {
-  const share = optional(env, ENV.MAX_DELETE_SHARE);
-  const maxDeleteShare = share === undefined ? undefined : Number(share);
-  if (maxDeleteShare !== undefined && !(maxDeleteShare >= 0 && maxDeleteShare <= 1))
-    throw new ConfigurationError(`${ENV.MAX_DELETE_SHARE} must be within 0..1`);
-  const vis = {
-    ...(optional(env, ENV.VISIBILITY_PUBLIC) ? { public: optional(env, ENV.VISIBILITY_PUBLIC)! } : {}),
-    ...(optional(env, ENV.VISIBILITY_PROTECTED) ? { protected: optional(env, ENV.VISIBILITY_PROTECTED)! } : {}),
-    ...(optional(env, ENV.VISIBILITY_PRIVATE) ? { private: optional(env, ENV.VISIBILITY_PRIVATE)! } : {}),
-  };
-  return resolveConfig({
-    authModes: authModes(env),
-    visibilityKeywords: vis,
-    ...(optional(env, ENV.STAGE) ? { stage: optional(env, ENV.STAGE)! } : {}),
-    ...(optional(env, ENV.OWNER_DELETE) ? { ownerDelete: optional(env, ENV.OWNER_DELETE) === 'true' } : {}),
-    ...(maxDeleteShare !== undefined ? { maxDeleteShare } : {}),
-    ...(optional(env, ENV.DEFAULT_PARTITIONS)
-      ? { defaultPartitions: positiveInt(env, ENV.DEFAULT_PARTITIONS, 3) }
-      : {}),
-    ...(optional(env, ENV.DEFAULT_REPLICAS) ? { defaultReplicas: positiveInt(env, ENV.DEFAULT_REPLICAS, 3) } : {}),
-  });
+/** The enabled authentication modes (which credential branches run); default both. */
+export function authModes(env: Env = process.env): AuthMode[] {
+  const only = CONFIG_SCHEMA.filter((x) => x.env === ENV.AUTH_MODES);
+  try {
+    return [
+      ...configFromSource(
+        (setting) => env[setting.env],
+        (setting) => setting.env,
+        only,
+      ).authModes,
+    ];
+  } catch (e) {
+    if (e instanceof ConfigValueError) throw new ConfigurationError(e.message);
+    throw e;
+  }
 }
 
 export const specBucket = (env: Env = process.env): string => required(env, ENV.SPEC_BUCKET);
