@@ -61,6 +61,12 @@ export interface EnvironmentOptions {
   /** IAM enforcement (default on). Off is a debugging switch only: requests are still recorded. */
   readonly enforceIam?: boolean;
   /**
+   * How many times emulated MSK refuses a brand-new secret's association with InvalidSecretArn
+   * before it accepts it (default 1, as MSK often does right after creation, so the pipeline's retry
+   * always runs; 0 turns it off). See MskOptions.accessFailuresPerNewSecret.
+   */
+  readonly mskAccessFailuresPerNewSecret?: number;
+  /**
    * Decommissioning parameters. Locally the grace period defaults to a few seconds (the template's
    * default is an hour), so `msk-spec remove --wait` returns promptly; tests make it instant with `waitMs`.
    */
@@ -165,6 +171,9 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
       secret: secretLookupFrom(aws.secrets),
       keyManager: kmsKeyManagerFrom(aws.kms),
       caCertificatePem: caLookupFrom(pca),
+      ...(options.mskAccessFailuresPerNewSecret !== undefined
+        ? { accessFailuresPerNewSecret: options.mskAccessFailuresPerNewSecret }
+        : {}),
     });
     const sfn = createStepFunctions({
       // Lambda faults ({service: 'lambda', operation: <function name>}) surface as Lambda.<Code>.
@@ -225,9 +234,16 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
         SecretString: JSON.stringify({ username: kafka.admin.username, password: kafka.admin.password }),
       }),
     );
-    await clients.kafka.send(
-      new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [adminSecret.ARN!] }),
-    );
+    // A new secret's association can be refused with InvalidSecretArn at first (docs/facts.md,
+    // "BatchAssociateScramSecret"; the emulator does it once by default): retry until it is in.
+    for (let attempt = 1; ; attempt++) {
+      const out = await clients.kafka.send(
+        new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [adminSecret.ARN!] }),
+      );
+      const refused = out.UnprocessedScramSecrets ?? [];
+      if (refused.length === 0) break;
+      if (attempt >= 10) throw new Error(`MSK refused the admin secret: ${refused[0]?.ErrorMessage ?? 'unknown'}`);
+    }
 
     // What Lambda adds on a loopback deployment, beside what the template gives each function: the
     // endpoints, and the local broker's CA (on MSK brokers present Amazon-issued certificates that

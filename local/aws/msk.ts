@@ -66,7 +66,9 @@ export interface MskOptions extends Partial<MskLookups> {
   readonly now?: () => number;
   /**
    * Eventual consistency as observed on MSK (docs/facts.md): the first N association attempts of a newly seen secret
-   * answer "Amazon MSK wasn't able to access the provided secret." (default 0).
+   * answer "Amazon MSK wasn't able to access the provided secret." (default 1, as MSK often does right after a
+   * secret is created, so callers' retry paths always run; 0 turns it off). Only attempts that pass every other
+   * check count, and a secret seen before is not refused again.
    */
   readonly accessFailuresPerNewSecret?: number;
   /** Re-read AWSCURRENT of associated secrets this often (MSK syncs periodically); off by default. */
@@ -166,7 +168,7 @@ export class MskEmulator implements RestJsonService {
     this.accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
     this.now = options.now ?? Date.now;
     this.defaultBroker = options.broker;
-    this.accessFailures = options.accessFailuresPerNewSecret ?? 0;
+    this.accessFailures = options.accessFailuresPerNewSecret ?? 1;
     this.lookups = {
       secret: options.secret ?? (() => undefined),
       keyManager: options.keyManager ?? (() => undefined),
@@ -312,8 +314,10 @@ export class MskEmulator implements RestJsonService {
     const kafkaVersion = p['kafkaVersion'];
     if (typeof kafkaVersion !== 'string' || kafkaVersion === '') throw bad('kafkaVersion is required.', 'kafkaVersion');
     const n = p['numberOfBrokerNodes'];
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1)
-      throw bad('numberOfBrokerNodes must be a positive integer.', 'numberOfBrokerNodes');
+    // The MSK model (botocore kafka/2018-11-14/service-2.json) types ProvisionedRequest's
+    // NumberOfBrokerNodes as __integerMin1Max15.
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 15)
+      throw bad('numberOfBrokerNodes must be an integer from 1 to 15.', 'numberOfBrokerNodes');
     const bngi = asObject(p['brokerNodeGroupInfo']);
     if (!Array.isArray(bngi['clientSubnets']) || typeof bngi['instanceType'] !== 'string')
       throw bad('brokerNodeGroupInfo.clientSubnets and instanceType are required.', 'brokerNodeGroupInfo');

@@ -88,6 +88,8 @@ beforeAll(async () => {
     broker: new FakeBroker(),
     secret: secretLookupFrom(aws.secrets),
     keyManager: kmsKeyManagerFrom(aws.kms),
+    // This file is about the grant MSK needs; the first-association refusal is msk-defaults.test.ts's.
+    accessFailuresPerNewSecret: 0,
   });
   aws.gateway.registerService(msk);
   clusterArn = await msk.registerCluster({ name: 'local' });

@@ -427,6 +427,7 @@ describe('SCRAM secrets', () => {
         secretString: JSON.stringify({ username: arn.slice(-12), password: 'p' }),
       }),
       keyManager: () => 'CUSTOMER',
+      accessFailuresPerNewSecret: 0,
     });
     const c = await big.registerCluster({ name: 'big' });
     for (let i = 0; i < 100; i++) {
@@ -494,6 +495,7 @@ describe('end to end with the real Kafka broker', () => {
       secret: secretLookupFrom(smEmu),
       keyManager: kmsKeyManagerFrom(kmsEmu),
       caCertificatePem: caLookupFrom(pcaEmu),
+      accessFailuresPerNewSecret: 0,
     });
     gw2 = new Gateway({ log: () => undefined });
     gw2.registerService(kmsEmu.service);
