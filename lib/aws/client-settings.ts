@@ -6,6 +6,8 @@
 // and credentials by itself, so nothing is passed. An injected environment (the CLI run in-process
 // by tests, with its own AWS_* variables) has to be passed explicitly.
 
+import { S3_FORCE_PATH_STYLE_ENV } from '../config.js';
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
@@ -35,15 +37,15 @@ export function clientSettings(service: string, env: Env = process.env, region?:
 }
 
 /**
- * S3 on top: path-style addressing when S3_FORCE_PATH_STYLE (the Lambdas' setting) or
- * AWS_S3_FORCE_PATH_STYLE (the CLI's) is `true`, as the embedded default's loopback S3 needs; and
+ * S3 on top: path-style addressing when AWS_S3_FORCE_PATH_STYLE (lib/config.ts, the one name for
+ * the Lambdas and the CLI) is `true`, as the embedded default's loopback S3 needs; and
  * checksums only where an operation requires one. The CLI also validates response checksums only
  * where required (`validateResponses: false`).
  */
 export function s3ClientSettings(env: Env = process.env, region?: string, { validateResponses = true } = {}) {
   return {
     ...clientSettings('S3', env, region),
-    forcePathStyle: env['S3_FORCE_PATH_STYLE'] === 'true' || env['AWS_S3_FORCE_PATH_STYLE'] === 'true',
+    forcePathStyle: env[S3_FORCE_PATH_STYLE_ENV] === 'true',
     requestChecksumCalculation: 'WHEN_REQUIRED' as const,
     ...(validateResponses ? {} : { responseChecksumValidation: 'WHEN_REQUIRED' as const }),
   };

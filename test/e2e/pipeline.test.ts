@@ -553,8 +553,9 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
     async () => {
       const env = e2e.env;
       const text = specText('urn:e2e:broken', [{ name: '_public.signals' }]);
-      // MSK refuses to name the bootstrap brokers (not a retried error): ApplyTopicsAndAcls cannot
-      // reach Kafka and fails with the terminal KafkaRefused, whose cause names MSK's error.
+      // MSK refuses to name the bootstrap brokers (not a retried error): PlanAgainstCluster cannot
+      // reach Kafka and fails with the terminal KafkaRefused, whose cause names MSK's error, before
+      // the credentials branch runs.
       const faultId = env.aws.faults.add({
         service: 'kafka',
         operation: 'GetBootstrapBrokers',
@@ -580,15 +581,18 @@ describe('the provisioning pipeline, end to end on a real broker and emulated AW
       );
       expect(event?.detail).toMatchObject({ status: 'FAILED', domain: 'e2e.broken', error: { name: 'KafkaRefused' } });
       expect((await brokerTopics(e2e.admin)).filter((t) => t.startsWith('e2e.broken.'))).toEqual([]);
+      const secrets = await env.clients.secrets.send(new ListSecretsCommand({ MaxResults: 100 }));
+      expect((secrets.SecretList ?? []).map((x) => x.Name).filter((n) => n?.endsWith('e2e.broken'))).toEqual([]);
+      expect(await listBucket(env, env.resources.certBucket, 'certificates/e2e.broken/')).toEqual([]);
 
       const recovered = await e2e.provision('specs/e2e.broken.yaml', text);
       expect(recovered.report).toMatchObject({
         status: 'PROVISIONED',
         applied: { changed: true, topicsCreated: 1, createdTopics: ['e2e.broken._public.signals'] },
       });
-      // The credentials made by the failed run are reused, not made again.
-      expect(credentialsOf(recovered.report).scram).toMatchObject({ secret: 'EXISTING', association: 'EXISTING' });
-      expect(credentialsOf(recovered.report).mtls).toMatchObject({ status: 'CURRENT' });
+      // The failed run made no credentials: the recovery makes them.
+      expect(credentialsOf(recovered.report).scram).toMatchObject({ secret: 'CREATED', association: 'NEW' });
+      expect(credentialsOf(recovered.report).mtls).toMatchObject({ status: 'ISSUED' });
     },
     E2E_TEST_TIMEOUT_MS,
   );
