@@ -79,8 +79,8 @@ export async function disassociateScramSecrets(
 export interface SecretState {
   readonly arn: string;
   readonly name: string;
-  /** Set when the secret is scheduled for deletion. */
-  readonly deletionDate?: string;
+  /** Set when the secret is scheduled for deletion: when that was asked (DescribeSecret DeletedDate). */
+  readonly deletedAt?: string;
 }
 
 export async function describeSecret(client: SecretsManagerClient, name: string): Promise<SecretState | undefined> {
@@ -89,7 +89,7 @@ export async function describeSecret(client: SecretsManagerClient, name: string)
     return {
       arn: d.ARN!,
       name: d.Name ?? name,
-      ...(d.DeletedDate ? { deletionDate: d.DeletedDate.toISOString() } : {}),
+      ...(d.DeletedDate ? { deletedAt: d.DeletedDate.toISOString() } : {}),
     };
   } catch (e) {
     if (awsErrorName(e) === 'ResourceNotFoundException') return undefined;
@@ -107,7 +107,13 @@ export async function scheduleSecretDeletion(
   secret: SecretState,
   recoveryDays: number,
 ): Promise<{ deletionDate: string; scheduled: boolean }> {
-  if (secret.deletionDate) return { deletionDate: secret.deletionDate, scheduled: false };
+  // Already scheduled (an earlier run): DescribeSecret tells when, not the window it was given;
+  // the configured window is the one our runs use.
+  if (secret.deletedAt)
+    return {
+      deletionDate: new Date(Date.parse(secret.deletedAt) + recoveryDays * 86_400_000).toISOString(),
+      scheduled: false,
+    };
   const out = await client.send(new DeleteSecretCommand({ SecretId: secret.arn, RecoveryWindowInDays: recoveryDays }));
   return {
     deletionDate: (out.DeletionDate ?? new Date(Date.now() + recoveryDays * 86_400_000)).toISOString(),
