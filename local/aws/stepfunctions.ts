@@ -158,7 +158,35 @@ interface ExecutionRecord {
   done: Promise<void>;
 }
 
-const NAME_RE = /^[A-Za-z0-9_-]{1,80}$/;
+/**
+ * The characters a state machine or execution name must not contain (API_StartExecution and
+ * API_CreateStateMachine, `name`): white space, brackets `< > { } [ ]`, wildcards `? *`, the specials
+ * `" # % \ ^ | ~ ` $ & , ; : /`, control characters (U+0000-001F, U+007F-009F), U+FFFE-FFFF and
+ * surrogates (U+D800-DFFF). Such a name is InvalidName.
+ */
+const NAME_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f\ufffe\uffff\ud800-\udfff]/;
+/** A name segment of a state machine or execution ARN. */
+const ARN_NAME = '[^:\\s/]+';
+
+/**
+ * Checks `name` (the model's Name shape, botocore stepfunctions/2016-11-23/service-2.json: string,
+ * min 1, max 80): outside the length it is the JSON protocol's ValidationException; with a forbidden
+ * character, InvalidName.
+ */
+function checkName(name: unknown): string {
+  if (typeof name !== 'string' || name.length < 1 || name.length > 80) {
+    const rule =
+      typeof name === 'string' && name.length > 80
+        ? 'Member must have length less than or equal to 80'
+        : 'Member must have length greater than or equal to 1';
+    throw new AwsServiceError(
+      'ValidationException',
+      `1 validation error detected: Value '${String(name)}' at 'name' failed to satisfy constraint: ${rule}`,
+    );
+  }
+  if (NAME_FORBIDDEN.test(name)) throw new AwsServiceError('InvalidName', `Invalid Name: '${name}'`);
+  return name;
+}
 const LAMBDA_ARN_RE = /^arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\d{12}):function:([A-Za-z0-9_-]+)(:[A-Za-z0-9$_-]+)?$/;
 /** The rule Step Functions manages for the .sync pattern (Developer Guide, "IAM policies for integrated services"). */
 const SYNC_RULE = 'StepFunctionsGetEventsForStepFunctionsExecutionRule';
@@ -365,9 +393,7 @@ export class StepFunctionsEmulator implements JsonService {
    * StateMachineAlreadyExists, StateMachineTypeNotSupported, ValidationException.
    */
   createStateMachine(input: Record<string, unknown>): { stateMachineArn: string; creationDate: number } {
-    const name = input['name'];
-    if (typeof name !== 'string' || !NAME_RE.test(name))
-      throw new AwsServiceError('InvalidName', `Invalid Name: '${String(name)}'`);
+    const name = checkName(input['name']);
     const type = (input['type'] as string | undefined) ?? 'STANDARD';
     if (type !== 'STANDARD' && type !== 'EXPRESS')
       throw new AwsServiceError('StateMachineTypeNotSupported', `State machine type not supported: '${type}'`);
@@ -461,10 +487,8 @@ export class StepFunctionsEmulator implements JsonService {
    * StateMachineDoesNotExist, ValidationException.
    */
   startExecution(input: Record<string, unknown>): { executionArn: string; startDate: number } {
+    const name = checkName(input['name'] ?? randomUUID());
     const m = this.machine(input['stateMachineArn']);
-    const name = (input['name'] as string | undefined) ?? randomUUID();
-    if (typeof name !== 'string' || !NAME_RE.test(name))
-      throw new AwsServiceError('InvalidName', `Invalid Name: '${String(name)}'`);
     const inputText = (input['input'] as string | undefined) ?? '{}';
     // `input`: "Length constraints apply to the payload size, and are expressed as bytes in UTF-8 encoding. Maximum
     // length of 262144" (API reference, StartExecution); a violated constraint is a ValidationException.
@@ -1127,7 +1151,10 @@ export class StepFunctionsEmulator implements JsonService {
   }
 
   private machine(arn: unknown): StateMachineRecord {
-    if (typeof arn !== 'string' || !/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/.test(arn))
+    if (
+      typeof arn !== 'string' ||
+      !new RegExp(`^arn:aws[a-z-]*:states:[a-z0-9-]+:\\d{12}:stateMachine:${ARN_NAME}$`).test(arn)
+    )
       throw invalidArn(arn);
     const m = this.machines.get(arn);
     if (!m) throw new AwsServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
@@ -1137,7 +1164,7 @@ export class StepFunctionsEmulator implements JsonService {
   private execution(arn: unknown): ExecutionRecord {
     if (
       typeof arn !== 'string' ||
-      !/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/.test(arn)
+      !new RegExp(`^arn:aws[a-z-]*:states:[a-z0-9-]+:\\d{12}:execution:${ARN_NAME}:${ARN_NAME}$`).test(arn)
     )
       throw invalidArn(arn);
     const e = this.executions.get(arn);
