@@ -101,6 +101,7 @@ export function s3RequestError(operation: string, parts: HttpRequestParts): S3Re
   let input: Record<string, unknown>;
   try {
     input = restInput(m, operation, parts, (shapeName, ref, body) => {
+      if (m.shapes[shapeName]?.type !== 'structure') return body; // a blob or text payload, not XML
       const text = Buffer.isBuffer(body) ? body.toString('utf8') : String(body);
       if (text.trim() === '') return undefined;
       const doc = parseXml(text);

@@ -259,7 +259,8 @@ export function sampleValue(model: ServiceModel, shapeName: string, seed = 0, de
       return out;
     }
     case 'list':
-      return Array.from({ length: shape.min ?? 0 }, (_, k) =>
+      // A flattened XML list has no element of its own: an empty one cannot be sent, so one item.
+      return Array.from({ length: Math.max(shape.min ?? 0, shape.flattened ? 1 : 0) }, (_, k) =>
         sampleValue(model, shape.member!.shape, seed + k, depth + 1),
       );
     case 'map': {

@@ -165,13 +165,15 @@ export function restInput(
 
 export interface XmlElement {
   readonly name: string;
+  /** Attributes by their name as written (`xsi:type`). */
+  readonly attributes: Readonly<Record<string, string>>;
   readonly children: XmlElement[];
   text: string;
 }
 
-/** A small XML reader for request bodies: elements and text (attributes, comments, PIs and CDATA markers dropped). Throws on malformed input. */
+/** A small XML reader for request bodies: elements, attributes and text (comments and PIs dropped). Throws on malformed input. */
 export function parseXml(xml: string): XmlElement {
-  const root: XmlElement = { name: '#document', children: [], text: '' };
+  const root: XmlElement = { name: '#document', attributes: {}, children: [], text: '' };
   const stack: XmlElement[] = [root];
   const re =
     /<!\[CDATA\[([\s\S]*?)\]\]>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<!DOCTYPE[^>]*>|<\/\s*([^\s>]+)\s*>|<\s*([^\s/>]+)((?:\s+[^\s=>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>|([^<]+)/g;
@@ -187,7 +189,10 @@ export function parseXml(xml: string): XmlElement {
       if (stack.length < 2 || top.name !== local) throw new Error('malformed XML');
       stack.pop();
     } else if (m[3] !== undefined) {
-      const el: XmlElement = { name: m[3].replace(/^[^:]*:/, ''), children: [], text: '' };
+      const attributes: Record<string, string> = {};
+      for (const a of (m[4] ?? '').matchAll(/([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g))
+        attributes[a[1]!] = xmlText(a[2] ?? a[3] ?? '');
+      const el: XmlElement = { name: m[3].replace(/^[^:]*:/, ''), attributes, children: [], text: '' };
       top.children.push(el);
       if (m[5] !== '/') stack.push(el);
     } else if (m[6] !== undefined) top.text += xmlText(m[6]);
@@ -213,8 +218,13 @@ export function fromXml(model: ServiceModel, shapeName: string, el: XmlElement):
     case 'structure': {
       const out: Record<string, unknown> = {};
       for (const [name, ref] of Object.entries(shape.members ?? {})) {
-        if (ref.xmlAttribute) continue;
         const wire = ref.locationName ?? name;
+        if (ref.xmlAttribute) {
+          const local = wire.replace(/^[^:]*:/, '');
+          const attr = Object.entries(el.attributes).find(([k]) => k === wire || k.replace(/^[^:]*:/, '') === local);
+          if (attr) out[name] = scalarFromText(model.shapes[ref.shape], attr[1]);
+          continue;
+        }
         const memberShape = model.shapes[ref.shape];
         if (memberShape?.type === 'list' && (ref.flattened || memberShape.flattened)) {
           const items = el.children.filter((c) => c.name === wire);
