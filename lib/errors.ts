@@ -19,6 +19,8 @@ export const ERROR_NAMES = {
   ScramAssociationPending: 'ScramAssociationPending',
   /** MSK refused a SCRAM secret for a reason retrying will not fix. Terminal. */
   ScramAssociationFailed: 'ScramAssociationFailed',
+  /** MSK left a SCRAM secret associated (UnprocessedScramSecrets on disassociation). Retryable. */
+  ScramDisassociationPending: 'ScramDisassociationPending',
   /** The SCRAM secret exists but is not encrypted with the configured customer-managed key. Terminal. */
   SecretKeyMismatch: 'SecretKeyMismatch',
   /** The issued certificate does not match the key we generated, or is otherwise unusable. Terminal. */
@@ -132,6 +134,12 @@ export class ScramUserLimit extends ProvisioningError {
 export class ScramAssociationPending extends ProvisioningError {
   constructor(message: string) {
     super(ERROR_NAMES.ScramAssociationPending, message, true);
+  }
+}
+
+export class ScramDisassociationPending extends ProvisioningError {
+  constructor(message: string) {
+    super(ERROR_NAMES.ScramDisassociationPending, message, true);
   }
 }
 

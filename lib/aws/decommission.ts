@@ -6,7 +6,7 @@ import { ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DeleteSecretCommand, DescribeSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { RevokeCertificateCommand, type ACMPCAClient, type RevocationReason } from '@aws-sdk/client-acm-pca';
 import { REVOCATION_REASON, type SpecVersion } from '../decommission/index.js';
-import { awsErrorName } from '../errors.js';
+import { ScramDisassociationPending, awsErrorName } from '../errors.js';
 import { MAX_SCRAM_SECRETS_PER_CALL } from './msk.js';
 import { SPEC_PREFIX } from './specs.js';
 
@@ -68,11 +68,8 @@ export async function disassociateScramSecrets(
       else failed.push(`${arn}: ${u.ErrorCode ?? 'error'} ${u.ErrorMessage ?? ''}`.trim());
     }
   }
-  if (failed.length > 0) {
-    const e = new Error(`MSK did not disassociate SCRAM secret(s): ${failed.join('; ')}`);
-    e.name = 'ScramDisassociationFailed';
-    throw e;
-  }
+  if (failed.length > 0)
+    throw new ScramDisassociationPending(`MSK did not disassociate SCRAM secret(s): ${failed.join('; ')}`);
   return { disassociated, notAssociated };
 }
 

@@ -27,7 +27,7 @@ P.withResolvers ??= () => {
   return { promise, resolve, reject };
 };
 
-const FILES = ['provision', 'rotate-certificates', 'reprovision'] as const;
+const FILES = ['provision', 'rotate-certificates', 'reprovision', 'decommission'] as const;
 const text = (f: string) => readFileSync(new URL(`../../../state-machines/${f}.asl.yaml`, import.meta.url), 'utf8');
 const resolved = (f: string): Definition =>
   resolveDefinition(parseDefinition(text(f)), {
@@ -81,7 +81,7 @@ describe.each(FILES)('%s.asl.yaml', (file) => {
           // Only retryable typed errors are retried.
           expect(
             r.ErrorEquals.filter((e) => ours.has(e)).every((e) =>
-              ['ScramAssociationPending', 'KafkaTransient'].includes(e),
+              ['ScramAssociationPending', 'ScramDisassociationPending', 'KafkaTransient'].includes(e),
             ),
           ).toBe(true);
         }
