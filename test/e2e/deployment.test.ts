@@ -116,16 +116,29 @@ describe('the packaged template, deployed on the embedded cloud with IAM enforce
       expect(
         await s3Error(team.send(new PutObjectCommand({ Bucket, Key: 'reports/shop.order.json', Body: '{}' }))),
       ).toBe('AccessDenied');
-      // Its own: deleting it is allowed (and put back at once, as the next tests need it).
-      expect(await s3Error(team.send(new DeleteObjectCommand({ Bucket, Key: own })))).toBe('allowed');
-      const since2 = new Date();
-      expect(
-        await s3Error(team.send(new PutObjectCommand({ Bucket, Key: own, Body: exampleText('shop.orders') }))),
-      ).toBe('allowed');
-      await followExecutions(env, env.resources.stateMachines.provision!, 1, undefined, {
-        since: since2,
-        timeoutMs: 150_000,
-      });
+      // Its own: deleting it is allowed (and put back at once, as the next tests need it). The
+      // delete starts a decommission run; put back within its grace period (a real 3 s wait
+      // here), the spec is RESTORED and nothing is revoked.
+      env.sfn.setTimeOverrides({ waitMs: 3_000 });
+      try {
+        const since2 = new Date();
+        expect(await s3Error(team.send(new DeleteObjectCommand({ Bucket, Key: own })))).toBe('allowed');
+        expect(
+          await s3Error(team.send(new PutObjectCommand({ Bucket, Key: own, Body: exampleText('shop.orders') }))),
+        ).toBe('allowed');
+        await followExecutions(env, env.resources.stateMachines.provision!, 1, undefined, {
+          since: since2,
+          timeoutMs: 150_000,
+        });
+        const [restored] = await followExecutions(env, env.resources.stateMachines.decommission!, 1, undefined, {
+          since: since2,
+          timeoutMs: 150_000,
+        });
+        expect(restored!.status).toBe('SUCCEEDED');
+        expect((await readReport(env.clients.s3, Bucket, 'shop.orders'))?.status).toBe('RESTORED');
+      } finally {
+        env.sfn.setTimeOverrides({ waitMs: 0 });
+      }
     },
     E2E_TEST_TIMEOUT_MS,
   );
@@ -197,6 +210,33 @@ describe('the packaged template, deployed on the embedded cloud with IAM enforce
       expect(reprovision!.status).toBe('SUCCEEDED');
     },
     E2E_TEST_TIMEOUT_MS * 2,
+  );
+
+  it(
+    'decommissions a removed spec as the roles allow: SCRAM disassociated and scheduled for deletion, certificates revoked, ACLs sealed',
+    async () => {
+      const env = e2e.env;
+      const since = new Date();
+      await env.clients.s3.send(
+        new DeleteObjectCommand({ Bucket: env.resources.specBucket, Key: 'specs/shop.payments.yaml' }),
+      );
+      const [run] = await followExecutions(env, env.resources.stateMachines.decommission!, 1, undefined, {
+        since,
+        timeoutMs: 150_000,
+      });
+      expect(run!.status).toBe('SUCCEEDED');
+      const report = await readReport(env.clients.s3, env.resources.specBucket, 'shop.payments');
+      expect(report).toMatchObject({
+        status: 'DECOMMISSIONED',
+        revoked: {
+          scram: { association: 'DISASSOCIATED', secret: 'DELETION_SCHEDULED' },
+          // Renewed by the rotation run above: the old certificate and the new one are both unexpired.
+          certificates: { newlyRevoked: 2 },
+          acls: { sealCreated: true },
+        },
+      });
+    },
+    E2E_TEST_TIMEOUT_MS,
   );
 
   // Permissions that no request in this run can show, each with the reason it stays. Keyed
