@@ -9,7 +9,8 @@ import { applyPlan } from '../../lib/kafka/apply.js';
 import { digestOf, planDomain, planDrift } from '../../lib/kafka/cluster-plan.js';
 import { connectAdmin, type AdminConnection, type AdminDeps } from '../../lib/kafka/connect.js';
 import { isEmptyPlan } from '../../lib/plan/plan.js';
-import { instrument, logger, metrics, MetricUnit } from '../../lib/observability.js';
+import { instrument, logger } from '../../lib/observability.js';
+import { recordProvisioned } from '../_shared/provision-metrics.js';
 import { parseSpecStepInput, readAcceptedSpec } from '../_shared/spec-step.js';
 
 export interface ApplyDeps extends AdminDeps {
@@ -39,12 +40,7 @@ export async function applyTopicsAndAcls(event: object, deps: ApplyDeps = {}) {
       ...(input.checked ? { differsFromCheckedPlan: drift ?? false } : {}),
     };
     logger.info(changed ? 'applied' : 'no changes', { ...r, kafkaRequests: out.kafkaRequests, drift: !!drift });
-    metrics.addMetric('KafkaAdminRequests', MetricUnit.Count, out.kafkaRequests);
-    metrics.addMetric('SpecsProvisioned', MetricUnit.Count, 1);
-    if (changed) metrics.addMetric('SpecsChanged', MetricUnit.Count, 1);
-    const started = Date.parse(input.startedAt ?? '');
-    if (!Number.isNaN(started))
-      metrics.addMetric('ProvisioningDuration', MetricUnit.Milliseconds, Math.max(0, Date.now() - started));
+    recordProvisioned(changed, out.kafkaRequests, input.startedAt);
     return out;
   } finally {
     await conn.close();
