@@ -1,0 +1,141 @@
+// The paging loops of lib/aws (listKeys, scanIndex, listSpecKeys) past ListObjectsV2's first page,
+// against the emulated S3 (issue 9): a page holds at most 1,000 keys and a truncated one names a
+// NextContinuationToken (API_ListObjectsV2), so 1,500 specs take two pages and 2,500 index entries
+// three. The real ListSpecs handler feeds the real reprovision workflow (state-machines/reprovision.asl.yaml)
+// on the emulated Step Functions with a stub provision child; the real FindExpiringCertificates
+// handler scans the index. Objects are put directly (empty index entries, stub specs): what is under
+// test is the listing, not provisioning.
+import { readFileSync } from 'node:fs';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateStateMachineCommand, DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { StepFunctionsEmulator } from '../../../local/aws/stepfunctions.js';
+import { localLambdaArn, localStateMachineArn, parseDefinition, resolveDefinition } from '../../../lib/aws/asl.js';
+import { ENV } from '../../../lib/aws/env-config.js';
+import { indexKey } from '../../../lib/cert/policy.js';
+import { listSpecs } from '../../../functions/list-specs/handler.js';
+import { findExpiring } from '../../../functions/find-expiring-certificates/handler.js';
+import { TEST_CREDENTIALS, useLocalAws } from '../../support/aws.js';
+
+const SPECS = 'scale-specs';
+const CERTS = 'scale-certs';
+const ROLE = 'arn:aws:iam::000000000000:role/workflows';
+let sfnEmu: StepFunctionsEmulator;
+const aws = useLocalAws({
+  buckets: [SPECS, CERTS],
+  setup: (local) => {
+    sfnEmu = new StepFunctionsEmulator({
+      retryIntervalMs: 0,
+      waitMs: 0,
+      endpointFor: () => local.endpoint,
+      credentials: TEST_CREDENTIALS,
+    });
+    local.gateway.registerService(sfnEmu);
+  },
+});
+afterAll(async () => {
+  await sfnEmu?.close();
+});
+
+/** Puts `keys` (empty or with `body`) with bounded concurrency. */
+async function putAll(bucket: string, keys: readonly string[], body = (_k: string) => '', concurrency = 16) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < keys.length) {
+        const Key = keys[next++]!;
+        await aws.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: body(Key) }));
+      }
+    }),
+  );
+}
+
+function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, vars);
+  return fn().finally(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+}
+
+test('reprovision over 1,500 specs: ListSpecs pages through them and the workflow starts one child per spec', async () => {
+  const keys = Array.from({ length: 1_500 }, (_, i) => `specs/team-${String(i).padStart(4, '0')}.orders.yaml`);
+  // Not specs: a nested key and another extension, listed by S3 and dropped by isSpecKey.
+  await putAll(SPECS, [...keys, 'specs/drafts/team-x.yaml', 'specs/README.md'], (k) => `# ${k}\nasyncapi: 3.0.0\n`);
+
+  const listing = await withEnv({ [ENV.SPEC_BUCKET]: SPECS }, () => listSpecs({}, { s3: aws.clients.s3 }));
+  expect(listing.count).toBe(1_500);
+  expect(listing.specs.map((s) => s.key)).toEqual(keys);
+
+  const sfn = aws.clients.sfn;
+  sfnEmu.registerLambda('listSpecs', () =>
+    withEnv({ [ENV.SPEC_BUCKET]: SPECS }, () => listSpecs({}, { s3: aws.clients.s3 })),
+  );
+  const provisioned: string[] = [];
+  sfnEmu.registerLambda('stubProvision', async (e: { detail: { object: { key: string } } }) => {
+    provisioned.push(e.detail.object.key);
+    return { status: 'PROVISIONED', key: e.detail.object.key };
+  });
+  await sfn.send(
+    new CreateStateMachineCommand({
+      name: 'ProvisionStateMachine',
+      roleArn: ROLE,
+      definition: JSON.stringify({
+        StartAt: 'Provision',
+        States: {
+          Provision: {
+            Type: 'Task',
+            Resource: localLambdaArn('stubProvision'),
+            Parameters: { 'detail.$': '$.detail' },
+            End: true,
+          },
+        },
+      }),
+    }),
+  );
+  const definition = JSON.stringify(
+    resolveDefinition(
+      parseDefinition(readFileSync(new URL('../../../state-machines/reprovision.asl.yaml', import.meta.url), 'utf8')),
+      { lambdaArn: (k) => localLambdaArn(k), ref: (id) => localStateMachineArn(id) },
+    ),
+  );
+  const { stateMachineArn } = await sfn.send(
+    new CreateStateMachineCommand({ name: 'ReprovisionStateMachine', roleArn: ROLE, definition }),
+  );
+  const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: '{}' }));
+  await sfnEmu.waitForExecution(executionArn!);
+  const run = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+  expect(run.status).toBe('SUCCEEDED');
+  const out = JSON.parse(run.output!) as { count: number; results: { key: string; status: string }[] };
+  expect(out.count).toBe(1_500);
+  expect(out.results.every((r) => r.status === 'SUCCEEDED')).toBe(true);
+  expect(out.results.map((r) => r.key)).toEqual(keys);
+  expect([...provisioned].sort()).toEqual(keys);
+}, 240_000);
+
+test('the rotation scan over 2,500 index entries: FindExpiringCertificates reads every page', async () => {
+  const now = new Date('2026-12-01T00:00:00Z');
+  // 30-day certificates; renewal is due past 2/3 of the lifetime. Every fifth domain is due.
+  const entries = Array.from({ length: 2_500 }, (_, i) => {
+    const issuedDaysAgo = i % 5 === 0 ? 25 : 5;
+    const notBefore = new Date(now.getTime() - issuedDaysAgo * 86_400_000);
+    return {
+      domain: `team-${String(i).padStart(4, '0')}.orders`,
+      notBefore: notBefore.toISOString(),
+      notAfter: new Date(notBefore.getTime() + 30 * 86_400_000).toISOString(),
+      generation: 1 + (i % 3),
+      serial: (i + 1).toString(16).padStart(32, '0'),
+    };
+  });
+  await putAll(
+    CERTS,
+    entries.map((e) => indexKey(e)),
+  );
+  const out = await withEnv({ [ENV.CERT_BUCKET]: CERTS }, () =>
+    findExpiring({ now: now.toISOString() }, { s3: aws.clients.s3 }),
+  );
+  expect(out.scanned).toBe(2_500);
+  expect(out.due.map((d) => d.domain).sort()).toEqual(entries.filter((_, i) => i % 5 === 0).map((e) => e.domain));
+}, 120_000);
