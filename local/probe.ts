@@ -3,6 +3,7 @@
 // `npm start` and the end-to-end tests compare these outcomes with what the access model expects.
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import type { AuthMode } from '../lib/config.js';
+import { retry } from '../lib/retry.js';
 
 export type ProbeOperation = 'WRITE' | 'READ';
 
@@ -137,14 +138,13 @@ function isRetriable(error: unknown): boolean {
 
 /** Retries what a real client would retry (e.g. COORDINATOR_LOAD_IN_PROGRESS on a fresh cluster). */
 async function retryTransient<T>(work: () => Promise<T>, attempts = 6): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (i >= attempts || !isRetriable(error)) throw error;
-      await new Promise((r) => setTimeout(r, 250 * i));
-    }
-  }
+  // `{ value }`: a result of undefined is a result here, not "not yet".
+  const { value } = await retry(async () => ({ value: await work() }), {
+    attempts,
+    delayMs: (n) => 250 * n,
+    retryIf: isRetriable,
+  });
+  return value;
 }
 
 export interface ProbeOptions {

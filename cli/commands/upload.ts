@@ -22,6 +22,7 @@ import { formatIssue, formatWarning, loadSpecs, refusals } from '../specs.js';
 import { formatReport } from './status.js';
 import type { ProvisionReport } from '../../lib/aws/reports.js';
 import { awsErrorName } from '../../lib/errors.js';
+import { retry } from '../../lib/retry.js';
 
 interface Uploaded {
   readonly file: string;
@@ -105,13 +106,13 @@ async function follow(
 ): Promise<Map<string, { arn: string; status: string; error?: string }>> {
   const { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand } =
     await import('@aws-sdk/client-sfn');
-  const deadline = Date.now() + timeoutMs;
   const byKey = new Map(uploads.map((u) => [u.key, u]));
   const matched = new Map<string, string>(); // execution arn → key
   const seen = new Map<string, number>();
   const done = new Map<string, { arn: string; status: string; error?: string }>();
   const checked = new Set<string>();
-  for (;;) {
+  /** One look at the executions: every finished one recorded, progress printed; the map once all are done. */
+  const look = async () => {
     const list = await sfn.send(new ListExecutionsCommand({ stateMachineArn, maxResults: 100 }));
     const recent = (list.executions ?? []).filter(
       (e: ExecutionListItem) => e.startDate && e.startDate.getTime() >= since.getTime(),
@@ -145,13 +146,18 @@ async function follow(
         done.set(key, { arn, status: d.status ?? 'UNKNOWN', ...(d.error ? { error: d.error } : {}) });
       }
     }
-    if (done.size === uploads.length) return done;
-    if (Date.now() > deadline) {
+    return done.size === uploads.length ? done : undefined;
+  };
+  return retry(look, {
+    timeoutMs,
+    delayMs: 500,
+    retryIf: () => false, // an AWS error ends the wait; it is the command's to report
+    giveUp: () => {
       const started = new Set(matched.values());
       const waiting = uploads.filter((u) => !done.has(u.key));
       const notStarted = waiting.filter((u) => !started.has(u.key)).map((u) => u.key);
       const running = waiting.filter((u) => started.has(u.key)).map((u) => u.key);
-      throw new Error(
+      return new Error(
         [
           `timed out after ${timeoutMs / 1000} s`,
           ...(running.length > 0 ? [`still running for ${running.join(', ')}`] : []),
@@ -162,9 +168,8 @@ async function follow(
             : []),
         ].join('; '),
       );
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
+    },
+  });
 }
 
 export const uploadCommand: CliCommand = {

@@ -52,6 +52,7 @@ import {
 } from '@platformatic/kafka';
 import { ensureKafkaJars, findJava } from './fetch.js';
 import { createCa, issueCertificate } from './pki.js';
+import { retry } from '../../lib/retry.js';
 
 export interface StartKafkaOptions {
   /** MSK's default is true; the local default is false so that missing ACLs show up. */
@@ -66,6 +67,8 @@ export interface StartKafkaOptions {
   readonly log?: (line: string) => void;
   /** How long to wait for the broker to become ready. */
   readonly startTimeoutMs?: number;
+  /** Picks the four listener ports (SCRAM, mTLS, internal, controller); free ones when omitted. For tests. */
+  readonly pickPorts?: () => Promise<readonly number[]>;
 }
 
 export interface KafkaBroker {
@@ -212,25 +215,30 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-async function waitFor<T>(
+/** The JVM exited while something waited for it: no point in trying again. */
+class BrokerExited extends Error {}
+
+/** Retries `probe` until it resolves (its result is ignored), the JVM dies or `deadline` passes. */
+async function waitFor(
   what: string,
   deadline: number,
   alive: () => string | undefined,
-  probe: () => Promise<T>,
-): Promise<T> {
-  let last: unknown;
-  for (;;) {
-    const dead = alive();
-    if (dead) throw new Error(dead);
-    try {
-      return await probe();
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${last instanceof Error ? last.message : String(last)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  probe: () => Promise<unknown>,
+): Promise<void> {
+  await retry(
+    async () => {
+      const dead = alive();
+      if (dead) throw new BrokerExited(dead);
+      await probe();
+      return true;
+    },
+    {
+      deadline,
+      retryIf: (e) => !(e instanceof BrokerExited),
+      giveUp: (last) =>
+        new Error(`timed out waiting for ${what}: ${last instanceof Error ? last.message : String(last)}`),
+    },
+  );
 }
 
 /**
@@ -272,18 +280,12 @@ function classDataSharing(libs: string, javaMajor: number): { flags: string[]; a
  * commits it, so each change below is followed by a check that the broker shows it.
  */
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let i = 1; ; i++) {
-    let last: unknown;
-    try {
-      if (await check()) return;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`the broker did not show ${what} in time${last instanceof Error ? `: ${last.message}` : ''}`);
-    await new Promise((r) => setTimeout(r, Math.min(20 * i, 250)));
-  }
+  await retry(async () => ((await check()) ? true : undefined), {
+    timeoutMs,
+    delayMs: (n) => Math.min(20 * n, 250),
+    giveUp: (last) =>
+      new Error(`the broker did not show ${what} in time${last instanceof Error ? `: ${last.message}` : ''}`),
+  });
 }
 
 /** Tries one connection (ApiVersions + Metadata); resolves false on any failure. */
@@ -304,7 +306,25 @@ async function canConnect(config: KafkaConfig): Promise<boolean> {
   }
 }
 
+/** A start that failed because a listener port was taken (Kafka: "Socket server failed to bind … in use"). */
+class PortTaken extends Error {}
+
+/**
+ * Starts a broker. Its ports are found free just before the JVM binds them, so another process
+ * (a parallel test worker) can take one in between; a start that fails on a port in use is tried
+ * again on fresh ports, up to three times (with a temporary data directory).
+ */
 export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBroker> {
+  const pick = opts.pickPorts ?? (() => freePorts(4));
+  return retry(async () => startKafkaOn(opts, await pick()), {
+    attempts: 3,
+    delayMs: 0,
+    // Only a temporary data directory can be formatted again; a caller's is left as it is.
+    retryIf: (e) => !opts.dataDir && e instanceof PortTaken,
+  });
+}
+
+async function startKafkaOn(opts: StartKafkaOptions, ports: readonly number[]): Promise<KafkaBroker> {
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const t0 = performance.now();
   let mark = t0;
@@ -322,7 +342,7 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const logFile = opts.logFile ?? join(dataDir, 'broker.log');
   const allowEveryone = opts.allowEveryoneIfNoAclFound ?? false;
-  const [scramPort, mtlsPort, internalPort, controllerPort] = (await freePorts(4)) as [number, number, number, number];
+  const [scramPort, mtlsPort, internalPort, controllerPort] = ports as [number, number, number, number];
 
   // TLS: a throwaway CA signs the broker certificate (server and client use: the broker is also
   // the client of its own INTERNAL and CONTROLLER listeners).
@@ -557,8 +577,11 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
     });
     scramMs = lap();
   } catch (e) {
+    // The log first: stop() removes a temporary data directory, log included.
+    const error = fail(`Kafka did not become ready: ${e instanceof Error ? e.message : String(e)}`);
+    const portTaken = /Address already in use|java\.net\.BindException/.test(tail(logFile, Infinity));
     await stop();
-    throw fail(`Kafka did not become ready: ${e instanceof Error ? e.message : String(e)}`);
+    throw portTaken ? new PortTaken(error.message) : error;
   }
 
   // Raw KIP-554 / KIP-339 requests through @platformatic/kafka (kafkajs has neither API), sent as

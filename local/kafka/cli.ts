@@ -55,6 +55,20 @@ async function main(argv: string[]): Promise<void> {
     ].join('\n'),
     { mode: 0o600 },
   );
+  // Ctrl-C is handled before the banner says it stops the broker: whoever reads the banner may
+  // send it at once.
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
+    console.error('stopping Kafka...');
+    broker.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
   console.log(
     [
       `Kafka is running (pid ${broker.pid}); Ctrl-C stops it.`,
@@ -68,18 +82,6 @@ async function main(argv: string[]): Promise<void> {
       `  kcat -F ${kcatFile} -L`,
     ].join('\n'),
   );
-  let stopping = false;
-  const shutdown = () => {
-    if (stopping) return;
-    stopping = true;
-    console.error('stopping Kafka...');
-    broker.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
   setInterval(() => undefined, 1 << 30); // keep running
 }
 

@@ -2,6 +2,7 @@
 // Node process that started it is killed with SIGKILL (the watchdog ends the JVM).
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,14 +87,12 @@ test(
 test(
   'the CLI prints how to connect, without the password, and stops the JVM on Ctrl-C (SIGINT)',
   async () => {
-    const { child, line } = spawnAndWait(
-      [join(root, 'local', 'kafka', 'cli.ts'), 'start'],
-      /Kafka is running \(pid \d+\)/,
-    );
+    // Waits for the banner's last line (`kcat -F <file> -L`), so all of it has arrived.
+    const { child, line } = spawnAndWait([join(root, 'local', 'kafka', 'cli.ts'), 'start'], /^\s+kcat -F \S+ -L$/);
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    const jvmPid = Number(/pid (\d+)/.exec(await line)![1]);
-    await new Promise((r) => setTimeout(r, 200)); // let the rest of the banner arrive
+    await line;
+    const jvmPid = Number(/Kafka is running \(pid (\d+)\)/.exec(out)![1]);
     expect(out).toMatch(/SCRAM \(SASL_SSL, SCRAM-SHA-512\): 127\.0\.0\.1:\d+/);
     expect(out).toMatch(/mTLS .*: 127\.0\.0\.1:\d+/);
     expect(out).not.toMatch(/password\s*[=:]\s*\S{16,}/i);
@@ -103,4 +102,41 @@ test(
     expect(await gone(jvmPid)).toBe(true);
   },
   KAFKA_START_TIMEOUT_MS,
+);
+
+test(
+  'a start whose port another process took is tried again on fresh ports',
+  async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const takenPort = (taken.address() as AddressInfo).port;
+    const picks: number[][] = [];
+    const free = async () => {
+      const s = createServer();
+      await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+      const port = (s.address() as AddressInfo).port;
+      await new Promise((r) => s.close(r));
+      return port;
+    };
+    try {
+      const broker = await startKafka({
+        log: () => undefined,
+        // The first pick hands the SCRAM listener a port that is in use, as a racing worker would.
+        pickPorts: async () => {
+          const ports = [picks.length === 0 ? takenPort : await free(), await free(), await free(), await free()];
+          picks.push(ports);
+          return ports;
+        },
+      });
+      try {
+        expect(picks).toHaveLength(2);
+        expect(broker.listeners.scram).toBe(`127.0.0.1:${picks[1]![0]}`);
+      } finally {
+        await broker.stop();
+      }
+    } finally {
+      taken.close();
+    }
+  },
+  2 * KAFKA_START_TIMEOUT_MS,
 );
