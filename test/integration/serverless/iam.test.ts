@@ -225,6 +225,80 @@ function requests(): Record<string, Case[]> {
     ListSpecsRole: [
       ['list specs', { action: 's3:ListBucket', resource: specs, context: { 's3:prefix': 'specs/' } }, 'Allowed'],
     ],
+    CheckRemovalRole: [
+      [
+        'the spec versions and delete markers',
+        { action: 's3:ListBucketVersions', resource: specs, context: { 's3:prefix': 'specs/' } },
+        'Allowed',
+      ],
+      ['reads no spec', { action: 's3:GetObject', resource: `${specs}/specs/${D}.yaml` }, 'ImplicitlyDenied'],
+      [
+        'no versions outside specs/',
+        { action: 's3:ListBucketVersions', resource: specs, context: { 's3:prefix': 'reports/' } },
+        'ImplicitlyDenied',
+      ],
+    ],
+    RevokeScramSecretRole: [
+      ['disassociate', { action: 'kafka:BatchDisassociateScramSecret', resource: CLUSTER_ARN }, 'Allowed'],
+      ['describe', { action: 'secretsmanager:DescribeSecret', resource: SECRET_ARN }, 'Allowed'],
+      ['schedule the deletion', { action: 'secretsmanager:DeleteSecret', resource: SECRET_ARN }, 'Allowed'],
+      ['never read a value', { action: 'secretsmanager:GetSecretValue', resource: SECRET_ARN }, 'ImplicitlyDenied'],
+      [
+        'no other secret',
+        {
+          action: 'secretsmanager:DeleteSecret',
+          resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:other-AbC123`,
+        },
+        'ImplicitlyDenied',
+      ],
+    ],
+    RevokeCertificatesRole: [
+      ['revoke', { action: 'acm-pca:RevokeCertificate', resource: PCA_ARN }, 'Allowed'],
+      [
+        'list the stored certificates',
+        { action: 's3:ListBucket', resource: certs, context: { 's3:prefix': `certificates/${D}/` } },
+        'Allowed',
+      ],
+      ['read a certificate', { action: 's3:GetObject', resource: cert('0a1b/cert.pem') }, 'Allowed'],
+      ['read current.json', { action: 's3:GetObject', resource: cert('current.json') }, 'Allowed'],
+      ['never a private key', { action: 's3:GetObject', resource: cert('0a1b/key.pem') }, 'ImplicitlyDenied'],
+      ['mark current.json', { action: 's3:PutObject', resource: cert('current.json'), context: sseKms }, 'Allowed'],
+      [
+        'no other writes',
+        { action: 's3:PutObject', resource: cert('0a1b/cert.pem'), context: sseKms },
+        'ImplicitlyDenied',
+      ],
+      [
+        'remove the index entry',
+        { action: 's3:DeleteObject', resource: `${certs}/certificates/_index/${D}/x` },
+        'Allowed',
+      ],
+      ['delete no certificate', { action: 's3:DeleteObject', resource: cert('0a1b/cert.pem') }, 'ImplicitlyDenied'],
+      ['S3 decrypts', { action: 'kms:Decrypt', resource: KMS_KEY_ARN, context: viaS3 }, 'Allowed'],
+      ['S3 encrypts', { action: 'kms:GenerateDataKey', resource: KMS_KEY_ARN, context: viaS3 }, 'Allowed'],
+    ],
+    RevokeAclsRole: [
+      ['bootstrap brokers', { action: 'kafka:GetBootstrapBrokers', resource: '*' }, 'Allowed'],
+      ['IAM admin: connect', { action: 'kafka-cluster:Connect', resource: CLUSTER_ARN }, 'Allowed'],
+      [
+        'IAM admin: describe and alter ACLs',
+        { action: 'kafka-cluster:AlterCluster', resource: CLUSTER_ARN },
+        'Allowed',
+      ],
+      ['IAM admin: list topics', { action: 'kafka-cluster:DescribeTopic', resource: TOPIC_ARN }, 'Allowed'],
+      // DecommissionDeleteTopics defaults to false: no topic deletion.
+      [
+        'no topic deletion by default',
+        { action: 'kafka-cluster:DeleteTopic', resource: TOPIC_ARN },
+        'ImplicitlyDenied',
+      ],
+      ['no topic creation', { action: 'kafka-cluster:CreateTopic', resource: TOPIC_ARN }, 'ImplicitlyDenied'],
+    ],
+    DecommissionStateMachineRole: [
+      ['WriteReport (no SSE header)', { action: 's3:PutObject', resource: `${specs}/reports/${D}.json` }, 'Allowed'],
+      ['S3 encrypts the report', { action: 'kms:GenerateDataKey', resource: KMS_KEY_ARN, context: viaS3 }, 'Allowed'],
+      ['no spec writes', { action: 's3:PutObject', resource: `${specs}/specs/${D}.yaml` }, 'ImplicitlyDenied'],
+    ],
     ProvisionStateMachineRole: [
       // WriteReport / WriteFailureReport: aws-sdk:s3:putObject with no SSE parameter.
       ['WriteReport (no SSE header)', { action: 's3:PutObject', resource: `${specs}/reports/${D}.json` }, 'Allowed'],
@@ -246,6 +320,11 @@ describe('every request the code sends is allowed, and nothing next to it', () =
     'PlanAgainstClusterRole',
     'FindExpiringCertificatesRole',
     'ListSpecsRole',
+    'CheckRemovalRole',
+    'RevokeScramSecretRole',
+    'RevokeCertificatesRole',
+    'RevokeAclsRole',
+    'DecommissionStateMachineRole',
     'ProvisionStateMachineRole',
   ];
   it.each(roles)('%s', async (role) => {

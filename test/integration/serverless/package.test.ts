@@ -40,6 +40,10 @@ const PARAMETERS = [
   'KafkaVpcEndpoints',
   'KafkaRouteTableIds',
   'KafkaBootstrapBrokers',
+  'DecommissionGraceSeconds',
+  'DecommissionMaxRemovals',
+  'SecretRecoveryDays',
+  'DecommissionDeleteTopics',
 ];
 const camel = (p: string) => p[0]!.toLowerCase() + p.slice(1);
 
@@ -166,6 +170,56 @@ const FUNCTIONS = {
     'xray:PutTraceSegments',
     'xray:PutTelemetryRecords',
     's3:ListBucket',
+  ],
+  CheckRemoval: [
+    'logs:CreateLogStream',
+    'logs:PutLogEvents',
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+    's3:ListBucketVersions',
+  ],
+  RevokeScramSecret: [
+    'logs:CreateLogStream',
+    'logs:PutLogEvents',
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+    'kafka:BatchDisassociateScramSecret',
+    'secretsmanager:DescribeSecret',
+    'secretsmanager:DeleteSecret',
+  ],
+  RevokeCertificates: [
+    'logs:CreateLogStream',
+    'logs:PutLogEvents',
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+    'acm-pca:RevokeCertificate',
+    's3:GetObject',
+    's3:PutObject',
+    's3:DeleteObject',
+    's3:ListBucket',
+    'kms:GenerateDataKey',
+    'kms:Decrypt',
+  ],
+  RevokeAcls: [
+    'logs:CreateLogStream',
+    'logs:PutLogEvents',
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+    'kafka:GetBootstrapBrokers',
+    'kafka-cluster:Connect',
+    'kafka-cluster:DescribeCluster',
+    'kafka-cluster:AlterCluster',
+    'kafka-cluster:DescribeTopic',
+    'kafka-cluster:DeleteTopic',
+    'secretsmanager:GetSecretValue',
+    's3:GetObject',
+    'kms:Decrypt',
+    'ec2:CreateNetworkInterface',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSubnets',
+    'ec2:DeleteNetworkInterface',
+    'ec2:AssignPrivateIpAddresses',
+    'ec2:UnassignPrivateIpAddresses',
   ],
 } as const;
 
@@ -309,12 +363,17 @@ describe('serverless package', () => {
     expect(pkg.template.Outputs!.TeamSpecUploadPolicyArn.Value).toEqual({ Ref: 'TeamSpecUploadPolicy' });
   });
 
-  it('deploys the three state machines, their Lambda tasks resolved to the functions', () => {
+  it('deploys the four state machines, their Lambda tasks resolved to the functions', () => {
     const machines = Object.entries(resources)
       .filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')
       .map(([id]) => id)
       .sort();
-    expect(machines).toEqual(['ProvisionStateMachine', 'ReprovisionStateMachine', 'RotateCertificatesStateMachine']);
+    expect(machines).toEqual([
+      'DecommissionStateMachine',
+      'ProvisionStateMachine',
+      'ReprovisionStateMachine',
+      'RotateCertificatesStateMachine',
+    ]);
     const refs = (id: string) => JSON.stringify(resources[id]!.Properties.DefinitionString['Fn::Sub'][1]);
     for (const fn of [
       'ValidateSpec',
@@ -330,6 +389,8 @@ describe('serverless package', () => {
     expect(refs('RotateCertificatesStateMachine')).toContain('"FindExpiringCertificatesLambdaFunction","Arn"');
     expect(refs('ReprovisionStateMachine')).toContain('"ListSpecsLambdaFunction","Arn"');
     expect(refs('ReprovisionStateMachine')).toContain('{"Ref":"ProvisionStateMachine"}');
+    for (const fn of ['CheckRemoval', 'RevokeScramSecret', 'RevokeCertificates', 'RevokeAcls'])
+      expect(refs('DecommissionStateMachine')).toContain(`"${fn}LambdaFunction","Arn"`);
   });
 
   it('wires the rules: Object Created under specs/ → provision, Reprovision Requested → reprovision, daily → rotation', () => {
@@ -337,7 +398,17 @@ describe('serverless package', () => {
       .filter((r) => r.Type === 'AWS::Events::Rule')
       .map((r) => r.Properties);
     const target = (p: any) => p.Targets[0].Arn.Ref;
-    const s3Rule = rules.find((p) => p.EventPattern?.source?.[0] === 'aws.s3');
+    const s3Rule = rules.find(
+      (p) => p.EventPattern?.source?.[0] === 'aws.s3' && p.EventPattern['detail-type'][0] === 'Object Created',
+    );
+    const removed = rules.find(
+      (p) => p.EventPattern?.source?.[0] === 'aws.s3' && p.EventPattern['detail-type'][0] === 'Object Deleted',
+    );
+    expect(removed.EventPattern.detail).toEqual({
+      bucket: { name: [{ Ref: 'SpecBucket' }] },
+      object: { key: [{ prefix: 'specs/' }] },
+    });
+    expect(target(removed)).toBe('DecommissionStateMachine');
     expect(s3Rule.EventPattern).toEqual({
       source: ['aws.s3'],
       'detail-type': ['Object Created'],
@@ -398,7 +469,7 @@ describe('serverless package', () => {
 
   it('keeps secret values out of reach of every function but the Kafka admin (SCRAM admin option only)', () => {
     for (const fn of Object.keys(FUNCTIONS)) {
-      if (fn === 'ApplyTopicsAndAcls' || fn === 'PlanAgainstCluster') continue;
+      if (fn === 'ApplyTopicsAndAcls' || fn === 'PlanAgainstCluster' || fn === 'RevokeAcls') continue;
       expect(actions(`${fn}Role`)).not.toContain('secretsmanager:GetSecretValue');
     }
     const getSecret = resources.ApplyTopicsAndAclsRole!.Properties.Policies[0].PolicyDocument.Statement.find(
