@@ -15,6 +15,8 @@ import { indexKey } from '../../../lib/cert/policy.js';
 import { listSpecs } from '../../../functions/list-specs/handler.js';
 import { findExpiring } from '../../../functions/find-expiring-certificates/handler.js';
 import { TEST_CREDENTIALS, useLocalAws } from '../../support/aws.js';
+import { listBucket } from '../../support/e2e.js';
+import type { Environment } from '../../../local/environment.js';
 
 const SPECS = 'scale-specs';
 const CERTS = 'scale-certs';
@@ -137,5 +139,8 @@ test('the rotation scan over 2,500 index entries: FindExpiringCertificates reads
     findExpiring({ now: now.toISOString() }, { s3: aws.clients.s3 }),
   );
   expect(out.scanned).toBe(2_500);
+  // The e2e support's own paging loop, over the same three pages.
+  const listed = await listBucket({ clients: { s3: aws.clients.s3 } } as unknown as Environment, CERTS);
+  expect(listed).toEqual(entries.map((e) => indexKey(e)).sort());
   expect(out.due.map((d) => d.domain).sort()).toEqual(entries.filter((_, i) => i % 5 === 0).map((e) => e.domain));
 }, 120_000);
