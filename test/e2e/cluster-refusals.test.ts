@@ -79,6 +79,23 @@ describe('a spec refused at validation or at the cluster check creates nothing',
   );
 
   it(
+    "a config the static table accepts but this cluster refuses (tiered storage without remote storage): KafkaRefused in Kafka's words, nothing created",
+    async () => {
+      const env = e2e.env;
+      const text = specText('urn:e2e:tiered', [{ name: '_public.a', configs: { 'remote.storage.enable': 'true' } }]);
+      const { execution, report } = await e2e.provision('specs/e2e.tiered.yaml', text);
+      expect(execution.status).toBe('FAILED');
+      expect(report).toMatchObject({ status: 'FAILED', domain: 'e2e.tiered', error: { name: 'KafkaRefused' } });
+      // The request, the topic, Kafka's error name and code, and the broker's own message.
+      expect(report!.error!.cause).toMatch(
+        /CreateTopics \(validateOnly\): topic e2e\.tiered\._public\.a: INVALID_CONFIG \(40\)[^:]*: .*remote/,
+      );
+      expect(await footprint(env, 'e2e.tiered')).toEqual(NOTHING);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it(
     'an accepted spec is planned, checked and applied; the apply reports no difference from the checked plan',
     async () => {
       const env = e2e.env;
