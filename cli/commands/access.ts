@@ -5,6 +5,7 @@ import type { CliCommand } from '../command.js';
 import { EXIT } from '../io.js';
 import { allowEveryoneOption, configFromOptions, UsageError, withCommonOptions } from '../options.js';
 import { formatIssue, loadSpecs, refusals } from '../specs.js';
+import { clusterArnOption, maxPoliciesOption, namesIam } from '../iam-options.js';
 import { accessReport, formatAccessReport, type AccessList, type AccessReport } from '../../lib/access/report.js';
 
 const holds = (list: AccessList, principal: string) => list.everyone || list.principals.includes(principal);
@@ -21,9 +22,12 @@ export const accessCommand: CliCommand = {
         .argument('<files...>', 'spec files or directories')
         .option('--principal <principal>', 'only what this principal can do (e.g. User:shop.order, User:CN=shop.order)')
         .option('--topic <topic>', 'only this topic')
-        .addOption(allowEveryoneOption()),
+        .addOption(allowEveryoneOption())
+        .addOption(clusterArnOption())
+        .addOption(maxPoliciesOption()),
     ),
   async run([files], opts, ctx) {
+    if (namesIam(opts)) return (await import('../iam-auth.js')).accessIam(files as string[], opts, ctx);
     const config = configFromOptions(opts);
     const principal = typeof opts['principal'] === 'string' ? opts['principal'] : undefined;
     const topic = typeof opts['topic'] === 'string' ? opts['topic'] : undefined;

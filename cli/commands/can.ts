@@ -5,6 +5,7 @@ import type { CliCommand } from '../command.js';
 import { EXIT } from '../io.js';
 import { allowEveryoneOption, configFromOptions, UsageError, withCommonOptions } from '../options.js';
 import { formatBinding, formatIssue, loadSpecs, refusals } from '../specs.js';
+import { clusterArnOption, maxPoliciesOption, namesIam } from '../iam-options.js';
 import { Authorizer } from '../../lib/access/authorizer.js';
 import { desiredBindings } from '../../lib/access/bindings.js';
 import {
@@ -67,9 +68,20 @@ export const canCommand: CliCommand = {
         .option('--transactional-id <id>', 'a transactional id')
         .option('--cluster', 'the cluster (kafka-cluster)')
         .option('--host <host>', 'the client host (default: any)')
-        .addOption(allowEveryoneOption()),
+        .addOption(allowEveryoneOption())
+        .addOption(clusterArnOption())
+        .addOption(maxPoliciesOption()),
     ),
   async run([files], opts, ctx) {
+    if (namesIam(opts)) {
+      // An IAM client is a domain's role: `--principal D`, `User:D` or `User:CN=D`.
+      const principal = String(opts['principal'] ?? '');
+      const request = requestFromOptions({
+        ...opts,
+        principal: principal.startsWith('User:') ? principal : `User:${principal}`,
+      });
+      return (await import('../iam-auth.js')).canIam(files as string[], opts, ctx, request);
+    }
     const config = configFromOptions(opts);
     const request = requestFromOptions(opts);
     const loaded = await loadSpecs(files as string[], config, ctx.fs);

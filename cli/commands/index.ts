@@ -13,6 +13,7 @@ export const COMMANDS: readonly LazyCommand[] = [
   { name: 'plan', load: async () => (await import('./plan.js')).planCommand },
   { name: 'access', load: async () => (await import('./access.js')).accessCommand },
   { name: 'can', load: async () => (await import('./can.js')).canCommand },
+  { name: 'iam-policy', load: async () => (await import('./iam-policy.js')).iamPolicyCommand },
   { name: 'apply', load: async () => (await import('./apply.js')).applyCommand },
   { name: 'upload', load: async () => (await import('./upload.js')).uploadCommand },
   { name: 'remove', load: async () => (await import('./remove.js')).removeCommand },
