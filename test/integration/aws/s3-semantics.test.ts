@@ -174,7 +174,7 @@ describe('conditional reads (API_GetObject and API_HeadObject, "If-Match" ... "I
 
 describe('listing (API_ListObjectsV2, API_ListObjects, API_ListObjectVersions)', () => {
   test('ListObjectsV2 pages past 1,000 keys with opaque continuation tokens; every key once, in UTF-8 binary order', async () => {
-    const keys = Array.from({ length: 2_100 }, (_, i) => `p/${String(i).padStart(5, '0')}`);
+    const keys = Array.from({ length: 1_100 }, (_, i) => `p/${String(i).padStart(5, '0')}`);
     await putAll('many', keys);
     const seen: string[] = [];
     const pages: number[] = [];
@@ -193,7 +193,7 @@ describe('listing (API_ListObjectsV2, API_ListObjects, API_ListObjectVersions)',
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    expect(pages).toEqual([1000, 1000, 100]);
+    expect(pages).toEqual([1000, 100]);
     expect(seen).toEqual(keys);
   });
 
