@@ -9,7 +9,7 @@
 //     pipeline stored, and compares every broker decision with the access model.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-import { readdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { readdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Command } from 'commander';
@@ -52,6 +52,12 @@ Exit codes: 0 every spec provisioned and the broker agreed with the access model
 (a refused spec is reported with its file, JSON path and rule, and changes nothing).`,
   );
 
+/** Folders this process made itself (the broker CA for clients); removed on shutdown. */
+const temporaryDirs: string[] = [];
+const cleanUp = () => {
+  for (const d of temporaryDirs.splice(0)) rmSync(d, { recursive: true, force: true });
+};
+
 const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s`;
 const progress = (line: string) => process.stderr.write(`[${elapsed()}] ${line}\n`);
@@ -73,21 +79,31 @@ async function main(): Promise<number> {
       : []),
     ...opts.spec.map((f) => resolve(f)),
   ];
-  if (files.length === 0) {
-    process.stderr.write('nothing to provision: no examples and no --spec\n');
+  // An empty environment is what --keep-running users may want: they upload by hand.
+  if (files.length === 0 && !opts.keepRunning) {
+    process.stderr.write(
+      'nothing to provision: no examples and no --spec (add --keep-running for an empty environment)\n',
+    );
     return 1;
   }
   const uploads = files.map((f) => specUpload(f));
 
-  const env = await startEnvironment({ log: progress });
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await env.stop();
-  };
-  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
-  process.once('SIGTERM', () => void stop().then(() => process.exit(143)));
+  // Shutdown runs once, however many signals arrive: Ctrl-C reaches this process twice under tsx
+  // (once from the terminal, once relayed by tsx), and a second, unhandled SIGINT used to end it
+  // before the broker's and the emulators' temporary folders were removed. A signal during start
+  // waits for the environment, then stops it.
+  const starting = startEnvironment({ log: progress });
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      const started = await starting.catch(() => undefined);
+      await started?.stop();
+      cleanUp();
+    })());
+  const onSignal = (code: number) => () => void stop().finally(() => process.exit(code));
+  process.on('SIGINT', onSignal(130));
+  process.on('SIGTERM', onSignal(143));
+  const env = await starting;
 
   try {
     const since = new Date(Date.now() - 1000);
@@ -98,21 +114,26 @@ async function main(): Promise<number> {
     }
 
     const label = (key?: string) => (key ?? '?').replace(/^specs\//, '').padEnd(24);
-    const finished = await followExecutions(
-      env,
-      env.resources.stateMachines.provision!,
-      uploads.length,
-      (p) => progress(`  ${label(p.key)} ${p.event === 'succeeded' ? '✓' : '↻'} ${p.state}`),
-      { since, timeoutMs: 300_000 },
-    );
+    const finished =
+      uploads.length === 0
+        ? []
+        : await followExecutions(
+            env,
+            env.resources.stateMachines.provision!,
+            uploads.length,
+            (p) => progress(`  ${label(p.key)} ${p.event === 'succeeded' ? '✓' : '↻'} ${p.state}`),
+            { since, timeoutMs: 300_000 },
+          );
     for (const f of finished) progress(`  ${label(f.key)} ${f.status}${f.error ? ` (${f.error})` : ''}`);
 
     const reports = await readReports(
       env,
       uploads.map((u) => u.key),
     );
-    out('');
-    out(formatReports(uploads, reports));
+    if (uploads.length > 0) {
+      out('');
+      out(formatReports(uploads, reports));
+    }
 
     const provisioned = uploads.flatMap((u, i) => (reports[i]?.status === 'PROVISIONED' && u.domain ? [u] : []));
     const specs = provisioned.map((u) => {
@@ -260,6 +281,7 @@ function formatReports(uploads: readonly SpecUpload[], reports: readonly (Provis
 
 function connectionSettings(env: Environment): string {
   const dir = mkdtempSync(join(tmpdir(), 'msk-spec-client-'));
+  temporaryDirs.push(dir);
   const caFile = join(dir, 'broker-ca.pem');
   writeFileSync(caFile, env.kafka.serverCaPem);
   const exports = Object.entries(env.aws.env)
