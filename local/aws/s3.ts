@@ -1002,7 +1002,7 @@ export class S3Emulator {
     const ifNoneMatch = header(ctx, 'if-none-match');
     const unmodifiedSince = httpDateSeconds(header(ctx, 'if-unmodified-since'));
     const modifiedSince = httpDateSeconds(header(ctx, 'if-modified-since'));
-    for (const h of ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since']) delete ctx.headers[h];
+    for (const h of CONDITION_HEADERS) delete ctx.headers[h];
     if (
       ifMatch !== undefined ? !etagMatches(ifMatch, etag) : unmodifiedSince !== undefined && seconds > unmodifiedSince
     )
@@ -1066,7 +1066,8 @@ export class S3Emulator {
       ctx.set('x-amz-version-id', latest.versionId);
     }
     const store = ctx.store as S3rverStore & { getMetadata(b: string, k: string): Promise<Record<string, string>> };
-    const meta = await store.getMetadata(bucket, key).catch(() => undefined);
+    const conditional = CONDITION_HEADERS.some((h) => h in ctx.headers);
+    const meta = conditional ? await store.getMetadata(bucket, key).catch(() => undefined) : undefined;
     if (meta && this.notModified(ctx, meta.etag ?? '', new Date(meta['last-modified']!))) {
       if (current?.versionId !== undefined) ctx.set('x-amz-version-id', current.versionId);
       return;
@@ -1577,6 +1578,9 @@ function httpDateSeconds(value: string | undefined): number | undefined {
 }
 
 const OBJECT_SUFFIX = '._S3rver_object';
+
+/** The precondition headers of GetObject and HeadObject (RFC 7232). */
+const CONDITION_HEADERS = ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since'] as const;
 
 /** 412 PreconditionFailed (ErrorResponses.html, "List of error codes"). */
 function preconditionFailed(): S3HttpError {
