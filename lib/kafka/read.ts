@@ -2,6 +2,7 @@
 // the ACL bindings in scope. Thin on purpose: kafkajs calls in, ClusterState out.
 import type { AclBinding } from '../access/types.js';
 import type { ClusterState, TopicState } from './state.js';
+import { createErrorFromCode } from 'kafkajs/src/protocol/error.js';
 import { fromKafkaJsResources } from './acls.js';
 import {
   AclOperationTypes,
@@ -70,10 +71,15 @@ export async function readDynamicConfigs(
     resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
   });
   for (const r of configs.resources) {
+    // Kafka's code, name and retriable flag travel with it, so lib/kafka/errors.ts classifies it
+    // like any protocol error (UNKNOWN_TOPIC_OR_PARTITION right after a create is transient).
     if (r.errorCode !== 0)
-      throw new Error(
-        `describing configs of topic ${r.resourceName} failed: error ${r.errorCode} ${r.errorMessage ?? ''}`,
-      );
+      throw Object.assign(new Error(`DescribeConfigs of topic ${r.resourceName} failed`), {
+        ...createErrorFromCode(r.errorCode),
+        name: 'KafkaJSProtocolError',
+        topic: r.resourceName,
+        ...(r.errorMessage ? { brokerMessage: r.errorMessage } : {}),
+      });
     const set: Record<string, string> = {};
     for (const e of r.configEntries) {
       if (e.configSource === DYNAMIC_TOPIC_CONFIG && !e.isDefault && e.configValue !== null)

@@ -89,3 +89,22 @@ describe('classifyKafkaError', () => {
     expect(classifyKafkaError(new Error('something odd')).name).toBe('KafkaRefused');
   });
 });
+
+describe('DescribeConfigs errors (lib/kafka/read.ts) carry Kafka code and name', () => {
+  it('a per-resource error is classified by its code', async () => {
+    const { readDynamicConfigs } = await import('../../../lib/kafka/read.js');
+    const admin = (code: number) =>
+      ({
+        describeConfigs: async () => ({
+          resources: [{ resourceName: 'a.b', errorCode: code, errorMessage: 'broker says so', configEntries: [] }],
+        }),
+      }) as never;
+    const transient = await readDynamicConfigs(admin(3), ['a.b']).catch((e: unknown) => classifyKafkaError(e));
+    expect([(transient as Error).name, (transient as Error).message]).toEqual([
+      'KafkaTransient',
+      'topic a.b: UNKNOWN_TOPIC_OR_PARTITION (3): broker says so',
+    ]);
+    const refused = await readDynamicConfigs(admin(29), ['a.b']).catch((e: unknown) => classifyKafkaError(e));
+    expect((refused as Error).name).toBe('KafkaRefused');
+  });
+});
