@@ -22,6 +22,7 @@ export const FUNCTION_KEYS = [
   'revokeScramSecret',
   'revokeCertificates',
   'revokeAcls',
+  'findOrphans',
 ] as const;
 export type FunctionKey = (typeof FUNCTION_KEYS)[number];
 
@@ -40,6 +41,7 @@ export const HANDLER_PATHS: Readonly<Record<FunctionKey, string>> = {
   revokeScramSecret: 'functions/revoke-scram-secret/handler.ts',
   revokeCertificates: 'functions/revoke-certificates/handler.ts',
   revokeAcls: 'functions/revoke-acls/handler.ts',
+  findOrphans: 'functions/find-orphans/handler.ts',
 };
 
 type AnyHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -58,6 +60,7 @@ const loaders: Readonly<Record<FunctionKey, () => Promise<{ handler: unknown }>>
   revokeScramSecret: () => import('./revoke-scram-secret/handler.js'),
   revokeCertificates: () => import('./revoke-certificates/handler.js'),
   revokeAcls: () => import('./revoke-acls/handler.js'),
+  findOrphans: () => import('./find-orphans/handler.js'),
 };
 
 export function isFunctionKey(key: string): key is FunctionKey {

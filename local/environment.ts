@@ -74,6 +74,8 @@ export interface EnvironmentOptions {
     readonly graceSeconds?: number;
     readonly maxRemovals?: number;
     readonly deleteTopics?: boolean;
+    /** Reprovision's ORPHAN_MODE: REPORT (default) or DECOMMISSION. */
+    readonly orphanMode?: 'REPORT' | 'DECOMMISSION';
   };
 }
 
@@ -294,6 +296,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
             ? { DecommissionMaxRemovals: String(options.decommission.maxRemovals) }
             : {}),
           ...(options.decommission?.deleteTopics ? { DecommissionDeleteTopics: 'true' } : {}),
+          ...(options.decommission?.orphanMode ? { OrphanMode: options.decommission.orphanMode } : {}),
         },
       },
       {

@@ -195,7 +195,8 @@ Examples:
         named.length > 0
           ? named.map((d) => ({ name: d, key: reportKey(d), domain: d as string | undefined }))
           : (await listKeys(s3, bucket, REPORT_PREFIX))
-              .filter((k) => k.endsWith('.json'))
+              // reports/_reprovision/ holds the reprovision's orphan report, not a domain's.
+              .filter((k) => k.endsWith('.json') && !k.startsWith(`${REPORT_PREFIX}_reprovision/`))
               .sort()
               .map((k) => {
                 const rest = k.slice(REPORT_PREFIX.length, -'.json'.length);

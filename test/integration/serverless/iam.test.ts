@@ -294,6 +294,39 @@ function requests(): Record<string, Case[]> {
       ],
       ['no topic creation', { action: 'kafka-cluster:CreateTopic', resource: TOPIC_ARN }, 'ImplicitlyDenied'],
     ],
+    FindOrphansRole: [
+      [
+        'which domains have a spec',
+        { action: 's3:ListBucket', resource: specs, context: { 's3:prefix': 'specs/' } },
+        'Allowed',
+      ],
+      [
+        'the orphan report',
+        { action: 's3:PutObject', resource: `${specs}/reports/_reprovision/orphans.json` },
+        'Allowed',
+      ],
+      ['no domain report', { action: 's3:PutObject', resource: `${specs}/reports/${D}.json` }, 'ImplicitlyDenied'],
+      ['S3 encrypts the report', { action: 'kms:GenerateDataKey', resource: KMS_KEY_ARN, context: viaS3 }, 'Allowed'],
+      [
+        'the certificate index',
+        { action: 's3:ListBucket', resource: certs, context: { 's3:prefix': 'certificates/_index/' } },
+        'Allowed',
+      ],
+      [
+        'no certificate read',
+        { action: 's3:GetObject', resource: `${certs}/certificates/${D}/current.json` },
+        'ImplicitlyDenied',
+      ],
+      ['secret names and tags', { action: 'secretsmanager:ListSecrets', resource: '*' }, 'Allowed'],
+      ['never a value', { action: 'secretsmanager:GetSecretValue', resource: SECRET_ARN }, 'ImplicitlyDenied'],
+      ['associated users', { action: 'kafka:ListScramSecrets', resource: CLUSTER_ARN }, 'Allowed'],
+      ['IAM admin: describe ACLs', { action: 'kafka-cluster:DescribeCluster', resource: CLUSTER_ARN }, 'Allowed'],
+      [
+        'IAM admin: no ACL changes',
+        { action: 'kafka-cluster:AlterCluster', resource: CLUSTER_ARN },
+        'ImplicitlyDenied',
+      ],
+    ],
     DecommissionStateMachineRole: [
       ['WriteReport (no SSE header)', { action: 's3:PutObject', resource: `${specs}/reports/${D}.json` }, 'Allowed'],
       ['S3 encrypts the report', { action: 'kms:GenerateDataKey', resource: KMS_KEY_ARN, context: viaS3 }, 'Allowed'],
@@ -324,6 +357,7 @@ describe('every request the code sends is allowed, and nothing next to it', () =
     'RevokeScramSecretRole',
     'RevokeCertificatesRole',
     'RevokeAclsRole',
+    'FindOrphansRole',
     'DecommissionStateMachineRole',
     'ProvisionStateMachineRole',
   ];

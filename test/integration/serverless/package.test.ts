@@ -44,6 +44,7 @@ const PARAMETERS = [
   'DecommissionMaxRemovals',
   'SecretRecoveryDays',
   'DecommissionDeleteTopics',
+  'OrphanMode',
 ];
 const camel = (p: string) => p[0]!.toLowerCase() + p.slice(1);
 
@@ -199,6 +200,29 @@ const FUNCTIONS = {
     's3:ListBucket',
     'kms:GenerateDataKey',
     'kms:Decrypt',
+  ],
+  FindOrphans: [
+    'logs:CreateLogStream',
+    'logs:PutLogEvents',
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+    's3:ListBucket',
+    's3:PutObject',
+    's3:GetObject',
+    'kms:GenerateDataKey',
+    'kms:Decrypt',
+    'secretsmanager:ListSecrets',
+    'secretsmanager:GetSecretValue',
+    'kafka:ListScramSecrets',
+    'kafka:GetBootstrapBrokers',
+    'kafka-cluster:Connect',
+    'kafka-cluster:DescribeCluster',
+    'ec2:CreateNetworkInterface',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSubnets',
+    'ec2:DeleteNetworkInterface',
+    'ec2:AssignPrivateIpAddresses',
+    'ec2:UnassignPrivateIpAddresses',
   ],
   RevokeAcls: [
     'logs:CreateLogStream',
@@ -389,6 +413,8 @@ describe('serverless package', () => {
     expect(refs('RotateCertificatesStateMachine')).toContain('"FindExpiringCertificatesLambdaFunction","Arn"');
     expect(refs('ReprovisionStateMachine')).toContain('"ListSpecsLambdaFunction","Arn"');
     expect(refs('ReprovisionStateMachine')).toContain('{"Ref":"ProvisionStateMachine"}');
+    expect(refs('ReprovisionStateMachine')).toContain('"FindOrphansLambdaFunction","Arn"');
+    expect(refs('ReprovisionStateMachine')).toContain('{"Ref":"DecommissionStateMachine"}');
     for (const fn of ['CheckRemoval', 'RevokeScramSecret', 'RevokeCertificates', 'RevokeAcls'])
       expect(refs('DecommissionStateMachine')).toContain(`"${fn}LambdaFunction","Arn"`);
   });
@@ -461,7 +487,13 @@ describe('serverless package', () => {
       // Actions with no resource type in the Service Authorization Reference take only "*".
       const wildcardOk = [s.Action]
         .flat()
-        .every((a: string) => a.startsWith('xray:') || a.startsWith('ec2:') || a === 'kafka:GetBootstrapBrokers');
+        .every(
+          (a: string) =>
+            a.startsWith('xray:') ||
+            a.startsWith('ec2:') ||
+            a === 'kafka:GetBootstrapBrokers' ||
+            a === 'secretsmanager:ListSecrets',
+        );
       if (!wildcardOk) expect(s.Resource).not.toBe('*');
       expect([s.Action].flat().some((a: string) => a.endsWith(':*') || a === '*')).toBe(false);
     }
@@ -469,7 +501,7 @@ describe('serverless package', () => {
 
   it('keeps secret values out of reach of every function but the Kafka admin (SCRAM admin option only)', () => {
     for (const fn of Object.keys(FUNCTIONS)) {
-      if (fn === 'ApplyTopicsAndAcls' || fn === 'PlanAgainstCluster' || fn === 'RevokeAcls') continue;
+      if (['ApplyTopicsAndAcls', 'PlanAgainstCluster', 'RevokeAcls', 'FindOrphans'].includes(fn)) continue;
       expect(actions(`${fn}Role`)).not.toContain('secretsmanager:GetSecretValue');
     }
     const getSecret = resources.ApplyTopicsAndAclsRole!.Properties.Policies[0].PolicyDocument.Statement.find(
