@@ -1279,7 +1279,11 @@ export class S3Emulator {
     if (v2) {
       if ('marker' in ctx.query)
         throw new S3HttpError('InvalidArgument', 'Marker unsupported with REST.GET.BUCKET in list-type=2', 400);
-      marker = token !== undefined ? this.openToken(token, bucket) : (q('start-after') ?? '');
+      // With both, the listing continues after whichever sorts later (the token was issued for a
+      // listing that already started after StartAfter).
+      const startAfter = q('start-after') ?? '';
+      const continued = token !== undefined ? this.openToken(token, bucket) : '';
+      marker = compareKeys(continued, startAfter) > 0 ? continued : startAfter;
     } else {
       if ('continuation-token' in ctx.query)
         throw new S3HttpError(
@@ -1334,7 +1338,7 @@ export class S3Emulator {
     const head =
       `${el('Name', xmlEscape(bucket))}${el('Prefix', enc(prefix))}` +
       (v2
-        ? `${token === undefined && q('start-after') !== undefined ? el('StartAfter', enc(marker)) : ''}${el('KeyCount', contents.length + prefixes.length)}`
+        ? `${q('start-after') !== undefined ? el('StartAfter', enc(q('start-after')!)) : ''}${el('KeyCount', contents.length + prefixes.length)}`
         : `${el('Marker', enc(marker))}${truncated && delimiter ? el('NextMarker', enc(last!)) : ''}`) +
       `${el('MaxKeys', rawMax ?? 1000)}${delimiter ? el('Delimiter', enc(delimiter)) : ''}${el('IsTruncated', truncated)}` +
       (v2
