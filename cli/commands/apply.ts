@@ -91,6 +91,9 @@ Examples:
       const empty = isEmptyPlan(p);
       const dryRun = opts['dryRun'] === true;
       const refused = p.errors.length > 0;
+      // As the pipeline's PlanAgainstCluster: the cluster checks the plan (replicas <= brokers,
+      // validateOnly creates) before anything changes, dry runs included.
+      if (!refused && !empty) await (await import('../../lib/kafka/cluster-plan.js')).checkPlan(admin, p);
       const applied = !refused && !empty && !dryRun ? await applyPlan(admin, p) : undefined;
       if (opts['json']) {
         ctx.json({ ok: !refused, empty, dryRun, counts, plan: p, applied: applied ?? null, warnings });

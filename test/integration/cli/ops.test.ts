@@ -383,6 +383,22 @@ describe('apply against the live broker', () => {
   });
   afterAll(async () => admin?.disconnect());
 
+  it('the cluster checks the plan first, as PlanAgainstCluster does: replicas above the broker count change nothing', async () => {
+    const spec = path.join(dir, 'cli.toomany.yaml');
+    writeFileSync(
+      spec,
+      "asyncapi: '2.6.0'\nid: 'urn:cli:toomany'\nchannels:\n  _public.a:\n    bindings: { kafka: { replicas: 3 } }\n    publish: {}\n",
+    );
+    for (const extra of [['--dry-run'], []]) {
+      const r = await cli(['apply', spec, ...adminArgs(), ...extra], adminEnv());
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(
+        'PlanRefused: replicas: topic cli.toomany._public.a asks for 3 replicas but the cluster has 1 broker',
+      );
+    }
+    expect((await admin.listTopics()).filter((t) => t.startsWith('cli.toomany.'))).toEqual([]);
+  }, 60_000);
+
   it('--dry-run finds nothing to do for the spec the pipeline applied', async () => {
     const r = await cli(['apply', SPEC, ...adminArgs(), '--dry-run'], adminEnv());
     expect(r.err).toBe('');
