@@ -32,7 +32,6 @@ import {
   brokerAcls,
   brokerTopics,
   canLogIn,
-  executionHistory,
   findNeedles,
   listBucket,
   mtlsClient,
