@@ -27,8 +27,17 @@ export interface IamSimulator {
 const roleArn = (set: IamPolicySet) => `arn:${set.cluster.partition}:iam::${set.cluster.account}:role/msk-spec-domain`;
 
 export async function iamSimulator(set: IamPolicySet): Promise<IamSimulator> {
-  const { runUnsafeSimulation } = await import('@cloud-copilot/iam-simulate');
-  const { validateIdentityPolicy } = await import('@cloud-copilot/iam-policy');
+  let sim: typeof import('@cloud-copilot/iam-simulate');
+  let policy: typeof import('@cloud-copilot/iam-policy');
+  try {
+    [sim, policy] = await Promise.all([import('@cloud-copilot/iam-simulate'), import('@cloud-copilot/iam-policy')]);
+  } catch (e) {
+    throw new Error(
+      `--auth iam needs the IAM policy simulator @cloud-copilot/iam-simulate, a development dependency of this project (npm install without --omit=dev): ${(e as Error).message}`,
+    );
+  }
+  const { runUnsafeSimulation } = sim;
+  const { validateIdentityPolicy } = policy;
   const principal = roleArn(set);
   const byDomain = new Map<string, { policy: IamPolicyDocument; name: string }[]>();
   for (const [d, p] of set.domains) {
