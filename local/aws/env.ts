@@ -14,6 +14,10 @@
 // credentials, so child processes (the CLI) act as the admin.
 //
 // Known deviations from AWS (all emulators here):
+// - Request validation (local/aws/models/) checks the botocore models' constraints only: a union's
+//   "exactly one member" is not checked, nor S3's blob and text payloads (PutObject's body,
+//   PutBucketPolicy's policy: the handlers read those); without python3/pip or PyPI the models
+//   cannot be fetched and validation is off (one line says so; the model-validation test fails).
 // - Without `iam`: no IAM; any credentials are accepted; a 12-digit access key id is taken as the
 //   account id, otherwise the account is LOCAL_ACCOUNT_ID.
 // - With `iam`: SigV4 signatures are not verified unless `verifySignatures` (gateway only; S3
