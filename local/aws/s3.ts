@@ -1254,6 +1254,10 @@ export class S3Emulator {
   // per-emulator key, so a forged or another bucket's token is 400 InvalidArgument); ListObjects
   // returns NextMarker only with a Delimiter, as documented; EncodingType=url encodes the keys.
   private async listObjects(ctx: KoaContext, bucket: string, v2: boolean): Promise<void> {
+    // The listing reads the bucket's directory: a name that is not one (`..` decoded from `%2E%2E`)
+    // names no bucket (S3 User Guide, "Bucket naming rules").
+    if (!/^[a-z0-9][a-z0-9.-]*$/.test(bucket))
+      throw new S3HttpError('NoSuchBucket', 'The specified bucket does not exist', 404);
     await this.requireBucket(ctx, bucket);
     const q = (n: string): string | undefined => {
       const v = ctx.query[n];
