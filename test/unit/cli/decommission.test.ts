@@ -105,7 +105,7 @@ describe('remove', () => {
       MACHINE,
     ]);
     expect(r.code).toBe(0);
-    expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input).toEqual({
+    expect(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input).toEqual({
       stateMachineArn: MACHINE,
       input: JSON.stringify({ domain: 'shop.order', force: true }),
     });

@@ -18,7 +18,9 @@ const arn = (i: number) => `arn:aws:secretsmanager:eu-west-1:111122223333:secret
 
 describe('disassociateScramSecrets', () => {
   let kafka: LooseMock;
-  beforeEach(() => (kafka = mockAws(KafkaClient)));
+  beforeEach(() => {
+    kafka = mockAws(KafkaClient);
+  });
   afterEach(() => kafka.reset());
 
   it('sends at most 10 per call and reads UnprocessedScramSecrets: not associated is done', async () => {
@@ -59,7 +61,9 @@ describe('disassociateScramSecrets', () => {
 
 describe('scheduleSecretDeletion', () => {
   let sm: LooseMock;
-  beforeEach(() => (sm = mockAws(SecretsManagerClient)));
+  beforeEach(() => {
+    sm = mockAws(SecretsManagerClient);
+  });
   afterEach(() => sm.reset());
 
   it('schedules with the recovery window once; an already scheduled secret is left as it is', async () => {
