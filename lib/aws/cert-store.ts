@@ -121,6 +121,23 @@ export async function pendingKeyOf(
   return { pem: winner, reused: true };
 }
 
+/**
+ * What CollectCertificate finds for a generation: its pending key, or, once a racing attempt of
+ * the same generation has promoted it (and removed the pending key), the current record that
+ * attempt wrote; undefined when there is neither.
+ */
+export async function pendingOrPromoted(
+  s3: S3Client,
+  bucket: string,
+  domain: string,
+  generation: number,
+): Promise<{ readonly privateKeyPem: string } | { readonly promoted: CurrentCertificate } | undefined> {
+  const privateKeyPem = await readPendingKey(s3, bucket, domain, generation);
+  if (privateKeyPem) return { privateKeyPem };
+  const current = await readCurrent(s3, bucket, domain);
+  return current && current.generation === generation ? { promoted: current } : undefined;
+}
+
 export interface PromoteInput {
   readonly domain: string;
   readonly generation: number;

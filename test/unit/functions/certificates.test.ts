@@ -267,6 +267,23 @@ describe('racing attempts of one generation', () => {
     await expect(collect(b)).resolves.toMatchObject({ status: 'ISSUED' });
   });
 
+  it('a second collect of the same generation, after the first stored it, succeeds with the same certificate', async () => {
+    // Two executions of one new domain: both issue generation 1 (one key, PCA's idempotent answer),
+    // and the first to collect promotes it and removes the pending key.
+    const issuing = await issue({ domain: 'shop.orders' });
+    if (issuing.status !== 'ISSUING') throw new Error('expected ISSUING');
+    const first = await collect(issuing);
+    expect(bucket.has('certificates/shop.orders/pending/1/key.pem')).toBe(false);
+    journal = [];
+    await expect(collect(issuing)).resolves.toEqual(first);
+    expect(journal).toEqual([]); // nothing written again
+    // A certificate other than the promoted one is still refused.
+    bucket.set('certificates/shop.orders/current.json', {
+      body: JSON.stringify({ ...JSON.parse(bucket.get('certificates/shop.orders/current.json')!.body), serial: 'ff' }),
+    });
+    await expect(collect(issuing)).rejects.toMatchObject({ name: 'CertificateMismatch' });
+  });
+
   it('refuses to promote when the stored key does not match the certificate', async () => {
     const issuing = await issue({ domain: 'shop.orders' });
     if (issuing.status !== 'ISSUING') throw new Error('expected ISSUING');
