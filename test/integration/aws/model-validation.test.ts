@@ -76,6 +76,13 @@ function awsPath(model: ServiceModel, operation: string, c: Constraint, rest: bo
 }
 
 const stats = { operations: 0, constraints: 0, cases: 0, noOutside: 0 };
+/** Operations and constraints per service, for the record. */
+const perService: Record<string, { operations: number; constraints: number }> = {};
+const tally = (service: string, operations: number, constraints: number): void => {
+  const t = (perService[service] ??= { operations: 0, constraints: 0 });
+  t.operations += operations;
+  t.constraints += constraints;
+};
 
 // ---- the operations each emulator serves ----
 
@@ -256,10 +263,12 @@ test('AWS JSON services: every emulated operation, every constraint, just inside
     for (const operation of Object.keys(service.operations)) {
       expect(model.operations[operation]).toBeDefined(); // every emulated operation is in the model
       stats.operations++;
+      tally(service.signingName, 1, 0);
       // The sample input itself fits the model.
       expect(validateInput(model, operation, sampleInput(model, operation))).toEqual([]);
       for (const c of constraintsOf(model, operation)) {
         stats.constraints++;
+        tally(service.signingName, 0, 1);
         const cs = constraintCase(model, operation, c);
         if (!cs?.outside) {
           stats.noOutside++;
@@ -314,9 +323,11 @@ test('MSK (restJson1): every emulated operation, every constraint, just inside a
   const failures: string[] = [];
   for (const operation of operations) {
     stats.operations++;
+    tally('kafka', 1, 0);
     expect(validateInput(model, operation, sampleInput(model, operation))).toEqual([]);
     for (const c of constraintsOf(model, operation)) {
       stats.constraints++;
+      tally('kafka', 0, 1);
       const cs = constraintCase(model, operation, c);
       if (!cs?.outside) {
         stats.noOutside++;
@@ -361,6 +372,7 @@ test('S3 (restXml): every emulated operation, every constraint, just inside and 
   const failures: string[] = [];
   for (const operation of operations) {
     stats.operations++;
+    tally('s3', 1, 0);
     const base = { ...sampleInput(model, operation), Bucket: 'b' };
     const baseReq = toRest(model, operation, base, true)!;
     expect([
@@ -373,6 +385,7 @@ test('S3 (restXml): every emulated operation, every constraint, just inside and 
     ]).toEqual([operation, undefined, baseReq.body]);
     for (const c of constraintsOf(model, operation)) {
       stats.constraints++;
+      tally('s3', 0, 1);
       // Bucket and Key are the path: S3 routes on them before any operation is known.
       if (c.path.length === 1 && (c.path[0] === 'Bucket' || c.path[0] === 'Key')) {
         stats.noOutside++;
@@ -437,7 +450,7 @@ test('S3 (restXml): every emulated operation, every constraint, just inside and 
 
 test('the counts', () => {
   // Printed for the record (the note on issue 9 quotes them).
-  process.stderr.write(`[model-validation] ${JSON.stringify(stats)}\n`);
+  process.stderr.write(`[model-validation] ${JSON.stringify({ ...stats, perService })}\n`);
   expect(stats.operations).toBeGreaterThan(90);
   expect(stats.cases).toBeGreaterThan(700);
 });
