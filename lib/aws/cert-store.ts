@@ -122,9 +122,9 @@ export async function pendingKeyOf(
 }
 
 /**
- * What CollectCertificate finds for a generation: its pending key, or, once a racing attempt of
- * the same generation has promoted it (and removed the pending key), the current record that
- * attempt wrote; undefined when there is neither.
+ * What CollectCertificate finds for a generation: the current record, when a racing attempt of the
+ * same generation has promoted it already (it may have removed the pending key, or a late attempt
+ * may have stored a key of its own after that); else the pending key; undefined when neither.
  */
 export async function pendingOrPromoted(
   s3: S3Client,
@@ -132,10 +132,10 @@ export async function pendingOrPromoted(
   domain: string,
   generation: number,
 ): Promise<{ readonly privateKeyPem: string } | { readonly promoted: CurrentCertificate } | undefined> {
-  const privateKeyPem = await readPendingKey(s3, bucket, domain, generation);
-  if (privateKeyPem) return { privateKeyPem };
   const current = await readCurrent(s3, bucket, domain);
-  return current && current.generation === generation ? { promoted: current } : undefined;
+  if (current && current.generation === generation) return { promoted: current };
+  const privateKeyPem = await readPendingKey(s3, bucket, domain, generation);
+  return privateKeyPem ? { privateKeyPem } : undefined;
 }
 
 export interface PromoteInput {
