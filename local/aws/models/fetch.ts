@@ -121,7 +121,8 @@ const loaded = new Map<string, ServiceModel>();
 export function serviceModel(service: ModelService): ServiceModel {
   let m = loaded.get(service);
   if (!m) {
-    m = JSON.parse(readFileSync(join(ensureServiceModels(), `${service}.json`), 'utf8')) as ServiceModel;
+    const dir = ensureServiceModels((l) => process.stderr.write(`${l}\n`));
+    m = JSON.parse(readFileSync(join(dir, `${service}.json`), 'utf8')) as ServiceModel;
     loaded.set(service, m);
   }
   return m;
