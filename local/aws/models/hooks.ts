@@ -5,7 +5,9 @@
 //   violation is `ValidationException` (HTTP 400), "The input fails to satisfy the constraints
 //   specified by an AWS service" (each API reference, "Common Errors"), with AWS's
 //   "N validation error(s) detected: ..." message; a value of the wrong JSON type cannot be read
-//   into the shape and is `SerializationException` (400), as the JSON protocol answers.
+//   into the shape and is `SerializationException` (400), as the JSON protocol answers. Secrets
+//   Manager's InvalidParameterException and InvalidRequestException stay the emulator's, for its
+//   own checks after these (its API reference lists them for values the model allows).
 // - MSK (restJson1): `BadRequestException` (400), every MSK operation's error for "the request
 //   isn't valid because the input is incorrect" (MSK API reference), with `invalidParameter`
 //   naming the member, a field of the model's BadRequestException shape.
