@@ -221,6 +221,12 @@ function requests(): Record<string, Case[]> {
         { action: 's3:GetObject', resource: `${certs}/certificates/${D}/current.json` },
         'ImplicitlyDenied',
       ],
+      [
+        'which domains have a spec',
+        { action: 's3:ListBucket', resource: specs, context: { 's3:prefix': 'specs/' } },
+        'Allowed',
+      ],
+      ['read no spec', { action: 's3:GetObject', resource: `${specs}/specs/${D}.yaml` }, 'ImplicitlyDenied'],
     ],
     ListSpecsRole: [
       ['list specs', { action: 's3:ListBucket', resource: specs, context: { 's3:prefix': 'specs/' } }, 'Allowed'],

@@ -164,6 +164,7 @@ const FUNCTIONS = {
     'xray:PutTraceSegments',
     'xray:PutTelemetryRecords',
     's3:ListBucket',
+    's3:ListBucket',
   ],
   ListSpecs: [
     'logs:CreateLogStream',

@@ -301,6 +301,8 @@ describe('racing attempts of one generation', () => {
 
 describe('renewal cycle', () => {
   async function provision(domain: string, now?: string) {
+    // (The fake S3 is one map for both buckets: the scan lists specs/ for the domains that have a spec.)
+    bucket.set(`specs/${domain}.yaml`, { body: `id: urn:${domain}` });
     const i = await issue({ domain, ...(now ? { now } : {}) });
     return i.status === 'ISSUING' ? collect(i) : i;
   }
@@ -327,6 +329,15 @@ describe('renewal cycle', () => {
     // The old certificate's files stay (usable until they expire); the index keeps one entry.
     expect(bucket.has(`certificates/shop.orders/${(first as { serial: string }).serial}/cert.pem`)).toBe(true);
     expect([...bucket.keys()].filter((k) => k.startsWith('certificates/_index/'))).toHaveLength(1);
+  });
+
+  it('a domain with no spec is never renewed, however late its certificate', async () => {
+    await provision('shop.orders');
+    await provision('shop.payments');
+    bucket.delete('specs/shop.payments.yaml');
+    const scan = await findExpiring({ now: '2026-03-29T00:00:00Z' });
+    expect(scan.due.map((d) => d.domain)).toEqual(['shop.orders']);
+    expect(scan.withoutSpec).toEqual(['shop.payments']);
   });
 
   it('the expiry scan costs List calls only', async () => {
