@@ -378,6 +378,32 @@ export class S3Emulator {
     }
   }
 
+  /**
+   * Writes objects in-process, as an unconditional, untagged, SSE-S3 PutObject into an unversioned
+   * bucket would leave them, but without HTTP, IAM, events or version records: for tests that need
+   * thousands of keys to list (a PutObject round trip each would dominate them).
+   */
+  async seedObjects(bucket: string, objects: readonly { key: string; body?: string | Buffer }[]): Promise<void> {
+    if (!(await this.app.store.getBucket(bucket))) throw new Error(`NoSuchBucket: ${bucket}`);
+    const S3Object = require('@20minutes/s3rver/lib/models/object') as new (
+      bucket: string,
+      key: string,
+      content: Buffer,
+      metadata: Record<string, string>,
+    ) => unknown;
+    const store = this.app.store as S3rverStore & { putObject(o: unknown): Promise<unknown> };
+    for (let i = 0; i < objects.length; i += 32)
+      await Promise.all(
+        objects
+          .slice(i, i + 32)
+          .map(({ key, body }) =>
+            store.putObject(
+              new S3Object(bucket, key, Buffer.from(body ?? ''), { 'content-type': 'binary/octet-stream' }),
+            ),
+          ),
+      );
+  }
+
   /** Turns IAM enforcement on (or off with undefined) for requests from now on. */
   enforce(iam: EnforcingAuthorizer | undefined): void {
     this.iam = iam;

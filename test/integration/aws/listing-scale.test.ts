@@ -6,7 +6,6 @@
 // handler scans the index. Objects are put directly (empty index entries, stub specs): what is under
 // test is the listing, not provisioning.
 import { readFileSync } from 'node:fs';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateStateMachineCommand, DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { StepFunctionsEmulator } from '../../../local/aws/stepfunctions.js';
 import { localLambdaArn, localStateMachineArn, parseDefinition, resolveDefinition } from '../../../lib/aws/asl.js';
@@ -20,10 +19,11 @@ import type { Environment } from '../../../local/environment.js';
 
 const SPECS = 'scale-specs';
 const CERTS = 'scale-certs';
+const ROTATION_SPECS = 'scale-rotation-specs';
 const ROLE = 'arn:aws:iam::000000000000:role/workflows';
 let sfnEmu: StepFunctionsEmulator;
 const aws = useLocalAws({
-  buckets: [SPECS, CERTS],
+  buckets: [SPECS, CERTS, ROTATION_SPECS],
   setup: (local) => {
     sfnEmu = new StepFunctionsEmulator({
       retryIntervalMs: 0,
@@ -38,16 +38,11 @@ afterAll(async () => {
   await sfnEmu?.close();
 });
 
-/** Puts `keys` (empty or with `body`) with bounded concurrency. */
-async function putAll(bucket: string, keys: readonly string[], body = (_k: string) => '', concurrency = 16) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < keys.length) {
-        const Key = keys[next++]!;
-        await aws.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: body(Key) }));
-      }
-    }),
+/** Writes `keys` (empty or with `body`) in-process: the listing is under test, not PutObject. */
+async function putAll(bucket: string, keys: readonly string[], body = (_k: string) => '') {
+  await aws.local.s3.seedObjects(
+    bucket,
+    keys.map((key) => ({ key, body: body(key) })),
   );
 }
 
@@ -135,12 +130,21 @@ test('the rotation scan over 2,500 index entries: FindExpiringCertificates reads
     CERTS,
     entries.map((e) => indexKey(e)),
   );
-  const out = await withEnv({ [ENV.CERT_BUCKET]: CERTS }, () =>
+  // The scan renews only domains that still have a spec (it lists specs/ too): every 50th has none.
+  const withSpec = entries.filter((_, i) => i % 50 !== 0);
+  await putAll(
+    ROTATION_SPECS,
+    withSpec.map((e) => `specs/${e.domain}.yaml`),
+  );
+  const out = await withEnv({ [ENV.CERT_BUCKET]: CERTS, [ENV.SPEC_BUCKET]: ROTATION_SPECS }, () =>
     findExpiring({ now: now.toISOString() }, { s3: aws.clients.s3 }),
   );
   expect(out.scanned).toBe(2_500);
+  expect(out.withoutSpec).toHaveLength(50);
   // The e2e support's own paging loop, over the same three pages.
   const listed = await listBucket({ clients: { s3: aws.clients.s3 } } as unknown as Environment, CERTS);
   expect(listed).toEqual(entries.map((e) => indexKey(e)).sort());
-  expect(out.due.map((d) => d.domain).sort()).toEqual(entries.filter((_, i) => i % 5 === 0).map((e) => e.domain));
+  expect(out.due.map((d) => d.domain).sort()).toEqual(
+    entries.filter((_, i) => i % 5 === 0 && i % 50 !== 0).map((e) => e.domain),
+  );
 }, 120_000);
