@@ -522,6 +522,7 @@ describe('reprovision workflow', () => {
         // states:startExecution.sync:2's result: the child's Input and Output parsed.
         return { Status: 'SUCCEEDED', Input: (i as { Input: unknown }).Input, Output: { status: 'PROVISIONED' } };
       },
+      FindOrphans: async () => ({ mode: 'REPORT', reportKey: 'reports/_reprovision/orphans.json', domains: [] }),
     };
     const out = (await machine('reprovision').run({ 'detail-type': 'Reprovision Requested' } as never, {
       overrides: {
@@ -545,6 +546,36 @@ describe('reprovision workflow', () => {
         { key: 'specs/a.x.yaml', status: 'SUCCEEDED', error: null },
         { key: 'specs/b.x.yaml', status: 'FAILED', error: 'States.TaskFailed' },
       ],
+      orphans: { mode: 'REPORT', reportKey: 'reports/_reprovision/orphans.json', domains: [] },
     });
+  });
+
+  it('in decommission mode starts one decommission run per orphan domain; a failed one is recorded', async () => {
+    const started: unknown[] = [];
+    const handlers = {
+      ListSpecs: async () => ({ bucket: 'b', count: 0, specs: [] }),
+      FindOrphans: async () => ({ mode: 'DECOMMISSION', domains: ['gone.a', 'gone.b'] }),
+      StartDecommission: async (i: unknown) => {
+        started.push(i);
+        const domain = (i as { Input: { domain: string } }).Input.domain;
+        if (domain === 'gone.b') throw lambdaError('States.TaskFailed', 'child failed');
+        return { Status: 'SUCCEEDED', Input: (i as { Input: unknown }).Input, Output: { status: 'DECOMMISSIONED' } };
+      },
+    };
+    const out = (await machine('reprovision').run({ 'detail-type': 'Reprovision Requested' } as never, {
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        retryIntervalOverrides: retriesInstant('reprovision'),
+      },
+      context: CONTEXT as never,
+    }).result) as { orphans: { decommissioned: unknown[] } };
+    expect(started[0]).toEqual({
+      StateMachineArn: localStateMachineArn('DecommissionStateMachine'),
+      Input: { domain: 'gone.a', AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: CONTEXT.Execution.Id },
+    });
+    expect(out.orphans.decommissioned).toEqual([
+      { domain: 'gone.a', status: 'SUCCEEDED' },
+      { domain: 'gone.b', status: 'FAILED' },
+    ]);
   });
 });
