@@ -108,6 +108,12 @@ beforeAll(async () => {
 
   // listSpecs (functions/list-specs): { bucket, count, specs: [{ bucket, key }] }.
   emu.registerLambda('listSpecs', async () => ({ bucket: 'specs-bucket', count: specs.length, specs }));
+  // findOrphans (functions/find-orphans), report-only: nothing belongs to no spec.
+  emu.registerLambda('findOrphans', async () => ({
+    mode: 'REPORT',
+    reportKey: 'reports/_reprovision/orphans.json',
+    domains: [],
+  }));
   // The provision child: one Lambda returning the report, failing for the keys in `failing`.
   emu.registerLambda('stubProvision', async (e: { detail: { object: { key: string } }; executionId: string }) => {
     if (failing.has(e.detail.object.key)) {
@@ -240,19 +246,20 @@ describe('reprovision.asl.yaml', () => {
     const fixed = ten - 10 * perSpec;
     // MapIterationStarted, TaskStateEntered, TaskScheduled, TaskStarted, TaskSubmitted, TaskSucceeded,
     // TaskStateExited, MapIterationSucceeded; a failure adds TaskFailed for Succeeded and PassStateEntered/Exited.
-    expect({ perSpec, perFailedSpec, fixed }).toEqual({ perSpec: 8, perFailedSpec: 10, fixed: 13 });
-    // 25,000 events: floor((25,000 - 13) / 8) = 3,123 specs that all succeed, floor(24,987 / 10) = 2,498 that all fail.
+    // Fixed: 13, plus 7 for the orphan scan (FindOrphans' 5 task events, OrphanMode's 2).
+    expect({ perSpec, perFailedSpec, fixed }).toEqual({ perSpec: 8, perFailedSpec: 10, fixed: 20 });
+    // 25,000 events: floor((25,000 - 20) / 8) = 3,122 specs that all succeed, floor(24,980 / 10) = 2,498 that all fail.
   }, 120_000);
 });
 
 describe('at the history quota', () => {
-  test('reprovision: 3,123 specs fit in 25,000 events with the output under 256 KiB; 3,124 fail with States.Runtime', async () => {
+  test('reprovision: 3,122 specs fit in 25,000 events with the output under 256 KiB; 3,123 fail with States.Runtime', async () => {
     failing = new Set();
-    specs = specKeys(3123);
+    specs = specKeys(3122);
     const fits = await run(reprovisionArn, {});
-    expect([fits.status, fits.events.length]).toEqual(['SUCCEEDED', 13 + 8 * 3123]);
+    expect([fits.status, fits.events.length]).toEqual(['SUCCEEDED', 20 + 8 * 3122]);
     expect(Buffer.byteLength(fits.output!)).toBeLessThan(KIB256);
-    specs = specKeys(3124);
+    specs = specKeys(3123);
     const over = await run(reprovisionArn, {});
     expect([over.status, over.error, over.events.length]).toEqual(['FAILED', 'States.Runtime', 25_000]);
   }, 300_000);
