@@ -15,7 +15,7 @@ import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { FUNCTION_KEYS, HANDLER_PATHS } from '../functions/registry.js';
+import { FUNCTION_KEYS, HANDLER_PATHS } from '../local/lambda/registry.js';
 import { packageDeployment } from '../local/package.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -19,7 +19,7 @@
 //   sfn.registerLambda('validateSpec', handler);   // arn:aws:lambda:<r>:<a>:function:validateSpec runs handler
 //   sfn.attachToEventBridge(eventBridge);          // rule targets arn:aws:states:...:stateMachine:* start executions
 //   await sfn.waitForExecution(executionArn);      // in-process: resolves when the execution stops
-// Definitions must be plain JSON ASL: resolve Fn::GetAtt/Ref first (lib/aws/asl.ts resolveDefinition).
+// Definitions must be plain JSON ASL: resolve Fn::GetAtt/Ref first (local/aws/asl.ts resolveDefinition).
 //
 // Known deviations: STANDARD semantics for every type (EXPRESS accepted, run the same way); no .waitForTaskToken,
 // no activities, no JSONata (refused at CreateStateMachine: aws-local-stepfunctions would silently ignore it);
@@ -1021,7 +1021,7 @@ export class StepFunctionsEmulator implements JsonService {
       const e = err as { name?: unknown; message?: unknown };
       const errorType = typeof e?.name === 'string' && e.name ? e.name : 'Error';
       const errorMessage = typeof e?.message === 'string' ? e.message : String(err);
-      // A handler wrapper that already speaks Lambda's error payload (functions/registry.ts localLambda) passes through.
+      // A handler wrapper that already speaks Lambda's error payload (local/lambda/registry.ts localLambda) passes through.
       if (isLambdaErrorPayload(errorMessage, errorType)) throw new StatesError(errorType, errorMessage);
       // Lambda's error payload (Lambda developer guide, "Lambda function errors in Node.js"); the stack stays local.
       throw new StatesError(errorType, JSON.stringify({ errorType, errorMessage, trace: [] }));

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { CreateStateMachineCommand, DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { StepFunctionsEmulator } from '../../../local/aws/stepfunctions.js';
-import { localLambdaArn, localStateMachineArn, parseDefinition, resolveDefinition } from '../../../lib/aws/asl.js';
+import { localLambdaArn, localStateMachineArn, parseDefinition, resolveDefinition } from '../../../local/aws/asl.js';
 import { ENV } from '../../../lib/aws/env-config.js';
 import { indexKey } from '../../../lib/cert/policy.js';
 import { listSpecs } from '../../../functions/list-specs/handler.js';

@@ -16,7 +16,7 @@ import {
 import { Gateway } from '../../../local/aws/gateway.js';
 import { EventBridgeEmulator } from '../../../local/aws/eventbridge.js';
 import { StepFunctionsEmulator } from '../../../local/aws/stepfunctions.js';
-import { localLambdaArn, localStateMachineArn, parseDefinition, resolveDefinition } from '../../../lib/aws/asl.js';
+import { localLambdaArn, localStateMachineArn, parseDefinition, resolveDefinition } from '../../../local/aws/asl.js';
 
 const creds = { accessKeyId: 'test', secretAccessKey: 'test' };
 const ROLE = 'arn:aws:iam::000000000000:role/workflows';

@@ -453,7 +453,7 @@ describe('executions', () => {
 });
 
 describe('robustness', () => {
-  test("a handler error already in Lambda's payload shape (functions/registry.ts localLambda) is not wrapped twice", async () => {
+  test("a handler error already in Lambda's payload shape (local/lambda/registry.ts localLambda) is not wrapped twice", async () => {
     sfnEmu.registerLambda('prewrapped', async () => {
       const e = new Error(JSON.stringify({ errorType: 'SpecRefused', errorMessage: '{"domain":"orders"}' }));
       e.name = 'SpecRefused';

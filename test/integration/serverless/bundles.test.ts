@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join } from 'node:path';
-import { FUNCTION_KEYS } from '../../../functions/registry.js';
+import { FUNCTION_KEYS } from '../../../local/lambda/registry.js';
 import type { PackagedDeployment } from '../../../local/package.js';
 import { ROOT, packaged_ } from '../../support/template.js';
 

@@ -3,7 +3,7 @@
 // the local deployer use is never rebuilt or removed here.
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { FUNCTION_KEYS } from '../../../functions/registry.js';
+import { FUNCTION_KEYS } from '../../../local/lambda/registry.js';
 import { packageDeployment, packageInputs, type PackagedDeployment } from '../../../local/package.js';
 import { ROOT } from '../../support/template.js';
 

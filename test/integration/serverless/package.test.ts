@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { FUNCTION_KEYS } from '../../../functions/registry.js';
+import { FUNCTION_KEYS } from '../../../local/lambda/registry.js';
 import type { PackagedDeployment } from '../../../local/package.js';
 import { PRODUCTION_PARAMETERS, ROOT, packaged_, resolveTemplate } from '../../support/template.js';
 

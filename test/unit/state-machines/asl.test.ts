@@ -4,7 +4,7 @@
 import aslValidator from 'asl-validator';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { readFileSync } from 'node:fs';
-import { FUNCTION_KEYS, LambdaInvocationError } from '../../../functions/registry.js';
+import { FUNCTION_KEYS, LambdaInvocationError } from '../../../local/lambda/registry.js';
 import {
   allStates,
   integrationTasks,
@@ -15,7 +15,7 @@ import {
   resolveDefinition,
   type Definition,
   type State,
-} from '../../../lib/aws/asl.js';
+} from '../../../local/aws/asl.js';
 import { ERROR_NAMES, SpecRefused } from '../../../lib/errors.js';
 
 // aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22); polyfill on Node 20.

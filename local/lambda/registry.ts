@@ -1,7 +1,7 @@
 // Every Lambda of the pipeline by its serverless.yml function key, for the local runner and the
 // bench. Production never loads this file: each Lambda bundles only its own handler.ts.
 //
-// Local use: read a state machine with lib/aws/asl.ts, map each Lambda task state to its function
+// Local use: read a state machine with local/aws/asl.ts, map each Lambda task state to its function
 // key (`lambdaTasks(def)`), and give aws-local-stepfunctions `taskResourceLocalHandlers[stateName] =
 // localLambda(functionKey)`. `localLambda` behaves like the Lambda service behind a Task state:
 // a thrown error reaches the state machine with `Error` = the error's name and `Cause` = the JSON
@@ -47,20 +47,20 @@ export const HANDLER_PATHS: Readonly<Record<FunctionKey, string>> = {
 type AnyHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 const loaders: Readonly<Record<FunctionKey, () => Promise<{ handler: unknown }>>> = {
-  validateSpec: () => import('./validate-spec/handler.js'),
-  planAgainstCluster: () => import('./plan-against-cluster/handler.js'),
-  ensureScramSecret: () => import('./ensure-scram-secret/handler.js'),
-  associateScramSecrets: () => import('./associate-scram-secrets/handler.js'),
-  issueCertificate: () => import('./issue-certificate/handler.js'),
-  collectCertificate: () => import('./collect-certificate/handler.js'),
-  applyTopicsAndAcls: () => import('./apply-topics-and-acls/handler.js'),
-  findExpiringCertificates: () => import('./find-expiring-certificates/handler.js'),
-  listSpecs: () => import('./list-specs/handler.js'),
-  checkRemoval: () => import('./check-removal/handler.js'),
-  revokeScramSecret: () => import('./revoke-scram-secret/handler.js'),
-  revokeCertificates: () => import('./revoke-certificates/handler.js'),
-  revokeAcls: () => import('./revoke-acls/handler.js'),
-  findOrphans: () => import('./find-orphans/handler.js'),
+  validateSpec: () => import('../../functions/validate-spec/handler.js'),
+  planAgainstCluster: () => import('../../functions/plan-against-cluster/handler.js'),
+  ensureScramSecret: () => import('../../functions/ensure-scram-secret/handler.js'),
+  associateScramSecrets: () => import('../../functions/associate-scram-secrets/handler.js'),
+  issueCertificate: () => import('../../functions/issue-certificate/handler.js'),
+  collectCertificate: () => import('../../functions/collect-certificate/handler.js'),
+  applyTopicsAndAcls: () => import('../../functions/apply-topics-and-acls/handler.js'),
+  findExpiringCertificates: () => import('../../functions/find-expiring-certificates/handler.js'),
+  listSpecs: () => import('../../functions/list-specs/handler.js'),
+  checkRemoval: () => import('../../functions/check-removal/handler.js'),
+  revokeScramSecret: () => import('../../functions/revoke-scram-secret/handler.js'),
+  revokeCertificates: () => import('../../functions/revoke-certificates/handler.js'),
+  revokeAcls: () => import('../../functions/revoke-acls/handler.js'),
+  findOrphans: () => import('../../functions/find-orphans/handler.js'),
 };
 
 export function isFunctionKey(key: string): key is FunctionKey {
