@@ -23,38 +23,6 @@ const CLUSTER = parseClusterArn(ARN);
 const config = resolveConfig({});
 
 describe('MSK action table', () => {
-  it('is the table of the MSK Developer Guide, written out independently', () => {
-    // "Semantics of IAM authorization policy actions and resources": action ↔ Kafka ACL.
-    expect(MSK_ACTIONS).toEqual({
-      CLUSTER: {
-        DESCRIBE: 'kafka-cluster:DescribeCluster',
-        ALTER: 'kafka-cluster:AlterCluster',
-        DESCRIBE_CONFIGS: 'kafka-cluster:DescribeClusterDynamicConfiguration',
-        ALTER_CONFIGS: 'kafka-cluster:AlterClusterDynamicConfiguration',
-        IDEMPOTENT_WRITE: 'kafka-cluster:WriteDataIdempotently',
-      },
-      TOPIC: {
-        CREATE: 'kafka-cluster:CreateTopic',
-        DESCRIBE: 'kafka-cluster:DescribeTopic',
-        ALTER: 'kafka-cluster:AlterTopic',
-        DELETE: 'kafka-cluster:DeleteTopic',
-        DESCRIBE_CONFIGS: 'kafka-cluster:DescribeTopicDynamicConfiguration',
-        ALTER_CONFIGS: 'kafka-cluster:AlterTopicDynamicConfiguration',
-        READ: 'kafka-cluster:ReadData',
-        WRITE: 'kafka-cluster:WriteData',
-      },
-      GROUP: {
-        DESCRIBE: 'kafka-cluster:DescribeGroup',
-        READ: 'kafka-cluster:AlterGroup',
-        DELETE: 'kafka-cluster:DeleteGroup',
-      },
-      TRANSACTIONAL_ID: {
-        DESCRIBE: 'kafka-cluster:DescribeTransactionalId',
-        WRITE: 'kafka-cluster:AlterTransactionalId',
-      },
-    });
-  });
-
   it('names actions and ARNs the Service Authorization Reference knows, with matching resource types', async () => {
     // runSimulation (validated) refuses an unknown action, or an ARN that is not of the action's
     // resource type (e.g. ReadData on the cluster ARN).
