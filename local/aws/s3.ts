@@ -1285,10 +1285,7 @@ export class S3Emulator {
     if (!/^[a-z0-9][a-z0-9.-]*$/.test(bucket))
       throw new S3HttpError('NoSuchBucket', 'The specified bucket does not exist', 404);
     await this.requireBucket(ctx, bucket);
-    const q = (n: string): string | undefined => {
-      const v = ctx.query[n];
-      return Array.isArray(v) ? v[0] : v;
-    };
+    const q = (n: string) => queryParam(ctx, n);
     const prefix = q('prefix') ?? '';
     const delimiter = q('delimiter') ?? '';
     const encoding = q('encoding-type');
@@ -1445,10 +1442,7 @@ export class S3Emulator {
   // malformed one.
   private async listVersions(ctx: KoaContext, bucket: string): Promise<void> {
     await this.requireBucket(ctx, bucket);
-    const q = (n: string): string | undefined => {
-      const v = ctx.query[n];
-      return Array.isArray(v) ? v[0] : v;
-    };
+    const q = (n: string) => queryParam(ctx, n);
     const prefix = q('prefix') ?? '';
     const keyMarker = q('key-marker') ?? '';
     const versionIdMarker = q('version-id-marker');
@@ -1586,8 +1580,7 @@ function checkObjectRequest(ctx: KoaContext, operation: string, key: string): vo
     throw new S3HttpError('NoSuchKey', 'The specified key does not exist.', 404);
   }
   if (!VERSIONED_OPERATIONS.has(operation) || !('versionId' in ctx.query)) return;
-  const v = ctx.query.versionId;
-  const id = Array.isArray(v) ? v[0] : v;
+  const id = queryParam(ctx, 'versionId');
   if (id === undefined || id === '')
     throw new S3HttpError('InvalidArgument', 'Version id cannot be the empty string', 400);
   if (!VERSION_ID.test(id)) throw new S3HttpError('InvalidArgument', 'Invalid version id specified', 400);
@@ -1623,6 +1616,12 @@ function preconditionFailed(): S3HttpError {
 
 function header(ctx: KoaContext, name: string): string | undefined {
   const v = ctx.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** A query parameter's value (the first, when it is repeated). */
+function queryParam(ctx: KoaContext, name: string): string | undefined {
+  const v = ctx.query[name];
   return Array.isArray(v) ? v[0] : v;
 }
 
