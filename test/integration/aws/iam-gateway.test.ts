@@ -26,24 +26,12 @@ import {
 import { IamAuthority } from '../../../local/aws/iam/authority.js';
 import { localAdminArn, startLocalAws, type LocalAws } from '../../../local/aws/env.js';
 import { createAcmPca } from '../../../local/aws/acm-pca.js';
-import {
-  createMsk,
-  kmsKeyManagerFrom,
-  secretLookupFrom,
-  type BrokerControl,
-  type MskEmulator,
-} from '../../../local/aws/msk.js';
+import { createMsk, kmsKeyManagerFrom, secretLookupFrom, type MskEmulator } from '../../../local/aws/msk.js';
 import type { Credentials, PolicyDocument } from '../../../local/aws/iam/types.js';
+import { NoopBroker } from '../../support/noop-broker.js';
 
 const ACCOUNT = '000000000000';
 const role = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
-
-class FakeBroker implements BrokerControl {
-  readonly listeners = { scram: '127.0.0.1:19096', mtls: '127.0.0.1:19094' };
-  async upsertScramUser(): Promise<void> {}
-  async deleteScramUser(): Promise<void> {}
-  async setTrustedClientCas(): Promise<void> {}
-}
 
 let aws: LocalAws;
 let iam: IamAuthority;
@@ -85,7 +73,7 @@ beforeAll(async () => {
   aws = await startLocalAws({ iam, log: () => undefined });
   aws.gateway.registerService(createAcmPca());
   msk = createMsk({
-    broker: new FakeBroker(),
+    broker: new NoopBroker(),
     secret: secretLookupFrom(aws.secrets),
     keyManager: kmsKeyManagerFrom(aws.kms),
     // This file is about the grant MSK needs; the first-association refusal is msk-defaults.test.ts's.

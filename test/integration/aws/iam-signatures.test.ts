@@ -11,15 +11,9 @@ import {
 } from '@aws-sdk/client-kafka';
 import { IamAuthority } from '../../../local/aws/iam/authority.js';
 import { localAdminArn, startLocalAws, type LocalAws } from '../../../local/aws/env.js';
-import { createMsk, type BrokerControl, type MskEmulator } from '../../../local/aws/msk.js';
+import { createMsk, type MskEmulator } from '../../../local/aws/msk.js';
 import type { Credentials } from '../../../local/aws/iam/types.js';
-
-class FakeBroker implements BrokerControl {
-  readonly listeners = { scram: '127.0.0.1:19096', mtls: '127.0.0.1:19094' };
-  async upsertScramUser(): Promise<void> {}
-  async deleteScramUser(): Promise<void> {}
-  async setTrustedClientCas(): Promise<void> {}
-}
+import { NoopBroker } from '../../support/noop-broker.js';
 
 let aws: LocalAws;
 let iam: IamAuthority;
@@ -34,7 +28,7 @@ function clients(credentials: Credentials) {
 beforeAll(async () => {
   iam = new IamAuthority();
   aws = await startLocalAws({ iam, verifySignatures: true, log: () => undefined });
-  msk = createMsk({ broker: new FakeBroker() });
+  msk = createMsk({ broker: new NoopBroker() });
   aws.gateway.registerService(msk);
   clusterArn = await msk.registerCluster({ name: 'signed' });
 });

@@ -13,7 +13,7 @@
 import { startLocalAws, type LocalAws } from '../../../local/aws/env.js';
 import { AcmPcaEmulator } from '../../../local/aws/acm-pca.js';
 import { StepFunctionsEmulator } from '../../../local/aws/stepfunctions.js';
-import { MskEmulator, type BrokerControl } from '../../../local/aws/msk.js';
+import { MskEmulator } from '../../../local/aws/msk.js';
 import { s3OperationOf } from '../../../local/aws/s3.js';
 import type { JsonService } from '../../../local/aws/core.js';
 import { ensureServiceModels, modelForSigningName, serviceModel } from '../../../local/aws/models/fetch.js';
@@ -23,15 +23,9 @@ import { jsonRequestError, restJsonRequestError, s3RequestError } from '../../..
 import type { ServiceModel } from '../../../local/aws/models/types.js';
 
 import { jest } from '@jest/globals';
+import { NoopBroker } from '../../support/noop-broker.js';
 
 jest.setTimeout(300_000);
-
-class NoBroker implements BrokerControl {
-  readonly listeners = { scram: '127.0.0.1:1', mtls: '127.0.0.1:2' };
-  async upsertScramUser(): Promise<void> {}
-  async deleteScramUser(): Promise<void> {}
-  async setTrustedClientCas(): Promise<void> {}
-}
 
 let local: LocalAws;
 let jsonServices: JsonService[];
@@ -42,7 +36,7 @@ beforeAll(async () => {
   local = await startLocalAws({ buckets: ['b'] });
   const pca = new AcmPcaEmulator();
   const sfn = new StepFunctionsEmulator();
-  msk = new MskEmulator({ broker: new NoBroker() });
+  msk = new MskEmulator({ broker: new NoopBroker() });
   local.gateway.registerService(pca);
   local.gateway.registerService(sfn);
   local.gateway.registerService(msk);

@@ -10,19 +10,13 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { CreateCertificateAuthorityCommand } from '@aws-sdk/client-acm-pca';
 import { createAcmPca, type AcmPcaEmulator } from '../../../local/aws/acm-pca.js';
-import { caLookupFrom, createMsk, type BrokerControl, type MskEmulator } from '../../../local/aws/msk.js';
+import { caLookupFrom, createMsk, type MskEmulator } from '../../../local/aws/msk.js';
 import { ENV } from '../../../lib/aws/env-config.js';
 import { currentKey, pendingKeyKey } from '../../../lib/cert/policy.js';
 import { issue, resetIssueCaches } from '../../../functions/issue-certificate/handler.js';
 import { collect } from '../../../functions/collect-certificate/handler.js';
 import { useLocalAws } from '../../support/aws.js';
-
-class FakeBroker implements BrokerControl {
-  readonly listeners = { scram: '127.0.0.1:19096', mtls: '127.0.0.1:19094' };
-  async upsertScramUser(): Promise<void> {}
-  async deleteScramUser(): Promise<void> {}
-  async setTrustedClientCas(): Promise<void> {}
-}
+import { NoopBroker } from '../../support/noop-broker.js';
 
 const BUCKET = 'race-certs';
 let pca: AcmPcaEmulator;
@@ -31,7 +25,7 @@ const aws = useLocalAws({
   buckets: [BUCKET],
   setup: (local) => {
     pca = createAcmPca({ readyAfterPolls: 0 });
-    msk = createMsk({ broker: new FakeBroker(), caCertificatePem: caLookupFrom(pca) });
+    msk = createMsk({ broker: new NoopBroker(), caCertificatePem: caLookupFrom(pca) });
     local.gateway.registerService(pca);
     local.gateway.registerService(msk);
   },
