@@ -12,12 +12,7 @@ import { X509Certificate } from 'node:crypto';
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ListSecretsCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  ListExecutionsCommand,
-  type HistoryEvent,
-} from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { startEnvironment, type Environment, type EnvironmentOptions } from '../../local/environment.js';
 import { followExecutions, uploadSpec, type FinishedExecution } from '../../local/driver.js';
 import {
@@ -41,6 +36,7 @@ import {
 } from '../../lib/kafka/kafkajs.js';
 import { parseSpec, type DomainSpec } from '../../lib/spec/index.js';
 import { DEFAULT_CONFIG } from '../../lib/config.js';
+import { fullHistory } from './sfn.js';
 
 /** Broker start (first run fetches the jars) + AWS + deploy. */
 export const E2E_START_TIMEOUT_MS = 300_000;
@@ -380,18 +376,8 @@ export async function listBucket(env: Environment, bucket: string, prefix = ''):
 
 // ---- Step Functions -------------------------------------------------------------------------
 
-export async function executionHistory(env: Environment, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await env.clients.sfn.send(
-      new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }),
-    );
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
-}
+export const executionHistory = (env: Environment, executionArn: string): Promise<HistoryEvent[]> =>
+  fullHistory(env.clients.sfn, executionArn);
 
 export async function allExecutionArns(env: Environment): Promise<string[]> {
   const arns: string[] = [];

@@ -22,6 +22,7 @@ import type {
   Authorizer,
   Credentials,
 } from '../../../local/aws/iam/types.js';
+import { fullHistory } from '../../support/sfn.js';
 
 const ACCOUNT = '000000000000';
 const creds = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -103,16 +104,7 @@ async function run(stateMachineArn: string, input: unknown = {}) {
   return sfn.send(new DescribeExecutionCommand({ executionArn }));
 }
 
-async function history(executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
-    events.push(...page.events!);
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
-}
+const history = (executionArn: string): Promise<HistoryEvent[]> => fullHistory(sfn, executionArn);
 
 const bigTask = (extra: Record<string, unknown> = {}) => ({
   Type: 'Task',

@@ -9,7 +9,6 @@ import {
   SFNClient,
   CreateStateMachineCommand,
   DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
   StartExecutionCommand,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
@@ -17,6 +16,7 @@ import { Gateway } from '../../../local/aws/gateway.js';
 import { EventBridgeEmulator } from '../../../local/aws/eventbridge.js';
 import { StepFunctionsEmulator } from '../../../local/aws/stepfunctions.js';
 import { localLambdaArn, localStateMachineArn, parseDefinition, resolveDefinition } from '../../../local/aws/asl.js';
+import { fullHistory } from '../../support/sfn.js';
 
 const creds = { accessKeyId: 'test', secretAccessKey: 'test' };
 const ROLE = 'arn:aws:iam::000000000000:role/workflows';
@@ -74,16 +74,7 @@ function provisionReport(key: string, executionId: string) {
   };
 }
 
-async function history(executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
-    events.push(...page.events!);
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
-}
+const history = (executionArn: string): Promise<HistoryEvent[]> => fullHistory(sfn, executionArn);
 
 async function run(stateMachineArn: string, input: unknown) {
   const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));
