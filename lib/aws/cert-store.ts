@@ -173,7 +173,7 @@ export async function promoteCertificate(
     keys,
     generation: input.generation,
   };
-  await put(s3, t, currentKey(input.domain), JSON.stringify(current, null, 2), 'application/json');
+  await writeCurrent(s3, t, current);
   const entry: IndexEntry = {
     domain: input.domain,
     notBefore: input.notBefore,
@@ -190,6 +190,11 @@ export async function promoteCertificate(
   }
   await s3.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: pendingKeyKey(input.domain, input.generation) }));
   return current;
+}
+
+/** current.json, the pointer to a domain's certificate (and its revocation, once revoked). */
+export async function writeCurrent(s3: S3Client, t: StoreTarget, current: CurrentCertificate): Promise<void> {
+  await put(s3, t, currentKey(current.domain), JSON.stringify(current, null, 2), 'application/json');
 }
 
 export async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {

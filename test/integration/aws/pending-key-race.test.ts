@@ -13,7 +13,8 @@ import { createAcmPca, type AcmPcaEmulator } from '../../../local/aws/acm-pca.js
 import { caLookupFrom, createMsk, type MskEmulator } from '../../../local/aws/msk.js';
 import { ENV } from '../../../lib/aws/env-config.js';
 import { currentKey, pendingKeyKey } from '../../../lib/cert/policy.js';
-import { issue, resetIssueCaches } from '../../../functions/issue-certificate/handler.js';
+import { issue } from '../../../functions/issue-certificate/handler.js';
+import { resetIssueCaches } from '../../../lib/aws/certificates.js';
 import { collect } from '../../../functions/collect-certificate/handler.js';
 import { useLocalAws } from '../../support/aws.js';
 import { NoopBroker } from '../../support/noop-broker.js';

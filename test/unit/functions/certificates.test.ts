@@ -22,7 +22,8 @@ import { sdkStreamMixin } from '@smithy/util-stream';
 import { Readable } from 'node:stream';
 import { collect, handler as collectHandler } from '../../../functions/collect-certificate/handler.js';
 import { findExpiring } from '../../../functions/find-expiring-certificates/handler.js';
-import { handler as issueHandler, issue, resetIssueCaches } from '../../../functions/issue-certificate/handler.js';
+import { handler as issueHandler, issue } from '../../../functions/issue-certificate/handler.js';
+import { resetIssueCaches } from '../../../lib/aws/certificates.js';
 import { x509 } from '../../../lib/cert/x509.js';
 import { ENV, PRIVATE_KEY_MARKERS, captureOutput, fakeContext, setEnv, testCa, mockAws } from './_support.js';
 
