@@ -37,10 +37,6 @@
 // - Secrets Manager: no rotation, replication, resource policies or BatchGetSecretValue; the
 //   `all` and `description` filters are approximations of AWS's word matching; DescribeSecret's
 //   DeletedDate is the time DeleteSecret was called; deprecated versions are never purged.
-// - Step Functions (aws-local-stepfunctions 3.0): a Pass state's falsy `Result` (false, 0, "", null)
-//   is ignored (the library tests `if (Result)`), so the state passes its input on instead; the
-//   provision workflow's DefaultRunOptions (`Result: false` into $.force) therefore gets the whole
-//   input locally, and its handlers treat only a literal `true` as a forced run.
 // - EventBridge: only the default bus; schedules are not run on a clock (`events.triggerSchedule`);
 //   no retries, DLQs or batching for target delivery (failures are recorded in `events.deliveries`).
 // - S3 (s3rver's file store behind our middleware, local/aws/s3.ts): path-style only; versions live
