@@ -3,53 +3,47 @@
 // lists the spec versions and decides (lib/decommission decideRemoval): RESTORED, REFUSED or
 // DECOMMISSION. It changes nothing.
 import type { S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
 import { s3Client } from '../../lib/aws/clients.js';
 import { listSpecVersions } from '../../lib/aws/decommission.js';
 import { decommissionSettings, specBucket } from '../../lib/aws/env-config.js';
-import { decideRemoval, type RemovalDecision } from '../../lib/decommission/index.js';
-import { ConfigurationError } from '../../lib/errors.js';
+import { reportKey } from '../../lib/aws/reports.js';
+import { decideRemoval } from '../../lib/decommission/index.js';
 import { domainFromKey } from '../../lib/spec/key.js';
-import { instrument, logger, type Correlated } from '../../lib/observability.js';
-import { optionalDate, requireDomain } from '../_shared/input.js';
+import { instrument, logger } from '../../lib/observability.js';
+import { Correlated, DomainId, optionalDate, parseInput, requireDomain } from '../_shared/input.js';
 
-export interface CheckRemovalInput extends Correlated {
-  readonly phase: 'START' | 'DECIDE';
-  /** START: the execution input (an S3 event: detail.object.key, time; or {domain}). */
-  readonly event?: { detail?: { object?: { key?: string } }; time?: string; domain?: string };
-  /** DECIDE: START's output fields. */
-  readonly domain?: string;
-  readonly removedAt?: string;
-  readonly force?: boolean;
-}
+/** START gets the execution input: an S3 event (detail.object.key, time) or an operator's {domain}. */
+const Removed = z.object({ detail: z.object({ object: z.object({ key: z.string() }) }) });
+const Start = Correlated.extend({
+  phase: z.literal('START'),
+  event: z.object({ time: z.string().optional(), domain: z.string().optional() }).and(Removed.partial()),
+});
+/** DECIDE gets START's output fields. */
+const Decide = Correlated.extend({
+  phase: z.literal('DECIDE'),
+  domain: DomainId,
+  removedAt: z.string().optional(),
+  force: z.boolean().optional(),
+});
+const Input = z.discriminatedUnion('phase', [Start, Decide]);
+export type CheckRemovalInput = z.input<typeof Input>;
 
 export async function checkRemoval(event: CheckRemovalInput, deps: { s3?: S3Client } = {}): Promise<object> {
-  const settings = decommissionSettings();
-  const bucket = specBucket();
-  if (event.phase === 'START') {
-    const key = event.event?.detail?.object?.key;
-    const domain = requireDomain(key !== undefined ? domainFromKey(key) : event.event?.domain);
-    const removedAt = optionalDate(event.event?.time).toISOString();
+  const input = parseInput(Input, event);
+  const [settings, bucket] = [decommissionSettings(), specBucket()];
+  if (input.phase === 'START') {
+    const key = input.event.detail?.object.key;
+    const domain = requireDomain(key !== undefined ? domainFromKey(key) : input.event.domain);
+    const removedAt = optionalDate(input.event.time).toISOString();
     logger.info('spec removed', { domain, key, removedAt, graceSeconds: settings.graceSeconds });
-    return {
-      domain,
-      bucket,
-      key: key ?? null,
-      removedAt,
-      graceSeconds: settings.graceSeconds,
-      reportKey: `reports/${domain}.json`,
-    };
+    const { graceSeconds } = settings;
+    return { domain, bucket, key: key ?? null, removedAt, graceSeconds, reportKey: reportKey(domain) };
   }
-  if (event.phase !== 'DECIDE') throw new ConfigurationError('state input has no valid "phase"');
-  const domain = requireDomain(event.domain);
+  const { domain, removedAt, force } = input;
   const versions = await listSpecVersions(deps.s3 ?? s3Client(), bucket);
-  const d: RemovalDecision = decideRemoval({
-    domain,
-    versions,
-    removedAt: optionalDate(event.removedAt),
-    now: new Date(),
-    settings,
-    force: event.force === true,
-  });
+  const now = new Date();
+  const d = decideRemoval({ domain, versions, removedAt: optionalDate(removedAt), now, settings, force: !!force });
   logger.info('removal decided', { domain, status: d.status, ...('count' in d ? { count: d.count } : {}) });
   // Small: at most 50 domains named (the count is exact).
   return 'removals' in d ? { ...d, removals: d.removals.slice(0, 50) } : d;

@@ -1,121 +1,47 @@
 // FindOrphans: the reprovision workflow's second half. What belongs to no spec in the bucket
-// (lib/decommission findOrphans): pipeline-tagged AmazonMSK_ secrets, associated SCRAM users, cert
-// index entries, ACLs of our principals in their managed scope. It writes the reprovision report
-// (reports/_reprovision/orphans.json, by kind) and returns the domains and ORPHAN_MODE: REPORT
-// (default) stops there, DECOMMISSION has the workflow start one decommission run per domain.
+// (lib/aws/orphans.ts): it writes reports/_reprovision/orphans.json and returns the domains and
+// ORPHAN_MODE: REPORT (default) stops there, DECOMMISSION has the workflow decommission each domain.
 import type { KafkaClient } from '@aws-sdk/client-kafka';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ListSecretsCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { listKeys } from '../../lib/aws/cert-store.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
 import { kafkaClient, s3Client, secretsClient } from '../../lib/aws/clients.js';
-import {
-  certBucket,
-  clusterArn,
-  decommissionSettings,
-  kafkaAdminSettings,
-  provisionConfig,
-  secretNamePrefix,
-  specBucket,
-} from '../../lib/aws/env-config.js';
-import { listScramSecrets } from '../../lib/aws/msk.js';
-import { listSpecKeys } from '../../lib/aws/specs.js';
-import { INDEX_PREFIX } from '../../lib/cert/policy.js';
-import { findOrphans } from '../../lib/decommission/index.js';
-import { connectAdmin, type AdminConnection } from '../../lib/kafka/connect.js';
-import { classifyKafkaError } from '../../lib/kafka/errors.js';
-import { fromKafkaJsResources } from '../../lib/kafka/index.js';
-import {
-  AclOperationTypes,
-  AclPermissionTypes,
-  AclResourceTypes,
-  ResourcePatternTypes,
-} from '../../lib/kafka/kafkajs.js';
-import { domainFromKey } from '../../lib/spec/key.js';
-import { instrument, logger, type Correlated } from '../../lib/observability.js';
+import * as env from '../../lib/aws/env-config.js';
+import { ORPHAN_REPORT_KEY, scanOrphans, writeOrphanReport } from '../../lib/aws/orphans.js';
+import { connectAdmin, withAdmin, type AdminConnection } from '../../lib/kafka/connect.js';
+import { readAllAcls } from '../../lib/kafka/read.js';
+import { instrument, logger } from '../../lib/observability.js';
+import { Correlated, parseInput } from '../_shared/input.js';
 
-export const ORPHAN_REPORT_KEY = 'reports/_reprovision/orphans.json';
+const Input = Correlated.extend({ executionId: z.string().optional() });
+export type FindOrphansInput = z.input<typeof Input>;
+type Deps = {
+  s3?: S3Client;
+  kafka?: KafkaClient;
+  secrets?: SecretsManagerClient;
+  admin?: () => Promise<AdminConnection>;
+};
 
-export async function findOrphanDomains(
-  event: Correlated & { executionId?: string },
-  deps: {
-    s3?: S3Client;
-    kafka?: KafkaClient;
-    secrets?: SecretsManagerClient;
-    admin?: () => Promise<AdminConnection>;
-  } = {},
-): Promise<object> {
-  const s3 = deps.s3 ?? s3Client();
-  const prefix = secretNamePrefix();
-  const specDomains = (await listSpecKeys(s3, specBucket())).map(domainFromKey).filter((d): d is string => !!d);
-  const secrets: { name: string; arn: string; domainTag?: string }[] = [];
-  let token: string | undefined;
-  do {
-    const page = await (deps.secrets ?? secretsClient()).send(
-      new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [prefix] }], MaxResults: 100, NextToken: token }),
-    );
-    for (const s of page.SecretList ?? []) {
-      const tag = s.Tags?.find((t) => t.Key === 'msk-spec:domain')?.Value;
-      secrets.push({ name: s.Name!, arn: s.ARN!, ...(tag ? { domainTag: tag } : {}) });
-    }
-    token = page.NextToken;
-  } while (token);
-  const associatedSecretArns = await listScramSecrets(deps.kafka ?? kafkaClient(), clusterArn());
-  const indexDomains = (await listKeys(s3, certBucket(), INDEX_PREFIX)).map(
-    (k) => k.slice(INDEX_PREFIX.length).split('/')[0]!,
-  );
-  const conn = await (deps.admin ?? (() => connectAdmin()))();
-  let acls;
-  try {
-    const r = await conn.admin.describeAcls({
-      resourceType: AclResourceTypes.ANY,
-      resourcePatternType: ResourcePatternTypes.ANY,
-      operation: AclOperationTypes.ANY,
-      permissionType: AclPermissionTypes.ANY,
-    });
-    acls = fromKafkaJsResources(r.resources).bindings;
-  } catch (e) {
-    throw classifyKafkaError(e, { operation: 'reading the ACLs for orphans' });
-  } finally {
-    await conn.close();
-  }
-  const admin = kafkaAdminSettings().adminSecretArn;
-  const o = findOrphans({
-    specDomains,
-    secretNamePrefix: prefix,
-    secrets,
-    associatedSecretArns,
-    excludedSecretArns: admin ? [admin] : [],
-    indexDomains,
-    acls,
-    config: provisionConfig(),
+export async function findOrphanDomains(event: FindOrphansInput, deps: Deps = {}) {
+  const { executionId } = parseInput(Input, event);
+  const [s3, connect] = [deps.s3 ?? s3Client(), deps.admin ?? (() => connectAdmin())];
+  const adminSecretArn = env.kafkaAdminSettings().adminSecretArn;
+  const scan = await scanOrphans({
+    s3,
+    secrets: deps.secrets ?? secretsClient(),
+    kafka: deps.kafka ?? kafkaClient(),
+    specBucket: env.specBucket(),
+    certBucket: env.certBucket(),
+    clusterArn: env.clusterArn(),
+    secretNamePrefix: env.secretNamePrefix(),
+    config: env.provisionConfig(),
+    ...(adminSecretArn ? { adminSecretArn } : {}),
+    readAcls: () => withAdmin(connect, 'reading the ACLs for orphans', (c) => readAllAcls(c.admin)),
   });
-  const mode = decommissionSettings().orphanMode;
-  const report = {
-    status: 'ORPHANS',
-    mode,
-    executionId: event.executionId ?? null,
-    domains: o.domains,
-    orphans: { secrets: o.secrets, scramUsers: o.scramUsers, certificateIndex: o.certificateIndex, acls: o.acls },
-  };
-  // No SSE header: the bucket's default key encrypts it, as the workflows' reports.
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: specBucket(),
-      Key: ORPHAN_REPORT_KEY,
-      Body: JSON.stringify(report, null, 2),
-      ContentType: 'application/json',
-    }),
-  );
-  const counts = {
-    secrets: o.secrets.length,
-    scramUsers: o.scramUsers.length,
-    certificateIndex: o.certificateIndex.length,
-    acls: o.acls.length,
-  };
-  logger.info('orphans found', { mode, domains: o.domains.length, ...counts });
-  return { mode, reportKey: ORPHAN_REPORT_KEY, counts, domains: o.domains.slice(0, 200) };
+  const mode = env.decommissionSettings().orphanMode;
+  await writeOrphanReport(s3, env.specBucket(), scan, { mode, executionId: executionId ?? null });
+  logger.info('orphans found', { mode, domains: scan.orphans.domains.length, ...scan.counts });
+  return { mode, reportKey: ORPHAN_REPORT_KEY, counts: scan.counts, domains: scan.orphans.domains.slice(0, 200) };
 }
 
-export const handler = instrument('FindOrphans', (event: Correlated & { executionId?: string }) =>
-  findOrphanDomains(event),
-);
+export const handler = instrument('FindOrphans', (event: FindOrphansInput) => findOrphanDomains(event));

@@ -14,6 +14,9 @@ import { SecretKeyMismatch, awsErrorName } from '../errors.js';
 
 export { scramSecretName } from '../credentials/secret-name.js';
 
+/** The tag on every secret the pipeline creates: the domain it belongs to (the orphan scan reads it). */
+export const SECRET_DOMAIN_TAG = 'msk-spec:domain';
+
 export interface EnsureSecretInput {
   /** Full secret name, `AmazonMSK_<prefix><D>`. */
   readonly name: string;
@@ -65,7 +68,7 @@ export async function ensureScramSecret(
           KmsKeyId: input.kmsKeyId,
           Description: `MSK SASL/SCRAM credentials of data product ${input.username} (msk-spec-provisioner)`,
           SecretString: JSON.stringify({ username: input.username, password: (input.generate ?? generatePassword)() }),
-          Tags: Object.entries({ 'msk-spec:domain': input.username, ...input.tags }).map(([Key, Value]) => ({
+          Tags: Object.entries({ [SECRET_DOMAIN_TAG]: input.username, ...input.tags }).map(([Key, Value]) => ({
             Key,
             Value,
           })),

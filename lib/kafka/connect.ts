@@ -93,3 +93,23 @@ export function counted(admin: Admin, close: () => Promise<void>): AdminConnecti
     },
   };
 }
+
+/**
+ * Runs `work` on an admin from `connect` and always closes it. A failure of the work is classified
+ * (lib/kafka/errors.ts) with `operation` in its message, so the state machine sees KafkaTransient or
+ * KafkaRefused and never a raw kafkajs error.
+ */
+export async function withAdmin<T>(
+  connect: () => Promise<AdminConnection>,
+  operation: string,
+  work: (conn: AdminConnection) => Promise<T>,
+): Promise<T> {
+  const conn = await connect();
+  try {
+    return await work(conn);
+  } catch (e) {
+    throw classifyKafkaError(e, { operation });
+  } finally {
+    await conn.close();
+  }
+}

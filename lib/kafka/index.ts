@@ -1,6 +1,6 @@
 // The Kafka adapter: everything the pipeline does to a cluster goes through here (kafkajs today;
 // @confluentinc/kafka-javascript's KafkaJS-compatible API could replace it behind these functions).
-export { readClusterState, readAcls, readTopics, type ReadOptions } from './read.js';
+export { readClusterState, readAcls, readAllAcls, readTopics, type ReadOptions } from './read.js';
 export { applyPlan, type ApplicablePlan, type ApplyResult } from './apply.js';
 export { kafkaJsConfig, type KafkaAuth, type KafkaJsConfigOptions } from './config.js';
 export { toKafkaJsAcl, exactFilter, fromKafkaJsResources } from './acls.js';

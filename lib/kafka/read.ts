@@ -46,8 +46,7 @@ export async function readAcls(admin: Admin, opts: ReadOptions): Promise<AclBind
     (b.resourceType === 'TOPIC' && opts.topicPrefixes.some((p) => b.resourceName.startsWith(p)));
   let found: AclBinding[];
   if (opts.topicPrefixes.length > 0) {
-    const r = await admin.describeAcls({ resourceType: AclResourceTypes.ANY, ...anyFilter });
-    found = fromKafkaJsResources(r.resources).bindings;
+    found = await readAllAcls(admin);
   } else {
     const results = await Promise.all(
       [...principals].map((principal) =>
@@ -57,6 +56,12 @@ export async function readAcls(admin: Admin, opts: ReadOptions): Promise<AclBind
     found = results.flatMap((r) => fromKafkaJsResources(r.resources).bindings);
   }
   return found.filter(inScope);
+}
+
+/** Every ACL binding on the cluster, in one DescribeAcls call with the ANY filter. */
+export async function readAllAcls(admin: Admin): Promise<AclBinding[]> {
+  const r = await admin.describeAcls({ resourceType: AclResourceTypes.ANY, ...anyFilter });
+  return fromKafkaJsResources(r.resources).bindings;
 }
 
 /** The dynamic (set on the topic) configs of these topics, in one DescribeConfigs call. */
