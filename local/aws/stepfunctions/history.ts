@@ -1,0 +1,97 @@
+// History: aws-local-stepfunctions' event log, converted to the HistoryEvent types and detail members of the Step
+// Functions API reference (HistoryEvent); task events are recorded by tasks.ts as each attempt runs.
+import type { HistoryEvent, StateMachineRecord } from './records.js';
+
+export interface LibEvent {
+  type: string;
+  timestamp: number;
+  input?: unknown;
+  output?: unknown;
+  Error?: string;
+  Cause?: unknown;
+  index?: number;
+  state?: { name: string; type: string; input: unknown; output?: unknown };
+  parentState?: { name: string; type: string; input: unknown };
+}
+
+/** aws-local-stepfunctions' event log → AWS HistoryEvent types and detail members (API reference, HistoryEvent). */
+export function convertEvent(
+  ev: LibEvent,
+  m: StateMachineRecord,
+  push: (type: string, d?: Record<string, unknown>) => void,
+): void {
+  const str = (v: unknown) => JSON.stringify(v ?? null);
+  const cause = (c: unknown) => (typeof c === 'string' ? c : c === undefined ? undefined : JSON.stringify(c));
+  switch (ev.type) {
+    case 'ExecutionStarted':
+      push('ExecutionStarted', {
+        executionStartedEventDetails: { input: str(ev.input), inputDetails: { truncated: false }, roleArn: m.roleArn },
+      });
+      return;
+    case 'ExecutionSucceeded':
+      push('ExecutionSucceeded', {
+        executionSucceededEventDetails: { output: str(ev.output), outputDetails: { truncated: false } },
+      });
+      return;
+    case 'ExecutionFailed':
+      push('ExecutionFailed', {
+        executionFailedEventDetails: {
+          error: ev.Error,
+          ...(cause(ev.Cause) !== undefined ? { cause: cause(ev.Cause) } : {}),
+        },
+      });
+      return;
+    case 'ExecutionAborted':
+      push('ExecutionAborted', { executionAbortedEventDetails: {} });
+      return;
+    case 'ExecutionTimeout':
+      push('ExecutionTimedOut', { executionTimedOutEventDetails: { error: 'States.Timeout' } });
+      return;
+    case 'StateEntered': {
+      const s = ev.state!;
+      push(`${s.type}StateEntered`, {
+        stateEnteredEventDetails: { name: s.name, input: str(s.input), inputDetails: { truncated: false } },
+      });
+      if (s.type === 'Parallel') push('ParallelStateStarted');
+      if (s.type === 'Map') push('MapStateStarted', { mapStateStartedEventDetails: {} });
+      return;
+    }
+    case 'StateExited': {
+      const s = ev.state!;
+      if (s.type === 'Parallel') push('ParallelStateSucceeded');
+      if (s.type === 'Map') push('MapStateSucceeded');
+      push(`${s.type}StateExited`, {
+        stateExitedEventDetails: { name: s.name, output: str(s.output), outputDetails: { truncated: false } },
+      });
+      return;
+    }
+    case 'StateFailed': {
+      const s = ev.state!;
+      if (s.type === 'Parallel') push('ParallelStateFailed');
+      if (s.type === 'Map') push('MapStateFailed');
+      return; // Task failures are recorded by the task runner (TaskFailed / LambdaFunctionFailed)
+    }
+    case 'MapIterationStarted':
+    case 'MapIterationSucceeded':
+    case 'MapIterationFailed': {
+      const key = `${ev.type.charAt(0).toLowerCase()}${ev.type.slice(1)}EventDetails`;
+      push(ev.type, { [key]: { name: ev.parentState?.name, index: ev.index } });
+      return;
+    }
+    default:
+      return; // StateRetried, StateCaught, ParallelBranch*: AWS has no such events
+  }
+}
+
+/** GetExecutionHistory with includeExecutionData false: no inputs, outputs, parameters or causes. */
+export function stripData(e: HistoryEvent): HistoryEvent {
+  const out: HistoryEvent = { ...e };
+  for (const [k, v] of Object.entries(e)) {
+    if (k.endsWith('EventDetails') && v && typeof v === 'object') {
+      const d = { ...(v as Record<string, unknown>) };
+      for (const f of ['input', 'output', 'parameters', 'cause']) delete d[f];
+      out[k] = d;
+    }
+  }
+  return out;
+}
