@@ -1,4 +1,4 @@
-// `npm run bench -- <name>` runs bench/<name>.ts; `npm run bench` runs every benchmark in turn.
+// `npm run bench -- <name> [--flags]` runs bench/<name>.ts; `npm run bench` runs every benchmark in turn.
 // Each benchmark is a standalone script that prints progress to stderr and ONE JSON object as the
 // last line of stdout. This runner forwards that line, so scripts can parse `tail -1`.
 import { spawnSync } from 'node:child_process';
@@ -12,7 +12,12 @@ const available = readdirSync(here)
   .map((f) => f.slice(0, -3))
   .sort();
 
-const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+// Names come first; from the first `--flag` on, the arguments go to each benchmark unchanged
+// (`npm run bench -- burst --specs 50`).
+const args = process.argv.slice(2);
+const firstFlag = args.findIndex((a) => a.startsWith('-'));
+const requested = firstFlag < 0 ? args : args.slice(0, firstFlag);
+const passed = firstFlag < 0 ? [] : args.slice(firstFlag);
 const unknown = requested.filter((n) => !available.includes(n));
 if (unknown.length > 0) {
   console.error(`unknown benchmark(s): ${unknown.join(', ')}\navailable: ${available.join(', ')}`);
@@ -23,7 +28,7 @@ const results: Record<string, unknown> = {};
 let failed = false;
 for (const name of requested.length > 0 ? requested : available) {
   console.error(`== bench ${name}`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(here, `${name}.ts`)], {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(here, `${name}.ts`), ...passed], {
     stdio: ['ignore', 'pipe', 'inherit'],
     encoding: 'utf8',
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

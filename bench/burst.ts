@@ -1,0 +1,144 @@
+// A whole organisation uploads at once: N specs (default 200) put into the spec bucket within one
+// second on the embedded default (real broker, the packaged template, IAM enforced), each starting
+// its own provision execution through S3 → EventBridge → Step Functions, as on AWS.
+//
+// Reports: specs; provisioned, failed and lost (an upload whose report never appeared); totalMs
+// from the first upload to the last execution's end; p50Ms and p95Ms of the executions' own
+// durations; maxConcurrentExecutions (exact, from the executions' start and stop times);
+// peakRssMiB of the whole environment (this process, which hosts the emulators and the Lambda
+// workers, plus the broker's JVM), sampled every 250 ms.
+//
+//   npm run bench -- burst [--specs N]
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+
+import { readFileSync } from 'node:fs';
+import { ListExecutionsCommand, type ExecutionListItem } from '@aws-sdk/client-sfn';
+import { startEnvironment, type Environment } from '../local/environment.js';
+import { readReports, uploadSpec } from '../local/driver.js';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const flag = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const SPECS = flag('specs', 200);
+
+function spec(domain: string): string {
+  const [a, b] = domain.split('.');
+  return [
+    `asyncapi: '2.6.0'`,
+    `id: 'urn:${a}:${b}'`,
+    `info: { title: ${domain}, version: '1.0.0' }`,
+    'channels:',
+    `  _public.events:`,
+    `    bindings: { kafka: { partitions: 1, replicas: 1 } }`,
+    `    publish: { message: { payload: { type: object } } }`,
+    `  _protected.orders:`,
+    `    bindings: { kafka: { partitions: 1, replicas: 1 } }`,
+    `    publish: { tags: [{ name: 'grant-access:burst.reader' }], message: { payload: { type: object } } }`,
+    '',
+  ].join('\n');
+}
+
+const rssMiB = (pid: number): number => {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+};
+
+async function executionsSince(env: Environment, since: Date): Promise<ExecutionListItem[]> {
+  const out: ExecutionListItem[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await env.clients.sfn.send(
+      new ListExecutionsCommand({
+        stateMachineArn: env.resources.stateMachines.provision!,
+        maxResults: 1000,
+        nextToken,
+      }),
+    );
+    out.push(...(page.executions ?? []).filter((e) => e.startDate && e.startDate >= since));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return out;
+}
+
+/** The most executions running at one moment: a sweep over their [start, stop) intervals. */
+function maxOverlap(executions: readonly ExecutionListItem[]): number {
+  const edges = executions.flatMap((e) => [
+    { t: e.startDate!.getTime(), d: 1 },
+    { t: (e.stopDate ?? new Date()).getTime(), d: -1 },
+  ]);
+  edges.sort((x, y) => x.t - y.t || x.d - y.d);
+  let now = 0;
+  let max = 0;
+  for (const e of edges) max = Math.max(max, (now += e.d));
+  return max;
+}
+
+const percentile = (xs: readonly number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+};
+
+const env = await startEnvironment({ log: (l) => log(`  ${l}`), pcaReadyAfterPolls: 0 });
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss / 2 ** 20 + rssMiB(env.kafka.pid));
+}, 250);
+try {
+  log('warm-up: one spec, so the first invocations have imported their handlers');
+  const warm = new Date();
+  await uploadSpec(env, { key: 'specs/burst.warmup.yaml', text: spec('burst.warmup') });
+  while (
+    (await executionsSince(env, warm)).some((e) => e.status === 'RUNNING') ||
+    !(await readReports(env, ['specs/burst.warmup.yaml']))[0]
+  )
+    await new Promise((r) => setTimeout(r, 200));
+
+  const keys = Array.from({ length: SPECS }, (_, i) => `specs/burst.d${String(i).padStart(4, '0')}.yaml`);
+  log(`uploading ${SPECS} specs at once`);
+  const since = new Date();
+  const t0 = performance.now();
+  await Promise.all(keys.map((key) => uploadSpec(env, { key, text: spec(key.slice(6, -5)) })));
+  const uploadWindowMs = performance.now() - t0;
+  log(`  uploaded in ${Math.round(uploadWindowMs)} ms`);
+
+  const deadline = Date.now() + 30 * 60_000;
+  let executions: ExecutionListItem[] = [];
+  for (;;) {
+    executions = await executionsSince(env, since);
+    const running = executions.filter((e) => e.status === 'RUNNING').length;
+    log(`  ${executions.length} started, ${running} running, ${executions.length - running} finished`);
+    if (executions.length >= SPECS && running === 0) break;
+    if (Date.now() > deadline) throw new Error('burst did not settle within 30 minutes');
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  const totalMs = Math.max(...executions.map((e) => e.stopDate!.getTime())) - since.getTime();
+  const durations = executions.map((e) => e.stopDate!.getTime() - e.startDate!.getTime());
+  const reports = await readReports(env, keys);
+  const byStatus = (s: string) => reports.filter((r) => r?.status === s).length;
+
+  console.log(
+    JSON.stringify({
+      name: 'burst',
+      specs: SPECS,
+      uploadWindowMs: Math.round(uploadWindowMs),
+      executions: executions.length,
+      provisioned: byStatus('PROVISIONED'),
+      failed: byStatus('FAILED'),
+      lost: reports.filter((r) => r === undefined).length,
+      executionsFailed: executions.filter((e) => e.status !== 'SUCCEEDED').length,
+      totalMs,
+      p50Ms: percentile(durations, 50),
+      p95Ms: percentile(durations, 95),
+      maxMs: Math.max(...durations),
+      maxConcurrentExecutions: maxOverlap(executions),
+      peakRssMiB: Math.round(peakRss),
+      loadAverage1m: Math.round(((await import('node:os')).loadavg()[0] ?? 0) * 10) / 10,
+    }),
+  );
+} finally {
+  clearInterval(sampler);
+  await env.stop();
+}
