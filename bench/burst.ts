@@ -4,11 +4,13 @@
 //
 // Reports: specs; provisioned, failed and lost (an upload whose report never appeared); totalMs
 // from the first upload to the last execution's end; p50Ms and p95Ms of the executions' own
-// durations; maxConcurrentExecutions (exact, from the executions' start and stop times);
+// durations; maxConcurrentExecutions (exact, from the executions' start and stop times); for the
+// Kafka admin functions, the most invocations that ran at once (held to their reserved
+// concurrency, the template's KafkaAdminConcurrency) and how many were throttled and retried;
 // peakRssMiB of the whole environment (this process, which hosts the emulators and the Lambda
 // workers, plus the broker's JVM), sampled every 250 ms.
 //
-//   npm run bench -- burst [--specs N]
+//   npm run bench -- burst [--specs N] [--kafka-admin-concurrency N]
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
@@ -23,6 +25,9 @@ const flag = (name: string, fallback: number): number => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const SPECS = flag('specs', 200);
+/** The template's KafkaAdminConcurrency (its default is 10). */
+const KAFKA_ADMIN_CONCURRENCY = flag('kafka-admin-concurrency', 10);
+const KAFKA_ADMIN_FUNCTIONS = ['planAgainstCluster', 'applyTopicsAndAcls'];
 
 function spec(domain: string): string {
   const [a, b] = domain.split('.');
@@ -81,7 +86,11 @@ const percentile = (xs: readonly number[], p: number): number => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
 };
 
-const env = await startEnvironment({ log: (l) => log(`  ${l}`), pcaReadyAfterPolls: 0 });
+const env = await startEnvironment({
+  log: (l) => log(`  ${l}`),
+  pcaReadyAfterPolls: 0,
+  kafkaAdminConcurrency: KAFKA_ADMIN_CONCURRENCY,
+});
 let peakRss = 0;
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss / 2 ** 20 + rssMiB(env.kafka.pid));
@@ -117,6 +126,15 @@ try {
   const totalMs = Math.max(...executions.map((e) => e.stopDate!.getTime())) - since.getTime();
   const durations = executions.map((e) => e.stopDate!.getTime() - e.startDate!.getTime());
   const reports = await readReports(env, keys);
+  // The Kafka admin functions' invocations over the whole run (warm-up included): the most that
+  // ran at once is held to their reserved concurrency; the rest were throttled and retried.
+  const kafkaAdmins = Object.fromEntries(
+    KAFKA_ADMIN_FUNCTIONS.map((key) => {
+      const name = env.lambda.functionNames().find((n) => n.endsWith(`-${key}`))!;
+      const { maxInFlight, throttles, invocations } = env.lambda.stats(name)!;
+      return [key, { maxConcurrent: maxInFlight, invocations, throttles }];
+    }),
+  );
   const byStatus = (s: string) => reports.filter((r) => r?.status === s).length;
 
   console.log(
@@ -134,6 +152,8 @@ try {
       p95Ms: percentile(durations, 95),
       maxMs: Math.max(...durations),
       maxConcurrentExecutions: maxOverlap(executions),
+      kafkaAdminConcurrency: KAFKA_ADMIN_CONCURRENCY,
+      kafkaAdmins,
       peakRssMiB: Math.round(peakRss),
       loadAverage1m: Math.round(((await import('node:os')).loadavg()[0] ?? 0) * 10) / 10,
     }),

@@ -66,6 +66,8 @@ export interface EnvironmentOptions {
    * always runs; 0 turns it off). See MskOptions.accessFailuresPerNewSecret.
    */
   readonly mskAccessFailuresPerNewSecret?: number;
+  /** The template's KafkaAdminConcurrency: reserved concurrency of each Kafka admin function (default 10). */
+  readonly kafkaAdminConcurrency?: number;
   /**
    * Decommissioning parameters. Locally the grace period defaults to a few seconds (the template's
    * default is an hour), so `msk-spec remove --wait` returns promptly; tests make it instant with `waitMs`.
@@ -297,6 +299,9 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
             : {}),
           ...(options.decommission?.deleteTopics ? { DecommissionDeleteTopics: 'true' } : {}),
           ...(options.decommission?.orphanMode ? { OrphanMode: options.decommission.orphanMode } : {}),
+          ...(options.kafkaAdminConcurrency !== undefined
+            ? { KafkaAdminConcurrency: String(options.kafkaAdminConcurrency) }
+            : {}),
         },
       },
       {

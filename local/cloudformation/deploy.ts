@@ -160,6 +160,9 @@ const handlers: Readonly<Record<string, Create>> = {
       timeoutSeconds: Number(p.Timeout ?? 3),
       memoryMiB: Number(p.MemorySize ?? 128),
       runtime: p.Runtime,
+      ...(p.ReservedConcurrentExecutions !== undefined
+        ? { reservedConcurrency: Number(p.ReservedConcurrentExecutions) }
+        : {}),
     });
     t.registerLambda(name, (event) => t.lambda.invoke(name, event));
   },

@@ -29,6 +29,8 @@ export interface Template {
       Default?: unknown;
       AllowedValues?: unknown[];
       AllowedPattern?: string;
+      MinValue?: number;
+      MaxValue?: number;
       ConstraintDescription?: string;
     }
   >;
@@ -167,6 +169,16 @@ export function resolveTemplate(template: Template, context: StackContext): Reso
       throw new TemplateError(
         `Parameters: ${name} ${decl.ConstraintDescription ?? `must match pattern ${decl.AllowedPattern}`}`,
       );
+    // A Number parameter must be a number within MinValue and MaxValue; Ref still gives the
+    // string (CloudFormation User Guide, "Parameters": Number, MinValue, MaxValue).
+    if (decl.Type === 'Number') {
+      const n = value.trim() === '' ? NaN : Number(value);
+      if (!Number.isFinite(n)) throw new TemplateError(`Parameters: ${name}=${JSON.stringify(value)} must be a number`);
+      if ((decl.MinValue !== undefined && n < decl.MinValue) || (decl.MaxValue !== undefined && n > decl.MaxValue))
+        throw new TemplateError(
+          `Parameters: ${name} ${decl.ConstraintDescription ?? `must be between ${decl.MinValue ?? '-∞'} and ${decl.MaxValue ?? '∞'}`}`,
+        );
+    }
     params[name] = value;
   }
   for (const name of Object.keys(context.parameters ?? {}))

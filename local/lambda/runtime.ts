@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import AdmZip from 'adm-zip';
+import { AwsServiceError } from '../aws/core.js';
 import type { Credentials } from '../aws/iam/types.js';
 
 const BOOTSTRAP = join(dirname(fileURLToPath(import.meta.url)), 'bootstrap.mjs');
@@ -40,6 +41,17 @@ export interface FunctionDefinition {
   readonly timeoutSeconds: number;
   readonly memoryMiB: number;
   readonly runtime: string;
+  /** ReservedConcurrentExecutions: at most this many invocations at once; undefined = unreserved. */
+  readonly reservedConcurrency?: number;
+}
+
+/** What a function's invocations did so far (benchmarks read it). */
+export interface InvocationStats {
+  readonly invocations: number;
+  /** Refused with TooManyRequestsException because the reserved concurrency was in use. */
+  readonly throttles: number;
+  readonly inFlight: number;
+  readonly maxInFlight: number;
 }
 
 export interface LambdaRuntimeOptions {
@@ -60,6 +72,8 @@ export class FunctionError extends Error {
     this.name = errorType;
   }
 }
+
+type MutableStats = { -readonly [K in keyof InvocationStats]: InvocationStats[K] };
 
 interface Pending {
   resolve(payload: string): void;
@@ -161,7 +175,7 @@ class Sandbox {
 
 export class LambdaRuntime {
   private readonly root = mkdtempSync(join(tmpdir(), 'msk-spec-lambda-'));
-  private readonly sandboxes = new Map<string, { fn: FunctionDefinition; sandbox: Sandbox }>();
+  private readonly sandboxes = new Map<string, { fn: FunctionDefinition; sandbox: Sandbox; stats: MutableStats }>();
 
   constructor(private readonly options: LambdaRuntimeOptions) {
     this.provideRuntimeModules();
@@ -199,7 +213,8 @@ export class LambdaRuntime {
       _HANDLER: fn.handler,
       TZ: ':UTC',
     };
-    this.sandboxes.set(fn.functionName, { fn, sandbox: new Sandbox(fn, env) });
+    const stats = { invocations: 0, throttles: 0, inFlight: 0, maxInFlight: 0 };
+    this.sandboxes.set(fn.functionName, { fn, sandbox: new Sandbox(fn, env), stats });
   }
 
   functionNames(): string[] {
@@ -208,6 +223,11 @@ export class LambdaRuntime {
 
   definition(functionName: string): FunctionDefinition | undefined {
     return this.sandboxes.get(functionName)?.fn;
+  }
+
+  stats(functionName: string): InvocationStats | undefined {
+    const s = this.sandboxes.get(functionName)?.stats;
+    return s && { ...s };
   }
 
   /** A synchronous (RequestResponse) invocation: the handler's result, or its FunctionError. */
@@ -221,7 +241,25 @@ export class LambdaRuntime {
         'RequestEntityTooLargeException',
         `Request must be smaller than ${MAX_SYNC_PAYLOAD_BYTES} bytes for the InvokeFunction operation`,
       );
-    const out = await entry.sandbox.invoke(payload, requestId);
+    // Reserved concurrency (Lambda developer guide, "Configuring reserved concurrency for a
+    // function"): with every reserved instance busy, Invoke is throttled: HTTP 429
+    // TooManyRequestsException, Reason ReservedFunctionConcurrentInvocationLimitExceeded (Lambda
+    // API Reference, Invoke). It is the service's answer, not the function's error.
+    const { stats, fn } = entry;
+    if (fn.reservedConcurrency !== undefined && stats.inFlight >= fn.reservedConcurrency) {
+      stats.throttles++;
+      throw new AwsServiceError('TooManyRequestsException', 'Rate Exceeded.', 429, {
+        Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded',
+      });
+    }
+    stats.invocations++;
+    stats.maxInFlight = Math.max(stats.maxInFlight, ++stats.inFlight);
+    let out: string;
+    try {
+      out = await entry.sandbox.invoke(payload, requestId);
+    } finally {
+      stats.inFlight--;
+    }
     if (Buffer.byteLength(out) > MAX_SYNC_PAYLOAD_BYTES)
       throw new FunctionError(
         'Function.ResponseSizeTooLarge',

@@ -13,7 +13,7 @@
 // quotas (limits.ts).
 import { randomUUID } from 'node:crypto';
 import type { Context as LambdaContext } from 'aws-lambda';
-import type { AwsServiceError } from '../core.js';
+import { AwsServiceError } from '../core.js';
 import type { AuthorizationRequest } from '../iam/types.js';
 import {
   DataLimitExceeded,
@@ -342,12 +342,7 @@ export class TaskRunner {
     try {
       await this.host.options.faults?.apply('lambda', functionName);
     } catch (err) {
-      const e = err as { code?: string; name?: string; message?: string; statusCode?: number };
-      const code = e.code ?? e.name ?? 'ServiceException';
-      throw new StatesError(
-        `Lambda.${code.endsWith('Exception') ? code : `${code}Exception`}`,
-        `${e.message ?? code} (Service: AWSLambda; Status Code: ${e.statusCode ?? 500}; Error Code: ${code}; Request ID: ${randomUUID()})`,
-      );
+      throw lambdaServiceError(err);
     }
     const requestId = randomUUID();
     const deadline = Date.now() + 900_000;
@@ -369,6 +364,8 @@ export class TaskRunner {
     try {
       result = toJson(await handler(JSON.parse(JSON.stringify(payload)) as Json, context));
     } catch (err) {
+      // Lambda refused the invocation itself (a throttle): the task fails with `Lambda.<code>`.
+      if (err instanceof AwsServiceError) throw lambdaServiceError(err);
       const e = err as { name?: unknown; message?: unknown };
       const errorType = typeof e?.name === 'string' && e.name ? e.name : 'Error';
       const errorMessage = typeof e?.message === 'string' ? e.message : String(err);
@@ -499,6 +496,20 @@ function sdkInput(service: string, action: string, input: Json): unknown {
   if (service === 's3' && action === 'putObject' && input['Body'] !== undefined && typeof input['Body'] !== 'string')
     return { ...input, Body: JSON.stringify(input['Body']) };
   return input;
+}
+
+/**
+ * An error of Lambda's Invoke API (not of the function) as the task sees it: Step Functions names
+ * it `Lambda.<code>` (Step Functions developer guide, "Handling errors": Lambda.TooManyRequestsException,
+ * Lambda.ServiceException, ...), with the service's message.
+ */
+function lambdaServiceError(err: unknown): StatesError {
+  const e = err as { code?: string; name?: string; message?: string; statusCode?: number };
+  const code = e.code ?? e.name ?? 'ServiceException';
+  return new StatesError(
+    `Lambda.${code.endsWith('Exception') ? code : `${code}Exception`}`,
+    `${e.message ?? code} (Service: AWSLambda; Status Code: ${e.statusCode ?? 500}; Error Code: ${code}; Request ID: ${randomUUID()})`,
+  );
 }
 
 function isLambdaErrorPayload(message: string, errorType: string): boolean {

@@ -25,6 +25,7 @@ import { AcmPcaEmulator } from '../../../local/aws/acm-pca.js';
 import { EventBridgeEmulator } from '../../../local/aws/eventbridge.js';
 import { StepFunctionsEmulator } from '../../../local/aws/stepfunctions.js';
 import { FaultInjector } from '../../../local/aws/faults.js';
+import { AwsServiceError } from '../../../local/aws/core.js';
 import { startLocalAws } from '../../../local/aws/env.js';
 import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3';
 
@@ -502,6 +503,21 @@ describe('robustness', () => {
     });
     const failed = await withFaults.waitForExecution(withFaults.startExecution({ stateMachineArn }).executionArn);
     expect(failed).toMatchObject({ status: 'FAILED', error: 'Lambda.ServiceException' });
+  });
+
+  test("Lambda's own refusal of an invocation (a throttle by reserved concurrency) is Lambda.TooManyRequestsException, not a function error", async () => {
+    sfnEmu.registerLambda('reserved', async () => {
+      throw new AwsServiceError('TooManyRequestsException', 'Rate Exceeded.', 429);
+    });
+    const arn = await create('reserved', {
+      StartAt: 'Call',
+      States: { Call: { Type: 'Task', Resource: lambdaArn('reserved'), End: true } },
+    });
+    const d = await finished((await sfn.send(new StartExecutionCommand({ stateMachineArn: arn }))).executionArn!);
+    expect(d.error).toBe('Lambda.TooManyRequestsException');
+    expect(d.cause).toMatch(
+      /^Rate Exceeded\. \(Service: AWSLambda; Status Code: 429; Error Code: TooManyRequestsException/,
+    );
   });
 
   test('an SDK integration without any local endpoint fails the task instead of calling real AWS', async () => {

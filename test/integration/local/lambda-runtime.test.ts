@@ -19,7 +19,7 @@ function zip(name: string, source: string): string {
   return path;
 }
 
-function create(name: string, source: string, timeoutSeconds = 5): void {
+function create(name: string, source: string, timeoutSeconds = 5, reservedConcurrency?: number): void {
   runtime.createFunction({
     functionName: name,
     functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
@@ -30,6 +30,7 @@ function create(name: string, source: string, timeoutSeconds = 5): void {
     timeoutSeconds,
     memoryMiB: 256,
     runtime: 'nodejs22.x',
+    ...(reservedConcurrency === undefined ? {} : { reservedConcurrency }),
   });
 }
 
@@ -115,4 +116,26 @@ it("ends an invocation at the function's timeout and starts a fresh sandbox for 
   await expect(runtime.invoke('slow', { hang: true })).rejects.toMatchObject({ name: 'Sandbox.Timedout' });
   // A new sandbox: module state starts over, as after a Lambda timeout.
   await expect(runtime.invoke('slow', {})).resolves.toBe(1);
+});
+
+it('throttles an invocation past the reserved concurrency with the service error 429 TooManyRequestsException', async () => {
+  create(
+    'reserved',
+    `export const handler = async (e) => { await new Promise((r) => setTimeout(r, e.ms)); return e.ms; };`,
+    5,
+    2,
+  );
+  // Both reserved instances are taken the moment these two calls are made (before any await).
+  const held = [runtime.invoke('reserved', { ms: 200 }), runtime.invoke('reserved', { ms: 200 })];
+  const third = await runtime.invoke('reserved', { ms: 0 }).catch((e: unknown) => e);
+  expect(third).not.toBeInstanceOf(FunctionError);
+  expect(third).toMatchObject({
+    name: 'TooManyRequestsException',
+    statusCode: 429,
+    extra: { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' },
+  });
+  await expect(Promise.all(held)).resolves.toEqual([200, 200]);
+  // Free again once they have ended.
+  await expect(runtime.invoke('reserved', { ms: 0 })).resolves.toBe(0);
+  expect(runtime.stats('reserved')).toEqual({ invocations: 3, throttles: 1, inFlight: 0, maxInFlight: 2 });
 });

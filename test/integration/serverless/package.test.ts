@@ -30,6 +30,7 @@ const PARAMETERS = [
   'KafkaAdminSecretArn',
   'KafkaAdminSecretKmsKeyArn',
   'KafkaAdminCertDomain',
+  'KafkaAdminConcurrency',
   'SecretPrefix',
   'CertValidityDays',
   'CertKeyAlgorithm',
@@ -373,6 +374,20 @@ describe('serverless package', () => {
       expect(r.Properties.Runtime).toBe('nodejs22.x');
       expect(r.Properties.Architectures).toEqual(['arm64']);
     }
+  });
+
+  it('bounds the functions that connect to Kafka by reserved concurrency, and only those', () => {
+    const reserved = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties.ReservedConcurrentExecutions !== undefined)
+      .map(([id, r]) => [id, r.Properties.ReservedConcurrentExecutions]);
+    expect(Object.fromEntries(reserved)).toEqual(
+      Object.fromEntries(
+        ['ApplyTopicsAndAcls', 'PlanAgainstCluster', 'RevokeAcls', 'FindOrphans'].map((f) => [
+          `${f}LambdaFunction`,
+          { Ref: 'KafkaAdminConcurrency' },
+        ]),
+      ),
+    );
   });
 
   it('creates the VPC endpoints only when asked, in the Kafka subnets', () => {

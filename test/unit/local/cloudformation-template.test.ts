@@ -193,6 +193,20 @@ describe('Rules and AllowedPattern refuse a stack before anything is created', (
     );
   });
 
+  it('refuses a Number parameter that is not a number or lies outside MinValue..MaxValue', () => {
+    const counted: Template = {
+      Parameters: { N: { Type: 'Number', Default: 10, MinValue: 1, MaxValue: 1000 } },
+      Resources: { B: { Type: 'AWS::S3::Bucket' } },
+    };
+    const withN = (N: string) => resolveTemplate(counted, { ...ctx, parameters: { N } });
+    expect(() => withN('ten')).toThrow(new TemplateError('Parameters: N="ten" must be a number'));
+    expect(() => withN('')).toThrow(/must be a number/);
+    expect(() => withN('0')).toThrow(new TemplateError('Parameters: N must be between 1 and 1000'));
+    expect(() => withN('1001')).toThrow(/between 1 and 1000/);
+    expect(withN('1000').resources).toHaveLength(1);
+    expect(resolveTemplate(counted, ctx).resources).toHaveLength(1);
+  });
+
   it('refuses a failed assertion with its AssertDescription; a rule whose condition is false does not apply', () => {
     expect(() => resolveTemplate(guarded, { ...ctx, parameters: { Arn: arn } })).toThrow(
       new TemplateError('Rules.Reachable: Subnets is required unless Brokers is set'),
