@@ -303,7 +303,8 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
         s3: clients.s3,
         sfn: clients.sfn,
         events: clients.events,
-        iam,
+        // The IAM API's state: the stack's roles and managed policies are the entities it serves.
+        iam: aws.iamService!,
         lambda,
         registerLambda: (name, invoke) => sfn.registerLambda(name, invoke),
         packageDir: pkg.dir,
