@@ -40,6 +40,7 @@ import {
   type RestResponse,
 } from './core.js';
 import { authorizeOnBehalf, onBehalfKmsRequest } from './iam/enforce.js';
+import { PageTokens, pageSize } from './pagination.js';
 
 /** What MSK needs from a Kafka broker. `KafkaBroker` from local/kafka/broker.ts fits structurally. */
 export interface BrokerControl {
@@ -175,6 +176,7 @@ export class MskEmulator implements RestJsonService {
   private readonly accessAttempts = new Map<string, number>();
   private readonly clusters = new Map<string, Cluster>();
   private readonly operations = new Map<string, ClusterOperation>();
+  private readonly tokens = new PageTokens();
   private syncTimer: NodeJS.Timeout | undefined;
 
   constructor(options: MskOptions = {}) {
@@ -438,7 +440,7 @@ export class MskEmulator implements RestJsonService {
     const all = [...this.clusters.values()].filter(
       (c) => (!filter || c.name.startsWith(filter)) && (!type || c.type === type),
     );
-    const { page, nextToken } = paginate(all, query, 100);
+    const { page, nextToken } = this.paginate(all, query, `clusters/${filter ?? ''}/${type ?? ''}`);
     return { clusterInfoList: page.map((c) => this.clusterV2(c)), ...(nextToken ? { nextToken } : {}) };
   }
 
@@ -729,11 +731,28 @@ export class MskEmulator implements RestJsonService {
   /** ListScramSecrets (API reference): maxResults (default and maximum 100), nextToken → {secretArnList, nextToken}. */
   listScramSecrets(arn: string, query: URLSearchParams): { secretArnList: string[]; nextToken?: string } {
     const c = this.get(arn);
-    const { page, nextToken } = paginate([...c.secrets.keys()], query, 100);
+    const { page, nextToken } = this.paginate([...c.secrets.keys()], query, `scram-secrets/${c.arn}`);
     return { secretArnList: page, ...(nextToken ? { nextToken } : {}) };
   }
 
   // ---- helpers ----
+
+  /** maxResults (1 to 100, default 100: ListClustersV2, ListScramSecrets) and nextToken (local/aws/pagination.ts). */
+  private paginate<T>(all: T[], query: URLSearchParams, listing: string): { page: T[]; nextToken?: string } {
+    const raw = query.get('maxResults');
+    const size = pageSize(
+      raw === null ? undefined : /^-?\d+$/.test(raw) ? Number(raw) : raw,
+      { min: 1, max: 100, default: 100 },
+      () => bad('maxResults must be between 1 and 100.', 'maxResults'),
+    );
+    const { items, next } = this.tokens.page(all, {
+      listing,
+      size,
+      token: query.get('nextToken'),
+      invalid: () => bad('The nextToken is not valid.', 'nextToken'),
+    });
+    return { page: items, ...(next ? { nextToken: next } : {}) };
+  }
 
   private get(arn: string): Cluster {
     const c = this.clusters.get(arn);
@@ -832,22 +851,6 @@ function parseCredentials(secretString: string | undefined): { username: string;
     /* not JSON */
   }
   return undefined;
-}
-
-function paginate<T>(all: T[], query: URLSearchParams, maxPage: number): { page: T[]; nextToken?: string } {
-  const rawMax = query.get('maxResults');
-  const max = rawMax === null ? maxPage : Number(rawMax);
-  if (!Number.isInteger(max) || max < 1 || max > maxPage)
-    throw bad(`maxResults must be between 1 and ${maxPage}.`, 'maxResults');
-  const token = query.get('nextToken');
-  let start = 0;
-  if (token) {
-    const m = /^o(\d+)$/.exec(Buffer.from(token, 'base64').toString('utf8'));
-    if (!m) throw bad('The nextToken is not valid.', 'nextToken');
-    start = Number(m[1]);
-  }
-  const page = all.slice(start, start + max);
-  return start + max < all.length ? { page, nextToken: Buffer.from(`o${start + max}`).toString('base64') } : { page };
 }
 
 function safeDecode(s: string): string {

@@ -32,6 +32,7 @@ import { createHash } from 'node:crypto';
 import { AwsServiceError, type RequestContext } from '../core.js';
 import type { IamAuthority } from './authority.js';
 import { policyProblems } from './authority.js';
+import { PageTokens, pageSize } from '../pagination.js';
 import type { PolicyDocument } from './types.js';
 
 export const IAM_VERSION = '2010-05-08';
@@ -113,33 +114,6 @@ function rfc3986(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-/** Opaque paging markers: the index to go on from, for the listing they came from. */
-function page<T>(
-  items: readonly T[],
-  input: Record<string, unknown>,
-  listing: string,
-): {
-  items: T[];
-  IsTruncated: boolean;
-  Marker?: string;
-} {
-  const max = typeof input.MaxItems === 'number' ? input.MaxItems : Number(input.MaxItems ?? 100);
-  let start = 0;
-  const marker = str(input.Marker);
-  if (marker !== undefined) {
-    const text = Buffer.from(marker, 'base64').toString('utf8');
-    const at = text.lastIndexOf('#');
-    if (at < 0 || text.slice(0, at) !== listing || !/^\d+$/.test(text.slice(at + 1)))
-      throw iamError('InvalidInput', 'Invalid Marker.');
-    start = Number(text.slice(at + 1));
-  }
-  const slice = items.slice(start, start + max);
-  const next = start + slice.length;
-  return next < items.length
-    ? { items: slice, IsTruncated: true, Marker: Buffer.from(`${listing}#${next}`).toString('base64') }
-    : { items: slice, IsTruncated: false };
-}
-
 export interface IamServiceOptions {
   readonly now?: () => Date;
 }
@@ -157,6 +131,7 @@ export class IamService {
   private readonly attached = new Map<string, string[]>();
   private readonly roles = new Map<string, RoleMeta>();
   private readonly now: () => Date;
+  private readonly tokens = new PageTokens();
 
   constructor(
     private readonly authority: IamAuthority,
@@ -218,6 +193,30 @@ export class IamService {
       const p = this.policies.get(a)!;
       return p.versions.find((v) => v.id === p.defaultVersionId)!.document;
     });
+  }
+
+  /**
+   * One page of a listing: MaxItems 1 to 1000, default 100, and an opaque Marker (the list operations'
+   * "Marker"/"IsTruncated" members; local/aws/pagination.ts). The model's range check answers a
+   * MaxItems outside it first.
+   */
+  private page<T>(
+    items: readonly T[],
+    input: Record<string, unknown>,
+    listing: string,
+  ): { items: T[]; IsTruncated: boolean; Marker?: string } {
+    // Typed by the model; a string only when the models are unavailable.
+    const max = typeof input.MaxItems === 'string' ? Number(input.MaxItems) : input.MaxItems;
+    const size = pageSize(max, { min: 1, max: 1000, default: 100 }, () =>
+      iamError('InvalidInput', 'MaxItems must be between 1 and 1000.'),
+    );
+    const { items: slice, next } = this.tokens.page(items, {
+      listing,
+      size,
+      token: input.Marker,
+      invalid: () => iamError('InvalidInput', 'Invalid Marker.'),
+    });
+    return next ? { items: slice, IsTruncated: true, Marker: next } : { items: slice, IsTruncated: false };
   }
 
   // ---- policies ----
@@ -370,7 +369,7 @@ export class IamService {
   /** Newest first, as IAM lists them. */
   private listPolicyVersions(input: Record<string, unknown>): Record<string, unknown> {
     const p = this.policy(input.PolicyArn);
-    const { items, ...rest } = page([...p.versions].reverse(), input, `versions/${p.arn}`);
+    const { items, ...rest } = this.page([...p.versions].reverse(), input, `versions/${p.arn}`);
     return { Versions: items.map((v) => this.versionView(p, v, false)), ...rest };
   }
 
@@ -388,7 +387,7 @@ export class IamService {
               p.path.startsWith(prefix) &&
               (!onlyAttached || this.attachmentCount(p.arn) > 0),
           );
-    const { items, ...rest } = page(all, input, `policies/${scope}/${prefix}/${onlyAttached}`);
+    const { items, ...rest } = this.page(all, input, `policies/${scope}/${prefix}/${onlyAttached}`);
     return { Policies: items.map((p) => this.policyView(p, false)), ...rest };
   }
 
@@ -502,7 +501,7 @@ export class IamService {
     const all = (this.attached.get(roleArn) ?? [])
       .map((a) => this.policies.get(a)!)
       .filter((p) => p.path.startsWith(prefix));
-    const { items, ...rest } = page(all, input, `attached/${roleArn}/${prefix}`);
+    const { items, ...rest } = this.page(all, input, `attached/${roleArn}/${prefix}`);
     return { AttachedPolicies: items.map((p) => ({ PolicyName: p.name, PolicyArn: p.arn })), ...rest };
   }
 
@@ -527,7 +526,7 @@ export class IamService {
   private listRoleTags(input: Record<string, unknown>, accountId: string): Record<string, unknown> {
     const arn = this.role(input.RoleName, accountId);
     const all = Object.entries(this.authority.describePrincipal(arn)!.tags).map(([Key, Value]) => ({ Key, Value }));
-    const { items, ...rest } = page(all, input, `tags/${arn}`);
+    const { items, ...rest } = this.page(all, input, `tags/${arn}`);
     return { Tags: items, ...rest };
   }
 }
