@@ -284,7 +284,7 @@ export class IamService {
     return n;
   }
 
-  /** The Policy shape; Description and Tags only in GetPolicy (API_CreatePolicy returns neither). */
+  /** The Policy shape; Description and the (possibly empty) Tags list in GetPolicy. */
   private policyView(p: ManagedPolicy, full: boolean): Record<string, unknown> {
     return {
       PolicyName: p.name,
@@ -298,7 +298,7 @@ export class IamService {
       ...(full && p.description !== undefined ? { Description: p.description } : {}),
       CreateDate: p.createDate,
       UpdateDate: p.updateDate,
-      ...(p.tags.length > 0 ? { Tags: p.tags } : {}),
+      ...(p.tags.length > 0 || full ? { Tags: p.tags } : {}),
     };
   }
 
@@ -451,6 +451,8 @@ export class IamService {
       ...(m.description !== undefined ? { Description: m.description } : {}),
       MaxSessionDuration: m.maxSessionDuration,
       ...(tags.length > 0 ? { Tags: tags } : {}),
+      // Never used locally: no LastUsedDate or Region (API_RoleLastUsed: both absent until the role is used).
+      RoleLastUsed: {},
     };
   }
 
