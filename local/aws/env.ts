@@ -54,7 +54,12 @@
 //   directory again. Version ids this emulator did not issue are InvalidArgument unless they have
 //   its shape (32 of [A-Za-z0-9._]).
 // - MSK: a new secret's association is refused a fixed number of times (default once,
-//   `accessFailuresPerNewSecret`), where AWS's refusals depend on timing.
+//   `accessFailuresPerNewSecret`), where AWS's refusals depend on timing. The local broker has no
+//   SASL/IAM listener (MSK's IAM authentication is AWS's own): the IAM bootstrap string of a
+//   serverless or IAM-enabled cluster has MSK's host name shape and resolves nowhere.
+// - IAM API (local/aws/iam/service.ts): managed policies and roles only (no users, groups, inline-
+//   policy operations, AWS managed policies or permissions boundaries); changes are visible at once,
+//   where IAM is eventually consistent.
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './core.js';
 import { FaultInjector } from './faults.js';
 import { Gateway } from './gateway.js';
