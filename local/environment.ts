@@ -25,7 +25,14 @@ import { localAdminArn, startLocalAws, type LocalAws } from './aws/env.js';
 import { IamAuthority } from './aws/iam/authority.js';
 import type { Credentials } from './aws/iam/types.js';
 import { createAcmPca, type AcmPcaEmulator } from './aws/acm-pca.js';
-import { createMsk, caLookupFrom, kmsKeyManagerFrom, secretLookupFrom, type MskEmulator } from './aws/msk.js';
+import {
+  createMsk,
+  caLookupFrom,
+  kmsKeyManagerFrom,
+  secretLookupFrom,
+  type ClusterAuth,
+  type MskEmulator,
+} from './aws/msk.js';
 import { createStepFunctions, type StepFunctionsEmulator } from './aws/stepfunctions.js';
 import { LambdaRuntime } from './lambda/runtime.js';
 import { deployStack, type DeployedStack } from './cloudformation/deploy.js';
@@ -51,6 +58,12 @@ export interface EnvironmentOptions {
   /** MSK's default is true; locally false, so a missing ACL shows. */
   readonly allowEveryoneIfNoAclFound?: boolean;
   readonly authModes?: readonly AuthMode[];
+  /**
+   * The MSK cluster's client authentication: a provisioned cluster with any mix of SASL/SCRAM,
+   * SASL/IAM and TLS, or `{serverless: true}` (IAM only). Default: SCRAM and TLS, plus IAM when
+   * `authModes` names it. The admin's SCRAM secret is associated only with a cluster that has SCRAM.
+   */
+  readonly clusterAuth?: ClusterAuth;
   /** Emulated PCA: GetCertificate answers RequestInProgressException for this many polls (default 1). */
   readonly pcaReadyAfterPolls?: number;
   /** Emulated PCA clock, for rotation tests. */
@@ -214,20 +227,37 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     );
     // The cluster trusts the PCA (ClientAuthentication.Tls.CertificateAuthorityArnList): the MSK
     // emulator hands its CA certificate to the broker's mTLS listener.
+    const auth: ClusterAuth = options.clusterAuth ?? {
+      scram: true,
+      tls: true,
+      ...((options.authModes as readonly string[] | undefined)?.includes('IAM') ? { iam: true } : {}),
+    };
     const { ClusterArn: clusterArn } = await clients.kafka.send(
       new CreateClusterV2Command({
         ClusterName: CLUSTER_NAME,
-        Provisioned: {
-          KafkaVersion: '4.1.x',
-          NumberOfBrokerNodes: 1,
-          BrokerNodeGroupInfo: { ClientSubnets: [LOCAL_SUBNET], InstanceType: 'kafka.m7g.large' },
-          ClientAuthentication: {
-            Sasl: { Scram: { Enabled: true } },
-            Tls: { CertificateAuthorityArnList: [pcaArn!], Enabled: true },
-          },
-        },
+        ...('serverless' in auth
+          ? {
+              Serverless: {
+                VpcConfigs: [{ SubnetIds: [LOCAL_SUBNET] }],
+                ClientAuthentication: { Sasl: { Iam: { Enabled: true } } },
+              },
+            }
+          : {
+              Provisioned: {
+                KafkaVersion: '4.1.x',
+                NumberOfBrokerNodes: 1,
+                BrokerNodeGroupInfo: { ClientSubnets: [LOCAL_SUBNET], InstanceType: 'kafka.m7g.large' },
+                ClientAuthentication: {
+                  Sasl: { Scram: { Enabled: auth.scram === true }, Iam: { Enabled: auth.iam === true } },
+                  Tls: auth.tls
+                    ? { CertificateAuthorityArnList: [pcaArn!], Enabled: true }
+                    : { CertificateAuthorityArnList: [], Enabled: false },
+                },
+              },
+            }),
       }),
     );
+    const scramCluster = !('serverless' in auth) && auth.scram === true;
 
     // The admin used by ApplyTopicsAndAcls is a SCRAM user with explicit ACLs (MSK has no
     // super.users). Its password lives only in Secrets Manager, like every other credential.
@@ -240,7 +270,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     );
     // A new secret's association can be refused with InvalidSecretArn at first (docs/facts.md,
     // "BatchAssociateScramSecret"; the emulator does it once by default): retry until it is in.
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1; scramCluster; attempt++) {
       const out = await clients.kafka.send(
         new BatchAssociateScramSecretCommand({ ClusterArn: clusterArn, SecretArnList: [adminSecret.ARN!] }),
       );
@@ -308,7 +338,8 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
         s3: clients.s3,
         sfn: clients.sfn,
         events: clients.events,
-        iam,
+        // The IAM API's state: the stack's roles and managed policies are the entities it serves.
+        iam: aws.iamService!,
         lambda,
         registerLambda: (name, invoke) => sfn.registerLambda(name, invoke),
         packageDir: pkg.dir,

@@ -11,7 +11,9 @@
 // and the resource's policy (bucket policy, KMS key policy), as AWS does; the KMS calls S3, Secrets
 // Manager and MSK make on the caller's behalf are authorized too. An administrator user
 // (`arn:aws:iam::<account>:user/local-admin`, Allow * on *) is created, and `env` carries its
-// credentials, so child processes (the CLI) act as the admin.
+// credentials, so child processes (the CLI) act as the admin. The IAM API itself (Query protocol,
+// local/aws/iam/service.ts) is served on the gateway too, reached like the others through
+// AWS_ENDPOINT_URL (or AWS_ENDPOINT_URL_IAM).
 //
 // Known deviations from AWS (all emulators here):
 // - Request validation (local/aws/models/) checks the botocore models' constraints only: a union's
@@ -52,7 +54,12 @@
 //   directory again. Version ids this emulator did not issue are InvalidArgument unless they have
 //   its shape (32 of [A-Za-z0-9._]).
 // - MSK: a new secret's association is refused a fixed number of times (default once,
-//   `accessFailuresPerNewSecret`), where AWS's refusals depend on timing.
+//   `accessFailuresPerNewSecret`), where AWS's refusals depend on timing. The local broker has no
+//   SASL/IAM listener (MSK's IAM authentication is AWS's own): the IAM bootstrap string of a
+//   serverless or IAM-enabled cluster has MSK's host name shape and resolves nowhere.
+// - IAM API (local/aws/iam/service.ts): managed policies and roles only (no users, groups, inline-
+//   policy operations, AWS managed policies or permissions boundaries); changes are visible at once,
+//   where IAM is eventually consistent.
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from './core.js';
 import { FaultInjector } from './faults.js';
 import { Gateway } from './gateway.js';
@@ -61,6 +68,7 @@ import { SecretsManagerEmulator } from './secrets-manager.js';
 import { EventBridgeEmulator } from './eventbridge.js';
 import { S3Emulator } from './s3.js';
 import { IamAuthority } from './iam/authority.js';
+import { IamService } from './iam/service.js';
 import type { ResourceLookups } from './iam/actions.js';
 
 export interface LocalAwsOptions {
@@ -106,6 +114,8 @@ export interface LocalAws {
   readonly events: EventBridgeEmulator;
   /** The IAM authority requests are authorized against (when started with `iam`). */
   readonly iam?: IamAuthority;
+  /** The IAM API (local/aws/iam/service.ts) over that authority's principals (when started with `iam`). */
+  readonly iamService?: IamService;
   /** State lookups IAM uses to name resources (secret name → ARN, alias → key). */
   readonly lookups: ResourceLookups;
   stop(): Promise<void>;
@@ -142,8 +152,12 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
   const lookups: ResourceLookups = {
     secret: (id, r, a) => secrets.iamLookup(id, r, a),
     keyArn: (id, r, a) => kms.keyArnOf(id, r, a),
+    ...(opts.iam ? { roleArn: (name: string, a: string) => opts.iam!.findRole(a, name) } : {}),
   };
   const iam = opts.iam;
+  // The IAM API on the same state as the authority: its roles, and the managed policies it evaluates.
+  const iamService = iam ? new IamService(iam) : undefined;
+  if (iamService) gateway.registerService(iamService);
   let credentials = { accessKeyId: 'test', secretAccessKey: 'test' } as {
     accessKeyId: string;
     secretAccessKey: string;
@@ -230,6 +244,7 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
     secrets,
     events,
     ...(iam ? { iam } : {}),
+    ...(iamService ? { iamService } : {}),
     lookups,
     async stop() {
       if (stopped) return;

@@ -5,6 +5,14 @@
 // - JSON: POST /, `X-Amz-Target: <targetPrefix>.<Operation>`, `Content-Type: application/x-amz-json-1.x`.
 //   Errors: HTTP status + body `{"__type": code, "message": ...}` (+ `x-amzn-errortype` header).
 // - REST-JSON: method + path; errors carry the `x-amzn-errortype` header and a JSON body.
+// - Query (IAM; Smithy "AWS query protocol", https://smithy.io/2.0/aws/protocols/aws-query-protocol.html):
+//   POST / with a form-encoded body `Action=<Operation>&Version=<version>&<members>`, dispatched on
+//   the SigV4 scope's service name. Answers are XML `<XResponse><XResult>...</XResult>
+//   <ResponseMetadata><RequestId/></ResponseMetadata></XResponse>`; errors
+//   `<ErrorResponse><Error><Type>Sender|Receiver</Type><Code/><Message/></Error><RequestId/></ErrorResponse>`
+//   with the error's HTTP status. IAM's own errors for the caller (IAM API reference, "Common
+//   Errors"): MissingAuthenticationToken and InvalidClientTokenId (403), SignatureDoesNotMatch (403),
+//   a denial AccessDenied (403) with IAM's message, an unknown Action InvalidAction (400).
 // Region comes from the SigV4 credential scope in `Authorization`
 // (`Credential=<AKID>/<date>/<region>/<service>/aws4_request`, SigV4 reference
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/create-signed-request.html). Signatures are not checked.
@@ -41,6 +49,7 @@ import {
   LOCAL_ACCOUNT_ID,
   LOCAL_REGION,
   type JsonService,
+  type Operation,
   type RequestContext,
   type RestJsonService,
 } from './core.js';
@@ -48,7 +57,13 @@ import { FaultInjector, type FaultSpec } from './faults.js';
 import { requiredGrants, type ResourceLookups } from './iam/actions.js';
 import { accessKeyOf, accountOf, firstDenial, type EnforcingAuthorizer } from './iam/enforce.js';
 import { verifySignature } from './iam/sigv4.js';
-import { jsonRequestError, restJsonRequestError } from './models/hooks.js';
+import {
+  jsonRequestError,
+  queryErrorXml,
+  queryRequest,
+  queryResponseXml,
+  restJsonRequestError,
+} from './models/hooks.js';
 
 export interface ControlRequest {
   readonly method: string;
@@ -77,11 +92,49 @@ export interface GatewayOptions {
 
 type Caller = { readonly principalArn: string } | { readonly error: AwsServiceError };
 
-export type AnyService = JsonService | RestJsonService;
+/** A service on the AWS Query protocol (IAM), dispatched on its SigV4 signing name and `Action`. */
+export interface QueryService {
+  readonly signingName: string;
+  /** The API version clients send as `Version` (IAM: 2010-05-08). */
+  readonly version: string;
+  readonly xmlNamespace: string;
+  /** A global service's one Region (IAM: us-east-1, where AWS authorizes its requests), whatever the client's. */
+  readonly globalRegion?: string;
+  readonly operations: Readonly<Record<string, Operation>>;
+}
+
+export type AnyService = JsonService | RestJsonService | QueryService;
+
+type Protocol = 'json' | 'rest' | 'query';
 
 function isJsonService(s: AnyService): s is JsonService {
   return 'targetPrefix' in s;
 }
+
+function isQueryService(s: AnyService): s is QueryService {
+  return 'version' in s && 'xmlNamespace' in s;
+}
+
+/** The caller errors of each protocol: a missing token, an unknown key, a signature that does not match. */
+const CALLER_ERRORS: Readonly<
+  Record<Protocol, Readonly<Record<'missing' | 'unknown' | 'signature', [string, number]>>>
+> = {
+  json: {
+    missing: ['MissingAuthenticationTokenException', 400],
+    unknown: ['UnrecognizedClientException', 400],
+    signature: ['InvalidSignatureException', 400],
+  },
+  rest: {
+    missing: ['UnauthorizedException', 401],
+    unknown: ['UnauthorizedException', 401],
+    signature: ['InvalidSignatureException', 403],
+  },
+  query: {
+    missing: ['MissingAuthenticationToken', 403],
+    unknown: ['InvalidClientTokenId', 403],
+    signature: ['SignatureDoesNotMatch', 403],
+  },
+};
 
 /** Region and account from a SigV4 `Authorization` header. A 12-digit access key id is taken as the account id. */
 export function identityFromAuthorization(header: string | undefined): {
@@ -99,6 +152,7 @@ export class Gateway {
   readonly faults: FaultInjector;
   private readonly jsonByPrefix = new Map<string, JsonService>();
   private readonly rest: RestJsonService[] = [];
+  private readonly query = new Map<string, QueryService>();
   private readonly controls = new Map<string, ControlHandler>();
   private readonly proxies = new Map<string, URL>();
   private readonly log: (line: string) => void;
@@ -135,33 +189,23 @@ export class Gateway {
     return this.iam;
   }
 
-  /** Who signed the request (only with IAM on). `rest`: MSK's REST API and its error names. */
-  private caller(req: IncomingMessage, raw: Buffer, rest: boolean): Caller {
+  /** Who signed the request (only with IAM on), with the protocol's error names. */
+  private caller(req: IncomingMessage, raw: Buffer, protocol: Protocol): Caller {
+    const errors = CALLER_ERRORS[protocol];
+    const fail = (kind: 'missing' | 'unknown' | 'signature', message: string): Caller => ({
+      error: new AwsServiceError(errors[kind][0], message, errors[kind][1]),
+    });
     const authorization = header(req, 'authorization');
     const akid = accessKeyOf(authorization);
-    if (akid === undefined) {
-      return {
-        error: rest
-          ? new AwsServiceError('UnauthorizedException', 'Missing Authentication Token', 401)
-          : new AwsServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token', 400),
-      };
-    }
+    if (akid === undefined) return fail('missing', 'Missing Authentication Token');
     const principalArn = this.iam?.principalForAccessKey(akid);
-    if (principalArn === undefined) {
-      return {
-        error: rest
-          ? new AwsServiceError(
-              'UnauthorizedException',
-              "The request is not authorized. The provided credentials couldn't be validated.",
-              401,
-            )
-          : new AwsServiceError(
-              'UnrecognizedClientException',
-              'The security token included in the request is invalid.',
-              400,
-            ),
-      };
-    }
+    if (principalArn === undefined)
+      return fail(
+        'unknown',
+        protocol === 'rest'
+          ? "The request is not authorized. The provided credentials couldn't be validated."
+          : 'The security token included in the request is invalid.',
+      );
     if (this.verifySignatures) {
       const iam = this.iam!;
       const check = verifySignature(
@@ -173,13 +217,10 @@ export class Gateway {
       );
       // AWS's answer to a signature it computes differently (AWS JSON protocol "Common Errors").
       if (!check.ok)
-        return {
-          error: new AwsServiceError(
-            'InvalidSignatureException',
-            'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
-            rest ? 403 : 400,
-          ),
-        };
+        return fail(
+          'signature',
+          'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+        );
     }
     return { principalArn };
   }
@@ -190,8 +231,9 @@ export class Gateway {
     operationKey: string,
     region: string,
     input: unknown,
-    rest: boolean,
+    protocol: Protocol,
   ): Promise<AwsServiceError | undefined> {
+    const rest = protocol === 'rest';
     const iam = this.iam;
     if (!iam) return undefined;
     const grants = requiredGrants(operationKey, {
@@ -219,6 +261,7 @@ export class Gateway {
       );
     }
     if (!denial) return undefined;
+    if (protocol === 'query') return new AwsServiceError('AccessDenied', denial.message, 403);
     return rest
       ? new AwsServiceError('ForbiddenException', denial.message, 403)
       : new AwsServiceError('AccessDeniedException', denial.message, 400);
@@ -236,6 +279,9 @@ export class Gateway {
       if (this.jsonByPrefix.has(service.targetPrefix))
         throw new Error(`service ${service.targetPrefix} already registered`);
       this.jsonByPrefix.set(service.targetPrefix, service);
+    } else if (isQueryService(service)) {
+      if (this.query.has(service.signingName)) throw new Error(`service ${service.signingName} already registered`);
+      this.query.set(service.signingName, service);
     } else {
       this.rest.push(service);
     }
@@ -248,7 +294,11 @@ export class Gateway {
 
   /** Signing names of the registered services. */
   services(): string[] {
-    return [...[...this.jsonByPrefix.values()].map((s) => s.signingName), ...this.rest.map((s) => s.signingName)];
+    return [
+      ...[...this.jsonByPrefix.values()].map((s) => s.signingName),
+      ...this.rest.map((s) => s.signingName),
+      ...this.query.keys(),
+    ];
   }
 
   async start(): Promise<string> {
@@ -305,6 +355,9 @@ export class Gateway {
     const ident = identityFromAuthorization(header(req, 'authorization'));
     const target = header(req, 'x-amz-target');
     if (target !== undefined) return this.handleJson(target, header(req, 'content-type'), raw, ident, req, res);
+    const queryService = ident.service !== undefined ? this.query.get(ident.service) : undefined;
+    if (queryService || /^application\/x-www-form-urlencoded/.test(header(req, 'content-type') ?? ''))
+      return this.handleQuery(queryService ?? [...this.query.values()][0], raw, url, ident, req, res);
 
     const service = this.rest.find((s) =>
       s.pathPrefixes.some((p) => url.pathname === p || url.pathname.startsWith(p.endsWith('/') ? p : `${p}/`)),
@@ -328,7 +381,7 @@ export class Gateway {
     }
     let who: { principalArn: string } | undefined;
     if (this.iam) {
-      const c = this.caller(req, raw, true);
+      const c = this.caller(req, raw, 'rest');
       if ('error' in c) return sendRestError(res, c.error);
       who = c;
     }
@@ -359,7 +412,7 @@ export class Gateway {
         `${service.signingName}:${route.operation}`,
         ident.region,
         route.input ?? body,
-        true,
+        'rest',
       );
       if (denied) return sendRestError(res, denied);
     }
@@ -424,10 +477,10 @@ export class Gateway {
     // The input is checked against the service model (local/aws/models/) once the caller is known.
     const invalid = jsonRequestError(service.signingName, opName, input);
     if (this.iam) {
-      const c = this.caller(req, raw, false);
+      const c = this.caller(req, raw, 'json');
       if ('error' in c) return sendJsonError(res, ct, c.error);
       if (invalid) return sendJsonError(res, ct, invalid);
-      const denied = await this.denied(c.principalArn, `${service.signingName}:${opName}`, ident.region, input, false);
+      const denied = await this.denied(c.principalArn, `${service.signingName}:${opName}`, ident.region, input, 'json');
       if (denied) return sendJsonError(res, ct, denied);
       ctx = {
         ...ctx,
@@ -450,6 +503,73 @@ export class Gateway {
       res.end(text);
     } catch (err) {
       sendJsonError(res, ct, this.toServiceError(err, `${service.signingName}:${opName}`));
+    }
+  }
+
+  private async handleQuery(
+    service: QueryService | undefined,
+    raw: Buffer,
+    url: URL,
+    ident: { region: string; accountId: string },
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const requestId = randomUUID();
+    const namespace = service?.xmlNamespace ?? '';
+    const send = (status: number, xml: string): void => {
+      res.writeHead(status, {
+        'content-type': 'text/xml',
+        'content-length': Buffer.byteLength(xml),
+        'x-amzn-requestid': requestId,
+      });
+      res.end(xml);
+    };
+    const fail = (e: AwsServiceError) => send(e.statusCode, queryErrorXml(e, { xmlNamespace: namespace, requestId }));
+    // The members come in the body (POST) or, for GET, in the query string.
+    const params = raw.length > 0 ? new URLSearchParams(raw.toString('utf8')) : url.searchParams;
+    const action = params.get('Action') ?? '';
+    const op =
+      service && Object.prototype.hasOwnProperty.call(service.operations, action)
+        ? service.operations[action]
+        : undefined;
+    if (!service || !op)
+      return fail(
+        new AwsServiceError(
+          'InvalidAction',
+          `Could not find operation ${action} for version ${params.get('Version') ?? ''}`,
+          400,
+        ),
+      );
+    const { input, error: invalid } = queryRequest(service.signingName, action, params);
+    const region = service.globalRegion ?? ident.region;
+    let ctx: RequestContext = {
+      region,
+      accountId: ident.accountId,
+      service: service.signingName,
+      operation: action,
+    };
+    if (this.iam) {
+      const c = this.caller(req, raw, 'query');
+      if ('error' in c) return fail(c.error);
+      if (invalid) return fail(invalid);
+      const denied = await this.denied(c.principalArn, `${service.signingName}:${action}`, region, input, 'query');
+      if (denied) return fail(denied);
+      ctx = {
+        ...ctx,
+        accountId: accountOf(c.principalArn),
+        principalArn: c.principalArn,
+        authorizer: this.iam,
+        lookups: this.lookups,
+      };
+    }
+    if (invalid) return fail(invalid);
+    try {
+      await this.faults.apply(service.signingName, action);
+      const out = (await op(input, ctx)) as Record<string, unknown> | undefined;
+      send(200, queryResponseXml(service.signingName, action, out, { xmlNamespace: namespace, requestId }));
+    } catch (err) {
+      const e = this.toServiceError(err, `${service.signingName}:${action}`);
+      fail(e.code === 'InternalFailure' ? new AwsServiceError('ServiceFailure', e.message, 500) : e);
     }
   }
 

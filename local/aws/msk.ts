@@ -17,6 +17,16 @@
 // InternalServerErrorException 500, ServiceUnavailableException 503. Fault injection is applied by the gateway
 // per operation name (faults.ts), so every operation above can be made to fail.
 //
+// Cluster types (API reference, Cluster: ClusterType PROVISIONED | SERVERLESS). A provisioned cluster takes any
+// mix of SASL/SCRAM, SASL/IAM, TLS and unauthenticated access; an MSK Serverless cluster (CreateClusterV2 with
+// `serverless`: vpcConfigs, clientAuthentication.sasl.iam) has IAM access control only (developer guide,
+// serverless: "MSK Serverless requires IAM access control"), its bootstrap string is
+// bootstrapBrokerStringSaslIam only (`boot-<id>.c<n>.kafka-serverless.<region>.amazonaws.com:9098`), and the
+// provisioned-only operations (DescribeCluster v1, UpdateSecurity, the SCRAM secret operations) answer
+// BadRequestException "This operation cannot be performed on serverless clusters.", as MSK answers them. The local
+// broker cannot run MSK's IAM authentication (AWS's own): a BrokerControl may name an `iam` listener; without one
+// the IAM bootstrap string is MSK's host name shape (port 9098), which resolves nowhere.
+//
 // The emulator depends only on `BrokerControl` (the real broker in local/kafka/broker.ts satisfies it; tests can
 // pass an in-memory fake) and on three lookups into the other emulators (Secrets Manager, KMS, ACM PCA).
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -30,10 +40,11 @@ import {
   type RestResponse,
 } from './core.js';
 import { authorizeOnBehalf, onBehalfKmsRequest } from './iam/enforce.js';
+import { PageTokens, pageSize } from './pagination.js';
 
 /** What MSK needs from a Kafka broker. `KafkaBroker` from local/kafka/broker.ts fits structurally. */
 export interface BrokerControl {
-  readonly listeners: { readonly scram: string; readonly mtls: string };
+  readonly listeners: { readonly scram: string; readonly mtls: string; readonly iam?: string };
   upsertScramUser(name: string, password: string): Promise<void>;
   deleteScramUser(name: string): Promise<void>;
   setTrustedClientCas(pems: readonly string[]): Promise<void>;
@@ -88,6 +99,7 @@ const MSG_ALREADY =
   'The provided secret is already associated with this cluster. To update the association, first disassociate the secret.';
 const MSG_NOT_ASSOCIATED = "The provided secret isn't associated with this cluster.";
 const MSG_FORMAT = 'The provided secret value must be a JSON object with string fields "username" and "password".';
+const MSG_SERVERLESS = 'This operation cannot be performed on serverless clusters.';
 
 interface ClientAuthentication {
   sasl: { scram: { enabled: boolean }; iam: { enabled: boolean } };
@@ -102,6 +114,9 @@ interface Association {
 interface Cluster {
   arn: string;
   name: string;
+  type: 'PROVISIONED' | 'SERVERLESS';
+  /** Serverless only: the VPC configurations as given (subnetIds, securityGroupIds). */
+  vpcConfigs: Record<string, unknown>[];
   creationTime: number;
   currentVersion: string;
   tags: Record<string, string>;
@@ -161,6 +176,7 @@ export class MskEmulator implements RestJsonService {
   private readonly accessAttempts = new Map<string, number>();
   private readonly clusters = new Map<string, Cluster>();
   private readonly operations = new Map<string, ClusterOperation>();
+  private readonly tokens = new PageTokens();
   private syncTimer: NodeJS.Timeout | undefined;
 
   constructor(options: MskOptions = {}) {
@@ -197,20 +213,14 @@ export class MskEmulator implements RestJsonService {
     broker?: BrokerControl;
     certificateAuthorityArns?: readonly string[];
     kafkaVersion?: string;
+    /** Client authentication of a provisioned cluster (default SCRAM and TLS), or an MSK Serverless cluster. */
+    auth?: ClusterAuth;
   }): Promise<string> {
     const out = await this.createClusterV2(
-      {
-        clusterName: opts.name,
-        provisioned: {
-          kafkaVersion: opts.kafkaVersion ?? '3.9.x',
-          numberOfBrokerNodes: 1,
-          brokerNodeGroupInfo: { clientSubnets: ['subnet-local'], instanceType: 'kafka.m7g.large' },
-          clientAuthentication: {
-            sasl: { scram: { enabled: true } },
-            tls: { enabled: true, certificateAuthorityArnList: [...(opts.certificateAuthorityArns ?? [])] },
-          },
-        },
-      },
+      clusterRequest(opts.name, opts.auth ?? { scram: true, tls: true }, {
+        ...(opts.certificateAuthorityArns ? { certificateAuthorityArns: opts.certificateAuthorityArns } : {}),
+        ...(opts.kafkaVersion ? { kafkaVersion: opts.kafkaVersion } : {}),
+      }),
       opts.broker,
     );
     return out.clusterArn;
@@ -278,17 +288,25 @@ export class MskEmulator implements RestJsonService {
     if (segs[0] === 'v1' && segs[1] === 'clusters' && segs.length >= 3) {
       const arn = segs[2]!;
       const sub = segs.slice(3).join('/');
-      if (sub === '' && req.method === 'GET') return op('DescribeCluster', () => this.describeCluster(arn));
+      if (sub === '' && req.method === 'GET')
+        return op('DescribeCluster', () => (this.provisioned(arn), this.describeCluster(arn)));
       if (sub === 'bootstrap-brokers' && req.method === 'GET')
         return op('GetBootstrapBrokers', () => this.getBootstrapBrokers(arn));
       if (sub === 'security' && req.method === 'PATCH')
-        return op('UpdateSecurity', () => this.updateSecurity(arn, body));
+        return op('UpdateSecurity', () => (this.provisioned(arn), this.updateSecurity(arn, body)));
       if (sub === 'scram-secrets') {
         if (req.method === 'POST')
-          return op('BatchAssociateScramSecret', () => this.batchAssociateScramSecret(arn, body, ctx));
+          return op(
+            'BatchAssociateScramSecret',
+            () => (this.provisioned(arn), this.batchAssociateScramSecret(arn, body, ctx)),
+          );
         if (req.method === 'PATCH')
-          return op('BatchDisassociateScramSecret', () => this.batchDisassociateScramSecret(arn, body));
-        if (req.method === 'GET') return op('ListScramSecrets', () => this.listScramSecrets(arn, req.query));
+          return op(
+            'BatchDisassociateScramSecret',
+            () => (this.provisioned(arn), this.batchDisassociateScramSecret(arn, body)),
+          );
+        if (req.method === 'GET')
+          return op('ListScramSecrets', () => (this.provisioned(arn), this.listScramSecrets(arn, req.query)));
       }
     }
     return undefined;
@@ -308,7 +326,9 @@ export class MskEmulator implements RestJsonService {
     const name = body['clusterName'];
     if (typeof name !== 'string' || !/^[0-9A-Za-z][0-9A-Za-z-]{0,63}$/.test(name))
       throw bad('clusterName must match ^[0-9A-Za-z][0-9A-Za-z-]{0,63}$.', 'clusterName');
-    if (body['serverless']) throw bad('Serverless clusters are not supported by the local emulator.', 'serverless');
+    if (body['serverless'] && body['provisioned'])
+      throw bad('Specify either provisioned or serverless, not both.', 'serverless');
+    if (body['serverless']) return this.createServerless(name, body, broker);
     const p = asObject(body['provisioned']);
     if (!body['provisioned']) throw bad('Either provisioned or serverless must be specified.', 'provisioned');
     const kafkaVersion = p['kafkaVersion'];
@@ -321,17 +341,15 @@ export class MskEmulator implements RestJsonService {
     const bngi = asObject(p['brokerNodeGroupInfo']);
     if (!Array.isArray(bngi['clientSubnets']) || typeof bngi['instanceType'] !== 'string')
       throw bad('brokerNodeGroupInfo.clientSubnets and instanceType are required.', 'brokerNodeGroupInfo');
-    for (const c of this.clusters.values())
-      if (c.name === name)
-        throw new AwsServiceError('ConflictException', `A cluster with the name ${name} already exists.`, 409, {
-          invalidParameter: 'clusterName',
-        });
+    this.checkNameFree(name);
     const auth = normalizeAuth(asObject(p['clientAuthentication']));
     const pems = this.caPems(auth.tls.certificateAuthorityArnList);
     const arn = `arn:aws:kafka:${this.region}:${this.accountId}:cluster/${name}/${randomUUID()}-${1 + (randomBytes(1)[0]! % 25)}`;
     const cluster: Cluster = {
       arn,
       name,
+      type: 'PROVISIONED',
+      vpcConfigs: [],
       creationTime: this.now(),
       currentVersion: newVersion(),
       tags: (asObject(body['tags']) as Record<string, string>) ?? {},
@@ -355,11 +373,74 @@ export class MskEmulator implements RestJsonService {
     return { clusterArn: arn, clusterName: name, state: 'CREATING', clusterType: 'PROVISIONED' };
   }
 
-  /** ListClustersV2 (API reference): clusterNameFilter, clusterTypeFilter, maxResults, nextToken. */
+  /**
+   * CreateClusterV2 with `serverless` (API reference, ServerlessRequest): vpcConfigs (required; each with
+   * subnetIds), clientAuthentication.sasl.iam. IAM is the only access control (developer guide, serverless), so
+   * it is on when not given and refused when turned off.
+   */
+  private createServerless(
+    name: string,
+    body: Record<string, unknown>,
+    broker: BrokerControl | undefined,
+  ): { clusterArn: string; clusterName: string; state: string; clusterType: string } {
+    const s = asObject(body['serverless']);
+    const vpcConfigs = s['vpcConfigs'];
+    if (
+      !Array.isArray(vpcConfigs) ||
+      vpcConfigs.length === 0 ||
+      vpcConfigs.some(
+        (v) => !Array.isArray(asObject(v)['subnetIds']) || (asObject(v)['subnetIds'] as unknown[]).length === 0,
+      )
+    )
+      throw bad('vpcConfigs is required, and each VPC configuration needs subnetIds.', 'vpcConfigs');
+    const iam = asObject(asObject(asObject(s['clientAuthentication'])['sasl'])['iam'])['enabled'];
+    if (iam === false) throw bad('MSK Serverless clusters support IAM access control only.', 'clientAuthentication');
+    this.checkNameFree(name);
+    const arn = `arn:aws:kafka:${this.region}:${this.accountId}:cluster/${name}/${randomUUID()}-s${1 + (randomBytes(1)[0]! % 3)}`;
+    this.clusters.set(arn, {
+      arn,
+      name,
+      type: 'SERVERLESS',
+      vpcConfigs: vpcConfigs.map((v) => ({ ...asObject(v) })),
+      creationTime: this.now(),
+      currentVersion: newVersion(),
+      tags: asObject(body['tags']) as Record<string, string>,
+      kafkaVersion: '',
+      numberOfBrokerNodes: 0,
+      brokerNodeGroupInfo: {},
+      clientAuthentication: {
+        sasl: { scram: { enabled: false }, iam: { enabled: true } },
+        tls: { certificateAuthorityArnList: [], enabled: false },
+        unauthenticated: { enabled: false },
+      },
+      encryptionInfo: {},
+      secrets: new Map(),
+      broker: broker ?? this.defaultBroker,
+    });
+    return { clusterArn: arn, clusterName: name, state: 'CREATING', clusterType: 'SERVERLESS' };
+  }
+
+  private checkNameFree(name: string): void {
+    for (const c of this.clusters.values())
+      if (c.name === name)
+        throw new AwsServiceError('ConflictException', `A cluster with the name ${name} already exists.`, 409, {
+          invalidParameter: 'clusterName',
+        });
+  }
+
+  /** The provisioned-only operations on a serverless cluster: BadRequestException, as MSK answers them. */
+  private provisioned(arn: string): void {
+    if (this.get(arn).type === 'SERVERLESS') throw bad(MSG_SERVERLESS, 'clusterArn');
+  }
+
+  /** ListClustersV2 (API reference): clusterNameFilter, clusterTypeFilter (PROVISIONED | SERVERLESS), maxResults, nextToken. */
   listClustersV2(query: URLSearchParams): { clusterInfoList: unknown[]; nextToken?: string } {
     const filter = query.get('clusterNameFilter');
-    const all = [...this.clusters.values()].filter((c) => !filter || c.name.startsWith(filter));
-    const { page, nextToken } = paginate(all, query, 100);
+    const type = query.get('clusterTypeFilter');
+    const all = [...this.clusters.values()].filter(
+      (c) => (!filter || c.name.startsWith(filter)) && (!type || c.type === type),
+    );
+    const { page, nextToken } = this.paginate(all, query, `clusters/${filter ?? ''}/${type ?? ''}`);
     return { clusterInfoList: page.map((c) => this.clusterV2(c)), ...(nextToken ? { nextToken } : {}) };
   }
 
@@ -396,11 +477,18 @@ export class MskEmulator implements RestJsonService {
    */
   getBootstrapBrokers(arn: string): Record<string, string> {
     const c = this.get(arn);
-    const scram = c.broker?.listeners.scram ?? `b-1.${c.name}.local.kafka.${this.region}.amazonaws.com:9096`;
-    const tls = c.broker?.listeners.mtls ?? `b-1.${c.name}.local.kafka.${this.region}.amazonaws.com:9094`;
+    const host =
+      c.type === 'SERVERLESS'
+        ? `boot-${c.arn.split('/').pop()!.slice(0, 8)}.c1.kafka-serverless.${this.region}.amazonaws.com`
+        : `b-1.${c.name}.local.kafka.${this.region}.amazonaws.com`;
+    const scram = c.broker?.listeners.scram ?? `${host}:9096`;
+    const tls = c.broker?.listeners.mtls ?? `${host}:9094`;
+    // SASL/IAM is port 9098 on MSK (developer guide, "Port information").
+    const iam = c.broker?.listeners.iam ?? `${host}:9098`;
     const a = c.clientAuthentication;
     return {
       ...(a.sasl.scram.enabled ? { bootstrapBrokerStringSaslScram: scram } : {}),
+      ...(a.sasl.iam.enabled ? { bootstrapBrokerStringSaslIam: iam } : {}),
       ...(a.tls.enabled ? { bootstrapBrokerStringTls: tls } : {}),
     };
   }
@@ -643,11 +731,28 @@ export class MskEmulator implements RestJsonService {
   /** ListScramSecrets (API reference): maxResults (default and maximum 100), nextToken → {secretArnList, nextToken}. */
   listScramSecrets(arn: string, query: URLSearchParams): { secretArnList: string[]; nextToken?: string } {
     const c = this.get(arn);
-    const { page, nextToken } = paginate([...c.secrets.keys()], query, 100);
+    const { page, nextToken } = this.paginate([...c.secrets.keys()], query, `scram-secrets/${c.arn}`);
     return { secretArnList: page, ...(nextToken ? { nextToken } : {}) };
   }
 
   // ---- helpers ----
+
+  /** maxResults (1 to 100, default 100: ListClustersV2, ListScramSecrets) and nextToken (local/aws/pagination.ts). */
+  private paginate<T>(all: T[], query: URLSearchParams, listing: string): { page: T[]; nextToken?: string } {
+    const raw = query.get('maxResults');
+    const size = pageSize(
+      raw === null ? undefined : /^-?\d+$/.test(raw) ? Number(raw) : raw,
+      { min: 1, max: 100, default: 100 },
+      () => bad('maxResults must be between 1 and 100.', 'maxResults'),
+    );
+    const { items, next } = this.tokens.page(all, {
+      listing,
+      size,
+      token: query.get('nextToken'),
+      invalid: () => bad('The nextToken is not valid.', 'nextToken'),
+    });
+    return { page: items, ...(next ? { nextToken: next } : {}) };
+  }
 
   private get(arn: string): Cluster {
     const c = this.clusters.get(arn);
@@ -656,14 +761,22 @@ export class MskEmulator implements RestJsonService {
   }
 
   private clusterV2(c: Cluster): Record<string, unknown> {
-    return {
+    const common = {
       clusterArn: c.arn,
       clusterName: c.name,
-      clusterType: 'PROVISIONED',
+      clusterType: c.type,
       creationTime: iso(c.creationTime),
       currentVersion: c.currentVersion,
       state: 'ACTIVE',
       tags: c.tags,
+    };
+    if (c.type === 'SERVERLESS')
+      return {
+        ...common,
+        serverless: { vpcConfigs: c.vpcConfigs, clientAuthentication: { sasl: { iam: { enabled: true } } } },
+      };
+    return {
+      ...common,
       provisioned: {
         brokerNodeGroupInfo: c.brokerNodeGroupInfo,
         numberOfBrokerNodes: c.numberOfBrokerNodes,
@@ -740,22 +853,6 @@ function parseCredentials(secretString: string | undefined): { username: string;
   return undefined;
 }
 
-function paginate<T>(all: T[], query: URLSearchParams, maxPage: number): { page: T[]; nextToken?: string } {
-  const rawMax = query.get('maxResults');
-  const max = rawMax === null ? maxPage : Number(rawMax);
-  if (!Number.isInteger(max) || max < 1 || max > maxPage)
-    throw bad(`maxResults must be between 1 and ${maxPage}.`, 'maxResults');
-  const token = query.get('nextToken');
-  let start = 0;
-  if (token) {
-    const m = /^o(\d+)$/.exec(Buffer.from(token, 'base64').toString('utf8'));
-    if (!m) throw bad('The nextToken is not valid.', 'nextToken');
-    start = Number(m[1]);
-  }
-  const page = all.slice(start, start + max);
-  return start + max < all.length ? { page, nextToken: Buffer.from(`o${start + max}`).toString('base64') } : { page };
-}
-
 function safeDecode(s: string): string {
   try {
     return decodeURIComponent(s);
@@ -803,5 +900,38 @@ export function secretLookupFrom(sm: {
       ...(s.kmsKeyId !== undefined ? { kmsKeyId: s.kmsKeyId } : {}),
       ...(s.currentValue !== undefined ? { secretString: s.currentValue } : {}),
     };
+  };
+}
+
+/** A cluster's client authentication, as the local environment asks for it. */
+export type ClusterAuth =
+  { readonly scram?: boolean; readonly iam?: boolean; readonly tls?: boolean } | { readonly serverless: true };
+
+/** The CreateClusterV2 body for a cluster of `auth` (a serverless one in one local subnet). */
+export function clusterRequest(
+  name: string,
+  auth: ClusterAuth,
+  opts: { certificateAuthorityArns?: readonly string[]; kafkaVersion?: string; subnet?: string } = {},
+): Record<string, unknown> {
+  const subnet = opts.subnet ?? 'subnet-local';
+  if ('serverless' in auth)
+    return {
+      clusterName: name,
+      serverless: { vpcConfigs: [{ subnetIds: [subnet] }], clientAuthentication: { sasl: { iam: { enabled: true } } } },
+    };
+  return {
+    clusterName: name,
+    provisioned: {
+      kafkaVersion: opts.kafkaVersion ?? '3.9.x',
+      numberOfBrokerNodes: 1,
+      brokerNodeGroupInfo: { clientSubnets: [subnet], instanceType: 'kafka.m7g.large' },
+      clientAuthentication: {
+        sasl: { scram: { enabled: auth.scram === true }, iam: { enabled: auth.iam === true } },
+        tls: {
+          enabled: auth.tls === true,
+          certificateAuthorityArnList: auth.tls ? [...(opts.certificateAuthorityArns ?? [])] : [],
+        },
+      },
+    },
   };
 }

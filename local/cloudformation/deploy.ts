@@ -34,6 +34,11 @@ export interface IdentityStore {
     roleArn: string,
     role: { policies: readonly PolicyDocument[]; tags?: Readonly<Record<string, string>> },
   ): void;
+  /**
+   * Creates a customer-managed policy attached to `roleArns` (the IAM API, local/aws/iam/service.ts).
+   * Without it a stack's managed policies are folded into the roles that use them.
+   */
+  putManagedPolicy?(policyArn: string, document: PolicyDocument, roleArns: readonly string[]): void;
 }
 
 export interface StackTargets {
@@ -95,16 +100,37 @@ export function rolePolicies(role: ResolvedResource, stack: ResolvedStack): Poli
   return [...inline, ...byArn, ...naming];
 }
 
+const inlinePolicies = (role: ResolvedResource): PolicyDocument[] =>
+  ((role.properties.Policies ?? []) as { PolicyDocument: PolicyDocument }[]).map((p) => p.PolicyDocument);
+
 const tagsOf = (r: ResolvedResource): Record<string, string> =>
   Object.fromEntries(((r.properties.Tags ?? []) as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value]));
 
 const handlers: Readonly<Record<string, Create>> = {
+  // With an IAM API the role gets its inline policies, and the stack's managed policies are attached
+  // to it as AWS attaches them (below); otherwise they are folded in. rolePolicies also refuses a
+  // managed policy ARN from outside the stack either way.
   'AWS::IAM::Role': async (r, t, stack) => {
-    t.iam.putRole(r.attributes.Arn!, { policies: rolePolicies(r, stack), tags: tagsOf(r) });
+    const all = rolePolicies(r, stack);
+    t.iam.putRole(r.attributes.Arn!, { policies: t.iam.putManagedPolicy ? inlinePolicies(r) : all, tags: tagsOf(r) });
   },
-  // Attached through the roles that use it (rolePolicies); a policy for principals outside the stack
-  // (the team upload policy) is read by whoever creates those principals.
-  'AWS::IAM::ManagedPolicy': async () => undefined,
+  // A managed policy, attached to the roles it names in `Roles` and those naming it in
+  // ManagedPolicyArns (created after the roles, see deployStack). A policy for principals outside the
+  // stack (the team upload policy) is attached by whoever creates those principals.
+  'AWS::IAM::ManagedPolicy': async (r, t, stack) => {
+    if (!t.iam.putManagedPolicy) return;
+    const names = (r.properties.Roles ?? []) as string[];
+    const roles = stack.resources.filter(
+      (x) =>
+        x.type === 'AWS::IAM::Role' &&
+        (names.includes(x.ref) || ((x.properties.ManagedPolicyArns ?? []) as string[]).includes(r.ref)),
+    );
+    t.iam.putManagedPolicy(
+      r.ref,
+      r.properties.PolicyDocument,
+      roles.map((x) => x.attributes.Arn!),
+    );
+  },
 
   'AWS::S3::Bucket': async (r, t) => {
     const Bucket = r.ref;
@@ -209,10 +235,17 @@ export async function deployStack(
       `the local deployer cannot create ${unknown.map((r) => `${r.logicalId} (${r.type})`).join(', ')}: add a handler in local/cloudformation/deploy.ts`,
     );
   // Identities first: CloudFormation creates a resource only after what it references, and every
-  // other resource here is used by a principal that must exist before its first request.
-  const iamFirst = [...stack.resources].sort(
-    (a, b) => Number(!a.type.startsWith('AWS::IAM::')) - Number(!b.type.startsWith('AWS::IAM::')),
-  );
+  // other resource here is used by a principal that must exist before its first request. Roles
+  // before managed policies, which are attached to them.
+  const rank = (r: ResolvedResource) =>
+    r.type === 'AWS::IAM::Role'
+      ? 0
+      : r.type === 'AWS::IAM::ManagedPolicy'
+        ? 1
+        : r.type.startsWith('AWS::IAM::')
+          ? 2
+          : 3;
+  const iamFirst = [...stack.resources].sort((a, b) => rank(a) - rank(b));
   for (const r of iamFirst) {
     const create = handlers[r.type];
     if (create) {

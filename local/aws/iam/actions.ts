@@ -27,6 +27,8 @@ export interface ResourceLookups {
   ) => { readonly arn: string; readonly tags: readonly { Key: string; Value: string }[] } | undefined;
   /** The key ARN behind a key id, key ARN, alias name or alias ARN; undefined when not found. */
   readonly keyArn?: (id: string, region: string, accountId: string) => string | undefined;
+  /** The ARN (with its path) of the IAM role with this name; undefined when there is none. */
+  readonly roleArn?: (name: string, accountId: string) => string | undefined;
 }
 
 export interface ResolveContext {
@@ -143,6 +145,14 @@ export const RESOURCES: Readonly<Record<string, ResourceResolver>> = {
   bucket: (_f, rc) => `arn:aws:s3:::${field(rc, 'Bucket')}`,
   object: (_f, rc) => `arn:aws:s3:::${field(rc, 'Bucket')}/${field(rc, 'Key')}`,
   copySource: (_f, rc) => `arn:aws:s3:::${field(rc, 'CopySourceBucket')}/${field(rc, 'CopySourceKey')}`,
+  // IAM: policy ARNs `arn:aws:iam::<account>:policy<path><name>`, role ARNs `...:role<path><name>`.
+  iamPolicy: (f, rc) => field(rc, f),
+  // CreatePolicy / CreateRole: the ARN the new entity will have (Path defaults to `/`).
+  newPolicy: (f, rc) => `arn:aws:iam::${rc.accountId}:policy${str(rc.input.Path) ?? '/'}${field(rc, f)}`,
+  newRole: (f, rc) => `arn:aws:iam::${rc.accountId}:role${str(rc.input.Path) ?? '/'}${field(rc, f)}`,
+  // A role by name: the existing role's ARN (with its path), else the one it would have at `/`.
+  roleByName: (f, rc) =>
+    rc.lookups.roleArn?.(field(rc, f), rc.accountId) ?? `arn:aws:iam::${rc.accountId}:role/${field(rc, f)}`,
   // iam:PassRole: the role a call hands to a service (a state machine's roleArn, a target's RoleArn).
   role: (f, rc) => {
     const v = f === undefined ? undefined : rc.input[f];
@@ -211,6 +221,9 @@ export const CONDITIONS: Readonly<Record<string, ConditionResolver>> = {
   // The tags the object has now (the S3 emulator reads them before it authorizes).
   's3:ExistingObjectTag/*': (rc) => prefixed('s3:ExistingObjectTag/', tagsOf(rc.input.ExistingObjectTags)),
   'iam:PassedToService': (rc) => str(rc.input.PassedToService),
+  // The policy an Attach/DetachRolePolicy names (reference: iam:PolicyARN, "Filters access by the ARN
+  // of an IAM policy"), so a role may be allowed to attach only policies under its own path.
+  'iam:PolicyARN': (rc) => str(rc.input.PolicyArn),
 };
 
 function secretTags(rc: ResolveContext): Record<string, string> | undefined {
@@ -255,6 +268,11 @@ const events = (action: string, resource = 'rule:Name', conditions: readonly str
 });
 const states = (action: string, resource: string, conditions: readonly string[] = []): Grant => ({
   action: `states:${action}`,
+  resource,
+  conditions,
+});
+const iam = (action: string, resource: string, conditions: readonly string[] = []): Grant => ({
+  action: `iam:${action}`,
   resource,
   conditions,
 });
@@ -396,6 +414,27 @@ export const OPERATIONS: Readonly<Record<string, readonly Grant[]>> = {
   'states:StopExecution': [states('StopExecution', 'execution:executionArn')],
   'states:GetExecutionHistory': [states('GetExecutionHistory', 'execution:executionArn')],
   'states:ListExecutions': [states('ListExecutions', 'stateMachine:stateMachineArn')],
+
+  // ---- IAM (local/aws/iam/service.ts; every action is named after its operation) ----
+  'iam:CreatePolicy': [iam('CreatePolicy', 'newPolicy:PolicyName', TAGS_IN)],
+  'iam:GetPolicy': [iam('GetPolicy', 'iamPolicy:PolicyArn')],
+  'iam:DeletePolicy': [iam('DeletePolicy', 'iamPolicy:PolicyArn')],
+  'iam:CreatePolicyVersion': [iam('CreatePolicyVersion', 'iamPolicy:PolicyArn')],
+  'iam:DeletePolicyVersion': [iam('DeletePolicyVersion', 'iamPolicy:PolicyArn')],
+  'iam:GetPolicyVersion': [iam('GetPolicyVersion', 'iamPolicy:PolicyArn')],
+  'iam:ListPolicyVersions': [iam('ListPolicyVersions', 'iamPolicy:PolicyArn')],
+  // No resource type in the reference: only `"Resource": "*"` grants it.
+  'iam:ListPolicies': [iam('ListPolicies', '*')],
+  'iam:CreateRole': [iam('CreateRole', 'newRole:RoleName', TAGS_IN)],
+  'iam:GetRole': [iam('GetRole', 'roleByName:RoleName')],
+  'iam:DeleteRole': [iam('DeleteRole', 'roleByName:RoleName')],
+  // The resource is the role; the policy is the iam:PolicyARN condition key.
+  'iam:AttachRolePolicy': [iam('AttachRolePolicy', 'roleByName:RoleName', ['iam:PolicyARN'])],
+  'iam:DetachRolePolicy': [iam('DetachRolePolicy', 'roleByName:RoleName', ['iam:PolicyARN'])],
+  'iam:ListAttachedRolePolicies': [iam('ListAttachedRolePolicies', 'roleByName:RoleName')],
+  'iam:TagRole': [iam('TagRole', 'roleByName:RoleName', TAGS_IN)],
+  'iam:UntagRole': [iam('UntagRole', 'roleByName:RoleName', ['aws:TagKeys'])],
+  'iam:ListRoleTags': [iam('ListRoleTags', 'roleByName:RoleName')],
 
   // ---- S3 (operation names of s3OperationOf; reference list_amazons3.html and the S3 API
   // reference's "Permissions" section of each operation) ----

@@ -27,6 +27,11 @@
 // aws:PrincipalArn (the role ARN for a role session), aws:PrincipalAccount, aws:PrincipalType,
 // aws:userid, aws:username (IAM users only) and aws:PrincipalTag/<key>.
 //
+// Managed policies (local/aws/iam/service.ts, the IAM API): a provider added with
+// `addIdentityPolicyProvider` gives the documents attached to a principal; they are read at every
+// evaluation, so an AttachRolePolicy or DetachRolePolicy counts from the next request on, and
+// evaluated beside the principal's own (inline) policies, as IAM makes no difference between them.
+//
 // KMS: a key policy is the primary authority over a key (KMS Developer Guide, "Key policies"). IAM
 // policies count only when the key policy delegates to the account with
 // `"Principal": {"AWS": "arn:aws:iam::<account>:root"}` ("Default key policy"). iam-simulate follows
@@ -70,6 +75,24 @@ export interface IamAuthorityOptions {
   readonly enforcing?: boolean;
 }
 
+/** The managed policies attached to a principal (their default versions), read at every evaluation. */
+export type IdentityPolicyProvider = (principalArn: string) => readonly PolicyDocument[];
+
+/** What the IAM API reads of a principal (local/aws/iam/service.ts). */
+export interface PrincipalInfo {
+  readonly arn: string;
+  readonly kind: 'role' | 'user';
+  readonly accountId: string;
+  readonly name: string;
+  /** The path of the ARN, `/` when none (`arn:aws:iam::1:role/service-role/x` → `/service-role/`). */
+  readonly path: string;
+  /** The unique id IAM gives the entity (`AROA...` for a role, `AIDA...` for a user). */
+  readonly uniqueId: string;
+  readonly tags: Readonly<Record<string, string>>;
+  /** How many policies the principal holds itself (inline, and the template's ones). */
+  readonly ownPolicies: number;
+}
+
 /** A resource-policy provider: the policy AWS would apply to `arn` when none was put (e.g. a KMS default key policy). */
 export type ResourcePolicyProvider = (arn: string) => PolicyDocument | undefined;
 
@@ -101,6 +124,8 @@ interface Principal {
   readonly policies: readonly { name: string; policy: ValidatedPolicyInput }[];
   readonly context: Record<string, string | string[]>;
   readonly credentials: Credentials;
+  readonly spec: PrincipalSpec;
+  readonly uniqueId: string;
 }
 
 const ROLE_RE = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]{1,64})$/;
@@ -147,6 +172,7 @@ export class IamAuthority implements Authorizer {
   private readonly byAccessKey = new Map<string, string>();
   private readonly resourcePolicies = new Map<string, ValidatedPolicyInput>();
   private readonly providers: ResourcePolicyProvider[] = [];
+  private readonly identityProviders: IdentityPolicyProvider[] = [];
   private readonly recorded: RecordedRequest[] = [];
   /** Per-authority salt for secret access keys: stable within a run, unguessable across runs. */
   private readonly salt = randomBytes(32);
@@ -205,6 +231,53 @@ export class IamAuthority implements Authorizer {
     return this.principals.has(arn);
   }
 
+  /** What the IAM API shows of a principal; undefined when there is none. */
+  describePrincipal(arn: string): PrincipalInfo | undefined {
+    const p = this.principals.get(arn);
+    if (!p) return undefined;
+    const resource = arn.split(':').slice(5).join(':');
+    const path = resource.slice(resource.indexOf('/'), resource.lastIndexOf('/') + 1);
+    return {
+      arn,
+      kind: p.kind,
+      accountId: p.accountId,
+      name: p.name,
+      path,
+      uniqueId: p.uniqueId,
+      tags: { ...(p.spec.tags ?? {}) },
+      ownPolicies: p.policies.length,
+    };
+  }
+
+  /** The ARN of the role named `name` in `accountId` (role names are unique in an account, whatever the path). */
+  findRole(accountId: string, name: string): string | undefined {
+    for (const p of this.principals.values())
+      if (p.kind === 'role' && p.accountId === accountId && p.name === name) return p.arn;
+    return undefined;
+  }
+
+  /** Replaces a principal's tags (TagRole, UntagRole): `aws:PrincipalTag/<key>` from the next request on. */
+  setPrincipalTags(arn: string, tags: Readonly<Record<string, string>>): void {
+    const p = this.principals.get(arn);
+    if (!p) throw new Error(`no IAM principal ${arn}`);
+    if (p.kind === 'role') this.putRole(arn, { ...p.spec, tags });
+    else this.putUser(arn, { ...p.spec, tags });
+  }
+
+  /** Adds a source of managed policies attached to principals (asked at every evaluation). */
+  addIdentityPolicyProvider(provider: IdentityPolicyProvider): void {
+    this.identityProviders.push(provider);
+  }
+
+  private attachedPolicies(principalArn: string): { name: string; policy: ValidatedPolicyInput }[] {
+    const out: { name: string; policy: ValidatedPolicyInput }[] = [];
+    for (const provide of this.identityProviders)
+      provide(principalArn).forEach((doc, i) =>
+        out.push({ name: `attached-${i}`, policy: validated(doc, `${principalArn} managed policy ${i}`, 'identity') }),
+      );
+    return out;
+  }
+
   /** The ARN denials show for a principal: a role's session ARN, a user's ARN. */
   callerArn(principalArn: string): string {
     return this.principals.get(principalArn)?.callerArn ?? principalArn;
@@ -233,7 +306,19 @@ export class IamAuthority implements Authorizer {
     for (const [k, v] of Object.entries(spec.tags ?? {})) context[`aws:PrincipalTag/${k}`] = v;
     const existing = this.principals.get(arn);
     const credentials = existing?.credentials ?? this.makeCredentials(arn, kind);
-    this.principals.set(arn, { arn, kind, accountId, name, callerArn, policies, context, credentials });
+    const uniqueIdPrefixed = `${kind === 'role' ? 'AROA' : 'AIDA'}${uniqueId}`;
+    this.principals.set(arn, {
+      arn,
+      kind,
+      accountId,
+      name,
+      callerArn,
+      policies,
+      context,
+      credentials,
+      spec,
+      uniqueId: uniqueIdPrefixed,
+    });
     this.byAccessKey.set(credentials.accessKeyId, arn);
   }
 
@@ -353,7 +438,7 @@ export class IamAuthority implements Authorizer {
       principal: p?.callerArn ?? request.principalArn,
       request,
       context,
-      identity: p ? [...p.policies] : [],
+      identity: p ? [...p.policies, ...this.attachedPolicies(request.principalArn)] : [],
       resourcePolicy: this.resourcePolicyFor(request),
       resourceAccount: resourceAccountOf(request.resource, p?.accountId ?? this.accountId),
     };

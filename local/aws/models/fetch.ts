@@ -8,8 +8,10 @@
 // (local/kafka/librdkafka.ts): the pinned botocore wheel from PyPI with `python3 -m pip download`,
 // unpacked with Python's own zipfile and gzip into .cache/botocore-<version>/<service>.json
 // (git-ignored). Nothing from botocore is committed. The folder is built under a private name and
-// renamed into place, and a marker written last makes later checks a single stat(): parallel jest
-// workers may race here and none reads a half-written model.
+// renamed into place, and a marker written last makes later checks a single stat() per service:
+// parallel jest workers may race here and none reads a half-written model. A service added to
+// MODEL_SERVICES after a folder was made is unpacked beside the others, each file renamed into
+// place on its own (an existing cache is completed, not rebuilt).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +23,16 @@ import type { ServiceModel } from './types.js';
 export const BOTOCORE_VERSION = '1.44.8';
 
 /** botocore's service folder names for the services the emulators serve. */
-export const MODEL_SERVICES = ['secretsmanager', 'kms', 'acm-pca', 'kafka', 'events', 'stepfunctions', 's3'] as const;
+export const MODEL_SERVICES = [
+  'secretsmanager',
+  'kms',
+  'acm-pca',
+  'kafka',
+  'events',
+  'stepfunctions',
+  's3',
+  'iam',
+] as const;
 export type ModelService = (typeof MODEL_SERVICES)[number];
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -64,8 +75,11 @@ function run(cmd: string, args: readonly string[], timeout: number): { ok: boole
  */
 export function ensureServiceModels(log: (line: string) => void = () => undefined): string {
   const dir = modelsDir();
-  if (existsSync(join(dir, MARKER))) return dir;
-  if (process.env.MSK_LOCAL_AWS_MODELS) throw new Error(`MSK_LOCAL_AWS_MODELS=${dir} holds no ${MARKER} marker`);
+  const complete = existsSync(join(dir, MARKER));
+  const missing = complete ? MODEL_SERVICES.filter((s) => !existsSync(join(dir, `${s}.json`))) : [...MODEL_SERVICES];
+  if (missing.length === 0) return dir;
+  if (process.env.MSK_LOCAL_AWS_MODELS)
+    throw new Error(`MSK_LOCAL_AWS_MODELS=${dir} holds no ${complete ? missing.join(', ') : MARKER}`);
   log(
     `[models] fetching the AWS service models (botocore ${BOTOCORE_VERSION} wheel, PyPI) into ${dir} (first use only)...`,
   );
@@ -93,8 +107,15 @@ export function ensureServiceModels(log: (line: string) => void = () => undefine
         `fetching botocore ${BOTOCORE_VERSION} with 'python3 -m pip download' failed (python3 with pip and access to PyPI are needed):\n${dl.out.slice(-2000)}`,
       );
     mkdirSync(partial, { recursive: true });
-    const unpack = run('python3', ['-c', UNPACK, wheel, partial, ...MODEL_SERVICES], 120_000);
+    const unpack = run('python3', ['-c', UNPACK, wheel, partial, ...missing], 120_000);
     if (!unpack.ok) throw new Error(`unpacking the botocore models failed:\n${unpack.out.slice(-2000)}`);
+    if (complete) {
+      // Completing an existing folder: each new file appears whole (rename within one file system).
+      for (const s of missing)
+        if (!existsSync(join(dir, `${s}.json`))) renameSync(join(partial, `${s}.json`), join(dir, `${s}.json`));
+      log(`[models] AWS service models ready in ${dir}`);
+      return dir;
+    }
     writeFileSync(join(partial, MARKER), `${BOTOCORE_VERSION}\n`);
     mkdirSync(dirname(dir), { recursive: true });
     try {

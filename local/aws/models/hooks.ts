@@ -16,6 +16,12 @@
 //   outside its shape is `InvalidArgument`, a storage class `InvalidStorageClass`; all 400
 //   (S3 API reference, "Error responses", list of error codes).
 //
+// - IAM (query): `ValidationError` (HTTP 400) with the same "N validation error(s) detected" text
+//   (IAM API reference, "Common Errors": ValidationError, "The input fails to satisfy the constraints
+//   specified by an AWS service"); a path outside its pattern gets IAM's own sentence ("The specified
+//   value for path is invalid. It must begin and end with / ...", as IAM answers CreateRole and
+//   CreatePolicy; pathPrefix likewise).
+//
 // When the models cannot be had (no python3/pip or no access to PyPI), validation is off and one
 // line says so; the model-validation test fails in that case, so CI never runs without it.
 import { Readable } from 'node:stream';
@@ -23,7 +29,7 @@ import { AwsServiceError } from '../core.js';
 import { modelForSigningName } from './fetch.js';
 import type { ServiceModel } from './types.js';
 import { validateInput, violationMessage, type Violation } from './validate.js';
-import { fromXml, parseXml, restInput, type HttpRequestParts } from './wire.js';
+import { fromQuery, fromXml, parseXml, queryErrorXml, restInput, toQueryXml, type HttpRequestParts } from './wire.js';
 
 let unavailable = false;
 
@@ -163,3 +169,43 @@ export async function s3RequestErrorOf(ctx: S3KoaRequest, operation: string): Pr
   }
   return s3RequestError(operation, { path: ctx.path, query, headers: ctx.headers, ...(body ? { body } : {}) });
 }
+
+/** IAM's own wording for a path outside its pattern (by the member's path in the message). */
+const QUERY_PATTERN_MESSAGES: Readonly<Record<string, string>> = {
+  path: 'The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.',
+  pathPrefix:
+    'The specified value for pathPrefix is invalid. It must begin with the / character and contain only alphanumeric characters and/or / characters.',
+};
+
+/**
+ * A Query-protocol request (IAM): the input in member-name form (typed by the model when it is
+ * there), and the service's error when it does not fit the model.
+ */
+export function queryRequest(
+  signingName: string,
+  operation: string,
+  params: URLSearchParams,
+): { input: Record<string, unknown>; error?: AwsServiceError } {
+  const m = model(signingName);
+  const op = m?.operations[operation];
+  const input = fromQuery(params, op?.input ? m : undefined, op?.input?.shape);
+  if (!m || !op) return { input };
+  const violations = validateInput(m, operation, input);
+  if (violations.length === 0) return { input };
+  const first = violations[0]!;
+  const special = first.kind === 'pattern' || first.kind === 'min' ? QUERY_PATTERN_MESSAGES[first.path] : undefined;
+  return { input, error: new AwsServiceError('ValidationError', special ?? violationMessage(violations), 400) };
+}
+
+/** The XML answer of a Query-protocol operation; with the model, the output is held to its shape (throws otherwise). */
+export function queryResponseXml(
+  signingName: string,
+  operation: string,
+  output: Readonly<Record<string, unknown>> | undefined,
+  opts: { xmlNamespace: string; requestId: string },
+): string {
+  const m = model(signingName);
+  return toQueryXml(operation, output, { ...opts, ...(m?.operations[operation] ? { model: m } : {}) });
+}
+
+export { queryErrorXml };

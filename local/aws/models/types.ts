@@ -48,6 +48,8 @@ export interface OperationModel {
   readonly name: string;
   readonly http: { readonly method: string; readonly requestUri: string; readonly responseCode?: number };
   readonly input?: { readonly shape: string; readonly locationName?: string };
+  /** `resultWrapper`: the Query protocol's `<XResult>` element around the output members. */
+  readonly output?: { readonly shape: string; readonly resultWrapper?: string };
   readonly errors?: readonly { readonly shape: string }[];
 }
 

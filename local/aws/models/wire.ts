@@ -246,3 +246,144 @@ export function fromXml(model: ServiceModel, shapeName: string, el: XmlElement):
       return scalarFromText(shape, el.text);
   }
 }
+
+// ---- AWS Query protocol (IAM) ----
+// Smithy "AWS query protocol" (https://smithy.io/2.0/aws/protocols/aws-query-protocol.html): the
+// input is form-encoded, `Action` and `Version` beside the members; a structure member is
+// `<Name>.<Member>`, a list item `<Name>.member.<n>` (1-based), a map entry
+// `<Name>.entry.<n>.key` / `.value`. The answer is XML: `<XResponse xmlns=...><XResult>` (the
+// operation's `resultWrapper`) holding the output members, then `<ResponseMetadata>`; list items are
+// `<member>` elements.
+
+/** Form parameters (without Action and Version) as an input in member-name form: by the model's shapes when given, else by the key structure alone. */
+export function fromQuery(params: URLSearchParams, model?: ServiceModel, shapeName?: string): Record<string, unknown> {
+  const tree: QueryNode = new Map();
+  for (const [key, value] of params) {
+    if (key === 'Action' || key === 'Version') continue;
+    let node = tree;
+    const segs = key.split('.');
+    segs.forEach((seg, i) => {
+      if (i === segs.length - 1) node.set(seg, value);
+      else {
+        let next = node.get(seg);
+        if (!(next instanceof Map)) node.set(seg, (next = new Map()));
+        node = next;
+      }
+    });
+  }
+  return queryValue(tree, model, shapeName) as Record<string, unknown>;
+}
+
+type QueryNode = Map<string, QueryNode | string>;
+
+function queryValue(node: QueryNode | string, model?: ServiceModel, shapeName?: string): unknown {
+  const shape = shapeName !== undefined ? model?.shapes[shapeName] : undefined;
+  // An empty list is sent as the bare name with an empty value (`Tags=`).
+  if (typeof node === 'string') return shape?.type === 'list' && node === '' ? [] : scalarFromText(shape, node);
+  const items = (inner: QueryNode | string | undefined): (QueryNode | string)[] =>
+    inner instanceof Map
+      ? [...inner.entries()]
+          .filter(([k]) => /^\d+$/.test(k))
+          .sort(([a], [b]) => Number(a) - Number(b))
+          .map(([, v]) => v)
+      : [];
+  if (shape?.type === 'list' || (!shape && node.size === 1 && node.has('member'))) {
+    const inner = node.get(shape?.member?.locationName ?? 'member');
+    return items(inner).map((v) => queryValue(v, model, shape?.member?.shape));
+  }
+  if (shape?.type === 'map') {
+    const out: Record<string, unknown> = {};
+    for (const e of items(node.get('entry')))
+      if (e instanceof Map && typeof e.get('key') === 'string')
+        out[e.get('key') as string] = queryValue(e.get('value') ?? '', model, shape.value?.shape);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of node) {
+    const ref = shape?.members?.[k];
+    if (shape && !ref) continue; // not a member: AWS ignores unknown parameters
+    out[k] = queryValue(v, model, ref?.shape);
+  }
+  return out;
+}
+
+/**
+ * An operation's output as the Query protocol's XML body. With the model, every member must be one
+ * the output shape lists, with the shape's type (an emulator bug otherwise: it throws), and lists
+ * use the model's item names; without it, arrays are `<member>` lists.
+ */
+export function toQueryXml(
+  operation: string,
+  output: Readonly<Record<string, unknown>> | undefined,
+  opts: { xmlNamespace: string; requestId: string; model?: ServiceModel },
+): string {
+  const op: OperationModel | undefined = opts.model?.operations[operation];
+  const outShape = op?.output?.shape;
+  if (opts.model && !outShape && output && Object.keys(output).length > 0)
+    throw new Error(`${operation} has no output in the model`);
+  const body = output && Object.keys(output).length > 0 ? xmlMembers(output, opts.model, outShape, operation) : '';
+  const wrapper = op?.output?.resultWrapper ?? `${operation}Result`;
+  const result = body === '' && !outShape ? '' : `<${wrapper}>${body}</${wrapper}>`;
+  return (
+    `<${operation}Response xmlns="${opts.xmlNamespace}">${result}` +
+    `<ResponseMetadata><RequestId>${opts.requestId}</RequestId></ResponseMetadata></${operation}Response>`
+  );
+}
+
+/** `<ErrorResponse>` of the Query protocol: Type Sender (4xx) or Receiver (5xx), Code, Message, RequestId. */
+export function queryErrorXml(
+  err: { code: string; message: string; statusCode: number },
+  opts: { xmlNamespace: string; requestId: string },
+): string {
+  const type = err.statusCode >= 500 ? 'Receiver' : 'Sender';
+  return (
+    `<ErrorResponse xmlns="${opts.xmlNamespace}"><Error><Type>${type}</Type><Code>${escapeXml(err.code)}</Code>` +
+    `<Message>${escapeXml(err.message)}</Message></Error><RequestId>${opts.requestId}</RequestId></ErrorResponse>`
+  );
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+}
+
+function xmlMembers(
+  v: Readonly<Record<string, unknown>>,
+  model: ServiceModel | undefined,
+  shapeName: string | undefined,
+  where: string,
+): string {
+  const shape = shapeName !== undefined ? model?.shapes[shapeName] : undefined;
+  let out = '';
+  for (const [k, item] of Object.entries(v)) {
+    if (item === undefined) continue;
+    const ref = shape?.members?.[k];
+    if (model && shapeName !== undefined && !ref) throw new Error(`${where}: ${k} is not a member of ${shapeName}`);
+    const name = ref?.locationName ?? k;
+    out += `<${name}>${xmlValue(item, model, ref?.shape, `${where}.${k}`)}</${name}>`;
+  }
+  return out;
+}
+
+function xmlValue(v: unknown, model: ServiceModel | undefined, shapeName: string | undefined, where: string): string {
+  const shape = shapeName !== undefined ? model?.shapes[shapeName] : undefined;
+  const expect = (ok: boolean) => {
+    if (shape && !ok) throw new Error(`${where}: not a ${shape.type} (${shapeName})`);
+  };
+  if (Array.isArray(v)) {
+    expect(shape?.type === 'list');
+    const item = shape?.member?.locationName ?? 'member';
+    return v.map((x) => `<${item}>${xmlValue(x, model, shape?.member?.shape, `${where}[]`)}</${item}>`).join('');
+  }
+  if (v instanceof Date) {
+    expect(shape?.type === 'timestamp');
+    return v.toISOString();
+  }
+  if (v !== null && typeof v === 'object') {
+    expect(shape?.type === 'structure');
+    return xmlMembers(v as Record<string, unknown>, model, shapeName, where);
+  }
+  if (typeof v === 'boolean') expect(shape?.type === 'boolean');
+  else if (typeof v === 'number') expect(['integer', 'long', 'float', 'double'].includes(shape?.type ?? ''));
+  else expect(shape?.type === 'string' || shape?.type === 'timestamp');
+  return escapeXml(String(v));
+}

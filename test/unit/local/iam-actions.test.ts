@@ -17,6 +17,8 @@ import { EventBridgeEmulator } from '../../../local/aws/eventbridge.js';
 import { StepFunctionsEmulator } from '../../../local/aws/stepfunctions.js';
 import { MskEmulator } from '../../../local/aws/msk.js';
 import { s3OperationOf } from '../../../local/aws/s3.js';
+import { IamService } from '../../../local/aws/iam/service.js';
+import { IamAuthority } from '../../../local/aws/iam/authority.js';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
@@ -30,6 +32,7 @@ function servedOperations(): string[] {
     new AcmPcaEmulator(),
     new EventBridgeEmulator().service,
     sfn,
+    new IamService(new IamAuthority()),
   ].flatMap((s) => Object.keys(s.operations).map((op) => `${s.signingName}:${op}`));
   void (sfn as { close?: () => unknown }).close?.();
 
@@ -138,6 +141,10 @@ const sampleInput: Record<string, unknown> = {
       RoleArn: `arn:aws:iam::${ACCOUNT}:role/events-start`,
     },
   ],
+  PolicyName: 'msk-spec-dev-shop.orders-1',
+  PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/msk-spec/msk-spec-dev-shop.orders-1`,
+  Path: '/msk-spec/',
+  RoleName: 'shop-orders-connect',
   CopySourceBucket: 'specs',
   CopySourceKey: 'a.yaml',
 };
