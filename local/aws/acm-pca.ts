@@ -16,6 +16,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { randomBytes, randomUUID, webcrypto } from 'node:crypto';
 import { AwsServiceError, LOCAL_ACCOUNT_ID, LOCAL_REGION, type JsonService, type Operation } from './core.js';
+import { PageTokens, pageSize } from './pagination.js';
 
 x509.cryptoProvider.set(webcrypto as never);
 
@@ -219,6 +220,7 @@ export class AcmPcaEmulator implements JsonService {
   private readonly cas = new Map<string, CaRecord>();
   private readonly certs = new Map<string, IssuedRecord>();
   private readonly idempotency = new Map<string, IdempotencyRecord>();
+  private readonly tokens = new PageTokens();
 
   constructor(options: AcmPcaOptions = {}) {
     this.region = options.region ?? LOCAL_REGION;
@@ -381,16 +383,22 @@ export class AcmPcaEmulator implements JsonService {
     NextToken?: string;
   } {
     const all = [...this.cas.values()].filter((c) => c.status !== 'DELETED');
-    const max = (input['MaxResults'] as number | undefined) ?? 1000;
-    if (!Number.isInteger(max) || max < 1 || max > 1000) {
-      throw new AwsServiceError(
-        'ValidationException',
-        `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 1000`,
-      );
-    }
-    const start = decodeToken(input['NextToken'], 'InvalidNextTokenException');
-    const page = all.slice(start, start + max).map((c) => this.caView(c));
-    const next = start + max < all.length ? encodeToken(start + max) : undefined;
+    const size = pageSize(
+      input['MaxResults'],
+      { min: 1, max: 1000, default: 1000 },
+      (v) =>
+        new AwsServiceError(
+          'ValidationException',
+          `1 validation error detected: Value '${String(v)}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 1000`,
+        ),
+    );
+    const { items, next } = this.tokens.page(all, {
+      listing: 'ListCertificateAuthorities',
+      size,
+      token: input['NextToken'],
+      invalid: () => new AwsServiceError('InvalidNextTokenException', 'The token specified is invalid.'),
+    });
+    const page = items.map((c) => this.caView(c));
     return { CertificateAuthorities: page, ...(next ? { NextToken: next } : {}) };
   }
 
@@ -743,21 +751,6 @@ async function parseAndVerifyCsr(b64: string): Promise<x509.Pkcs10CertificateReq
   if (!ok)
     throw new AwsServiceError('MalformedCSRException', 'The certificate signing request signature is not valid.');
   return csr;
-}
-
-function encodeToken(offset: number): string {
-  return Buffer.from(JSON.stringify({ o: offset })).toString('base64');
-}
-
-function decodeToken(token: unknown, errorCode: string): number {
-  if (token === undefined || token === null || token === '') return 0;
-  try {
-    const o = (JSON.parse(Buffer.from(String(token), 'base64').toString('utf8')) as { o?: unknown }).o;
-    if (typeof o === 'number' && Number.isInteger(o) && o >= 0) return o;
-  } catch {
-    /* fall through */
-  }
-  throw new AwsServiceError(errorCode, 'The token specified is invalid.');
 }
 
 export function createAcmPca(options: AcmPcaOptions = {}): AcmPcaEmulator {

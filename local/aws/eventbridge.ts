@@ -14,6 +14,7 @@
 import { EventEmitter } from 'node:events';
 import { AwsServiceError, LOCAL_ACCOUNT_ID, LOCAL_REGION, type JsonService, type RequestContext } from './core.js';
 import { buildArn, parseArn, uuid } from './arn.js';
+import { PageTokens, pageSize } from './pagination.js';
 
 /** An event as EventBridge delivers it to targets (User Guide, "Amazon EventBridge events"). */
 export interface EventBridgeEvent {
@@ -87,6 +88,7 @@ export class EventBridgeEmulator {
   private readonly patternHandlers: { re: RegExp; pattern: string; handler: TargetHandler }[] = [];
   private readonly pending = new Set<Promise<void>>();
   private readonly emitter = new EventEmitter();
+  private readonly tokens = new PageTokens();
   /** Every delivery attempted so far, oldest first. */
   readonly deliveries: Delivery[] = [];
 
@@ -326,6 +328,31 @@ export class EventBridgeEmulator {
     return {};
   }
 
+  /**
+   * A page of a listing: Limit 1-100 (default 100; botocore's LimitMax100), NextToken from the same
+   * listing. The API references list no error for a bad token; ValidationException, the common
+   * error of an invalid parameter (CommonErrors), is this emulator's choice.
+   */
+  private page(
+    items: readonly unknown[],
+    input: { Limit?: number; NextToken?: string },
+    listing: string,
+    field: string,
+  ): Record<string, unknown> {
+    const size = pageSize(input.Limit, { min: 1, max: 100, default: 100 }, (v) =>
+      validation(
+        `1 validation error detected: Value '${String(v)}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100`,
+      ),
+    );
+    const { items: page, next } = this.tokens.page(items, {
+      listing,
+      size,
+      token: input.NextToken,
+      invalid: () => validation('The NextToken is not valid.'),
+    });
+    return { [field]: page, ...(next ? { NextToken: next } : {}) };
+  }
+
   // ListRules: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_ListRules.html
   // NamePrefix, Limit (1-100), NextToken.
   private listRules(
@@ -337,7 +364,8 @@ export class EventBridgeEmulator {
       .filter((r) => r.EventBusName === bus && r.Arn.includes(`:${ctx.region}:${ctx.accountId}:`))
       .filter((r) => input.NamePrefix === undefined || r.Name.startsWith(input.NamePrefix))
       .sort((a, b) => a.Name.localeCompare(b.Name));
-    return page(rules.map(EventBridgeEmulator.ruleOut), input.Limit, input.NextToken, 'Rules');
+    const listing = `ListRules:${ctx.region}:${ctx.accountId}:${bus}:${input.NamePrefix ?? ''}`;
+    return this.page(rules.map(EventBridgeEmulator.ruleOut), input, listing, 'Rules');
   }
 
   // EnableRule / DisableRule: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_EnableRule.html
@@ -419,7 +447,7 @@ export class EventBridgeEmulator {
     ctx: RequestContext,
   ): unknown {
     const rule = this.getRule(input.Rule, this.busName(input), ctx);
-    return page([...rule.targets.values()], input.Limit, input.NextToken, 'Targets');
+    return this.page([...rule.targets.values()], input, `ListTargetsByRule:${rule.Arn}`, 'Targets');
   }
 
   // PutEvents: https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
@@ -541,29 +569,6 @@ function globToRegExp(glob: string): RegExp {
       .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
       .join('.*')}$`,
   );
-}
-
-function page<T>(
-  items: T[],
-  limit: number | undefined,
-  token: string | undefined,
-  field: string,
-): Record<string, unknown> {
-  const size = limit ?? 100;
-  if (!Number.isInteger(size) || size < 1 || size > 100)
-    throw validation(
-      `1 validation error detected: Value '${size}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 100`,
-    );
-  let start = 0;
-  if (token !== undefined) {
-    start = Number.parseInt(Buffer.from(token, 'base64url').toString('utf8'), 10);
-    if (!Number.isInteger(start) || start < 0) throw validation('The NextToken is not valid.');
-  }
-  const more = start + size < items.length;
-  return {
-    [field]: items.slice(start, start + size),
-    ...(more ? { NextToken: Buffer.from(String(start + size)).toString('base64url') } : {}),
-  };
 }
 
 // ---- input transformation (PutTargets: Input, InputPath, InputTransformer) ----

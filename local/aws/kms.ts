@@ -14,6 +14,7 @@
 // only through the owning service; KMS Developer Guide, "AWS managed keys").
 import { AwsServiceError, LOCAL_ACCOUNT_ID, LOCAL_REGION, type JsonService, type RequestContext } from './core.js';
 import { buildArn, epochSeconds, parseArn, uuid } from './arn.js';
+import { PageTokens, pageSize, type SizeBounds } from './pagination.js';
 import { defaultKeyPolicy, policyProblems } from './iam/authority.js';
 import type { PolicyDocument } from './iam/types.js';
 
@@ -87,8 +88,20 @@ function validation(message: string): AwsServiceError {
   return new AwsServiceError('ValidationException', message);
 }
 
+/**
+ * The list operations' Limit bounds (botocore's LimitType: 1-1000 for both), default and result
+ * member. API_ListKeys: default 100. API_ListAliases: default 50, and the reference says "between 1
+ * and 100"; the model accepts up to 1000, so a larger Limit is taken and the page holds at most 100
+ * ("KMS does not return more than the specified number of items, but it might return fewer").
+ */
+const LISTINGS = {
+  ListKeys: { field: 'Keys', bounds: { min: 1, max: 1000, default: 100 }, most: 1000 },
+  ListAliases: { field: 'Aliases', bounds: { min: 1, max: 1000, default: 50 }, most: 100 },
+} as const satisfies Record<string, { field: string; bounds: SizeBounds; most: number }>;
+
 export class KmsEmulator {
   private readonly regions = new Map<string, Region>();
+  private readonly tokens = new PageTokens();
   /** Key policies given by CreateKey or PutKeyPolicy, by key ARN. */
   private readonly policies = new Map<string, PolicyDocument>();
   /** AWS managed keys' policies, made once per key (the authority caches validation by document). */
@@ -375,7 +388,7 @@ export class KmsEmulator {
       KeyId: k.meta.KeyId,
       KeyArn: k.meta.Arn,
     }));
-    return page(keys, input.Limit, input.Marker, 'Keys');
+    return this.page('ListKeys', keys, input, ctx);
   }
 
   // CreateAlias: https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html
@@ -423,23 +436,48 @@ export class KmsEmulator {
   private listAliases(input: { KeyId?: string; Limit?: number; Marker?: string }, ctx: RequestContext): unknown {
     const r = this.state(ctx.region, ctx.accountId);
     let aliases = [...r.aliases.values()];
+    let scope = '';
     if (input.KeyId !== undefined) {
       if (input.KeyId.includes('alias/'))
         throw new AwsServiceError('InvalidArnException', `Invalid keyId ${input.KeyId}`);
       const key = this.find(input.KeyId, ctx.region, ctx.accountId);
       aliases = aliases.filter((a) => a.TargetKeyId === key.meta.KeyId);
+      scope = key.meta.KeyId;
     }
     aliases.sort((a, b) => a.AliasName.localeCompare(b.AliasName));
-    return page(
-      aliases.map((a) => ({
-        ...a,
-        CreationDate: epochSeconds(a.CreationDate),
-        LastUpdatedDate: epochSeconds(a.LastUpdatedDate),
-      })),
-      input.Limit,
-      input.Marker,
-      'Aliases',
+    const listed = aliases.map((a) => ({
+      ...a,
+      CreationDate: epochSeconds(a.CreationDate),
+      LastUpdatedDate: epochSeconds(a.LastUpdatedDate),
+    }));
+    return this.page('ListAliases', listed, input, ctx, scope);
+  }
+
+  /**
+   * A page of a listing, KMS-style: Limit within the operation's bounds (LISTINGS), Marker from the
+   * NextMarker of the same listing (else 400 InvalidMarkerException, as the API references list),
+   * Truncated, and NextMarker when truncated.
+   */
+  private page(
+    operation: keyof typeof LISTINGS,
+    items: readonly unknown[],
+    input: { Limit?: number; Marker?: string },
+    ctx: RequestContext,
+    scope = '',
+  ): Record<string, unknown> {
+    const { field, bounds, most } = LISTINGS[operation];
+    const limit = pageSize(input.Limit, bounds, (v) =>
+      validation(
+        `1 validation error detected: Value '${String(v)}' at 'limit' failed to satisfy constraint: Member must have value between ${bounds.min} and ${bounds.max}`,
+      ),
     );
+    const { items: page, next } = this.tokens.page(items, {
+      listing: `${operation}:${ctx.region}:${ctx.accountId}:${scope}`,
+      size: Math.min(limit, most),
+      token: input.Marker,
+      invalid: () => new AwsServiceError('InvalidMarkerException', 'Invalid marker'),
+    });
+    return { [field]: page, Truncated: next !== undefined, ...(next ? { NextMarker: next } : {}) };
   }
 
   // EnableKey / DisableKey: https://docs.aws.amazon.com/kms/latest/APIReference/API_DisableKey.html
@@ -552,31 +590,5 @@ function serializeMeta(meta: Key['meta']): Record<string, unknown> {
     ...rest,
     CreationDate: epochSeconds(CreationDate),
     ...(DeletionDate ? { DeletionDate: epochSeconds(DeletionDate) } : {}),
-  };
-}
-
-/** KMS-style paging: Limit (1-1000, default 50 for lists of keys/aliases... capped at 100), Marker, Truncated, NextMarker. */
-function page<T>(
-  items: T[],
-  limit: number | undefined,
-  marker: string | undefined,
-  field: string,
-): Record<string, unknown> {
-  const size = limit ?? 50;
-  if (!Number.isInteger(size) || size < 1 || size > 1000)
-    throw validation(
-      `1 validation error detected: Value '${size}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 1000`,
-    );
-  let start = 0;
-  if (marker !== undefined) {
-    start = Number.parseInt(Buffer.from(marker, 'base64url').toString('utf8'), 10);
-    if (!Number.isInteger(start) || start < 0) throw new AwsServiceError('InvalidMarkerException', 'Invalid marker');
-  }
-  const slice = items.slice(start, start + size);
-  const truncated = start + size < items.length;
-  return {
-    [field]: slice,
-    Truncated: truncated,
-    ...(truncated ? { NextMarker: Buffer.from(String(start + size)).toString('base64url') } : {}),
   };
 }

@@ -36,7 +36,6 @@
 //   403 AccessDenied with KMS's message.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -61,6 +60,7 @@ import {
   type EnforcingAuthorizer,
 } from './iam/enforce.js';
 import type { PolicyDocument } from './iam/types.js';
+import { PageTokens, pageSize } from './pagination.js';
 import { s3RequestErrorOf } from './models/hooks.js';
 
 const require = createRequire(import.meta.url);
@@ -318,8 +318,8 @@ export class S3Emulator {
   private readonly accounts: AwsAccountModule;
   /** Conditional writes in flight, by `bucket\0key`: each waits for the one before it. */
   private readonly keyLocks = new Map<string, Promise<void>>();
-  /** Signs continuation tokens, so a token is opaque and a forged one is refused. */
-  private readonly tokenSecret = randomBytes(32);
+  /** Seals continuation tokens, so a token is opaque and a forged or another bucket's one is refused. */
+  private readonly tokens = new PageTokens();
   private _url = '';
 
   constructor(private readonly opts: S3Options = {}) {
@@ -1292,15 +1292,7 @@ export class S3Emulator {
     if (encoding !== undefined && encoding !== 'url')
       throw new S3HttpError('InvalidArgument', 'Invalid Encoding Method specified in Request', 400);
     const rawMax = q('max-keys');
-    let maxKeys = 1000;
-    if (rawMax !== undefined) {
-      if (!/^-?\d+$/.test(rawMax))
-        throw new S3HttpError('InvalidArgument', 'Provided max-keys not an integer or within integer range', 400);
-      const n = Number(rawMax);
-      if (n < 0 || n > 2147483647)
-        throw new S3HttpError('InvalidArgument', 'Argument maxKeys must be an integer between 0 and 2147483647', 400);
-      maxKeys = Math.min(1000, n);
-    }
+    const maxKeys = maxKeysOf(rawMax);
     let marker: string;
     const token = q('continuation-token');
     if (v2) {
@@ -1309,7 +1301,8 @@ export class S3Emulator {
       // With both, the listing continues after whichever sorts later (the token was issued for a
       // listing that already started after StartAfter).
       const startAfter = q('start-after') ?? '';
-      const continued = token !== undefined ? this.openToken(token, bucket) : '';
+      const continued =
+        token !== undefined ? (this.tokens.open(token, `ListObjectsV2:${bucket}`, badToken) as string) : '';
       marker = compareKeys(continued, startAfter) > 0 ? continued : startAfter;
     } else {
       if ('continuation-token' in ctx.query)
@@ -1369,7 +1362,7 @@ export class S3Emulator {
         : `${el('Marker', enc(marker))}${truncated && delimiter ? el('NextMarker', enc(last!)) : ''}`) +
       `${el('MaxKeys', rawMax ?? 1000)}${delimiter ? el('Delimiter', enc(delimiter)) : ''}${el('IsTruncated', truncated)}` +
       (v2
-        ? `${token !== undefined ? el('ContinuationToken', xmlEscape(token)) : ''}${truncated ? el('NextContinuationToken', this.sealToken(bucket, last!)) : ''}`
+        ? `${token !== undefined ? el('ContinuationToken', xmlEscape(token)) : ''}${truncated ? el('NextContinuationToken', this.tokens.seal(`ListObjectsV2:${bucket}`, last!)) : ''}`
         : '') +
       (encoding ? el('EncodingType', 'url') : '');
     ctx.type = 'application/xml';
@@ -1408,31 +1401,6 @@ export class S3Emulator {
     return keys.sort(compareKeys);
   }
 
-  /** An opaque continuation token naming the last entry returned (API_ListObjectsV2, "NextContinuationToken"). */
-  private sealToken(bucket: string, last: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.tokenSecret, iv);
-    const body = Buffer.concat([cipher.update(JSON.stringify([bucket, last]), 'utf8'), cipher.final()]);
-    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
-  }
-
-  /** The entry a token continues after; 400 InvalidArgument for a token this bucket never issued. */
-  private openToken(token: string, bucket: string): string {
-    const invalid = new S3HttpError('InvalidArgument', 'The continuation token provided is incorrect', 400);
-    const raw = Buffer.from(token, 'base64');
-    if (raw.length < 29) throw invalid;
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.tokenSecret, raw.subarray(0, 12));
-      decipher.setAuthTag(raw.subarray(12, 28));
-      const text = Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
-      const [b, last] = JSON.parse(text) as [string, string];
-      if (b !== bucket || typeof last !== 'string') throw invalid;
-      return last;
-    } catch {
-      throw invalid;
-    }
-  }
-
   // ListObjectVersions (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html):
   // the versions and delete markers this emulator has recorded (writes while versioning was
   // Enabled), keys in UTF-8 binary order and newest first per key, filtered by prefix. Pages of
@@ -1453,12 +1421,7 @@ export class S3Emulator {
         throw new S3HttpError('InvalidArgument', 'Invalid version id specified', 400);
     }
     const rawMax = q('max-keys');
-    let maxKeys = 1000;
-    if (rawMax !== undefined) {
-      if (!/^\d+$/.test(rawMax))
-        throw new S3HttpError('InvalidArgument', 'Provided max-keys not an integer or within integer range', 400);
-      maxKeys = Math.min(1000, Number(rawMax));
-    }
+    const maxKeys = maxKeysOf(rawMax);
     const owner = '<Owner><ID>local</ID><DisplayName>local</DisplayName></Owner>';
     const keys = [...this.history.keys()]
       .filter((id) => id.startsWith(`${bucket}\0`))
@@ -1584,6 +1547,27 @@ function checkObjectRequest(ctx: KoaContext, operation: string, key: string): vo
   if (id === undefined || id === '')
     throw new S3HttpError('InvalidArgument', 'Version id cannot be the empty string', 400);
   if (!VERSION_ID.test(id)) throw new S3HttpError('InvalidArgument', 'Invalid version id specified', 400);
+}
+
+/**
+ * MaxKeys of ListObjects, ListObjectsV2 and ListObjectVersions: an integer 0-2147483647, else 400
+ * InvalidArgument (as S3 answers); at most 1,000 entries are returned whatever is asked
+ * (API_ListObjectsV2, "MaxKeys"), and the request's value is echoed.
+ */
+function maxKeysOf(raw: string | undefined): number {
+  if (raw !== undefined && !/^-?\d+$/.test(raw))
+    throw new S3HttpError('InvalidArgument', 'Provided max-keys not an integer or within integer range', 400);
+  const asked = pageSize(
+    raw === undefined ? undefined : Number(raw),
+    { min: 0, max: 2147483647, default: 1000 },
+    () => new S3HttpError('InvalidArgument', 'Argument maxKeys must be an integer between 0 and 2147483647', 400),
+  );
+  return Math.min(1000, asked);
+}
+
+/** A continuation token this bucket's ListObjectsV2 never issued (API_ListObjectsV2, "ContinuationToken"). */
+function badToken(): S3HttpError {
+  return new S3HttpError('InvalidArgument', 'The continuation token provided is incorrect', 400);
 }
 
 /** S3 orders keys by the bytes of their UTF-8 encoding (API_ListObjectsV2: "in UTF-8 binary order"). */

@@ -26,6 +26,7 @@ import { EventEmitter } from 'node:events';
 import { randomInt } from 'node:crypto';
 import { AwsServiceError, LOCAL_ACCOUNT_ID, LOCAL_REGION, type JsonService, type RequestContext } from './core.js';
 import { buildArn, epochSeconds, parseArn, secretSuffix, uuid } from './arn.js';
+import { PageTokens, pageSize } from './pagination.js';
 import type { KeyMetadata, KmsEmulator } from './kms.js';
 import { onBehalfKmsRequest } from './iam/enforce.js';
 
@@ -153,6 +154,7 @@ function dayOf(d: Date): Date {
 export class SecretsManagerEmulator {
   private readonly secrets = new Map<string, Secret>();
   private readonly emitter = new EventEmitter();
+  private readonly tokens = new PageTokens();
 
   constructor(private readonly kms: KmsEmulator) {}
 
@@ -651,25 +653,39 @@ export class SecretsManagerEmulator {
         );
       }
     }
-    const max = input.MaxResults ?? 100;
-    if (!Number.isInteger(max) || max < 1 || max > 100)
-      throw err('InvalidParameterException', 'MaxResults must be between 1 and 100.');
     let all = [...this.secrets.values()]
       .filter((s) => s.region === ctx.region && s.accountId === ctx.accountId)
       .filter((s) => input.IncludePlannedDeletion === true || !s.deletedDate)
       .filter((s) => filters.every((f) => matchesFilter(s, f.Key!, f.Values!)))
       .sort((a, b) => a.created.getTime() - b.created.getTime() || a.name.localeCompare(b.name));
     if (input.SortOrder === 'desc') all = all.reverse();
-    let start = 0;
-    if (input.NextToken !== undefined) {
-      start = decodeToken(input.NextToken);
-    }
-    const slice = all.slice(start, start + max);
-    const more = start + max < all.length;
+    // A token continues the query it came from: the same filters, deletion and sort order.
+    const query = JSON.stringify([filters, input.IncludePlannedDeletion === true, input.SortOrder ?? 'asc']);
+    const { items, next } = this.page(all, input, `ListSecrets:${ctx.region}:${ctx.accountId}:${query}`);
     return {
-      SecretList: slice.map((s) => SecretsManagerEmulator.describe(s, 'SecretVersionsToStages')),
-      ...(more ? { NextToken: encodeToken(start + max) } : {}),
+      SecretList: items.map((s) => SecretsManagerEmulator.describe(s, 'SecretVersionsToStages')),
+      ...(next ? { NextToken: next } : {}),
     };
+  }
+
+  /**
+   * A page of a listing: MaxResults 1-100 (default 100; API_ListSecrets, API_ListSecretVersionIds),
+   * NextToken from the same listing, else InvalidNextTokenException as both references list.
+   */
+  private page<T>(
+    items: readonly T[],
+    input: { MaxResults?: number; NextToken?: string },
+    listing: string,
+  ): { items: T[]; next?: string } {
+    const size = pageSize(input.MaxResults, { min: 1, max: 100, default: 100 }, () =>
+      err('InvalidParameterException', 'MaxResults must be between 1 and 100.'),
+    );
+    return this.tokens.page(items, {
+      listing,
+      size,
+      token: input.NextToken,
+      invalid: () => err('InvalidNextTokenException', 'The NextToken value is invalid.'),
+    });
   }
 
   // ListSecretVersionIds: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecretVersionIds.html
@@ -679,19 +695,21 @@ export class SecretsManagerEmulator {
   ): unknown {
     const s = this.find(input, ctx, { allowDeleted: true });
     const versions = [...s.versions.values()].filter((v) => input.IncludeDeprecated === true || v.stages.size > 0);
-    const max = input.MaxResults ?? 100;
-    const start = input.NextToken !== undefined ? decodeToken(input.NextToken) : 0;
-    const slice = versions.slice(start, start + max);
+    const { items, next } = this.page(
+      versions,
+      input,
+      `ListSecretVersionIds:${s.arn}:${input.IncludeDeprecated === true}`,
+    );
     return {
       ARN: s.arn,
       Name: s.name,
-      Versions: slice.map((v) => ({
+      Versions: items.map((v) => ({
         VersionId: v.id,
         ...(v.stages.size > 0 ? { VersionStages: [...v.stages] } : {}),
         ...(v.lastAccessed ? { LastAccessedDate: epochSeconds(v.lastAccessed) } : {}),
         CreatedDate: epochSeconds(v.created),
       })),
-      ...(start + max < versions.length ? { NextToken: encodeToken(start + max) } : {}),
+      ...(next ? { NextToken: next } : {}),
     };
   }
 
@@ -855,20 +873,6 @@ function matchesFilter(s: Secret, key: string, values: readonly string[]): boole
     return attrs.some((a) => a.startsWith(n));
   };
   return values.some((v) => (v.startsWith('!') ? !prefixMatch(v.slice(1)) : prefixMatch(v)));
-}
-
-function encodeToken(n: number): string {
-  return Buffer.from(JSON.stringify({ o: n })).toString('base64url');
-}
-
-function decodeToken(token: string): number {
-  try {
-    const o = (JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { o?: unknown }).o;
-    if (typeof o === 'number' && Number.isInteger(o) && o >= 0) return o;
-  } catch {
-    // fall through
-  }
-  throw err('InvalidNextTokenException', 'The NextToken value is invalid.');
 }
 
 // GetRandomPassword: https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_GetRandomPassword.html

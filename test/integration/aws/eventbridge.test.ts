@@ -60,6 +60,27 @@ test('PutRule returns the rule ARN; DescribeRule and ListRules show it', async (
   expect(l.Rules?.map((r) => r.Name)).toEqual(['specs-changed']);
 });
 
+test('ListRules pages with Limit and NextToken; a token continues only the listing that issued it', async () => {
+  for (const Name of ['page-a', 'page-b', 'page-c'])
+    await eb().send(new PutRuleCommand({ Name, EventPattern: JSON.stringify({ source: ['x'] }) }));
+  const names: string[] = [];
+  let NextToken: string | undefined;
+  do {
+    const p = await eb().send(new ListRulesCommand({ NamePrefix: 'page-', Limit: 2, NextToken }));
+    names.push(...p.Rules!.map((r) => r.Name!));
+    NextToken = p.NextToken;
+  } while (NextToken);
+  expect(names).toEqual(['page-a', 'page-b', 'page-c']);
+  const first = await eb().send(new ListRulesCommand({ NamePrefix: 'page-', Limit: 1 }));
+  for (const request of [
+    new ListRulesCommand({ NamePrefix: 'page-b', NextToken: first.NextToken }),
+    new ListTargetsByRuleCommand({ Rule: 'page-a', NextToken: first.NextToken }),
+    new ListRulesCommand({ NextToken: 'MQ' }),
+  ])
+    await expect(eb().send(request as ListRulesCommand)).rejects.toMatchObject({ name: 'ValidationException' });
+  for (const Name of ['page-a', 'page-b', 'page-c']) await eb().send(new DeleteRuleCommand({ Name }));
+});
+
 test('PutRule errors: no pattern nor schedule, bad pattern, bad schedule, unknown bus', async () => {
   await expect(eb().send(new PutRuleCommand({ Name: 'r' }))).rejects.toMatchObject({ name: 'ValidationException' });
   const bad = await eb()

@@ -9,6 +9,7 @@ import {
   DescribeKeyCommand,
   DisableKeyCommand,
   InvalidAliasNameException,
+  InvalidMarkerException,
   KMSInvalidStateException,
   ListAliasesCommand,
   ListKeysCommand,
@@ -116,6 +117,14 @@ test('ListAliases: all aliases incl. AWS-managed ones, filter by KeyId, paging w
   const p2 = await kms().send(new ListAliasesCommand({ KeyId: k!.KeyId, Limit: 1, Marker: p1.NextMarker }));
   expect([p1.Aliases?.[0]?.AliasName, p2.Aliases?.[0]?.AliasName]).toEqual(['alias/list-a', 'alias/list-b']);
   expect(p2.Truncated).toBe(false);
+  // API_ListAliases, Errors: InvalidMarkerException, "the marker ... is not valid": a forged one, or
+  // one of another listing (ListKeys, or the aliases of another key).
+  const keys = await kms().send(new ListKeysCommand({ Limit: 1 }));
+  const other = await kms().send(new ListAliasesCommand({ Limit: 1 }));
+  for (const Marker of [keys.NextMarker, other.NextMarker, 'bm90IGEgbWFya2Vy'])
+    await expect(kms().send(new ListAliasesCommand({ KeyId: k!.KeyId, Limit: 1, Marker }))).rejects.toBeInstanceOf(
+      InvalidMarkerException,
+    );
 });
 
 test('UpdateAlias and DeleteAlias', async () => {

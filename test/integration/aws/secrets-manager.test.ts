@@ -384,9 +384,14 @@ test('ListSecrets: name/tag-key/tag-value prefix filters, negation, AND across f
   );
   expect(p2.SecretList?.map((s) => s.Name)).toEqual([`${prefix}/AmazonMSK_3`]);
   expect(p2.NextToken).toBeUndefined();
-  await expect(sm().send(new ListSecretsCommand({ NextToken: 'garbage' }))).rejects.toMatchObject({
-    name: 'InvalidNextTokenException',
-  });
+  // API_ListSecrets, API_ListSecretVersionIds, Errors: InvalidNextTokenException. A token continues
+  // only the query that issued it: not another filter, and not another operation's listing.
+  const invalid = { name: 'InvalidNextTokenException' };
+  await expect(sm().send(new ListSecretsCommand({ NextToken: 'garbage' }))).rejects.toMatchObject(invalid);
+  await expect(sm().send(new ListSecretsCommand({ NextToken: p1.NextToken }))).rejects.toMatchObject(invalid);
+  await expect(
+    sm().send(new ListSecretVersionIdsCommand({ SecretId: `${prefix}/AmazonMSK_1`, NextToken: p1.NextToken })),
+  ).rejects.toMatchObject(invalid);
 });
 
 test('UpdateSecret changes description and key in place and writes a new AWSCURRENT version', async () => {
