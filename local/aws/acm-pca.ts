@@ -17,6 +17,7 @@ import * as x509 from '@peculiar/x509';
 import { randomBytes, randomUUID, webcrypto } from 'node:crypto';
 import { AwsServiceError, LOCAL_ACCOUNT_ID, LOCAL_REGION, type JsonService, type Operation } from './core.js';
 import { PageTokens, pageSize } from './pagination.js';
+import { buildArn } from './arn.js';
 
 x509.cryptoProvider.set(webcrypto as never);
 
@@ -334,7 +335,7 @@ export class AcmPcaEmulator implements JsonService {
         await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       ],
     });
-    const arn = `arn:aws:acm-pca:${this.region}:${this.accountId}:certificate-authority/${randomUUID()}`;
+    const arn = buildArn('acm-pca', this.region, this.accountId, `certificate-authority/${randomUUID()}`);
     const record: CaRecord = {
       arn,
       createdAt: nowMs,

@@ -2,17 +2,15 @@
 //
 // ARN format: arn:partition:service:region:account-id:resource
 // (IAM User Guide, "Amazon Resource Names (ARNs)", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html).
+// @aws-sdk/util-arn-parser parses and builds them; the two functions here only adapt it to the
+// emulators' use (see each).
 import { randomBytes, randomUUID } from 'node:crypto';
+import { build, parse, validate, type ARN } from '@aws-sdk/util-arn-parser';
 
-export interface Arn {
-  readonly partition: string;
-  readonly service: string;
-  readonly region: string;
-  readonly accountId: string;
-  /** Everything after the fifth colon, e.g. `key/1234...`, `secret:name-AbCdEf`. */
-  readonly resource: string;
-}
+/** An ARN's parts; `resource` is everything after the fifth colon, e.g. `key/1234...`, `secret:name-AbCdEf`. */
+export type Arn = ARN;
 
+/** util-arn-parser's build with positional parts, as the emulators' three dozen call sites (and local/aws/iam/) pass them. */
 export function buildArn(
   service: string,
   region: string,
@@ -20,21 +18,18 @@ export function buildArn(
   resource: string,
   partition = 'aws',
 ): string {
-  return `arn:${partition}:${service}:${region}:${accountId}:${resource}`;
+  return build({ partition, service, region, accountId, resource });
 }
 
-/** Parses an ARN; undefined when the string is not one. */
+/**
+ * Parses an ARN; undefined when the string is not one. util-arn-parser throws on a string that is
+ * not an ARN and accepts an empty partition or service (`arn::x:::y`); the emulators answer "not an
+ * ARN" for both, since every ARN names its partition and service (IAM User Guide, "ARN format").
+ */
 export function parseArn(value: string): Arn | undefined {
-  if (!value.startsWith('arn:')) return undefined;
-  const parts = value.split(':');
-  if (parts.length < 6) return undefined;
-  const [, partition, service, region, accountId] = parts as [string, string, string, string, string];
-  if (!partition || !service) return undefined;
-  return { partition, service, region, accountId, resource: parts.slice(5).join(':') };
-}
-
-export function isArn(value: string): boolean {
-  return parseArn(value) !== undefined;
+  if (!validate(value)) return undefined;
+  const arn = parse(value);
+  return arn.partition && arn.service ? arn : undefined;
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';

@@ -191,7 +191,7 @@ export class EventBridgeEmulator {
   private route(event: EventBridgeEvent, bus: string): void {
     for (const rule of this.rules.values()) {
       if (rule.EventBusName !== bus || rule.State === 'DISABLED' || !rule.pattern) continue;
-      if (!rule.Arn.includes(`:${event.region}:${event.account}:`)) continue;
+      if (!inRegion(rule.Arn, event.region, event.account)) continue;
       if (matchPattern(rule.pattern, event)) this.deliver(rule, event);
     }
   }
@@ -361,7 +361,7 @@ export class EventBridgeEmulator {
   ): unknown {
     const bus = this.busName(input);
     const rules = [...this.rules.values()]
-      .filter((r) => r.EventBusName === bus && r.Arn.includes(`:${ctx.region}:${ctx.accountId}:`))
+      .filter((r) => r.EventBusName === bus && inRegion(r.Arn, ctx.region, ctx.accountId))
       .filter((r) => input.NamePrefix === undefined || r.Name.startsWith(input.NamePrefix))
       .sort((a, b) => a.Name.localeCompare(b.Name));
     const listing = `ListRules:${ctx.region}:${ctx.accountId}:${bus}:${input.NamePrefix ?? ''}`;
@@ -560,6 +560,12 @@ function ruleKey(accountId: string, region: string, bus: string, name: string): 
 /** Event `time`: ISO-8601 without milliseconds, as EventBridge writes it. */
 export function isoSeconds(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Whether a rule's ARN is of this region and account (rules are regional resources of one account). */
+function inRegion(arn: string, region: string, accountId: string): boolean {
+  const parsed = parseArn(arn);
+  return parsed?.region === region && parsed.accountId === accountId;
 }
 
 function globToRegExp(glob: string): RegExp {

@@ -156,7 +156,7 @@ export class KmsEmulator {
     const r = this.regions.get(`${arn.accountId}/${arn.region}`);
     const key = r?.keys.get(arn.resource.slice(4));
     if (!r || !key) return undefined;
-    const root = `arn:aws:iam::${arn.accountId}:root`;
+    const root = buildArn('iam', '', arn.accountId, 'root', arn.partition);
     if (key.meta.KeyManager === 'CUSTOMER') return defaultKeyPolicy(arn.accountId);
     const made = this.managedPolicies.get(keyArn);
     if (made) return made;
