@@ -1,0 +1,337 @@
+// Objects and their versions: writes, reads, deletes around s3rver's own, with what s3rver lacks
+// (tags from `x-amz-tagging`, SSE, versioning with a history of versions and delete markers).
+import { kmsOnBehalf, authorizeDeletes } from './iam.js';
+import { sseFor } from './bucket-config.js';
+import { CONDITION_HEADERS, conditionalWrite, notModified } from './conditions.js';
+import { sequencer } from './events.js';
+import { randomVersionId } from './operations.js';
+import { s3rver, type KoaContext, type Next } from './s3rver.js';
+import { requireBucket, type RequestInfo, type S3State } from './state.js';
+import {
+  S3HttpError,
+  XMLNS,
+  header,
+  parseCopySource,
+  parseTagging,
+  readAll,
+  sendXml,
+  taggingXml,
+  xmlEscape,
+} from './wire.js';
+
+/** PutObject, CopyObject, CompleteMultipartUpload: the write, under its conditions (conditions.ts). */
+export async function write(
+  s: S3State,
+  ctx: KoaContext,
+  next: Next,
+  info: RequestInfo,
+  bucket: string,
+  key: string,
+): Promise<void> {
+  await conditionalWrite(ctx, s.keyLocks, bucket, key, () => writeObject(s, ctx, next, info, bucket, key));
+}
+
+/**
+ * CreateMultipartUpload: the SSE headers are given here and apply to the completed object
+ * (API_CreateMultipartUpload), so they are kept for CompleteMultipartUpload.
+ */
+export async function createUpload(
+  s: S3State,
+  ctx: KoaContext,
+  next: Next,
+  info: RequestInfo,
+  bucket: string,
+  key: string,
+): Promise<void> {
+  const sse = sseFor(s, ctx, bucket);
+  await kmsOnBehalf(s, info, sse, 'kms:GenerateDataKey', bucket, key);
+  await s.als.run(info, next);
+  if (ctx.status < 300) {
+    s.objects.set(`upload\0${bucket}\0${key}`, { sse });
+    for (const [h, v] of Object.entries(sse)) ctx.set(h, v);
+  }
+}
+
+/**
+ * GetObjectTagging, PutObjectTagging, DeleteObjectTagging: s3rver's answer, with the version they
+ * acted on in x-amz-version-id (API_GetObjectTagging, API_PutObjectTagging,
+ * API_DeleteObjectTagging, response headers).
+ */
+export async function tagging(
+  s: S3State,
+  ctx: KoaContext,
+  next: Next,
+  info: RequestInfo,
+  bucket: string,
+  key: string,
+): Promise<void> {
+  await s.als.run(info, next);
+  const requested = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
+  const version = requested ?? s.objects.get(`${bucket}\0${key}`)?.versionId;
+  if (ctx.status < 300 && version !== undefined) ctx.set('x-amz-version-id', version);
+}
+
+// PutObject (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html), CopyObject,
+// CompleteMultipartUpload: tags, SSE and version id around s3rver's write.
+async function writeObject(
+  s: S3State,
+  ctx: KoaContext,
+  next: Next,
+  info: RequestInfo,
+  bucket: string,
+  key: string,
+): Promise<void> {
+  const id = `${bucket}\0${key}`;
+  const tagging = info.operation === 'PutObject' ? parseTagging(header(ctx, 'x-amz-tagging')) : undefined;
+  const sse =
+    info.operation === 'CompleteMultipartUpload'
+      ? (s.objects.get(`upload\0${bucket}\0${key}`)?.sse ?? { 'x-amz-server-side-encryption': 'AES256' })
+      : sseFor(s, ctx, bucket);
+  if (info.operation === 'CopyObject') {
+    // Reading an SSE-KMS source needs kms:Decrypt on its key (API_CopyObject, "Permissions").
+    const src = parseCopySource(header(ctx, 'x-amz-copy-source') ?? '');
+    const srcInfo = s.objects.get(`${src.bucket}\0${src.key}`);
+    if (srcInfo) await kmsOnBehalf(s, info, srcInfo.sse, 'kms:Decrypt', src.bucket, src.key);
+  }
+  await kmsOnBehalf(s, info, sse, 'kms:GenerateDataKey', bucket, key);
+  const status = s.versioning.get(bucket);
+  if (status === 'Enabled') info.versionId = randomVersionId();
+  else if (status === 'Suspended') info.versionId = 'null';
+  const previous = s.objects.get(id);
+  if (info.versionId !== undefined) s.objects.set(id, { sse, versionId: info.versionId });
+  try {
+    await s.als.run(info, next);
+  } catch (e) {
+    if (previous) s.objects.set(id, previous);
+    else s.objects.delete(id);
+    throw e;
+  }
+  if (ctx.status >= 300) {
+    if (previous) s.objects.set(id, previous);
+    else s.objects.delete(id);
+    return;
+  }
+  s.objects.set(id, { sse, ...(info.versionId !== undefined ? { versionId: info.versionId } : {}) });
+  if (info.operation === 'PutObject' || info.operation === 'CopyObject') {
+    if (tagging && tagging.length > 0) {
+      await ctx.store.putSubresource(bucket, key, s3rver().TaggingConfiguration.validate(taggingXml(tagging)));
+    } else if (info.operation === 'PutObject') {
+      await ctx.store.deleteSubresource(bucket, key, 'tagging');
+    }
+  }
+  for (const [h, v] of Object.entries(sse)) ctx.set(h, v);
+  if (info.versionId !== undefined) {
+    ctx.set('x-amz-version-id', info.versionId);
+    await record(s, ctx, bucket, key, info.versionId);
+  }
+}
+
+/** Keeps a copy of the object just written, for reads by versionId. */
+async function record(s: S3State, ctx: KoaContext, bucket: string, key: string, versionId: string): Promise<void> {
+  const obj = await ctx.store.getObject(bucket, key);
+  if (!obj) return;
+  const body = obj.content ? await readAll(obj.content) : Buffer.alloc(0);
+  const headers: Record<string, string> = {};
+  for (const [h, v] of Object.entries(obj.metadata)) headers[h] = String(v);
+  const id = `${bucket}\0${key}`;
+  const list = (s.history.get(id) ?? []).filter((r) => r.versionId !== versionId || versionId !== 'null');
+  list.push({
+    versionId,
+    deleteMarker: false,
+    lastModified: new Date(),
+    body,
+    headers: { ...headers, ...s.objects.get(id)?.sse },
+  });
+  s.history.set(id, list);
+}
+
+// GetObject / HeadObject (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html):
+// `versionId` selects a version (NoSuchVersion when unknown; 405 MethodNotAllowed for a delete
+// marker); SSE and x-amz-version-id response headers.
+export async function read(
+  s: S3State,
+  ctx: KoaContext,
+  next: Next,
+  info: RequestInfo,
+  bucket: string,
+  key: string,
+): Promise<void> {
+  const id = `${bucket}\0${key}`;
+  const requested = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
+  const current = s.objects.get(id);
+  // `versionId=null` names the null version, i.e. the object of a never-versioned bucket.
+  const isCurrent = requested === current?.versionId || (requested === 'null' && current?.versionId === undefined);
+  if (requested !== undefined && !isCurrent) {
+    await requireBucket(ctx, bucket);
+    const record = s.history.get(id)?.find((r) => r.versionId === requested);
+    if (!record) throw new S3HttpError('NoSuchVersion', 'The specified version does not exist.', 404);
+    if (record.deleteMarker) {
+      ctx.set('x-amz-delete-marker', 'true');
+      ctx.set('x-amz-version-id', record.versionId);
+      throw new S3HttpError('MethodNotAllowed', 'The specified method is not allowed against this resource.', 405);
+    }
+    if (notModified(ctx, record.headers?.etag ?? '', record.lastModified)) {
+      ctx.set('x-amz-version-id', record.versionId);
+      return;
+    }
+    if (info.operation === 'GetObject') await kmsOnBehalf(s, info, record.headers ?? {}, 'kms:Decrypt', bucket, key);
+    for (const [h, v] of Object.entries(record.headers ?? {})) ctx.set(h, v);
+    ctx.set('x-amz-version-id', record.versionId);
+    ctx.set('accept-ranges', 'bytes');
+    ctx.body = record.body ?? Buffer.alloc(0);
+    ctx.type = record.headers?.['content-type'] ?? 'binary/octet-stream';
+    ctx.status = 200;
+    return;
+  }
+  // HeadObject returns metadata only; GetObject decrypts, so it needs kms:Decrypt (API_GetObject).
+  if (current && info.operation === 'GetObject') await kmsOnBehalf(s, info, current.sse, 'kms:Decrypt', bucket, key);
+  const latest = s.history.get(id)?.at(-1);
+  if (latest?.deleteMarker && requested === undefined) {
+    ctx.set('x-amz-delete-marker', 'true');
+    ctx.set('x-amz-version-id', latest.versionId);
+  }
+  const conditional = CONDITION_HEADERS.some((h) => h in ctx.headers);
+  const meta = conditional ? await ctx.store.getMetadata(bucket, key).catch(() => undefined) : undefined;
+  if (meta && notModified(ctx, meta.etag ?? '', new Date(meta['last-modified']!))) {
+    if (current?.versionId !== undefined) ctx.set('x-amz-version-id', current.versionId);
+    return;
+  }
+  await s.als.run(info, next);
+  if (ctx.status < 300 && current) {
+    for (const [h, v] of Object.entries(current.sse)) ctx.set(h, v);
+    if (current.versionId !== undefined) ctx.set('x-amz-version-id', current.versionId);
+  } else if (ctx.status < 300) {
+    ctx.set('x-amz-server-side-encryption', 'AES256');
+  }
+}
+
+// DeleteObject (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html): in a
+// versioning-enabled bucket, without versionId, a delete marker becomes the current version;
+// with versionId, that version is removed for good.
+export async function remove(
+  s: S3State,
+  ctx: KoaContext,
+  next: Next,
+  info: RequestInfo,
+  bucket: string,
+  key: string,
+): Promise<void> {
+  const id = `${bucket}\0${key}`;
+  const requested = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
+  const current = s.objects.get(id);
+  if (requested !== undefined && requested !== current?.versionId) {
+    await requireBucket(ctx, bucket);
+    ctx.set('x-amz-version-id', requested);
+    const removed = s.history.get(id)?.find((r) => r.versionId === requested);
+    if (removed?.deleteMarker) ctx.set('x-amz-delete-marker', 'true');
+    await dropVersion(s, ctx, bucket, key, requested);
+    ctx.status = 204;
+    ctx.body = null;
+    return;
+  }
+  const status = s.versioning.get(bucket);
+  if (status === 'Enabled' && requested === undefined) info.versionId = randomVersionId();
+  else if (requested !== undefined) info.versionId = requested;
+  await s.als.run(info, next);
+  if (ctx.status >= 300) return;
+  await ctx.store.deleteSubresource(bucket, key, 'tagging').catch(() => undefined);
+  s.objects.delete(id);
+  if (status === 'Enabled' && requested === undefined && info.versionId !== undefined) {
+    const list = s.history.get(id) ?? [];
+    list.push({ versionId: info.versionId, deleteMarker: true, lastModified: new Date() });
+    s.history.set(id, list);
+    ctx.set('x-amz-delete-marker', 'true');
+    ctx.set('x-amz-version-id', info.versionId);
+  } else if (requested !== undefined) {
+    // The current version itself was deleted for good: the previous one becomes current.
+    await dropVersion(s, ctx, bucket, key, requested);
+    ctx.set('x-amz-version-id', requested);
+  }
+}
+
+// DeleteObjects (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html):
+// s3rver deletes and answers but emits no events and knows no versions. Afterwards we emit one
+// ObjectRemoved event per deleted object and, in a versioning-enabled bucket, add a delete marker
+// per key and report it (DeleteMarker, DeleteMarkerVersionId) in the result.
+//
+// With IAM on, every key is authorized on its own (s3:DeleteObject, or s3:DeleteObjectVersion
+// with a VersionId; API_DeleteObjects, "Permissions"): refused keys are left out of what s3rver
+// sees and come back as <Error> entries with Code AccessDenied, the rest are deleted.
+export async function removeMany(
+  s: S3State,
+  ctx: KoaContext,
+  next: Next,
+  info: RequestInfo,
+  bucket: string,
+): Promise<void> {
+  const { refused, allowed } = await authorizeDeletes(s, ctx, info, bucket);
+  if (!allowed) {
+    sendXml(
+      ctx,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="${XMLNS}">${refused.join('')}</DeleteResult>`,
+    );
+    return;
+  }
+  await s.als.run(info, next);
+  if (ctx.status >= 300) return;
+  const objects = (ctx.request.body as { Delete?: { Object?: { Key?: unknown } | { Key?: unknown }[] } } | undefined)
+    ?.Delete?.Object;
+  const keys = ([] as { Key?: unknown }[]).concat(objects ?? []).map((o) => String(o.Key));
+  const versioned = s.versioning.get(bucket) === 'Enabled';
+  const results: string[] = [];
+  for (const key of keys) {
+    const id = `${bucket}\0${key}`;
+    const existed = s.objects.has(id);
+    s.objects.delete(id);
+    let markerId: string | undefined;
+    if (versioned) {
+      markerId = randomVersionId();
+      const list = s.history.get(id) ?? [];
+      list.push({ versionId: markerId, deleteMarker: true, lastModified: new Date() });
+      s.history.set(id, list);
+    }
+    if (existed) {
+      await ctx.store.deleteSubresource(bucket, key, 'tagging').catch(() => undefined);
+      s.emit({
+        type: markerId ? 'ObjectRemoved:DeleteMarkerCreated' : 'ObjectRemoved:Delete',
+        bucket,
+        key,
+        ...(markerId ? { versionId: markerId } : {}),
+        sequencer: sequencer(),
+        time: new Date(),
+        reason: 'DeleteObject',
+        requestId: info.requestId,
+        sourceIp: '127.0.0.1',
+      });
+    }
+    results.push(
+      `<Deleted><Key>${xmlEscape(key)}</Key>${markerId ? `<DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>${markerId}</DeleteMarkerVersionId>` : ''}</Deleted>`,
+    );
+  }
+  ctx.type = 'application/xml';
+  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="${XMLNS}">${results.join('')}${refused.join('')}</DeleteResult>`;
+  ctx.status = 200;
+}
+
+/**
+ * Removes a version from the history; when it was the newest, the next newest becomes current
+ * again (API_DeleteObject: deleting a delete marker or the current version by id "restores"
+ * the previous version). Its body is written back to s3rver.
+ */
+async function dropVersion(s: S3State, ctx: KoaContext, bucket: string, key: string, versionId: string): Promise<void> {
+  const id = `${bucket}\0${key}`;
+  const list = s.history.get(id) ?? [];
+  const wasLatest = list.at(-1)?.versionId === versionId;
+  const rest = list.filter((r) => r.versionId !== versionId);
+  s.history.set(id, rest);
+  if (!wasLatest) return;
+  const next = rest.at(-1);
+  if (!next || next.deleteMarker) {
+    s.objects.delete(id);
+    return;
+  }
+  const headers = next.headers ?? {};
+  await ctx.store.putObject(new (s3rver().S3Object)(bucket, key, next.body ?? Buffer.alloc(0), headers));
+  const sse = Object.fromEntries(Object.entries(headers).filter(([h]) => h.startsWith('x-amz-server-side-encryption')));
+  s.objects.set(id, { sse, versionId: next.versionId });
+}
