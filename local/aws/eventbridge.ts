@@ -2,12 +2,8 @@
 // and delivery to in-process target handlers keyed by target ARN.
 //
 // API reference: https://docs.aws.amazon.com/eventbridge/latest/APIReference/ (operation pages
-// cited per operation). Event patterns follow the EventBridge User Guide, "Event patterns" and
-// "Content filtering" (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html,
-// .../eb-create-pattern-operators.html): every field of the pattern must match; a leaf is an array
-// whose entries are ORed; entries are literals or one of prefix, suffix, equals-ignore-case,
-// anything-but, numeric, exists, wildcard; an array in the event matches if any element matches;
-// `$or` combines sub-patterns.
+// cited per operation). Event patterns, as the User Guide's "Content filtering" describes them,
+// are parsed and matched in eventbridge/pattern.ts.
 //
 // Delivery is asynchronous, as in AWS: PutEvents answers first. `settled()` waits for deliveries in
 // flight; `deliveries` records each one (with the handler's error, if any).
@@ -15,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import { AwsServiceError, LOCAL_ACCOUNT_ID, LOCAL_REGION, type JsonService, type RequestContext } from './core.js';
 import { buildArn, parseArn, uuid } from './arn.js';
 import { PageTokens, pageSize } from './pagination.js';
+import { matchPattern, parsePattern, type Pattern } from './eventbridge/pattern.js';
 
 /** An event as EventBridge delivers it to targets (User Guide, "Amazon EventBridge events"). */
 export interface EventBridgeEvent {
@@ -66,8 +63,6 @@ interface Rule {
   targets: Map<string, Target>;
 }
 
-type Pattern = { [k: string]: unknown };
-
 const NAME_RE = /^[.\-_A-Za-z0-9]{1,64}$/;
 const SCHEDULE_RE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^)]+\))$/;
 const ROLE_TARGETS = ['states', 'kinesis', 'firehose', 'ecs', 'codebuild', 'codepipeline'];
@@ -75,10 +70,6 @@ const STATES = ['ENABLED', 'DISABLED', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_E
 
 function validation(message: string): AwsServiceError {
   return new AwsServiceError('ValidationException', message);
-}
-
-function invalidPattern(reason: string): AwsServiceError {
-  return new AwsServiceError('InvalidEventPatternException', `Event pattern is not valid. Reason: ${reason}`);
 }
 
 export class EventBridgeEmulator {
@@ -626,134 +617,4 @@ function transformInput(target: Target, event: EventBridgeEvent): unknown {
     }
   }
   return event;
-}
-
-// ---- event patterns ----
-
-export function parsePattern(text: unknown): Pattern {
-  if (typeof text !== 'string') throw invalidPattern('Pattern must be a JSON string.');
-  let p: unknown;
-  try {
-    p = JSON.parse(text);
-  } catch (e) {
-    throw invalidPattern(`Filter is not valid JSON: ${(e as Error).message}`);
-  }
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) throw invalidPattern('Filter is not an object');
-  checkPattern(p as Pattern, '');
-  return p as Pattern;
-}
-
-const OPERATORS = ['prefix', 'suffix', 'equals-ignore-case', 'anything-but', 'numeric', 'exists', 'wildcard'];
-
-function checkPattern(p: Pattern, at: string): void {
-  if (Object.keys(p).length === 0 && at !== '') throw invalidPattern(`Empty objects are not allowed at ${at}`);
-  for (const [k, v] of Object.entries(p)) {
-    const here = at ? `${at}.${k}` : k;
-    if (k === '$or') {
-      if (!Array.isArray(v) || v.length < 2) throw invalidPattern('$or must be an array of at least two patterns');
-      for (const sub of v) {
-        if (typeof sub !== 'object' || sub === null || Array.isArray(sub))
-          throw invalidPattern('$or members must be objects');
-        checkPattern(sub as Pattern, here);
-      }
-    } else if (Array.isArray(v)) {
-      if (v.length === 0) throw invalidPattern(`Empty arrays are not allowed at ${here}`);
-      for (const m of v) {
-        if (typeof m === 'object' && m !== null) {
-          const keys = Object.keys(m);
-          if (keys.length !== 1 || !OPERATORS.includes(keys[0]!))
-            throw invalidPattern(`Unrecognized match type ${keys.join(',')}`);
-          if (keys[0] === 'exists' && typeof (m as Record<string, unknown>).exists !== 'boolean')
-            throw invalidPattern('exists match pattern must be either true or false.');
-          if (keys[0] === 'numeric' && !Array.isArray((m as Record<string, unknown>).numeric))
-            throw invalidPattern('Value of numeric must be an array.');
-        }
-      }
-    } else if (typeof v === 'object' && v !== null) {
-      checkPattern(v as Pattern, here);
-    } else {
-      throw invalidPattern(`Match value must be String, number, true, false, or null at ${here}`);
-    }
-  }
-}
-
-export function matchPattern(pattern: Pattern, event: unknown): boolean {
-  for (const [k, v] of Object.entries(pattern)) {
-    if (k === '$or') {
-      if (!(v as Pattern[]).some((sub) => matchPattern(sub, event))) return false;
-      continue;
-    }
-    const value =
-      typeof event === 'object' && event !== null && !Array.isArray(event)
-        ? (event as Record<string, unknown>)[k]
-        : undefined;
-    if (Array.isArray(v)) {
-      if (!matchLeaf(v, value)) return false;
-    } else {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-      if (!matchPattern(v as Pattern, value)) return false;
-    }
-  }
-  return true;
-}
-
-function matchLeaf(matchers: unknown[], value: unknown): boolean {
-  const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  const isLeafValue = value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value));
-  return matchers.some((m) => {
-    if (typeof m === 'object' && m !== null) {
-      const [op, arg] = Object.entries(m)[0] as [string, unknown];
-      if (op === 'exists') return arg === true ? isLeafValue && values.length > 0 : value === undefined;
-      if (op === 'anything-but') return values.length > 0 && values.every((x) => !anythingButHit(arg, x));
-      return values.some((x) => matchOp(op, arg, x));
-    }
-    return values.some((x) => equal(m, x));
-  });
-}
-
-function equal(m: unknown, x: unknown): boolean {
-  if (typeof m === 'number' && typeof x === 'number') return m === x;
-  return m === x;
-}
-
-function matchOp(op: string, arg: unknown, x: unknown): boolean {
-  switch (op) {
-    case 'prefix':
-      if (typeof x !== 'string') return false;
-      if (typeof arg === 'object' && arg !== null && 'equals-ignore-case' in arg) {
-        return x.toLowerCase().startsWith(String((arg as Record<string, unknown>)['equals-ignore-case']).toLowerCase());
-      }
-      return x.startsWith(String(arg));
-    case 'suffix':
-      if (typeof x !== 'string') return false;
-      if (typeof arg === 'object' && arg !== null && 'equals-ignore-case' in arg) {
-        return x.toLowerCase().endsWith(String((arg as Record<string, unknown>)['equals-ignore-case']).toLowerCase());
-      }
-      return x.endsWith(String(arg));
-    case 'equals-ignore-case':
-      return typeof x === 'string' && x.toLowerCase() === String(arg).toLowerCase();
-    case 'wildcard':
-      return typeof x === 'string' && globToRegExp(String(arg)).test(x);
-    case 'numeric': {
-      if (typeof x !== 'number') return false;
-      const conds = arg as unknown[];
-      for (let i = 0; i + 1 < conds.length; i += 2) {
-        const n = Number(conds[i + 1]);
-        const ok = { '<': x < n, '<=': x <= n, '=': x === n, '>': x > n, '>=': x >= n }[String(conds[i])];
-        if (!ok) return false;
-      }
-      return true;
-    }
-    default:
-      return false;
-  }
-}
-
-function anythingButHit(arg: unknown, x: unknown): boolean {
-  if (Array.isArray(arg)) return arg.some((a) => equal(a, x));
-  if (typeof arg === 'object' && arg !== null) {
-    const [op, a] = Object.entries(arg)[0] as [string, unknown];
-    return matchOp(op, a, x);
-  }
-  return equal(arg, x);
 }

@@ -1,5 +1,6 @@
 // Emulated EventBridge through the real SDK v3 client: rules, targets, PutEvents, pattern
-// matching, delivery to in-process target handlers, and S3 "Object Created" events.
+// matching (the matcher itself: test/unit/local/eventbridge-pattern.test.ts), delivery to
+// in-process target handlers, and S3 "Object Created" events.
 import {
   DeleteRuleCommand,
   DescribeRuleCommand,
@@ -17,7 +18,7 @@ import {
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { matchPattern, type EventBridgeEvent, type TargetInvocation } from '../../../local/aws/eventbridge.js';
+import type { EventBridgeEvent, TargetInvocation } from '../../../local/aws/eventbridge.js';
 import { useLocalAws } from '../../support/aws.js';
 
 const SM_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:provision';
@@ -334,38 +335,6 @@ test('TestEventPattern through the SDK', async () => {
       )
     ).Result,
   ).toBe(false);
-});
-
-describe('event pattern matching (EventBridge User Guide, content filtering)', () => {
-  const ev = {
-    source: 'aws.s3',
-    detail: { key: 'domains/pay.yaml', size: 10, tags: ['a', 'b'], empty: null, flag: false },
-  };
-  test.each([
-    [{ source: ['aws.s3'] }, true],
-    [{ source: ['aws.ec2', 'aws.s3'] }, true],
-    [{ source: ['aws.ec2'] }, false],
-    [{ detail: { key: [{ prefix: 'domains/' }] } }, true],
-    [{ detail: { key: [{ prefix: 'other/' }] } }, false],
-    [{ detail: { key: [{ suffix: '.yaml' }] } }, true],
-    [{ detail: { key: [{ 'equals-ignore-case': 'DOMAINS/PAY.YAML' }] } }, true],
-    [{ detail: { key: [{ wildcard: 'domains/*.yaml' }] } }, true],
-    [{ detail: { key: [{ 'anything-but': ['x', 'y'] }] } }, true],
-    [{ detail: { key: [{ 'anything-but': { prefix: 'domains/' } }] } }, false],
-    [{ detail: { size: [{ numeric: ['>', 5, '<=', 10] }] } }, true],
-    [{ detail: { size: [{ numeric: ['>', 10] }] } }, false],
-    [{ detail: { size: [10] } }, true],
-    [{ detail: { tags: ['b'] } }, true],
-    [{ detail: { missing: [{ exists: false }] } }, true],
-    [{ detail: { key: [{ exists: true }] } }, true],
-    [{ detail: { key: [{ exists: false }] } }, false],
-    [{ detail: { empty: [null] } }, true],
-    [{ detail: { flag: [false] } }, true],
-    [{ detail: { key: { nested: ['x'] } } }, false],
-    [{ $or: [{ source: ['nope'] }, { detail: { size: [10] } }] }, true],
-  ])('%j → %s', (pattern, expected) => {
-    expect(matchPattern(pattern as Record<string, unknown>, ev)).toBe(expected);
-  });
 });
 
 test('faults apply to EventBridge operations', async () => {
