@@ -5,7 +5,7 @@ import { policyProblems } from '../iam/authority.js';
 import type { PolicyDocument } from '../iam/types.js';
 import type { KoaContext } from './s3rver.js';
 import { requireBucket, type BucketEncryption, type S3State } from './state.js';
-import { S3HttpError, XMLNS, header, malformedXml, readAll, xmlEscape } from './wire.js';
+import { S3HttpError, XMLNS, header, malformedXml, readAll, sendNoContent, sendXml, xmlEscape } from './wire.js';
 
 /** A bucket's default encryption; every bucket has SSE-S3 by default since January 2023 (S3 User Guide, "Default encryption"). */
 export function bucketEncryption(s: S3State, bucket: string): BucketEncryption {
@@ -28,14 +28,12 @@ export async function policyConfig(s: S3State, ctx: KoaContext, operation: strin
     const problems = policyProblems(doc, 'resource');
     if (problems.length > 0) throw new S3HttpError('MalformedPolicy', problems.join('; '), 400);
     s.policies.set(bucket, doc);
-    ctx.status = 204;
-    ctx.body = null;
+    sendNoContent(ctx);
     return;
   }
   if (operation === 'DeleteBucketPolicy') {
     s.policies.delete(bucket);
-    ctx.status = 204;
-    ctx.body = null;
+    sendNoContent(ctx);
     return;
   }
   const doc = s.policies.get(bucket);
@@ -68,14 +66,14 @@ export async function encryptionConfig(s: S3State, ctx: KoaContext, operation: s
   }
   if (operation === 'DeleteBucketEncryption') {
     s.encryption.delete(bucket);
-    ctx.status = 204;
-    ctx.body = null;
+    sendNoContent(ctx);
     return;
   }
   const enc = bucketEncryption(s, bucket);
-  ctx.type = 'application/xml';
-  ctx.status = 200;
-  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<ServerSideEncryptionConfiguration xmlns="${XMLNS}"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>${enc.algorithm}</SSEAlgorithm>${enc.kmsKeyId ? `<KMSMasterKeyID>${xmlEscape(enc.kmsKeyId)}</KMSMasterKeyID>` : ''}</ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>`;
+  sendXml(
+    ctx,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<ServerSideEncryptionConfiguration xmlns="${XMLNS}"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>${enc.algorithm}</SSEAlgorithm>${enc.kmsKeyId ? `<KMSMasterKeyID>${xmlEscape(enc.kmsKeyId)}</KMSMasterKeyID>` : ''}</ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>`,
+  );
 }
 
 // PutBucketVersioning / GetBucketVersioning:
@@ -102,16 +100,14 @@ export async function bucketConfig(s: S3State, ctx: KoaContext, operation: strin
     ctx.body = '';
     return;
   }
-  ctx.type = 'application/xml';
-  ctx.status = 200;
-  if (operation === 'GetBucketVersioning') {
-    const status = s.versioning.get(bucket);
-    ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<VersioningConfiguration xmlns="${XMLNS}">${status ? `<Status>${status}</Status>` : ''}</VersioningConfiguration>`;
-  } else {
-    ctx.body =
-      s.notifications.get(bucket) ??
-      `<?xml version="1.0" encoding="UTF-8"?>\n<NotificationConfiguration xmlns="${XMLNS}"/>`;
-  }
+  const status = s.versioning.get(bucket);
+  sendXml(
+    ctx,
+    operation === 'GetBucketVersioning'
+      ? `<?xml version="1.0" encoding="UTF-8"?>\n<VersioningConfiguration xmlns="${XMLNS}">${status ? `<Status>${status}</Status>` : ''}</VersioningConfiguration>`
+      : (s.notifications.get(bucket) ??
+          `<?xml version="1.0" encoding="UTF-8"?>\n<NotificationConfiguration xmlns="${XMLNS}"/>`),
+  );
 }
 
 /** The SSE headers to store and echo for a write (API_PutObject: x-amz-server-side-encryption*). */

@@ -7,7 +7,7 @@ import { pageSize } from '../pagination.js';
 import { VERSION_ID } from './operations.js';
 import { OBJECT_SUFFIX, type KoaContext } from './s3rver.js';
 import { requireBucket, type S3State } from './state.js';
-import { S3HttpError, XMLNS, queryParam, xmlEscape } from './wire.js';
+import { S3HttpError, XMLNS, queryParam, sendXml, xmlEscape } from './wire.js';
 
 // ListObjectsV2 and ListObjects (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html,
 // API_ListObjects.html), answered here rather than by s3rver: s3rver signs its continuation
@@ -102,9 +102,10 @@ export async function listObjects(s: S3State, ctx: KoaContext, bucket: string, v
       ? `${token !== undefined ? el('ContinuationToken', xmlEscape(token)) : ''}${truncated ? el('NextContinuationToken', s.tokens.seal(listing(bucket), last!)) : ''}`
       : '') +
     (encoding ? el('EncodingType', 'url') : '');
-  ctx.type = 'application/xml';
-  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="${XMLNS}">${head}${items}${common}</ListBucketResult>`;
-  ctx.status = 200;
+  sendXml(
+    ctx,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="${XMLNS}">${head}${items}${common}</ListBucketResult>`,
+  );
 }
 
 /**
@@ -197,9 +198,10 @@ export async function listVersions(s: S3State, ctx: KoaContext, bucket: string):
     truncated && last
       ? `<NextKeyMarker>${xmlEscape(last.key)}</NextKeyMarker><NextVersionIdMarker>${last.versionId}</NextVersionIdMarker>`
       : '';
-  ctx.type = 'application/xml';
-  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListVersionsResult xmlns="${XMLNS}"><Name>${xmlEscape(bucket)}</Name><Prefix>${xmlEscape(prefix)}</Prefix><KeyMarker>${xmlEscape(keyMarker)}</KeyMarker><VersionIdMarker>${xmlEscape(versionIdMarker ?? '')}</VersionIdMarker>${next}<MaxKeys>${rawMax ?? 1000}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${entries.join('')}</ListVersionsResult>`;
-  ctx.status = 200;
+  sendXml(
+    ctx,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<ListVersionsResult xmlns="${XMLNS}"><Name>${xmlEscape(bucket)}</Name><Prefix>${xmlEscape(prefix)}</Prefix><KeyMarker>${xmlEscape(keyMarker)}</KeyMarker><VersionIdMarker>${xmlEscape(versionIdMarker ?? '')}</VersionIdMarker>${next}<MaxKeys>${rawMax ?? 1000}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${entries.join('')}</ListVersionsResult>`,
+  );
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   parseCopySource,
   parseTagging,
   readAll,
+  sendNoContent,
   sendXml,
   taggingXml,
   xmlEscape,
@@ -225,8 +226,7 @@ export async function remove(
     const removed = s.history.get(id)?.find((r) => r.versionId === requested);
     if (removed?.deleteMarker) ctx.set('x-amz-delete-marker', 'true');
     await dropVersion(s, ctx, bucket, key, requested);
-    ctx.status = 204;
-    ctx.body = null;
+    sendNoContent(ctx);
     return;
   }
   const status = s.versioning.get(bucket);
@@ -308,9 +308,10 @@ export async function removeMany(
       `<Deleted><Key>${xmlEscape(key)}</Key>${markerId ? `<DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>${markerId}</DeleteMarkerVersionId>` : ''}</Deleted>`,
     );
   }
-  ctx.type = 'application/xml';
-  ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="${XMLNS}">${results.join('')}${refused.join('')}</DeleteResult>`;
-  ctx.status = 200;
+  sendXml(
+    ctx,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="${XMLNS}">${results.join('')}${refused.join('')}</DeleteResult>`,
+  );
 }
 
 /**
