@@ -4,7 +4,7 @@
 // (IAM User Guide, "Amazon Resource Names (ARNs)", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html).
 // @aws-sdk/util-arn-parser parses and builds them; the two functions here only adapt it to the
 // emulators' use (see each).
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { build, parse, validate, type ARN } from '@aws-sdk/util-arn-parser';
 
 /** An ARN's parts; `resource` is everything after the fifth colon, e.g. `key/1234...`, `secret:name-AbCdEf`. */
@@ -34,17 +34,9 @@ export function parseArn(value: string): Arn | undefined {
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
-/** Random characters from `alphabet` (default: letters and digits), unbiased by rejection sampling. */
+/** Random characters from `alphabet` (default: letters and digits); crypto.randomInt draws without modulo bias. */
 export function randomChars(length: number, alphabet = ALNUM): string {
-  let out = '';
-  const limit = 256 - (256 % alphabet.length);
-  while (out.length < length) {
-    for (const b of randomBytes(length * 2)) {
-      if (b < limit) out += alphabet[b % alphabet.length];
-      if (out.length === length) break;
-    }
-  }
-  return out;
+  return Array.from({ length }, () => alphabet[randomInt(alphabet.length)]).join('');
 }
 
 /**

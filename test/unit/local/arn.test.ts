@@ -1,6 +1,6 @@
 // The emulators' ARN helpers over @aws-sdk/util-arn-parser (local/aws/arn.ts): what is not an ARN
 // comes back undefined instead of throwing, and the resource keeps its own colons and slashes.
-import { buildArn, parseArn } from '../../../local/aws/arn.js';
+import { buildArn, parseArn, randomChars, secretSuffix } from '../../../local/aws/arn.js';
 
 test('parseArn splits at the first five colons; the resource keeps the rest', () => {
   expect(parseArn('arn:aws:secretsmanager:us-east-1:000000000000:secret:AmazonMSK_a-AbCdEf')).toEqual({
@@ -28,4 +28,11 @@ test('buildArn is what parseArn reads back', () => {
     accountId: '111122223333',
     resource: 'key/1234',
   });
+});
+
+test('randomChars draws `length` characters from the whole alphabet; secret suffixes are six letters or digits', () => {
+  const drawn = randomChars(3000, 'abc.');
+  expect(drawn).toHaveLength(3000);
+  expect(new Set(drawn)).toEqual(new Set('abc.'));
+  expect(secretSuffix()).toMatch(/^[A-Za-z0-9]{6}$/);
 });
