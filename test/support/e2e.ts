@@ -5,16 +5,34 @@
 // the pipeline emits (through an EventBridge rule of our own) and everything written to the
 // process's stdout/stderr/console while it ran.
 //
+// Each file starts its own environment; each test sets up what it needs (a file's beforeAll may
+// provision a baseline its tests only read) and never reads state another test left behind.
+//
 //   const e2e = useE2eEnvironment({ retryIntervalMs: 0 });
 //   it('...', async () => { const { report } = await e2e.provision('specs/x.yaml', text); ... });
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { X509Certificate } from 'node:crypto';
-import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { ListScramSecretsCommand } from '@aws-sdk/client-kafka';
+import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ListSecretsCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { DescribeExecutionCommand, ListExecutionsCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { startEnvironment, type Environment, type EnvironmentOptions } from '../../local/environment.js';
-import { followExecutions, uploadSpec, type FinishedExecution } from '../../local/driver.js';
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  StartExecutionCommand,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
+import { REPO_ROOT, startEnvironment, type Environment, type EnvironmentOptions } from '../../local/environment.js';
+import {
+  followExecutions,
+  specUpload,
+  uploadSpec,
+  type FinishedExecution,
+  type SpecUpload,
+} from '../../local/driver.js';
+import type { FaultSpec } from '../../local/aws/faults.js';
 import {
   runProbes,
   type ProbeCase,
@@ -105,6 +123,31 @@ export class OutputCapture {
 
 // ---- the environment -----------------------------------------------------------------------
 
+/** The state machines serverless.yml deploys, by their key in `env.resources.stateMachines`. */
+export type StateMachine = 'provision' | 'reprovision' | 'rotateCertificates' | 'decommission';
+
+/** A finished execution with its output (DescribeExecution's, parsed; null when it has none). */
+export interface FinishedRun extends FinishedExecution {
+  readonly output: unknown;
+}
+
+/** Everything a refused spec (or a refused removal) must leave alone, in one comparable value. */
+export interface Snapshot {
+  readonly acls: string[];
+  readonly topics: string[];
+  readonly secrets: string[];
+  readonly certificateObjects: string[];
+  readonly scramAssociations: string[];
+}
+
+/** What the secret-material scan read, and what it found. */
+export interface SecretScan {
+  readonly needles: Needle[];
+  readonly surfaces: Record<string, string>;
+  /** `<needle> in <place>` for every occurrence; empty when clean. */
+  readonly hits: string[];
+}
+
 export interface E2eHandle {
   readonly env: Environment;
   /** A kafkajs admin over the broker's SCRAM listener (the environment's admin user). */
@@ -121,6 +164,43 @@ export interface E2eHandle {
     text: string,
     reportDomain?: string,
   ): Promise<{ execution: FinishedExecution; report: ProvisionReport | undefined }>;
+  /** PUTs several specs at once and waits for all their runs (in the order they finish). */
+  provisionAll(uploads: readonly Pick<SpecUpload, 'key' | 'text'>[]): Promise<FinishedExecution[]>;
+  /** Starts an execution of a deployed state machine (as an operator would) and waits for it. */
+  run(machine: StateMachine, input: unknown): Promise<FinishedRun>;
+  /**
+   * Puts a "Reprovision Requested" event on the default bus and waits for the reprovision run it
+   * starts; `since` is when it was put (the provision runs it starts began after it).
+   */
+  requestReprovision(detail?: object): Promise<{ run: FinishedRun; since: Date }>;
+  /** Deletes specs/<domain>.yaml (a delete marker) and waits for the decommission run it starts. */
+  removeSpec(domain: string): Promise<{ run: FinishedRun; markerId: string }>;
+  /** reports/<domain>.json, as the workflow last wrote it. */
+  report(domain: string): Promise<ProvisionReport | undefined>;
+  /** Every ACL binding on the broker except the environment admin's own. */
+  acls(): Promise<AclBinding[]>;
+  /** Bindings of a domain's principals or on its topics. */
+  aclsOf(domain: string): Promise<AclBinding[]>;
+  /** The broker's topics, internal ones left out, sorted. */
+  topics(): Promise<string[]>;
+  /** The SCRAM secrets associated with the cluster, sorted. */
+  associations(): Promise<string[]>;
+  snapshot(): Promise<Snapshot>;
+  /** A client with the domain's stored SCRAM credentials (see scramClient). */
+  scram(domain: string): Promise<ProbeClient>;
+  /** A client with the domain's current certificate, or the given one (see mtlsClient). */
+  mtls(domain: string, creds?: Pick<MtlsCredentials, 'certPem' | 'keyPem'>): Promise<ProbeClient>;
+  /** Runs `body` with the fault active, and removes it afterwards whatever happened. */
+  withFault<T>(fault: FaultSpec, body: (faultId: string) => Promise<T>): Promise<T>;
+  /**
+   * Remembers a domain's SCRAM password for the scan: a secret scheduled for deletion (a
+   * decommissioned domain's) cannot be read afterwards.
+   */
+  rememberPassword(domain: string): Promise<void>;
+  /** Needles for known text that must not appear either (e.g. passwords the test wrote itself). */
+  rememberNeedles(needles: readonly Needle[]): void;
+  /** Scans everything readable (histories, reports, events, logs) for every secret there is or was. */
+  scanForSecrets(): Promise<SecretScan>;
   /** Waits until every EventBridge delivery in flight (including to our capture rule) has finished. */
   settled(): Promise<void>;
 }
@@ -130,6 +210,7 @@ export function useE2eEnvironment(options: EnvironmentOptions = {}): E2eHandle {
   let admin: Admin | undefined;
   const events: CapturedEvent[] = [];
   const output = new OutputCapture();
+  const remembered: Needle[] = [];
 
   beforeAll(async () => {
     // Handlers log everything they would (DEBUG) here, so the scan looks through every log line.
@@ -141,11 +222,29 @@ export function useE2eEnvironment(options: EnvironmentOptions = {}): E2eHandle {
     await captureProvisionerEvents(env, events);
   }, E2E_START_TIMEOUT_MS);
 
+  // The file's postcondition, whatever its tests did and in whatever order: nothing anyone but a
+  // credential's owner can read (histories, reports, events, logs) holds a password or a key.
   afterAll(async () => {
-    await admin?.disconnect().catch(() => undefined);
-    await env?.stop();
-    output.stop();
-  }, 60_000);
+    try {
+      if (env && admin)
+        expect({ 'secret material found after the file ran': (await handle.scanForSecrets()).hits }).toEqual({
+          'secret material found after the file ran': [],
+        });
+    } finally {
+      await admin?.disconnect().catch(() => undefined);
+      await env?.stop();
+      output.stop();
+    }
+  }, 120_000);
+
+  /** Waits for the one execution of `machine` started at or after `since`, then for its events. */
+  async function oneRun(machine: StateMachine, since: Date, timeoutMs = 170_000): Promise<FinishedRun> {
+    const e = handle.env;
+    const [run] = await followExecutions(e, e.resources.stateMachines[machine]!, 1, undefined, { since, timeoutMs });
+    await e.aws.events.settled();
+    const d = await e.clients.sfn.send(new DescribeExecutionCommand({ executionArn: run!.executionArn }));
+    return { ...run!, output: JSON.parse(d.output ?? 'null') as unknown };
+  }
 
   const handle: E2eHandle = {
     get env(): Environment {
@@ -159,17 +258,107 @@ export function useE2eEnvironment(options: EnvironmentOptions = {}): E2eHandle {
     events,
     output,
     async provision(key, text, reportDomain) {
+      const since = new Date();
+      await uploadSpec(handle.env, { key, text });
+      const execution = await oneRun('provision', since);
+      const domain = reportDomain ?? /^specs\/(.+)\.(?:ya?ml|json)$/.exec(key)?.[1] ?? key;
+      const report = await readReportAt(handle.env, `reports/${domain}.json`);
+      return { execution, report };
+    },
+    async provisionAll(uploads) {
       const e = handle.env;
       const since = new Date();
-      await uploadSpec(e, { key, text });
-      const [execution] = await followExecutions(e, e.resources.stateMachines.provision!, 1, undefined, {
+      for (const u of uploads) await uploadSpec(e, u);
+      const finished = await followExecutions(e, e.resources.stateMachines.provision!, uploads.length, undefined, {
         since,
-        timeoutMs: 150_000,
+        timeoutMs: 170_000,
       });
       await e.aws.events.settled();
-      const domain = reportDomain ?? /^specs\/(.+)\.(?:ya?ml|json)$/.exec(key)?.[1] ?? key;
-      const report = await readReportAt(e, `reports/${domain}.json`);
-      return { execution: execution!, report };
+      return finished;
+    },
+    async run(machine, input) {
+      const e = handle.env;
+      const since = new Date();
+      const { executionArn } = await e.clients.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: e.resources.stateMachines[machine]!,
+          input: JSON.stringify(input),
+        }),
+      );
+      const run = await oneRun(machine, since);
+      if (run.executionArn !== executionArn)
+        throw new Error(`run(${machine}): followed ${run.executionArn}, not the execution started (${executionArn})`);
+      return run;
+    },
+    async requestReprovision(detail = {}) {
+      const since = new Date();
+      const put = await handle.env.clients.events.send(
+        new PutEventsCommand({
+          Entries: [
+            { Source: PROVISIONER_SOURCE, DetailType: 'Reprovision Requested', Detail: JSON.stringify(detail) },
+          ],
+        }),
+      );
+      if (put.FailedEntryCount !== 0) throw new Error(`PutEvents refused the entry: ${JSON.stringify(put.Entries)}`);
+      return { run: await oneRun('reprovision', since), since };
+    },
+    async removeSpec(domain) {
+      const e = handle.env;
+      const since = new Date();
+      const del = await e.clients.s3.send(
+        new DeleteObjectCommand({ Bucket: e.resources.specBucket, Key: `specs/${domain}.yaml` }),
+      );
+      return { run: await oneRun('decommission', since), markerId: del.VersionId! };
+    },
+    report: (domain) => readReport(handle.env.clients.s3, handle.env.resources.specBucket, domain),
+    acls: () => brokerAcls(handle.env, handle.admin),
+    async aclsOf(domain) {
+      const principals = [`User:${domain}`, `User:CN=${domain}`];
+      return (await handle.acls()).filter(
+        (b) => principals.includes(b.principal) || b.resourceName.startsWith(`${domain}.`),
+      );
+    },
+    topics: () => brokerTopics(handle.admin),
+    async associations() {
+      const e = handle.env;
+      const r = await e.clients.kafka.send(new ListScramSecretsCommand({ ClusterArn: e.resources.clusterArn }));
+      return [...(r.SecretArnList ?? [])].sort();
+    },
+    async snapshot() {
+      const e = handle.env;
+      const secrets = await e.clients.secrets.send(new ListSecretsCommand({ MaxResults: 100 }));
+      return {
+        acls: sortedKeys(await handle.acls()),
+        topics: await handle.topics(),
+        secrets: (secrets.SecretList ?? []).map((s) => s.Name!).sort(),
+        certificateObjects: await listBucket(e, e.resources.certBucket),
+        scramAssociations: await handle.associations(),
+      };
+    },
+    scram: (domain) => scramClient(handle.env, domain),
+    mtls: (domain, creds) => mtlsClient(handle.env, domain, creds),
+    async withFault(fault, body) {
+      const faultId = handle.env.aws.faults.add(fault);
+      try {
+        return await body(faultId);
+      } finally {
+        handle.env.aws.faults.remove(faultId);
+      }
+    },
+    async rememberPassword(domain) {
+      const name = `AmazonMSK_${domain}`;
+      const v = await handle.env.clients.secrets.send(new GetSecretValueCommand({ SecretId: name }));
+      const password = (JSON.parse(v.SecretString ?? '{}') as { password?: string }).password;
+      if (password) handle.rememberNeedles([{ what: `the password of ${name}`, value: password }]);
+    },
+    rememberNeedles(needles) {
+      for (const n of needles) if (!remembered.some((r) => r.what === n.what)) remembered.push(n);
+    },
+    async scanForSecrets() {
+      await handle.settled();
+      const needles = await secretNeedles(handle.env, remembered);
+      const surfaces = await publicSurfaces(handle.env, events, output);
+      return { needles, surfaces, hits: findNeedles(surfaces, needles) };
     },
     settled: () => handle.env.aws.events.settled(),
   };
@@ -202,6 +391,34 @@ async function readReportAt(env: Environment, key: string): Promise<ProvisionRep
 export { readReport };
 
 // ---- specs ----------------------------------------------------------------------------------
+
+/** The example data products (examples/specs/<domain>.yaml). */
+export const EXAMPLES = ['shop.catalog', 'shop.order', 'shop.orders', 'shop.payments'] as const;
+export const EXAMPLE_DIR = join(REPO_ROOT, 'examples', 'specs');
+export const INVALID_EXAMPLE_DIR = join(REPO_ROOT, 'examples', 'specs-invalid');
+export const exampleText = (domain: string): string => readFileSync(join(EXAMPLE_DIR, `${domain}.yaml`), 'utf8');
+export const exampleUploads = (): SpecUpload[] => EXAMPLES.map((d) => specUpload(join(EXAMPLE_DIR, `${d}.yaml`)));
+
+/** The `applied` part of a provision report. */
+export interface Applied {
+  domain: string;
+  changed: boolean;
+  topicsCreated: number;
+  partitionsIncreased: number;
+  configsAltered: number;
+  aclsCreated: number;
+  aclsDeleted: number;
+  createdTopics: string[];
+}
+/** The `credentials` part of a provision report. */
+export interface Credentials {
+  scram: { enabled: boolean; secretArn?: string; secret?: string; association?: string };
+  mtls: { enabled: boolean; status?: string; serial?: string; notAfter?: string; generation?: number };
+}
+export const appliedOf = (r: ProvisionReport | undefined): Applied => r?.applied as Applied;
+export const credentialsOf = (r: ProvisionReport | undefined): Credentials => r?.credentials as Credentials;
+/** A certificate serial as PCA, node:crypto and the report write it, compared in one form. */
+export const normSerial = (s: string): string => s.replace(/:/g, '').toLowerCase().replace(/^0+/, '');
 
 export function mustParse(text: string, file = 'spec.yaml'): DomainSpec {
   const r = parseSpec(text, file, DEFAULT_CONFIG);
@@ -392,6 +609,13 @@ export async function allExecutionArns(env: Environment): Promise<string[]> {
     } while (nextToken);
   }
   return arns;
+}
+
+/** The rotation workflow's output (FindExpiringCertificates' scan and the Map's renewals). */
+export interface RotationOutput {
+  now: string;
+  scanned: number;
+  renewals: { domain: string; status: string; serial?: string; generation?: number }[];
 }
 
 /** Error names of the Lambda/task failures recorded in a history (retried or not), in order. */
