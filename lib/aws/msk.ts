@@ -1,4 +1,4 @@
-// MSK control plane: cluster trust for mTLS, SCRAM secret association, bootstrap brokers.
+// MSK control plane: the cluster's client authentication, cluster trust for mTLS, SCRAM secret association, bootstrap brokers.
 import {
   BatchAssociateScramSecretCommand,
   DescribeClusterV2Command,
@@ -6,22 +6,34 @@ import {
   ListScramSecretsCommand,
   type KafkaClient,
 } from '@aws-sdk/client-kafka';
+import type { ClusterAuth } from '../plan/cluster-auth.js';
 import { ClusterTrustMissing, ScramAssociationFailed, ScramAssociationPending, ScramUserLimit } from '../errors.js';
 
 export const MAX_SCRAM_SECRETS_PER_CALL = 10;
 export const MAX_SCRAM_USERS_PER_CLUSTER = 1000;
 
-export interface ClusterAuth {
-  readonly scram: boolean;
-  readonly iam: boolean;
-  readonly tls: boolean;
-  readonly certificateAuthorityArns: readonly string[];
-}
+export type { ClusterAuth } from '../plan/cluster-auth.js';
 
+/**
+ * The cluster's client authentication from DescribeClusterV2 (MSK API Reference 2.0, "Cluster"):
+ * `ClusterType` PROVISIONED reads `Provisioned.ClientAuthentication` (SASL/SCRAM, SASL/IAM, TLS);
+ * SERVERLESS reads `Serverless.ClientAuthentication`, which has SASL/IAM only.
+ */
 export async function describeClusterAuth(client: KafkaClient, clusterArn: string): Promise<ClusterAuth> {
   const out = await client.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
-  const ca = out.ClusterInfo?.Provisioned?.ClientAuthentication;
+  const info = out.ClusterInfo;
+  if (info?.ClusterType === 'SERVERLESS') {
+    return {
+      type: 'SERVERLESS',
+      scram: false,
+      iam: info.Serverless?.ClientAuthentication?.Sasl?.Iam?.Enabled === true,
+      tls: false,
+      certificateAuthorityArns: [],
+    };
+  }
+  const ca = info?.Provisioned?.ClientAuthentication;
   return {
+    type: 'PROVISIONED',
     scram: ca?.Sasl?.Scram?.Enabled === true,
     iam: ca?.Sasl?.Iam?.Enabled === true,
     tls: ca?.Tls?.Enabled !== false && (ca?.Tls?.CertificateAuthorityArnList?.length ?? 0) > 0,

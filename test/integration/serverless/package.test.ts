@@ -144,6 +144,7 @@ const FUNCTIONS = {
     's3:GetObject',
     's3:GetObjectVersion',
     'kms:Decrypt',
+    'kafka:DescribeClusterV2',
     'kafka:GetBootstrapBrokers',
     'kafka-cluster:Connect',
     'kafka-cluster:DescribeCluster',
