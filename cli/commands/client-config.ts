@@ -97,6 +97,10 @@ export const clientConfigCommand: CliCommand = {
           `the MSK cluster (default $${ENV_DEFAULTS.clusterArn}), asked for its bootstrap brokers`,
         )
         .option(
+          '--public',
+          "with --cluster-arn: the cluster's public-access brokers (MSK ports 9196 SCRAM, 9194 mTLS, 9198 IAM)",
+        )
+        .option(
           '--ca <file>',
           "CA (PEM) that signed the BROKER certificates, for the local broker. Leave it out for MSK: its brokers present Amazon-issued certificates the default trust stores accept, and kafkajs' ca would replace Node's defaults",
         )
@@ -198,7 +202,7 @@ Examples:
         const given = perAuth[auth];
         return given
           ? brokerList(BOOTSTRAP_FLAG[auth], given)
-          : bootstrapBrokers(await aws.kafka(), clusterArn!, LISTENER[auth]);
+          : bootstrapBrokers(await aws.kafka(), clusterArn!, LISTENER[auth], { publicAccess: opts['public'] === true });
       };
       for (const auth of auths) {
         const dir = path.join(out, auth);

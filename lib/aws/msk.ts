@@ -116,21 +116,30 @@ export async function associateScramSecrets(
 
 export type BrokerListener = 'IAM' | 'SCRAM' | 'TLS';
 
+/**
+ * GetBootstrapBrokers' string per listener (MSK API Reference, "Bootstrap Brokers"; ports 9098 IAM,
+ * 9096 SCRAM, 9094 TLS, and 9198, 9196, 9194 for public access: Amazon MSK Developer Guide, "Port
+ * information").
+ */
+const BOOTSTRAP_STRING = {
+  IAM: { private: 'BootstrapBrokerStringSaslIam', public: 'BootstrapBrokerStringPublicSaslIam' },
+  SCRAM: { private: 'BootstrapBrokerStringSaslScram', public: 'BootstrapBrokerStringPublicSaslScram' },
+  TLS: { private: 'BootstrapBrokerStringTls', public: 'BootstrapBrokerStringPublicTls' },
+} as const;
+
 export async function bootstrapBrokers(
   client: KafkaClient,
   clusterArn: string,
   listener: BrokerListener,
+  { publicAccess = false }: { readonly publicAccess?: boolean } = {},
 ): Promise<string[]> {
   const out = await client.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
-  const s =
-    listener === 'IAM'
-      ? out.BootstrapBrokerStringSaslIam
-      : listener === 'SCRAM'
-        ? out.BootstrapBrokerStringSaslScram
-        : out.BootstrapBrokerStringTls;
+  const s = out[BOOTSTRAP_STRING[listener][publicAccess ? 'public' : 'private']];
   if (!s)
     throw new Error(
-      `cluster ${clusterArn} has no ${listener} bootstrap brokers; enable that authentication on the cluster`,
+      publicAccess
+        ? `cluster ${clusterArn} has no public ${listener} bootstrap brokers; turn on public access for that authentication on the cluster`
+        : `cluster ${clusterArn} has no ${listener} bootstrap brokers; enable that authentication on the cluster`,
     );
   return s.split(',');
 }

@@ -408,6 +408,26 @@ describe('client-config', () => {
     expect(readFileSync(path.join(dir, 'iam/kafkajs.mjs'), 'utf8')).toContain('region: "eu-central-1"');
   });
 
+  it('--public takes the public-access brokers (9198 for IAM), and says so when the cluster has none', async () => {
+    msk.on(GetBootstrapBrokersCommand).resolves({
+      BootstrapBrokerStringSaslIam: 'b-1.fake:9098',
+      BootstrapBrokerStringPublicSaslIam: 'b-1.public.fake:9198',
+    });
+    const arn = 'arn:aws:kafka:eu-west-1:111122223333:cluster/data/x';
+    const args = ['client-config', 'shop.order', '--cluster-arn', arn, '--out', dir, '--public'];
+    expect((await cli([...args, '--auth', 'iam', '--format', 'java'])).code).toBe(0);
+    expect(readFileSync(path.join(dir, 'iam/client.properties'), 'utf8')).toContain(
+      'bootstrap.servers=b-1.public.fake:9198\n',
+    );
+    sm.on(GetSecretValueCommand).resolves({
+      ARN: 'arn:secret',
+      SecretString: JSON.stringify({ username: 'shop.order', password: FAKE_PASSWORD }),
+    });
+    const r = await cli([...args, '--auth', 'scram']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`cluster ${arn} has no public SCRAM bootstrap brokers`);
+  });
+
   it('--help describes --auth iam and its files', async () => {
     const { out } = await cli(['client-config', '--help']);
     expect(out).toContain('or iam');
