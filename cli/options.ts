@@ -93,7 +93,8 @@ export const ENV_DEFAULTS = {
   stateMachineArn: 'MSK_SPEC_STATE_MACHINE_ARN',
 } as const;
 
-const nonEmpty = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+export const nonEmpty = (v: unknown): string | undefined =>
+  typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 
 /** An option's value, else its environment variable, else undefined (or a UsageError naming both). */
 export function optionOrEnv(

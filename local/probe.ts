@@ -1,7 +1,12 @@
 // Proves access with real client connections: each probe is a real kafkajs producer or consumer,
 // authenticated as one domain over SCRAM or mTLS, and the broker's StandardAuthorizer decides.
 // `npm start` and the end-to-end tests compare these outcomes with what the access model expects.
+// IAM clients cannot be probed here (the local broker cannot run MSK's IAM authentication, AWS's
+// own): their decisions come from an IAM policy simulator over the domains' policies
+// (simulatedIamDecisions) and share the matrix, marked as simulated.
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import type { IamSimulator } from '../cli/iam-simulator.js';
+import { iamRequestsFor, type MskCluster } from '../lib/access/iam.js';
 import type { AuthMode } from '../lib/config.js';
 import { retry } from '../lib/retry.js';
 
@@ -27,6 +32,21 @@ export interface ProbeOutcome extends ProbeCase {
   readonly allowed: boolean;
   /** The Kafka error name for a refusal, or a short note. */
   readonly detail: string;
+}
+
+/** Who decided a matrix cell: the broker (a real client) or the IAM policy simulator. */
+export type DecidedBy = 'broker' | 'simulator';
+
+/** One decision of the access matrix, from a probe or from the simulator. */
+export interface AccessDecision {
+  readonly client: { readonly domain: string; readonly auth: string };
+  readonly topic: string;
+  readonly operation: ProbeOperation;
+  readonly expected?: boolean;
+  readonly allowed: boolean;
+  readonly detail: string;
+  /** Undefined: the broker. */
+  readonly decidedBy?: DecidedBy;
 }
 
 const AUTHORIZATION_ERRORS = new Set([
@@ -182,27 +202,64 @@ export async function runProbes(cases: readonly ProbeCase[], options: ProbeOptio
   return [...writes, ...reads];
 }
 
-/** Outcomes whose broker decision differs from the access model's expectation. */
-export function mismatches(outcomes: readonly ProbeOutcome[]): ProbeOutcome[] {
+/** Decisions (broker or simulator) that differ from the access model's expectation. */
+export function mismatches<D extends AccessDecision>(outcomes: readonly D[]): D[] {
   return outcomes.filter((o) => o.expected !== undefined && o.expected !== o.allowed);
 }
 
 /**
- * A compact who-can-do-what matrix: one row per identity, one column per topic; each cell is
- * `RW`, `R-`, `-W` or `--`, with `!` after a cell where the broker and the model disagree.
+ * What an IAM client of each domain may do on each topic, decided by the simulator over the
+ * domains' policies: WRITE is kafka-cluster:WriteData, READ ReadData, each with Connect and the
+ * DescribeTopic MSK requires beside it (Amazon MSK Developer Guide, "IAM access control"), as
+ * `msk-spec access --auth iam` decides. `expected` is the access model's decision for the domain.
  */
-export function formatMatrix(outcomes: readonly ProbeOutcome[]): string {
+export function simulatedIamDecisions(
+  cluster: MskCluster,
+  sim: IamSimulator,
+  domains: readonly string[],
+  topics: readonly string[],
+  expected: (domain: string, operation: ProbeOperation, topic: string) => boolean,
+): AccessDecision[] {
+  const may = (d: string, op: ProbeOperation | 'DESCRIBE', topic: string) =>
+    sim.decide(d, iamRequestsFor(cluster, 'TOPIC', op, topic)!).allowed;
+  return domains.flatMap((domain) =>
+    topics.flatMap((topic) =>
+      (['WRITE', 'READ'] as const).map((operation) => {
+        const allowed = may(domain, operation, topic) && may(domain, 'DESCRIBE', topic);
+        return {
+          client: { domain, auth: 'IAM' },
+          topic,
+          operation,
+          expected: expected(domain, operation, topic),
+          allowed,
+          detail: allowed ? 'allowed by its IAM policies' : 'no IAM policy statement allows it',
+          decidedBy: 'simulator' as const,
+        };
+      }),
+    ),
+  );
+}
+
+const rowOf = (o: AccessDecision) =>
+  `${o.client.domain} (${o.client.auth}${o.decidedBy === 'simulator' ? ', simulated' : ''})`;
+
+/**
+ * A compact who-can-do-what matrix: one row per identity, one column per topic; each cell is
+ * `RW`, `R-`, `-W` or `--`, with `!` after a cell where the broker (or, on a row marked
+ * "simulated", the IAM simulator) and the model disagree.
+ */
+export function formatMatrix(outcomes: readonly AccessDecision[]): string {
   const topics = [...new Set(outcomes.map((o) => o.topic))].sort();
-  const rows = [...new Set(outcomes.map((o) => `${o.client.domain} (${o.client.auth})`))].sort();
-  const cell = new Map<string, { r?: ProbeOutcome; w?: ProbeOutcome }>();
+  const rows = [...new Set(outcomes.map(rowOf))].sort();
+  const cell = new Map<string, { r?: AccessDecision; w?: AccessDecision }>();
   for (const o of outcomes) {
-    const key = `${o.client.domain} (${o.client.auth})\u0000${o.topic}`;
+    const key = `${rowOf(o)}\u0000${o.topic}`;
     const entry = cell.get(key) ?? {};
     if (o.operation === 'READ') entry.r = o;
     else entry.w = o;
     cell.set(key, entry);
   }
-  const mark = (o: ProbeOutcome | undefined, letter: string) =>
+  const mark = (o: AccessDecision | undefined, letter: string) =>
     o === undefined
       ? ' '
       : (o.allowed ? letter : '-') + (o.expected !== undefined && o.expected !== o.allowed ? '!' : '');

@@ -5,8 +5,10 @@
 //  3. uploads examples/specs/* (and any --spec files) to the spec bucket, which starts one
 //     provision execution per spec through S3 → EventBridge → Step Functions, with progress;
 //  4. prints the reports the workflow wrote (topics, ACLs, secret ARNs, certificate serials);
-//  5. proves access with real kafkajs clients over SCRAM and mTLS, using the credentials the
-//     pipeline stored, and compares every broker decision with the access model.
+//  5. proves access with real kafkajs clients for each auth mode that has one (SCRAM, mTLS), using
+//     the credentials the pipeline stored, and compares every broker decision with the access
+//     model; IAM's decisions come from an IAM policy simulator (the local broker cannot run MSK's
+//     IAM authentication) over the policies the emulated IAM holds after the runs.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { readdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { Command } from 'commander';
 import { startEnvironment, REPO_ROOT, type Environment } from './environment.js';
 import { followExecutions, readReports, specUpload, uploadSpec, type SpecUpload } from './driver.js';
-import { runProbes, mismatches, formatMatrix, type ProbeCase, type ProbeClient } from './probe.js';
+import { runProbes, mismatches, formatMatrix, type AccessDecision, type ProbeCase, type ProbeClient } from './probe.js';
 import { readMtlsCredentials, readScramCredentials } from '../lib/aws/client-credentials.js';
 import { scramSecretName, secretNamePrefixOf } from '../lib/credentials/secret-name.js';
 import { kafkaJsConfig, type KafkaAuth } from '../lib/kafka/config.js';
@@ -26,6 +28,7 @@ import { DEFAULT_CONFIG, type AuthMode } from '../lib/config.js';
 import type { ProvisionReport } from '../lib/aws/reports.js';
 
 interface Options {
+  auth: string;
   verbose?: boolean;
   spec: string[];
   examples: boolean;
@@ -41,6 +44,11 @@ const program = new Command('npm start --')
   .option('--spec <file>', 'also provision this spec file (repeatable)', (v: string, acc: string[]) => [...acc, v], [])
   .option('--no-examples', 'do not provision examples/specs/')
   .option('--keep-running', 'keep the environment up afterwards and print client connection settings')
+  .option(
+    '--auth <modes>',
+    'authentication modes the pipeline provisions and the proof covers, comma-separated: scram, mtls (each proven with real clients)',
+    'scram,mtls',
+  )
   .option('--no-probe', 'skip the access proof with real clients')
   .option('--json', 'print one JSON summary on stdout (progress stays on stderr)')
   .option('--verbose', "also show the Lambda handlers' structured logs (Powertools, INFO level)")
@@ -68,6 +76,8 @@ async function main(): Promise<number> {
   // The handlers log like Lambdas do (structured JSON); only errors unless asked for.
   process.env.POWERTOOLS_LOG_LEVEL ??= opts.verbose ? 'INFO' : 'ERROR';
   const out = opts.json ? (_: string) => undefined : (line: string) => process.stdout.write(`${line}\n`);
+  const modes = authModesOf(opts.auth);
+  const config = { ...DEFAULT_CONFIG, authModes: modes };
 
   const exampleDir = join(REPO_ROOT, 'examples', 'specs');
   const files = [
@@ -92,7 +102,7 @@ async function main(): Promise<number> {
   // (once from the terminal, once relayed by tsx), and a second, unhandled SIGINT used to end it
   // before the broker's and the emulators' temporary folders were removed. A signal during start
   // waits for the environment, then stops it.
-  const starting = startEnvironment({ log: progress });
+  const starting = startEnvironment({ log: progress, authModes: modes });
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
@@ -137,7 +147,7 @@ async function main(): Promise<number> {
 
     const provisioned = uploads.flatMap((u, i) => (reports[i]?.status === 'PROVISIONED' && u.domain ? [u] : []));
     const specs = provisioned.map((u) => {
-      const r = parseSpec(u.text, u.file, DEFAULT_CONFIG);
+      const r = parseSpec(u.text, u.file, config);
       if (!r.ok) throw new Error(`${u.file} parsed before upload but not now`);
       return r.spec;
     });
@@ -147,9 +157,9 @@ async function main(): Promise<number> {
     if (opts.probe && specs.length > 0) {
       out('');
       out('Access, proven with real client connections (the broker decides; the access model predicts):');
-      const cases = await probeCases(env, specs);
+      const cases = await probeCases(env, specs, modes);
       progress(`running ${cases.length} probes: every identity writes, then reads, every topic`);
-      const outcomes = await runProbes(cases, { concurrency: 8 });
+      const outcomes: AccessDecision[] = await runProbes(cases, { concurrency: 8 });
       const wrong = mismatches(outcomes);
       agreed = wrong.length === 0;
       out(formatMatrix(outcomes));
@@ -196,21 +206,42 @@ async function main(): Promise<number> {
   }
 }
 
-/** A real client identity for one domain and auth mode, from the credentials the pipeline stored. */
-async function probeClient(env: Environment, domain: string, auth: AuthMode): Promise<ProbeClient> {
-  let listener: string;
-  let kafkaAuth: KafkaAuth;
-  if (auth === 'SCRAM') {
+/** The modes `--auth` names, in the order given; an unknown one is refused naming the known ones. */
+function authModesOf(list: string): AuthMode[] {
+  const known = new Map(Object.keys(REAL_CLIENTS).map((m) => [m.toLowerCase(), m as AuthMode]));
+  const modes = list.split(',').map((m) => m.trim().toLowerCase());
+  const unknown = modes.filter((m) => !known.has(m));
+  if (unknown.length > 0 || modes.length === 0)
+    throw new Error(
+      `--auth expects a comma-separated list of ${[...known.keys()].join(', ')}; got ${JSON.stringify(list)}`,
+    );
+  return [...new Set(modes.map((m) => known.get(m)!))];
+}
+
+/**
+ * How each mode's identity connects, from the credentials the pipeline stored: the listener and the
+ * kafkajs authentication. Every mode with a real client is proven by the broker.
+ */
+const REAL_CLIENTS: Readonly<
+  Record<AuthMode, (env: Environment, domain: string) => Promise<{ listener: string; auth: KafkaAuth }>>
+> = {
+  SCRAM: async (env, domain) => {
     const c = await readScramCredentials(env.clients.secrets, scramSecretName(secretNamePrefixOf(), domain));
-    [listener, kafkaAuth] = [
-      env.kafka.listeners.scram,
-      { mechanism: 'scram', username: c.username, password: c.password },
-    ];
-  } else {
+    return {
+      listener: env.kafka.listeners.scram,
+      auth: { mechanism: 'scram', username: c.username, password: c.password },
+    };
+  },
+  MTLS: async (env, domain) => {
     const c = await readMtlsCredentials(env.clients.s3, env.resources.certBucket, domain);
     if (!c) throw new Error(`no certificate stored for ${domain}`);
-    [listener, kafkaAuth] = [env.kafka.listeners.mtls, { mechanism: 'mtls', certPem: c.certPem, keyPem: c.keyPem }];
-  }
+    return { listener: env.kafka.listeners.mtls, auth: { mechanism: 'mtls', certPem: c.certPem, keyPem: c.keyPem } };
+  },
+};
+
+/** A real client identity for one domain and auth mode. */
+async function probeClient(env: Environment, domain: string, auth: AuthMode): Promise<ProbeClient> {
+  const { listener, auth: kafkaAuth } = await REAL_CLIENTS[auth](env, domain);
   return {
     domain,
     auth,
@@ -219,12 +250,14 @@ async function probeClient(env: Environment, domain: string, auth: AuthMode): Pr
 }
 
 /** Every provisioned identity × every owned topic × WRITE and READ, with the model's expectation. */
-async function probeCases(env: Environment, specs: readonly DomainSpec[]): Promise<ProbeCase[]> {
-  const config = DEFAULT_CONFIG;
-  const authorizer = new Authorizer(desiredBindings(specs, config));
-  const clients = await Promise.all(
-    specs.flatMap((spec) => config.authModes.map((auth) => probeClient(env, spec.domain, auth))),
-  );
+async function probeCases(
+  env: Environment,
+  specs: readonly DomainSpec[],
+  modes: readonly AuthMode[],
+): Promise<ProbeCase[]> {
+  const authorizer = new Authorizer(desiredBindings(specs, { ...DEFAULT_CONFIG, authModes: modes }));
+  const real = modes.filter((m) => m in REAL_CLIENTS);
+  const clients = await Promise.all(specs.flatMap((spec) => real.map((auth) => probeClient(env, spec.domain, auth))));
   const topics = specs.flatMap((s) => s.owned.map((t) => t.name)).sort();
   return clients.flatMap((client) => {
     const principal = principalsOf(client.domain, { authModes: [client.auth] })[0]!;

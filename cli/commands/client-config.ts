@@ -1,19 +1,22 @@
-// `msk-spec client-config <domain> [--auth scram|mtls|both] [--format ...] [--out DIR] ...`: reads
+// `msk-spec client-config <domain> [--auth scram|mtls|both|iam] [--format ...] [--out DIR] ...`: reads
 // the domain's stored credentials (the SCRAM secret AmazonMSK_<prefix><D>, the current certificate
 // and key from the certificate bucket) and writes ready-to-use client settings to DIR/<auth>/:
 // Java client.properties, librdkafka.conf, kafkajs.json (+ kafkajs.mjs). Files holding a password
 // or a private key are written with mode 0600; nothing secret is printed, only the file list and
-// the principal. Exit 0 written, 1 bad options, missing credentials or AWS failure.
+// the principal. `--auth iam` reads no credential: IAM clients sign with their own AWS credentials
+// (lib/kafka/client-settings.ts), so its files hold nothing secret. Exit 0 written, 1 bad options,
+// missing credentials or AWS failure.
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CliCommand } from '../command.js';
 import { EXIT } from '../io.js';
-import { awsClients, brokerList, ENV_DEFAULTS, optionOrEnv, UsageError, withAwsOptions } from '../options.js';
+import { awsClients, brokerList, ENV_DEFAULTS, nonEmpty, optionOrEnv, UsageError, withAwsOptions } from '../options.js';
 import { awsErrorName } from '../../lib/errors.js';
 import {
   javaKeystorePem,
   principalFor,
   renderJavaProperties,
+  renderKafkaJsIamModule,
   renderKafkaJsJson,
   renderKafkaJsSnippet,
   renderLibrdkafkaConf,
@@ -22,7 +25,7 @@ import {
 import { domainIdProblem } from '../../lib/spec/names.js';
 import { scramSecretName, secretNamePrefixOf } from '../../lib/credentials/secret-name.js';
 
-type Auth = 'scram' | 'mtls';
+type Auth = 'scram' | 'mtls' | 'iam';
 
 /** The domain has no credentials of one method: an error when that method was asked for by name. */
 class MissingCredentials extends UsageError {}
@@ -35,7 +38,12 @@ interface OutFile {
   readonly secret: boolean;
 }
 
-const AUTHS: Record<string, Auth[]> = { scram: ['scram'], mtls: ['mtls'], both: ['scram', 'mtls'] };
+const AUTHS: Record<string, Auth[]> = { scram: ['scram'], mtls: ['mtls'], both: ['scram', 'mtls'], iam: ['iam'] };
+/** Which GetBootstrapBrokers string each method uses (MSK ports 9096, 9094, 9098), and its own flag. */
+const LISTENER = { scram: 'SCRAM', mtls: 'TLS', iam: 'IAM' } as const;
+const BOOTSTRAP_FLAG = { scram: '--scram-bootstrap', mtls: '--mtls-bootstrap', iam: '--bootstrap' } as const;
+/** An IAM client acts as whatever AWS identity runs it; its policies decide (msk-spec iam-policy). */
+const IAM_PRINCIPAL = "IAM: the AWS identity that runs the client (a role holding the domain's msk-spec policies)";
 const FORMATS: Record<string, Format[]> = {
   kafkajs: ['kafkajs'],
   java: ['java'],
@@ -66,17 +74,17 @@ export const clientConfigCommand: CliCommand = {
       program
         .command('client-config')
         .description(
-          'write ready-to-use client settings for a domain (Java client.properties, librdkafka .conf, kafkajs JSON) from its stored SCRAM secret and current certificate',
+          'write ready-to-use client settings for a domain (Java client.properties, librdkafka .conf, kafkajs JSON) from its stored SCRAM secret and current certificate, or IAM settings that hold no secret',
         )
         .argument('<domain>', 'the domain id (the spec id after urn:)')
         .option(
           '--auth <auth>',
-          'scram, mtls or both (default: both, skipping a method the domain has no credentials for)',
+          "scram, mtls, both (default: both, skipping a method the domain has no credentials for), or iam (reads no credential: the client signs with the caller's AWS credentials)",
         )
         .option('--format <format>', 'kafkajs, java, librdkafka or all', 'all')
         .option(
           '--out <dir>',
-          'where to write (default ./client-config/<domain>); files go to <dir>/scram/ and <dir>/mtls/',
+          'where to write (default ./client-config/<domain>); files go to <dir>/scram/, <dir>/mtls/ or <dir>/iam/',
         )
         .option(
           '--bootstrap <brokers>',
@@ -87,6 +95,10 @@ export const clientConfigCommand: CliCommand = {
         .option(
           '--cluster-arn <arn>',
           `the MSK cluster (default $${ENV_DEFAULTS.clusterArn}), asked for its bootstrap brokers`,
+        )
+        .option(
+          '--public',
+          "with --cluster-arn: the cluster's public-access brokers (MSK ports 9196 SCRAM, 9194 mTLS, 9198 IAM)",
         )
         .option(
           '--ca <file>',
@@ -101,18 +113,26 @@ export const clientConfigCommand: CliCommand = {
     ).addHelpText(
       'after',
       `
-Files (under <dir>/scram/ and <dir>/mtls/):
+Files (under <dir>/scram/, <dir>/mtls/ and <dir>/iam/):
   client.properties  Java clients and Kafka's tools (--command-config). SCRAM: the JAAS line holds the
                      password inline (the format has no password file), so the file is mode 0600.
                      mTLS: ssl.keystore.type=PEM with ssl.keystore.location=keystore.pem (key + chain, 0600).
   librdkafka.conf    kcat -F <file>, confluent-kafka clients. SCRAM: sasl.password inline (0600).
                      mTLS: ssl.certificate.location=client.pem, ssl.key.location=client.key (0600).
   kafkajs.json       new Kafka(JSON.parse(...)): credentials inline (0600); kafkajs.mjs shows the use.
+IAM (--auth iam, MSK port 9098; all files 0644, nothing secret in them: the caller's AWS credentials sign):
+  client.properties  SASL_SSL, AWS_MSK_IAM, IAMLoginModule and IAMClientCallbackHandler (the
+                     aws-msk-iam-auth jar on the classpath).
+  librdkafka.conf    SASL_SSL, OAUTHBEARER; the application sets a token refresh callback that calls the
+                     signer library (aws-msk-iam-sasl-signer-python or -go). kcat has no such callback.
+  kafkajs.mjs        import config from './kafkajs.mjs': oauthbearer with aws-msk-iam-sasl-signer-js.
+  The Region is --region, else the cluster ARN's, else AWS_REGION.
 Nothing secret is printed. The certificate is renewed by the pipeline: run this again after a renewal.
 
 Examples:
   msk-spec client-config shop.order --cluster-arn arn:aws:kafka:... --cert-bucket my-cert-bucket
-  msk-spec client-config shop.order --auth scram --format librdkafka --bootstrap 127.0.0.1:9096 --ca broker-ca.pem`,
+  msk-spec client-config shop.order --auth scram --format librdkafka --bootstrap 127.0.0.1:9096 --ca broker-ca.pem
+  msk-spec client-config shop.order --auth iam --cluster-arn arn:aws:kafka:eu-west-1:...`,
     ),
   async run([domain], opts, ctx) {
     const d = String(domain);
@@ -120,13 +140,14 @@ Examples:
     if (problem) throw new UsageError(`${JSON.stringify(d)} is not a domain id: ${problem}`);
     const implicitAuth = opts['auth'] === undefined;
     const auths = AUTHS[String(opts['auth'] ?? 'both')];
-    if (!auths) throw new UsageError(`--auth expects scram, mtls or both, got ${JSON.stringify(opts['auth'])}`);
+    if (!auths) throw new UsageError(`--auth expects scram, mtls, both or iam, got ${JSON.stringify(opts['auth'])}`);
     const formats = FORMATS[String(opts['format'])];
     if (!formats)
       throw new UsageError(`--format expects kafkajs, java, librdkafka or all, got ${JSON.stringify(opts['format'])}`);
     const perAuth: Record<Auth, string | undefined> = {
       scram: typeof opts['scramBootstrap'] === 'string' ? opts['scramBootstrap'] : undefined,
       mtls: typeof opts['mtlsBootstrap'] === 'string' ? opts['mtlsBootstrap'] : undefined,
+      iam: undefined,
     };
     if (typeof opts['bootstrap'] === 'string') {
       if (auths.length > 1)
@@ -144,6 +165,15 @@ Examples:
       ? optionOrEnv(opts, 'certBucket', ctx.env, ENV_DEFAULTS.certBucket, { flag: '--cert-bucket (for mTLS)' })
       : undefined;
     const prefix = optionOrEnv(opts, 'secretPrefix', ctx.env, ENV_DEFAULTS.secretPrefix) ?? '';
+    // IAM tokens are signed for the cluster's Region.
+    const region = auths.includes('iam')
+      ? (nonEmpty(opts['region']) ??
+        clusterArn?.split(':')[3] ??
+        nonEmpty(ctx.env['AWS_REGION']) ??
+        nonEmpty(ctx.env['AWS_DEFAULT_REGION']))
+      : undefined;
+    if (auths.includes('iam') && !region)
+      throw new UsageError("--auth iam signs for the cluster's Region: give --region, --cluster-arn or AWS_REGION");
     const out = path.resolve(typeof opts['out'] === 'string' ? opts['out'] : path.join('client-config', d));
     let caFile: string | undefined;
     let caPem: string | undefined;
@@ -171,14 +201,17 @@ Examples:
       const brokersFor = async (auth: Auth) => {
         const given = perAuth[auth];
         return given
-          ? brokerList(auth === 'scram' ? '--scram-bootstrap' : '--mtls-bootstrap', given)
-          : bootstrapBrokers(await aws.kafka(), clusterArn!, auth === 'scram' ? 'SCRAM' : 'TLS');
+          ? brokerList(BOOTSTRAP_FLAG[auth], given)
+          : bootstrapBrokers(await aws.kafka(), clusterArn!, LISTENER[auth], { publicAccess: opts['public'] === true });
       };
       for (const auth of auths) {
         const dir = path.join(out, auth);
         const ca = { ...(caFile ? { caFile } : {}), ...(caPem ? { caPem } : {}) };
         let settings: ClientSettings;
-        if (auth === 'scram') {
+        if (auth === 'iam') {
+          settings = { auth, bootstrap: await brokersFor(auth), region: region!, ...ca };
+          principals.push(IAM_PRINCIPAL);
+        } else if (auth === 'scram') {
           const secretName = scramSecretName(secretNamePrefixOf(prefix), d);
           const c = await readScramCredentials(await aws.secrets(), secretName).catch((e: unknown) => {
             if (awsErrorName(e) === 'ResourceNotFoundException')
@@ -240,7 +273,13 @@ Examples:
             text: renderLibrdkafkaConf(settings),
             secret: secretInline,
           });
-        if (formats.includes('kafkajs')) {
+        if (formats.includes('kafkajs') && settings.auth === 'iam') {
+          files.push({
+            path: path.join(dir, 'kafkajs.mjs'),
+            text: renderKafkaJsIamModule(settings, `${d}-client`, d),
+            secret: false,
+          });
+        } else if (formats.includes('kafkajs') && settings.auth !== 'iam') {
           files.push({
             path: path.join(dir, 'kafkajs.json'),
             text: renderKafkaJsJson(settings, `${d}-client`),

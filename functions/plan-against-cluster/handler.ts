@@ -2,9 +2,12 @@
 // domain's scope, plans (with the mass-deletion guard), and has the cluster check the plan without
 // changing anything (broker count, CreateTopics/CreatePartitions validateOnly; lib/kafka/
 // cluster-plan.ts). A spec the cluster would refuse therefore gets no secret, no certificate, no
-// topic and no ACL. It reads and validates only: its role can create nothing.
-import { s3Client } from '../../lib/aws/clients.js';
-import { provisionConfig } from '../../lib/aws/env-config.js';
+// topic and no ACL. First of all, the cluster must offer every configured authentication mode
+// (DescribeClusterV2; lib/plan/cluster-auth.ts). It reads and validates only: its role can create nothing.
+import { kafkaClient, s3Client } from '../../lib/aws/clients.js';
+import { clusterArn, provisionConfig } from '../../lib/aws/env-config.js';
+import { describeClusterAuth } from '../../lib/aws/msk.js';
+import { modesToRun, type ClientAuthMode } from '../../lib/plan/cluster-auth.js';
 import type { ProvisionConfig } from '../../lib/config.js';
 import { checkPlan, digestOf, planDomain, type PlanDigest } from '../../lib/kafka/cluster-plan.js';
 import { connectAdmin, type AdminConnection, type AdminDeps } from '../../lib/kafka/connect.js';
@@ -13,6 +16,8 @@ import { parseSpecStepInput, readAcceptedSpec } from '../_shared/spec-step.js';
 
 export interface PlanAgainstClusterOutput extends PlanDigest {
   readonly domain: string;
+  /** The configured authentication modes, each offered by the cluster (the credential branches to run). */
+  readonly authModes: readonly ClientAuthMode[];
   /** The cluster's broker count the replicas were checked against. */
   readonly brokers: number;
   readonly kafkaRequests: number;
@@ -26,12 +31,14 @@ export interface PlanDeps extends AdminDeps {
 export async function planAgainstCluster(event: unknown, deps: PlanDeps = {}): Promise<PlanAgainstClusterOutput> {
   const input = parseSpecStepInput(event);
   const config = deps.config ?? provisionConfig();
+  const arn = clusterArn();
+  const authModes = modesToRun(arn, await describeClusterAuth(deps.kafka ?? kafkaClient(), arn), config.authModes);
   const spec = await readAcceptedSpec(deps.s3 ?? s3Client(), input, config);
   const conn = await (deps.connect ?? (() => connectAdmin(deps)))();
   try {
     const p = await planDomain(conn.admin, spec, config, { force: input.force });
     const { brokers } = await checkPlan(conn.admin, p);
-    const out = { domain: input.domain, ...digestOf(p), brokers, kafkaRequests: conn.requests() };
+    const out = { domain: input.domain, authModes, ...digestOf(p), brokers, kafkaRequests: conn.requests() };
     logger.info('plan checked', { ...out.counts, brokers, kafkaRequests: out.kafkaRequests });
     return out;
   } finally {

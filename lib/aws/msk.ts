@@ -1,4 +1,4 @@
-// MSK control plane: cluster trust for mTLS, SCRAM secret association, bootstrap brokers.
+// MSK control plane: the cluster's client authentication, cluster trust for mTLS, SCRAM secret association, bootstrap brokers.
 import {
   BatchAssociateScramSecretCommand,
   DescribeClusterV2Command,
@@ -6,22 +6,34 @@ import {
   ListScramSecretsCommand,
   type KafkaClient,
 } from '@aws-sdk/client-kafka';
+import type { ClusterAuth } from '../plan/cluster-auth.js';
 import { ClusterTrustMissing, ScramAssociationFailed, ScramAssociationPending, ScramUserLimit } from '../errors.js';
 
 export const MAX_SCRAM_SECRETS_PER_CALL = 10;
 export const MAX_SCRAM_USERS_PER_CLUSTER = 1000;
 
-export interface ClusterAuth {
-  readonly scram: boolean;
-  readonly iam: boolean;
-  readonly tls: boolean;
-  readonly certificateAuthorityArns: readonly string[];
-}
+export type { ClusterAuth } from '../plan/cluster-auth.js';
 
+/**
+ * The cluster's client authentication from DescribeClusterV2 (MSK API Reference 2.0, "Cluster"):
+ * `ClusterType` PROVISIONED reads `Provisioned.ClientAuthentication` (SASL/SCRAM, SASL/IAM, TLS);
+ * SERVERLESS reads `Serverless.ClientAuthentication`, which has SASL/IAM only.
+ */
 export async function describeClusterAuth(client: KafkaClient, clusterArn: string): Promise<ClusterAuth> {
   const out = await client.send(new DescribeClusterV2Command({ ClusterArn: clusterArn }));
-  const ca = out.ClusterInfo?.Provisioned?.ClientAuthentication;
+  const info = out.ClusterInfo;
+  if (info?.ClusterType === 'SERVERLESS') {
+    return {
+      type: 'SERVERLESS',
+      scram: false,
+      iam: info.Serverless?.ClientAuthentication?.Sasl?.Iam?.Enabled === true,
+      tls: false,
+      certificateAuthorityArns: [],
+    };
+  }
+  const ca = info?.Provisioned?.ClientAuthentication;
   return {
+    type: 'PROVISIONED',
     scram: ca?.Sasl?.Scram?.Enabled === true,
     iam: ca?.Sasl?.Iam?.Enabled === true,
     tls: ca?.Tls?.Enabled !== false && (ca?.Tls?.CertificateAuthorityArnList?.length ?? 0) > 0,
@@ -104,21 +116,30 @@ export async function associateScramSecrets(
 
 export type BrokerListener = 'IAM' | 'SCRAM' | 'TLS';
 
+/**
+ * GetBootstrapBrokers' string per listener (MSK API Reference, "Bootstrap Brokers"; ports 9098 IAM,
+ * 9096 SCRAM, 9094 TLS, and 9198, 9196, 9194 for public access: Amazon MSK Developer Guide, "Port
+ * information").
+ */
+const BOOTSTRAP_STRING = {
+  IAM: { private: 'BootstrapBrokerStringSaslIam', public: 'BootstrapBrokerStringPublicSaslIam' },
+  SCRAM: { private: 'BootstrapBrokerStringSaslScram', public: 'BootstrapBrokerStringPublicSaslScram' },
+  TLS: { private: 'BootstrapBrokerStringTls', public: 'BootstrapBrokerStringPublicTls' },
+} as const;
+
 export async function bootstrapBrokers(
   client: KafkaClient,
   clusterArn: string,
   listener: BrokerListener,
+  { publicAccess = false }: { readonly publicAccess?: boolean } = {},
 ): Promise<string[]> {
   const out = await client.send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
-  const s =
-    listener === 'IAM'
-      ? out.BootstrapBrokerStringSaslIam
-      : listener === 'SCRAM'
-        ? out.BootstrapBrokerStringSaslScram
-        : out.BootstrapBrokerStringTls;
+  const s = out[BOOTSTRAP_STRING[listener][publicAccess ? 'public' : 'private']];
   if (!s)
     throw new Error(
-      `cluster ${clusterArn} has no ${listener} bootstrap brokers; enable that authentication on the cluster`,
+      publicAccess
+        ? `cluster ${clusterArn} has no public ${listener} bootstrap brokers; turn on public access for that authentication on the cluster`
+        : `cluster ${clusterArn} has no ${listener} bootstrap brokers; enable that authentication on the cluster`,
     );
   return s.split(',');
 }

@@ -1,6 +1,14 @@
 // Ready-to-use client settings for a domain, rendered as text: Java `client.properties`, a
-// librdkafka `.conf` (kcat, confluent-kafka-python/-go, node-rdkafka) and a kafkajs config as JSON.
+// librdkafka `.conf` (kcat, confluent-kafka-python/-go, node-rdkafka) and a kafkajs config as JSON
+// (SCRAM, mTLS) or as an ES module (IAM, whose token provider is code).
 // Pure: the caller reads the credentials and writes the files (`msk-spec client-config`).
+//
+// IAM settings hold no secret at all: the client signs a token with the caller's own AWS
+// credentials (Amazon MSK Developer Guide, "Configure clients for IAM access control",
+// https://docs.aws.amazon.com/msk/latest/developerguide/iam-access-control.html#configure-clients-for-iam-access-control:
+// Java `sasl.mechanism=AWS_MSK_IAM` with the aws-msk-iam-auth library's IAMLoginModule and
+// IAMClientCallbackHandler; other clients SASL OAUTHBEARER with a token from the signer libraries,
+// aws-msk-iam-sasl-signer-js for Node, -python/-go for librdkafka-based clients).
 //
 // The outputs hold credentials (the SCRAM password inline, because neither the Java JAAS line nor
 // librdkafka's sasl.password can point at a file; the private key inline in kafkajs JSON), so the
@@ -35,13 +43,23 @@ export interface MtlsClientSettings {
   readonly caPem?: string;
 }
 
-export type ClientSettings = ScramClientSettings | MtlsClientSettings;
+export interface IamClientSettings {
+  readonly auth: 'iam';
+  readonly bootstrap: readonly string[];
+  /** The cluster's Region: the token is signed for `kafka-cluster` there. */
+  readonly region: string;
+  readonly caFile?: string;
+  readonly caPem?: string;
+}
+
+export type ClientSettings = ScramClientSettings | MtlsClientSettings | IamClientSettings;
 
 /** The Kafka principal the broker sees: `User:<username>` for SCRAM, the certificate DN for mTLS. */
 export function principalFor(auth: 'scram' | 'mtls', domain: string): string {
   return auth === 'scram' ? `User:${domain}` : `User:CN=${domain}`;
 }
 
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const BROKER = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/;
 
 /**
@@ -60,15 +78,19 @@ function check(s: ClientSettings): void {
           ['password', s.password],
           ['caFile', s.caFile],
         ]
-      : [
-          ['certFile', s.certFile],
-          ['keyFile', s.keyFile],
-          ['keystoreFile', s.keystoreFile],
-          ['caFile', s.caFile],
-        ];
+      : s.auth === 'mtls'
+        ? [
+            ['certFile', s.certFile],
+            ['keyFile', s.keyFile],
+            ['keystoreFile', s.keystoreFile],
+            ['caFile', s.caFile],
+          ]
+        : [['caFile', s.caFile]];
   for (const [name, v] of single) {
     if (v !== undefined && /[\r\n\0]/.test(v)) throw new Error(`${name} must be a single line`);
   }
+  // The Region lands in generated code (kafkajs.mjs): only a Region's shape is accepted.
+  if (s.auth === 'iam' && !REGION.test(s.region)) throw new Error(`${JSON.stringify(s.region)} is not an AWS Region`);
   if (s.auth === 'scram' && (s.username === '' || s.password === ''))
     throw new Error('SCRAM settings need a username and a password');
 }
@@ -98,6 +120,15 @@ export function renderJavaProperties(s: ClientSettings): string {
       'sasl.mechanism=SCRAM-SHA-512',
       `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${prop(jaas(s.username))}" password="${prop(jaas(s.password))}";`,
     );
+  } else if (s.auth === 'iam') {
+    lines.push(
+      '# IAM: the aws-msk-iam-auth library (software.amazon.msk:aws-msk-iam-auth) on the classpath signs with the',
+      "# caller's AWS credentials (default provider chain); nothing secret is in this file.",
+      'security.protocol=SASL_SSL',
+      'sasl.mechanism=AWS_MSK_IAM',
+      'sasl.jaas.config=software.amazon.msk.auth.iam.IAMLoginModule required;',
+      'sasl.client.callback.handler.class=software.amazon.msk.auth.iam.IAMClientCallbackHandler',
+    );
   } else {
     lines.push('security.protocol=SSL', 'ssl.keystore.type=PEM', `ssl.keystore.location=${prop(s.keystoreFile)}`);
   }
@@ -117,6 +148,15 @@ export function renderLibrdkafkaConf(s: ClientSettings): string {
       `sasl.username=${s.username}`,
       `sasl.password=${s.password}`,
     );
+  } else if (s.auth === 'iam') {
+    lines.push(
+      'security.protocol=SASL_SSL',
+      'sasl.mechanisms=OAUTHBEARER',
+      '# The token comes from the signer library through an OAUTHBEARER token refresh callback the application',
+      `# sets (confluent-kafka-python: oauth_cb returning MSKAuthTokenProvider.generate_auth_token('${s.region}')`,
+      '# from aws-msk-iam-sasl-signer-python; Go: aws-msk-iam-sasl-signer-go). A client without such a callback,',
+      '# such as kcat, cannot authenticate with IAM.',
+    );
   } else {
     lines.push('security.protocol=SSL', `ssl.certificate.location=${s.certFile}`, `ssl.key.location=${s.keyFile}`);
   }
@@ -125,8 +165,11 @@ export function renderLibrdkafkaConf(s: ClientSettings): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The kafkajs KafkaConfig this domain connects with, as a JSON-serializable object. */
-export function kafkaJsSettings(s: ClientSettings, clientId: string): Record<string, unknown> {
+/** The kafkajs KafkaConfig this domain connects with, as a JSON-serializable object (SCRAM, mTLS). */
+export function kafkaJsSettings(
+  s: ScramClientSettings | MtlsClientSettings,
+  clientId: string,
+): Record<string, unknown> {
   check(s);
   const ca = s.caPem !== undefined ? { ca: [s.caPem] } : {};
   if (s.auth === 'scram') {
@@ -140,7 +183,7 @@ export function kafkaJsSettings(s: ClientSettings, clientId: string): Record<str
   return { clientId, brokers: [...s.bootstrap], ssl: { ...ca, cert: s.certPem, key: s.keyPem } };
 }
 
-export function renderKafkaJsJson(s: ClientSettings, clientId: string): string {
+export function renderKafkaJsJson(s: ScramClientSettings | MtlsClientSettings, clientId: string): string {
   return `${JSON.stringify(kafkaJsSettings(s, clientId), null, 2)}\n`;
 }
 
@@ -157,6 +200,50 @@ export function renderKafkaJsSnippet(domain: string): string {
     'await producer.connect();',
     "await producer.send({ topic, messages: [{ value: 'hello' }] });",
     'await producer.disconnect();',
+    '',
+  ].join('\n');
+}
+
+/**
+ * IAM for kafkajs: an ES module whose default export is the KafkaConfig, with an
+ * `oauthBearerProvider` that asks aws-msk-iam-sasl-signer-js for a token signed with the caller's
+ * AWS credentials (the signer's README). Run directly, it writes one record to the topic given.
+ */
+export function renderKafkaJsIamModule(s: IamClientSettings, clientId: string, domain: string): string {
+  check(s);
+  const ssl = s.caFile !== undefined ? `{ ca: [readFileSync(${JSON.stringify(s.caFile)}, 'utf8')] }` : 'true';
+  return [
+    `// kafkajs client for ${domain} over IAM (SASL OAUTHBEARER, MSK port 9098). Nothing secret here: each token`,
+    "// is signed with the caller's AWS credentials (the default provider chain: environment, profile, role)",
+    '// by aws-msk-iam-sasl-signer-js; IAM policies decide what the caller may do (msk-spec iam-policy).',
+    '// Needs: npm install kafkajs aws-msk-iam-sasl-signer-js',
+    ...(s.caFile !== undefined ? ["import { readFileSync } from 'node:fs';"] : []),
+    "import { pathToFileURL } from 'node:url';",
+    "import { Kafka } from 'kafkajs';",
+    "import signer from 'aws-msk-iam-sasl-signer-js';",
+    '',
+    'const config = {',
+    `  clientId: ${JSON.stringify(clientId)},`,
+    `  brokers: ${JSON.stringify([...s.bootstrap])},`,
+    `  ssl: ${ssl},`,
+    '  sasl: {',
+    "    mechanism: 'oauthbearer',",
+    '    oauthBearerProvider: async () => {',
+    `      const { token } = await signer.generateAuthToken({ region: ${JSON.stringify(s.region)} });`,
+    '      return { value: token };',
+    '    },',
+    '  },',
+    '};',
+    'export default config;',
+    '',
+    '// node kafkajs.mjs <topic>: writes one record.',
+    'if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {',
+    `  const topic = process.argv[2] ?? '${domain}._public.<channel>'; // one of the domain's topics`,
+    '  const producer = new Kafka(config).producer();',
+    '  await producer.connect();',
+    "  await producer.send({ topic, messages: [{ value: 'hello' }] });",
+    '  await producer.disconnect();',
+    '}',
     '',
   ].join('\n');
 }

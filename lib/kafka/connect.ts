@@ -4,6 +4,13 @@
 // domain's current certificate). Every failure on the way is classified (lib/kafka/errors.ts), so
 // a missing secret or an unreachable broker reaches the state machine as KafkaRefused or
 // KafkaTransient.
+//
+// IAM (KAFKA_ADMIN_AUTH=IAM, the template's default): SASL OAUTHBEARER on MSK's IAM listener (9098,
+// GetBootstrapBrokers' BootstrapBrokerStringSaslIam), the token from aws-msk-iam-sasl-signer-js
+// signed with the function's role credentials (Amazon MSK Developer Guide, "IAM access control").
+// Deviation: the embedded default's broker cannot run MSK's IAM authentication (AWS's own, not open
+// source), so locally the admin is SCRAM; test/unit/kafka/iam-admin.test.ts checks the token the
+// provider yields, and test/integration/serverless/iam.test.ts the kafka-cluster:* policy it needs.
 import type { KafkaClient } from '@aws-sdk/client-kafka';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';

@@ -183,6 +183,11 @@ function requests(): Record<string, Case[]> {
         'Allowed',
       ],
       ['S3 decrypts', { action: 'kms:Decrypt', resource: KMS_KEY_ARN, context: viaS3 }, 'Allowed'],
+      [
+        'the cluster offers the configured auth modes',
+        { action: 'kafka:DescribeClusterV2', resource: CLUSTER_ARN },
+        'Allowed',
+      ],
       ['bootstrap brokers', { action: 'kafka:GetBootstrapBrokers', resource: '*' }, 'Allowed'],
       ['IAM admin connects', { action: 'kafka-cluster:Connect', resource: CLUSTER_ARN }, 'Allowed'],
       [

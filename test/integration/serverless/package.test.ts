@@ -109,6 +109,7 @@ const FUNCTIONS: Record<string, readonly string[]> = {
   PlanAgainstCluster: [
     ...READ_SPEC,
     ...KAFKA_ADMIN,
+    'kafka:DescribeClusterV2',
     'kafka-cluster:DescribeTopic',
     'kafka-cluster:DescribeTopicDynamicConfiguration',
     'kafka-cluster:CreateTopic',

@@ -5,9 +5,11 @@ import {
   kafkaJsSettings,
   principalFor,
   renderJavaProperties,
+  renderKafkaJsIamModule,
   renderKafkaJsJson,
   renderKafkaJsSnippet,
   renderLibrdkafkaConf,
+  type IamClientSettings,
   type MtlsClientSettings,
   type ScramClientSettings,
 } from '../../../lib/kafka/client-settings.js';
@@ -31,6 +33,69 @@ const mtls: MtlsClientSettings = {
   keyFile: '/cfg/shop.order/mtls/client.key',
   keystoreFile: '/cfg/shop.order/mtls/keystore.pem',
 };
+
+const iam: IamClientSettings = {
+  auth: 'iam',
+  bootstrap: ['b-1.example.kafka.eu-west-1.amazonaws.com:9098', 'b-2.example.kafka.eu-west-1.amazonaws.com:9098'],
+  region: 'eu-west-1',
+};
+
+/** The keys a properties/conf text sets (comments and blank lines left out). */
+const keys = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .map((l) => l.slice(0, l.indexOf('=')));
+
+describe('IAM (Amazon MSK Developer Guide, "Configure clients for IAM access control")', () => {
+  it('Java: SASL_SSL, AWS_MSK_IAM, IAMLoginModule and IAMClientCallbackHandler, the default trust store', () => {
+    const text = renderJavaProperties(iam);
+    expect(keys(text)).toEqual([
+      'bootstrap.servers',
+      'security.protocol',
+      'sasl.mechanism',
+      'sasl.jaas.config',
+      'sasl.client.callback.handler.class',
+    ]);
+    expect(text).toContain(`bootstrap.servers=${iam.bootstrap.join(',')}\n`);
+    expect(text).toContain('security.protocol=SASL_SSL\n');
+    expect(text).toContain('sasl.mechanism=AWS_MSK_IAM\n');
+    expect(text).toContain('sasl.jaas.config=software.amazon.msk.auth.iam.IAMLoginModule required;\n');
+    expect(text).toContain(
+      'sasl.client.callback.handler.class=software.amazon.msk.auth.iam.IAMClientCallbackHandler\n',
+    );
+    expect(renderJavaProperties({ ...iam, caFile: '/cfg/ca.pem' })).toContain('ssl.truststore.location=/cfg/ca.pem\n');
+  });
+
+  it('librdkafka: SASL_SSL and OAUTHBEARER, with a note that the token comes from the signer through a refresh callback', () => {
+    const text = renderLibrdkafkaConf(iam);
+    expect(keys(text)).toEqual(['bootstrap.servers', 'security.protocol', 'sasl.mechanisms']);
+    expect(text).toContain('security.protocol=SASL_SSL\n');
+    expect(text).toContain('sasl.mechanisms=OAUTHBEARER\n');
+    expect(text).toMatch(/# The token comes from the signer library through an OAUTHBEARER token refresh callback/);
+    expect(text).toContain("generate_auth_token('eu-west-1')");
+  });
+
+  it('kafkajs: an ES module exporting the config, oauthbearer with aws-msk-iam-sasl-signer-js for the Region', () => {
+    const js = renderKafkaJsIamModule(iam, 'shop.order-client', 'shop.order');
+    expect(js).toContain("import signer from 'aws-msk-iam-sasl-signer-js';");
+    expect(js).toContain(`brokers: ${JSON.stringify(iam.bootstrap)},`);
+    expect(js).toContain('ssl: true,');
+    expect(js).toContain("mechanism: 'oauthbearer',");
+    expect(js).toContain('await signer.generateAuthToken({ region: "eu-west-1" })');
+    expect(js).toContain('export default config;');
+    expect(js).not.toContain('readFileSync');
+    const local = renderKafkaJsIamModule({ ...iam, caFile: '/cfg/ca.pem' }, 'c', 'shop.order');
+    expect(local).toContain('ssl: { ca: [readFileSync("/cfg/ca.pem", \'utf8\')] },');
+  });
+
+  it('refuses a Region that is not one (it lands in code), without echoing it', () => {
+    expect(() => renderKafkaJsIamModule({ ...iam, region: "eu-west-1' }); evil();//" }, 'c', 'd')).toThrow(
+      /is not an AWS Region/,
+    );
+    expect(() => renderJavaProperties({ ...iam, caFile: '/x\nsasl.mechanism=PLAIN' })).toThrow(/caFile/);
+  });
+});
 
 describe('Java client.properties', () => {
   it('SCRAM against MSK: SASL_SSL, SCRAM-SHA-512, the JAAS line, the default trust store', () => {

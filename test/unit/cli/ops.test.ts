@@ -367,6 +367,85 @@ describe('client-config', () => {
     expect((await cli([...args, '--auth', 'scram'])).code).toBe(1);
   });
 
+  it('--auth iam reads no credential: IAM brokers from MSK, the Region from the cluster ARN, three 0644 files', async () => {
+    msk.on(GetBootstrapBrokersCommand).resolves({
+      BootstrapBrokerStringSaslScram: 'b-1.fake:9096',
+      BootstrapBrokerStringSaslIam: 'b-1.fake:9098,b-2.fake:9098',
+    });
+    const r = await cli(
+      [
+        'client-config',
+        'shop.order',
+        '--auth',
+        'iam',
+        '--cluster-arn',
+        'arn:aws:kafka:eu-central-1:111122223333:cluster/data/x',
+        '--out',
+        dir,
+        '--json',
+      ],
+      { AWS_REGION: 'us-east-1' },
+    );
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(sm.calls()).toHaveLength(0);
+    expect(s3.calls()).toHaveLength(0);
+    const out = JSON.parse(r.out) as { principals: string[]; files: { path: string; mode: string }[] };
+    expect(out.principals).toEqual([
+      "IAM: the AWS identity that runs the client (a role holding the domain's msk-spec policies)",
+    ]);
+    expect(out.files).toEqual(
+      ['client.properties', 'librdkafka.conf', 'kafkajs.mjs'].map((f) => ({
+        path: path.join(dir, 'iam', f),
+        mode: '0644',
+      })),
+    );
+    for (const f of out.files) expect(statSync(f.path).mode & 0o777).toBe(0o644);
+    expect(readFileSync(path.join(dir, 'iam/client.properties'), 'utf8')).toContain(
+      'bootstrap.servers=b-1.fake:9098,b-2.fake:9098\n',
+    );
+    // The token is signed for the cluster's Region, not the shell's.
+    expect(readFileSync(path.join(dir, 'iam/kafkajs.mjs'), 'utf8')).toContain('region: "eu-central-1"');
+  });
+
+  it('--public takes the public-access brokers (9198 for IAM), and says so when the cluster has none', async () => {
+    msk.on(GetBootstrapBrokersCommand).resolves({
+      BootstrapBrokerStringSaslIam: 'b-1.fake:9098',
+      BootstrapBrokerStringPublicSaslIam: 'b-1.public.fake:9198',
+    });
+    const arn = 'arn:aws:kafka:eu-west-1:111122223333:cluster/data/x';
+    const args = ['client-config', 'shop.order', '--cluster-arn', arn, '--out', dir, '--public'];
+    expect((await cli([...args, '--auth', 'iam', '--format', 'java'])).code).toBe(0);
+    expect(readFileSync(path.join(dir, 'iam/client.properties'), 'utf8')).toContain(
+      'bootstrap.servers=b-1.public.fake:9198\n',
+    );
+    sm.on(GetSecretValueCommand).resolves({
+      ARN: 'arn:secret',
+      SecretString: JSON.stringify({ username: 'shop.order', password: FAKE_PASSWORD }),
+    });
+    const r = await cli([...args, '--auth', 'scram']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`cluster ${arn} has no public SCRAM bootstrap brokers`);
+  });
+
+  it('--help describes --auth iam and its files', async () => {
+    const { out } = await cli(['client-config', '--help']);
+    expect(out).toContain('or iam');
+    expect(out).toContain('IAM (--auth iam, MSK port 9098; all files 0644');
+    expect(out).toContain('msk-spec client-config shop.order --auth iam --cluster-arn');
+  });
+
+  it('--auth iam with --bootstrap needs a Region; --region wins', async () => {
+    const args = ['client-config', 'shop.order', '--auth', 'iam', '--bootstrap', 'h:9098', '--out', dir];
+    const { code, err } = await cli(args, { AWS_REGION: '' });
+    expect(code).toBe(1);
+    expect(err).toContain("--auth iam signs for the cluster's Region: give --region, --cluster-arn or AWS_REGION");
+    expect((await cli([...args, '--region', 'ap-south-1', '--format', 'kafkajs'])).code).toBe(0);
+    expect(readdirSync(path.join(dir, 'iam'))).toEqual(['kafkajs.mjs']);
+    expect(readFileSync(path.join(dir, 'iam/kafkajs.mjs'), 'utf8')).toContain('region: "ap-south-1"');
+    expect(msk.calls()).toHaveLength(0);
+  });
+
   it('a missing secret is a clear error naming it, not a stack', async () => {
     sm.on(GetSecretValueCommand).rejects(
       Object.assign(new Error("Secrets Manager can't find the specified secret."), {
