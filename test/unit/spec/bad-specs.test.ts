@@ -19,6 +19,7 @@ const CLASSES: Record<string, readonly string[]> = {
   'principal or pattern injection': ['domain-id', 'topic-name', 'subscription-topic'],
   'alias bombs and deep nesting': ['yaml-aliases', 'max-depth'],
   '10 MiB files': ['max-size'],
+  '100,000 channels': ['max-channels'],
   'unknown AsyncAPI versions': ['asyncapi-version'],
   'grants to malformed domains': ['grant-access'],
   'key and id mismatch': ['key-binding'],
@@ -37,6 +38,9 @@ describe('test/fixtures/bad-specs', () => {
     // 10 MiB and 100,000 channels are generated, not committed.
     const tenMib = SPECS.find((s) => s.file === 'size-10mib.recipe.json')!;
     expect(Buffer.byteLength(tenMib.text())).toBeGreaterThanOrEqual(10 * 1024 * 1024);
+    const compact = SPECS.find((s) => s.file === 'channels-100000-compact.recipe.json')!.text();
+    expect(compact.match(/: \{\},/g)).toHaveLength(100_000);
+    expect(Buffer.byteLength(compact)).toBeLessThan(1024 * 1024);
   });
 
   it('names only rules the parser or the planner has', () => {
