@@ -63,6 +63,18 @@ export function loadDocument(text: string, file: string, config: ProvisionConfig
 
   const format = formatOf(file, text);
   const syntaxRule = format === 'json' ? 'json-syntax' : 'yaml-syntax';
+  // A .json spec must be JSON, not merely YAML that reads like it (single quotes, trailing commas,
+  // comments): other tools that read the file as JSON (ECMA-404) would refuse it. The nesting is
+  // already bounded above (JSON nests only with brackets), so JSON.parse cannot go deep.
+  if (format === 'json') {
+    try {
+      JSON.parse(text.replace(/^\uFEFF/, ''));
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      return { ok: false, issues: [issue('$', 'json-syntax', `not valid JSON: ${message.slice(0, 200)}`)] };
+    }
+  }
+
   const lines = new LineCounter();
   const tokens = [...new Parser(lines.addNewLine).parse(text)];
   const cstDepth = tokenDepth(tokens);
@@ -96,7 +108,9 @@ export function loadDocument(text: string, file: string, config: ProvisionConfig
     raw = doc.toJS({ mapAsMap: true, maxAliasCount: limits.maxYamlAliases });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    if (/alias/i.test(message)) {
+    // yaml's own words for maxAliasCount (nodes/Alias.js); an alias to a missing anchor is a
+    // syntax error, not "too many aliases".
+    if (/Excessive alias count/.test(message)) {
       return {
         ok: false,
         issues: [

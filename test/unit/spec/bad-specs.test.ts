@@ -15,6 +15,7 @@ const SPECS = badSpecs();
 /** The classes of hostile input issue 13 lists, each as the rules that refuse it. */
 const CLASSES: Record<string, readonly string[]> = {
   'malformed YAML': ['yaml-syntax', 'yaml-multi-document', 'yaml-key', 'yaml-value', 'spec-empty', 'spec-root'],
+  'malformed JSON': ['json-syntax'],
   'wrong types': ['binding-partitions', 'binding-replicas', 'binding-configs', 'binding-envs', 'channels', 'channel'],
   'principal or pattern injection': ['domain-id', 'topic-name', 'subscription-topic'],
   'alias bombs and deep nesting': ['yaml-aliases', 'max-depth'],
