@@ -5,15 +5,17 @@
 // and the real broker (a snapshot before the batches, compared after): no secret, no SCRAM
 // association, no certificate issued or stored, no topic (nor a partition or config change), no ACL,
 // and no request of any function's role that writes anything but the refusal's report and event
-// (the IAM authority's record, which also stands for "no IAM policy": no iam: write is allowed).
+// (the IAM authority's record); and no IAM policy created, changed or attached (the IAM API).
 // Two-step cases (a partition decrease) first provision their valid step, then the snapshot is taken.
 // After the file, the secret scan (every e2e file's afterAll) looks through all of its runs.
 import { describe, expect, it } from '@jest/globals';
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { ListScramSecretsCommand } from '@aws-sdk/client-kafka';
+import { IAMClient, ListPoliciesCommand } from '@aws-sdk/client-iam';
 import { readReportForSpecKey, type ProvisionReport } from '../../lib/aws/reports.js';
 import { readClusterState } from '../../lib/kafka/read.js';
 import { followExecutions, uploadSpec, type FinishedExecution } from '../../local/driver.js';
+import { ADMIN_ARN } from '../../local/environment.js';
 import { badSpecs, type BadSpec } from '../support/bad-specs.js';
 import { brokerAcls, E2E_TEST_TIMEOUT_MS, listBucket, sortedKeys, useE2eEnvironment } from '../support/e2e.js';
 
@@ -39,6 +41,19 @@ async function footprint() {
     (await env.clients.kafka.send(new ListScramSecretsCommand({ ClusterArn: env.resources.clusterArn })))
       .SecretArnList ?? [];
   const { topics } = await readClusterState(e2e.admin, { topicPrefixes: [''], principals: [] });
+  // The emulated IAM API: customer-managed policies (the pipeline's per-domain ones, issue 12), their versions and attachments.
+  const iam = new IAMClient({
+    region: env.aws.region,
+    endpoint: env.aws.endpoint,
+    credentials: env.iam.credentialsFor(ADMIN_ARN),
+  });
+  const policies: string[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await iam.send(new ListPoliciesCommand({ Scope: 'Local', Marker: marker }));
+    for (const p of page.Policies ?? []) policies.push(`${p.Arn} ${p.DefaultVersionId} ${p.AttachmentCount}`);
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
   return {
     secrets: secrets.sort(),
     associations: [...associations].sort(),
@@ -46,6 +61,7 @@ async function footprint() {
     certificateObjects: await listBucket(env, env.resources.certBucket),
     topics: topics.filter((t) => !t.name.startsWith('__')),
     acls: sortedKeys(await brokerAcls(env, e2e.admin)),
+    iamPolicies: policies.sort(),
   };
 }
 
