@@ -2,7 +2,20 @@
 // keeps every step bounded: size before anything else, nesting depth on the token stream before the
 // yaml library's (recursive) composer sees the document, aliases through the library's own
 // `maxAliasCount`, and the depth again after alias expansion.
-import { Composer, CST, Lexer, LineCounter, Parser, type YAMLError } from 'yaml';
+import {
+  Composer,
+  CST,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  Lexer,
+  LineCounter,
+  Parser,
+  type Document,
+  type YAMLError,
+} from 'yaml';
 import type { ProvisionConfig } from '../config.js';
 import type { SpecIssue } from './model.js';
 import { jsonPath, type PathSegment } from './path.js';
@@ -48,13 +61,29 @@ export function loadDocument(text: string, file: string, config: ProvisionConfig
   if (lexicalDepthExceeds(text, limits.maxDepth))
     return { ok: false, issues: [depthIssue(`more than ${limits.maxDepth}`)] };
 
+  const format = formatOf(file, text);
+  const syntaxRule = format === 'json' ? 'json-syntax' : 'yaml-syntax';
+  // A .json spec must be JSON, not merely YAML that reads like it (single quotes, trailing commas,
+  // comments): other tools that read the file as JSON (ECMA-404) would refuse it. The nesting is
+  // already bounded above (JSON nests only with brackets), so JSON.parse cannot go deep.
+  if (format === 'json') {
+    try {
+      JSON.parse(text.replace(/^\uFEFF/, ''));
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      return { ok: false, issues: [issue('$', 'json-syntax', `not valid JSON: ${message.slice(0, 200)}`)] };
+    }
+  }
+
   const lines = new LineCounter();
   const tokens = [...new Parser(lines.addNewLine).parse(text)];
   const cstDepth = tokenDepth(tokens);
   if (cstDepth > limits.maxDepth) return { ok: false, issues: [depthIssue(String(cstDepth))] };
 
-  const format = formatOf(file, text);
-  const composer = new Composer({ schema: format === 'json' ? 'json' : 'core', uniqueKeys: true });
+  // Duplicate keys are found by duplicateKeys (linear), not by the composer's `uniqueKeys`, which
+  // compares each key with every earlier one of its mapping: 100,000 keys in a 900 KB spec took
+  // minutes there.
+  const composer = new Composer({ schema: format === 'json' ? 'json' : 'core', uniqueKeys: false });
   const docs = [...composer.compose(tokens, true, text.length)];
   const where = (e: YAMLError) => {
     const pos = lines.linePos(e.pos[0]);
@@ -69,7 +98,8 @@ export function loadDocument(text: string, file: string, config: ProvisionConfig
   if (!doc || (doc.contents === null && doc.errors.length === 0)) {
     return { ok: false, issues: [issue('$', 'spec-empty', 'the spec is empty; expected an AsyncAPI document')] };
   }
-  for (const e of doc.errors) syntax.push(issue('$', format === 'json' ? 'json-syntax' : 'yaml-syntax', where(e)));
+  for (const e of doc.errors) syntax.push(issue('$', syntaxRule, where(e)));
+  for (const d of duplicateKeys(doc, lines)) syntax.push(issue('$', syntaxRule, d));
   if (syntax.length > 0) return { ok: false, issues: syntax };
   const warnings = doc.warnings.map((w) => issue('$', 'yaml-warning', where(w)));
 
@@ -78,7 +108,9 @@ export function loadDocument(text: string, file: string, config: ProvisionConfig
     raw = doc.toJS({ mapAsMap: true, maxAliasCount: limits.maxYamlAliases });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    if (/alias/i.test(message)) {
+    // yaml's own words for maxAliasCount (nodes/Alias.js); an alias to a missing anchor is a
+    // syntax error, not "too many aliases".
+    if (/Excessive alias count/.test(message)) {
       return {
         ok: false,
         issues: [
@@ -95,6 +127,47 @@ export function loadDocument(text: string, file: string, config: ProvisionConfig
   const converted = toPlain(raw, limits.maxDepth, Math.max(2 * bytes, 1024), file);
   if (!converted.ok) return converted;
   return { ok: true, value: converted.value, warnings };
+}
+
+/**
+ * Keys that appear twice in one mapping, in words with their line and column, found with one Set
+ * per mapping. Two keys are the same when they are the same scalar (type and value: `1` and `'1'`
+ * differ here, toPlain refuses them later) or the same alias; collection keys are never equal (as
+ * with yaml's own uniqueKeys). The tree's depth is bounded already (tokenDepth), the walk is not recursive.
+ */
+function duplicateKeys(doc: Document.Parsed, lines: LineCounter): string[] {
+  const out: string[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0 && out.length < 50) {
+    const node = stack.pop();
+    if (isSeq(node)) {
+      stack.push(...node.items);
+    } else if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const k = pair.key;
+        const id = isScalar(k)
+          ? `scalar:${typeof k.value}:${String(k.value)}`
+          : isAlias(k)
+            ? `alias:${k.source}`
+            : undefined;
+        if (id !== undefined && seen.has(id)) {
+          const at = (k as { range?: [number, number, number] }).range?.[0];
+          const pos = at !== undefined ? lines.linePos(at) : undefined;
+          const shown = isScalar(k)
+            ? JSON.stringify(String(k.value).slice(0, 80))
+            : `*${(k as { source: string }).source}`;
+          out.push(
+            `Map keys must be unique: the key ${shown} appears twice${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}`,
+          );
+        }
+        if (id !== undefined) seen.add(id);
+        stack.push(pair.key, pair.value);
+      }
+    }
+  }
+  return out;
 }
 
 const OPENERS = new Set(['flow-map-start', 'flow-seq-start']);

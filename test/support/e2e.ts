@@ -55,6 +55,14 @@ import {
 import { parseSpec, type DomainSpec } from '../../lib/spec/index.js';
 import { DEFAULT_CONFIG } from '../../lib/config.js';
 import { fullHistory } from './sfn.js';
+import {
+  blindNeedles,
+  findNeedles,
+  passwordNeedle,
+  pemKeyNeedles,
+  PEM_PRIVATE_KEY_NEEDLE,
+  type Needle,
+} from './secret-scan.js';
 
 /** Broker start (first run fetches the jars) + AWS + deploy. */
 export const E2E_START_TIMEOUT_MS = 300_000;
@@ -626,49 +634,49 @@ export function taskErrors(history: readonly HistoryEvent[]): string[] {
   });
 }
 
-// ---- the secret-material scan ---------------------------------------------------------------
+// ---- the secret-material scan (matching: ./secret-scan.ts, unit-tested) ----------------------
 
-export interface Needle {
-  /** What it is, for the failure message (never the value). */
-  readonly what: string;
-  readonly value: string;
-}
+export { findNeedles, type Needle } from './secret-scan.js';
 
 /**
- * Text that must never appear outside Secrets Manager and the certificate bucket. A secret
- * scheduled for deletion (a decommissioned domain's) cannot be read: pass its password, read
- * before, in `known`.
+ * Text that must never appear outside Secrets Manager and the certificate bucket, each with the
+ * text it legitimately lives in (`homes`, for the scan's self-check). A secret scheduled for
+ * deletion (a decommissioned domain's) cannot be read: pass its password, read before, in `known`.
  */
-export async function secretNeedles(env: Environment, known: readonly Needle[] = []): Promise<Needle[]> {
-  const needles: Needle[] = [{ what: 'a PEM "PRIVATE KEY" block', value: 'PRIVATE KEY' }, ...known];
+async function gatherNeedles(
+  env: Environment,
+  known: readonly Needle[],
+): Promise<{ needles: Needle[]; homes: Map<Needle, string> }> {
+  const needles: Needle[] = [PEM_PRIVATE_KEY_NEEDLE, ...known];
+  const homes = new Map<Needle, string>();
   const secrets = await env.clients.secrets.send(new ListSecretsCommand({ MaxResults: 100 }));
   for (const s of secrets.SecretList ?? []) {
     if (known.some((k) => k.what === `the password of ${s.Name}`)) continue;
     const v = await env.clients.secrets.send(new GetSecretValueCommand({ SecretId: s.ARN! }));
     const body = JSON.parse(v.SecretString ?? '{}') as { password?: string };
-    if (body.password) needles.push({ what: `the password of ${s.Name}`, value: body.password });
+    if (!body.password) continue;
+    const n = passwordNeedle(s.Name!, body.password);
+    needles.push(n);
+    homes.set(n, JSON.stringify(v.SecretString));
   }
   for (const key of await listBucket(env, env.resources.certBucket, 'certificates/')) {
     if (!key.endsWith('key.pem')) continue;
     const pem = (await getText(env.clients.s3, env.resources.certBucket, key)) ?? '';
-    const body = pem.split('\n').filter((l) => l !== '' && !l.startsWith('-----'));
-    // Each base64 line on its own (a JSON-escaped PEM keeps them intact) and the whole body joined.
-    body.forEach((line, i) => {
-      if (line.length >= 24) needles.push({ what: `line ${i + 1} of the private key ${key}`, value: line });
-    });
-    needles.push({ what: `the private key ${key} (body)`, value: body.join('') });
+    for (const n of pemKeyNeedles(key, pem)) {
+      needles.push(n);
+      homes.set(n, JSON.stringify({ pem }));
+    }
+    homes.set(PEM_PRIVATE_KEY_NEEDLE, pem);
   }
-  return needles;
+  return { needles, homes };
 }
 
-/** Where each needle occurs: `<needle> in <place>`; empty when clean. */
-export function findNeedles(haystacks: Readonly<Record<string, string>>, needles: readonly Needle[]): string[] {
-  const hits: string[] = [];
-  for (const [place, text] of Object.entries(haystacks)) {
-    const flat = text.replace(/\\n|\\r|\s/g, '');
-    for (const n of needles) if (text.includes(n.value) || flat.includes(n.value)) hits.push(`${n.what} in ${place}`);
-  }
-  return hits;
+export async function secretNeedles(env: Environment, known: readonly Needle[] = []): Promise<Needle[]> {
+  const { needles, homes } = await gatherNeedles(env, known);
+  // The scan checks itself: each needle is found where it legitimately is, or a clean scan could be vacuous.
+  const blind = blindNeedles(needles, (n) => homes.get(n));
+  if (blind.length > 0) throw new Error(`the secret scan cannot see: ${blind.join('; ')}`);
+  return needles;
 }
 
 /** Everything readable by people who are not the credential's owner: histories, reports, events, logs. */
