@@ -42,6 +42,7 @@
 // start executions as the target's RoleArn.
 import { randomUUID } from 'node:crypto';
 import { AwsServiceError, LOCAL_ACCOUNT_ID, LOCAL_REGION, type JsonService, type Operation } from './core.js';
+import { PageTokens, pageSize } from './pagination.js';
 import type { AuthorizationRequest } from './iam/types.js';
 import { NAME_FORBIDDEN, buildStateMachine } from './stepfunctions/definition.js';
 import { DistributedMapRunner, type MapRunRecord } from './stepfunctions/distributed-map.js';
@@ -125,6 +126,7 @@ export class StepFunctionsEmulator implements JsonService {
   private readonly machines = new Map<string, StateMachineRecord>();
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly mapRuns = new Map<string, MapRunRecord>();
+  private readonly pageTokens = new PageTokens();
   private readonly tasks = new TaskRunner(this);
   private readonly maps: DistributedMapRunner;
 
@@ -335,7 +337,7 @@ export class StepFunctionsEmulator implements JsonService {
   /** ListStateMachines (API reference): maxResults 0..1000 (0 = default 100), nextToken. Errors: InvalidToken. */
   listStateMachines(input: Record<string, unknown>): { stateMachines: unknown[]; nextToken?: string } {
     const all = [...this.machines.values()].sort((a, b) => a.name.localeCompare(b.name));
-    const { page, nextToken } = paginate(all, input);
+    const { page, nextToken } = this.page(all, input, 'ListStateMachines');
     return {
       stateMachines: page.map((m) => ({
         stateMachineArn: m.arn,
@@ -440,7 +442,11 @@ export class StepFunctionsEmulator implements JsonService {
     let events = [...e.events];
     if (input['reverseOrder'] === true) events.reverse();
     if (input['includeExecutionData'] === false) events = events.map(stripData);
-    const { page, nextToken } = paginate(events, input);
+    const { page, nextToken } = this.page(
+      events,
+      input,
+      `GetExecutionHistory ${e.arn} ${String(input['reverseOrder'] === true)} ${String(input['includeExecutionData'] !== false)}`,
+    );
     return { events: page, ...(nextToken ? { nextToken } : {}) };
   }
 
@@ -459,7 +465,8 @@ export class StepFunctionsEmulator implements JsonService {
               e.stateMachineArn === arn
           )(this.machine(input['stateMachineArn']).arn);
     const all = [...this.executions.values()].filter((e) => belongs(e) && (!filter || e.status === filter)).reverse();
-    const { page, nextToken } = paginate(all, input);
+    const listing = `ListExecutions ${String(mapRunArn ?? input['stateMachineArn'])} ${filter ?? ''}`;
+    const { page, nextToken } = this.page(all, input, listing);
     return {
       executions: page.map((e) => ({
         executionArn: e.arn,
@@ -478,7 +485,7 @@ export class StepFunctionsEmulator implements JsonService {
   listMapRuns(input: Record<string, unknown>): { mapRuns: unknown[]; nextToken?: string } {
     const e = this.execution(input['executionArn']);
     const all = [...this.mapRuns.values()].filter((r) => r.executionArn === e.arn);
-    const { page, nextToken } = paginate(all, input);
+    const { page, nextToken } = this.page(all, input, `ListMapRuns ${e.arn}`);
     return {
       mapRuns: page.map((r) => ({
         executionArn: r.executionArn,
@@ -644,6 +651,36 @@ export class StepFunctionsEmulator implements JsonService {
     return e;
   }
 
+  /**
+   * One page of a listing (local/aws/pagination.ts): `maxResults` 0..1000, 0 or absent meaning 100 (API reference,
+   * e.g. ListExecutions), beyond that the JSON protocol's ValidationException; a token not issued for this listing is
+   * InvalidToken.
+   */
+  private page<T>(
+    all: readonly T[],
+    input: Record<string, unknown>,
+    listing: string,
+  ): { page: T[]; nextToken?: string } {
+    const size =
+      pageSize(input['maxResults'], { min: 0, max: 1000, default: 100 }, (v) => {
+        const rule =
+          typeof v === 'number' && v < 0
+            ? 'Member must have value greater than or equal to 0'
+            : 'Member must have value less than or equal to 1000';
+        return new AwsServiceError(
+          'ValidationException',
+          `1 validation error detected: Value '${String(v)}' at 'maxResults' failed to satisfy constraint: ${rule}`,
+        );
+      }) || 100;
+    const { items, next } = this.pageTokens.page(all, {
+      listing,
+      size,
+      token: input['nextToken'],
+      invalid: () => new AwsServiceError('InvalidToken', `Invalid Token: '${String(input['nextToken'])}'`),
+    });
+    return next ? { page: items, nextToken: next } : { page: items };
+  }
+
   private mapRun(arn: unknown): MapRunRecord {
     if (
       typeof arn !== 'string' ||
@@ -654,25 +691,6 @@ export class StepFunctionsEmulator implements JsonService {
     if (!r) throw new AwsServiceError('ResourceNotFound', `Resource not found: '${arn}'`);
     return r;
   }
-}
-
-function paginate<T>(all: T[], input: Record<string, unknown>): { page: T[]; nextToken?: string } {
-  const raw = input['maxResults'];
-  const max = raw === undefined || raw === 0 ? 100 : (raw as number);
-  if (!Number.isInteger(max) || max < 0 || max > 1000)
-    throw new AwsServiceError(
-      'ValidationException',
-      `1 validation error detected: Value '${String(raw)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`,
-    );
-  let start = 0;
-  const token = input['nextToken'];
-  if (token !== undefined && token !== null) {
-    const m = typeof token === 'string' ? /^n(\d+)$/.exec(Buffer.from(token, 'base64').toString('utf8')) : null;
-    if (!m) throw new AwsServiceError('InvalidToken', `Invalid Token: '${String(token)}'`);
-    start = Number(m[1]);
-  }
-  const page = all.slice(start, start + max);
-  return start + max < all.length ? { page, nextToken: Buffer.from(`n${start + max}`).toString('base64') } : { page };
 }
 
 export function createStepFunctions(options: StepFunctionsOptions = {}): StepFunctionsEmulator {

@@ -286,6 +286,21 @@ export class DistributedMapRunner {
     return output;
   }
 
+  /**
+   * One S3 call of the ItemReader or ResultWriter, as the role. These are Step Functions' own requests, not a state's
+   * (no Retry applies), so a failure without an HTTP answer (S3.SdkClientException: a reset keep-alive connection,
+   * say) is tried again, up to 3 attempts, as the SDK's standard retry mode would.
+   */
+  private async s3(exec: ExecutionRecord, action: string, input: Json): Promise<Json> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.host.callSdk(exec, 's3', action, input);
+      } catch (err) {
+        if (attempt >= 3 || (err as Error).name !== 'S3.SdkClientException') throw err;
+      }
+    }
+  }
+
   private authorize(exec: ExecutionRecord, action: string, resource: string): void {
     const denial = this.host.denial({ principalArn: exec.roleArn, action, resource });
     if (denial) throw new StatesError('States.Runtime', denial);
@@ -314,7 +329,7 @@ export class DistributedMapRunner {
     do {
       let page: { Contents?: Record<string, Json>[]; IsTruncated?: boolean; NextContinuationToken?: string };
       try {
-        page = (await this.host.callSdk(exec, 's3', 'listObjectsV2', {
+        page = (await this.s3(exec, 'listObjectsV2', {
           Bucket: params.Bucket ?? null,
           ...(params.Prefix !== undefined ? { Prefix: params.Prefix } : {}),
           ...(token ? { ContinuationToken: token } : {}),
@@ -356,7 +371,7 @@ export class DistributedMapRunner {
     const base = `${params.Prefix ? `${String(params.Prefix).replace(/\/$/, '')}/` : ''}${mapRunId}`;
     const put = async (key: string, body: string): Promise<void> => {
       try {
-        await this.host.callSdk(exec, 's3', 'putObject', {
+        await this.s3(exec, 'putObject', {
           Bucket: bucket,
           Key: key,
           Body: body,
