@@ -103,10 +103,10 @@ function mapRunChildren(env: Environment, executionArn: string): string[] {
   return arns;
 }
 
-type Listed = { executions: { status: string }[]; nextToken?: string };
+type Listed = { executions: { executionArn: string; status: string }[]; nextToken?: string };
 /** The provision executions, in-process. */
-function provisionRuns(env: Environment): { status: string }[] {
-  const out: { status: string }[] = [];
+function provisionRuns(env: Environment): Listed['executions'] {
+  const out: Listed['executions'] = [];
   let nextToken: string | undefined;
   do {
     const page = env.sfn.listExecutions({
@@ -126,8 +126,13 @@ async function settled(env: Environment, count: number): Promise<void> {
   for (;;) {
     const runs = provisionRuns(env);
     if (runs.length >= count && runs.every((e) => e.status !== 'RUNNING')) {
-      const failed = runs.filter((e) => e.status !== 'SUCCEEDED').length;
-      if (failed > 0) throw new Error(`${failed} provision run(s) did not succeed`);
+      const failed = runs.filter((e) => e.status !== 'SUCCEEDED');
+      if (failed.length > 0) {
+        const first = env.sfn.describeExecution({ executionArn: failed[0]!.executionArn });
+        throw new Error(
+          `${failed.length} provision run(s) did not succeed; the first: ${String(first['error'])} ${String(first['cause'])}`,
+        );
+      }
       return;
     }
     await new Promise((r) => setTimeout(r, 250));
