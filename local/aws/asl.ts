@@ -7,7 +7,8 @@
 // function-ARN form (not `arn:aws:states:::lambda:invoke`) is deliberate: the task's result is the
 // handler's return value, exactly what a local handler override returns, so the same ResultPath
 // and ResultSelector work in AWS and locally. Nested workflows use `StateMachineArn: { Ref: <id> }`
-// with the `id:` of serverless.yml's stateMachines. Nothing else in the files is a variable.
+// with the `id:` of serverless.yml's stateMachines; reprovision's Distributed Map names the spec bucket
+// as `{ Ref: SpecBucket }` (its ItemReader and ResultWriter). Nothing else in the files is a variable.
 import { parse } from 'yaml';
 
 export type Definition = Record<string, unknown> & { States: Record<string, State>; StartAt: string };
@@ -56,7 +57,7 @@ export function integrationTasks(def: Definition): Map<string, string> {
 export interface Resolvers {
   /** serverless.yml function key → a Lambda ARN (real or made up for local use). */
   readonly lambdaArn: (functionKey: string) => string;
-  /** CloudFormation logical id (e.g. ProvisionStateMachine) → ARN. */
+  /** CloudFormation logical id (e.g. ProvisionStateMachine → its ARN, SpecBucket → the bucket name). */
   readonly ref: (logicalId: string) => string;
 }
 

@@ -6,6 +6,7 @@
 // - tasks.ts: the Task resources (Lambda, aws-sdk:*, events:putEvents, states:startExecution[.sync[:2]]);
 // - definition.ts: CreateStateMachine's checks and the engine's copy of a definition;
 // - history.ts: the engine's event log as HistoryEvents;
+// - distributed-map.ts: Distributed Map states (S3 ItemReader, ResultWriter, Map Runs of child executions);
 // - limits.ts: the payload and history quotas;
 // - records.ts: the records and options they share.
 //
@@ -20,7 +21,8 @@
 // Known deviations: STANDARD semantics for every type (EXPRESS accepted, run the same way); no .waitForTaskToken,
 // no activities, no JSONata (refused at CreateStateMachine: aws-local-stepfunctions would silently ignore it);
 // the SDK integration clients make one attempt (the state's Retry decides); a Task without TimeoutSeconds times out
-// after ~24.8 days (the longest Node timer; AWS: 99999999 s); Map states are INLINE only; HeartbeatSeconds is ignored.
+// after ~24.8 days (the longest Node timer; AWS: 99999999 s); HeartbeatSeconds is ignored; Distributed Map states
+// have the deviations distributed-map.ts lists.
 // Quota deviations: a state's own output over 256 KiB fails the run it is in (the execution, or the iteration or
 // branch, whose Map/Parallel state's Catch then sees it), not that state's Catch; a Map state fails as soon as its
 // collected results pass 256 KiB (AWS may finish the other iterations first); a Parallel state's collected results
@@ -40,8 +42,10 @@
 // start executions as the target's RoleArn.
 import { randomUUID } from 'node:crypto';
 import { AwsServiceError, LOCAL_ACCOUNT_ID, LOCAL_REGION, type JsonService, type Operation } from './core.js';
+import { PageTokens, pageSize } from './pagination.js';
 import type { AuthorizationRequest } from './iam/types.js';
-import { buildStateMachine } from './stepfunctions/definition.js';
+import { NAME_FORBIDDEN, buildStateMachine } from './stepfunctions/definition.js';
+import { DistributedMapRunner, type MapRunRecord } from './stepfunctions/distributed-map.js';
 import { convertEvent, stripData, type LibEvent } from './stepfunctions/history.js';
 import {
   HISTORY_LIMIT_CAUSE,
@@ -59,10 +63,10 @@ import {
   type StateMachineRecord,
   type StepFunctionsOptions,
 } from './stepfunctions/records.js';
-import { TaskRunner } from './stepfunctions/tasks.js';
+import { StatesError, TaskRunner, toJson } from './stepfunctions/tasks.js';
 
 export type { HistoryEvent, LambdaHandler, StepFunctionsOptions } from './stepfunctions/records.js';
-export { StatesError } from './stepfunctions/tasks.js';
+export { StatesError };
 
 // aws-local-stepfunctions 3.x uses Promise.withResolvers (Node 22+); Node 20 needs this polyfill (docs/facts.md#toolchain).
 const P = Promise as unknown as { withResolvers?: () => unknown };
@@ -79,15 +83,10 @@ if (typeof P.withResolvers !== 'function') {
 }
 installLimitHooks();
 
-/**
- * The characters a state machine or execution name must not contain (API_StartExecution and
- * API_CreateStateMachine, `name`): white space, brackets `< > { } [ ]`, wildcards `? *`, the specials
- * `" # % \ ^ | ~ ` $ & , ; : /`, control characters (U+0000-001F, U+007F-009F), U+FFFE-FFFF and
- * surrogates (U+D800-DFFF). Such a name is InvalidName.
- */
-const NAME_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f\ufffe\uffff\ud800-\udfff]/;
 /** A name segment of a state machine or execution ARN. */
 const ARN_NAME = '[^:\\s/]+';
+/** A state machine's name in an execution or Map Run ARN: `<name>`, or `<name>/<Label>` for a Distributed Map's. */
+const MACHINE_PART = `${ARN_NAME}(?:/${ARN_NAME})?`;
 
 /**
  * Checks `name` (the model's Name shape, botocore stepfunctions/2016-11-23/service-2.json: string,
@@ -126,12 +125,33 @@ export class StepFunctionsEmulator implements JsonService {
   private readonly lambdas = new Map<string, LambdaHandler>();
   private readonly machines = new Map<string, StateMachineRecord>();
   private readonly executions = new Map<string, ExecutionRecord>();
+  private readonly mapRuns = new Map<string, MapRunRecord>();
+  private readonly pageTokens = new PageTokens();
   private readonly tasks = new TaskRunner(this);
+  private readonly maps: DistributedMapRunner;
 
   constructor(options: StepFunctionsOptions = {}) {
     this.options = options;
     this.region = options.region ?? LOCAL_REGION;
     this.accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
+    this.maps = new DistributedMapRunner({
+      region: this.region,
+      accountId: this.accountId,
+      startChild: (machine, arn, name, inputText, input, mapRunArn) => {
+        const child = this.run(machine, arn, name, inputText, input);
+        child.mapRunArn = mapRunArn;
+        return child;
+      },
+      stopChild: (parent, childArn) => {
+        const child = this.executions.get(childArn);
+        if (!child || child.status !== 'RUNNING') return;
+        if (this.denial({ principalArn: parent.roleArn, action: 'states:StopExecution', resource: childArn })) return;
+        this.terminate(child, 'ABORTED', {});
+      },
+      registerMapRun: (run) => this.mapRuns.set(run.arn, run),
+      denial: (request) => this.denial(request),
+      callSdk: (exec, service, action, input) => this.tasks.callSdk(exec, service, action, input),
+    });
     this.retryIntervalMs = options.retryIntervalMs;
     this.waitMs = options.waitMs;
     this.operations = {
@@ -145,6 +165,8 @@ export class StepFunctionsEmulator implements JsonService {
       StopExecution: (i) => this.stopExecution(i),
       GetExecutionHistory: (i) => this.getExecutionHistory(i),
       ListExecutions: (i) => this.listExecutions(i),
+      ListMapRuns: (i) => this.listMapRuns(i),
+      DescribeMapRun: (i) => this.describeMapRun(i),
     };
   }
 
@@ -315,7 +337,7 @@ export class StepFunctionsEmulator implements JsonService {
   /** ListStateMachines (API reference): maxResults 0..1000 (0 = default 100), nextToken. Errors: InvalidToken. */
   listStateMachines(input: Record<string, unknown>): { stateMachines: unknown[]; nextToken?: string } {
     const all = [...this.machines.values()].sort((a, b) => a.name.localeCompare(b.name));
-    const { page, nextToken } = paginate(all, input);
+    const { page, nextToken } = this.page(all, input, 'ListStateMachines');
     return {
       stateMachines: page.map((m) => ({
         stateMachineArn: m.arn,
@@ -396,6 +418,7 @@ export class StepFunctionsEmulator implements JsonService {
       ...(e.output !== undefined ? { output: e.output, outputDetails: { included: true } } : {}),
       ...(e.error !== undefined ? { error: e.error } : {}),
       ...(e.cause !== undefined ? { cause: e.cause } : {}),
+      ...(e.mapRunArn !== undefined ? { mapRunArn: e.mapRunArn } : {}),
     };
   }
 
@@ -419,18 +442,31 @@ export class StepFunctionsEmulator implements JsonService {
     let events = [...e.events];
     if (input['reverseOrder'] === true) events.reverse();
     if (input['includeExecutionData'] === false) events = events.map(stripData);
-    const { page, nextToken } = paginate(events, input);
+    const { page, nextToken } = this.page(
+      events,
+      input,
+      `GetExecutionHistory ${e.arn} ${String(input['reverseOrder'] === true)} ${String(input['includeExecutionData'] !== false)}`,
+    );
     return { events: page, ...(nextToken ? { nextToken } : {}) };
   }
 
   /** ListExecutions (API reference): stateMachineArn, statusFilter, maxResults, nextToken; newest first. */
   listExecutions(input: Record<string, unknown>): { executions: unknown[]; nextToken?: string } {
-    const m = this.machine(input['stateMachineArn']);
     const filter = input['statusFilter'] as string | undefined;
-    const all = [...this.executions.values()]
-      .filter((e) => e.stateMachineArn === m.arn && (!filter || e.status === filter))
-      .reverse();
-    const { page, nextToken } = paginate(all, input);
+    // A Map Run's child executions (mapRunArn), or a state machine's executions: one of the two.
+    const mapRunArn = input['mapRunArn'];
+    if (mapRunArn !== undefined && input['stateMachineArn'] !== undefined)
+      throw new AwsServiceError('ValidationException', 'Only one of stateMachineArn and mapRunArn may be given');
+    const belongs =
+      mapRunArn !== undefined
+        ? (e: ExecutionRecord) => e.mapRunArn === this.mapRun(mapRunArn).arn
+        : (
+            (arn: string) => (e: ExecutionRecord) =>
+              e.stateMachineArn === arn
+          )(this.machine(input['stateMachineArn']).arn);
+    const all = [...this.executions.values()].filter((e) => belongs(e) && (!filter || e.status === filter)).reverse();
+    const listing = `ListExecutions ${String(mapRunArn ?? input['stateMachineArn'])} ${filter ?? ''}`;
+    const { page, nextToken } = this.page(all, input, listing);
     return {
       executions: page.map((e) => ({
         executionArn: e.arn,
@@ -439,8 +475,45 @@ export class StepFunctionsEmulator implements JsonService {
         status: e.status,
         startDate: epoch(e.startDate),
         ...(e.stopDate !== undefined ? { stopDate: epoch(e.stopDate) } : {}),
+        ...(e.mapRunArn !== undefined ? { mapRunArn: e.mapRunArn } : {}),
       })),
       ...(nextToken ? { nextToken } : {}),
+    };
+  }
+
+  /** ListMapRuns (API reference): executionArn, maxResults, nextToken. Errors: ExecutionDoesNotExist, InvalidArn, InvalidToken. */
+  listMapRuns(input: Record<string, unknown>): { mapRuns: unknown[]; nextToken?: string } {
+    const e = this.execution(input['executionArn']);
+    const all = [...this.mapRuns.values()].filter((r) => r.executionArn === e.arn);
+    const { page, nextToken } = this.page(all, input, `ListMapRuns ${e.arn}`);
+    return {
+      mapRuns: page.map((r) => ({
+        executionArn: r.executionArn,
+        mapRunArn: r.arn,
+        stateMachineArn: r.stateMachineArn,
+        startDate: epoch(r.startDate),
+        ...(r.stopDate !== undefined ? { stopDate: epoch(r.stopDate) } : {}),
+      })),
+      ...(nextToken ? { nextToken } : {}),
+    };
+  }
+
+  /** DescribeMapRun (API reference): status, limits and item/execution counts. Errors: InvalidArn, ResourceNotFound. */
+  describeMapRun(input: Record<string, unknown>): Record<string, unknown> {
+    const r = this.mapRun(input['mapRunArn']);
+    return {
+      mapRunArn: r.arn,
+      executionArn: r.executionArn,
+      status: r.status,
+      startDate: epoch(r.startDate),
+      ...(r.stopDate !== undefined ? { stopDate: epoch(r.stopDate) } : {}),
+      maxConcurrency: r.maxConcurrency,
+      toleratedFailurePercentage: r.toleratedFailurePercentage,
+      toleratedFailureCount: r.toleratedFailureCount,
+      // One item per child execution here (no ItemBatcher), so both counts are the same.
+      itemCounts: { ...r.counts },
+      executionCounts: { ...r.counts },
+      redriveCount: 0,
     };
   }
 
@@ -480,8 +553,17 @@ export class StepFunctionsEmulator implements JsonService {
     this.executions.set(arn, exec);
 
     const handlers: Record<string, (input: unknown) => Promise<Json>> = {};
-    for (const [stateName, resource] of m.tasks)
-      handlers[stateName] = (taskInput) => this.tasks.runTask(exec, stateName, resource, taskInput, push);
+    for (const [stateName, resource] of m.tasks) {
+      const map = m.distributedMaps.get(stateName);
+      handlers[stateName] = map
+        ? async (stateInput) => {
+            await new Promise((r) => setImmediate(r)); // <State>Entered first
+            if (exec.status !== 'RUNNING')
+              throw new StatesError('States.Runtime', `The execution has ended (${exec.status}).`);
+            return this.maps.run(exec, map, toJson(stateInput), push);
+          }
+        : (taskInput) => this.tasks.runTask(exec, stateName, resource, taskInput, push);
+    }
     const overrides = {
       taskResourceLocalHandlers: handlers as never,
       ...(this.waitMs !== undefined
@@ -561,32 +643,54 @@ export class StepFunctionsEmulator implements JsonService {
   private execution(arn: unknown): ExecutionRecord {
     if (
       typeof arn !== 'string' ||
-      !new RegExp(`^arn:aws[a-z-]*:states:[a-z0-9-]+:\\d{12}:execution:${ARN_NAME}:${ARN_NAME}$`).test(arn)
+      !new RegExp(`^arn:aws[a-z-]*:states:[a-z0-9-]+:\\d{12}:execution:${MACHINE_PART}:${ARN_NAME}$`).test(arn)
     )
       throw invalidArn(arn);
     const e = this.executions.get(arn);
     if (!e) throw new AwsServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
     return e;
   }
-}
 
-function paginate<T>(all: T[], input: Record<string, unknown>): { page: T[]; nextToken?: string } {
-  const raw = input['maxResults'];
-  const max = raw === undefined || raw === 0 ? 100 : (raw as number);
-  if (!Number.isInteger(max) || max < 0 || max > 1000)
-    throw new AwsServiceError(
-      'ValidationException',
-      `1 validation error detected: Value '${String(raw)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1000`,
-    );
-  let start = 0;
-  const token = input['nextToken'];
-  if (token !== undefined && token !== null) {
-    const m = typeof token === 'string' ? /^n(\d+)$/.exec(Buffer.from(token, 'base64').toString('utf8')) : null;
-    if (!m) throw new AwsServiceError('InvalidToken', `Invalid Token: '${String(token)}'`);
-    start = Number(m[1]);
+  /**
+   * One page of a listing (local/aws/pagination.ts): `maxResults` 0..1000, 0 or absent meaning 100 (API reference,
+   * e.g. ListExecutions), beyond that the JSON protocol's ValidationException; a token not issued for this listing is
+   * InvalidToken.
+   */
+  private page<T>(
+    all: readonly T[],
+    input: Record<string, unknown>,
+    listing: string,
+  ): { page: T[]; nextToken?: string } {
+    const size =
+      pageSize(input['maxResults'], { min: 0, max: 1000, default: 100 }, (v) => {
+        const rule =
+          typeof v === 'number' && v < 0
+            ? 'Member must have value greater than or equal to 0'
+            : 'Member must have value less than or equal to 1000';
+        return new AwsServiceError(
+          'ValidationException',
+          `1 validation error detected: Value '${String(v)}' at 'maxResults' failed to satisfy constraint: ${rule}`,
+        );
+      }) || 100;
+    const { items, next } = this.pageTokens.page(all, {
+      listing,
+      size,
+      token: input['nextToken'],
+      invalid: () => new AwsServiceError('InvalidToken', `Invalid Token: '${String(input['nextToken'])}'`),
+    });
+    return next ? { page: items, nextToken: next } : { page: items };
   }
-  const page = all.slice(start, start + max);
-  return start + max < all.length ? { page, nextToken: Buffer.from(`n${start + max}`).toString('base64') } : { page };
+
+  private mapRun(arn: unknown): MapRunRecord {
+    if (
+      typeof arn !== 'string' ||
+      !new RegExp(`^arn:aws[a-z-]*:states:[a-z0-9-]+:\\d{12}:mapRun:${ARN_NAME}/${ARN_NAME}:${ARN_NAME}$`).test(arn)
+    )
+      throw invalidArn(arn);
+    const r = this.mapRuns.get(arn);
+    if (!r) throw new AwsServiceError('ResourceNotFound', `Resource not found: '${arn}'`);
+    return r;
+  }
 }
 
 export function createStepFunctions(options: StepFunctionsOptions = {}): StepFunctionsEmulator {

@@ -246,7 +246,17 @@ describe('the packaged template, deployed on the embedded cloud with IAM enforce
     'AssociateScramSecretsRole kms:DescribeKey':
       "MSK reads the secret through a KMS grant it creates with the caller's permissions; the emulated MSK checks kms:CreateGrant only, and which other KMS calls MSK makes as the caller is not documented",
     'ReprovisionStateMachineRole states:StopExecution':
-      'the .sync integration stops a child when its parent is stopped (Step Functions guide, "Run a job (.sync)"); no reprovision run here is stopped',
+      'the .sync integration stops a child when its parent is stopped (Step Functions guide, "Run a job (.sync)"), and a failed Map Run stops its running children ("IAM policies for using Distributed Map states"); no reprovision run here is stopped or fails',
+    // ProvisionEach's ResultWriter: "IAM policies for using Distributed Map states" lists these for exporting
+    // results, which Step Functions may upload in parts; the emulated ResultWriter writes each file in one PutObject.
+    'ReprovisionStateMachineRole s3:GetObject':
+      'ResultWriter (multipart export of large result files); one PutObject per file here',
+    'ReprovisionStateMachineRole s3:ListMultipartUploadParts':
+      'ResultWriter (multipart export of large result files); one PutObject per file here',
+    'ReprovisionStateMachineRole s3:AbortMultipartUpload':
+      'ResultWriter (multipart export of large result files); one PutObject per file here',
+    'ReprovisionStateMachineRole kms:Decrypt':
+      'S3 needs kms:Decrypt for a multipart upload under SSE-KMS (S3 User Guide, "Using SSE-KMS"); one PutObject per file here',
   };
   const SERVICE_SIDE: Readonly<Record<string, string>> = {
     'logs:CreateLogStream': 'used by the Lambda service to write the function log; logs are not emulated',

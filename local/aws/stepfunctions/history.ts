@@ -48,25 +48,26 @@ export function convertEvent(
       push('ExecutionTimedOut', { executionTimedOutEventDetails: { error: 'States.Timeout' } });
       return;
     case 'StateEntered': {
-      const s = ev.state!;
+      const s = stateOf(ev, m);
       push(`${s.type}StateEntered`, {
         stateEnteredEventDetails: { name: s.name, input: str(s.input), inputDetails: { truncated: false } },
       });
       if (s.type === 'Parallel') push('ParallelStateStarted');
-      if (s.type === 'Map') push('MapStateStarted', { mapStateStartedEventDetails: {} });
+      // A Distributed Map records MapRunStarted instead (distributed-map.ts).
+      if (s.type === 'Map' && !s.distributed) push('MapStateStarted', { mapStateStartedEventDetails: {} });
       return;
     }
     case 'StateExited': {
-      const s = ev.state!;
+      const s = stateOf(ev, m);
       if (s.type === 'Parallel') push('ParallelStateSucceeded');
-      if (s.type === 'Map') push('MapStateSucceeded');
+      if (s.type === 'Map' && !s.distributed) push('MapStateSucceeded');
       push(`${s.type}StateExited`, {
         stateExitedEventDetails: { name: s.name, output: str(s.output), outputDetails: { truncated: false } },
       });
       return;
     }
     case 'StateFailed': {
-      const s = ev.state!;
+      const s = stateOf(ev, m);
       if (s.type === 'Parallel') push('ParallelStateFailed');
       if (s.type === 'Map') push('MapStateFailed');
       return; // Task failures are recorded by the task runner (TaskFailed / LambdaFunctionFailed)
@@ -94,4 +95,10 @@ export function stripData(e: HistoryEvent): HistoryEvent {
     }
   }
   return out;
+}
+
+/** The state an engine event is about; a Distributed Map state, which the engine runs as a Task, is a Map. */
+function stateOf(ev: LibEvent, m: StateMachineRecord): NonNullable<LibEvent['state']> & { distributed?: true } {
+  const s = ev.state!;
+  return m.distributedMaps.has(s.name) ? { ...s, type: 'Map', distributed: true } : s;
 }

@@ -4,6 +4,7 @@
 import type { Context as LambdaContext } from 'aws-lambda';
 import type { StateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { Authorizer } from '../iam/types.js';
+import type { DistributedMapSpec } from './distributed-map.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type LambdaHandler = (event: any, context: LambdaContext) => unknown;
@@ -54,6 +55,8 @@ export interface StateMachineRecord {
   tasks: Map<string, string>;
   waits: string[];
   retryables: string[];
+  /** Distributed Map state name → what runs it (distributed-map.ts); the engine sees a Task state there. */
+  distributedMaps: ReadonlyMap<string, DistributedMapSpec>;
 }
 
 export type Status = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -82,6 +85,8 @@ export interface ExecutionRecord {
   roleArn: string;
   /** Running children of startExecution.sync tasks: stopped with the parent (the sync pattern's StopExecution). */
   children: Set<string>;
+  /** A Distributed Map's child: the Map Run it belongs to. */
+  mapRunArn?: string;
   abort?: () => void;
   done: Promise<void>;
 }

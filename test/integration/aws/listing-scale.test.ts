@@ -1,20 +1,21 @@
-// The paging loops of lib/aws (listKeys, scanIndex, listSpecKeys) past ListObjectsV2's first page,
-// against the emulated S3 (issue 9): a page holds at most 1,000 keys and a truncated one names a
-// NextContinuationToken (API_ListObjectsV2), so 1,500 specs take two pages and 2,500 index entries
-// three. The real ListSpecs handler feeds the real reprovision workflow (state-machines/reprovision.asl.yaml)
-// on the emulated Step Functions with a stub provision child; the real FindExpiringCertificates
-// handler scans the index. Objects are put directly (empty index entries, stub specs): what is under
+// The paging loops past ListObjectsV2's first page, against the emulated S3 (issue 9): a page holds
+// at most 1,000 keys and a truncated one names a NextContinuationToken (API_ListObjectsV2), so 4,500
+// specs take five pages and 2,500 index entries three. The real reprovision workflow
+// (state-machines/reprovision.asl.yaml) lists the specs with its Distributed Map's ItemReader on the
+// emulated Step Functions, with a stub provision child; the real FindExpiringCertificates handler
+// scans the index. Objects are put directly (empty index entries, stub specs): what is under
 // test is the listing, not provisioning.
 import { readFileSync } from 'node:fs';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { CreateStateMachineCommand, DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { StepFunctionsEmulator } from '../../../local/aws/stepfunctions.js';
 import { localLambdaArn, localStateMachineArn, parseDefinition, resolveDefinition } from '../../../local/aws/asl.js';
 import { ENV } from '../../../lib/aws/env-config.js';
 import { indexKey } from '../../../lib/cert/policy.js';
-import { listSpecs } from '../../../functions/list-specs/handler.js';
 import { findExpiring } from '../../../functions/find-expiring-certificates/handler.js';
 import { TEST_CREDENTIALS, useLocalAws } from '../../support/aws.js';
 import { listBucket } from '../../support/e2e.js';
+import { fullHistory } from '../../support/sfn.js';
 import type { Environment } from '../../../local/environment.js';
 
 const SPECS = 'scale-specs';
@@ -57,19 +58,21 @@ function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise
   });
 }
 
-test('reprovision over 1,500 specs: ListSpecs pages through them and the workflow starts one child per spec', async () => {
-  const keys = Array.from({ length: 1_500 }, (_, i) => `specs/team-${String(i).padStart(4, '0')}.orders.yaml`);
-  // Not specs: a nested key and another extension, listed by S3 and dropped by isSpecKey.
+// 4,500 specs: their listing as ListSpecs returned it ({bucket, key} each, ~70 bytes) would be ~300 KB, past the
+// 256 KiB a task result may hold, and an inline Map's history would pass 25,000 events at 3,122 specs. The
+// Distributed Map reads the listing itself and keeps every state's payload under a kilobyte.
+test('reprovision over 4,500 specs: the Distributed Map pages the listing, one child per spec, every payload small', async () => {
+  const keys = Array.from({ length: 4_500 }, (_, i) => `specs/team-${String(i).padStart(4, '0')}.orders.yaml`);
+  // Not specs: a nested key and another extension, listed by S3 and skipped by the IsSpecKey choice.
   await putAll(SPECS, [...keys, 'specs/drafts/team-x.yaml', 'specs/README.md'], (k) => `# ${k}\nasyncapi: 3.0.0\n`);
-
-  const listing = await withEnv({ [ENV.SPEC_BUCKET]: SPECS }, () => listSpecs({}, { s3: aws.clients.s3 }));
-  expect(listing.count).toBe(1_500);
-  expect(listing.specs.map((s) => s.key)).toEqual(keys);
+  expect(Buffer.byteLength(JSON.stringify(keys.map((key) => ({ bucket: SPECS, key }))))).toBeGreaterThan(262_144);
 
   const sfn = aws.clients.sfn;
-  sfnEmu.registerLambda('listSpecs', () =>
-    withEnv({ [ENV.SPEC_BUCKET]: SPECS }, () => listSpecs({}, { s3: aws.clients.s3 })),
-  );
+  sfnEmu.registerLambda('findOrphans', async () => ({
+    mode: 'REPORT',
+    reportKey: 'reports/_reprovision/orphans.json',
+    domains: [],
+  }));
   const provisioned: string[] = [];
   sfnEmu.registerLambda('stubProvision', async (e: { detail: { object: { key: string } } }) => {
     provisioned.push(e.detail.object.key);
@@ -95,7 +98,7 @@ test('reprovision over 1,500 specs: ListSpecs pages through them and the workflo
   const definition = JSON.stringify(
     resolveDefinition(
       parseDefinition(readFileSync(new URL('../../../state-machines/reprovision.asl.yaml', import.meta.url), 'utf8')),
-      { lambdaArn: (k) => localLambdaArn(k), ref: (id) => localStateMachineArn(id) },
+      { lambdaArn: (k) => localLambdaArn(k), ref: (id) => (id === 'SpecBucket' ? SPECS : localStateMachineArn(id)) },
     ),
   );
   const { stateMachineArn } = await sfn.send(
@@ -104,13 +107,54 @@ test('reprovision over 1,500 specs: ListSpecs pages through them and the workflo
   const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: '{}' }));
   await sfnEmu.waitForExecution(executionArn!);
   const run = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-  expect(run.status).toBe('SUCCEEDED');
-  const out = JSON.parse(run.output!) as { count: number; results: { key: string; status: string }[] };
-  expect(out.count).toBe(1_500);
-  expect(out.results.every((r) => r.status === 'SUCCEEDED')).toBe(true);
-  expect(out.results.map((r) => r.key)).toEqual(keys);
+  expect([run.status, run.error]).toEqual(['SUCCEEDED', undefined]);
   expect([...provisioned].sort()).toEqual(keys);
-}, 240_000);
+
+  // The output: where the results are, not the results.
+  const out = JSON.parse(run.output!) as {
+    provisioned: { MapRunArn: string; ResultWriterDetails: { Bucket: string; Key: string } };
+    orphans: unknown;
+  };
+  expect(out.provisioned.ResultWriterDetails.Bucket).toBe(SPECS);
+  expect(out.provisioned.ResultWriterDetails.Key).toMatch(
+    /^reports\/_reprovision\/runs\/[0-9a-f-]{36}\/manifest\.json$/,
+  );
+  const text = async (key: string) =>
+    (await aws.clients.s3.send(new GetObjectCommand({ Bucket: SPECS, Key: key }))).Body!.transformToString();
+  const manifest = JSON.parse(await text(out.provisioned.ResultWriterDetails.Key)) as {
+    ResultFiles: { SUCCEEDED: { Key: string }[]; FAILED: { Key: string }[] };
+  };
+  expect(manifest.ResultFiles.FAILED).toEqual([]);
+  const results = JSON.parse(await text(manifest.ResultFiles.SUCCEEDED[0]!.Key)) as {
+    ExecutionArn: string;
+    Output: string;
+  }[];
+  const outputs = results.map((r) => JSON.parse(r.Output) as { key: string; status: string; error: null });
+  expect(
+    outputs
+      .filter((o) => o.status === 'SUCCEEDED')
+      .map((o) => o.key)
+      .sort(),
+  ).toEqual(keys);
+  expect(
+    outputs
+      .filter((o) => o.status === 'SKIPPED')
+      .map((o) => o.key)
+      .sort(),
+  ).toEqual(['specs/README.md', 'specs/drafts/team-x.yaml']);
+
+  // Payload sizes: the largest state input or output of the run, and of one child.
+  const largest = async (arn: string) => {
+    let max = 0;
+    for (const e of await fullHistory(sfn, arn)) {
+      const d = (e.stateEnteredEventDetails?.input ?? e.stateExitedEventDetails?.output ?? '') as string;
+      max = Math.max(max, Buffer.byteLength(d));
+    }
+    return max;
+  };
+  expect(await largest(executionArn!)).toBeLessThan(1_024);
+  expect(await largest(results[0]!.ExecutionArn)).toBeLessThan(1_024);
+}, 600_000);
 
 test('the rotation scan over 2,500 index entries: FindExpiringCertificates reads every page', async () => {
   const now = new Date('2026-12-01T00:00:00Z');

@@ -13,6 +13,7 @@ import {
   PCA_ARN,
   PRODUCTION_PARAMETERS,
   REGION,
+  STAGE,
   bucketArn,
   bucketPolicyFor,
   resolvedPackage,
@@ -233,9 +234,6 @@ function requests(): Record<string, Case[]> {
       ],
       ['read no spec', { action: 's3:GetObject', resource: `${specs}/specs/${D}.yaml` }, 'ImplicitlyDenied'],
     ],
-    ListSpecsRole: [
-      ['list specs', { action: 's3:ListBucket', resource: specs, context: { 's3:prefix': 'specs/' } }, 'Allowed'],
-    ],
     CheckRemovalRole: [
       [
         'the spec versions and delete markers',
@@ -343,6 +341,41 @@ function requests(): Record<string, Case[]> {
       ['S3 encrypts the report', { action: 'kms:GenerateDataKey', resource: KMS_KEY_ARN, context: viaS3 }, 'Allowed'],
       ['no spec writes', { action: 's3:PutObject', resource: `${specs}/specs/${D}.yaml` }, 'ImplicitlyDenied'],
     ],
+    ReprovisionStateMachineRole: (() => {
+      // ProvisionEach, a Distributed Map (state-machines/reprovision.asl.yaml).
+      const machine = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:msk-spec-provisioner-${STAGE}-reprovision`;
+      const child = `${machine.replace(':stateMachine:', ':execution:')}/ProvisionEach:0e1d2c3b-4a59-4687-9a0b-c1d2e3f4a5b6`;
+      const provision = `arn:aws:states:${REGION}:${ACCOUNT}:execution:msk-spec-provisioner-${STAGE}-provision:x`;
+      const results = `${specs}/reports/_reprovision/runs/0e1d2c3b-4a59-4687-9a0b-c1d2e3f4a5b6`;
+      return [
+        [
+          'ItemReader: list specs/',
+          { action: 's3:ListBucket', resource: specs, context: { 's3:prefix': 'specs/' } },
+          'Allowed',
+        ],
+        [
+          'no listing outside specs/',
+          { action: 's3:ListBucket', resource: specs, context: { 's3:prefix': 'reports/' } },
+          'ImplicitlyDenied',
+        ],
+        ['reads no spec', { action: 's3:GetObject', resource: `${specs}/specs/${D}.yaml` }, 'ImplicitlyDenied'],
+        ['the Map Run starts its children', { action: 'states:StartExecution', resource: machine }, 'Allowed'],
+        ['and follows them', { action: 'states:DescribeExecution', resource: child }, 'Allowed'],
+        ['ResultWriter: the manifest', { action: 's3:PutObject', resource: `${results}/manifest.json` }, 'Allowed'],
+        ['ResultWriter: a result file', { action: 's3:PutObject', resource: `${results}/SUCCEEDED_0.json` }, 'Allowed'],
+        ['S3 encrypts them', { action: 'kms:GenerateDataKey', resource: KMS_KEY_ARN, context: viaS3 }, 'Allowed'],
+        ['no domain report', { action: 's3:PutObject', resource: `${specs}/reports/${D}.json` }, 'ImplicitlyDenied'],
+        [
+          'StartProvision',
+          {
+            action: 'states:StartExecution',
+            resource: provision.replace(':execution:', ':stateMachine:').replace(/:x$/, ''),
+          },
+          'Allowed',
+        ],
+        ['StartProvision (.sync)', { action: 'states:DescribeExecution', resource: provision }, 'Allowed'],
+      ] as Case[];
+    })(),
     ProvisionStateMachineRole: [
       // WriteReport / WriteFailureReport: aws-sdk:s3:putObject with no SSE parameter.
       ['WriteReport (no SSE header)', { action: 's3:PutObject', resource: `${specs}/reports/${D}.json` }, 'Allowed'],
@@ -363,7 +396,6 @@ describe('every request the code sends is allowed, and nothing next to it', () =
     'ApplyTopicsAndAclsRole',
     'PlanAgainstClusterRole',
     'FindExpiringCertificatesRole',
-    'ListSpecsRole',
     'CheckRemovalRole',
     'RevokeScramSecretRole',
     'RevokeCertificatesRole',
@@ -371,6 +403,7 @@ describe('every request the code sends is allowed, and nothing next to it', () =
     'FindOrphansRole',
     'DecommissionStateMachineRole',
     'ProvisionStateMachineRole',
+    'ReprovisionStateMachineRole',
   ];
   it.each(roles)('%s', async (role) => {
     const got: string[] = [];

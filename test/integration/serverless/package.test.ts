@@ -116,7 +116,6 @@ const FUNCTIONS: Record<string, readonly string[]> = {
     'kafka-cluster:AlterTopic',
   ],
   FindExpiringCertificates: ['s3:ListBucket'],
-  ListSpecs: ['s3:ListBucket'],
   CheckRemoval: ['s3:ListBucketVersions'],
   RevokeScramSecret: [
     'kafka:BatchDisassociateScramSecret',
@@ -313,7 +312,7 @@ describe('serverless package', () => {
       expect(refs('ProvisionStateMachine')).toContain(`"${fn}LambdaFunction","Arn"`);
     }
     expect(refs('RotateCertificatesStateMachine')).toContain('"FindExpiringCertificatesLambdaFunction","Arn"');
-    expect(refs('ReprovisionStateMachine')).toContain('"ListSpecsLambdaFunction","Arn"');
+    expect(refs('ReprovisionStateMachine')).toContain('{"Ref":"SpecBucket"}'); // ItemReader and ResultWriter
     expect(refs('ReprovisionStateMachine')).toContain('{"Ref":"ProvisionStateMachine"}');
     expect(refs('ReprovisionStateMachine')).toContain('"FindOrphansLambdaFunction","Arn"');
     expect(refs('ReprovisionStateMachine')).toContain('{"Ref":"DecommissionStateMachine"}');

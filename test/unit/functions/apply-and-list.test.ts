@@ -1,13 +1,12 @@
-// ApplyTopicsAndAcls over an in-memory kafkajs Admin (just enough of its API for lib/kafka), and
-// ListSpecs. Real-broker behaviour is covered by the integration suites; this checks the handler:
+// ApplyTopicsAndAcls over an in-memory kafkajs Admin (just enough of its API for lib/kafka).
+// (ListSpecs is gone: reprovision's Distributed Map reads the listing itself.) Real-broker behaviour is covered by the integration suites; this checks the handler:
 // re-plans from live state, second run is a zero plan, refusals and error classification.
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { sdkStreamMixin } from '@smithy/util-stream';
 import { Readable } from 'node:stream';
 import { applyTopicsAndAcls } from '../../../functions/apply-topics-and-acls/handler.js';
 import { counted } from '../../../lib/kafka/connect.js';
 import { classifyKafkaError } from '../../../lib/kafka/errors.js';
-import { listSpecs } from '../../../functions/list-specs/handler.js';
 import type { Admin } from '../../../lib/kafka/index.js';
 import { setEnv, mockAws } from './_support.js';
 
@@ -248,31 +247,5 @@ describe('ApplyTopicsAndAcls', () => {
       name: 'SpecRefused',
     });
     expect(mem.calls).toEqual([]);
-  });
-});
-
-describe('ListSpecs', () => {
-  it('lists spec keys under specs/ across pages, ignoring other objects', async () => {
-    setEnv();
-    s3.on(ListObjectsV2Command)
-      .resolvesOnce({
-        Contents: [{ Key: 'specs/a.b.yaml' }, { Key: 'specs/readme.txt' }],
-        IsTruncated: true,
-        NextContinuationToken: 'n1',
-      })
-      .resolves({ Contents: [{ Key: 'specs/c.json' }, { Key: 'specs/nested/x.yaml' }], IsTruncated: false });
-    const out = await listSpecs({});
-    expect(out).toEqual({
-      bucket: 'spec-bucket',
-      count: 2,
-      specs: [
-        { bucket: 'spec-bucket', key: 'specs/a.b.yaml' },
-        { bucket: 'spec-bucket', key: 'specs/c.json' },
-      ],
-    });
-    expect(s3.commandCalls(ListObjectsV2Command).map((c) => c.args[0].input)).toEqual([
-      { Bucket: 'spec-bucket', Prefix: 'specs/', ContinuationToken: undefined },
-      { Bucket: 'spec-bucket', Prefix: 'specs/', ContinuationToken: 'n1' },
-    ]);
   });
 });

@@ -17,6 +17,7 @@ import {
   type State,
 } from '../../../local/aws/asl.js';
 import { ERROR_NAMES, SpecRefused } from '../../../lib/errors.js';
+import { isSpecKey } from '../../../lib/aws/specs.js';
 
 // aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22); polyfill on Node 20.
 const P = Promise as unknown as { withResolvers?: () => unknown };
@@ -504,17 +505,41 @@ describe('rotate-certificates workflow', () => {
 });
 
 describe('reprovision workflow', () => {
-  it('starts one provision execution per spec with the S3 event shape, and records failures without stopping', async () => {
+  const def = resolved('reprovision');
+  const each = def.States['ProvisionEach'] as State & {
+    ItemReader: { Resource: string; Parameters: Record<string, unknown> };
+    ResultWriter: { Resource: string; Parameters: Record<string, unknown> };
+    ItemProcessor: Definition & { ProcessorConfig: Record<string, unknown> };
+  };
+
+  it('ProvisionEach is a Distributed Map over specs/ that writes its results under reports/_reprovision/runs/', () => {
+    const bucket = localStateMachineArn('SpecBucket'); // what this file's resolver makes of { Ref: SpecBucket }
+    expect(each.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(each.ItemReader).toEqual({
+      Resource: 'arn:aws:states:::s3:listObjectsV2',
+      Parameters: { Bucket: bucket, Prefix: 'specs/' },
+    });
+    expect(each.ResultWriter).toEqual({
+      Resource: 'arn:aws:states:::s3:putObject',
+      Parameters: { Bucket: bucket, Prefix: 'reports/_reprovision/runs' },
+    });
+    expect(each.MaxConcurrency).toBe(10);
+    // The role's policy names the children by this label (serverless.yml ReprovisionStateMachineRole).
+    expect(each.Label).toBe('ProvisionEach');
+  });
+
+  it('a child starts one provision execution per spec key with the S3 event shape, records a failure, and skips what isSpecKey skips', async () => {
+    const keys = [
+      'specs/a.x.yaml',
+      'specs/b.x.yaml',
+      'specs/c.x.yml',
+      'specs/d.x.json',
+      'specs/drafts/e.x.yaml',
+      'specs/README.md',
+      'specs/f.x.yaml.bak',
+    ];
     const inputs: unknown[] = [];
     const handlers = {
-      ListSpecs: async () => ({
-        bucket: 'b',
-        count: 2,
-        specs: [
-          { bucket: 'b', key: 'specs/a.x.yaml' },
-          { bucket: 'b', key: 'specs/b.x.yaml' },
-        ],
-      }),
       StartProvision: async (i: unknown) => {
         inputs.push(i);
         const key = (i as { Input: { detail: { object: { key: string } } } }).Input.detail.object.key;
@@ -522,15 +547,24 @@ describe('reprovision workflow', () => {
         // states:startExecution.sync:2's result: the child's Input and Output parsed.
         return { Status: 'SUCCEEDED', Input: (i as { Input: unknown }).Input, Output: { status: 'PROVISIONED' } };
       },
-      FindOrphans: async () => ({ mode: 'REPORT', reportKey: 'reports/_reprovision/orphans.json', domains: [] }),
     };
-    const out = (await machine('reprovision').run({ 'detail-type': 'Reprovision Requested' } as never, {
-      overrides: {
-        taskResourceLocalHandlers: handlers as never,
-        retryIntervalOverrides: retriesInstant('reprovision'),
+    const child = new StateMachine(
+      { StartAt: each.ItemProcessor.StartAt, States: each.ItemProcessor.States } as never,
+      {
+        validationOptions: { checkArn: false },
       },
-      context: CONTEXT as never,
-    }).result) as { count: number; results: unknown[] };
+    );
+    const outcomes: unknown[] = [];
+    for (const key of keys)
+      outcomes.push(
+        await child.run({ bucket: 'b', key } as never, {
+          overrides: {
+            taskResourceLocalHandlers: handlers as never,
+            retryIntervalOverrides: retriesInstant('reprovision'),
+          },
+          context: CONTEXT as never,
+        }).result,
+      );
     expect(inputs[0]).toEqual({
       StateMachineArn: localStateMachineArn('ProvisionStateMachine'),
       Input: {
@@ -538,14 +572,39 @@ describe('reprovision workflow', () => {
         AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: CONTEXT.Execution.Id,
       },
     });
-    expect(out.count).toBe(2);
     // Only {key, status, error} per spec: the children's reports stay out of the payload (256 KiB quota).
+    expect(outcomes).toEqual(
+      keys.map((key) => ({
+        key,
+        status: !isSpecKey(key) ? 'SKIPPED' : key.includes('b.x') ? 'FAILED' : 'SUCCEEDED',
+        error: key.includes('b.x') ? 'States.TaskFailed' : null,
+      })),
+    );
+  });
+
+  // The orphan pass after ProvisionEach, run from FindOrphans (the engine has no Distributed Map).
+  const orphanPass = () => {
+    const { ProvisionEach: _e, ReprovisionFailed: _f, ...rest } = def.States;
+    return new StateMachine({ ...def, StartAt: 'FindOrphans', States: rest } as never, {
+      validationOptions: { checkArn: false },
+    });
+  };
+  const provisioned = {
+    MapRunArn: 'arn:aws:states:us-east-1:000000000000:mapRun:reprovision/ProvisionEach:1',
+    ResultWriterDetails: { Bucket: 'b', Key: 'reports/_reprovision/runs/1/manifest.json' },
+  };
+
+  it('in report mode the output is where the results are and the orphan report', async () => {
+    const out = await orphanPass().run({ provisioned } as never, {
+      overrides: {
+        taskResourceLocalHandlers: {
+          FindOrphans: async () => ({ mode: 'REPORT', reportKey: 'reports/_reprovision/orphans.json', domains: [] }),
+        } as never,
+      },
+      context: CONTEXT as never,
+    }).result;
     expect(out).toEqual({
-      count: 2,
-      results: [
-        { key: 'specs/a.x.yaml', status: 'SUCCEEDED', error: null },
-        { key: 'specs/b.x.yaml', status: 'FAILED', error: 'States.TaskFailed' },
-      ],
+      provisioned,
       orphans: { mode: 'REPORT', reportKey: 'reports/_reprovision/orphans.json', domains: [] },
     });
   });
@@ -553,7 +612,6 @@ describe('reprovision workflow', () => {
   it('in decommission mode starts one decommission run per orphan domain; a failed one is recorded', async () => {
     const started: unknown[] = [];
     const handlers = {
-      ListSpecs: async () => ({ bucket: 'b', count: 0, specs: [] }),
       FindOrphans: async () => ({ mode: 'DECOMMISSION', domains: ['gone.a', 'gone.b'] }),
       StartDecommission: async (i: unknown) => {
         started.push(i);
@@ -562,7 +620,7 @@ describe('reprovision workflow', () => {
         return { Status: 'SUCCEEDED', Input: (i as { Input: unknown }).Input, Output: { status: 'DECOMMISSIONED' } };
       },
     };
-    const out = (await machine('reprovision').run({ 'detail-type': 'Reprovision Requested' } as never, {
+    const out = (await orphanPass().run({ provisioned } as never, {
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         retryIntervalOverrides: retriesInstant('reprovision'),
