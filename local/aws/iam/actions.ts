@@ -142,6 +142,7 @@ export const RESOURCES: Readonly<Record<string, ResourceResolver>> = {
   stateMachine: (f, rc) => field(rc, f),
   newStateMachine: (f, rc) => buildArn('states', rc.region, rc.accountId, `stateMachine:${field(rc, f)}`),
   execution: (f, rc) => field(rc, f),
+  mapRun: (f, rc) => field(rc, f),
   bucket: (_f, rc) => `arn:aws:s3:::${field(rc, 'Bucket')}`,
   object: (_f, rc) => `arn:aws:s3:::${field(rc, 'Bucket')}/${field(rc, 'Key')}`,
   copySource: (_f, rc) => `arn:aws:s3:::${field(rc, 'CopySourceBucket')}/${field(rc, 'CopySourceKey')}`,
@@ -413,7 +414,14 @@ export const OPERATIONS: Readonly<Record<string, readonly Grant[]>> = {
   'states:DescribeExecution': [states('DescribeExecution', 'execution:executionArn')],
   'states:StopExecution': [states('StopExecution', 'execution:executionArn')],
   'states:GetExecutionHistory': [states('GetExecutionHistory', 'execution:executionArn')],
-  'states:ListExecutions': [states('ListExecutions', 'stateMachine:stateMachineArn')],
+  // ListExecutions lists a state machine's executions or a Map Run's child executions
+  // (API_ListExecutions: stateMachineArn or mapRunArn); the grant is on the one named.
+  'states:ListExecutions': [
+    { ...states('ListExecutions', 'stateMachine:stateMachineArn'), unless: 'mapRunArn' },
+    { ...states('ListExecutions', 'mapRun:mapRunArn'), when: 'mapRunArn' },
+  ],
+  'states:DescribeMapRun': [states('DescribeMapRun', 'mapRun:mapRunArn')],
+  'states:ListMapRuns': [states('ListMapRuns', 'execution:executionArn')],
 
   // ---- IAM (local/aws/iam/service.ts; every action is named after its operation) ----
   'iam:CreatePolicy': [iam('CreatePolicy', 'newPolicy:PolicyName', TAGS_IN)],

@@ -131,6 +131,7 @@ const sampleInput: Record<string, unknown> = {
   stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:provision`,
   name: 'provision',
   executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:provision:run-1`,
+  mapRunArn: `arn:aws:states:${REGION}:${ACCOUNT}:mapRun:reprovision/ProvisionEach:0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d`,
   Bucket: 'specs',
   Key: 'specs/shop.orders.yaml',
   roleArn: `arn:aws:iam::${ACCOUNT}:role/service-role/provision`,
