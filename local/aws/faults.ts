@@ -2,6 +2,9 @@
 //
 // A fault matches a service (its SigV4 signing name: `secretsmanager`, `kms`, `s3`, `events`,
 // `kafka`, `acm-pca`, `states`, or `*`) and an operation (`GetSecretValue`, `PutObject`, or `*`).
+// Two more kinds name a function as the operation: `lambda` fails (or delays) Step Functions'
+// invocation of it before the handler runs (local/aws/stepfunctions.ts), `lambda-crash` kills its
+// sandbox after the handler ran, before the response leaves (local/lambda/runtime.ts).
 // It fails the next N matching calls (`times`), or every matching call for a while (`durationMs`),
 // or forever until cleared; it may add latency before answering (with or without an error).
 //
@@ -202,7 +205,13 @@ function validate(spec: FaultSpec): void {
     throw new AwsServiceError('ValidationException', `Invalid fault: ${msg}`);
   };
   if (typeof spec !== 'object' || spec === null) bad('expected an object');
-  if (spec.error === undefined && spec.latencyMs === undefined && spec.run === undefined)
+  // A `lambda-crash` fault is its own effect (the sandbox dies); every other kind needs one.
+  if (
+    spec.error === undefined &&
+    spec.latencyMs === undefined &&
+    spec.run === undefined &&
+    spec.service !== 'lambda-crash'
+  )
     bad('give error, latencyMs and/or run');
   if (spec.run !== undefined && typeof spec.run !== 'function') bad('run must be a function');
   if (spec.error !== undefined && (typeof spec.error.code !== 'string' || spec.error.code === ''))
