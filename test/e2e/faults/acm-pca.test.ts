@@ -3,8 +3,14 @@
 // orphaned. Retry waits are skipped (retryIntervalMs 0) but still pass on the fault injector's
 // clock, so "30 s" below is 30 s of the workflow's time (local/aws/faults.ts).
 import { listBucket, specText, useE2eEnvironment } from '../../support/e2e.js';
-import { errorsOf, eventOf, expectZeroPlanAndNoOrphans, rerun, withFaults } from '../../support/faults.js';
-import { assertNoOrphans } from '../../support/orphans.js';
+import {
+  errorsOf,
+  eventOf,
+  expectZeroPlanAndNoOrphans,
+  rerun,
+  withFaults,
+  expectCleanAfterFaults,
+} from '../../support/faults.js';
 
 // Every GetCertificate answer comes from the faults below, not from the emulator's own readiness.
 const e2e = useE2eEnvironment({ pcaReadyAfterPolls: 0 });
@@ -138,7 +144,7 @@ describe('fault matrix: ACM PCA', () => {
     TIMEOUT,
   );
 
-  it('leaves no orphans across the whole file', async () => {
-    await assertNoOrphans(e2e.env, e2e.admin);
-  });
+  it('leaves no orphans and no secret material in histories, reports, events or logs across the whole file', async () => {
+    await expectCleanAfterFaults(e2e);
+  }, 120_000);
 });

@@ -11,7 +11,13 @@ import { REPO_ROOT } from '../../../local/environment.js';
 import { lambdaTasks, parseDefinition } from '../../../local/aws/asl.js';
 import { readCurrent } from '../../../lib/aws/cert-store.js';
 import { listBucket, specText, useE2eEnvironment } from '../../support/e2e.js';
-import { errorsOf, expectZeroPlanAndNoOrphans, rerun, withFaults } from '../../support/faults.js';
+import {
+  errorsOf,
+  expectCleanAfterFaults,
+  expectZeroPlanAndNoOrphans,
+  rerun,
+  withFaults,
+} from '../../support/faults.js';
 
 const e2e = useE2eEnvironment();
 const TIMEOUT = 240_000;
@@ -79,4 +85,8 @@ describe('crash consistency: a Lambda dies after its side effect, before it answ
     },
     TIMEOUT,
   );
+
+  it('leaves no orphans and no secret material in histories, reports, events or logs across the whole file', async () => {
+    await expectCleanAfterFaults(e2e);
+  }, 120_000);
 });

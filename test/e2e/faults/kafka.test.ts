@@ -7,8 +7,13 @@ import type { AclBinding } from '../../../lib/access/types.js';
 import { DEFAULT_CONFIG } from '../../../lib/config.js';
 import { exactFilter, toKafkaJsAcl } from '../../../lib/kafka/index.js';
 import { brokerAcls, mustParse, sortedKeys, specText, useE2eEnvironment } from '../../support/e2e.js';
-import { errorsOf, eventOf, expectZeroPlanAndNoOrphans, withFaults } from '../../support/faults.js';
-import { assertNoOrphans } from '../../support/orphans.js';
+import {
+  errorsOf,
+  eventOf,
+  expectZeroPlanAndNoOrphans,
+  withFaults,
+  expectCleanAfterFaults,
+} from '../../support/faults.js';
 
 const e2e = useE2eEnvironment();
 const TIMEOUT = 240_000;
@@ -119,7 +124,7 @@ describe('fault matrix: Kafka (real broker)', () => {
     TIMEOUT,
   );
 
-  it('leaves no orphans across the whole file', async () => {
-    await assertNoOrphans(e2e.env, e2e.admin);
-  });
+  it('leaves no orphans and no secret material in histories, reports, events or logs across the whole file', async () => {
+    await expectCleanAfterFaults(e2e);
+  }, 120_000);
 });

@@ -3,7 +3,13 @@
 // after (where a spec remains), no orphans.
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { brokerTopics, listBucket, specText, useE2eEnvironment } from '../../support/e2e.js';
-import { errorsOf, eventOf, expectZeroPlanAndNoOrphans, withFaults } from '../../support/faults.js';
+import {
+  errorsOf,
+  eventOf,
+  expectZeroPlanAndNoOrphans,
+  withFaults,
+  expectCleanAfterFaults,
+} from '../../support/faults.js';
 import { assertNoOrphans } from '../../support/orphans.js';
 
 const e2e = useE2eEnvironment();
@@ -93,7 +99,7 @@ describe('fault matrix: S3', () => {
     TIMEOUT,
   );
 
-  it('leaves no orphans across the whole file', async () => {
-    await assertNoOrphans(e2e.env, e2e.admin);
-  });
+  it('leaves no orphans and no secret material in histories, reports, events or logs across the whole file', async () => {
+    await expectCleanAfterFaults(e2e);
+  }, 120_000);
 });

@@ -3,8 +3,14 @@
 import { DisableKeyCommand, EnableKeyCommand } from '@aws-sdk/client-kms';
 import { DeleteSecretCommand, GetSecretValueCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { specText, useE2eEnvironment } from '../../support/e2e.js';
-import { errorsOf, eventOf, expectZeroPlanAndNoOrphans, rerun, withFaults } from '../../support/faults.js';
-import { assertNoOrphans } from '../../support/orphans.js';
+import {
+  errorsOf,
+  eventOf,
+  expectZeroPlanAndNoOrphans,
+  rerun,
+  withFaults,
+  expectCleanAfterFaults,
+} from '../../support/faults.js';
 
 const e2e = useE2eEnvironment();
 const TIMEOUT = 240_000;
@@ -111,7 +117,7 @@ describe('fault matrix: Secrets Manager', () => {
     TIMEOUT,
   );
 
-  it('leaves no orphans across the whole file', async () => {
-    await assertNoOrphans(e2e.env, e2e.admin);
-  });
+  it('leaves no orphans and no secret material in histories, reports, events or logs across the whole file', async () => {
+    await expectCleanAfterFaults(e2e);
+  }, 120_000);
 });
