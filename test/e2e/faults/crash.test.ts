@@ -86,7 +86,7 @@ describe('crash consistency: a Lambda dies after its side effect, before it answ
     TIMEOUT,
   );
 
-  it('leaves no orphans and no secret material in histories, reports, events or logs across the whole file', async () => {
+  it('leaves no orphans across the whole file', async () => {
     await expectCleanAfterFaults(e2e);
   }, 120_000);
 });

@@ -161,7 +161,7 @@ describe('fault matrix: MSK', () => {
     TIMEOUT,
   );
 
-  it('leaves no orphans and no secret material in histories, reports, events or logs across the whole file', async () => {
+  it('leaves no orphans across the whole file', async () => {
     await expectCleanAfterFaults(e2e);
   }, 120_000);
 });

@@ -99,7 +99,7 @@ describe('fault matrix: S3', () => {
     TIMEOUT,
   );
 
-  it('leaves no orphans and no secret material in histories, reports, events or logs across the whole file', async () => {
+  it('leaves no orphans across the whole file', async () => {
     await expectCleanAfterFaults(e2e);
   }, 120_000);
 });
