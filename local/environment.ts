@@ -288,6 +288,8 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     const lambda = new LambdaRuntime({
       region: aws.region,
       credentialsFor: (roleArn) => iam.credentialsFor(roleArn),
+      // `lambda-crash` faults: a function dies after its handler ran, before it answers.
+      faults: aws.faults,
       localEnvironment: {
         ...endpoints,
         [ENV.KAFKA_CA_PEM]: kafka.serverCaPem,

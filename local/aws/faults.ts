@@ -2,8 +2,20 @@
 //
 // A fault matches a service (its SigV4 signing name: `secretsmanager`, `kms`, `s3`, `events`,
 // `kafka`, `acm-pca`, `states`, or `*`) and an operation (`GetSecretValue`, `PutObject`, or `*`).
+// Two more kinds name a function as the operation: `lambda` fails (or delays) Step Functions'
+// invocation of it before the handler runs (local/aws/stepfunctions.ts), `lambda-crash` kills its
+// sandbox after the handler ran, before the response leaves (local/lambda/runtime.ts).
 // It fails the next N matching calls (`times`), or every matching call for a while (`durationMs`),
 // or forever until cleared; it may add latency before answering (with or without an error).
+//
+// Time: `durationMs` counts on the injector's clock, the wall clock plus every wait the embedded
+// cloud skipped (`elapse`): when Step Functions' Retry intervals are overridden to 0 (tests), the
+// runner reports the interval the ASL defines, so a fault "for 30 s" lasts through the retries that
+// 30 s of the workflow's time would hold, in no wall time at all.
+//
+// In-process callers may also give `run`: a callback run when the fault matches, before it answers
+// (an interleaving: "the ACLs change between the plan and the apply"). It may be the fault's only
+// effect.
 //
 // Defaults for the common errors follow the AWS docs:
 // - ThrottlingException 400 (AWS JSON protocol "Common Errors",
@@ -29,10 +41,14 @@ export interface FaultSpec {
   };
   /** Fail (or delay) this many matching calls, then the fault removes itself. */
   readonly times?: number;
-  /** Active for this long after it is added, then it removes itself. */
+  /** Active for this long after it is added (or after its first match: `fromFirstMatch`), then it removes itself. */
   readonly durationMs?: number;
+  /** `durationMs` counts from the first call the fault matches, e.g. "in progress for 30 s after the request". */
+  readonly fromFirstMatch?: boolean;
   /** Delay before answering, in ms. */
   readonly latencyMs?: number;
+  /** In-process only (not through `/_local/faults`): run when the fault matches, before it answers. */
+  readonly run?: () => void | Promise<void>;
 }
 
 export interface ActiveFault extends FaultSpec {
@@ -77,6 +93,18 @@ let nextId = 1;
 
 export class FaultInjector {
   private entries: Entry[] = [];
+  /** Waits the embedded cloud skipped so far (ms): the injector's clock runs ahead of the wall's by this much. */
+  private skippedMs = 0;
+
+  /** The injector's clock (epoch ms): the wall clock plus every skipped wait. */
+  now(): number {
+    return Date.now() + this.skippedMs;
+  }
+
+  /** Records a wait the embedded cloud skipped (a Retry interval overridden to 0): the faults' time passes it. */
+  elapse(ms: number): void {
+    if (Number.isFinite(ms) && ms > 0) this.skippedMs += ms;
+  }
 
   /** Adds a fault; returns its id (for `remove`). */
   add(spec: FaultSpec): string {
@@ -86,7 +114,7 @@ export class FaultInjector {
       id,
       spec: { ...spec },
       remaining: spec.times,
-      expiresAt: spec.durationMs !== undefined ? Date.now() + spec.durationMs : undefined,
+      expiresAt: spec.durationMs !== undefined && !spec.fromFirstMatch ? this.now() + spec.durationMs : undefined,
       hits: 0,
     });
     return id;
@@ -127,10 +155,15 @@ export class FaultInjector {
    * Finds the first active fault for this call and consumes one use of it. Returns the latency to
    * add and the error to throw (either may be absent); undefined when nothing matches.
    */
-  take(service: string, operation: string): { latencyMs: number; error?: AwsServiceError } | undefined {
+  take(
+    service: string,
+    operation: string,
+  ): { latencyMs: number; error?: AwsServiceError; run?: () => void | Promise<void> } | undefined {
     this.prune();
     const entry = this.entries.find((e) => matches(e.spec.service, service) && matches(e.spec.operation, operation));
     if (!entry) return undefined;
+    if (entry.hits === 0 && entry.spec.fromFirstMatch && entry.spec.durationMs !== undefined)
+      entry.expiresAt = this.now() + entry.spec.durationMs;
     entry.hits++;
     if (entry.remaining !== undefined) {
       entry.remaining--;
@@ -145,19 +178,20 @@ export class FaultInjector {
           spec.error.extra ?? {},
         )
       : undefined;
-    return { latencyMs: spec.latencyMs ?? 0, ...(error ? { error } : {}) };
+    return { latencyMs: spec.latencyMs ?? 0, ...(error ? { error } : {}), ...(spec.run ? { run: spec.run } : {}) };
   }
 
   /** Applies the matching fault, if any: waits for its latency, then throws its error. */
   async apply(service: string, operation: string): Promise<void> {
     const hit = this.take(service, operation);
     if (!hit) return;
+    if (hit.run) await hit.run();
     if (hit.latencyMs > 0) await new Promise((r) => setTimeout(r, hit.latencyMs));
     if (hit.error) throw hit.error;
   }
 
   private prune(): void {
-    const now = Date.now();
+    const now = this.now();
     this.entries = this.entries.filter((e) => e.expiresAt === undefined || e.expiresAt > now);
   }
 }
@@ -171,7 +205,15 @@ function validate(spec: FaultSpec): void {
     throw new AwsServiceError('ValidationException', `Invalid fault: ${msg}`);
   };
   if (typeof spec !== 'object' || spec === null) bad('expected an object');
-  if (spec.error === undefined && spec.latencyMs === undefined) bad('give error and/or latencyMs');
+  // A `lambda-crash` fault is its own effect (the sandbox dies); every other kind needs one.
+  if (
+    spec.error === undefined &&
+    spec.latencyMs === undefined &&
+    spec.run === undefined &&
+    spec.service !== 'lambda-crash'
+  )
+    bad('give error, latencyMs and/or run');
+  if (spec.run !== undefined && typeof spec.run !== 'function') bad('run must be a function');
   if (spec.error !== undefined && (typeof spec.error.code !== 'string' || spec.error.code === ''))
     bad('error.code must be a non-empty string');
   if (spec.times !== undefined && !(Number.isInteger(spec.times) && spec.times > 0))

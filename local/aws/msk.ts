@@ -232,6 +232,17 @@ export class MskEmulator implements RestJsonService {
   }
 
   /**
+   * Records associations of other teams' users without a secret or a broker user behind them (tests of the
+   * 1000-user limit: a cluster filled by others, cheaply). Returns the undo.
+   */
+  fillScramUsers(clusterArn: string, secretArns: readonly string[]): () => void {
+    const c = this.get(clusterArn);
+    const added = secretArns.filter((a) => !c.secrets.has(a));
+    for (const a of added) c.secrets.set(a, { username: a.slice(a.lastIndexOf(':') + 1) });
+    return () => added.forEach((a) => c.secrets.delete(a));
+  }
+
+  /**
    * Re-reads AWSCURRENT of every associated secret and pushes the credentials to the broker — MSK "syncs the
    * credential data periodically" (developer guide, msk-password). Returns how many users were refreshed.
    */

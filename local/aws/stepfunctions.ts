@@ -46,7 +46,7 @@ import { PageTokens, pageSize } from './pagination.js';
 import type { AuthorizationRequest } from './iam/types.js';
 import { NAME_FORBIDDEN, buildStateMachine } from './stepfunctions/definition.js';
 import { DistributedMapRunner, type MapRunRecord } from './stepfunctions/distributed-map.js';
-import { convertEvent, stripData, type LibEvent } from './stepfunctions/history.js';
+import { aslRetryWaitMs, convertEvent, stripData, type LibEvent } from './stepfunctions/history.js';
 import {
   HISTORY_LIMIT_CAUSE,
   LIMITS,
@@ -585,8 +585,14 @@ export class StepFunctionsEmulator implements JsonService {
     });
     exec.abort = execution.abort;
 
+    // A Retry interval overridden (tests: 0) still passes for the fault injector's clock, as the ASL defines it.
+    const retryOverrideMs = this.retryIntervalMs;
     const drain = (async () => {
-      for await (const ev of execution.eventLogs) convertEvent(ev as unknown as LibEvent, m, push);
+      for await (const ev of execution.eventLogs) {
+        convertEvent(ev as unknown as LibEvent, m, push);
+        if (ev.type === 'StateRetried' && retryOverrideMs !== undefined)
+          this.options.faults?.elapse?.(aslRetryWaitMs(ev as unknown as LibEvent) - retryOverrideMs);
+      }
     })();
     let failure: Error | undefined;
     let output: unknown;

@@ -104,8 +104,14 @@ export interface KafkaBroker {
     readonly scram: number;
     readonly total: number;
   };
-  /** The JVM's process id. */
+  /** The JVM's process id (a new one after `restart`). */
   readonly pid: number;
+  /**
+   * Stops the JVM (SIGTERM: a controlled shutdown, as a rolling restart does) and starts it again on
+   * the same ports, data and log; topics, ACLs, SCRAM users and dynamic configs live in the metadata
+   * log and persist. `downMs`: how long the broker stays down in between. Resolves when it is ready.
+   */
+  restart(options?: { readonly downMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -468,24 +474,27 @@ async function startKafkaOn(opts: StartKafkaOptions, ports: readonly number[]): 
 
   const formatMs = lap();
   log(`[kafka] starting broker (SCRAM ${HOST}:${scramPort}, mTLS ${HOST}:${mtlsPort}); log: ${logFile}`);
-  const fd = openSync(logFile, 'a');
-  const jvm = spawn(java.bin, [...JVM_FLAGS, ...cds.flags, ...LOG_FLAGS, '-cp', cp, 'kafka.Kafka', propsFile], {
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  const pid = jvm.pid;
-  if (pid === undefined) throw fail('could not start java');
-  const watchdog = spawn('sh', ['-c', WATCHDOG, 'kafka-watchdog', String(pid)], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  // Neither child keeps this process alive; if it exits without stop(), the watchdog ends the JVM.
-  jvm.unref();
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  jvm.once('exit', () => {
-    watchdog.stdin?.destroy();
-    watchdog.kill('SIGKILL');
-  });
+  const launch = (): { jvm: ChildProcess; watchdog: ChildProcess } => {
+    const fd = openSync(logFile, 'a');
+    const jvm = spawn(java.bin, [...JVM_FLAGS, ...cds.flags, ...LOG_FLAGS, '-cp', cp, 'kafka.Kafka', propsFile], {
+      stdio: ['ignore', fd, fd],
+    });
+    closeSync(fd);
+    if (jvm.pid === undefined) throw fail('could not start java');
+    const watchdog = spawn('sh', ['-c', WATCHDOG, 'kafka-watchdog', String(jvm.pid)], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    // Neither child keeps this process alive; if it exits without stop(), the watchdog ends the JVM.
+    jvm.unref();
+    watchdog.unref();
+    (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    jvm.once('exit', () => {
+      watchdog.stdin?.destroy();
+      watchdog.kill('SIGKILL');
+    });
+    return { jvm, watchdog };
+  };
+  let { jvm, watchdog } = launch();
   const deadMessage = () =>
     jvm.exitCode !== null || jvm.signalCode !== null
       ? `the Kafka JVM exited during start (${jvm.exitCode ?? jvm.signalCode})`
@@ -512,10 +521,7 @@ async function startKafkaOn(opts: StartKafkaOptions, ports: readonly number[]): 
 
   let lastTrustMarker: { certPem: string; keyPem: string } | undefined;
   let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    await internal.disconnect().catch(() => undefined);
+  const stopJvm = async (): Promise<void> => {
     watchdog.stdin?.destroy();
     watchdog.kill('SIGKILL');
     if (jvm.exitCode === null && jvm.signalCode === null) {
@@ -524,9 +530,31 @@ async function startKafkaOn(opts: StartKafkaOptions, ports: readonly number[]): 
       await exited(jvm);
       clearTimeout(timer);
     }
+  };
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await internal.disconnect().catch(() => undefined);
+    await stopJvm();
     cds.afterExit();
     if (ownDataDir && !opts.logFile) rmSync(dataDir, { recursive: true, force: true });
     else if (ownDataDir) rmSync(join(dataDir, 'data'), { recursive: true, force: true });
+  };
+
+  // Ready when the admin can authenticate over SCRAM and its ACLs are in force.
+  const scramReady = async (): Promise<void> => {
+    const admin: Admin = new Kafka(adminConfig({ retry: { retries: 0 }, connectionTimeout: 3000 })).admin();
+    try {
+      await admin.connect();
+      await admin.describeAcls({
+        resourceType: AclResourceTypes.CLUSTER,
+        resourcePatternType: ResourcePatternTypes.ANY,
+        operation: AclOperationTypes.ANY,
+        permissionType: AclPermissionTypes.ANY,
+      });
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   };
 
   const deadline = Date.now() + (opts.startTimeoutMs ?? 90_000);
@@ -560,21 +588,7 @@ async function startKafkaOn(opts: StartKafkaOptions, ports: readonly number[]): 
       }),
     );
     aclsMs = lap();
-    // Ready when the admin can authenticate over SCRAM and its ACLs are in force.
-    await waitFor('the SCRAM listener', deadline, deadMessage, async () => {
-      const admin: Admin = new Kafka(adminConfig({ retry: { retries: 0 }, connectionTimeout: 3000 })).admin();
-      try {
-        await admin.connect();
-        await admin.describeAcls({
-          resourceType: AclResourceTypes.CLUSTER,
-          resourcePatternType: ResourcePatternTypes.ANY,
-          operation: AclOperationTypes.ANY,
-          permissionType: AclPermissionTypes.ANY,
-        });
-      } finally {
-        await admin.disconnect().catch(() => undefined);
-      }
-    });
+    await waitFor('the SCRAM listener', deadline, deadMessage, scramReady);
     scramMs = lap();
   } catch (e) {
     // The log first: stop() removes a temporary data directory, log included.
@@ -699,10 +713,26 @@ async function startKafkaOn(opts: StartKafkaOptions, ports: readonly number[]): 
       scram: scramMs,
       total: Math.round(performance.now() - t0),
     },
-    pid,
+    get pid() {
+      return jvm.pid!;
+    },
+    async restart(options = {}) {
+      if (stopped) throw new Error('the broker was stopped');
+      log(`[kafka] restarting the broker (down for ${options.downMs ?? 0} ms)`);
+      await stopJvm();
+      if (options.downMs) await new Promise((r) => setTimeout(r, options.downMs));
+      ({ jvm, watchdog } = launch());
+      await waitFor(
+        'the SCRAM listener after a restart',
+        Date.now() + (opts.startTimeoutMs ?? 90_000),
+        deadMessage,
+        scramReady,
+      );
+      log(`[kafka] ready again (pid ${jvm.pid})`);
+    },
     stop,
   };
-  log(`[kafka] ready: SCRAM ${broker.listeners.scram}, mTLS ${broker.listeners.mtls} (pid ${pid})`);
+  log(`[kafka] ready: SCRAM ${broker.listeners.scram}, mTLS ${broker.listeners.mtls} (pid ${broker.pid})`);
   return broker;
 }
 

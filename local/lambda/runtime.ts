@@ -13,6 +13,13 @@
 //
 // Limits enforced (Lambda quotas): 6 MB synchronous request and response payloads, the
 // function's timeout (the invocation ends with `Sandbox.Timedout` and the sandbox is replaced).
+//
+// Crash injection (issue 13, crash consistency): a fault `{service: 'lambda-crash', operation:
+// <function name>}` on the shared injector lets the handler run to the end, side effects and all,
+// then kills the sandbox before the response leaves: the caller gets `Runtime.ExitError`, as Lambda
+// reports a runtime process that exited mid-invocation (Lambda Developer Guide, "Troubleshoot
+// invocation issues": "Runtime exited with error: signal: killed"), and the next invocation is a
+// cold start.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -63,6 +70,8 @@ export interface LambdaRuntimeOptions {
    * and the few settings only a loopback deployment needs. Never credentials.
    */
   readonly localEnvironment?: Readonly<Record<string, string>>;
+  /** The shared fault injector: `lambda-crash` faults kill a sandbox after its handler ran. */
+  readonly faults?: { take(service: string, operation: string): unknown };
 }
 
 /** A function error as Lambda reports it to a caller: `errorType` and `errorMessage`. */
@@ -163,6 +172,11 @@ class Sandbox {
     });
   }
 
+  /** The sandbox's process dies: the invocations in flight fail, the next one starts a new worker. */
+  crash(error: Error): void {
+    this.fail(error);
+  }
+
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
@@ -259,6 +273,14 @@ export class LambdaRuntime {
       out = await entry.sandbox.invoke(payload, requestId);
     } finally {
       stats.inFlight--;
+    }
+    if (this.options.faults?.take('lambda-crash', functionName)) {
+      const error = new FunctionError(
+        'Runtime.ExitError',
+        `RequestId: ${requestId} Error: Runtime exited with error: signal: killed`,
+      );
+      entry.sandbox.crash(error);
+      throw error;
     }
     if (Buffer.byteLength(out) > MAX_SYNC_PAYLOAD_BYTES)
       throw new FunctionError(

@@ -4,6 +4,10 @@ import type { HistoryEvent, StateMachineRecord } from './records.js';
 
 export interface LibEvent {
   type: string;
+  retry?: {
+    retrier: { IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number };
+    attempt: number;
+  };
   timestamp: number;
   input?: unknown;
   output?: unknown;
@@ -12,6 +16,17 @@ export interface LibEvent {
   index?: number;
   state?: { name: string; type: string; input: unknown; output?: unknown };
   parentState?: { name: string; type: string; input: unknown };
+}
+
+/**
+ * The wait before retry attempt n of a retrier as the ASL defines it ("Retrying after an error"): IntervalSeconds ×
+ * BackoffRate^(n-1), at most MaxDelaySeconds (defaults 1 s and 2.0); full jitter ignored. From a StateRetried event.
+ */
+export function aslRetryWaitMs(ev: LibEvent): number {
+  const r = ev.retry?.retrier ?? {};
+  const attempt = ev.retry?.attempt ?? 1;
+  const seconds = (r.IntervalSeconds ?? 1) * Math.pow(r.BackoffRate ?? 2, attempt - 1);
+  return Math.min(seconds, r.MaxDelaySeconds ?? Infinity) * 1000;
 }
 
 /** aws-local-stepfunctions' event log → AWS HistoryEvent types and detail members (API reference, HistoryEvent). */

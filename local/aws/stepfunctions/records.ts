@@ -29,7 +29,7 @@ export interface StepFunctionsOptions {
    * operation `<function name>` (or `*`) fails that invocation as the Lambda service would, e.g. code
    * TooManyRequestsException → state error `Lambda.TooManyRequestsException`. Pass the shared FaultInjector.
    */
-  readonly faults?: { apply(service: string, operation: string): Promise<void> };
+  readonly faults?: { apply(service: string, operation: string): Promise<void>; elapse?(ms: number): void };
   /** Extra client config for S3 (default forcePathStyle true, as s3rver needs). */
   readonly s3Config?: Record<string, unknown>;
   /**

@@ -126,7 +126,7 @@ test('service-specific errors carry their extra members (REST-JSON, e.g. MSK Bad
 
 test('invalid fault specs are rejected', () => {
   const f = new FaultInjector();
-  expect(() => f.add({ times: 1 })).toThrow(/error and\/or latencyMs/);
+  expect(() => f.add({ times: 1 })).toThrow(/error, latencyMs and\/or run/);
   expect(() => f.add({ error: { code: 'X' }, times: 0 })).toThrow(/times/);
   expect(f.failNext('kms', 'DescribeKey', 'NotFoundException')).toMatch(/^fault-/);
   expect(f.list()[0]).toMatchObject({
@@ -134,5 +134,57 @@ test('invalid fault specs are rejected', () => {
     operation: 'DescribeKey',
     remaining: 1,
     error: { code: 'NotFoundException' },
+  });
+});
+
+describe("the injector's clock: skipped waits pass for the faults too", () => {
+  test('a fault for 30 s ends once 30 s of skipped waits have passed, with no wall time spent', async () => {
+    const faults = new FaultInjector();
+    faults.add({ service: 'acm-pca', operation: 'GetCertificate', durationMs: 30_000, error: { code: 'X' } });
+    expect(faults.take('acm-pca', 'GetCertificate')?.error?.code).toBe('X');
+    faults.elapse(29_000);
+    expect(faults.take('acm-pca', 'GetCertificate')?.error?.code).toBe('X');
+    faults.elapse(2_000);
+    expect(faults.take('acm-pca', 'GetCertificate')).toBeUndefined();
+  });
+
+  test('fromFirstMatch: the duration counts from the first call the fault matches, not from when it was added', () => {
+    const faults = new FaultInjector();
+    faults.add({ operation: 'GetCertificate', durationMs: 10_000, fromFirstMatch: true, error: { code: 'X' } });
+    faults.elapse(60_000);
+    expect(faults.take('acm-pca', 'GetCertificate')?.error?.code).toBe('X');
+    faults.elapse(9_000);
+    expect(faults.take('acm-pca', 'GetCertificate')?.error?.code).toBe('X');
+    faults.elapse(2_000);
+    expect(faults.take('acm-pca', 'GetCertificate')).toBeUndefined();
+  });
+
+  test('negative or non-finite waits do not move the clock', () => {
+    const faults = new FaultInjector();
+    const before = faults.now();
+    faults.elapse(-5_000);
+    faults.elapse(Number.NaN);
+    expect(faults.now() - before).toBeLessThan(1_000);
+  });
+});
+
+describe('run: an interleaving at a given call', () => {
+  test('the callback runs when the fault matches, before the answer, and may be its only effect', async () => {
+    const faults = new FaultInjector();
+    const order: string[] = [];
+    faults.add({ operation: 'PutObject', times: 1, run: () => void order.push('hook') });
+    await faults.apply('s3', 'GetObject');
+    expect(order).toEqual([]);
+    await faults.apply('s3', 'PutObject').then(() => order.push('answered'));
+    await faults.apply('s3', 'PutObject').then(() => order.push('answered'));
+    expect(order).toEqual(['hook', 'answered', 'answered']);
+  });
+
+  test('an error after the callback still fails the call', async () => {
+    const faults = new FaultInjector();
+    let ran = false;
+    faults.add({ operation: 'PutObject', times: 1, run: () => void (ran = true), error: { code: 'SlowDown' } });
+    await expect(faults.apply('s3', 'PutObject')).rejects.toMatchObject({ code: 'SlowDown' });
+    expect(ran).toBe(true);
   });
 });

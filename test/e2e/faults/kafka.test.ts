@@ -1,0 +1,130 @@
+// Fault matrix, Kafka with the real broker (issue 13): ACLs changed out of band between the plan and
+// the apply, the broker restarted between the plan's read and the apply, and the broker down for
+// 20 s during ApplyTopicsAndAcls. Each: the outcome, the report and the event, a zero plan after, no
+// orphans (the broker's ACLs are exactly the desired set).
+import { desiredBindings } from '../../../lib/access/bindings.js';
+import type { AclBinding } from '../../../lib/access/types.js';
+import { DEFAULT_CONFIG } from '../../../lib/config.js';
+import { exactFilter, toKafkaJsAcl } from '../../../lib/kafka/index.js';
+import { brokerAcls, mustParse, sortedKeys, specText, useE2eEnvironment } from '../../support/e2e.js';
+import {
+  errorsOf,
+  eventOf,
+  expectZeroPlanAndNoOrphans,
+  withFaults,
+  expectCleanAfterFaults,
+} from '../../support/faults.js';
+
+const e2e = useE2eEnvironment();
+const TIMEOUT = 240_000;
+
+const applyFunction = () => e2e.env.lambda.functionNames().find((n) => n.endsWith('-applyTopicsAndAcls'))!;
+
+describe('fault matrix: Kafka (real broker)', () => {
+  it(
+    'ACLs changed out of band between the plan and the apply: the apply re-plans, heals both, and says it differed',
+    async () => {
+      const env = e2e.env;
+      const domain = 'faults.kafka-oob';
+      const v1 = specText('urn:faults:kafka-oob', [{ name: '_private.work' }, { name: '_public.news' }]);
+      expect((await e2e.provision(`specs/${domain}.yaml`, v1)).report).toMatchObject({ status: 'PROVISIONED' });
+      const v2 = specText(
+        'urn:faults:kafka-oob',
+        [{ name: '_private.work' }, { name: '_public.news' }, { name: '_public.more' }],
+        '2.0.0',
+      );
+      const desired = desiredBindings([mustParse(v2)], DEFAULT_CONFIG);
+      const current = await brokerAcls(env, e2e.admin);
+      const removed = current.find((b) => b.principal === `User:${domain}`)!;
+      // In the managed scope (a principal of the domain), but in no spec.
+      const stray: AclBinding = { ...removed, operation: 'ALTER' };
+      const { execution, report } = await withFaults(
+        e2e,
+        [
+          {
+            service: 'lambda',
+            operation: applyFunction(),
+            times: 1,
+            run: async () => {
+              await e2e.admin.deleteAcls({ filters: [exactFilter(removed)] });
+              await e2e.admin.createAcls({ acl: [toKafkaJsAcl(stray)] });
+            },
+          },
+        ],
+        () => e2e.provision(`specs/${domain}.yaml`, v2),
+      );
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(report).toMatchObject({
+        status: 'PROVISIONED',
+        applied: { changed: true, differsFromCheckedPlan: expect.anything() },
+      });
+      expect((report!.applied as { differsFromCheckedPlan: unknown }).differsFromCheckedPlan).not.toBe(false);
+      expect(eventOf(e2e, execution.executionArn)?.['detail-type']).toBe('Spec Provisioned');
+      expect(sortedKeys((await brokerAcls(env, e2e.admin)).filter((b) => b.principal.includes(domain)))).toEqual(
+        sortedKeys(desired.filter((b) => b.principal.includes(domain))),
+      );
+      await expectZeroPlanAndNoOrphans(e2e, domain);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'the broker restarted between the read of the cluster state (PlanAgainstCluster) and CreateAcls (ApplyTopicsAndAcls): applied on the new connection',
+    async () => {
+      const env = e2e.env;
+      const domain = 'faults.kafka-restart';
+      const pidBefore = env.kafka.pid;
+      const { execution, report } = await withFaults(
+        e2e,
+        [{ service: 'lambda', operation: applyFunction(), times: 1, run: () => env.kafka.restart() }],
+        () => e2e.provision(`specs/${domain}.yaml`, specText('urn:faults:kafka-restart', [{ name: '_private.work' }])),
+      );
+      expect(env.kafka.pid).not.toBe(pidBefore);
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(report).toMatchObject({ status: 'PROVISIONED', applied: { changed: true, topicsCreated: 1 } });
+      expect(eventOf(e2e, execution.executionArn)?.['detail-type']).toBe('Spec Provisioned');
+      await expectZeroPlanAndNoOrphans(e2e, domain);
+    },
+    TIMEOUT,
+  );
+
+  // The one test with real waits: the broker is down for 20 s of wall time (then takes its start-up
+  // time), and the ASL's own KafkaTransient budget (5 s, x2, 4 retries: 75 s) must carry the apply over it.
+  it(
+    'the broker down for 20 s during ApplyTopicsAndAcls: KafkaTransient, retried at the ASL intervals, then applied',
+    async () => {
+      const env = e2e.env;
+      const domain = 'faults.kafka-down';
+      let outage: Promise<void> | undefined;
+      env.sfn.setTimeOverrides({ retryIntervalMs: undefined });
+      try {
+        const { execution, report } = await withFaults(
+          e2e,
+          [
+            {
+              service: 'lambda',
+              operation: applyFunction(),
+              times: 1,
+              // Not awaited: the apply starts while the broker shuts down and stays down.
+              run: () => void (outage = env.kafka.restart({ downMs: 20_000 })),
+            },
+          ],
+          () => e2e.provision(`specs/${domain}.yaml`, specText('urn:faults:kafka-down', [{ name: '_private.work' }])),
+        );
+        expect(execution.status).toBe('SUCCEEDED');
+        expect(report).toMatchObject({ status: 'PROVISIONED', applied: { changed: true, topicsCreated: 1 } });
+        expect(eventOf(e2e, execution.executionArn)?.['detail-type']).toBe('Spec Provisioned');
+        expect(await errorsOf(e2e, execution.executionArn)).toContain('KafkaTransient');
+      } finally {
+        await outage;
+        env.sfn.setTimeOverrides({ retryIntervalMs: 0 });
+      }
+      await expectZeroPlanAndNoOrphans(e2e, domain);
+    },
+    TIMEOUT,
+  );
+
+  it('leaves no orphans across the whole file', async () => {
+    await expectCleanAfterFaults(e2e);
+  }, 120_000);
+});
