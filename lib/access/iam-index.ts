@@ -238,10 +238,10 @@ export function parseIndex(target: string, text: string): IamIndex {
   return o as IamIndex;
 }
 
-/** One read-modify-write of one index object; `update` returns its input itself when nothing changes. */
+/** One read-modify-write of one index object; `update` returns its input itself when nothing changes (undefined stays undefined). */
 export interface IndexUpdate {
   readonly target: string;
-  readonly update: (current: IamIndex | undefined) => IamIndex;
+  readonly update: (current: IamIndex | undefined) => IamIndex | undefined;
 }
 
 /**

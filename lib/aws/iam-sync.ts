@@ -123,7 +123,7 @@ export async function convergeDomain(
       // Detached: the index forgets them (a conditional write like every other).
       const r = await updateIndex(s3, bucket, {
         target: domain,
-        update: (cur) => (cur ? withoutFormerRoles(cur, formerRoles) : cur!),
+        update: (cur) => cur && withoutFormerRoles(cur, formerRoles),
       });
       if (r.changed && r.retries === 0) ownEtag = r.etag;
     }
