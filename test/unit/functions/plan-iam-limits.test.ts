@@ -2,6 +2,7 @@
 // managed policies than a role may hold is refused with the numbers before anything is created
 // (no Kafka connection, no write of any kind).
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeClusterV2Command, KafkaClient } from '@aws-sdk/client-kafka';
 import { sdkStreamMixin } from '@smithy/util-stream';
 import { Readable } from 'node:stream';
 import { planAgainstCluster } from '../../../functions/plan-against-cluster/handler.js';
@@ -9,6 +10,7 @@ import { IamPolicyLimitError } from '../../../lib/access/iam.js';
 import { mockAws, setEnv } from './_support.js';
 
 const s3 = mockAws(S3Client);
+const kafka = mockAws(KafkaClient);
 const body = (text: string) => sdkStreamMixin(Readable.from([Buffer.from(text)]));
 const SPEC = `asyncapi: '2.6.0'\nid: 'urn:shop.new'\nchannels:\n  _public/news:\n    publish:\n      message: { payload: { type: object } }\n`;
 // 200 other domains' public prefixes: every domain's policies hold them (IAM has no User:*).
@@ -28,6 +30,22 @@ const PUBLIC = JSON.stringify({
 
 beforeEach(() => {
   s3.reset();
+  kafka.reset();
+  // A cluster offering all three modes (PlanAgainstCluster checks that first).
+  kafka.on(DescribeClusterV2Command).resolves({
+    ClusterInfo: {
+      ClusterType: 'PROVISIONED',
+      Provisioned: {
+        ClientAuthentication: {
+          Sasl: { Iam: { Enabled: true }, Scram: { Enabled: true } },
+          Tls: {
+            Enabled: true,
+            CertificateAuthorityArnList: ['arn:aws:acm-pca:us-east-1:111122223333:certificate-authority/ca-1'],
+          },
+        },
+      },
+    },
+  });
   setEnv({ AUTH_MODES: 'SCRAM,MTLS,IAM', IAM_MAX_POLICIES_PER_ROLE: '1' });
   s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'no', $metadata: {} }));
   s3.on(GetObjectCommand, { Key: 'specs/shop.new.yaml' }).resolves({
