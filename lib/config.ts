@@ -1,7 +1,12 @@
 // Settings that change what the pipeline derives from a spec. One object, passed explicitly:
 // the core never reads the environment. Adapters build it from env/CLI flags with `resolveConfig`.
 
-export type AuthMode = 'SCRAM' | 'MTLS';
+/**
+ * How clients authenticate to the cluster: SCRAM (`User:D`, ACLs), MTLS (`User:CN=D`, ACLs), IAM
+ * (no Kafka principal: MSK authorizes an IAM client by IAM policy alone, so the pipeline keeps a
+ * managed policy per domain instead; docs/architecture.md#iam-access).
+ */
+export type AuthMode = 'SCRAM' | 'MTLS' | 'IAM';
 
 export interface VisibilityKeywords {
   readonly public: string;
@@ -10,7 +15,7 @@ export interface VisibilityKeywords {
 }
 
 export interface ProvisionConfig {
-  /** Which principals each domain gets: `User:D` for SCRAM, `User:CN=D` for mTLS. */
+  /** Which principals each domain gets: `User:D` for SCRAM, `User:CN=D` for mTLS; IAM: managed policies, no principal. */
   readonly authModes: readonly AuthMode[];
   readonly visibilityKeywords: VisibilityKeywords;
   /** Stage for the `envs` filter; undefined provisions every channel. */
@@ -137,7 +142,7 @@ export const CONFIG_SCHEMA: readonly ConfigSetting[] = [
     'AUTH_MODES',
     '--auth <modes>',
     'modes',
-    'principals each domain gets: scram (User:D), mtls (User:CN=D) or scram,mtls',
+    'how clients authenticate, any of scram (User:D), mtls (User:CN=D) and iam (managed IAM policies), comma-separated',
     (d, v) => (d.authModes = v),
   ),
   setting(
@@ -220,7 +225,7 @@ export class ConfigValueError extends Error {
 }
 
 const KEYWORD = /^[A-Za-z0-9_-]+$/;
-const MODES: Readonly<Record<string, AuthMode>> = { scram: 'SCRAM', mtls: 'MTLS' };
+const MODES: Readonly<Record<string, AuthMode>> = { scram: 'SCRAM', mtls: 'MTLS', iam: 'IAM' };
 
 function parseValue(s: ConfigSetting, name: string, raw: unknown): unknown {
   const text = typeof raw === 'string' ? raw.trim() : raw;
@@ -242,7 +247,8 @@ function parseValue(s: ConfigSetting, name: string, raw: unknown): unknown {
         .split(',')
         .map((m) => m.trim().toLowerCase())
         .filter((m) => m !== '');
-      if (modes.length === 0 || modes.some((m) => !(m in MODES))) throw bad('scram, mtls or scram,mtls (any case)');
+      if (modes.length === 0 || modes.some((m) => !(m in MODES)))
+        throw bad('any of scram, mtls and iam, comma-separated (any case)');
       return [...new Set(modes.map((m) => MODES[m]!))];
     }
     case 'keyword':

@@ -31,6 +31,8 @@ export const ERROR_NAMES = {
   KafkaRefused: 'KafkaRefused',
   /** The function's environment is incomplete or contradictory. Terminal (a deployment bug). */
   ConfigurationError: 'ConfigurationError',
+  /** An IAM grants index object kept changing under concurrent runs (lib/aws/iam-index-store.ts). Retryable. */
+  IamIndexContention: 'IamIndexContention',
 } as const;
 
 export type ErrorName = (typeof ERROR_NAMES)[keyof typeof ERROR_NAMES];

@@ -318,7 +318,10 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
           ClusterArn: clusterArn!,
           PcaArn: pcaArn!,
           KmsKeyArn: kmsKeyArn,
-          AuthModes: (options.authModes ?? ['SCRAM', 'MTLS']).join(','),
+          // In the order the template's AllowedValues list them (IAM last).
+          AuthModes: (['SCRAM', 'MTLS', 'IAM'] as const)
+            .filter((m) => (options.authModes ?? ['SCRAM', 'MTLS']).includes(m))
+            .join(','),
           KafkaAdminAuth: 'SCRAM',
           KafkaAdminSecretArn: adminSecret.ARN!,
           // The production shape: ApplyTopicsAndAcls in the cluster's subnets (the template's Rules

@@ -222,8 +222,10 @@ function authModesOf(list: string): AuthMode[] {
  * How each mode's identity connects, from the credentials the pipeline stored: the listener and the
  * kafkajs authentication. Every mode with a real client is proven by the broker.
  */
+/** The modes a real Kafka client proves against the local broker (IAM has none: MSK's IAM is AWS's own). */
+type RealMode = Exclude<AuthMode, 'IAM'>;
 const REAL_CLIENTS: Readonly<
-  Record<AuthMode, (env: Environment, domain: string) => Promise<{ listener: string; auth: KafkaAuth }>>
+  Record<RealMode, (env: Environment, domain: string) => Promise<{ listener: string; auth: KafkaAuth }>>
 > = {
   SCRAM: async (env, domain) => {
     const c = await readScramCredentials(env.clients.secrets, scramSecretName(secretNamePrefixOf(), domain));
@@ -240,7 +242,7 @@ const REAL_CLIENTS: Readonly<
 };
 
 /** A real client identity for one domain and auth mode. */
-async function probeClient(env: Environment, domain: string, auth: AuthMode): Promise<ProbeClient> {
+async function probeClient(env: Environment, domain: string, auth: RealMode): Promise<ProbeClient> {
   const { listener, auth: kafkaAuth } = await REAL_CLIENTS[auth](env, domain);
   return {
     domain,
@@ -256,7 +258,7 @@ async function probeCases(
   modes: readonly AuthMode[],
 ): Promise<ProbeCase[]> {
   const authorizer = new Authorizer(desiredBindings(specs, { ...DEFAULT_CONFIG, authModes: modes }));
-  const real = modes.filter((m) => m in REAL_CLIENTS);
+  const real = modes.filter((m): m is RealMode => m in REAL_CLIENTS);
   const clients = await Promise.all(specs.flatMap((spec) => real.map((auth) => probeClient(env, spec.domain, auth))));
   const topics = specs.flatMap((s) => s.owned.map((t) => t.name)).sort();
   return clients.flatMap((client) => {

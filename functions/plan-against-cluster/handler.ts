@@ -3,10 +3,13 @@
 // changing anything (broker count, CreateTopics/CreatePartitions validateOnly; lib/kafka/
 // cluster-plan.ts). A spec the cluster would refuse therefore gets no secret, no certificate, no
 // topic and no ACL. First of all, the cluster must offer every configured authentication mode
-// (DescribeClusterV2; lib/plan/cluster-auth.ts). It reads and validates only: its role can create nothing.
+// (DescribeClusterV2; lib/plan/cluster-auth.ts). With IAM, every affected domain's managed policies
+// must stay within IAM's limits (lib/aws/iam-sync.ts). It reads and validates only: its role can create nothing.
 import { kafkaClient, s3Client } from '../../lib/aws/clients.js';
-import { clusterArn, provisionConfig } from '../../lib/aws/env-config.js';
+import { clusterArn, iamLimits, provisionConfig } from '../../lib/aws/env-config.js';
+import { prospectiveIamPolicies } from '../../lib/aws/iam-sync.js';
 import { describeClusterAuth } from '../../lib/aws/msk.js';
+import { parseClusterArn } from '../../lib/access/iam.js';
 import { modesToRun, type ClientAuthMode } from '../../lib/plan/cluster-auth.js';
 import type { ProvisionConfig } from '../../lib/config.js';
 import { checkPlan, digestOf, planDomain, type PlanDigest } from '../../lib/kafka/cluster-plan.js';
@@ -21,6 +24,8 @@ export interface PlanAgainstClusterOutput extends PlanDigest {
   /** The cluster's broker count the replicas were checked against. */
   readonly brokers: number;
   readonly kafkaRequests: number;
+  /** AuthModes with IAM: the domains whose policies the run would change, and the most policies one of them needs. */
+  readonly iam?: { readonly domains: number; readonly maxPolicies: number };
 }
 
 export interface PlanDeps extends AdminDeps {
@@ -33,12 +38,32 @@ export async function planAgainstCluster(event: unknown, deps: PlanDeps = {}): P
   const config = deps.config ?? provisionConfig();
   const arn = clusterArn();
   const authModes = modesToRun(arn, await describeClusterAuth(deps.kafka ?? kafkaClient(), arn), config.authModes);
-  const spec = await readAcceptedSpec(deps.s3 ?? s3Client(), input, config);
+  const s3 = deps.s3 ?? s3Client();
+  const spec = await readAcceptedSpec(s3, input, config);
+  // IAM: every affected domain's policies within IAM's limits (IamPolicyLimitError), before anything is created.
+  const iam = config.authModes.includes('IAM')
+    ? await prospectiveIamPolicies(
+        { s3, bucket: input.bucket, cluster: parseClusterArn(arn), config, limits: iamLimits() },
+        input.domain,
+        spec,
+      )
+    : undefined;
   const conn = await (deps.connect ?? (() => connectAdmin(deps)))();
   try {
     const p = await planDomain(conn.admin, spec, config, { force: input.force });
     const { brokers } = await checkPlan(conn.admin, p);
-    const out = { domain: input.domain, authModes, ...digestOf(p), brokers, kafkaRequests: conn.requests() };
+    const iamOut = iam && {
+      domains: iam.affected.length,
+      maxPolicies: Math.max(0, ...iam.policies.map((x) => x.policies.length)),
+    };
+    const out = {
+      domain: input.domain,
+      authModes,
+      ...digestOf(p),
+      brokers,
+      kafkaRequests: conn.requests(),
+      ...(iamOut ? { iam: iamOut } : {}),
+    };
     logger.info('plan checked', { ...out.counts, brokers, kafkaRequests: out.kafkaRequests });
     return out;
   } finally {

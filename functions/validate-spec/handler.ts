@@ -6,12 +6,13 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import { desiredBindings } from '../../lib/access/bindings.js';
 import { s3Client } from '../../lib/aws/clients.js';
-import { authModes, provisionConfig } from '../../lib/aws/env-config.js';
+import { accountId, authModes, provisionConfig } from '../../lib/aws/env-config.js';
 import { reportKey } from '../../lib/aws/reports.js';
 import { readSpecVersion } from '../../lib/aws/specs.js';
 import type { ProvisionConfig } from '../../lib/config.js';
 import { SpecRefused } from '../../lib/errors.js';
 import { instrument, logger, metrics, MetricUnit } from '../../lib/observability.js';
+import { iamRoleAccountIssues } from '../../lib/spec/iam-roles.js';
 import { domainFromKey, parseSpecAtKey } from '../../lib/spec/key.js';
 import type { SpecIssue } from '../../lib/spec/model.js';
 import { Correlated, parseInput } from '../_shared/input.js';
@@ -44,6 +45,8 @@ export interface ValidatedSpec {
   /** Which credential branches run (AUTH_MODES). */
   readonly scram: boolean;
   readonly mtls: boolean;
+  /** Whether ApplyIamPolicies runs (AUTH_MODES has IAM). */
+  readonly iam: boolean;
   readonly summary: {
     readonly title?: string;
     readonly version?: string;
@@ -59,12 +62,19 @@ const MAX_LISTED = 20;
 
 export async function validateSpec(
   event: ValidateSpecInput,
-  deps: { s3?: S3Client; config?: ProvisionConfig } = {},
+  deps: { s3?: S3Client; config?: ProvisionConfig; accountId?: string } = {},
 ): Promise<ValidatedSpec> {
   const { bucket, key, versionId } = parseInput(Input, event);
   const config = deps.config ?? provisionConfig();
   const read = await readSpecVersion(deps.s3 ?? s3Client(), bucket, key, versionId, config.limits.maxSpecBytes);
-  const parsed = read.ok ? parseSpecAtKey(read.object.text, key, config) : read;
+  const modes = deps.config?.authModes ?? authModes();
+  const atKey = read.ok ? parseSpecAtKey(read.object.text, key, config) : read;
+  // IAM: the roles a spec names must be in the pipeline's account (x-msk-spec-iam-roles).
+  const foreign =
+    atKey.ok && modes.includes('IAM') && atKey.spec.iamRoles?.some((r) => r.account !== undefined)
+      ? iamRoleAccountIssues(atKey.spec, deps.accountId ?? accountId())
+      : [];
+  const parsed = foreign.length > 0 ? { ok: false as const, issues: foreign } : atKey;
   const v = (read.ok ? read.object.versionId : versionId) ?? null;
   if (!parsed.ok) {
     metrics.addMetric('SpecRefused', MetricUnit.Count, 1);
@@ -77,7 +87,6 @@ export async function validateSpec(
     throw new SpecRefused({ domain, bucket, key, versionId: v, reportKey: reportKey(domain, key), issues });
   }
   const { spec, warnings } = parsed;
-  const modes = deps.config?.authModes ?? authModes();
   const summary = {
     ...(spec.title !== undefined ? { title: spec.title } : {}),
     ...(spec.version !== undefined ? { version: spec.version } : {}),
@@ -87,8 +96,9 @@ export async function validateSpec(
     warnings: warnings.slice(0, MAX_LISTED),
   };
   logger.info('spec valid', { domain: spec.domain, versionId: v, ...summary, warnings: warnings.length });
-  const [scram, mtls] = [modes.includes('SCRAM'), modes.includes('MTLS')];
-  return { domain: spec.domain, bucket, key, versionId: v, reportKey: reportKey(spec.domain), scram, mtls, summary };
+  const [scram, mtls, iam] = [modes.includes('SCRAM'), modes.includes('MTLS'), modes.includes('IAM')];
+  const out = { domain: spec.domain, bucket, key, versionId: v, reportKey: reportKey(spec.domain) };
+  return { ...out, scram, mtls, iam, summary };
 }
 
 export const handler = instrument('ValidateSpec', (event: ValidateSpecInput) => validateSpec(event));

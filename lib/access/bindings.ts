@@ -32,16 +32,17 @@ export const scramPrincipal = (domain: string): string => `User:${domain}`;
 export const mtlsPrincipal = (domain: string): string => `User:CN=${domain}`;
 
 /**
- * The principals of domain `D` for the enabled authentication methods, in config.authModes order
- * (SCRAM `User:D`, mTLS `User:CN=D`). Throws on an id that is not a valid domain id, so that no
+ * The Kafka principals of domain `D` for the enabled authentication methods, in config.authModes
+ * order (SCRAM `User:D`, mTLS `User:CN=D`). IAM adds none: an IAM client is authorized by IAM policy
+ * alone, Kafka ACLs have no effect on it (lib/access/iam.ts). Throws on an id that is not a valid domain id, so that no
  * caller can ever turn spec text into `User:*` or a multi-RDN distinguished name.
  */
 export function principalsOf(domain: string, config: Pick<ProvisionConfig, 'authModes'>): string[] {
   assertDomainId(domain);
   const out: string[] = [];
   for (const mode of config.authModes) {
-    const p = mode === 'SCRAM' ? scramPrincipal(domain) : mtlsPrincipal(domain);
-    if (!out.includes(p)) out.push(p);
+    const p = mode === 'SCRAM' ? scramPrincipal(domain) : mode === 'MTLS' ? mtlsPrincipal(domain) : undefined;
+    if (p !== undefined && !out.includes(p)) out.push(p);
   }
   return out;
 }

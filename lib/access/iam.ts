@@ -456,6 +456,15 @@ export function bindingsByDomain(
 }
 
 /**
+ * The config the translation reads the access model with: the ACL model through `User:D` only,
+ * whichever modes are on (IAM alone gives Kafka no principal, principalsOf; the policies still hold
+ * every domain's whole access).
+ */
+export function aclModelConfig(config: ProvisionConfig): ProvisionConfig {
+  return { ...config, authModes: ['SCRAM'] };
+}
+
+/**
  * The IAM policies of every domain of a spec set (give it the specs the planner accepts, as to
  * desiredBindings). Throws IamPolicyLimitError, naming every domain over the limit with its
  * numbers, when a domain needs more than `limits.maxPolicies` policies.
@@ -468,7 +477,7 @@ export function iamPolicies(
 ): IamPolicySet {
   const cluster = typeof clusterArn === 'string' ? parseClusterArn(clusterArn) : clusterArn;
   const domains = [...new Set(specs.map((s) => s.domain))].sort(cmp);
-  const { byDomain, pending } = bindingsByDomain(desiredBindings(specs, config), domains);
+  const { byDomain, pending } = bindingsByDomain(desiredBindings(specs, aclModelConfig(config)), domains);
   const out = new Map<string, DomainIamPolicies>();
   const exceeded: IamLimitExceeded[] = [];
   for (const d of domains) {

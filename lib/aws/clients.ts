@@ -2,6 +2,7 @@
 // lib/aws/client-settings.ts. Endpoints come from the SDK's own AWS_ENDPOINT_URL[_<SERVICE>]
 // handling, which is how the embedded default reaches emulated AWS.
 import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { KafkaClient } from '@aws-sdk/client-kafka';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -17,6 +18,7 @@ export const s3Client = (): S3Client => once('s3', () => new S3Client(s3ClientSe
 export const secretsClient = (): SecretsManagerClient =>
   once('sm', () => new SecretsManagerClient(clientSettings('SECRETS_MANAGER')));
 export const kafkaClient = (): KafkaClient => once('kafka', () => new KafkaClient(clientSettings('KAFKA')));
+export const iamClient = (): IAMClient => once('iam', () => new IAMClient(clientSettings('IAM')));
 export const pcaClient = (): ACMPCAClient => once('pca', () => new ACMPCAClient(clientSettings('ACM_PCA')));
 
 /** Tests reset the cache between cases that change the environment. */

@@ -46,6 +46,8 @@ export const ENV = {
   MAX_PARTITIONS_PER_TOPIC: 'MAX_PARTITIONS_PER_TOPIC',
   MAX_PARTITIONS_PER_SPEC: 'MAX_PARTITIONS_PER_SPEC',
   AWS_REGION: 'AWS_REGION',
+  ACCOUNT_ID: 'ACCOUNT_ID',
+  IAM_MAX_POLICIES_PER_ROLE: 'IAM_MAX_POLICIES_PER_ROLE',
 } as const;
 
 function required(env: Env, name: string): string {
@@ -95,6 +97,41 @@ export function authModes(env: Env = process.env): AuthMode[] {
     if (e instanceof ConfigValueError) throw new ConfigurationError(e.message);
     throw e;
   }
+}
+
+/** The pipeline's own account (the template passes AWS::AccountId): its policies' ARNs, the roles a spec may name. */
+export function accountId(env: Env = process.env): string {
+  const v = required(env, ENV.ACCOUNT_ID);
+  if (!/^\d{12}$/.test(v)) throw new ConfigurationError(`${ENV.ACCOUNT_ID} must be a 12-digit AWS account id`);
+  return v;
+}
+
+export interface IamPolicySettings {
+  readonly naming: { readonly partition: string; readonly account: string; readonly stage: string };
+  readonly limits: { readonly maxPolicyChars: number; readonly maxPolicies: number };
+}
+
+/**
+ * Where the per-domain managed policies live and how many a role may hold: policy names carry the
+ * stage (STAGE, the serverless stage; `default` without one), ARNs the partition of the cluster and
+ * the pipeline's account; IAM_MAX_POLICIES_PER_ROLE is the "Managed policies per role" quota
+ * (default 10, up to 20 with an increase; IAM User Guide, "IAM and AWS STS quotas").
+ */
+export function iamPolicySettings(env: Env = process.env): IamPolicySettings {
+  const stage = optional(env, ENV.STAGE) ?? 'default';
+  if (!/^[A-Za-z0-9_+=,.@-]{1,40}$/.test(stage))
+    throw new ConfigurationError(`${ENV.STAGE} must be 1-40 characters IAM allows in a policy name`);
+  const partition = /^arn:(aws[a-z-]*):/.exec(clusterArn(env))?.[1];
+  if (!partition) throw new ConfigurationError(`${ENV.CLUSTER_ARN} is not an ARN`);
+  return { naming: { partition, account: accountId(env), stage }, limits: iamLimits(env) };
+}
+
+/** IAM's limits the policies are packed to: 6,144 characters per policy, IAM_MAX_POLICIES_PER_ROLE policies (default 10, at most 20). */
+export function iamLimits(env: Env = process.env): IamPolicySettings['limits'] {
+  const maxPolicies = positiveInt(env, ENV.IAM_MAX_POLICIES_PER_ROLE, 10);
+  if (maxPolicies > 20)
+    throw new ConfigurationError(`${ENV.IAM_MAX_POLICIES_PER_ROLE} must be at most 20 (IAM's quota)`);
+  return { maxPolicyChars: 6144, maxPolicies };
 }
 
 export const specBucket = (env: Env = process.env): string => required(env, ENV.SPEC_BUCKET);

@@ -1,6 +1,8 @@
 // The domain model every part of the pipeline works on. A spec file (AsyncAPI 2.x with SpecMesh
 // conventions, or AsyncAPI 3.x) parses to one DomainSpec; nothing downstream looks at raw YAML.
 
+import type { IamRoleRef } from './iam-roles.js';
+
 export type Visibility = 'public' | 'protected' | 'private';
 
 /** A topic the domain owns (2.x `publish`, 3.x `send`). */
@@ -39,6 +41,8 @@ export interface DomainSpec {
   readonly subscriptions: readonly Subscription[];
   /** Where the spec came from (a file path or an S3 key). */
   readonly source: string;
+  /** `x-msk-spec-iam-roles` (lib/spec/iam-roles.ts): the roles that receive the domain's IAM policies. */
+  readonly iamRoles?: readonly IamRoleRef[];
 }
 
 /** One refusal: where, which rule, and what was expected. Specs collect all of them, not only the first. */

@@ -11,6 +11,7 @@ import { checkDuplicates, dedupeSubscriptions, type OwnedDraft } from './topics.
 import { readAsyncApi2 } from './asyncapi2.js';
 import { readAsyncApi3 } from './asyncapi3.js';
 import { specPartitionsProblem, TOPIC_CONFIG_RULES } from './topic-configs.js';
+import { readIamRoles } from './iam-roles.js';
 
 export type ParseResult = { ok: true; spec: DomainSpec; warnings: SpecIssue[] } | { ok: false; issues: SpecIssue[] };
 
@@ -53,6 +54,8 @@ export const SPEC_RULES = [
   'ref',
   'yaml-warning',
   'key-binding',
+  'iam-roles',
+  'iam-role-account',
   ...TOPIC_CONFIG_RULES,
 ] as const;
 
@@ -102,6 +105,7 @@ function buildSpec(root: Json, file: string, config: ProvisionConfig, c: Collect
   if (specPartitions) c.error(['channels'], specPartitions.rule, specPartitions.message);
   const ownedNames = new Set(owned.map((t) => t.name));
   const subs = dedupeSubscriptions(subscriptions, ownedNames, domain, c);
+  const iamRoles = readIamRoles(root, c);
 
   if (domain === undefined || major === undefined || c.errors.length > 0) return undefined;
   return {
@@ -112,6 +116,7 @@ function buildSpec(root: Json, file: string, config: ProvisionConfig, c: Collect
     owned: kept.map(({ settingsPath: _unused, ...topic }) => topic),
     subscriptions: subs,
     source: file,
+    ...(iamRoles !== undefined ? { iamRoles } : {}),
   };
 }
 

@@ -66,6 +66,12 @@ describe('CLI and pipeline read one schema', () => {
     expect(configFromOptions({ auth: 'SCRAM' }).authModes).toEqual(['SCRAM']);
   });
 
+  it('IAM is a third mode, alone or beside the others, from either side', () => {
+    expect(authModes({ AUTH_MODES: 'SCRAM,MTLS,IAM' })).toEqual(['SCRAM', 'MTLS', 'IAM']);
+    expect(authModes({ AUTH_MODES: 'iam' })).toEqual(['IAM']);
+    expect(configFromOptions({ auth: 'iam,scram' }).authModes).toEqual(['IAM', 'SCRAM']);
+  });
+
   it.each([
     [{ VISIBILITY_PUBLIC: 'has.dot' }, { publicKeyword: 'has.dot' }],
     [

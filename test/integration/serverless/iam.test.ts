@@ -442,6 +442,114 @@ describe('every request the code sends is allowed, and nothing next to it', () =
   );
 });
 
+describe('ApplyIamPolicies (AuthModes with IAM): the grants index and the policies under /msk-spec/ only', () => {
+  const policy = (name: string) => `arn:aws:iam::${ACCOUNT}:policy/msk-spec/${name}`;
+  const role = `arn:aws:iam::${ACCOUNT}:role/orders-svc`;
+  const cases = (index: string): Case[] => [
+    ['read an index entry', { action: 's3:GetObject', resource: `${index}/shop.order.json` }, 'Allowed'],
+    [
+      'a missing index entry is 404',
+      { action: 's3:ListBucket', resource: specs, context: { 's3:prefix': 'iam/index/' } },
+      'Allowed',
+    ],
+    ['write an index entry', { action: 's3:PutObject', resource: `${index}/shop.order.json` }, 'Allowed'],
+    ['the spec version', { action: 's3:GetObjectVersion', resource: `${specs}/specs/${D}.yaml` }, 'Allowed'],
+    ['no spec writes', { action: 's3:PutObject', resource: `${specs}/specs/${D}.yaml` }, 'ImplicitlyDenied'],
+    ['no report writes', { action: 's3:PutObject', resource: `${specs}/reports/${D}.json` }, 'ImplicitlyDenied'],
+    ['S3 encrypts', { action: 'kms:GenerateDataKey', resource: KMS_KEY_ARN, context: viaS3 }, 'Allowed'],
+    ...(
+      [
+        'GetPolicy',
+        'GetPolicyVersion',
+        'ListPolicyVersions',
+        'CreatePolicy',
+        'CreatePolicyVersion',
+        'DeletePolicyVersion',
+        'DeletePolicy',
+      ] as const
+    ).flatMap((a): Case[] => [
+      [`${a} under /msk-spec/`, { action: `iam:${a}`, resource: policy('msk-spec-prod-shop.order-1') }, 'Allowed'],
+      [
+        `no ${a} elsewhere`,
+        { action: `iam:${a}`, resource: `arn:aws:iam::${ACCOUNT}:policy/other` },
+        'ImplicitlyDenied',
+      ],
+    ]),
+    [
+      'attach a policy under /msk-spec/',
+      {
+        action: 'iam:AttachRolePolicy',
+        resource: role,
+        context: { 'iam:PolicyARN': policy('msk-spec-prod-shop.order-1') },
+      },
+      'Allowed',
+    ],
+    [
+      'detach a policy under /msk-spec/',
+      {
+        action: 'iam:DetachRolePolicy',
+        resource: role,
+        context: { 'iam:PolicyARN': policy('msk-spec-prod-shop.order-1') },
+      },
+      'Allowed',
+    ],
+    [
+      'never attach another policy',
+      {
+        action: 'iam:AttachRolePolicy',
+        resource: role,
+        context: { 'iam:PolicyARN': 'arn:aws:iam::aws:policy/AdministratorAccess' },
+      },
+      'ImplicitlyDenied',
+    ],
+    [
+      'never detach another policy',
+      {
+        action: 'iam:DetachRolePolicy',
+        resource: role,
+        context: { 'iam:PolicyARN': `arn:aws:iam::${ACCOUNT}:policy/other` },
+      },
+      'ImplicitlyDenied',
+    ],
+    ['list what a role holds', { action: 'iam:ListAttachedRolePolicies', resource: role }, 'Allowed'],
+    ['no role changes', { action: 'iam:PutRolePolicy', resource: role }, 'ImplicitlyDenied'],
+  ];
+
+  it('with IAM among the modes', async () => {
+    const withIam = await resolvedPackage({ ...PRODUCTION_PARAMETERS, AuthModes: 'SCRAM,MTLS,IAM' });
+    const index = `${bucketArn(withIam, 'SpecBucket')}/iam/index`;
+    const got: string[] = [];
+    const want: string[] = [];
+    for (const [why, req, expected] of cases(index)) {
+      want.push(`${why}: ${req.action} ${expected}`);
+      got.push(`${why}: ${req.action} ${await roleDecision(withIam, 'ApplyIamPoliciesRole', req)}`);
+    }
+    expect(got).toEqual(want);
+    expect(
+      await roleDecision(withIam, 'PlanAgainstClusterRole', {
+        action: 's3:GetObject',
+        resource: `${index}/shop.order.json`,
+      }),
+    ).toBe('Allowed');
+  }, 300_000);
+
+  it('without IAM: reads the index only (decommission asks whether the domain ever had IAM access)', async () => {
+    const index = `${specs}/iam/index`;
+    const r = (req: Request) => roleDecision(prod, 'ApplyIamPoliciesRole', req);
+    expect(await r({ action: 's3:GetObject', resource: `${index}/shop.order.json` })).toBe('Allowed');
+    expect(await r({ action: 's3:PutObject', resource: `${index}/shop.order.json` })).toBe('ImplicitlyDenied');
+    expect(await r({ action: 'iam:GetPolicy', resource: policy('msk-spec-prod-shop.order-1') })).toBe(
+      'ImplicitlyDenied',
+    );
+    expect(
+      await roleDecision(prod, 'PlanAgainstClusterRole', {
+        action: 's3:GetObject',
+        resource: `${index}/shop.order.json`,
+      }),
+    ).toBe('ImplicitlyDenied');
+  });
+});
+
 describe('spec bucket policy (any principal of the account holding s3:PutObject)', () => {
   const writer = {
     name: 'writer',

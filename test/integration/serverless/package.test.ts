@@ -46,6 +46,7 @@ const PARAMETERS = [
   'SecretRecoveryDays',
   'DecommissionDeleteTopics',
   'OrphanMode',
+  'IamMaxPoliciesPerRole',
 ];
 const camel = (p: string) => p[0]!.toLowerCase() + p.slice(1);
 
@@ -110,10 +111,29 @@ const FUNCTIONS: Record<string, readonly string[]> = {
     ...READ_SPEC,
     ...KAFKA_ADMIN,
     'kafka:DescribeClusterV2',
+    // IAM mode: the grants index, for the limits check (a missing entry is a 404).
+    's3:ListBucket',
     'kafka-cluster:DescribeTopic',
     'kafka-cluster:DescribeTopicDynamicConfiguration',
     'kafka-cluster:CreateTopic',
     'kafka-cluster:AlterTopic',
+  ],
+  // The grants index and the managed policies under /msk-spec/ (IAM mode).
+  ApplyIamPolicies: [
+    ...READ_SPEC,
+    's3:ListBucket',
+    's3:PutObject',
+    'kms:GenerateDataKey',
+    'iam:GetPolicy',
+    'iam:GetPolicyVersion',
+    'iam:ListPolicyVersions',
+    'iam:CreatePolicy',
+    'iam:CreatePolicyVersion',
+    'iam:DeletePolicyVersion',
+    'iam:DeletePolicy',
+    'iam:AttachRolePolicy',
+    'iam:DetachRolePolicy',
+    'iam:ListAttachedRolePolicies',
   ],
   FindExpiringCertificates: ['s3:ListBucket'],
   CheckRemoval: ['s3:ListBucketVersions'],

@@ -25,6 +25,14 @@ describe('principalsOf', () => {
     expect(principalsOf('shop.orders', resolveConfig({ authModes: ['MTLS'] }))).toEqual(['User:CN=shop.orders']);
     expect(principalsOf('shop.orders', scram)).toEqual(['User:shop.orders']);
   });
+  it('gives IAM no Kafka principal: MSK authorizes IAM clients by IAM policy alone, never by ACLs', () => {
+    expect(principalsOf('shop.orders', resolveConfig({ authModes: ['IAM'] }))).toEqual([]);
+    expect(principalsOf('shop.orders', resolveConfig({ authModes: ['SCRAM', 'IAM', 'MTLS'] }))).toEqual([
+      'User:shop.orders',
+      'User:CN=shop.orders',
+    ]);
+    expect(principalsOf('shop.orders', resolveConfig({ authModes: ['IAM', 'MTLS'] }))).toEqual(['User:CN=shop.orders']);
+  });
   it.each(['*', 'a,b', 'a=b', 'Shop', '.shop', 'shop.', 'a', 'a b', ''])(
     'refuses the id %j (no principal injection)',
     (id) => {

@@ -164,6 +164,14 @@ describe('the policies of a domain', () => {
     expect(JSON.stringify(iamPolicies(specs, config, ARN).domains)).not.toContain('DeleteTopic');
   });
 
+  it('are the same whichever auth modes are on: IAM-only gives the Kafka principals no ACLs, but the policies all the access', () => {
+    const all = JSON.stringify([...iamPolicies(specs, config, ARN).domains]);
+    expect(JSON.stringify([...iamPolicies(specs, resolveConfig({ authModes: ['IAM'] }), ARN).domains])).toBe(all);
+    expect(JSON.stringify([...iamPolicies(specs, resolveConfig({ authModes: ['MTLS', 'IAM'] }), ARN).domains])).toBe(
+      all,
+    );
+  });
+
   it('are deterministic whatever the input order', () => {
     expect(JSON.stringify([...iamPolicies([...specs].reverse(), config, ARN).domains])).toBe(
       JSON.stringify([...iamPolicies(specs, config, ARN).domains]),

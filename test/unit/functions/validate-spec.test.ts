@@ -70,7 +70,28 @@ describe('ValidateSpec', () => {
     setEnv({ AUTH_MODES: 'MTLS' });
     s3.on(GetObjectCommand).resolves({ Body: body(SPEC), ContentLength: SPEC.length } as never);
     const out = await validateSpec(event('specs/shop.orders.yaml'));
-    expect([out.scram, out.mtls]).toEqual([false, true]);
+    expect([out.scram, out.mtls, out.iam]).toEqual([false, true, false]);
+  });
+
+  it('with IAM on, runs the IAM step and refuses a role of another account with file, path and rule', async () => {
+    setEnv({ AUTH_MODES: 'SCRAM,MTLS,IAM', ACCOUNT_ID: '111122223333' });
+    const roles = (arn: string) => `${SPEC}x-msk-spec-iam-roles: [orders-svc, '${arn}']\n`;
+    const own = roles('arn:aws:iam::111122223333:role/debezium');
+    s3.on(GetObjectCommand).resolves({ Body: body(own), ContentLength: own.length } as never);
+    const out = await validateSpec(event('specs/shop.orders.yaml'));
+    expect([out.scram, out.mtls, out.iam]).toEqual([true, true, true]);
+
+    const other = roles('arn:aws:iam::999999999999:role/debezium');
+    s3.on(GetObjectCommand).resolves({ Body: body(other), ContentLength: other.length } as never);
+    const err = (await validateSpec(event('specs/shop.orders.yaml')).catch((e: unknown) => e)) as SpecRefused;
+    expect(err.name).toBe('SpecRefused');
+    expect(err.payload.issues).toEqual([
+      expect.objectContaining({
+        file: 'specs/shop.orders.yaml',
+        path: '$["x-msk-spec-iam-roles"][1]',
+        rule: 'iam-role-account',
+      }),
+    ]);
   });
 
   it('refuses a spec whose id does not match its key, with a JSON payload the state machine can parse', async () => {

@@ -82,7 +82,12 @@ describe.each(FILES)('%s.asl.yaml', (file) => {
           // Only retryable typed errors are retried.
           expect(
             r.ErrorEquals.filter((e) => ours.has(e)).every((e) =>
-              ['ScramAssociationPending', 'ScramDisassociationPending', 'KafkaTransient'].includes(e),
+              [
+                'ScramAssociationPending',
+                'ScramDisassociationPending',
+                'KafkaTransient',
+                'IamIndexContention',
+              ].includes(e),
             ),
           ).toBe(true);
         }
