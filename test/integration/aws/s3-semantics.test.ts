@@ -40,6 +40,30 @@ async function putAll(bucket: string, keys: readonly string[], concurrency = 16)
   );
 }
 
+describe('strong consistency (S3 User Guide, "Amazon S3 data consistency model")', () => {
+  test('a read while the key is being overwritten gets the old or the new object whole, never a part', async () => {
+    // "Amazon S3 does not support object locking for concurrent writers ... the request with the
+    // latest timestamp wins"; a read returns a whole object: PUTs are atomic.
+    const size = 512 * 1024;
+    const body = (c: string) => c.repeat(size);
+    await s3().send(new PutObjectCommand({ Bucket: 'cond', Key: 'whole', Body: body('a') }));
+    const seen = new Set<string>();
+    for (let round = 0; round < 8; round++) {
+      const writes = ['b', 'c', 'a'].map((c) =>
+        s3().send(new PutObjectCommand({ Bucket: 'cond', Key: 'whole', Body: body(c) })),
+      );
+      const reads = Array.from({ length: 6 }, async () => {
+        const text = await (
+          await s3().send(new GetObjectCommand({ Bucket: 'cond', Key: 'whole' }))
+        ).Body!.transformToString();
+        seen.add(`${text.length}:${new Set(text).size}`);
+      });
+      await Promise.all([...writes, ...reads]);
+    }
+    expect([...seen]).toEqual([`${size}:1`]);
+  });
+});
+
 describe('conditional writes (API_PutObject "If-None-Match", "If-Match"; S3 User Guide "conditional writes")', () => {
   test('If-None-Match: * creates a new key and answers 412 PreconditionFailed once the key exists', async () => {
     const first = await s3().send(new PutObjectCommand({ Bucket: 'cond', Key: 'once', Body: 'a', IfNoneMatch: '*' }));
