@@ -44,7 +44,9 @@ export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The stack's name, as serverless names it: `<service>-<stage>`. */
 export const STACK_NAME = 'msk-spec-provisioner-local';
-const STAGE = 'local';
+/** The stage the embedded default deploys (the serverless stage; IAM policy names carry it). */
+export const LOCAL_STAGE = 'local';
+const STAGE = LOCAL_STAGE;
 const CLUSTER_NAME = 'data-products-local';
 const ADMIN_SECRET_NAME = 'AmazonMSK_LocalAdmin';
 /** The subnet the local cluster and the Kafka-facing function stand in (shaped like a real id). */

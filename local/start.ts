@@ -15,14 +15,31 @@ import { readdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Command } from 'commander';
-import { startEnvironment, REPO_ROOT, type Environment } from './environment.js';
+import { startEnvironment, ADMIN_ARN, LOCAL_STAGE, REPO_ROOT, type Environment } from './environment.js';
 import { followExecutions, readReports, specUpload, uploadSpec, type SpecUpload } from './driver.js';
-import { runProbes, mismatches, formatMatrix, type AccessDecision, type ProbeCase, type ProbeClient } from './probe.js';
+import { IAMClient, GetPolicyVersionCommand, paginateListPolicies } from '@aws-sdk/client-iam';
+import {
+  runProbes,
+  mismatches,
+  formatMatrix,
+  simulatedIamDecisions,
+  type AccessDecision,
+  type ProbeCase,
+  type ProbeClient,
+} from './probe.js';
+import { iamSimulator } from '../cli/iam-simulator.js';
+import {
+  parseClusterArn,
+  type DomainIamPolicies,
+  type IamPolicyDocument,
+  type IamPolicySet,
+} from '../lib/access/iam.js';
+import { isPolicyOf, POLICY_PATH } from '../lib/aws/iam-policies.js';
 import { readMtlsCredentials, readScramCredentials } from '../lib/aws/client-credentials.js';
 import { scramSecretName, secretNamePrefixOf } from '../lib/credentials/secret-name.js';
 import { kafkaJsConfig, type KafkaAuth } from '../lib/kafka/config.js';
 import { Authorizer } from '../lib/access/authorizer.js';
-import { desiredBindings, principalsOf } from '../lib/access/bindings.js';
+import { desiredBindings, principalsOf, scramPrincipal } from '../lib/access/bindings.js';
 import { parseSpec, type DomainSpec } from '../lib/spec/index.js';
 import { DEFAULT_CONFIG, type AuthMode } from '../lib/config.js';
 import type { ProvisionReport } from '../lib/aws/reports.js';
@@ -46,7 +63,7 @@ const program = new Command('npm start --')
   .option('--keep-running', 'keep the environment up afterwards and print client connection settings')
   .option(
     '--auth <modes>',
-    'authentication modes the pipeline provisions and the proof covers, comma-separated: scram, mtls (each proven with real clients)',
+    'authentication modes the pipeline provisions and the proof covers, comma-separated: scram, mtls (proven with real clients), iam (decided by an IAM policy simulator over the policies the emulated IAM holds after the runs: the local broker cannot authenticate IAM)',
     'scram,mtls',
   )
   .option('--no-probe', 'skip the access proof with real clients')
@@ -160,26 +177,35 @@ async function main(): Promise<number> {
       const cases = await probeCases(env, specs, modes);
       progress(`running ${cases.length} probes: every identity writes, then reads, every topic`);
       const outcomes: AccessDecision[] = await runProbes(cases, { concurrency: 8 });
-      const wrong = mismatches(outcomes);
+      const simulated = modes.includes('IAM') ? await iamDecisions(env, specs) : [];
+      const decisions = [...outcomes, ...simulated];
+      const wrong = mismatches(decisions);
       agreed = wrong.length === 0;
-      out(formatMatrix(outcomes));
+      out(formatMatrix(decisions));
       out('');
       out('R = read, W = write, - = refused by the broker, ! = the broker and the model disagree');
+      if (simulated.length > 0)
+        out(
+          'Rows marked "IAM, simulated" are decided by an IAM policy simulator (@cloud-copilot/iam-simulate) over the policies the emulated IAM holds under /msk-spec/ after the runs: the local broker cannot run MSK\'s IAM authentication.',
+        );
+      const by = (d: AccessDecision) => (d.decidedBy === 'simulator' ? 'simulator' : 'broker');
       out(
         agreed
-          ? `${outcomes.length} probes: the broker and the access model agree on every one (${outcomes.filter((o) => o.allowed).length} allowed, ${outcomes.filter((o) => !o.allowed).length} refused).`
-          : `${wrong.length} of ${outcomes.length} probes disagree with the access model:\n${wrong.map((w) => `  ${w.client.domain} (${w.client.auth}) ${w.operation} ${w.topic}: broker ${w.allowed ? 'allowed' : `refused (${w.detail})`}, model ${w.expected ? 'allows' : 'refuses'}`).join('\n')}`,
+          ? `${outcomes.length} probes${simulated.length > 0 ? ` and ${simulated.length} simulated IAM decisions` : ''}: the ${simulated.length > 0 ? 'broker, the simulator' : 'broker'} and the access model agree on every one (${decisions.filter((o) => o.allowed).length} allowed, ${decisions.filter((o) => !o.allowed).length} refused).`
+          : `${wrong.length} of ${decisions.length} decisions disagree with the access model:\n${wrong.map((w) => `  ${w.client.domain} (${w.client.auth}) ${w.operation} ${w.topic}: ${by(w)} ${w.allowed ? 'allowed' : `refused (${w.detail})`}, model ${w.expected ? 'allows' : 'refuses'}`).join('\n')}`,
       );
       probeSummary = {
         probes: outcomes.length,
-        allowed: outcomes.filter((o) => o.allowed).length,
-        refused: outcomes.filter((o) => !o.allowed).length,
+        simulated: simulated.length,
+        allowed: decisions.filter((o) => o.allowed).length,
+        refused: decisions.filter((o) => !o.allowed).length,
         disagreements: wrong.map((w) => ({
           domain: w.client.domain,
           auth: w.client.auth,
+          decidedBy: by(w),
           operation: w.operation,
           topic: w.topic,
-          broker: w.allowed,
+          decision: w.allowed,
           model: w.expected,
         })),
       };
@@ -208,7 +234,7 @@ async function main(): Promise<number> {
 
 /** The modes `--auth` names, in the order given; an unknown one is refused naming the known ones. */
 function authModesOf(list: string): AuthMode[] {
-  const known = new Map(Object.keys(REAL_CLIENTS).map((m) => [m.toLowerCase(), m as AuthMode]));
+  const known = new Map([...Object.keys(REAL_CLIENTS), 'IAM'].map((m) => [m.toLowerCase(), m as AuthMode]));
   const modes = list.split(',').map((m) => m.trim().toLowerCase());
   const unknown = modes.filter((m) => !known.has(m));
   if (unknown.length > 0 || modes.length === 0)
@@ -272,6 +298,59 @@ async function probeCases(
       })),
     );
   });
+}
+
+/**
+ * The policies the emulated IAM holds for each domain after the runs, read back with the real
+ * client: every customer-managed policy under /msk-spec/ (ListPolicies), each domain's by its name
+ * (lib/aws/iam-policies.ts), at its default version (GetPolicyVersion, URL-encoded per the IAM API).
+ */
+async function storedIamPolicies(env: Environment, domains: readonly string[]): Promise<IamPolicySet> {
+  const iam = new IAMClient({
+    region: env.aws.region,
+    endpoint: env.aws.endpoint,
+    credentials: env.iam.credentialsFor(ADMIN_ARN),
+  });
+  const found = new Map<string, { name: string; document: IamPolicyDocument }[]>(domains.map((d) => [d, []]));
+  for await (const page of paginateListPolicies({ client: iam }, { Scope: 'Local', PathPrefix: POLICY_PATH })) {
+    for (const p of page.Policies ?? []) {
+      const domain = domains.find((d) => isPolicyOf(p.PolicyName!, LOCAL_STAGE, d));
+      if (!domain) continue;
+      const v = await iam.send(new GetPolicyVersionCommand({ PolicyArn: p.Arn, VersionId: p.DefaultVersionId }));
+      found.get(domain)!.push({
+        name: p.PolicyName!,
+        document: JSON.parse(decodeURIComponent(v.PolicyVersion!.Document!)) as IamPolicyDocument,
+      });
+    }
+  }
+  const byDomain = new Map<string, DomainIamPolicies>(
+    [...found].map(([d, ps]) => [
+      d,
+      {
+        domain: d,
+        policies: ps.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true })).map((p) => p.document),
+        chars: [],
+      },
+    ]),
+  );
+  return { cluster: parseClusterArn(env.resources.clusterArn), domains: byDomain, pendingGrantees: [] };
+}
+
+/** IAM's matrix rows: the simulator over the stored policies, beside the ACL model's decision for `User:D`. */
+async function iamDecisions(env: Environment, specs: readonly DomainSpec[]): Promise<AccessDecision[]> {
+  const domains = specs.map((s) => s.domain);
+  const set = await storedIamPolicies(env, domains);
+  const authorizer = new Authorizer(desiredBindings(specs, { ...DEFAULT_CONFIG, authModes: ['SCRAM'] }));
+  const topics = specs.flatMap((s) => s.owned.map((t) => t.name)).sort();
+  return simulatedIamDecisions(
+    set.cluster,
+    await iamSimulator(set),
+    domains,
+    topics,
+    (domain, operation, topic) =>
+      authorizer.authorize({ principal: scramPrincipal(domain), operation, resourceType: 'TOPIC', resourceName: topic })
+        .allowed,
+  );
 }
 
 interface ReportCredentials {
