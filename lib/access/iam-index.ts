@@ -211,7 +211,9 @@ export function parseIndex(target: string, text: string): IamIndex {
   try {
     v = JSON.parse(text);
   } catch {
-    throw new IamPolicyError(`the IAM grants index of ${target} is not JSON`);
+    throw new IamPolicyError(
+      `the IAM grants index of ${target} is not JSON: ${JSON.stringify(text.slice(0, 120))} (${text.length})`,
+    );
   }
   const o = v as Partial<IamIndex> | null;
   const okBinding = (b: unknown): boolean =>

@@ -55,11 +55,11 @@ export function notModified(ctx: KoaContext, etag: string, lastModified: Date): 
   return true;
 }
 
-/** Serializes the conditional writes of each key: a write waits for the ones before it. */
+/** Serializes the operations on each key: one waits for the ones before it. */
 export class KeyLocks {
   private readonly locks = new Map<string, Promise<void>>();
 
-  /** Waits for the conditional writes of `id` before this one; the result releases the key. */
+  /** Waits for the operations on `id` before this one; the result releases the key. */
   async lock(id: string): Promise<() => void> {
     const previous = this.locks.get(id) ?? Promise.resolve();
     let release!: () => void;
@@ -80,13 +80,12 @@ export class KeyLocks {
  * `If-None-Match: *` writes only when the key has no current object (a delete marker counts as
  * none), else 412 PreconditionFailed; `If-Match: <etag>` writes only over the current object with
  * that ETag, else 412, and 404 NoSuchKey when there is none. If-None-Match takes `*` only; another
- * value is 501 NotImplemented. Conditional writes of one key are serialized, so of two racing
+ * value is 501 NotImplemented. The caller holds the key's lock (KeyLocks), so of two racing
  * `If-None-Match: *` writes exactly one succeeds and the other gets 412 (AWS may answer the
  * loser 409 ConditionalRequestConflict instead; callers handle both). `write` does the write.
  */
 export async function conditionalWrite(
   ctx: KoaContext,
-  locks: KeyLocks,
   bucket: string,
   key: string,
   write: () => Promise<void>,
@@ -96,16 +95,11 @@ export async function conditionalWrite(
   if (noneMatch === undefined && match === undefined) return write();
   if (noneMatch !== undefined && noneMatch.trim() !== '*')
     throw new S3HttpError('NotImplemented', 'A header you provided implies functionality that is not implemented', 501);
-  const release = await locks.lock(`${bucket}\0${key}`);
-  try {
-    const current = await ctx.store.getMetadata(bucket, key).catch(() => undefined);
-    if (noneMatch !== undefined && current) throw preconditionFailed();
-    if (match !== undefined) {
-      if (!current) throw new S3HttpError('NoSuchKey', 'The specified key does not exist.', 404);
-      if (!etagMatches(match, current.etag ?? '')) throw preconditionFailed();
-    }
-    await write();
-  } finally {
-    release();
+  const current = await ctx.store.getMetadata(bucket, key).catch(() => undefined);
+  if (noneMatch !== undefined && current) throw preconditionFailed();
+  if (match !== undefined) {
+    if (!current) throw new S3HttpError('NoSuchKey', 'The specified key does not exist.', 404);
+    if (!etagMatches(match, current.etag ?? '')) throw preconditionFailed();
   }
+  await write();
 }

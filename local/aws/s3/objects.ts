@@ -29,7 +29,7 @@ export async function write(
   bucket: string,
   key: string,
 ): Promise<void> {
-  await conditionalWrite(ctx, s.keyLocks, bucket, key, () => writeObject(s, ctx, next, info, bucket, key));
+  await conditionalWrite(ctx, bucket, key, () => writeObject(s, ctx, next, info, bucket, key));
 }
 
 /**

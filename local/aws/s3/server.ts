@@ -32,6 +32,21 @@ type Handler = (
 ) => Promise<void>;
 
 /** The operations answered here rather than by s3rver alone; every other one is s3rver's. */
+// The operations on one key run one at a time. S3 is strongly consistent (S3 User Guide, "Amazon
+// S3 data consistency model"): a read gets the old or the new object whole, and a conditional
+// write compares with the object in place. s3rver keeps an object's bytes, its MD5 and its
+// metadata in separate files and sizes a read from a stat made before it opens the bytes, so a
+// read between a write's steps could mix two versions (a truncated body, another object's ETag).
+// A GET holds the lock until s3rver has opened the file, which then keeps the bytes it opened.
+const KEY_SERIALIZED: ReadonlySet<string> = new Set([
+  'PutObject',
+  'CopyObject',
+  'CompleteMultipartUpload',
+  'GetObject',
+  'HeadObject',
+  'DeleteObject',
+]);
+
 const HANDLERS: Readonly<Record<string, Handler>> = {
   PutBucketPolicy: (s, ctx, _n, info, bucket) => policyConfig(s, ctx, info.operation, bucket),
   GetBucketPolicy: (s, ctx, _n, info, bucket) => policyConfig(s, ctx, info.operation, bucket),
@@ -228,6 +243,14 @@ export class S3Emulator {
       if (invalid) throw new S3HttpError(invalid.code, invalid.message, invalid.status);
       if (principalArn) await authorizeRequest(s, ctx, operation, principalArn, bucket, key);
       const handler = Object.hasOwn(HANDLERS, operation) ? HANDLERS[operation] : undefined;
+      if (handler && key !== '' && KEY_SERIALIZED.has(operation)) {
+        const release = await s.keyLocks.lock(`${bucket}\0${key}`);
+        try {
+          return await handler(s, ctx, next, info, bucket, key);
+        } finally {
+          release();
+        }
+      }
       if (handler) return await handler(s, ctx, next, info, bucket, key);
       return await s.als.run(info, next);
     } catch (e) {
