@@ -2,6 +2,7 @@
 // secret's first association, 25 uploads whose associations come back unprocessed at first, and the
 // 1,000-user limit. Each: the outcome, the report and the event, a zero plan after, no orphans.
 import { DescribeClusterV2Command, ListScramSecretsCommand, UpdateSecurityCommand } from '@aws-sdk/client-kafka';
+import { CreateCertificateAuthorityCommand } from '@aws-sdk/client-acm-pca';
 import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
 import { followExecutions, uploadSpec } from '../../../local/driver.js';
 import { MAX_SCRAM_USERS_PER_CLUSTER } from '../../../lib/aws/msk.js';
@@ -42,7 +43,19 @@ describe('fault matrix: MSK', () => {
     async () => {
       const env = e2e.env;
       const domain = 'faults.msk-untrusted';
-      await setTrustedCas([]);
+      // The cluster keeps TLS client authentication, but with another CA than the pipeline's (an
+      // empty list would turn TLS off, which PlanAgainstCluster refuses before this point).
+      const { CertificateAuthorityArn: otherCa } = await env.clients.pca.send(
+        new CreateCertificateAuthorityCommand({
+          CertificateAuthorityType: 'ROOT',
+          CertificateAuthorityConfiguration: {
+            KeyAlgorithm: 'EC_prime256v1',
+            SigningAlgorithm: 'SHA256WITHECDSA',
+            Subject: { CommonName: 'another team CA' },
+          },
+        }),
+      );
+      await setTrustedCas([otherCa!]);
       let failed;
       try {
         failed = await e2e.provision(`specs/${domain}.yaml`, spec(domain));
