@@ -18,33 +18,15 @@ import { readFileSync } from 'node:fs';
 import { ListExecutionsCommand, type ExecutionListItem } from '@aws-sdk/client-sfn';
 import { startEnvironment, type Environment } from '../local/environment.js';
 import { readReports, uploadSpec } from '../local/driver.js';
+import { benchSpec, flag } from './_args.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const flag = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const SPECS = flag('specs', 200);
 /** The template's KafkaAdminConcurrency (its default is 10). */
 const KAFKA_ADMIN_CONCURRENCY = flag('kafka-admin-concurrency', 10);
 const KAFKA_ADMIN_FUNCTIONS = ['planAgainstCluster', 'applyTopicsAndAcls'];
 
-function spec(domain: string): string {
-  const [a, b] = domain.split('.');
-  return [
-    `asyncapi: '2.6.0'`,
-    `id: 'urn:${a}:${b}'`,
-    `info: { title: ${domain}, version: '1.0.0' }`,
-    'channels:',
-    `  _public.events:`,
-    `    bindings: { kafka: { partitions: 1, replicas: 1 } }`,
-    `    publish: { message: { payload: { type: object } } }`,
-    `  _protected.orders:`,
-    `    bindings: { kafka: { partitions: 1, replicas: 1 } }`,
-    `    publish: { tags: [{ name: 'grant-access:burst.reader' }], message: { payload: { type: object } } }`,
-    '',
-  ].join('\n');
-}
+const spec = (domain: string): string => benchSpec(domain, 'burst.reader');
 
 const rssMiB = (pid: number): number => {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -18,37 +18,18 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { uploadSpec } from '../local/driver.js';
 import { startEnvironment, type Environment } from '../local/environment.js';
+import { benchSpec, flag } from './_args.js';
 
 // kafkajs is CommonJS: its enums are not named ESM exports.
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, ResourcePatternTypes } = kafkajs;
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} needs a positive integer, got ${process.argv[i + 1]}`);
-  return v;
-}
 
 const SPECS = flag('specs', 5_000);
 const UPLOAD_CONCURRENCY = flag('upload-concurrency', 10);
 const DRIFT_PERCENT = 5;
 
 const domainOf = (i: number) => `bench.r${String(i).padStart(5, '0')}`;
-function spec(domain: string): string {
-  const [a, b] = domain.split('.');
-  return [
-    `asyncapi: '2.6.0'`,
-    `id: 'urn:${a}:${b}'`,
-    `info: { title: ${domain}, version: '1.0.0' }`,
-    'channels:',
-    '  _public.events:',
-    '    bindings: { kafka: { partitions: 1, replicas: 1 } }',
-    '    publish: { message: { payload: { type: object } } }',
-    '',
-  ].join('\n');
-}
+const spec = (domain: string): string => benchSpec(domain);
 
 async function reprovision(env: Environment): Promise<{ ms: number; executionArn: string; output: string }> {
   const t = performance.now();

@@ -1,0 +1,33 @@
+// What the scale benchmarks share: their `--name N` flags, and the small spec they upload by the
+// hundred (bench/run.ts skips files that start with `_`).
+
+/** `--name N` from the command line: a positive integer, or `fallback` when the flag is absent. */
+export function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} needs a positive integer, got ${process.argv[i + 1]}`);
+  return v;
+}
+
+/** A two-segment domain's spec: one public channel, and optionally one protected channel granted to `grantee`. */
+export function benchSpec(domain: string, grantee?: string): string {
+  const [a, b] = domain.split('.');
+  return [
+    `asyncapi: '2.6.0'`,
+    `id: 'urn:${a}:${b}'`,
+    `info: { title: ${domain}, version: '1.0.0' }`,
+    'channels:',
+    '  _public.events:',
+    '    bindings: { kafka: { partitions: 1, replicas: 1 } }',
+    '    publish: { message: { payload: { type: object } } }',
+    ...(grantee
+      ? [
+          '  _protected.orders:',
+          '    bindings: { kafka: { partitions: 1, replicas: 1 } }',
+          `    publish: { tags: [{ name: 'grant-access:${grantee}' }], message: { payload: { type: object } } }`,
+        ]
+      : []),
+    '',
+  ].join('\n');
+}
