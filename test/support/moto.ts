@@ -76,3 +76,38 @@ export async function startMoto(): Promise<MotoServer> {
     },
   };
 }
+
+// ---- comparing one call's outcome on two emulators ----
+
+/** One call's outcome: its HTTP status and either the normalised body or the error's name. */
+export interface Outcome {
+  readonly status: number;
+  readonly error?: string;
+  readonly body?: unknown;
+}
+
+/** The outcome of an SDK call, its output passed through `normalise` (ids, dates, ARNs masked). */
+export async function outcomeOf(p: Promise<unknown>, normalise: (v: unknown) => unknown): Promise<Outcome> {
+  try {
+    const out = (await p) as { $metadata?: { httpStatusCode?: number } };
+    return { status: out?.$metadata?.httpStatusCode ?? 200, body: normalise(out) };
+  } catch (e) {
+    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+    return { status: err.$metadata?.httpStatusCode ?? 0, error: err.name ?? String(e) };
+  }
+}
+
+/** Differences between two values, as `path: a ≠ b` lines. */
+export function diffValues(a: unknown, b: unknown, path = ''): string[] {
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) =>
+      diffValues((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k),
+    );
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return [`${path}.length: ${a.length} ≠ ${b.length}`];
+    return a.flatMap((x, i) => diffValues(x, b[i], `${path}[${i}]`));
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [`${path}: ${JSON.stringify(a)} ≠ ${JSON.stringify(b)}`];
+}

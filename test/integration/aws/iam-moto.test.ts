@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { IamAuthority } from '../../../local/aws/iam/authority.js';
 import { localAdminArn, startLocalAws, type LocalAws } from '../../../local/aws/env.js';
-import { startMoto, type MotoServer } from '../../support/moto.js';
+import { diffValues, outcomeOf, startMoto, type MotoServer, type Outcome } from '../../support/moto.js';
 
 jest.setTimeout(300_000);
 
@@ -235,12 +235,6 @@ const DISAGREEMENTS: readonly { readonly step: string; readonly path: string; re
   ]),
 ];
 
-interface Outcome {
-  readonly status: number;
-  readonly error?: string;
-  readonly body?: unknown;
-}
-
 function normalise(v: unknown, key = ''): unknown {
   if (v instanceof Date) return '<date>';
   if (Array.isArray(v)) return v.map((x) => normalise(x, key));
@@ -262,30 +256,6 @@ function normalise(v: unknown, key = ''): unknown {
   return v;
 }
 
-async function outcome(p: Promise<unknown>): Promise<Outcome> {
-  try {
-    const out = (await p) as { $metadata?: { httpStatusCode?: number } };
-    return { status: out?.$metadata?.httpStatusCode ?? 200, body: normalise(out) };
-  } catch (e) {
-    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-    return { status: err.$metadata?.httpStatusCode ?? 0, error: err.name ?? String(e) };
-  }
-}
-
-function diff(a: unknown, b: unknown, path = ''): string[] {
-  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    return keys.flatMap((k) =>
-      diff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k),
-    );
-  }
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) return [`${path}.length: ${a.length} ≠ ${b.length}`];
-    return a.flatMap((x, i) => diff(x, b[i], `${path}[${i}]`));
-  }
-  return JSON.stringify(a) === JSON.stringify(b) ? [] : [`${path}: ${JSON.stringify(a)} ≠ ${JSON.stringify(b)}`];
-}
-
 let local: LocalAws;
 let moto: MotoServer;
 let results: { step: string; local: Outcome; moto: Outcome }[] = [];
@@ -296,7 +266,7 @@ beforeAll(async () => {
   local = await startLocalAws({ iam, log: () => undefined });
   const run = async (c: IAMClient, account: string) => {
     const out = new Map<string, Outcome>();
-    for (const s of STEPS) out.set(s.name, await outcome(s.run(c, account)));
+    for (const s of STEPS) out.set(s.name, await outcomeOf(s.run(c, account), normalise));
     c.destroy();
     return out;
   };
@@ -323,9 +293,10 @@ test('the emulated IAM and moto agree on every call, or the IAM documentation se
   for (const r of results) {
     const l = { status: r.local.status, error: r.local.error ?? null };
     const m = { status: r.moto.status, error: r.moto.error ?? null };
-    for (const d of diff(l, m)) lines.push({ step: r.step, path: d.split(':')[0]!, line: d });
+    for (const d of diffValues(l, m)) lines.push({ step: r.step, path: d.split(':')[0]!, line: d });
     if (!r.local.error && !r.moto.error)
-      for (const d of diff(r.local.body, r.moto.body)) lines.push({ step: r.step, path: d.split(':')[0]!, line: d });
+      for (const d of diffValues(r.local.body, r.moto.body))
+        lines.push({ step: r.step, path: d.split(':')[0]!, line: d });
   }
   const listed = (x: { step: string; path: string }) =>
     DISAGREEMENTS.some((t) => t.step === x.step && t.path === x.path);

@@ -26,6 +26,7 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   DeleteObjectCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
@@ -62,7 +63,7 @@ import {
 import { startLocalAws, type LocalAws } from '../../../local/aws/env.js';
 import { AcmPcaEmulator } from '../../../local/aws/acm-pca.js';
 import { StepFunctionsEmulator } from '../../../local/aws/stepfunctions.js';
-import { startMoto, type MotoServer } from '../../support/moto.js';
+import { diffValues, outcomeOf, startMoto, type MotoServer, type Outcome } from '../../support/moto.js';
 
 jest.setTimeout(900_000);
 
@@ -110,12 +111,6 @@ interface Step {
   run(c: Clients, ctx: Ctx): Promise<unknown>;
 }
 
-interface Outcome {
-  readonly status: number;
-  readonly error?: string;
-  readonly body?: unknown;
-}
-
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -147,31 +142,6 @@ function normalise(v: unknown, key = ''): unknown {
     if (/RequestId/.test(key)) return '<id>';
   }
   return v;
-}
-
-async function outcome(p: Promise<unknown>): Promise<Outcome> {
-  try {
-    const out = (await p) as { $metadata?: { httpStatusCode?: number } };
-    return { status: out?.$metadata?.httpStatusCode ?? 200, body: normalise(out) };
-  } catch (e) {
-    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-    return { status: err.$metadata?.httpStatusCode ?? 0, error: err.name ?? String(e) };
-  }
-}
-
-/** Differences between two outcomes, as `path: local ≠ moto` lines. */
-function diff(a: unknown, b: unknown, path = ''): string[] {
-  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-    return keys.flatMap((k) =>
-      diff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k),
-    );
-  }
-  if (Array.isArray(a) && Array.isArray(b)) {
-    if (a.length !== b.length) return [`${path}.length: ${a.length} ≠ ${b.length}`];
-    return a.flatMap((x, i) => diff(x, b[i], `${path}[${i}]`));
-  }
-  return JSON.stringify(a) === JSON.stringify(b) ? [] : [`${path}: ${JSON.stringify(a)} ≠ ${JSON.stringify(b)}`];
 }
 
 // ---- the calls, in production order ----
@@ -280,6 +250,15 @@ const STEPS: readonly Step[] = [
   {
     name: 's3:GetObject missing key',
     run: (c) => c.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'specs/none.yaml' })),
+  },
+  // The IAM grants index's ETag (lib/aws/iam-index-store.ts indexEtag)
+  {
+    name: 's3:HeadObject',
+    run: (c) => c.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'specs/shop.order.yaml' })),
+  },
+  {
+    name: 's3:HeadObject missing key',
+    run: (c) => c.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'iam/index/none.json' })),
   },
   // EnsureScramSecret (lib/aws/secrets.ts)
   {
@@ -556,6 +535,7 @@ const CANNED_HISTORY =
 const DISAGREEMENTS: readonly { readonly step: string; readonly path: string; readonly settledBy: string }[] = [
   { step: 's3:PutObject spec', path: 'ServerSideEncryption', settledBy: SSE_S3_DEFAULT },
   { step: 's3:GetObject spec version', path: 'ServerSideEncryption', settledBy: SSE_S3_DEFAULT },
+  { step: 's3:HeadObject', path: 'ServerSideEncryption', settledBy: SSE_S3_DEFAULT },
   { step: 's3:PutObject spec again', path: 'ServerSideEncryption', settledBy: SSE_S3_DEFAULT },
   {
     step: 's3:GetObject malformed VersionId',
@@ -652,6 +632,21 @@ const NOT_COMPARED: Readonly<Record<string, string>> = {
   GetBootstrapBrokers: 'moto 5.2 does not implement GetBootstrapBrokers',
   DescribeClusterV2:
     "moto's creationTime is not a timestamp the JS SDK can parse (the call fails in the SDK, not in moto)",
+  // lib/aws/iam-policies.ts: compared against moto's IAM in iam-moto.test.ts.
+  ...Object.fromEntries(
+    [
+      'AttachRolePolicy',
+      'CreatePolicy',
+      'CreatePolicyVersion',
+      'DeletePolicy',
+      'DeletePolicyVersion',
+      'DetachRolePolicy',
+      'GetPolicy',
+      'GetPolicyVersion',
+      'ListAttachedRolePolicies',
+      'ListPolicyVersions',
+    ].map((op) => [op, 'compared against moto in iam-moto.test.ts']),
+  ),
 };
 
 /** Every `new <Operation>Command(` in lib/ and functions/ (the SDK calls production code sends). */
@@ -695,7 +690,7 @@ beforeAll(async () => {
     const out = new Map<string, Outcome>();
     for (const s of STEPS) {
       if (s.only && s.only !== cloud) continue;
-      const o = await outcome(s.run(c, ctx));
+      const o = await outcomeOf(s.run(c, ctx), normalise);
       if (s.setup && o.error) throw new Error(`${cloud}: setup ${s.name} failed: ${o.error}`);
       out.set(s.name, o);
     }
@@ -730,9 +725,10 @@ test('the embedded cloud and moto agree on every production call, or the AWS doc
   for (const r of results) {
     const l = { status: r.local.status, error: r.local.error ?? null };
     const m = { status: r.moto.status, error: r.moto.error ?? null };
-    for (const d of diff(l, m)) lines.push({ step: r.step, path: d.split(':')[0]!, line: d });
+    for (const d of diffValues(l, m)) lines.push({ step: r.step, path: d.split(':')[0]!, line: d });
     if (!r.local.error && !r.moto.error)
-      for (const d of diff(r.local.body, r.moto.body)) lines.push({ step: r.step, path: d.split(':')[0]!, line: d });
+      for (const d of diffValues(r.local.body, r.moto.body))
+        lines.push({ step: r.step, path: d.split(':')[0]!, line: d });
   }
   const listed = (x: { step: string; path: string }) =>
     DISAGREEMENTS.some((t) => t.step === x.step && t.path === x.path);
