@@ -19,7 +19,9 @@ import {
   withFaults,
 } from '../../support/faults.js';
 
-const e2e = useE2eEnvironment();
+// IAM among the modes, so that every Lambda task of the provision workflow runs (ApplyIamPolicies
+// runs only when the spec step says IAM) and so is a crash point of this test.
+const e2e = useE2eEnvironment({ authModes: ['SCRAM', 'MTLS', 'IAM'] });
 const TIMEOUT = 240_000;
 
 const tasksOf = (file: string) =>
@@ -41,6 +43,7 @@ describe('crash consistency: a Lambda dies after its side effect, before it answ
         'IssueCertificate',
         'CollectCertificate',
         'ApplyTopicsAndAcls',
+        'ApplyIamPolicies',
       ]),
     );
     for (const points of Object.values(CRASH_POINTS)) expect(points.length).toBeGreaterThan(0);
