@@ -111,3 +111,25 @@ export function diffValues(a: unknown, b: unknown, path = ''): string[] {
   }
   return JSON.stringify(a) === JSON.stringify(b) ? [] : [`${path}: ${JSON.stringify(a)} ≠ ${JSON.stringify(b)}`];
 }
+
+/** One call compared: its step name and both outcomes. */
+export interface ComparedCall {
+  readonly step: string;
+  readonly local: Outcome;
+  readonly moto: Outcome;
+}
+
+/** Every difference between the two sides, one line per path: status and error, then bodies when both succeeded. */
+export function differences(results: readonly ComparedCall[]): { step: string; path: string; line: string }[] {
+  const lines: { step: string; path: string; line: string }[] = [];
+  for (const r of results) {
+    const l = { status: r.local.status, error: r.local.error ?? null };
+    const m = { status: r.moto.status, error: r.moto.error ?? null };
+    const found = [
+      ...diffValues(l, m),
+      ...(!r.local.error && !r.moto.error ? diffValues(r.local.body, r.moto.body) : []),
+    ];
+    for (const d of found) lines.push({ step: r.step, path: d.split(':')[0]!, line: d });
+  }
+  return lines;
+}

@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { IamAuthority } from '../../../local/aws/iam/authority.js';
 import { localAdminArn, startLocalAws, type LocalAws } from '../../../local/aws/env.js';
-import { diffValues, outcomeOf, startMoto, type MotoServer, type Outcome } from '../../support/moto.js';
+import { differences, outcomeOf, startMoto, type MotoServer, type Outcome } from '../../support/moto.js';
 
 jest.setTimeout(300_000);
 
@@ -289,15 +289,7 @@ afterAll(async () => {
 });
 
 test('the emulated IAM and moto agree on every call, or the IAM documentation settles it', () => {
-  const lines: { step: string; path: string; line: string }[] = [];
-  for (const r of results) {
-    const l = { status: r.local.status, error: r.local.error ?? null };
-    const m = { status: r.moto.status, error: r.moto.error ?? null };
-    for (const d of diffValues(l, m)) lines.push({ step: r.step, path: d.split(':')[0]!, line: d });
-    if (!r.local.error && !r.moto.error)
-      for (const d of diffValues(r.local.body, r.moto.body))
-        lines.push({ step: r.step, path: d.split(':')[0]!, line: d });
-  }
+  const lines = differences(results);
   const listed = (x: { step: string; path: string }) =>
     DISAGREEMENTS.some((t) => t.step === x.step && t.path === x.path);
   if (process.env.MOTO_SECOND_OPINION_DUMP)

@@ -63,7 +63,7 @@ import {
 import { startLocalAws, type LocalAws } from '../../../local/aws/env.js';
 import { AcmPcaEmulator } from '../../../local/aws/acm-pca.js';
 import { StepFunctionsEmulator } from '../../../local/aws/stepfunctions.js';
-import { diffValues, outcomeOf, startMoto, type MotoServer, type Outcome } from '../../support/moto.js';
+import { differences, outcomeOf, startMoto, type MotoServer, type Outcome } from '../../support/moto.js';
 
 jest.setTimeout(900_000);
 
@@ -721,15 +721,7 @@ test('every operation the production code sends is compared, or moto cannot answ
 });
 
 test('the embedded cloud and moto agree on every production call, or the AWS documentation settles it', () => {
-  const lines: { step: string; path: string; line: string }[] = [];
-  for (const r of results) {
-    const l = { status: r.local.status, error: r.local.error ?? null };
-    const m = { status: r.moto.status, error: r.moto.error ?? null };
-    for (const d of diffValues(l, m)) lines.push({ step: r.step, path: d.split(':')[0]!, line: d });
-    if (!r.local.error && !r.moto.error)
-      for (const d of diffValues(r.local.body, r.moto.body))
-        lines.push({ step: r.step, path: d.split(':')[0]!, line: d });
-  }
+  const lines = differences(results);
   const listed = (x: { step: string; path: string }) =>
     DISAGREEMENTS.some((t) => t.step === x.step && t.path === x.path);
   const agreeing = results.filter((r) => !lines.some((x) => x.step === r.step)).length;
