@@ -324,9 +324,11 @@ describe('IAM policies decide exactly as the ACLs do (iam-simulate vs the author
           expect(compare(specs, config, counts)).toEqual([]);
         },
       ),
-      { numRuns: 12 },
+      { numRuns: 20 },
     );
-    // The checks cover both answers, many times over.
+    // The checks cover both answers, many times over. The counts depend on what was generated, so the
+    // run counts leave a wide margin: over 60 seeds, 12 runs of the packing case below never fell
+    // under ~7,000 checks, where 6 runs once gave 2,257 and failed CI.
     expect(counts.checks).toBeGreaterThan(5_000);
     expect(counts.allowed).toBeGreaterThan(500);
     expect(counts.checks - counts.allowed).toBeGreaterThan(3_000);
@@ -342,7 +344,7 @@ describe('IAM policies decide exactly as the ACLs do (iam-simulate vs the author
           expect(compare(specs, resolveConfig({}), counts, { maxPolicyChars: 700, maxPolicies: 1000 })).toEqual([]);
         },
       ),
-      { numRuns: 6 },
+      { numRuns: 12 },
     );
     // Every domain's access spans several policies.
     expect(counts.policies!).toBeGreaterThanOrEqual(3 * counts.domains!);
