@@ -66,7 +66,8 @@ describe('AdmitSpecs', () => {
     sfn.on(ListExecutionsCommand).resolves(running(0));
     sfn
       .on(StartExecutionCommand, { name: 'event-1' })
-      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }))
+      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+    sfn
       .on(StartExecutionCommand, { name: 'event-2' })
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     const out = await admitSpecs({ Records: [upload(1), upload(2)] });
