@@ -83,6 +83,8 @@ export interface EnvironmentOptions {
   readonly mskAccessFailuresPerNewSecret?: number;
   /** The template's KafkaAdminConcurrency: reserved concurrency of each Kafka admin function (default 10). */
   readonly kafkaAdminConcurrency?: number;
+  /** The template's MaxConcurrentProvisions: the admission queue's bound on provision executions (default 20). */
+  readonly maxConcurrentProvisions?: number;
   /**
    * Decommissioning parameters. Locally the grace period defaults to a few seconds (the template's
    * default is an hour), so `msk-spec remove --wait` returns promptly; tests make it instant with `waitMs`.
@@ -338,6 +340,9 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
           ...(options.decommission?.orphanMode ? { OrphanMode: options.decommission.orphanMode } : {}),
           ...(options.kafkaAdminConcurrency !== undefined
             ? { KafkaAdminConcurrency: String(options.kafkaAdminConcurrency) }
+            : {}),
+          ...(options.maxConcurrentProvisions !== undefined
+            ? { MaxConcurrentProvisions: String(options.maxConcurrentProvisions) }
             : {}),
         },
       },
