@@ -5,6 +5,8 @@
 import { ListExecutionsCommand, type ExecutionListItem } from '@aws-sdk/client-sfn';
 import { readReports } from '../../local/driver.js';
 import { E2E_TEST_TIMEOUT_MS, specText, useE2eEnvironment } from '../support/e2e.js';
+import { withFaults } from '../support/faults.js';
+import { retry } from '../../lib/retry.js';
 
 const BOUND = 2;
 const e2e = useE2eEnvironment({ maxConcurrentProvisions: BOUND });
@@ -55,6 +57,34 @@ describe('admission: a burst of uploads waits for a free provision slot', () => 
       // bound, not a lucky ordering, kept the overlap down.
       const admit = env.lambda.functionNames().find((n) => n.endsWith('-admitSpecs'))!;
       expect(env.lambda.stats(admit)!.invocations).toBeGreaterThan(1);
+    },
+    E2E_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'AdmitSpecs dies after StartExecution: the message comes back and finds the execution by name, so the upload runs once',
+    async () => {
+      const env = e2e.env;
+      const admit = env.lambda.functionNames().find((n) => n.endsWith('-admitSpecs'))!;
+      const before = env.lambda.stats(admit)!.invocations;
+      const since = new Date();
+      const key = 'specs/admit.crash.yaml';
+      // The handler runs to the end (the execution is started), then its sandbox is killed: SQS
+      // keeps the message, and hands it out again once the queue's visibility timeout (60 s) ends.
+      const [finished] = await withFaults(e2e, [{ service: 'lambda-crash', operation: admit, times: 1 }], () =>
+        e2e.provisionAll([{ key, text: specText('urn:admit:crash', [{ name: '_public.events' }]) }]),
+      );
+      expect(finished!.status).toBe('SUCCEEDED');
+      // Wait for the redelivery to be handled (a second invocation), then look: still one execution.
+      await retry(async () => (env.lambda.stats(admit)!.invocations >= before + 2 ? true : undefined), {
+        timeoutMs: 120_000,
+        giveUp: () => new Error('the crashed batch was not handed out again within 120 s'),
+      });
+      const { executions = [] } = await env.clients.sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: env.resources.stateMachines.provision!, maxResults: 1000 }),
+      );
+      expect(executions.filter((x) => x.startDate! >= since)).toHaveLength(1);
+      expect((await readReports(env, [key]))[0]?.status).toBe('PROVISIONED');
     },
     E2E_TEST_TIMEOUT_MS,
   );
