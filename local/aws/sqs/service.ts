@@ -120,6 +120,8 @@ export interface SqsCaller {
   readonly context?: Readonly<Record<string, string>>;
   /** SenderId of messages this caller sends. */
   readonly senderId?: string;
+  /** Ends a long poll early (it answers what it has: nothing). */
+  readonly signal?: AbortSignal;
 }
 
 export interface SqsOptions {
@@ -190,9 +192,10 @@ export class SqsEmulator {
       ),
       errorWire: (err) => {
         const known = ERRORS[err.code];
-        const queryCode = known?.[0] ?? err.code.replace(/Exception$/, '');
+        const queryCode = known?.[0] ?? err.code;
+        const coral = err.code.endsWith('Exception') ? err.code : `${err.code}Exception`;
         return {
-          type: known ? `com.amazonaws.sqs#${err.code}` : `com.amazon.coral.service#${queryCode}Exception`,
+          type: known ? `com.amazonaws.sqs#${err.code}` : `com.amazon.coral.service#${coral}`,
           headers: { 'x-amzn-query-error': `${queryCode};${err.statusCode >= 500 ? 'Receiver' : 'Sender'}` },
         };
       },
@@ -602,16 +605,22 @@ export class SqsEmulator {
       throw invalidParameter(
         `Value ${wait} for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.`,
       );
-    const got = await this.receiveFrom(q, max, visibility, wait * 1000);
+    const got = await this.receiveFrom(q, max, visibility, wait * 1000, caller.signal);
     const messages = got.map((r) => wireMessage(r, input));
     return messages.length ? { Messages: messages } : {};
   }
 
   /** Receives from `q`, waiting up to `waitMs` for a first message (long poll). */
-  async receiveFrom(q: Queue, max: number, visibilitySeconds: number, waitMs: number): Promise<ReceivedMessage[]> {
+  async receiveFrom(
+    q: Queue,
+    max: number,
+    visibilitySeconds: number,
+    waitMs: number,
+    signal?: AbortSignal,
+  ): Promise<ReceivedMessage[]> {
     const dlq = (arn: string) => this.queues.get(arn);
     let got = q.receive(max, visibilitySeconds, dlq);
-    if (got.length > 0 || waitMs <= 0 || this.closed) return got;
+    if (got.length > 0 || waitMs <= 0 || this.closed || signal?.aborted) return got;
     await new Promise<void>((resolve) => {
       let done = false;
       const finish = () => {
@@ -620,8 +629,10 @@ export class SqsEmulator {
         clearTimeout(timer);
         off();
         this.waiters.delete(finish);
+        signal?.removeEventListener('abort', finish);
         resolve();
       };
+      signal?.addEventListener('abort', finish);
       const timer = setTimeout(finish, waitMs);
       const off = q.onChange(() => {
         if (q.counts().available > 0) finish();
@@ -629,7 +640,7 @@ export class SqsEmulator {
       this.waiters.add(finish);
       if (q.counts().available > 0) finish();
     });
-    got = this.queues.get(q.arn) === q ? q.receive(max, visibilitySeconds, dlq) : [];
+    got = this.queues.get(q.arn) === q && !signal?.aborted ? q.receive(max, visibilitySeconds, dlq) : [];
     return got;
   }
 
