@@ -291,9 +291,15 @@ export class SqsEventSourceMapping {
    * is being gathered or invoked: everything sent so far was processed and deleted (or moved to the
    * dead-letter queue, or expired).
    */
+  /** Whether the queue is empty and no batch is being gathered or invoked (what `drained` waits for). */
+  get idle(): boolean {
+    const queue = this.sqs.queue(this.eventSourceArn);
+    return !queue || (queue.empty && this.inFlight.size === 0 && !this.gathering);
+  }
+
   async drained(): Promise<void> {
     const queue = this.sqs.queue(this.eventSourceArn);
-    const idle = () => !queue || (queue.empty && this.inFlight.size === 0 && !this.gathering);
+    const idle = () => this.idle;
     if (idle()) return;
     await new Promise<void>((resolve) => {
       const check = () => {
