@@ -712,7 +712,10 @@ export class SqsEmulator {
   attachToEventBridge(eb: {
     registerTarget(
       arnOrPattern: string,
-      handler: (input: unknown, invocation: { ruleArn: string; target: { Arn: string } }) => unknown,
+      handler: (
+        input: unknown,
+        invocation: { ruleArn: string; target: { Arn: string; InputTransformer?: unknown } },
+      ) => unknown,
     ): () => void;
   }): () => void {
     return eb.registerTarget('arn:aws:sqs:*', async (input, invocation) => {
@@ -722,7 +725,12 @@ export class SqsEmulator {
       const ruleAccount = parseArn(invocation.ruleArn)?.accountId ?? LOCAL_ACCOUNT_ID;
       await this.call(
         'SendMessage',
-        { QueueUrl: q.url, MessageBody: typeof input === 'string' ? input : JSON.stringify(input) },
+        {
+          QueueUrl: q.url,
+          // The event, or the Input/InputPath value, as JSON text; an InputTransformer's result as
+          // the text it produced (User Guide, "Amazon EventBridge input transformation").
+          MessageBody: typeof input === 'string' && invocation.target.InputTransformer ? input : JSON.stringify(input),
+        },
         {
           region: arn.region,
           accountId: arn.accountId,
