@@ -371,10 +371,12 @@ export class SqsEventSourceMapping {
       }
       this.counters.messagesReceived += batch.length;
       const visibilityMs = (this.sqs.queue(this.eventSourceArn)?.settings.VisibilityTimeout ?? 0) * 1000;
-      const p = this.process(batch, receivedAt + visibilityMs).finally(() => {
-        this.inFlight.delete(p);
-        this.events.emit('change');
-      });
+      const p: Promise<void> = this.process(batch, receivedAt + visibilityMs)
+        .catch((e: unknown) => this.log(`event source ${this.uuid}: batch failed: ${String(e)}`))
+        .finally(() => {
+          this.inFlight.delete(p);
+          this.events.emit('change');
+        });
       this.inFlight.add(p);
       this.counters.maxInFlight = Math.max(this.counters.maxInFlight, this.inFlight.size);
     }
