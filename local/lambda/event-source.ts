@@ -291,9 +291,15 @@ export class SqsEventSourceMapping {
    * is being gathered or invoked: everything sent so far was processed and deleted (or moved to the
    * dead-letter queue, or expired).
    */
+  /** Whether the queue is empty and no batch is being gathered or invoked (what `drained` waits for). */
+  get idle(): boolean {
+    const queue = this.sqs.queue(this.eventSourceArn);
+    return !queue || (queue.empty && this.inFlight.size === 0 && !this.gathering);
+  }
+
   async drained(): Promise<void> {
     const queue = this.sqs.queue(this.eventSourceArn);
-    const idle = () => !queue || (queue.empty && this.inFlight.size === 0 && !this.gathering);
+    const idle = () => this.idle;
     if (idle()) return;
     await new Promise<void>((resolve) => {
       const check = () => {
@@ -365,10 +371,12 @@ export class SqsEventSourceMapping {
       }
       this.counters.messagesReceived += batch.length;
       const visibilityMs = (this.sqs.queue(this.eventSourceArn)?.settings.VisibilityTimeout ?? 0) * 1000;
-      const p = this.process(batch, receivedAt + visibilityMs).finally(() => {
-        this.inFlight.delete(p);
-        this.events.emit('change');
-      });
+      const p: Promise<void> = this.process(batch, receivedAt + visibilityMs)
+        .catch((e: unknown) => this.log(`event source ${this.uuid}: batch failed: ${String(e)}`))
+        .finally(() => {
+          this.inFlight.delete(p);
+          this.events.emit('change');
+        });
       this.inFlight.add(p);
       this.counters.maxInFlight = Math.max(this.counters.maxInFlight, this.inFlight.size);
     }

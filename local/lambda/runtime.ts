@@ -332,6 +332,18 @@ export class LambdaRuntime {
     return this.mappings;
   }
 
+  /**
+   * Resolves when every mapping's queue is empty and none has a batch in flight (see
+   * SqsEventSourceMapping.drained): everything sent to the mapped queues so far was processed.
+   */
+  async eventSourcesDrained(): Promise<void> {
+    for (;;) {
+      await Promise.all(this.mappings.map((m) => m.drained()));
+      // One mapping's function may have sent to another's queue meanwhile.
+      if (this.mappings.every((m) => m.idle)) return;
+    }
+  }
+
   /** Each mapping's counts (benchmarks read them). */
   eventSourceStats(): EventSourceStats[] {
     return this.mappings.map((m) => m.stats());

@@ -164,8 +164,9 @@ export class SqsEmulator {
   private readonly queues = new Map<string, Queue>();
   private readonly tokens = new PageTokens();
   private readonly clock: Clock;
-  private authorizer: EnforcingAuthorizer | undefined;
+  private readonly authorizer: EnforcingAuthorizer | undefined;
   private readonly waiters = new Set<() => void>();
+  private readonly parsedPolicies = new Map<string, { text: string; doc: PolicyDocument }>();
   private closed = false;
   /** Where queue URLs point: the gateway, so the SDK (which sends to a QueueUrl's host) lands here. */
   private endpoint = 'http://127.0.0.1';
@@ -208,20 +209,23 @@ export class SqsEmulator {
     this.endpoint = url.replace(/\/+$/, '');
   }
 
-  /** Authorizes in-process calls against this authority from now on. */
-  enforce(authorizer: EnforcingAuthorizer | undefined): void {
-    this.authorizer = authorizer;
-  }
-
   /** The URL a queue has (`<endpoint>/<account>/<name>`). */
   urlOf(accountId: string, name: string): string {
     return `${this.endpoint}/${accountId}/${name}`;
   }
 
-  /** The queue policy of a queue ARN (the IAM authority's resource-policy provider). */
+  /**
+   * The queue policy of a queue ARN (the IAM authority's resource-policy provider). The parsed
+   * document is kept while the policy text stays, so the authority's validation cache holds.
+   */
   queuePolicy(arn: string): PolicyDocument | undefined {
-    const p = this.queues.get(arn)?.settings.Policy;
-    return p ? (JSON.parse(p) as PolicyDocument) : undefined;
+    const text = this.queues.get(arn)?.settings.Policy;
+    if (!text) return undefined;
+    const hit = this.parsedPolicies.get(arn);
+    if (hit?.text === text) return hit.doc;
+    const doc = JSON.parse(text) as PolicyDocument;
+    this.parsedPolicies.set(arn, { text, doc });
+    return doc;
   }
 
   /** The queue a URL (any host: only `/<account>/<name>` counts) or an ARN names. */
@@ -708,7 +712,10 @@ export class SqsEmulator {
   attachToEventBridge(eb: {
     registerTarget(
       arnOrPattern: string,
-      handler: (input: unknown, invocation: { ruleArn: string; target: { Arn: string } }) => unknown,
+      handler: (
+        input: unknown,
+        invocation: { ruleArn: string; target: { Arn: string; InputTransformer?: unknown } },
+      ) => unknown,
     ): () => void;
   }): () => void {
     return eb.registerTarget('arn:aws:sqs:*', async (input, invocation) => {
@@ -718,7 +725,12 @@ export class SqsEmulator {
       const ruleAccount = parseArn(invocation.ruleArn)?.accountId ?? LOCAL_ACCOUNT_ID;
       await this.call(
         'SendMessage',
-        { QueueUrl: q.url, MessageBody: typeof input === 'string' ? input : JSON.stringify(input) },
+        {
+          QueueUrl: q.url,
+          // The event, or the Input/InputPath value, as JSON text; an InputTransformer's result as
+          // the text it produced (User Guide, "Amazon EventBridge input transformation").
+          MessageBody: typeof input === 'string' && invocation.target.InputTransformer ? input : JSON.stringify(input),
+        },
         {
           region: arn.region,
           accountId: arn.accountId,

@@ -343,3 +343,47 @@ test('EventBridge delivers to a queue its policy opens to the rule, and records 
   expect(failed.map((d) => d.target.Id)).toEqual(['closed']);
   expect(failed[0]!.error).toContain('User: events.amazonaws.com is not authorized to perform: sqs:sendmessage');
 });
+
+test("EventBridge sends an InputPath value as JSON and an InputTransformer's text as it is", async () => {
+  const events = new EventBridgeClient({
+    region: aws.region,
+    endpoint: aws.endpoint,
+    credentials: iam.credentialsFor(localAdminArn()),
+  });
+  const url = await newQueue('eb-shaped');
+  const arn = `arn:aws:sqs:us-east-1:${ACCOUNT}:eb-shaped`;
+  const { RuleArn } = await events.send(
+    new PutRuleCommand({ Name: 'shaped', EventPattern: JSON.stringify({ source: ['test.shaped'] }) }),
+  );
+  await admin.send(
+    new SetQueueAttributesCommand({
+      QueueUrl: url,
+      Attributes: {
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: arn,
+              Condition: { ArnEquals: { 'aws:SourceArn': RuleArn } },
+            },
+          ],
+        }),
+      },
+    }),
+  );
+  await events.send(
+    new PutTargetsCommand({
+      Rule: 'shaped',
+      Targets: [
+        { Id: 'path', Arn: arn, InputPath: '$.detail' },
+        { Id: 'text', Arn: arn, InputTransformer: { InputPathsMap: { n: '$.detail.n' }, InputTemplate: 'n is <n>' } },
+      ],
+    }),
+  );
+  aws.events.publish({ source: 'test.shaped', 'detail-type': 'Shaped', detail: { n: 7 } });
+  await aws.events.settled();
+  expect((await receive(url)).map((m) => m.Body).sort()).toEqual(['n is 7', '{"n":7}']);
+});

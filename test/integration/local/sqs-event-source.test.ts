@@ -311,7 +311,7 @@ test('with reserved concurrency below MaximumConcurrency, throttled batches are 
   const keys = Array.from({ length: 30 }, (_, i) => `specs/slow-${i}.yaml`);
   for (const k of keys) publishUpload(k);
   await aws.events.settled();
-  await mapping().drained();
+  await lambda.eventSourcesDrained();
   const seen = new Set((await observed()).map((s) => s.key));
   expect(keys.filter((k) => !seen.has(k))).toEqual([]);
   // ReservedConcurrentExecutions 1: never two invocations at once, whatever the mapping's 2.
