@@ -123,6 +123,12 @@ try {
     }),
   );
   const byStatus = (s: string) => reports.filter((r) => r?.status === s).length;
+  // The admission queue: how often uploads were handed out and deferred; anything in the
+  // dead-letter queue never ran (it counts as lost as well as having no report).
+  await env.lambda.eventSourcesDrained();
+  const queue = (logicalId: string) => env.sqs.stats(env.stack.resources.find((r) => r.logicalId === logicalId)!.ref)!;
+  const [admissionQueue, deadLetters] = [queue('AdmissionQueue'), queue('AdmissionDeadLetterQueue')];
+  const admitSpecs = env.lambda.eventSourceStats().find((m) => m.functionName.endsWith('-admitSpecs'))!;
 
   console.log(
     JSON.stringify({
@@ -140,6 +146,14 @@ try {
       maxMs: Math.max(...durations),
       maxConcurrentExecutions: maxOverlap(executions),
       maxConcurrentProvisions: MAX_CONCURRENT_PROVISIONS,
+      admission: {
+        sent: admissionQueue.sent,
+        received: admissionQueue.received,
+        deferred: admitSpecs.messagesReportedFailed,
+        invocations: admitSpecs.invocations,
+        deadLettered: deadLetters.sent + admissionQueue.movedToDeadLetterQueue,
+        leftInQueue: admissionQueue.available + admissionQueue.inFlight + admissionQueue.delayed,
+      },
       kafkaAdminConcurrency: KAFKA_ADMIN_CONCURRENCY,
       kafkaAdmins,
       peakRssMiB: Math.round(peakRss),
