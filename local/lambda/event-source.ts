@@ -114,6 +114,12 @@ type MutableStats = { -readonly [K in keyof EventSourceStats]: EventSourceStats[
 /** Lambda's own starting concurrency for an SQS mapping without MaximumConcurrency (see the header). */
 export const DEFAULT_SQS_CONCURRENCY = 5;
 const LONG_POLL_SECONDS = 20;
+/**
+ * "Lambda passes all of the records in the batch to the function in a single call, up to the
+ * payload limit for synchronous invocation (6 MB)" (API_CreateEventSourceMapping, BatchSize): a
+ * batch whose event would be larger goes to the function in several calls, one after another.
+ */
+const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
 const THROTTLE_BACKOFF_MS = [50, 100, 200, 400, 800, 1000] as const;
 
 function invalid(message: string): AwsServiceError {
@@ -382,9 +388,33 @@ export class SqsEventSourceMapping {
     }
   }
 
-  /** Invokes the function with one batch and deletes what it processed. */
+  /** Invokes the function with the batch, in as many calls as the payload limit needs. */
   private async process(batch: WireMessage[], visibleAgainAt: number): Promise<void> {
-    const event = { Records: batch.map((m) => record(m, this.eventSourceArn, this.region)) };
+    const records = batch.map((m) => record(m, this.eventSourceArn, this.region));
+    const overhead = Buffer.byteLength(JSON.stringify({ Records: [] }));
+    let part: { m: WireMessage; r: Record<string, unknown> }[] = [];
+    let size = overhead;
+    for (const [i, m] of batch.entries()) {
+      const r = records[i]!;
+      const bytes = Buffer.byteLength(JSON.stringify(r)) + 1;
+      if (part.length > 0 && size + bytes > SYNC_PAYLOAD_LIMIT) {
+        await this.invokeAndDelete(part, visibleAgainAt);
+        part = [];
+        size = overhead;
+      }
+      part.push({ m, r });
+      size += bytes;
+    }
+    if (part.length > 0) await this.invokeAndDelete(part, visibleAgainAt);
+  }
+
+  /** Invokes the function with one event and deletes what it processed. */
+  private async invokeAndDelete(
+    part: readonly { m: WireMessage; r: Record<string, unknown> }[],
+    visibleAgainAt: number,
+  ): Promise<void> {
+    const batch = part.map((p) => p.m);
+    const event = { Records: part.map((p) => p.r) };
     let response: unknown;
     for (let attempt = 0; ; attempt++) {
       try {
