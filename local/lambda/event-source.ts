@@ -13,7 +13,9 @@
 //   "Queue visibility timeout: X seconds is less than Function timeout: Y seconds");
 // - the execution role must allow sqs:ReceiveMessage, sqs:DeleteMessage and
 //   sqs:GetQueueAttributes on the queue ("Execution role permissions"; AWS's answer: "The provided
-//   execution role does not have permissions to call ReceiveMessage on SQS").
+//   execution role does not have permissions to call ReceiveMessage on SQS"): the three are
+//   evaluated against the role's policies and the queue policy, and the visibility timeout is then
+//   read with GetQueueAttributes as the role (so the permission is exercised, as Lambda uses it).
 //
 // Polling: one long poll at a time (WaitTimeSeconds 20, "Lambda uses long polling"), woken by the
 // queue as soon as a message is sent or becomes visible (no busy loop); each receive takes up to
@@ -239,10 +241,6 @@ export class SqsEventSourceMapping {
     for (const action of ['ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes'])
       if (!sqs.allows(fn.roleArn, `sqs:${action}`, config.eventSourceArn))
         throw invalid(`The provided execution role does not have permissions to call ${action} on SQS`);
-    if (queue.settings.VisibilityTimeout < fn.timeoutSeconds)
-      throw invalid(
-        `Queue visibility timeout: ${queue.settings.VisibilityTimeout} seconds is less than Function timeout: ${fn.timeoutSeconds} seconds`,
-      );
     this.batchSize = batch;
     this.windowSeconds = window;
     this.maximumConcurrency = max ?? DEFAULT_SQS_CONCURRENCY;
@@ -263,7 +261,34 @@ export class SqsEventSourceMapping {
       maxInFlight: 0,
     };
     this.events.setMaxListeners(0);
-    if (config.enabled ?? true) this.start();
+    this.enabled = config.enabled ?? true;
+  }
+
+  private readonly enabled: boolean;
+
+  /**
+   * The rest of CreateEventSourceMapping: the queue's visibility timeout, read as the execution
+   * role (GetQueueAttributes, one of the three permissions Lambda asks of it), against the
+   * function's timeout; then polling starts when the mapping is enabled.
+   */
+  async init(): Promise<this> {
+    const url = this.sqs.queue(this.eventSourceArn)!.url;
+    const out = await this.sqs.call(
+      'GetQueueAttributes',
+      { QueueUrl: url, AttributeNames: ['VisibilityTimeout'] },
+      {
+        region: this.region,
+        accountId: this.accountId,
+        principalArn: this.fn.roleArn,
+      },
+    );
+    const visibility = Number((out.Attributes as Record<string, string> | undefined)?.VisibilityTimeout);
+    if (visibility < this.fn.timeoutSeconds)
+      throw invalid(
+        `Queue visibility timeout: ${visibility} seconds is less than Function timeout: ${this.fn.timeoutSeconds} seconds`,
+      );
+    if (this.enabled) this.start();
+    return this;
   }
 
   get eventSourceArn(): string {
