@@ -277,7 +277,7 @@ const handlers: Readonly<Record<string, Create>> = {
     ];
     const unknown = Object.keys(p).filter((k) => !known.includes(k));
     if (unknown.length) throw new Error(`properties the local deployer does not know: ${unknown.join(', ')}`);
-    t.lambda.createEventSourceMapping({
+    await t.lambda.createEventSourceMapping({
       eventSourceArn: p.EventSourceArn,
       functionName: p.FunctionName,
       ...(p.BatchSize !== undefined ? { batchSize: Number(p.BatchSize) } : {}),

@@ -13,7 +13,9 @@
 //   "Queue visibility timeout: X seconds is less than Function timeout: Y seconds");
 // - the execution role must allow sqs:ReceiveMessage, sqs:DeleteMessage and
 //   sqs:GetQueueAttributes on the queue ("Execution role permissions"; AWS's answer: "The provided
-//   execution role does not have permissions to call ReceiveMessage on SQS").
+//   execution role does not have permissions to call ReceiveMessage on SQS"): the three are
+//   evaluated against the role's policies and the queue policy, and the visibility timeout is then
+//   read with GetQueueAttributes as the role (so the permission is exercised, as Lambda uses it).
 //
 // Polling: one long poll at a time (WaitTimeSeconds 20, "Lambda uses long polling"), woken by the
 // queue as soon as a message is sent or becomes visible (no busy loop); each receive takes up to
@@ -114,6 +116,12 @@ type MutableStats = { -readonly [K in keyof EventSourceStats]: EventSourceStats[
 /** Lambda's own starting concurrency for an SQS mapping without MaximumConcurrency (see the header). */
 export const DEFAULT_SQS_CONCURRENCY = 5;
 const LONG_POLL_SECONDS = 20;
+/**
+ * "Lambda passes all of the records in the batch to the function in a single call, up to the
+ * payload limit for synchronous invocation (6 MB)" (API_CreateEventSourceMapping, BatchSize): a
+ * batch whose event would be larger goes to the function in several calls, one after another.
+ */
+const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
 const THROTTLE_BACKOFF_MS = [50, 100, 200, 400, 800, 1000] as const;
 
 function invalid(message: string): AwsServiceError {
@@ -233,10 +241,6 @@ export class SqsEventSourceMapping {
     for (const action of ['ReceiveMessage', 'DeleteMessage', 'GetQueueAttributes'])
       if (!sqs.allows(fn.roleArn, `sqs:${action}`, config.eventSourceArn))
         throw invalid(`The provided execution role does not have permissions to call ${action} on SQS`);
-    if (queue.settings.VisibilityTimeout < fn.timeoutSeconds)
-      throw invalid(
-        `Queue visibility timeout: ${queue.settings.VisibilityTimeout} seconds is less than Function timeout: ${fn.timeoutSeconds} seconds`,
-      );
     this.batchSize = batch;
     this.windowSeconds = window;
     this.maximumConcurrency = max ?? DEFAULT_SQS_CONCURRENCY;
@@ -257,7 +261,34 @@ export class SqsEventSourceMapping {
       maxInFlight: 0,
     };
     this.events.setMaxListeners(0);
-    if (config.enabled ?? true) this.start();
+    this.enabled = config.enabled ?? true;
+  }
+
+  private readonly enabled: boolean;
+
+  /**
+   * The rest of CreateEventSourceMapping: the queue's visibility timeout, read as the execution
+   * role (GetQueueAttributes, one of the three permissions Lambda asks of it), against the
+   * function's timeout; then polling starts when the mapping is enabled.
+   */
+  async init(): Promise<this> {
+    const url = this.sqs.queue(this.eventSourceArn)!.url;
+    const out = await this.sqs.call(
+      'GetQueueAttributes',
+      { QueueUrl: url, AttributeNames: ['VisibilityTimeout'] },
+      {
+        region: this.region,
+        accountId: this.accountId,
+        principalArn: this.fn.roleArn,
+      },
+    );
+    const visibility = Number((out.Attributes as Record<string, string> | undefined)?.VisibilityTimeout);
+    if (visibility < this.fn.timeoutSeconds)
+      throw invalid(
+        `Queue visibility timeout: ${visibility} seconds is less than Function timeout: ${this.fn.timeoutSeconds} seconds`,
+      );
+    if (this.enabled) this.start();
+    return this;
   }
 
   get eventSourceArn(): string {
@@ -382,9 +413,33 @@ export class SqsEventSourceMapping {
     }
   }
 
-  /** Invokes the function with one batch and deletes what it processed. */
+  /** Invokes the function with the batch, in as many calls as the payload limit needs. */
   private async process(batch: WireMessage[], visibleAgainAt: number): Promise<void> {
-    const event = { Records: batch.map((m) => record(m, this.eventSourceArn, this.region)) };
+    const records = batch.map((m) => record(m, this.eventSourceArn, this.region));
+    const overhead = Buffer.byteLength(JSON.stringify({ Records: [] }));
+    let part: { m: WireMessage; r: Record<string, unknown> }[] = [];
+    let size = overhead;
+    for (const [i, m] of batch.entries()) {
+      const r = records[i]!;
+      const bytes = Buffer.byteLength(JSON.stringify(r)) + 1;
+      if (part.length > 0 && size + bytes > SYNC_PAYLOAD_LIMIT) {
+        await this.invokeAndDelete(part, visibleAgainAt);
+        part = [];
+        size = overhead;
+      }
+      part.push({ m, r });
+      size += bytes;
+    }
+    if (part.length > 0) await this.invokeAndDelete(part, visibleAgainAt);
+  }
+
+  /** Invokes the function with one event and deletes what it processed. */
+  private async invokeAndDelete(
+    part: readonly { m: WireMessage; r: Record<string, unknown> }[],
+    visibleAgainAt: number,
+  ): Promise<void> {
+    const batch = part.map((p) => p.m);
+    const event = { Records: part.map((p) => p.r) };
     let response: unknown;
     for (let attempt = 0; ; attempt++) {
       try {

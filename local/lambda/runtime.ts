@@ -305,7 +305,7 @@ export class LambdaRuntime {
    * CreateEventSourceMapping for an SQS queue: validated as Lambda validates it, then polling
    * (local/lambda/event-source.ts). `functionName` is a name or a function ARN.
    */
-  createEventSourceMapping(config: SqsEventSourceMappingConfig): SqsEventSourceMapping {
+  async createEventSourceMapping(config: SqsEventSourceMappingConfig): Promise<SqsEventSourceMapping> {
     const sqs = this.options.sqs;
     if (!sqs) throw new Error('this Lambda runtime has no SQS to map (LambdaRuntimeOptions.sqs)');
     const name = /:function:([^:]+)/.exec(config.functionName)?.[1] ?? config.functionName;
@@ -323,6 +323,7 @@ export class LambdaRuntime {
       sqs,
       this.options.log,
     );
+    await mapping.init();
     this.mappings.push(mapping);
     return mapping;
   }

@@ -20,6 +20,9 @@ import { PutRuleCommand, PutTargetsCommand, EventBridgeClient } from '@aws-sdk/c
 import { IamAuthority } from '../../../local/aws/iam/authority.js';
 import { localAdminArn, startLocalAws, type LocalAws } from '../../../local/aws/env.js';
 import type { PolicyDocument } from '../../../local/aws/iam/types.js';
+import { serviceModel } from '../../../local/aws/models/fetch.js';
+import { validateInput } from '../../../local/aws/models/validate.js';
+import type { ServiceModel } from '../../../local/aws/models/types.js';
 
 const ACCOUNT = '000000000000';
 const CONSUMER = `arn:aws:iam::${ACCOUNT}:role/consumer`;
@@ -386,4 +389,47 @@ test("EventBridge sends an InputPath value as JSON and an InputTransformer's tex
   aws.events.publish({ source: 'test.shaped', 'detail-type': 'Shaped', detail: { n: 7 } });
   await aws.events.settled();
   expect((await receive(url)).map((m) => m.Body).sort()).toEqual(['n is 7', '{"n":7}']);
+});
+
+test("every answer fits the operation's output shape in botocore's sqs model", async () => {
+  const model = serviceModel('sqs');
+  // The output shape checked as the interpreter checks inputs (required members, types, enums).
+  const violations = (operation: string, output: unknown) => {
+    const op = model.operations[operation]!;
+    const asInput: ServiceModel = op.output
+      ? { ...model, operations: { ...model.operations, [operation]: { ...op, input: op.output } } }
+      : model;
+    return op.output ? validateInput(asInput, operation, output).map((v) => `${operation}: ${v.message}`) : [];
+  };
+  const caller = { region: 'us-east-1', accountId: ACCOUNT };
+  const found: string[] = [];
+  const call = async (operation: string, input: Record<string, unknown>) => {
+    const out = await aws.sqs.call(operation, input, caller);
+    found.push(...violations(operation, out));
+    return out;
+  };
+  const { QueueUrl } = (await call('CreateQueue', { QueueName: 'shapes', Attributes: { VisibilityTimeout: '5' } })) as {
+    QueueUrl: string;
+  };
+  await call('GetQueueUrl', { QueueName: 'shapes' });
+  await call('ListQueues', { MaxResults: 1 });
+  await call('SendMessage', {
+    QueueUrl,
+    MessageBody: 'b',
+    MessageAttributes: { kind: { DataType: 'String', StringValue: 'spec' } },
+  });
+  const got = (await call('ReceiveMessage', {
+    QueueUrl,
+    MessageSystemAttributeNames: ['All'],
+    MessageAttributeNames: ['All'],
+  })) as { Messages: { ReceiptHandle: string; MessageAttributes?: unknown }[] };
+  expect(got.Messages[0]!.MessageAttributes).toEqual({ kind: { DataType: 'String', StringValue: 'spec' } });
+  await call('ChangeMessageVisibility', {
+    QueueUrl,
+    ReceiptHandle: got.Messages[0]!.ReceiptHandle,
+    VisibilityTimeout: 9,
+  });
+  await call('GetQueueAttributes', { QueueUrl, AttributeNames: ['All'] });
+  await call('DeleteMessage', { QueueUrl, ReceiptHandle: got.Messages[0]!.ReceiptHandle });
+  expect(found).toEqual([]);
 });
