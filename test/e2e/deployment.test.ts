@@ -257,8 +257,6 @@ describe('the packaged template, deployed on the embedded cloud with IAM enforce
       'ResultWriter (multipart export of large result files); one PutObject per file here',
     'AdmitSpecsRole sqs:ChangeMessageVisibility':
       'AdmitSpecs defers an upload only while MaxConcurrentProvisions executions run; this file uploads one at a time (test/e2e/admission.test.ts requires the deferrals)',
-    'AdmitSpecsRole sqs:GetQueueAttributes':
-      'the Lambda service reads the queue\'s attributes for the event source mapping (Lambda guide, "Using Lambda with Amazon SQS", execution role permissions); the local poller reads them from the emulator unsigned',
     'ReprovisionStateMachineRole kms:Decrypt':
       'S3 needs kms:Decrypt for a multipart upload under SSE-KMS (S3 User Guide, "Using SSE-KMS"); one PutObject per file here',
   };
