@@ -36,6 +36,7 @@ const CERTIFICATES = flag('certificates', 2_000);
 const PCA_RATE = flag('pca-rate', 25);
 const SEED_CONCURRENCY = flag('seed-concurrency', 16);
 
+type Run = { itemCounts: { succeeded: number; total: number } };
 const domainOf = (i: number) => `rot.d${String(i).padStart(5, '0')}`;
 
 let pcaClockOffsetMs = -21 * DAY_MS;
@@ -93,7 +94,8 @@ try {
   };
   for (let i = 0; i < domains.length; i += SEED_CONCURRENCY) {
     await Promise.all(domains.slice(i, i + SEED_CONCURRENCY).map(seedOne));
-    if (i % 500 === 0) log(`  seeded ${Math.min(i + SEED_CONCURRENCY, domains.length)} of ${CERTIFICATES}`);
+    if ((i / SEED_CONCURRENCY) % 25 === 0)
+      log(`  seeded ${Math.min(i + SEED_CONCURRENCY, domains.length)} of ${CERTIFICATES}`);
   }
   const seedMs = performance.now() - t0;
   log(`seed: ${CERTIFICATES} domains with a 21-day-old certificate in ${Math.round(seedMs)} ms; the schedule fires`);
@@ -112,7 +114,16 @@ try {
     executionArn = list.executions[0]?.executionArn;
     if (!executionArn) await new Promise((r) => setTimeout(r, 50));
   }
-  const d = await env.sfn.waitForExecution(executionArn);
+  // Progress on stderr: the Map Run's counts and PCA's, every 15 s.
+  const progress = setInterval(() => {
+    const runs = env.sfn.listMapRuns({ executionArn }) as { mapRuns: { mapRunArn: string }[] };
+    const run = runs.mapRuns[0] && (env.sfn.describeMapRun({ mapRunArn: runs.mapRuns[0].mapRunArn }) as Run);
+    const p = env.pca.requestRateStats().IssueCertificate;
+    log(
+      `  ${Math.round((performance.now() - t1) / 1000)} s: ${run ? `${run.itemCounts.succeeded} of ${run.itemCounts.total} children done` : 'scanning'}; PCA issued ${p.accepted - pcaBefore.accepted}, throttled ${p.throttled - pcaBefore.throttled}`,
+    );
+  }, 15_000);
+  const d = await env.sfn.waitForExecution(executionArn).finally(() => clearInterval(progress));
   const totalMs = performance.now() - t1;
   if (d['status'] !== 'SUCCEEDED')
     throw new Error(`rotation ${String(d['status'])}: ${String(d['error'])} ${String(d['cause'])}`);
