@@ -30,7 +30,14 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { randomBytes, randomUUID, webcrypto } from 'node:crypto';
-import { AwsServiceError, LOCAL_ACCOUNT_ID, LOCAL_REGION, type JsonService, type Operation } from './core.js';
+import {
+  AwsServiceError,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_REGION,
+  type JsonService,
+  type Operation,
+  type RequestContext,
+} from './core.js';
 import { PageTokens, pageSize } from './pagination.js';
 import { buildArn } from './arn.js';
 
@@ -304,17 +311,22 @@ export class AcmPcaEmulator implements JsonService {
       RevokeCertificate: (i) => this.revokeCertificate(i),
     };
     this.operations = Object.fromEntries(
-      Object.entries(operations).map(([name, op]) => {
-        const limiter = this.limiters.get(name);
-        return [name, limiter ? (i, ctx) => (this.admit(name, limiter), op(i, ctx)) : op];
-      }),
+      Object.entries(operations).map(([name, op]) => [
+        name,
+        this.limiters.has(name) ? (i: unknown, ctx: RequestContext) => (this.admit(name), op(i, ctx)) : op,
+      ]),
     );
   }
 
   /** Throttles a request past its operation's rate (see the file header). */
-  private admit(operation: string, limiter: RequestRateLimiter): void {
-    if (!limiter.take(this.rateClock()))
+  private admit(operation: string): void {
+    if (!this.limiters.get(operation)!.take(this.rateClock()))
       throw new AwsServiceError('ThrottlingException', `Rate exceeded for ${operation}`, 400);
+  }
+
+  /** Changes an operation's request rate from now on (tests: a low rate, to see throttling with a few requests). */
+  setRequestRate(operation: RateLimitedOperation, rate: number): void {
+    this.limiters.set(operation, new RequestRateLimiter(rate));
   }
 
   /** Accepted and throttled requests per rate-limited operation so far (benchmarks read it). */

@@ -128,8 +128,22 @@ test('GetCertificate has a rate of its own (75/s), which IssueCertificate does n
   expect(results.filter((r) => r === 'ThrottlingException')).toHaveLength(1);
 });
 
-test('a rate given to the emulator replaces the default', async () => {
+test('a rate given to the emulator replaces the default; setRequestRate changes it for the requests that follow', async () => {
   const slow = new AcmPcaEmulator({ requestRates: { IssueCertificate: 2 }, rateClock: () => clock });
   expect(slow.requestRateStats().IssueCertificate.rate).toBe(2);
   expect(slow.requestRateStats().GetCertificate.rate).toBe(75);
+  clock += 10_000;
+  emulator.setRequestRate('IssueCertificate', 1);
+  try {
+    expect('ok' in (await issue())).toBe(true);
+    expect(await issue()).toEqual({ error: 'ThrottlingException', status: 400 });
+    expect(emulator.requestRateStats().IssueCertificate).toEqual({
+      rate: 1,
+      accepted: 1,
+      throttled: 1,
+      peakPerSecond: 1,
+    });
+  } finally {
+    emulator.setRequestRate('IssueCertificate', 25);
+  }
 });
