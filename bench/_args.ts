@@ -1,5 +1,6 @@
-// What the scale benchmarks share: their `--name N` flags, and the small spec they upload by the
-// hundred (bench/run.ts skips files that start with `_`).
+// What the scale benchmarks share: their `--name N` flags, the small spec they upload by the
+// hundred, and the resident memory of a process (bench/run.ts skips files that start with `_`).
+import { readFileSync } from 'node:fs';
 
 /** `--name N` from the command line: a positive integer, or `fallback` when the flag is absent. */
 export function flag(name: string, fallback: number): number {
@@ -30,4 +31,14 @@ export function benchSpec(domain: string, grantee?: string): string {
       : []),
     '',
   ].join('\n');
+}
+
+/** Resident memory of a process in MiB (Linux /proc/<pid>/status VmRSS), 0 when unreadable. */
+export function rssMiB(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
 }

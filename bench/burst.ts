@@ -16,11 +16,10 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
-import { readFileSync } from 'node:fs';
 import { ListExecutionsCommand, type ExecutionListItem } from '@aws-sdk/client-sfn';
 import { startEnvironment, type Environment } from '../local/environment.js';
 import { readReports, uploadSpec } from '../local/driver.js';
-import { benchSpec, flag } from './_args.js';
+import { benchSpec, flag, rssMiB } from './_args.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const SPECS = flag('specs', 200);
@@ -31,11 +30,6 @@ const MAX_CONCURRENT_PROVISIONS = flag('max-concurrent-provisions', 20);
 const KAFKA_ADMIN_FUNCTIONS = ['planAgainstCluster', 'applyTopicsAndAcls'];
 
 const spec = (domain: string): string => benchSpec(domain, 'burst.reader');
-
-const rssMiB = (pid: number): number => {
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
-};
 
 async function executionsSince(env: Environment, since: Date): Promise<ExecutionListItem[]> {
   const out: ExecutionListItem[] = [];

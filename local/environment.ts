@@ -25,7 +25,7 @@ import { startKafka, type KafkaBroker } from './kafka/broker.js';
 import { localAdminArn, startLocalAws, type LocalAws } from './aws/env.js';
 import { IamAuthority } from './aws/iam/authority.js';
 import type { Credentials } from './aws/iam/types.js';
-import { createAcmPca, type AcmPcaEmulator } from './aws/acm-pca.js';
+import { createAcmPca, type AcmPcaEmulator, type RateLimitedOperation } from './aws/acm-pca.js';
 import {
   createMsk,
   caLookupFrom,
@@ -72,6 +72,11 @@ export interface EnvironmentOptions {
   readonly pcaReadyAfterPolls?: number;
   /** Emulated PCA clock, for rotation tests. */
   readonly now?: () => number;
+  /**
+   * Emulated PCA request rates per second, instead of the Service Quotas defaults (IssueCertificate 25,
+   * GetCertificate 75, ...: local/aws/acm-pca.ts DEFAULT_REQUEST_RATES); past them, ThrottlingException.
+   */
+  readonly pcaRequestRates?: Partial<Record<RateLimitedOperation, number>>;
   /** Step Functions Retry intervals and Waits in ms instead of the ASL's seconds (tests: 0). */
   readonly retryIntervalMs?: number;
   readonly waitMs?: number;
@@ -196,6 +201,9 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
     const pca = createAcmPca({
       readyAfterPolls: options.pcaReadyAfterPolls ?? 1,
       ...(options.now ? { now: options.now } : {}),
+      ...(options.pcaRequestRates ? { requestRates: options.pcaRequestRates } : {}),
+      // The rates count on the fault injector's clock: a Retry wait a test skips (retryIntervalMs 0) still passes.
+      rateClock: () => aws.faults.now(),
     });
     const msk = createMsk({
       broker: kafka,

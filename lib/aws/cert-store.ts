@@ -192,6 +192,11 @@ export async function promoteCertificate(
   return current;
 }
 
+/** A JSON document in the certificate bucket, under SSE-KMS like every object there (the rotation's due list). */
+export async function putJson(s3: S3Client, t: StoreTarget, key: string, value: unknown): Promise<void> {
+  await put(s3, t, key, JSON.stringify(value), 'application/json');
+}
+
 /** current.json, the pointer to a domain's certificate (and its revocation, once revoked). */
 export async function writeCurrent(s3: S3Client, t: StoreTarget, current: CurrentCertificate): Promise<void> {
   await put(s3, t, currentKey(current.domain), JSON.stringify(current, null, 2), 'application/json');

@@ -12,10 +12,32 @@
 // - TemplateArn is validated for shape only; every end-entity certificate gets the
 //   EndEntityClientAuthCertificate/V1 extensions (KeyUsage digitalSignature, EKU clientAuth), plus the CSR's
 //   SubjectAlternativeName if it has one. ApiPassthrough is ignored.
+//
+// Request rates (AWS Private CA User Guide, "Quotas": "Request rates for API actions are also subject to quotas.
+// AWS Private CA quotas are specific to an AWS account and Region ... When a request is throttled, AWS Private CA
+// returns a ThrottlingException error"; the values are Service Quotas' defaults for acm-pca, listed in the AWS
+// General Reference, "AWS Private Certificate Authority endpoints and quotas": "Rate of IssueCertificate requests"
+// L-CAFB4993 25 per second, "Rate of GetCertificate requests" L-1725E639 75, "Rate of DescribeCertificateAuthority
+// requests" 20, "Rate of RevokeCertificate requests" 20; the first two adjustable). The operations the pipeline
+// calls are held to them (`requestRates` overrides them), per emulator (one account and Region). ThrottlingException
+// is not among the operations' modeled errors (botocore acm-pca service-2.json): it is the JSON protocol's common
+// error, HTTP 400 (API Reference, "Common Errors"), which the SDK's standard retry strategy retries.
+// The limiter: each operation has `rate` tokens; an accepted request spends one, which comes back one second later.
+// So no one-second window, sliding or not, holds more than `rate` accepted requests (a bucket refilled continuously
+// would let a full bucket plus a second's refill, up to twice the rate, through in the first second). A throttled
+// request spends nothing. The clock is `rateClock` (environment.ts: the fault injector's, so Retry waits a test skips
+// still pass for the quota).
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { randomBytes, randomUUID, webcrypto } from 'node:crypto';
-import { AwsServiceError, LOCAL_ACCOUNT_ID, LOCAL_REGION, type JsonService, type Operation } from './core.js';
+import {
+  AwsServiceError,
+  LOCAL_ACCOUNT_ID,
+  LOCAL_REGION,
+  type JsonService,
+  type Operation,
+  type RequestContext,
+} from './core.js';
 import { PageTokens, pageSize } from './pagination.js';
 import { buildArn } from './arn.js';
 
@@ -67,6 +89,50 @@ export interface AcmPcaOptions {
   readonly readyAfterMs?: number;
   /** Validity of the self-signed root CA certificate in days (default 3650). */
   readonly caValidityDays?: number;
+  /** Requests per second per operation, instead of the quotas' defaults (DEFAULT_REQUEST_RATES). */
+  readonly requestRates?: Partial<Record<RateLimitedOperation, number>>;
+  /** The clock the request rates count on (epoch ms; default Date.now). */
+  readonly rateClock?: () => number;
+}
+
+/** Service Quotas' default request rates (per second, per account and Region) of the operations the pipeline calls. */
+export const DEFAULT_REQUEST_RATES = {
+  IssueCertificate: 25,
+  GetCertificate: 75,
+  DescribeCertificateAuthority: 20,
+  RevokeCertificate: 20,
+} as const;
+export type RateLimitedOperation = keyof typeof DEFAULT_REQUEST_RATES;
+
+/** What one rate-limited operation saw: accepted and throttled requests, and the most accepted in any one second. */
+export interface RequestRateStats {
+  readonly rate: number;
+  readonly accepted: number;
+  readonly throttled: number;
+  readonly peakPerSecond: number;
+}
+
+/** `rate` tokens; each accepted request spends one, returned one second after it was spent (see the file header). */
+class RequestRateLimiter {
+  /** When each token still out was spent, oldest first (at most `rate` of them). */
+  private readonly spent: number[] = [];
+  accepted = 0;
+  throttled = 0;
+  peakPerSecond = 0;
+
+  constructor(readonly rate: number) {}
+
+  take(nowMs: number): boolean {
+    while (this.spent.length > 0 && this.spent[0]! <= nowMs - 1000) this.spent.shift();
+    if (this.spent.length >= this.rate) {
+      this.throttled++;
+      return false;
+    }
+    this.spent.push(nowMs);
+    this.accepted++;
+    this.peakPerSecond = Math.max(this.peakPerSecond, this.spent.length);
+    return true;
+  }
 }
 
 interface CaRecord {
@@ -222,6 +288,8 @@ export class AcmPcaEmulator implements JsonService {
   private readonly certs = new Map<string, IssuedRecord>();
   private readonly idempotency = new Map<string, IdempotencyRecord>();
   private readonly tokens = new PageTokens();
+  private readonly limiters = new Map<string, RequestRateLimiter>();
+  private readonly rateClock: () => number;
 
   constructor(options: AcmPcaOptions = {}) {
     this.region = options.region ?? LOCAL_REGION;
@@ -230,7 +298,10 @@ export class AcmPcaEmulator implements JsonService {
     this.readyAfterPolls = options.readyAfterPolls ?? 1;
     this.readyAfterMs = options.readyAfterMs ?? 0;
     this.caValidityDays = options.caValidityDays ?? 3650;
-    this.operations = {
+    this.rateClock = options.rateClock ?? Date.now;
+    for (const [op, rate] of Object.entries({ ...DEFAULT_REQUEST_RATES, ...options.requestRates }))
+      this.limiters.set(op, new RequestRateLimiter(rate));
+    const operations: Record<string, Operation> = {
       CreateCertificateAuthority: (i) => this.createCertificateAuthority(i),
       DescribeCertificateAuthority: (i) => this.describeCertificateAuthority(i),
       GetCertificateAuthorityCertificate: (i) => this.getCertificateAuthorityCertificate(i),
@@ -239,6 +310,33 @@ export class AcmPcaEmulator implements JsonService {
       GetCertificate: (i) => this.getCertificate(i),
       RevokeCertificate: (i) => this.revokeCertificate(i),
     };
+    this.operations = Object.fromEntries(
+      Object.entries(operations).map(([name, op]) => [
+        name,
+        this.limiters.has(name) ? (i: unknown, ctx: RequestContext) => (this.admit(name), op(i, ctx)) : op,
+      ]),
+    );
+  }
+
+  /** Throttles a request past its operation's rate (see the file header). */
+  private admit(operation: string): void {
+    if (!this.limiters.get(operation)!.take(this.rateClock()))
+      throw new AwsServiceError('ThrottlingException', `Rate exceeded for ${operation}`, 400);
+  }
+
+  /** Changes an operation's request rate from now on (tests: a low rate, to see throttling with a few requests). */
+  setRequestRate(operation: RateLimitedOperation, rate: number): void {
+    this.limiters.set(operation, new RequestRateLimiter(rate));
+  }
+
+  /** Accepted and throttled requests per rate-limited operation so far (benchmarks read it). */
+  requestRateStats(): Record<RateLimitedOperation, RequestRateStats> {
+    return Object.fromEntries(
+      [...this.limiters].map(([op, l]) => [
+        op,
+        { rate: l.rate, accepted: l.accepted, throttled: l.throttled, peakPerSecond: l.peakPerSecond },
+      ]),
+    ) as Record<RateLimitedOperation, RequestRateStats>;
   }
 
   // ---- in-process accessors (for the MSK emulator and the local runner) ----

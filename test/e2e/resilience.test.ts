@@ -22,6 +22,7 @@ import {
   specText,
   taskErrors,
   useE2eEnvironment,
+  renewalsOf,
   type RotationOutput,
 } from '../support/e2e.js';
 
@@ -158,9 +159,17 @@ describe('what the provision workflow rides out', () => {
       );
       expect(run.status).toBe('SUCCEEDED');
       const output = run.output as RotationOutput;
-      const byStatus = (st: string) => output.renewals.filter((r) => r.status === st).map((r) => r.domain);
+      const renewals = await renewalsOf(env, output);
+      const byStatus = (st: string) => renewals.filter((r) => r.status === st).map((r) => r.domain);
       expect(byStatus('FAILED')).toHaveLength(1);
       const failed = byStatus('FAILED')[0]!;
+      // The run's own summary says the same, naming the failure.
+      expect(output).toMatchObject({
+        due: domains.length,
+        renewed: domains.length - 1,
+        failed: 1,
+        failures: [{ domain: failed, error: 'InvalidStateException' }],
+      });
       const renewed = byStatus('RENEWED');
       expect([failed, ...renewed].sort()).toEqual(domains);
 

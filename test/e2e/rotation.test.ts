@@ -31,6 +31,7 @@ import {
   listBucket,
   probe,
   probeMismatches,
+  renewalsOf,
   useE2eEnvironment,
   type RotationOutput,
 } from '../support/e2e.js';
@@ -92,7 +93,8 @@ describe('certificate rotation, end to end', () => {
       // At a reference time 10 days ago nothing was due yet: the run scans both and renews none.
       const earlier = await rotationAt(new Date(Date.now() - 10 * DAY_MS));
       expect(earlier.status).toBe('SUCCEEDED');
-      expect(earlier.output).toMatchObject({ scanned: 2, renewals: [] });
+      expect(earlier.output).toMatchObject({ scanned: 2, due: 0, renewed: 0, failed: 0 });
+      expect(await renewalsOf(env, earlier.output)).toEqual([]);
       expect((await readMtlsCredentials(env.clients.s3, env.resources.certBucket, 'shop.catalog'))!.current).toEqual(
         old.current,
       );
@@ -100,14 +102,15 @@ describe('certificate rotation, end to end', () => {
       // Today's scheduled run renews shop.catalog only.
       const today = await scheduledRun();
       expect(today.status).toBe('SUCCEEDED');
-      expect(today.output.scanned).toBe(2);
-      expect(today.output.renewals).toHaveLength(1);
-      expect(today.output.renewals[0]).toMatchObject({ domain: 'shop.catalog', status: 'RENEWED', generation: 2 });
+      expect(today.output).toMatchObject({ scanned: 2, due: 1, renewed: 1, current: 0, failed: 0, failures: [] });
+      const renewals = await renewalsOf(env, today.output);
+      expect(renewals).toHaveLength(1);
+      expect(renewals[0]).toMatchObject({ domain: 'shop.catalog', status: 'RENEWED', generation: 2 });
 
       // Promoted: current.json names the new certificate, a different serial and key, valid from now.
       const renewed = (await readMtlsCredentials(env.clients.s3, env.resources.certBucket, 'shop.catalog'))!;
       expect(renewed.current.serial).not.toBe(old.current.serial);
-      expect(renewed.current.serial).toBe(today.output.renewals[0]!.serial);
+      expect(renewed.current.serial).toBe(renewals[0]!.serial);
       expect(renewed.current.generation).toBe(2);
       expect(renewed.keyPem).not.toBe(old.keyPem);
       const newCert = certificateOf(renewed.certPem);
@@ -145,7 +148,7 @@ describe('certificate rotation, end to end', () => {
       // Renewed once: the next daily run finds nothing due.
       const again = await scheduledRun();
       expect(again.status).toBe('SUCCEEDED');
-      expect(again.output).toMatchObject({ scanned: 2, renewals: [] });
+      expect(again.output).toMatchObject({ scanned: 2, due: 0, renewed: 0 });
       expect((await readMtlsCredentials(env.clients.s3, env.resources.certBucket, 'shop.catalog'))!.current).toEqual(
         renewed.current,
       );

@@ -21,6 +21,7 @@ import { ListSecretsCommand, GetSecretValueCommand } from '@aws-sdk/client-secre
 import {
   DescribeExecutionCommand,
   ListExecutionsCommand,
+  ListMapRunsCommand,
   StartExecutionCommand,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
@@ -43,6 +44,7 @@ import {
 import { readMtlsCredentials, readScramCredentials, type MtlsCredentials } from '../../lib/aws/client-credentials.js';
 import { getText } from '../../lib/aws/cert-store.js';
 import { readReport, type ProvisionReport } from '../../lib/aws/reports.js';
+import { readRenewals, type RenewalOutcome } from '../../lib/aws/rotation.js';
 import { bindingKey } from '../../lib/access/bindings.js';
 import type { AclBinding } from '../../lib/access/types.js';
 import { Kafka, fromKafkaJsResources, kafkaJsConfig, type Admin } from '../../lib/kafka/index.js';
@@ -604,27 +606,45 @@ export async function listBucket(env: Environment, bucket: string, prefix = ''):
 export const executionHistory = (env: Environment, executionArn: string): Promise<HistoryEvent[]> =>
   fullHistory(env.clients.sfn, executionArn);
 
+/** Every execution of the deployed state machines, and every child execution of their Distributed Maps' Map Runs. */
 export async function allExecutionArns(env: Environment): Promise<string[]> {
   const arns: string[] = [];
-  for (const stateMachineArn of Object.values(env.resources.stateMachines)) {
+  const list = async (by: { stateMachineArn: string } | { mapRunArn: string }) => {
+    const found: string[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await env.clients.sfn.send(
-        new ListExecutionsCommand({ stateMachineArn, maxResults: 1000, nextToken }),
-      );
-      arns.push(...(page.executions ?? []).map((e) => e.executionArn!));
+      const page = await env.clients.sfn.send(new ListExecutionsCommand({ ...by, maxResults: 1000, nextToken }));
+      found.push(...(page.executions ?? []).map((e) => e.executionArn!));
       nextToken = page.nextToken;
     } while (nextToken);
+    return found;
+  };
+  for (const stateMachineArn of Object.values(env.resources.stateMachines)) {
+    for (const executionArn of await list({ stateMachineArn })) {
+      arns.push(executionArn);
+      const runs = await env.clients.sfn.send(new ListMapRunsCommand({ executionArn }));
+      for (const r of runs.mapRuns ?? []) arns.push(...(await list({ mapRunArn: r.mapRunArn! })));
+    }
   }
   return arns;
 }
 
-/** The rotation workflow's output (FindExpiringCertificates' scan and the Map's renewals). */
+/** The rotation workflow's output: the scan's counts, the renewal counts, and where the due list and results are. */
 export interface RotationOutput {
   now: string;
   scanned: number;
-  renewals: { domain: string; status: string; serial?: string; generation?: number }[];
+  due: number;
+  renewed: number;
+  current: number;
+  failed: number;
+  failures: { domain: string; error: string }[];
+  dueList: { bucket: string; key: string };
+  results: { Bucket: string; Key: string };
 }
+
+/** Each domain's outcome of a rotation run, from its renewal Map's result files (lib/aws/rotation.ts). */
+export const renewalsOf = (env: Environment, output: RotationOutput): Promise<RenewalOutcome[]> =>
+  readRenewals(env.clients.s3, output.results);
 
 /** Error names of the Lambda/task failures recorded in a history (retried or not), in order. */
 export function taskErrors(history: readonly HistoryEvent[]): string[] {
@@ -694,6 +714,11 @@ export async function publicSurfaces(
   for (const key of await listBucket(env, env.resources.specBucket, 'reports/')) {
     places[`s3://${env.resources.specBucket}/${key}`] =
       (await getText(env.clients.s3, env.resources.specBucket, key)) ?? '';
+  }
+  // The rotation's due lists (FindExpiringCertificates writes them for the renewal Map).
+  for (const key of await listBucket(env, env.resources.certBucket, 'rotation/')) {
+    places[`s3://${env.resources.certBucket}/${key}`] =
+      (await getText(env.clients.s3, env.resources.certBucket, key)) ?? '';
   }
   places['events the pipeline emitted'] = JSON.stringify(events);
   places['EventBridge deliveries'] = JSON.stringify(

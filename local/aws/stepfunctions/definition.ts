@@ -18,8 +18,14 @@ import { classifyResource } from './tasks.js';
  */
 export const NAME_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f\ufffe\uffff\ud800-\udfff]/;
 
-/** The resource each Distributed Map field may name here ("ItemReader (Map)", "ResultWriter (Map)"). */
-const ITEM_READER = 'arn:aws:states:::s3:listObjectsV2';
+/**
+ * The resources a Distributed Map's ItemReader may name here, with the ReaderConfig fields each takes ("ItemReader
+ * (Map)"): the bucket listing, or a JSON file in S3 (`s3:getObject` with ReaderConfig InputType JSON).
+ */
+const ITEM_READERS: Readonly<Record<string, readonly string[]>> = {
+  'arn:aws:states:::s3:listObjectsV2': ['MaxItems'],
+  'arn:aws:states:::s3:getObject': ['InputType', 'MaxItems'],
+};
 const RESULT_WRITER = 'arn:aws:states:::s3:putObject';
 /** What runs a Distributed Map state in the engine's copy of the definition (never a user-visible resource). */
 const DISTRIBUTED_MAP_TASK = 'arn:aws:states:::local:distributedMap';
@@ -163,12 +169,19 @@ function distributedProblems(st: Record<string, unknown>, where: string): string
       problems.push(`UNSUPPORTED: ${f} of a distributed Map at ${where}/${f} (the local emulator does not run it)`);
   const reader = st['ItemReader'] as { Resource?: unknown; ReaderConfig?: Record<string, unknown> } | undefined;
   if (reader !== undefined) {
-    if (reader.Resource !== ITEM_READER)
+    const config = ITEM_READERS[String(reader.Resource)];
+    if (!config)
       problems.push(
-        `UNSUPPORTED: ItemReader resource '${String(reader.Resource)}' at ${where}/ItemReader/Resource (the local emulator reads ${ITEM_READER} only)`,
+        `UNSUPPORTED: ItemReader resource '${String(reader.Resource)}' at ${where}/ItemReader/Resource (the local emulator reads ${Object.keys(ITEM_READERS).join(' and ')} only)`,
       );
     for (const k of Object.keys(reader.ReaderConfig ?? {}))
-      if (k !== 'MaxItems') problems.push(`UNSUPPORTED: ReaderConfig.${k} at ${where}/ItemReader/ReaderConfig`);
+      if (config && !config.includes(k))
+        problems.push(`UNSUPPORTED: ReaderConfig.${k} at ${where}/ItemReader/ReaderConfig`);
+    // A JSON file is read as one array of items; CSV, JSONL, manifests and ItemsPointer are not emulated.
+    if (reader.Resource === 'arn:aws:states:::s3:getObject' && reader.ReaderConfig?.['InputType'] !== 'JSON')
+      problems.push(
+        `UNSUPPORTED: ReaderConfig.InputType '${String(reader.ReaderConfig?.['InputType'])}' at ${where}/ItemReader/ReaderConfig (the local emulator reads JSON files only)`,
+      );
   }
   const writer = st['ResultWriter'] as { Resource?: unknown; WriterConfig?: unknown } | undefined;
   if (writer !== undefined) {
@@ -216,7 +229,8 @@ function distributedSpec(
   void _config;
   // Label: when absent, the state's name identifies the Map Run (truncated to the Label's 40 characters).
   const label = typeof st['Label'] === 'string' ? st['Label'] : stateName.slice(0, 40);
-  const reader = st['ItemReader'] as { Parameters?: Json; ReaderConfig?: { MaxItems?: number } } | undefined;
+  const reader = st['ItemReader'] as
+    { Resource: string; Parameters?: Json; ReaderConfig?: { MaxItems?: number } } | undefined;
   const writer = st['ResultWriter'] as { Parameters?: Json } | undefined;
   const selector = (st['ItemSelector'] ?? st['Parameters']) as Json | undefined;
   return {
@@ -227,6 +241,7 @@ function distributedSpec(
     ...(reader
       ? {
           itemReader: {
+            resource: reader.Resource,
             parameters: reader.Parameters ?? {},
             ...(reader.ReaderConfig?.MaxItems !== undefined ? { maxItems: reader.ReaderConfig.MaxItems } : {}),
           },

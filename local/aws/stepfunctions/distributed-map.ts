@@ -13,7 +13,9 @@
 //   the child's input.
 // "ItemReader (Map)" (input-output-itemreader.html): `arn:aws:states:::s3:listObjectsV2` with Parameters Bucket and
 // Prefix lists the objects (paging through the whole listing); each item is `{Etag, Key, LastModified (epoch seconds),
-// Size, StorageClass}`; ReaderConfig.MaxItems limits the count. A failure to read is States.ItemReaderFailed.
+// Size, StorageClass}`; `arn:aws:states:::s3:getObject` with Parameters Bucket and Key and ReaderConfig
+// `{InputType: JSON}` reads a JSON file whose content is an array, each element one item (a file that is not a JSON
+// array fails the state). ReaderConfig.MaxItems limits the count. A failure to read is States.ItemReaderFailed.
 // "ResultWriter (Map)" (input-output-resultwriter.html): `arn:aws:states:::s3:putObject` with Bucket and Prefix
 // writes `<Prefix>/<Map Run id>/manifest.json` and one file per status, `SUCCEEDED_<n>.json` and `FAILED_<n>.json`
 // (the children's ARN, name, input, output or error and cause, dates, status: Transformation NONE, the default with
@@ -26,7 +28,8 @@
 // (s3:ListBucket) and the ResultWriter writes as the role (s3:PutObject): both go through the emulated S3 with the
 // role's credentials, so its policy and the bucket's apply.
 //
-// Deviations: no ItemBatcher, no ItemReader other than s3:listObjectsV2, no WriterConfig, no redrive (refused at
+// Deviations: no ItemBatcher, no ItemReader other than s3:listObjectsV2 and a JSON file (no CSV, JSONL, manifest or
+// ItemsPointer), no WriterConfig, no redrive (refused at
 // CreateStateMachine, naming the field); result files are never split (AWS splits at 5 GB); a role that may not start
 // or describe the children fails the Map state with States.Runtime and AWS's denial text (what AWS reports then is not
 // documented); EXPRESS children run with STANDARD semantics, like every execution here.
@@ -45,7 +48,7 @@ export interface DistributedMapSpec {
   readonly label: string;
   readonly itemsPath: string;
   readonly itemSelector?: Json;
-  readonly itemReader?: { readonly parameters: Json; readonly maxItems?: number };
+  readonly itemReader?: { readonly resource: string; readonly parameters: Json; readonly maxItems?: number };
   readonly resultWriter?: { readonly parameters: Json };
   readonly maxConcurrency: number;
   readonly toleratedFailurePercentage: number;
@@ -322,9 +325,11 @@ export class DistributedMapRunner {
         );
       return items;
     }
+    const max = spec.itemReader.maxItems ?? Infinity;
+    if (spec.itemReader.resource === 'arn:aws:states:::s3:getObject')
+      return this.jsonFileItems(exec, spec, input, context, max);
     const params = (await evaluate(spec.itemReader.parameters, input, context)) as { Bucket?: string; Prefix?: string };
     const items: Json[] = [];
-    const max = spec.itemReader.maxItems ?? Infinity;
     let token: string | undefined;
     do {
       let page: { Contents?: Record<string, Json>[]; IsTruncated?: boolean; NextContinuationToken?: string };
@@ -351,6 +356,39 @@ export class DistributedMapRunner {
       token = page.IsTruncated && items.length < max ? page.NextContinuationToken : undefined;
     } while (token);
     return items;
+  }
+
+  /** ItemReader over a JSON file in S3 (ReaderConfig InputType JSON): the array it holds, each element one item. */
+  private async jsonFileItems(
+    exec: ExecutionRecord,
+    spec: DistributedMapSpec,
+    input: Json,
+    context: Record<string, unknown>,
+    max: number,
+  ): Promise<Json[]> {
+    const params = (await evaluate(spec.itemReader!.parameters, input, context)) as {
+      Bucket?: string;
+      Key?: string;
+      VersionId?: string;
+    };
+    let body: unknown;
+    try {
+      const out = (await this.s3(exec, 'getObject', {
+        Bucket: params.Bucket ?? null,
+        Key: params.Key ?? null,
+        ...(params.VersionId !== undefined ? { VersionId: params.VersionId } : {}),
+      })) as { Body?: string };
+      body = JSON.parse(String(out.Body ?? ''));
+    } catch (err) {
+      const e = err as Error;
+      throw new StatesError('States.ItemReaderFailed', `${e.name}: ${e.message}`);
+    }
+    if (!Array.isArray(body))
+      throw new StatesError(
+        'States.ItemReaderFailed',
+        `The JSON file s3://${String(params.Bucket)}/${String(params.Key)} of '${spec.stateName}' does not hold an array.`,
+      );
+    return (body as Json[]).slice(0, Number.isFinite(max) ? max : undefined);
   }
 
   /** ResultWriter: the result files and their manifest under `<Prefix>/<Map Run id>/`; the state's small result. */

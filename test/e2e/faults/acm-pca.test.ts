@@ -144,6 +144,38 @@ describe('fault matrix: ACM PCA', () => {
     TIMEOUT,
   );
 
+  it(
+    'at a PCA rate of 1 IssueCertificate per second a rotation run stays within it and renews every due domain, one issuance each',
+    async () => {
+      const env = e2e.env;
+      for (const d of ['faults.pca-rate1', 'faults.pca-rate2'])
+        expect((await e2e.provision(`specs/${d}.yaml`, spec(d))).report).toMatchObject({ status: 'PROVISIONED' });
+      // Every domain this file gave a certificate (these two, and each test's above).
+      const domains = (await listBucket(env, env.resources.certBucket, 'certificates/'))
+        .map((k) => /^certificates\/([^_/][^/]*)\/current\.json$/.exec(k)?.[1])
+        .filter((d): d is string => d !== undefined);
+      expect(domains.length).toBeGreaterThanOrEqual(2);
+      // One IssueCertificate a second: the renewal Map's children (40 at a time) may ask for several at once;
+      // what goes over is throttled and retried. (The rate counts on the fault injector's clock, which every
+      // skipped Retry wait advances, so how many are throttled here depends on timing; the 2,000-domain run,
+      // bench/rotation-scale.ts, shows the throttles at the real rate and real waits.)
+      const before = env.pca.requestRateStats().IssueCertificate;
+      env.pca.setRequestRate('IssueCertificate', 1);
+      try {
+        const run = await e2e.run('rotateCertificates', { time: new Date(Date.now() + 25 * 86_400_000).toISOString() });
+        expect(run.status).toBe('SUCCEEDED');
+        expect(run.output).toMatchObject({ due: domains.length, renewed: domains.length, failed: 0 });
+        const rate = env.pca.requestRateStats().IssueCertificate;
+        expect(rate).toMatchObject({ rate: 1, accepted: domains.length, peakPerSecond: 1 });
+        expect(before.peakPerSecond).toBeLessThanOrEqual(25);
+      } finally {
+        env.pca.setRequestRate('IssueCertificate', 25);
+      }
+      for (const d of domains) expect(await certificatesOf(d)).toHaveLength(2);
+    },
+    TIMEOUT,
+  );
+
   it('leaves no orphans across the whole file', async () => {
     await expectCleanAfterFaults(e2e);
   }, 120_000);

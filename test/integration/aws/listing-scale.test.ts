@@ -6,6 +6,7 @@
 // scans the index. Objects are put directly (empty index entries, stub specs): what is under
 // test is the listing, not provisioning.
 import { readFileSync } from 'node:fs';
+import { CreateKeyCommand } from '@aws-sdk/client-kms';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { CreateStateMachineCommand, DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { StepFunctionsEmulator } from '../../../local/aws/stepfunctions.js';
@@ -180,15 +181,30 @@ test('the rotation scan over 2,500 index entries: FindExpiringCertificates reads
     ROTATION_SPECS,
     withSpec.map((e) => `specs/${e.domain}.yaml`),
   );
-  const out = await withEnv({ [ENV.CERT_BUCKET]: CERTS, [ENV.SPEC_BUCKET]: ROTATION_SPECS }, () =>
-    findExpiring({ now: now.toISOString() }, { s3: aws.clients.s3 }),
+  // The due list is stored under SSE-KMS, like every object of the certificate bucket.
+  const key = await aws.clients.kms.send(new CreateKeyCommand({}));
+  const out = await withEnv(
+    { [ENV.CERT_BUCKET]: CERTS, [ENV.SPEC_BUCKET]: ROTATION_SPECS, [ENV.KMS_KEY_ARN]: key.KeyMetadata!.Arn! },
+    () => findExpiring({ now: now.toISOString(), executionName: 'scale-scan' }, { s3: aws.clients.s3 }),
   );
   expect(out.scanned).toBe(2_500);
   expect(out.withoutSpec).toHaveLength(50);
   // The e2e support's own paging loop, over the same three pages.
-  const listed = await listBucket({ clients: { s3: aws.clients.s3 } } as unknown as Environment, CERTS);
+  const listed = await listBucket(
+    { clients: { s3: aws.clients.s3 } } as unknown as Environment,
+    CERTS,
+    'certificates/',
+  );
   expect(listed).toEqual(entries.map((e) => indexKey(e)).sort());
-  expect(out.due.map((d) => d.domain).sort()).toEqual(
+  // The due list is in the bucket for the renewal Map's ItemReader, not in the result.
+  expect(out.dueList).toEqual({ bucket: CERTS, key: 'rotation/scale-scan/due.json' });
+  const list = JSON.parse(
+    await (
+      await aws.clients.s3.send(new GetObjectCommand({ Bucket: CERTS, Key: out.dueList.key }))
+    ).Body!.transformToString(),
+  ) as { domain: string }[];
+  expect(out.due).toBe(list.length);
+  expect(list.map((d) => d.domain).sort()).toEqual(
     entries.filter((_, i) => i % 5 === 0 && i % 50 !== 0).map((e) => e.domain),
   );
 }, 120_000);

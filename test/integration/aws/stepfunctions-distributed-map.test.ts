@@ -269,6 +269,60 @@ describe('a Distributed Map with an S3 ItemReader and ResultWriter', () => {
     expect((JSON.parse(big.output!) as { error: { Error: string } }).error.Error).toBe('States.DataLimitExceeded');
   }, 180_000);
 
+  // "ItemReader (Map)": s3:getObject with ReaderConfig InputType JSON reads a JSON file holding an array; each element
+  // is one item ($$.Map.Item.Value), as the ItemSelector sees it.
+  const jsonReader = (config: Record<string, unknown> = {}) => ({
+    ItemReader: {
+      Resource: 'arn:aws:states:::s3:getObject',
+      ReaderConfig: { InputType: 'JSON', ...config },
+      Parameters: { 'Bucket.$': '$.bucket', 'Key.$': '$.key' },
+    },
+    ItemSelector: { 'key.$': '$$.Map.Item.Value.name', 'index.$': '$$.Map.Item.Index' },
+  });
+
+  test('a JSON file as the ItemReader: one child per array element, in order; MaxItems limits them', async () => {
+    const sfn = aws.clients.sfn;
+    const names = Array.from({ length: 2_345 }, (_, i) => ({ name: `d-${String(i).padStart(4, '0')}`, n: i }));
+    await aws.local.s3.seedObjects(BUCKET, [{ key: 'lists/due.json', body: JSON.stringify(names) }]);
+    const r = await runMachine(sfn, definition({ extra: jsonReader() }), {
+      bucket: BUCKET,
+      key: 'lists/due.json',
+    });
+    expect([r.status, r.error]).toEqual(['SUCCEEDED', undefined]);
+    const out = JSON.parse(r.output!) as { mapped: { ResultWriterDetails: { Key: string } } };
+    const manifest = await getJson<{ ResultFiles: { SUCCEEDED: { Key: string }[] } }>(
+      RESULTS,
+      out.mapped.ResultWriterDetails.Key,
+    );
+    const entries = await getJson<ResultEntry[]>(RESULTS, manifest.ResultFiles.SUCCEEDED[0]!.Key);
+    expect(entries.map((e) => (JSON.parse(e.Input) as { key: string; index: number }).key)).toEqual(
+      names.map((n) => n.name),
+    );
+    const limited = await runMachine(sfn, definition({ resultWriter: false, extra: jsonReader({ MaxItems: 2 }) }), {
+      bucket: BUCKET,
+      key: 'lists/due.json',
+    });
+    expect((JSON.parse(limited.output!) as { mapped: unknown }).mapped).toEqual([
+      { key: 'd-0000', ok: true },
+      { key: 'd-0001', ok: true },
+    ]);
+  }, 180_000);
+
+  test.each([
+    ['a missing file', 'lists/none.json', 'S3.NoSuchKeyException'],
+    ['a file that is not a JSON array', 'lists/object.json', 'does not hold an array'],
+  ])(
+    'a JSON ItemReader over %s fails the state with States.ItemReaderFailed',
+    async (_what, key, cause) => {
+      await aws.local.s3.seedObjects(BUCKET, [{ key: 'lists/object.json', body: '{"items": []}' }]);
+      const r = await runMachine(aws.clients.sfn, definition({ extra: jsonReader() }), { bucket: BUCKET, key });
+      const out = JSON.parse(r.output!) as { error: { Error: string; Cause: string } };
+      expect(out.error.Error).toBe('States.ItemReaderFailed');
+      expect(out.error.Cause).toContain(cause);
+    },
+    60_000,
+  );
+
   test('MaxConcurrency bounds the child executions running at once', async () => {
     let running = 0;
     let most = 0;
@@ -305,8 +359,19 @@ describe('a Distributed Map with an S3 ItemReader and ResultWriter', () => {
     ['ItemBatcher', { ItemBatcher: { MaxItemsPerBatch: 10 } }, 'UNSUPPORTED: ItemBatcher'],
     [
       'another reader',
-      { ItemReader: { Resource: 'arn:aws:states:::s3:getObject', Parameters: { Bucket: 'b', Key: 'k' } } },
+      { ItemReader: { Resource: 'arn:aws:states:::s3:getManifest', Parameters: { Bucket: 'b', Key: 'k' } } },
       'UNSUPPORTED: ItemReader resource',
+    ],
+    [
+      'a file reader for CSV',
+      {
+        ItemReader: {
+          Resource: 'arn:aws:states:::s3:getObject',
+          ReaderConfig: { InputType: 'CSV' },
+          Parameters: { Bucket: 'b', Key: 'k' },
+        },
+      },
+      "UNSUPPORTED: ReaderConfig.InputType 'CSV'",
     ],
     [
       'a WriterConfig',

@@ -301,6 +301,14 @@ describe('racing attempts of one generation', () => {
 });
 
 describe('renewal cycle', () => {
+  /** The scan of one execution: its summary and the due list it wrote for the renewal Map. */
+  async function scanAt(input: { now?: string; trigger?: { time: string } }, executionName = 'daily-run') {
+    const summary = await findExpiring({ ...input, executionName });
+    const stored = bucket.get(summary.dueList.key)!;
+    const due = JSON.parse(stored.body) as { domain: string; generation: number }[];
+    return { ...summary, list: due, stored };
+  }
+
   async function provision(domain: string, now?: string) {
     // (The fake S3 is one map for both buckets: the scan lists specs/ for the domains that have a spec.)
     bucket.set(`specs/${domain}.yaml`, { body: `id: urn:${domain}` });
@@ -313,12 +321,13 @@ describe('renewal cycle', () => {
     const again = await issue({ domain: 'shop.orders', now: '2026-03-10T00:00:00Z' });
     expect(again).toMatchObject({ status: 'CURRENT', generation: 1 });
 
-    const scanEarly = await findExpiring({ now: '2026-03-20T23:00:00Z' });
-    expect(scanEarly.due).toEqual([]);
+    const scanEarly = await scanAt({ now: '2026-03-20T23:00:00Z' });
+    expect([scanEarly.due, scanEarly.list]).toEqual([0, []]);
     expect(scanEarly.earliestNotAfter).toBe('2026-03-31T00:00:00.000Z');
 
-    const scan = await findExpiring({ trigger: { time: '2026-03-21T00:00:00Z' } });
-    expect(scan.due).toEqual([expect.objectContaining({ domain: 'shop.orders', generation: 1 })]);
+    const scan = await scanAt({ trigger: { time: '2026-03-21T00:00:00Z' } });
+    expect(scan.due).toBe(1);
+    expect(scan.list).toEqual([expect.objectContaining({ domain: 'shop.orders', generation: 1 })]);
 
     const renewed = await issue({ domain: 'shop.orders', now: scan.now });
     expect(renewed).toMatchObject({ status: 'ISSUING', generation: 2 });
@@ -336,21 +345,29 @@ describe('renewal cycle', () => {
     await provision('shop.orders');
     await provision('shop.payments');
     bucket.delete('specs/shop.payments.yaml');
-    const scan = await findExpiring({ now: '2026-03-29T00:00:00Z' });
-    expect(scan.due.map((d) => d.domain)).toEqual(['shop.orders']);
+    const scan = await scanAt({ now: '2026-03-29T00:00:00Z' });
+    expect(scan.list.map((d) => d.domain)).toEqual(['shop.orders']);
     expect(scan.withoutSpec).toEqual(['shop.payments']);
   });
 
-  it('the expiry scan costs List calls only', async () => {
+  it('the expiry scan costs List calls only, and one put of the due list under SSE-KMS', async () => {
     await provision('shop.orders');
     await provision('shop.payments');
     s3.resetHistory();
-    const scan = await findExpiring({ now: '2026-03-25T00:00:00Z' });
+    const scan = await scanAt({ now: '2026-03-25T00:00:00Z' }, 'run-42');
     expect(scan.scanned).toBe(2);
-    expect(scan.due.map((d) => d.domain)).toEqual(['shop.orders', 'shop.payments']);
-    const used = new Set(s3.calls().map((c) => c.args[0].constructor.name));
-    expect(used).toEqual(new Set([ListObjectsV2Command.name]));
+    expect(scan.list.map((d) => d.domain)).toEqual(['shop.orders', 'shop.payments']);
+    const used = s3.calls().map((c) => c.args[0].constructor.name);
+    expect(new Set(used)).toEqual(new Set([ListObjectsV2Command.name, PutObjectCommand.name]));
     expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
     expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
+    expect(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).toEqual(['rotation/run-42/due.json']);
+    expect(scan.dueList).toEqual({ bucket: ENV.CERT_BUCKET, key: 'rotation/run-42/due.json' });
+    expect(scan.stored).toMatchObject({ sse: 'aws:kms', kmsKey: ENV.KMS_KEY_ARN });
+  });
+
+  it('refuses a scan without an execution name for its due list, naming the field', async () => {
+    const err = (await findExpiring({ now: '2026-03-25T00:00:00Z' } as never).catch((e: unknown) => e)) as Error;
+    expect(err.message).toContain('"executionName"');
   });
 });

@@ -454,24 +454,42 @@ describe('provision workflow (aws-local-stepfunctions, stub tasks)', () => {
 });
 
 describe('rotate-certificates workflow', () => {
-  it('renews each due domain independently; one failure emits an event and the others complete', async () => {
+  const def = resolved('rotate-certificates');
+  const each = def.States['RenewEach'] as State & {
+    ItemReader: { Resource: string; ReaderConfig: Record<string, unknown>; Parameters: Record<string, unknown> };
+    ResultWriter: { Resource: string; Parameters: Record<string, unknown> };
+    ItemProcessor: Definition & { ProcessorConfig: Record<string, unknown> };
+  };
+
+  it('RenewEach is a Distributed Map over the due list FindExpiringCertificates wrote, results under reports/_rotation/runs/', () => {
+    expect(def.States['FindExpiringCertificates']!.Parameters).toEqual({
+      'trigger.$': '$',
+      'executionName.$': '$$.Execution.Name',
+      'correlationId.$': '$$.Execution.Id',
+    });
+    expect(each.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(each.ItemReader).toEqual({
+      Resource: 'arn:aws:states:::s3:getObject',
+      ReaderConfig: { InputType: 'JSON' },
+      Parameters: { 'Bucket.$': '$.scan.dueList.bucket', 'Key.$': '$.scan.dueList.key' },
+    });
+    expect(each.ResultWriter).toEqual({
+      Resource: 'arn:aws:states:::s3:putObject',
+      Parameters: { Bucket: localStateMachineArn('SpecBucket'), Prefix: 'reports/_rotation/runs' },
+    });
+    // One domain's failure never stops the others; the role names the children by this label.
+    expect([each.MaxConcurrency, each.ToleratedFailurePercentage, each.Label]).toEqual([40, 100, 'RenewEach']);
+  });
+
+  it('a child renews its domain; a failure emits an event and ends the child with a FAILED outcome', async () => {
     const seen: Record<string, unknown[]> = {};
     const rec =
       (n: string, h: Handler): Handler =>
       async (i) => ((seen[n] ??= []).push(i), h(i));
     const handlers = {
-      FindExpiringCertificates: rec('FindExpiringCertificates', async () => ({
-        now: '2026-03-21T00:00:00.000Z',
-        scanned: 3,
-        due: [
-          { domain: 'a.x', serial: '1', notAfter: 'n', generation: 1 },
-          { domain: 'b.x', serial: '2', notAfter: 'n', generation: 1 },
-          { domain: 'c.x', serial: '3', notAfter: 'n', generation: 4 },
-        ],
-      })),
       IssueCertificate: rec('IssueCertificate', async (i) => {
         const d = (i as { domain: string }).domain;
-        if (d === 'b.x') throw lambdaError('ThrottlingException', 'rate exceeded');
+        if (d === 'b.x') throw lambdaError('InvalidStateException', 'the CA is not ACTIVE');
         if (d === 'c.x') return { domain: d, status: 'CURRENT', serial: '3', notAfter: 'n', generation: 4 };
         return { domain: d, status: 'ISSUING', certificateArn: `arn:${d}`, generation: 2, publicKeySha256: 'ab' };
       }),
@@ -486,26 +504,72 @@ describe('rotate-certificates workflow', () => {
       })),
       EmitRenewalFailed: rec('EmitRenewalFailed', async () => ({})),
     };
-    const out = (await machine('rotate-certificates').run(
-      { time: '2026-03-21T00:00:00Z', 'detail-type': 'Scheduled Event' } as never,
+    const child = new StateMachine(
+      { StartAt: each.ItemProcessor.StartAt, States: each.ItemProcessor.States } as never,
+      { validationOptions: { checkArn: false } },
+    );
+    const outcomes: unknown[] = [];
+    for (const domain of ['a.x', 'b.x', 'c.x'])
+      outcomes.push(
+        await child.run({ domain, now: '2026-03-21T00:00:00.000Z', correlationId: 'c' } as never, {
+          overrides: {
+            taskResourceLocalHandlers: handlers as never,
+            retryIntervalOverrides: retriesInstant('rotate-certificates'),
+          },
+          context: CONTEXT as never,
+        }).result,
+      );
+    expect(seen.IssueCertificate![0]).toEqual({ domain: 'a.x', now: '2026-03-21T00:00:00.000Z', correlationId: 'c' });
+    expect(outcomes).toEqual([
+      { domain: 'a.x', status: 'RENEWED', serial: '9', generation: 2 },
+      { domain: 'b.x', status: 'FAILED', error: 'InvalidStateException' },
+      { domain: 'c.x', status: 'CURRENT', serial: '3' },
+    ]);
+    expect(seen.EmitRenewalFailed).toHaveLength(1);
+    expect(
+      (seen.EmitRenewalFailed![0] as { Entries: { DetailType: string; Detail: unknown }[] }).Entries[0],
+    ).toMatchObject({
+      DetailType: 'Certificate Renewal Failed',
+      Detail: { domain: 'b.x', error: 'InvalidStateException' },
+    });
+  });
+
+  it('after the Map the output is the counts, the first failures and where the due list and results are', async () => {
+    const { RenewEach: _e, FindExpiringCertificates: _s, ...rest } = def.States;
+    const tail = new StateMachine({ ...def, StartAt: 'SummarizeRenewals', States: rest } as never, {
+      validationOptions: { checkArn: false },
+    });
+    const results = { Bucket: 'b', Key: 'reports/_rotation/runs/1/manifest.json' };
+    const summarized: unknown[] = [];
+    const out = await tail.run(
+      {
+        scan: { now: 'n', scanned: 3, due: 2, dueList: { bucket: 'c', key: 'rotation/x/due.json' } },
+        renewals: { MapRunArn: 'arn:m', ResultWriterDetails: results },
+      } as never,
       {
         overrides: {
-          taskResourceLocalHandlers: handlers as never,
-          retryIntervalOverrides: retriesInstant('rotate-certificates'),
+          taskResourceLocalHandlers: {
+            SummarizeRenewals: async (i: unknown) => (
+              summarized.push(i),
+              { renewed: 1, current: 0, failed: 1, failures: [{ domain: 'b.x', error: 'E' }] }
+            ),
+          } as never,
         },
         context: CONTEXT as never,
       },
-    ).result) as { renewals: { domain: string; status: string }[] };
-    expect(seen.FindExpiringCertificates![0]).toMatchObject({ trigger: { time: '2026-03-21T00:00:00Z' } });
-    expect(seen.IssueCertificate!.filter((i) => (i as { domain: string }).domain === 'a.x')[0]).toMatchObject({
-      now: '2026-03-21T00:00:00.000Z',
+    ).result;
+    expect(summarized).toEqual([{ results, correlationId: CONTEXT.Execution.Id }]);
+    expect(out).toEqual({
+      now: 'n',
+      scanned: 3,
+      due: 2,
+      renewed: 1,
+      current: 0,
+      failed: 1,
+      failures: [{ domain: 'b.x', error: 'E' }],
+      dueList: { bucket: 'c', key: 'rotation/x/due.json' },
+      results,
     });
-    expect(out.renewals.map((r) => [r.domain, r.status])).toEqual([
-      ['a.x', 'RENEWED'],
-      ['b.x', 'FAILED'],
-      ['c.x', 'CURRENT'],
-    ]);
-    expect(seen.EmitRenewalFailed).toHaveLength(1);
   });
 });
 
