@@ -28,7 +28,7 @@ import { certificateFacts } from '../cert/inspect.js';
 import { createCsr, generateKeyPair, keyPairFromPem, privateKeyToPem, publicKeyFingerprint } from '../cert/keys.js';
 import { CERT_PREFIX, INDEX_PREFIX, daysUntil, idempotencyToken, isRenewalDue } from '../cert/policy.js';
 import { verifyIssuedCertificate } from '../cert/verify.js';
-import { certificatesToRevoke, markRevoked } from '../decommission/index.js';
+import { certificatesToRevoke, markRevoked, revocationsToSend } from '../decommission/index.js';
 import { logger, metrics, MetricUnit } from '../observability.js';
 import { domainFromKey } from '../spec/key.js';
 import {
@@ -244,11 +244,12 @@ export async function revokeDomainCertificates(
       stored.push({ serial: key.split('/')[2]!, notAfter: new Date(new X509Certificate(pem).validTo).toISOString() });
   }
   const serials = certificatesToRevoke(stored, now);
-  let already = 0;
-  for (const serial of serials)
+  const current = await readCurrent(s3, bucket, domain);
+  const toSend = revocationsToSend(serials, current);
+  let already = serials.length - toSend.length;
+  for (const serial of toSend)
     if ((await revokeCertificate(ctx.pca, ctx.pcaArn, serial)) === 'ALREADY_REVOKED') already++;
 
-  const current = await readCurrent(s3, bucket, domain);
   if (current && !current.revoked) {
     await writeCurrent(s3, ctx, markRevoked(current, { at: now.toISOString(), serials }));
   }
