@@ -12,7 +12,7 @@
 //   to a broker at all (ListenerType.BROKER), so the reader can take the controller's share out.
 // - kafka.server:type=socket-server-metrics,listener=<name>,networkProcessor=<n>: request-total (requests read off
 //   that listener's connections after authentication), successful-authentication-total, connection-creation-total,
-//   summed here over network processors.
+//   incoming-byte-total and outgoing-byte-total (what the clients sent and were sent), summed over network processors.
 import com.sun.tools.attach.VirtualMachine;
 import java.util.Map;
 import java.util.TreeMap;
@@ -26,7 +26,8 @@ import org.apache.kafka.common.protocol.ApiKeys;
 
 public class _KafkaRequestMetrics {
   private static final String[] LISTENER_COUNTERS = {
-    "request-total", "successful-authentication-total", "connection-creation-total"
+    "request-total", "successful-authentication-total", "connection-creation-total", "incoming-byte-total",
+    "outgoing-byte-total"
   };
 
   public static void main(String[] args) throws Exception {
@@ -63,7 +64,8 @@ public class _KafkaRequestMetrics {
       for (Map.Entry<String, long[]> e : listeners.entrySet()) {
         long[] v = e.getValue();
         out.append(sep).append('"').append(e.getKey()).append("\":{\"requests\":").append(v[0])
-          .append(",\"authentications\":").append(v[1]).append(",\"connections\":").append(v[2]).append('}');
+          .append(",\"authentications\":").append(v[1]).append(",\"connections\":").append(v[2])
+          .append(",\"bytesIn\":").append(v[3]).append(",\"bytesOut\":").append(v[4]).append('}');
         sep = ",";
       }
       System.out.println(out.append("}}"));

@@ -19,6 +19,8 @@
 //   connections); `byApi` comes from the request meters, with the controller's share taken out: a combined KRaft node
 //   counts a request the broker forwards to its controller (CreateTopics, CreateAcls, DeleteAcls...) twice, and the
 //   controller-only APIs (BrokerHeartbeat...) are the node talking to itself. `consistent` says whether the two agree.
+//   `requestBytes` and `responseBytes` are those listeners' byte counters: a request count that stays flat per spec
+//   can still cost more per spec as the cluster grows (a DescribeAcls of every ACL, a Metadata of every topic).
 //
 // Use: `const before = await costSnapshot(env)`, the phase, `const after = await costSnapshot(env)`, then
 // `costOf(before, after, specs)`. A snapshot takes a second or two (the Java helper compiles and attaches).
@@ -37,7 +39,12 @@ const CONTROLLER_LISTENER = 'CONTROLLER';
 
 interface BrokerCounters {
   readonly apis: Readonly<Record<string, { count: number; forwardable: boolean; clientApi: boolean }>>;
-  readonly listeners: Readonly<Record<string, { requests: number; authentications: number; connections: number }>>;
+  readonly listeners: Readonly<
+    Record<
+      string,
+      { requests: number; authentications: number; connections: number; bytesIn: number; bytesOut: number }
+    >
+  >;
 }
 
 export interface CostSnapshot {
@@ -49,7 +56,7 @@ export interface CostSnapshot {
 
 export interface PhaseCost {
   readonly specs: number;
-  readonly perSpec: { lambdaInvocations: number; awsRequests: number; kafkaRequests: number };
+  readonly perSpec: { lambdaInvocations: number; awsRequests: number; kafkaRequests: number; kafkaResponseKiB: number };
   readonly lambdaInvocations: { total: number; byFunction: Record<string, number>; throttles: number };
   /** `byOperation` keys are `<service>:<Operation>`; `byRole` keys the role's logical id in the template. */
   readonly awsRequests: {
@@ -64,6 +71,9 @@ export interface PhaseCost {
     byListener: Record<string, number>;
     authentications: number;
     connections: number;
+    /** What the clients sent the broker and the broker sent them (its listeners' byte counters). */
+    requestBytes: number;
+    responseBytes: number;
     consistent: boolean;
   };
 }
@@ -150,12 +160,16 @@ export function costOf(before: CostSnapshot, after: CostSnapshot, specs: number)
   const byListener: Record<string, number> = {};
   let authentications = 0;
   let connections = 0;
+  let requestBytes = 0;
+  let responseBytes = 0;
   for (const [listener, l] of Object.entries(after.kafka.listeners)) {
     if (listener === CONTROLLER_LISTENER) continue;
     const b = before.kafka.listeners[listener];
     add(byListener, listener, l.requests - (b?.requests ?? 0));
     authentications += l.authentications - (b?.authentications ?? 0);
     connections += l.connections - (b?.connections ?? 0);
+    requestBytes += l.bytesIn - (b?.bytesIn ?? 0);
+    responseBytes += l.bytesOut - (b?.bytesOut ?? 0);
   }
 
   const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
@@ -168,6 +182,7 @@ export function costOf(before: CostSnapshot, after: CostSnapshot, specs: number)
       lambdaInvocations: per(lambdaTotal, specs),
       awsRequests: per(awsTotal, specs),
       kafkaRequests: per(kafkaTotal, specs),
+      kafkaResponseKiB: per(responseBytes / 1024, specs),
     },
     lambdaInvocations: { total: lambdaTotal, byFunction: sorted(byFunction), throttles },
     awsRequests: {
@@ -182,6 +197,8 @@ export function costOf(before: CostSnapshot, after: CostSnapshot, specs: number)
       byListener: sorted(byListener),
       authentications,
       connections,
+      requestBytes,
+      responseBytes,
       consistent: sum(byApi) === kafkaTotal,
     },
   };

@@ -4,10 +4,12 @@
 import { costOf, type CostSnapshot } from '../../../bench/_cost.js';
 
 const api = (count: number, forwardable = false, clientApi = true) => ({ count, forwardable, clientApi });
-const listener = (requests: number, authentications = 0) => ({
+const listener = (requests: number, authentications = 0, bytesOut = 0) => ({
   requests,
   authentications,
   connections: authentications,
+  bytesIn: requests * 10,
+  bytesOut,
 });
 
 const before: CostSnapshot = {
@@ -18,7 +20,7 @@ const before: CostSnapshot = {
   ]),
   kafka: {
     apis: { Metadata: api(10), CreateAcls: api(4, true), BrokerHeartbeat: api(50, false, false) },
-    listeners: { SCRAM: listener(12, 2), CONTROLLER: listener(52), INTERNAL: listener(0) },
+    listeners: { SCRAM: listener(12, 2, 1000), CONTROLLER: listener(52, 0, 500), INTERNAL: listener(0) },
   },
 };
 
@@ -43,7 +45,7 @@ const after: CostSnapshot = {
       CreateTopics: api(2, true),
       BrokerHeartbeat: api(60, false, false),
     },
-    listeners: { SCRAM: listener(19, 4), CONTROLLER: listener(75), INTERNAL: listener(1, 1) },
+    listeners: { SCRAM: listener(19, 4, 5096), CONTROLLER: listener(75, 0, 9000), INTERNAL: listener(1, 1, 1024) },
   },
 };
 
@@ -66,9 +68,11 @@ test('per function, per operation and per API, the deployment only, per spec', (
     byListener: { SCRAM: 7, INTERNAL: 1 },
     authentications: 3,
     connections: 3,
+    requestBytes: 80,
+    responseBytes: 5120,
     consistent: true,
   });
-  expect(c.perSpec).toEqual({ lambdaInvocations: 2.5, awsRequests: 2.5, kafkaRequests: 4 });
+  expect(c.perSpec).toEqual({ lambdaInvocations: 2.5, awsRequests: 2.5, kafkaRequests: 4, kafkaResponseKiB: 2.5 });
 });
 
 test('a breakdown by API that does not add up to the listeners’ count says so', () => {
