@@ -176,35 +176,29 @@ function firstFailure(env: Environment, executionArn: string): unknown {
   return '(no failure event)';
 }
 
-/** Waits until `count` provision runs exist and none is running; fails on a failed one. */
-async function settled(env: Environment, count: number): Promise<void> {
+/**
+ * Waits until `count` provision runs exist and none is running. The failed ones are counted with their most common
+ * reasons, not thrown: the reprovision that follows re-applies them too, and a figure with its failures shown beats
+ * none (a throttled Kafka admin invocation can run out of its retries when each takes long at thousands of specs).
+ */
+async function settled(env: Environment, count: number): Promise<{ failed: number; reasons: Record<string, number> }> {
   for (;;) {
     const runs = provisionRuns(env);
     if (runs.length >= count && runs.every((e) => e.status !== 'RUNNING')) {
       const failed = runs.filter((e) => e.status !== 'SUCCEEDED');
-      if (failed.length > 0) {
-        // The reasons are in the FAILED reports: the most common ones.
-        const reasons = new Map<string, number>();
-        for (const f of failed) {
-          const input = JSON.parse(String(env.sfn.describeExecution({ executionArn: f.executionArn })['input'])) as {
-            detail?: { object?: { key?: string } };
-          };
-          const domain = (input.detail?.object?.key ?? '').replace(/^specs\/|\.yaml$/g, '');
-          const r = (await report(env, domain).catch(() => ({}))) as { error?: unknown };
-          const k = JSON.stringify(r.error ?? firstFailure(env, f.executionArn))
-            .replace(/bench\.r\d+/g, '<domain>')
-            .slice(0, 400);
-          reasons.set(k, (reasons.get(k) ?? 0) + 1);
-        }
-        throw new Error(
-          `${failed.length} provision run(s) did not succeed; reasons: ${[...reasons]
-            .sort(([, a], [, b]) => b - a)
-            .slice(0, 5)
-            .map(([k, n]) => `${n}× ${k}`)
-            .join('; ')}`,
-        );
+      // The reasons are in the FAILED reports (or, without one, the history).
+      const reasons: Record<string, number> = {};
+      for (const f of failed) {
+        const input = JSON.parse(String(env.sfn.describeExecution({ executionArn: f.executionArn })['input'])) as {
+          detail?: { object?: { key?: string } };
+        };
+        const domain = (input.detail?.object?.key ?? '').replace(/^specs\/|\.yaml$/g, '');
+        const r = (await report(env, domain).catch(() => ({}))) as { error?: { name?: unknown } };
+        const k = String(r.error?.name ?? (firstFailure(env, f.executionArn) as { error?: unknown })?.error ?? '?');
+        reasons[k] = (reasons[k] ?? 0) + 1;
       }
-      return;
+      if (failed.length > 0) log(`  ${failed.length} provision run(s) failed: ${JSON.stringify(reasons)}`);
+      return { failed: failed.length, reasons };
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -251,8 +245,8 @@ try {
           );
         }
       }
-      await settled(env, uploaded);
-      return { ms: performance.now() - t0 };
+      const outcome = await settled(env, uploaded);
+      return { ms: performance.now() - t0, ...outcome };
     },
   );
   const domains = all.slice(0, uploaded);
@@ -262,6 +256,8 @@ try {
     setupSpecsPerSecond: Math.round((uploaded / setup.result.ms) * 1000 * 100) / 100,
     provisionPerSpec: setup.cost.perSpec,
     setupLoadAverage1m: load1m(),
+    setupFailed: setup.result.failed,
+    setupFailureReasons: setup.result.reasons,
   };
   if (uploaded < SPECS) log(`setup budget spent: the reprovision runs over the ${uploaded} specs provisioned`);
   const provisionStateMs = timeByState(
