@@ -230,6 +230,8 @@ export class S3Emulator {
       if (s.opts.faults) {
         const hit = s.opts.faults.take('s3', operation);
         if (hit) {
+          // A fault's `run` (an interleaving, local/aws/faults.ts) runs before S3 answers, as it does for the other services.
+          if (hit.run) await hit.run();
           if (hit.latencyMs > 0) await new Promise((r) => setTimeout(r, hit.latencyMs));
           if (hit.error) throw new S3HttpError(hit.error.code, hit.error.message, hit.error.statusCode);
         }
