@@ -139,7 +139,8 @@ const FUNCTIONS: Record<string, readonly string[]> = {
     'iam:DetachRolePolicy',
     'iam:ListAttachedRolePolicies',
   ],
-  FindExpiringCertificates: ['s3:ListBucket'],
+  // The expiry index is listed; the due list is written under rotation/ (SSE-KMS) for RenewEach's ItemReader.
+  FindExpiringCertificates: ['s3:ListBucket', 's3:PutObject', 'kms:GenerateDataKey'],
   CheckRemoval: ['s3:ListBucketVersions'],
   RevokeScramSecret: [
     'kafka:BatchDisassociateScramSecret',
