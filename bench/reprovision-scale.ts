@@ -10,15 +10,26 @@
 // with thousands of domains cannot give each one a SCRAM secret; the emulated MSK enforces that limit.
 // Setup, not the figure: the specs are uploaded (PutObject into the versioned bucket, so each upload starts its
 // provision run through S3 → EventBridge → Step Functions, as in production), `--upload-concurrency` at a time.
+//
+// Cost (bench/_cost.ts), for the setup and for the measured run: Lambda invocations, AWS requests and Kafka requests,
+// per spec and broken down, in `cost.provision` and `cost.reprovision` (`perSpec` is the reprovision's, as is
+// `provisionPerSpec` the setup's), with `stateMs` (where each phase's time went: the mean time per spec in each state
+// of the provision workflow), `peakRssMiB` of the whole environment and the 1-minute load average at the end of each
+// phase (the machine may be shared). `--budget-minutes M` ends the uploads after M minutes; the reprovision then runs
+// over the specs provisioned so far, and the line says `finished: false` (a smaller figure rather than none).
+//
+//   npm run bench -- reprovision-scale [--specs N] [--upload-concurrency N] [--budget-minutes M]
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
+import { loadavg } from 'node:os';
 import kafkajs from 'kafkajs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { uploadSpec } from '../local/driver.js';
 import { startEnvironment, type Environment } from '../local/environment.js';
 import { benchSpec, flag } from './_args.js';
+import { measured, sampleRss } from './_cost.js';
 
 // kafkajs is CommonJS: its enums are not named ESM exports.
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, ResourcePatternTypes } = kafkajs;
@@ -27,6 +38,8 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const SPECS = flag('specs', 5_000);
 const UPLOAD_CONCURRENCY = flag('upload-concurrency', 10);
 const DRIFT_PERCENT = 5;
+const BUDGET_MS = process.argv.includes('--budget-minutes') ? flag('budget-minutes', 1) * 60_000 : Infinity;
+const load1m = () => Math.round((loadavg()[0] ?? 0) * 10) / 10;
 
 const domainOf = (i: number) => `bench.r${String(i).padStart(5, '0')}`;
 const spec = (domain: string): string => benchSpec(domain);
@@ -39,7 +52,20 @@ async function reprovision(env: Environment): Promise<{ ms: number; executionArn
       input: JSON.stringify({ 'detail-type': 'Reprovision Requested', source: 'msk-spec-provisioner', detail: {} }),
     }),
   );
-  const d = await env.sfn.waitForExecution(executionArn!);
+  // Progress, so a run stopped before its end still shows its rate.
+  const progress = setInterval(() => {
+    const runs = env.sfn.listMapRuns({ executionArn }) as { mapRuns: { mapRunArn: string }[] };
+    const run = runs.mapRuns[0];
+    if (!run) return;
+    const c = (env.sfn.describeMapRun({ mapRunArn: run.mapRunArn }) as { itemCounts: Record<string, number> })
+      .itemCounts;
+    const s = (performance.now() - t) / 1000;
+    const done = (c['succeeded'] ?? 0) + (c['failed'] ?? 0);
+    log(
+      `  reprovision: ${done} of ${c['total']} children done in ${Math.round(s)} s (${(done / s).toFixed(2)}/s, load ${load1m()}, this process ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB)`,
+    );
+  }, 30_000);
+  const d = await env.sfn.waitForExecution(executionArn!).finally(() => clearInterval(progress));
   const ms = performance.now() - t;
   if (d['status'] !== 'SUCCEEDED')
     throw new Error(`reprovision ${String(d['status'])}: ${String(d['error'])} ${String(d['cause'])}`);
@@ -65,6 +91,46 @@ function largestState(env: Environment, executionArn: string): number {
     nextToken = page.nextToken;
   } while (nextToken);
   return max;
+}
+
+/**
+ * Where the time of these provision runs went: per state of the workflow, the mean time a run spent in it (entered
+ * to exited; a Parallel's branches overlap, so the states do not add up to the run), and the mean run.
+ */
+function timeByState(env: Environment, executionArns: readonly string[]): Record<string, number> {
+  const total: Record<string, number> = {};
+  let runs = 0;
+  for (const executionArn of executionArns) {
+    const entered = new Map<string, number>();
+    let first: number | undefined;
+    let last = 0;
+    let nextToken: string | undefined;
+    do {
+      const page = env.sfn.getExecutionHistory({
+        executionArn,
+        maxResults: 1000,
+        includeExecutionData: false,
+        ...(nextToken ? { nextToken } : {}),
+      }) as Page;
+      for (const e of page.events) {
+        const t = Number(e['timestamp']) * 1000;
+        first ??= t;
+        last = t;
+        const inName = (e['stateEnteredEventDetails'] as { name?: string } | undefined)?.name;
+        const outName = (e['stateExitedEventDetails'] as { name?: string } | undefined)?.name;
+        if (inName) entered.set(inName, t);
+        if (outName && entered.has(outName)) total[outName] = (total[outName] ?? 0) + t - entered.get(outName)!;
+      }
+      nextToken = page.nextToken;
+    } while (nextToken);
+    total['(run)'] = (total['(run)'] ?? 0) + last - (first ?? last);
+    runs++;
+  }
+  return Object.fromEntries(
+    Object.entries(total)
+      .sort(([, a], [, b]) => b - a)
+      .map(([state, ms]) => [state, Math.round(ms / Math.max(1, runs))]),
+  );
 }
 
 function mapRunChildren(env: Environment, executionArn: string): string[] {
@@ -102,19 +168,37 @@ function provisionRuns(env: Environment): Listed['executions'] {
 }
 const running = (env: Environment) => provisionRuns(env).filter((e) => e.status === 'RUNNING').length;
 
-/** Waits until `count` provision runs exist and none is running; fails on a failed one. */
-async function settled(env: Environment, count: number): Promise<void> {
+/** The first failure an execution's history records (a task's or a Lambda's error and cause). */
+function firstFailure(env: Environment, executionArn: string): unknown {
+  const page = env.sfn.getExecutionHistory({ executionArn, maxResults: 1000 }) as Page;
+  for (const e of page.events)
+    for (const [k, v] of Object.entries(e)) if (/Failed|TimedOut/.test(k) && k.endsWith('EventDetails')) return v;
+  return '(no failure event)';
+}
+
+/**
+ * Waits until `count` provision runs exist and none is running. The failed ones are counted with their most common
+ * reasons, not thrown: the reprovision that follows re-applies them too, and a figure with its failures shown beats
+ * none (a throttled Kafka admin invocation can run out of its retries when each takes long at thousands of specs).
+ */
+async function settled(env: Environment, count: number): Promise<{ failed: number; reasons: Record<string, number> }> {
   for (;;) {
     const runs = provisionRuns(env);
     if (runs.length >= count && runs.every((e) => e.status !== 'RUNNING')) {
       const failed = runs.filter((e) => e.status !== 'SUCCEEDED');
-      if (failed.length > 0) {
-        const first = env.sfn.describeExecution({ executionArn: failed[0]!.executionArn });
-        throw new Error(
-          `${failed.length} provision run(s) did not succeed; the first: ${String(first['error'])} ${String(first['cause'])}`,
-        );
+      // The reasons are in the FAILED reports (or, without one, the history).
+      const reasons: Record<string, number> = {};
+      for (const f of failed) {
+        const input = JSON.parse(String(env.sfn.describeExecution({ executionArn: f.executionArn })['input'])) as {
+          detail?: { object?: { key?: string } };
+        };
+        const domain = (input.detail?.object?.key ?? '').replace(/^specs\/|\.yaml$/g, '');
+        const r = (await report(env, domain).catch(() => ({}))) as { error?: { name?: unknown } };
+        const k = String(r.error?.name ?? (firstFailure(env, f.executionArn) as { error?: unknown })?.error ?? '?');
+        reasons[k] = (reasons[k] ?? 0) + 1;
       }
-      return;
+      if (failed.length > 0) log(`  ${failed.length} provision run(s) failed: ${JSON.stringify(reasons)}`);
+      return { failed: failed.length, reasons };
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -133,24 +217,53 @@ async function report(
 const env = await startEnvironment({
   log: (l) => log(`  ${l}`),
   pcaReadyAfterPolls: 0,
-  retryIntervalMs: 0,
+  // Retry intervals as the workflows define them: with the Kafka admin functions' reserved concurrency
+  // (KafkaAdminConcurrency) below the runs in flight, a throttled invocation waits its backoff as on AWS; with no
+  // interval its retries would all fail at once.
   waitMs: 0,
   authModes: ['MTLS'],
 });
+const rss = sampleRss(env);
 try {
-  const domains = Array.from({ length: SPECS }, (_, i) => domainOf(i));
+  const all = Array.from({ length: SPECS }, (_, i) => domainOf(i));
+  let uploaded = 0;
   const t0 = performance.now();
-  for (let i = 0; i < domains.length; i += UPLOAD_CONCURRENCY) {
-    await Promise.all(
-      domains.slice(i, i + UPLOAD_CONCURRENCY).map((d) => uploadSpec(env, { key: `specs/${d}.yaml`, text: spec(d) })),
-    );
-    // Keep the provision runs from piling up far ahead of the uploads.
-    while (running(env) > UPLOAD_CONCURRENCY * 2) await new Promise((r) => setTimeout(r, 200));
-    if ((i / UPLOAD_CONCURRENCY) % 20 === 0) log(`  uploaded ${i + UPLOAD_CONCURRENCY} of ${SPECS}`);
-  }
-  await settled(env, SPECS);
-  const setup = { ms: performance.now() - t0 };
-  log(`setup: ${SPECS} specs uploaded and provisioned in ${Math.round(setup.ms)} ms`);
+  const setup = await measured(
+    env,
+    () => uploaded,
+    async () => {
+      for (let i = 0; i < all.length && performance.now() - t0 < BUDGET_MS; i += UPLOAD_CONCURRENCY) {
+        const batch = all.slice(i, i + UPLOAD_CONCURRENCY);
+        await Promise.all(batch.map((d) => uploadSpec(env, { key: `specs/${d}.yaml`, text: spec(d) })));
+        uploaded += batch.length;
+        // Keep the provision runs from piling up far ahead of the uploads.
+        while (running(env) > UPLOAD_CONCURRENCY * 2) await new Promise((r) => setTimeout(r, 200));
+        if ((i / UPLOAD_CONCURRENCY) % 20 === 0) {
+          const s = (performance.now() - t0) / 1000;
+          log(
+            `  uploaded ${uploaded} of ${SPECS} in ${Math.round(s)} s (${(uploaded / s).toFixed(2)} specs/s, load ${load1m()}, peak RSS ${rss.peakMiB()} MiB)`,
+          );
+        }
+      }
+      const outcome = await settled(env, uploaded);
+      return { ms: performance.now() - t0, ...outcome };
+    },
+  );
+  const domains = all.slice(0, uploaded);
+  log(`setup: ${uploaded} specs uploaded and provisioned in ${Math.round(setup.result.ms)} ms`);
+  const setupFigures = {
+    setupMs: Math.round(setup.result.ms),
+    setupSpecsPerSecond: Math.round((uploaded / setup.result.ms) * 1000 * 100) / 100,
+    provisionPerSpec: setup.cost.perSpec,
+    setupLoadAverage1m: load1m(),
+    setupFailed: setup.result.failed,
+    setupFailureReasons: setup.result.reasons,
+  };
+  if (uploaded < SPECS) log(`setup budget spent: the reprovision runs over the ${uploaded} specs provisioned`);
+  const provisionStateMs = timeByState(
+    env,
+    provisionRuns(env).map((e) => e.executionArn),
+  );
 
   // Drift: every ACL of the certificate principal of 5% of the domains, deleted out of band.
   const drifted = domains.filter((_, i) => i % (100 / DRIFT_PERCENT) === 0);
@@ -173,7 +286,9 @@ try {
   }
   log(`drift injected into ${drifted.length} specs; measured reprovision`);
 
-  const run = await reprovision(env);
+  const before = new Set(provisionRuns(env).map((e) => e.executionArn));
+  const { result: run, cost: reprovisionCost } = await measured(env, uploaded, () => reprovision(env));
+  const reprovisionLoad = load1m();
   const driftedSet = new Set(drifted);
   let healed = 0;
   let unchanged = 0;
@@ -191,21 +306,40 @@ try {
   console.log(
     JSON.stringify({
       name: 'reprovision-scale',
-      specs: SPECS,
+      // false when the setup budget ran out: then `specs` is how many were provisioned, of `requestedSpecs`.
+      finished: uploaded === SPECS,
+      specs: uploaded,
+      requestedSpecs: SPECS,
       drifted: drifted.length,
       healed,
       unchanged,
       failed,
       totalMs: Math.round(run.ms),
-      msPerSpec: Math.round((run.ms / SPECS) * 10) / 10,
-      setupMs: Math.round(setup.ms),
+      msPerSpec: Math.round((run.ms / uploaded) * 10) / 10,
+      loadAverage1m: reprovisionLoad,
+      perSpec: reprovisionCost.perSpec,
+      ...setupFigures,
       childExecutions: children.length,
       maxParentStateBytes: largestState(env, run.executionArn),
       maxChildStateBytes,
       outputBytes: Buffer.byteLength(run.output),
       payloadQuotaBytes: 262_144,
+      peakRssMiB: rss.peakMiB(),
+      cost: {
+        provision: { ...setup.cost, stateMs: provisionStateMs },
+        reprovision: {
+          ...reprovisionCost,
+          stateMs: timeByState(
+            env,
+            provisionRuns(env)
+              .map((e) => e.executionArn)
+              .filter((a) => !before.has(a)),
+          ),
+        },
+      },
     }),
   );
 } finally {
+  rss.stop();
   await env.stop();
 }

@@ -125,10 +125,19 @@ export class ClusterTrustMissing extends ProvisioningError {
 }
 
 export class ScramUserLimit extends ProvisioningError {
-  constructor(existing: number, adding: number, limit: number) {
+  constructor(
+    readonly clusterArn: string,
+    readonly existing: number,
+    readonly adding: number,
+    readonly limit: number,
+    after?: string,
+  ) {
     super(
       ERROR_NAMES.ScramUserLimit,
-      `associating ${adding} more SCRAM secret(s) would exceed MSK's limit of ${limit} per cluster (${existing} associated)`,
+      `cluster ${clusterArn} has ${existing} SCRAM secrets associated, MSK's limit of ${limit} per cluster: ` +
+        `associating ${adding} more would exceed it; disassociate unused SCRAM users (BatchDisassociateScramSecret) ` +
+        `and run again` +
+        (after ? `. ${after}` : ''),
     );
   }
 }

@@ -1,10 +1,13 @@
 // AssociateScramSecrets: the domain's secret is associated with the MSK cluster, so the brokers
 // learn the SCRAM user (it can take MSK up to 10 minutes to propagate). ScramAssociationPending
-// (InvalidSecretArn right after creation) is retried with backoff by the state machine.
+// (InvalidSecretArn right after creation) is retried with backoff by the state machine. A run that
+// lost the race for the cluster's last SCRAM slot schedules its secret for deletion and fails
+// (ScramUserLimit; lib/aws/scram-association.ts).
 import type { KafkaClient } from '@aws-sdk/client-kafka';
-import { kafkaClient } from '../../lib/aws/clients.js';
-import { clusterArn } from '../../lib/aws/env-config.js';
-import { associateScramSecrets } from '../../lib/aws/msk.js';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { kafkaClient, secretsClient } from '../../lib/aws/clients.js';
+import { clusterArn, secretRecoveryDays } from '../../lib/aws/env-config.js';
+import { associateDomainSecret } from '../../lib/aws/scram-association.js';
 import { instrument, logger, metrics, MetricUnit, type Correlated } from '../../lib/observability.js';
 import { requireDomain, requireString } from '../_shared/input.js';
 
@@ -22,12 +25,19 @@ export interface AssociateScramSecretsOutput {
 
 export async function associate(
   event: AssociateScramSecretsInput,
-  deps: { kafka?: KafkaClient } = {},
+  deps: { kafka?: KafkaClient; secrets?: SecretsManagerClient } = {},
 ): Promise<AssociateScramSecretsOutput> {
   const domain = requireDomain(event.domain);
   const secretArn = requireString(event as unknown as Record<string, unknown>, 'secretArn');
-  const r = await associateScramSecrets(deps.kafka ?? kafkaClient(), clusterArn(), [secretArn]);
-  const association = r.associated.includes(secretArn) ? 'NEW' : 'EXISTING';
+  const association = await associateDomainSecret(
+    {
+      kafka: deps.kafka ?? kafkaClient(),
+      secrets: deps.secrets ?? secretsClient(),
+      clusterArn: clusterArn(),
+      recoveryDays: secretRecoveryDays(),
+    },
+    secretArn,
+  );
   if (association === 'NEW') metrics.addMetric('ScramSecretsAssociated', MetricUnit.Count, 1);
   logger.info('scram secret associated', { secretArn, association });
   return { domain, secretArn, association };

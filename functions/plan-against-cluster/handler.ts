@@ -3,14 +3,16 @@
 // changing anything (broker count, CreateTopics/CreatePartitions validateOnly; lib/kafka/
 // cluster-plan.ts). A spec the cluster would refuse therefore gets no secret, no certificate, no
 // topic and no ACL. First of all, the cluster must offer every configured authentication mode
-// (DescribeClusterV2; lib/plan/cluster-auth.ts). With IAM, every affected domain's managed policies
+// (DescribeClusterV2; lib/plan/cluster-auth.ts), trust the PCA for mTLS and have room for the
+// domain's SCRAM user (lib/aws/msk.ts checkClusterFor). With IAM, every affected domain's managed policies
 // must stay within IAM's limits (lib/aws/iam-sync.ts). It reads and validates only: its role can create nothing.
 import { kafkaClient, s3Client } from '../../lib/aws/clients.js';
-import { clusterArn, iamLimits, provisionConfig } from '../../lib/aws/env-config.js';
+import { clusterArn, iamLimits, pcaArn, provisionConfig, secretNamePrefix } from '../../lib/aws/env-config.js';
 import { prospectiveIamPolicies } from '../../lib/aws/iam-sync.js';
-import { describeClusterAuth } from '../../lib/aws/msk.js';
+import { checkClusterFor } from '../../lib/aws/msk.js';
+import { scramSecretName } from '../../lib/credentials/secret-name.js';
 import { parseClusterArn } from '../../lib/access/iam.js';
-import { modesToRun, type ClientAuthMode } from '../../lib/plan/cluster-auth.js';
+import type { ClientAuthMode } from '../../lib/plan/cluster-auth.js';
 import type { ProvisionConfig } from '../../lib/config.js';
 import { checkPlan, digestOf, planDomain, type PlanDigest } from '../../lib/kafka/cluster-plan.js';
 import { connectAdmin, type AdminConnection, type AdminDeps } from '../../lib/kafka/connect.js';
@@ -37,7 +39,10 @@ export async function planAgainstCluster(event: unknown, deps: PlanDeps = {}): P
   const input = parseSpecStepInput(event);
   const config = deps.config ?? provisionConfig();
   const arn = clusterArn();
-  const authModes = modesToRun(arn, await describeClusterAuth(deps.kafka ?? kafkaClient(), arn), config.authModes);
+  const authModes = await checkClusterFor(deps.kafka ?? kafkaClient(), arn, config.authModes, {
+    pcaArn: () => pcaArn(),
+    scramSecretName: () => scramSecretName(secretNamePrefix(), input.domain),
+  });
   const s3 = deps.s3 ?? s3Client();
   const spec = await readAcceptedSpec(s3, input, config);
   // IAM: every affected domain's policies within IAM's limits (IamPolicyLimitError), before anything is created.

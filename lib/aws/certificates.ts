@@ -28,7 +28,7 @@ import { certificateFacts } from '../cert/inspect.js';
 import { createCsr, generateKeyPair, keyPairFromPem, privateKeyToPem, publicKeyFingerprint } from '../cert/keys.js';
 import { CERT_PREFIX, INDEX_PREFIX, daysUntil, idempotencyToken, isRenewalDue } from '../cert/policy.js';
 import { verifyIssuedCertificate } from '../cert/verify.js';
-import { certificatesToRevoke, markRevoked } from '../decommission/index.js';
+import { certificatesToRevoke, markRevoked, revocationsToSend } from '../decommission/index.js';
 import { logger, metrics, MetricUnit } from '../observability.js';
 import { domainFromKey } from '../spec/key.js';
 import {
@@ -68,12 +68,11 @@ export interface IssueContext extends CertificateStore {
   readonly settings: CertificateSettings;
 }
 
-// Per container: the cluster's trust and the CA's algorithm change rarely; a cold start re-reads them.
-const TRUST_RECHECK_MS = 5 * 60_000;
-let trustCheckedAt = 0;
+// Per container: the CA's signing algorithm follows from its key, which a CA never changes. The
+// cluster's trust in the CA is not kept: it is read before every CSR (below), since an operator can
+// remove it at any time and a warm container would carry the old answer past that change.
 let signingAlgorithm: string | undefined;
 export function resetIssueCaches(): void {
-  trustCheckedAt = 0;
   signingAlgorithm = undefined;
 }
 
@@ -83,16 +82,15 @@ export async function issueIfDue(
 ): Promise<IssueOutcome> {
   const { domain } = req;
   const { settings } = ctx;
-  if (Date.now() - trustCheckedAt > TRUST_RECHECK_MS) {
-    await assertClusterTrustsPca(ctx.kafka, ctx.clusterArn, settings.pcaArn);
-    trustCheckedAt = Date.now();
-  }
   const current = await readCurrent(ctx.s3, ctx.bucket, domain);
   if (current && !current.revoked && !req.force && !isRenewalDue(current, req.now)) {
     logger.info('certificate current', { serial: current.serial, notAfter: current.notAfter });
     const { serial, notAfter, generation } = current;
     return { domain, status: 'CURRENT', serial, notAfter, generation };
   }
+  // Before any key or CSR: a certificate the cluster would not accept is not requested. (In the
+  // provision workflow PlanAgainstCluster checked the same a moment ago; rotation has no plan step.)
+  await assertClusterTrustsPca(ctx.kafka, ctx.clusterArn, settings.pcaArn);
   const generation = (current?.generation ?? 0) + 1;
   const newKey = async () => privateKeyToPem((await generateKeyPair(settings.keyAlgorithm)).privateKey);
   const stored = await pendingKeyOf(ctx.s3, ctx, domain, generation, newKey);
@@ -244,11 +242,12 @@ export async function revokeDomainCertificates(
       stored.push({ serial: key.split('/')[2]!, notAfter: new Date(new X509Certificate(pem).validTo).toISOString() });
   }
   const serials = certificatesToRevoke(stored, now);
-  let already = 0;
-  for (const serial of serials)
+  const current = await readCurrent(s3, bucket, domain);
+  const toSend = revocationsToSend(serials, current);
+  let already = serials.length - toSend.length;
+  for (const serial of toSend)
     if ((await revokeCertificate(ctx.pca, ctx.pcaArn, serial)) === 'ALREADY_REVOKED') already++;
 
-  const current = await readCurrent(s3, bucket, domain);
   if (current && !current.revoked) {
     await writeCurrent(s3, ctx, markRevoked(current, { at: now.toISOString(), serials }));
   }

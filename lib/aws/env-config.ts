@@ -137,6 +137,7 @@ export function iamLimits(env: Env = process.env): IamPolicySettings['limits'] {
 export const specBucket = (env: Env = process.env): string => required(env, ENV.SPEC_BUCKET);
 export const certBucket = (env: Env = process.env): string => required(env, ENV.CERT_BUCKET);
 export const clusterArn = (env: Env = process.env): string => required(env, ENV.CLUSTER_ARN);
+export const pcaArn = (env: Env = process.env): string => required(env, ENV.PCA_ARN);
 
 /** The customer-managed key for SCRAM secrets and certificate objects. The AWS-managed keys are refused. */
 export function kmsKeyArn(env: Env = process.env): string {
@@ -176,7 +177,7 @@ export function certificateSettings(env: Env = process.env): CertificateSettings
   const signingAlgorithm = optional(env, ENV.PCA_SIGNING_ALGORITHM);
   const templateArn = optional(env, ENV.PCA_TEMPLATE_ARN);
   return {
-    pcaArn: required(env, ENV.PCA_ARN),
+    pcaArn: pcaArn(env),
     ...(signingAlgorithm ? { signingAlgorithm } : {}),
     ...(templateArn ? { templateArn } : {}),
     validityDays: positiveInt(env, ENV.CERT_VALIDITY_DAYS, DEFAULT_VALIDITY_DAYS),
@@ -262,9 +263,15 @@ function nonNegativeInt(env: Env, name: string, fallback: number): number {
   return n;
 }
 
-export function decommissionSettings(env: Env = process.env): DecommissionSettings {
+/** DeleteSecret's RecoveryWindowInDays for the pipeline's secrets, 7-30 (default 30). */
+export function secretRecoveryDays(env: Env = process.env): number {
   const days = nonNegativeInt(env, DECOMMISSION_ENV.SECRET_RECOVERY_DAYS, 30);
   if (days < 7 || days > 30) throw new ConfigurationError(`${DECOMMISSION_ENV.SECRET_RECOVERY_DAYS} must be 7..30`);
+  return days;
+}
+
+export function decommissionSettings(env: Env = process.env): DecommissionSettings {
+  const days = secretRecoveryDays(env);
   const mode = (optional(env, DECOMMISSION_ENV.ORPHAN_MODE) ?? 'REPORT').toUpperCase();
   if (mode !== 'REPORT' && mode !== 'DECOMMISSION')
     throw new ConfigurationError(`${DECOMMISSION_ENV.ORPHAN_MODE} must be REPORT or DECOMMISSION`);

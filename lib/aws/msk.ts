@@ -6,7 +6,7 @@ import {
   ListScramSecretsCommand,
   type KafkaClient,
 } from '@aws-sdk/client-kafka';
-import type { ClusterAuth } from '../plan/cluster-auth.js';
+import { modesToRun, type ClientAuthMode, type ClusterAuth } from '../plan/cluster-auth.js';
 import { ClusterTrustMissing, ScramAssociationFailed, ScramAssociationPending, ScramUserLimit } from '../errors.js';
 
 export const MAX_SCRAM_SECRETS_PER_CALL = 10;
@@ -41,11 +41,66 @@ export async function describeClusterAuth(client: KafkaClient, clusterArn: strin
   };
 }
 
-/** mTLS clients can connect only if the cluster trusts the PCA that signs their certificates. */
-export async function assertClusterTrustsPca(client: KafkaClient, clusterArn: string, pcaArn: string): Promise<void> {
-  const auth = await describeClusterAuth(client, clusterArn);
+/**
+ * mTLS clients can connect only if the cluster trusts the PCA that signs their certificates
+ * (`ClientAuthentication.Tls.CertificateAuthorityArnList`). Decided on what DescribeClusterV2 said
+ * in this run: an operator can change the list at any time (UpdateSecurity), so no answer is kept
+ * between runs.
+ */
+export function requireTrust(auth: ClusterAuth, clusterArn: string, pcaArn: string): void {
   if (!auth.certificateAuthorityArns.includes(pcaArn))
     throw new ClusterTrustMissing(clusterArn, pcaArn, auth.certificateAuthorityArns);
+}
+
+export async function assertClusterTrustsPca(client: KafkaClient, clusterArn: string, pcaArn: string): Promise<void> {
+  requireTrust(await describeClusterAuth(client, clusterArn), clusterArn, pcaArn);
+}
+
+/**
+ * The secret name in a Secrets Manager ARN: Secrets Manager appends a hyphen and six random
+ * characters to the name (Secrets Manager User Guide, "ARN of a secret").
+ */
+export function secretNameOfArn(arn: string): string | undefined {
+  return /:secret:(.+)-[A-Za-z0-9]{6}$/.exec(arn)?.[1];
+}
+
+/**
+ * Room for the domain's SCRAM user, decided before anything is created (PlanAgainstCluster): MSK
+ * allows at most 1000 per cluster (docs/facts.md#scram-secrets). No new user is needed when a
+ * secret of this name is associated already.
+ *
+ * A race remains: two runs that each see the last slot free both pass here. The one that
+ * associates second meets the limit in associateScramSecrets (ListScramSecrets again, just before
+ * BatchAssociateScramSecret), and AssociateScramSecrets then schedules the secret it holds for
+ * deletion, so no unassociated secret is left; the next run restores it (EnsureScramSecret) and
+ * tries again. (Two runs between that list and MSK's call would meet MSK's own refusal, whose
+ * wording is not documented: that error fails the run like any other, and the unassociated secret
+ * is what test/support/orphans.ts reports.)
+ */
+export async function requireScramRoom(client: KafkaClient, clusterArn: string, secretName: string): Promise<void> {
+  const associated = await listScramSecrets(client, clusterArn);
+  if (associated.some((arn) => secretNameOfArn(arn) === secretName)) return;
+  if (associated.length + 1 > MAX_SCRAM_USERS_PER_CLUSTER)
+    throw new ScramUserLimit(clusterArn, associated.length, 1, MAX_SCRAM_USERS_PER_CLUSTER);
+}
+
+/**
+ * What PlanAgainstCluster asks of MSK before anything is created, all on this run's answers: the
+ * configured modes are offered (one DescribeClusterV2); with mTLS, the cluster trusts the PCA (the
+ * same answer); with SCRAM, the cluster has room for the domain's user (ListScramSecrets). Returns
+ * the modes to run.
+ */
+export async function checkClusterFor<M extends ClientAuthMode>(
+  client: KafkaClient,
+  clusterArn: string,
+  configured: readonly M[],
+  need: { readonly pcaArn: () => string; readonly scramSecretName: () => string },
+): Promise<readonly M[]> {
+  const auth = await describeClusterAuth(client, clusterArn);
+  const modes = modesToRun(clusterArn, auth, configured);
+  if (modes.includes('MTLS' as M)) requireTrust(auth, clusterArn, need.pcaArn());
+  if (modes.includes('SCRAM' as M)) await requireScramRoom(client, clusterArn, need.scramSecretName());
+  return modes;
 }
 
 export async function listScramSecrets(client: KafkaClient, clusterArn: string): Promise<string[]> {
@@ -88,7 +143,7 @@ export async function associateScramSecrets(
   const todo = wanted.filter((a) => !existing.has(a));
   const already = wanted.filter((a) => existing.has(a));
   if (existing.size + todo.length > MAX_SCRAM_USERS_PER_CLUSTER)
-    throw new ScramUserLimit(existing.size, todo.length, MAX_SCRAM_USERS_PER_CLUSTER);
+    throw new ScramUserLimit(clusterArn, existing.size, todo.length, MAX_SCRAM_USERS_PER_CLUSTER);
 
   const associated: string[] = [];
   const pending: string[] = [];

@@ -160,6 +160,17 @@ export function certificatesToRevoke(
   return stored.filter((c) => new Date(c.notAfter).getTime() > now.getTime()).map((c) => c.serial);
 }
 
+/**
+ * The serials to send RevokeCertificate for: those current.json does not record as revoked. It
+ * records them only after PCA revoked them, so a run after a crash (or any later run) asks PCA
+ * nothing twice; PCA's "already revoked" answer stays the fallback for a run that died between
+ * the revocation and the record.
+ */
+export function revocationsToSend(serials: readonly string[], current: CurrentCertificate | undefined): string[] {
+  const recorded = new Set(current?.revoked?.serials ?? []);
+  return serials.filter((s) => !recorded.has(s));
+}
+
 export interface RevokedCurrent extends CurrentCertificate {
   readonly revoked: { readonly at: string; readonly reason: string; readonly serials: readonly string[] };
 }

@@ -54,6 +54,7 @@ import {
   type RestJsonService,
 } from './core.js';
 import { FaultInjector, type FaultSpec } from './faults.js';
+import { RequestCounts } from './request-counts.js';
 import { requiredGrants, type ResourceLookups } from './iam/actions.js';
 import { accessKeyOf, accountOf, firstDenial, type EnforcingAuthorizer } from './iam/enforce.js';
 import { verifySignature } from './iam/sigv4.js';
@@ -150,6 +151,8 @@ export function identityFromAuthorization(header: string | undefined): {
 
 export class Gateway {
   readonly faults: FaultInjector;
+  /** Requests by caller, service and operation (bench/_cost.ts). */
+  readonly requests = new RequestCounts();
   private readonly jsonByPrefix = new Map<string, JsonService>();
   private readonly rest: RestJsonService[] = [];
   private readonly query = new Map<string, QueryService>();
@@ -187,6 +190,12 @@ export class Gateway {
   /** The authorizer requests are checked against, if any. */
   get authorizer(): EnforcingAuthorizer | undefined {
     return this.iam;
+  }
+
+  /** One request for a known operation, by whoever's access key signed it (known only with IAM on). */
+  private count(req: IncomingMessage, service: string, operation: string): void {
+    const akid = accessKeyOf(header(req, 'authorization'));
+    this.requests.add(service, operation, akid === undefined ? undefined : this.iam?.principalForAccessKey(akid));
   }
 
   /** Who signed the request (only with IAM on), with the protocol's error names. */
@@ -400,6 +409,7 @@ export class Gateway {
         new AwsServiceError('UnknownOperationException', `Unknown operation ${method} ${url.pathname}`, 404),
       );
     }
+    this.count(req, service.signingName, route.operation);
     // The input is checked against the service model (local/aws/models/) once the caller is known.
     const invalid = restJsonRequestError(service.signingName, route.operation, {
       path: url.pathname,
@@ -478,6 +488,7 @@ export class Gateway {
       service: service.signingName,
       operation: opName,
     };
+    this.count(req, service.signingName, opName);
     // The input is checked against the service model (local/aws/models/) once the caller is known.
     const invalid = jsonRequestError(service.signingName, opName, input);
     if (this.iam) {
@@ -551,6 +562,7 @@ export class Gateway {
           400,
         ),
       );
+    this.count(req, service.signingName, action);
     const { input, error: invalid } = queryRequest(service.signingName, action, params);
     const region = service.globalRegion ?? ident.region;
     let ctx: RequestContext = {

@@ -135,6 +135,20 @@ export class KmsEmulator {
     return { ...this.find(idOrArnOrAlias, region, accountId).meta };
   }
 
+  /**
+   * What a cryptographic operation (Encrypt, Decrypt, GenerateDataKey) checks of the key's state,
+   * for the services that call KMS on a caller's behalf (S3's SSE-KMS): a disabled key answers
+   * DisabledException, one pending deletion KMSInvalidStateException, both HTTP 400 (KMS API
+   * Reference, API_GenerateDataKey and API_Decrypt, "Errors"; KMS Developer Guide, "Key states of
+   * AWS KMS keys"). NotFoundException when there is no such key.
+   */
+  requireUsable(idOrArnOrAlias: string, region = LOCAL_REGION, accountId = LOCAL_ACCOUNT_ID): void {
+    const { meta } = this.find(idOrArnOrAlias, region, accountId);
+    if (meta.KeyState === 'Disabled') throw new AwsServiceError('DisabledException', `${meta.Arn} is disabled.`);
+    if (meta.KeyState === 'PendingDeletion')
+      throw new AwsServiceError('KMSInvalidStateException', `${meta.Arn} is pending deletion.`);
+  }
+
   /** The key ARN behind a key id, key ARN, alias name or alias ARN; undefined when there is none. */
   keyArnOf(idOrArnOrAlias: string, region = LOCAL_REGION, accountId = LOCAL_ACCOUNT_ID): string | undefined {
     try {

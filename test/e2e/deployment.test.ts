@@ -245,6 +245,8 @@ describe('the packaged template, deployed on the embedded cloud with IAM enforce
   const UNEXERCISED: Readonly<Record<string, string>> = {
     'AssociateScramSecretsRole kms:DescribeKey':
       "MSK reads the secret through a KMS grant it creates with the caller's permissions; the emulated MSK checks kms:CreateGrant only, and which other KMS calls MSK makes as the caller is not documented",
+    'AssociateScramSecretsRole secretsmanager:DeleteSecret':
+      'only a run that lost the race for the cluster\'s last SCRAM slot deletes its secret; test/e2e/faults/msk.test.ts ("two runs racing for the last slot") runs it with IAM enforced',
     'ReprovisionStateMachineRole states:StopExecution':
       'the .sync integration stops a child when its parent is stopped (Step Functions guide, "Run a job (.sync)"), and a failed Map Run stops its running children ("IAM policies for using Distributed Map states"); no reprovision run here is stopped or fails',
     // ProvisionEach's ResultWriter: "IAM policies for using Distributed Map states" lists these for exporting

@@ -606,26 +606,44 @@ export async function listBucket(env: Environment, bucket: string, prefix = ''):
 export const executionHistory = (env: Environment, executionArn: string): Promise<HistoryEvent[]> =>
   fullHistory(env.clients.sfn, executionArn);
 
-/** Every execution of the deployed state machines, and every child execution of their Distributed Maps' Map Runs. */
+/**
+ * Every execution of every deployed state machine, each followed by the child executions of its
+ * Distributed Map runs: those are listed by Map Run, not by state machine (ListExecutions takes a
+ * stateMachineArn or a mapRunArn), and have histories of their own.
+ */
 export async function allExecutionArns(env: Environment): Promise<string[]> {
   const arns: string[] = [];
-  const list = async (by: { stateMachineArn: string } | { mapRunArn: string }) => {
-    const found: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await env.clients.sfn.send(new ListExecutionsCommand({ ...by, maxResults: 1000, nextToken }));
-      found.push(...(page.executions ?? []).map((e) => e.executionArn!));
-      nextToken = page.nextToken;
-    } while (nextToken);
-    return found;
-  };
-  for (const stateMachineArn of Object.values(env.resources.stateMachines)) {
-    for (const executionArn of await list({ stateMachineArn })) {
-      arns.push(executionArn);
-      const runs = await env.clients.sfn.send(new ListMapRunsCommand({ executionArn }));
-      for (const r of runs.mapRuns ?? []) arns.push(...(await list({ mapRunArn: r.mapRunArn! })));
-    }
-  }
+  for (const stateMachineArn of Object.values(env.resources.stateMachines))
+    for (const arn of await listExecutionArns(env, { stateMachineArn }))
+      arns.push(...(await withMapRunChildren(env, arn)));
+  return arns;
+}
+
+/** The execution, then the child executions of each of its Map Runs (and theirs), depth first. */
+export async function withMapRunChildren(env: Environment, executionArn: string): Promise<string[]> {
+  const arns = [executionArn];
+  let nextToken: string | undefined;
+  do {
+    const page = await env.clients.sfn.send(new ListMapRunsCommand({ executionArn, maxResults: 1000, nextToken }));
+    for (const run of page.mapRuns ?? [])
+      for (const child of await listExecutionArns(env, { mapRunArn: run.mapRunArn! }))
+        arns.push(...(await withMapRunChildren(env, child)));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return arns;
+}
+
+async function listExecutionArns(
+  env: Environment,
+  of: { stateMachineArn: string } | { mapRunArn: string },
+): Promise<string[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await env.clients.sfn.send(new ListExecutionsCommand({ ...of, maxResults: 1000, nextToken }));
+    arns.push(...(page.executions ?? []).map((e) => e.executionArn!));
+    nextToken = page.nextToken;
+  } while (nextToken);
   return arns;
 }
 

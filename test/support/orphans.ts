@@ -7,7 +7,8 @@
 //   - a pending key (`certificates/<D>/pending/<G>/key.pem`) whose generation is done (G at most
 //     current.json's generation) or of a domain with no certificate at all;
 //   - a broker ACL outside the desired set of the specs the bucket holds (the environment admin's
-//     own excepted).
+//     own excepted, and the decommission seal of a domain that has no spec: it stays on purpose,
+//     docs/architecture.md#decommission).
 import { ListSecretsCommand, type SecretListEntry } from '@aws-sdk/client-secrets-manager';
 import { ListScramSecretsCommand } from '@aws-sdk/client-kafka';
 import type { Environment } from '../../local/environment.js';
@@ -16,6 +17,7 @@ import { getText } from '../../lib/aws/cert-store.js';
 import { listSpecKeys } from '../../lib/aws/specs.js';
 import type { CurrentCertificate } from '../../lib/cert/policy.js';
 import { DEFAULT_CONFIG } from '../../lib/config.js';
+import { isSealBinding, sealBindings } from '../../lib/decommission/index.js';
 import type { Admin } from '../../lib/kafka/index.js';
 import { checkKeyBinding, parseSpec, type DomainSpec } from '../../lib/spec/index.js';
 import { brokerAcls, listBucket, minus } from './e2e.js';
@@ -82,8 +84,17 @@ export async function findOrphans(env: Environment, admin: Admin): Promise<strin
     }
   }
 
-  const desired = desiredBindings(await acceptedSpecs(env), DEFAULT_CONFIG);
-  for (const extra of minus(await brokerAcls(env, admin), desired)) found.push(`ACL outside the desired set: ${extra}`);
+  const specs = await acceptedSpecs(env);
+  const withSpec = new Set(specs.map((s) => s.domain));
+  const acls = await brokerAcls(env, admin);
+  // A seal is kept for a domain with no spec: TOPIC PREFIXED `D.` names D.
+  const seals = acls
+    .filter(isSealBinding)
+    .map((b) => b.resourceName.replace(/\.$/, ''))
+    .filter((d) => !withSpec.has(d))
+    .flatMap((d) => sealBindings(d));
+  const desired = [...desiredBindings(specs, DEFAULT_CONFIG), ...seals];
+  for (const extra of minus(acls, desired)) found.push(`ACL outside the desired set: ${extra}`);
   return found;
 }
 

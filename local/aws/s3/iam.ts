@@ -3,6 +3,7 @@
 // cases S3 decides with more than one permission; KMS permissions S3 uses on the caller's behalf;
 // and DeleteObjects' per-key authorization.
 import { buildArn, parseArn } from '../arn.js';
+import { AwsServiceError } from '../core.js';
 import { requiredGrants } from '../iam/actions.js';
 import { accountOf, authorizeOnBehalf, firstDenial, onBehalfKmsRequest } from '../iam/enforce.js';
 import type { KoaContext } from './s3rver.js';
@@ -123,7 +124,13 @@ async function objectExists(ctx: KoaContext, bucket: string, key: string): Promi
   return (await ctx.store.getObject(bucket, key)) !== null;
 }
 
-/** kms:GenerateDataKey (writes) or kms:Decrypt (reads) for the caller on an SSE-KMS object's key, via S3. */
+/**
+ * S3's use of an SSE-KMS object's key, GenerateDataKey (writes) or Decrypt (reads), on the caller's
+ * behalf: with IAM on, the caller's kms:GenerateDataKey / kms:Decrypt via S3; then the key's state
+ * (KmsEmulator.requireUsable). S3 answers KMS's error with its code prefixed `KMS.` and KMS's
+ * status (400), e.g. KMS.DisabledException, KMS.KMSInvalidStateException (the S3 error codes the
+ * Amazon RDS User Guide lists in "Failure messages for Amazon S3 export tasks").
+ */
 export async function kmsOnBehalf(
   s: S3State,
   info: RequestInfo,
@@ -133,15 +140,34 @@ export async function kmsOnBehalf(
   key: string,
 ): Promise<void> {
   const keyArn = sse['x-amz-server-side-encryption-aws-kms-key-id'];
-  if (!s.iam || !info.principalArn || !sse['x-amz-server-side-encryption']?.startsWith('aws:kms') || !keyArn) return;
+  if (!sse['x-amz-server-side-encryption']?.startsWith('aws:kms') || !keyArn) return;
+  if (s.iam && info.principalArn)
+    await authorizeKmsUse(s.iam, s.region, info.principalArn, keyArn, action, bucket, key);
+  try {
+    s.opts.kms?.requireUsable(keyArn, s.region, s.accountId);
+  } catch (e) {
+    if (e instanceof AwsServiceError) throw new S3HttpError(`KMS.${e.code}`, e.message, e.statusCode);
+    throw e;
+  }
+}
+
+async function authorizeKmsUse(
+  authorizer: NonNullable<S3State['iam']>,
+  region: string,
+  principalArn: string,
+  keyArn: string,
+  action: 'kms:GenerateDataKey' | 'kms:Decrypt',
+  bucket: string,
+  key: string,
+): Promise<void> {
   const decision = await authorizeOnBehalf(
-    s.iam,
+    authorizer,
     onBehalfKmsRequest({
-      principalArn: info.principalArn,
+      principalArn,
       action,
       keyArn,
       service: 's3',
-      region: s.region,
+      region,
       // S3's encryption context is the object ARN (S3 User Guide, "Encryption context").
       encryptionContext: { 'aws:s3:arn': buildArn('s3', '', '', `${bucket}/${key}`) },
     }),

@@ -20,6 +20,7 @@ import { checkObjectRequest, s3OperationOf } from './operations.js';
 import { s3rver, type KoaContext, type Next, type S3rverApp } from './s3rver.js';
 import { S3State, type BucketEncryption, type RequestInfo, type S3ObjectEvent, type S3Options } from './state.js';
 import { S3HttpError, XMLNS, errorDocument, header } from './wire.js';
+import { RequestCounts } from '../request-counts.js';
 
 /** What answers an operation: its handler here, given the request's bucket and key. */
 type Handler = (
@@ -75,6 +76,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
 };
 
 export class S3Emulator {
+  /** Requests by caller and operation (bench/_cost.ts). */
+  readonly requests = new RequestCounts();
   private readonly app: S3rverApp;
   private readonly state: S3State;
   private _url = '';
@@ -221,11 +224,14 @@ export class S3Emulator {
             403,
           );
       }
+      this.requests.add('s3', operation, principalArn);
       const { accounts } = s3rver();
       if (akid && !accounts.registry.has(akid)) accounts.DUMMY_ACCOUNT.createKeyPair(akid, akid);
       if (s.opts.faults) {
         const hit = s.opts.faults.take('s3', operation);
         if (hit) {
+          // A fault's `run` (an interleaving, local/aws/faults.ts) runs before S3 answers, as it does for the other services.
+          if (hit.run) await hit.run();
           if (hit.latencyMs > 0) await new Promise((r) => setTimeout(r, hit.latencyMs));
           if (hit.error) throw new S3HttpError(hit.error.code, hit.error.message, hit.error.statusCode);
         }

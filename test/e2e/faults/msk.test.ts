@@ -1,13 +1,23 @@
-// Fault matrix, Amazon MSK (issue 13): the cluster not trusting the PCA, InvalidSecretArn on a new
-// secret's first association, 25 uploads whose associations come back unprocessed at first, and the
-// 1,000-user limit. Each: the outcome, the report and the event, a zero plan after, no orphans.
+// Fault matrix, Amazon MSK (issue 13): the cluster not trusting the PCA (from the start, or removed
+// between two runs), InvalidSecretArn on a new secret's first association, 25 uploads whose
+// associations come back unprocessed at first, and the 1,000-user limit (reached before the run, or
+// taken by another run during it). Each: the outcome, the report and the event, a zero plan after,
+// no orphans.
 import { DescribeClusterV2Command, ListScramSecretsCommand, UpdateSecurityCommand } from '@aws-sdk/client-kafka';
 import { CreateCertificateAuthorityCommand } from '@aws-sdk/client-acm-pca';
-import { ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, ListSecretsCommand } from '@aws-sdk/client-secrets-manager';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { followExecutions, uploadSpec } from '../../../local/driver.js';
 import { MAX_SCRAM_USERS_PER_CLUSTER } from '../../../lib/aws/msk.js';
-import { readReport, specText, useE2eEnvironment } from '../../support/e2e.js';
-import { errorsOf, eventOf, expectZeroPlanAndNoOrphans, rerun, expectCleanAfterFaults } from '../../support/faults.js';
+import { executionHistory, listBucket, readReport, specText, useE2eEnvironment } from '../../support/e2e.js';
+import {
+  errorsOf,
+  eventOf,
+  expectZeroPlanAndNoOrphans,
+  rerun,
+  expectCleanAfterFaults,
+  withFaults,
+} from '../../support/faults.js';
 import { findOrphans } from '../../support/orphans.js';
 
 // The emulator refuses every new secret's first association with InvalidSecretArn (its default, as
@@ -29,6 +39,31 @@ async function setTrustedCas(arns: string[]): Promise<void> {
   );
 }
 
+/** A CA the cluster may trust instead of the pipeline's (TLS client authentication stays on). */
+async function anotherCa(): Promise<string> {
+  const { CertificateAuthorityArn } = await e2e.env.clients.pca.send(
+    new CreateCertificateAuthorityCommand({
+      CertificateAuthorityType: 'ROOT',
+      CertificateAuthorityConfiguration: {
+        KeyAlgorithm: 'EC_prime256v1',
+        SigningAlgorithm: 'SHA256WITHECDSA',
+        Subject: { CommonName: 'another team CA' },
+      },
+    }),
+  );
+  return CertificateAuthorityArn!;
+}
+
+/** The pipeline roles' MSK DescribeClusterV2 calls so far (the IAM record; the test's own calls left out). */
+function pipelineDescribeClusterCalls(): number {
+  const env = e2e.env;
+  const roles = new Set(env.stack.resources.filter((r) => r.type === 'AWS::IAM::Role').map((r) => r.attributes.Arn!));
+  return env.iam.record.filter((r) => roles.has(r.principalArn) && r.action === 'kafka:DescribeClusterV2').length;
+}
+
+const enteredStates = (history: readonly HistoryEvent[]) =>
+  history.flatMap((h) => (h.stateEnteredEventDetails?.name ? [h.stateEnteredEventDetails.name] : []));
+
 async function secretNamed(name: string) {
   const list = await e2e.env.clients.secrets.send(
     new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [name] }] }),
@@ -37,7 +72,6 @@ async function secretNamed(name: string) {
 }
 
 describe('fault matrix: MSK', () => {
-  // First in the file: IssueCertificate checks the cluster's trust on a cold start (and every 5 minutes).
   it(
     'the cluster not trusting the PCA: ClusterTrustMissing before any certificate; once trusted, the next run converges',
     async () => {
@@ -45,17 +79,7 @@ describe('fault matrix: MSK', () => {
       const domain = 'faults.msk-untrusted';
       // The cluster keeps TLS client authentication, but with another CA than the pipeline's (an
       // empty list would turn TLS off, which PlanAgainstCluster refuses before this point).
-      const { CertificateAuthorityArn: otherCa } = await env.clients.pca.send(
-        new CreateCertificateAuthorityCommand({
-          CertificateAuthorityType: 'ROOT',
-          CertificateAuthorityConfiguration: {
-            KeyAlgorithm: 'EC_prime256v1',
-            SigningAlgorithm: 'SHA256WITHECDSA',
-            Subject: { CommonName: 'another team CA' },
-          },
-        }),
-      );
-      await setTrustedCas([otherCa!]);
+      await setTrustedCas([await anotherCa()]);
       let failed;
       try {
         failed = await e2e.provision(`specs/${domain}.yaml`, spec(domain));
@@ -74,6 +98,52 @@ describe('fault matrix: MSK', () => {
       const recovered = await rerun(e2e, domain);
       expect(recovered.report).toMatchObject({ status: 'PROVISIONED', credentials: { mtls: { status: 'ISSUED' } } });
       await expectZeroPlanAndNoOrphans(e2e, domain);
+    },
+    TIMEOUT,
+  );
+
+  // The trust is read on every run, so no warm container can carry a removed trust past it: the
+  // cost is MSK's DescribeClusterV2, once per run (PlanAgainstCluster's, which it makes anyway) and
+  // once more per certificate actually requested (IssueCertificate, just before the CSR).
+  it(
+    'the trust removed between two runs on warm containers: the second run fails with ClusterTrustMissing; restored, the next converges',
+    async () => {
+      const env = e2e.env;
+      const domain = 'faults.msk-trust-removed';
+      let calls = pipelineDescribeClusterCalls();
+      const first = await e2e.provision(`specs/${domain}.yaml`, spec(domain));
+      expect(first.report).toMatchObject({ status: 'PROVISIONED', credentials: { mtls: { status: 'ISSUED' } } });
+      const perIssuingRun = pipelineDescribeClusterCalls() - calls;
+      const issued = env.pca.issuedCount;
+
+      // Seconds later, the same warm containers: the cluster no longer trusts the pipeline's CA.
+      await setTrustedCas([await anotherCa()]);
+      let failed;
+      try {
+        calls = pipelineDescribeClusterCalls();
+        failed = await rerun(e2e, domain);
+      } finally {
+        await setTrustedCas([env.resources.pcaArn]);
+      }
+      const perFailedRun = pipelineDescribeClusterCalls() - calls;
+      expect(failed.execution.status).toBe('FAILED');
+      expect(failed.report).toMatchObject({ status: 'FAILED', domain, error: { name: 'ClusterTrustMissing' } });
+      expect(failed.report!.error!.cause).toContain(`does not trust ${env.resources.pcaArn}`);
+      expect(eventOf(e2e, failed.execution.executionArn)).toMatchObject({
+        'detail-type': 'Spec Provisioning Failed',
+        detail: { domain, error: { name: 'ClusterTrustMissing' } },
+      });
+      expect(env.pca.issuedCount).toBe(issued);
+
+      calls = pipelineDescribeClusterCalls();
+      await expectZeroPlanAndNoOrphans(e2e, domain);
+      const perCurrentRun = pipelineDescribeClusterCalls() - calls;
+      // DescribeClusterV2 per run: the plan's one, plus one for a certificate requested.
+      expect({ perIssuingRun, perFailedRun, perCurrentRun }).toEqual({
+        perIssuingRun: 2,
+        perFailedRun: 1,
+        perCurrentRun: 1,
+      });
     },
     TIMEOUT,
   );
@@ -140,18 +210,24 @@ describe('fault matrix: MSK', () => {
     TIMEOUT,
   );
 
-  // Last in the file: it fills the cluster with other teams' users (and empties it again).
+  // Last in the file: they fill the cluster with other teams' users (and empty it again).
+  const otherUsers = (n: number, tag: string) =>
+    Array.from(
+      { length: n },
+      (_, i) =>
+        `arn:aws:secretsmanager:${e2e.env.aws.region}:${e2e.env.aws.accountId}:secret:AmazonMSK_other-${tag}-${i}-AbCdEf`,
+    );
+
   it(
-    'the 1,000-user limit: ScramUserLimit before MSK is called; once there is room, the next run associates',
+    'the 1,000-user limit: ScramUserLimit at PlanAgainstCluster, before any secret or certificate; once there is room, the next run provisions',
     async () => {
       const env = e2e.env;
       const domain = 'faults.msk-full';
       const inUse = env.msk.associatedSecrets(env.resources.clusterArn).length;
-      const others = Array.from(
-        { length: MAX_SCRAM_USERS_PER_CLUSTER - inUse },
-        (_, i) => `arn:aws:secretsmanager:${env.aws.region}:${env.aws.accountId}:secret:AmazonMSK_other-${i}-AbCdEf`,
+      const empty = env.msk.fillScramUsers(
+        env.resources.clusterArn,
+        otherUsers(MAX_SCRAM_USERS_PER_CLUSTER - inUse, 'full'),
       );
-      const empty = env.msk.fillScramUsers(env.resources.clusterArn, others);
       let failed;
       try {
         failed = await e2e.provision(`specs/${domain}.yaml`, spec(domain));
@@ -160,15 +236,78 @@ describe('fault matrix: MSK', () => {
       }
       expect(failed.execution.status).toBe('FAILED');
       expect(failed.report).toMatchObject({ status: 'FAILED', domain, error: { name: 'ScramUserLimit' } });
-      expect(failed.report!.error!.cause).toContain(`limit of ${MAX_SCRAM_USERS_PER_CLUSTER}`);
+      expect(failed.report!.error!.cause).toContain(
+        `cluster ${env.resources.clusterArn} has ${MAX_SCRAM_USERS_PER_CLUSTER} SCRAM secrets associated, MSK's limit of ${MAX_SCRAM_USERS_PER_CLUSTER}`,
+      );
       expect(eventOf(e2e, failed.execution.executionArn)).toMatchObject({
         'detail-type': 'Spec Provisioning Failed',
         detail: { domain, error: { name: 'ScramUserLimit' } },
       });
-      expect(env.msk.associatedSecrets(env.resources.clusterArn)).toHaveLength(inUse);
+      // Found by the plan step: no credential branch ran, so nothing was created.
+      const history = await executionHistory(env, failed.execution.executionArn);
+      expect(enteredStates(history)).not.toContain('ProvisionCredentials');
+      expect(await secretNamed(`AmazonMSK_${domain}`)).toEqual([]);
+      expect(await listBucket(env, env.resources.certBucket, `certificates/${domain}/`)).toEqual([]);
+      expect(await findOrphans(env, e2e.admin)).toEqual([]);
 
       const recovered = await rerun(e2e, domain);
-      expect(recovered.report).toMatchObject({ status: 'PROVISIONED', credentials: { scram: { association: 'NEW' } } });
+      expect(recovered.report).toMatchObject({
+        status: 'PROVISIONED',
+        credentials: { scram: { secret: 'CREATED', association: 'NEW' } },
+      });
+      await expectZeroPlanAndNoOrphans(e2e, domain);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'two runs racing for the last slot: the loser fails at AssociateScramSecrets and schedules its new secret for deletion; the next run restores and associates it',
+    async () => {
+      const env = e2e.env;
+      const domain = 'faults.msk-last-slot';
+      const inUse = env.msk.associatedSecrets(env.resources.clusterArn).length;
+      const empty = env.msk.fillScramUsers(
+        env.resources.clusterArn,
+        otherUsers(MAX_SCRAM_USERS_PER_CLUSTER - inUse - 1, 'race'),
+      );
+      // The plan sees one slot left; another team's run takes it while this one creates its secret.
+      const undo: (() => void)[] = [];
+      let failed;
+      try {
+        failed = await withFaults(
+          e2e,
+          [
+            {
+              service: 'secretsmanager',
+              operation: 'CreateSecret',
+              times: 1,
+              run: () => void undo.push(env.msk.fillScramUsers(env.resources.clusterArn, otherUsers(1, 'winner'))),
+            },
+          ],
+          () => e2e.provision(`specs/${domain}.yaml`, spec(domain)),
+        );
+      } finally {
+        undo.forEach((u) => u());
+        empty();
+      }
+      expect(failed.execution.status).toBe('FAILED');
+      expect(failed.report).toMatchObject({ status: 'FAILED', domain, error: { name: 'ScramUserLimit' } });
+      expect(failed.report!.error!.cause).toContain('scheduled for deletion');
+      expect(await errorsOf(e2e, failed.execution.executionArn)).toContain('ScramUserLimit');
+      // The secret it made is not left unassociated: it waits, scheduled for deletion, for the next run.
+      // (The mTLS branch ran beside it and was stopped with the Parallel state: its generation's
+      // stored key waits for the next run too, as after any failed issuance.)
+      const secret = await env.clients.secrets.send(new DescribeSecretCommand({ SecretId: `AmazonMSK_${domain}` }));
+      expect(secret.DeletedDate).toBeDefined();
+      expect(
+        (await findOrphans(env, e2e.admin)).filter((o) => !o.startsWith(`pending key certificates/${domain}/`)),
+      ).toEqual([]);
+
+      const recovered = await rerun(e2e, domain);
+      expect(recovered.report).toMatchObject({
+        status: 'PROVISIONED',
+        credentials: { scram: { secret: 'RESTORED', association: 'NEW' } },
+      });
       await expectZeroPlanAndNoOrphans(e2e, domain);
     },
     TIMEOUT,

@@ -87,16 +87,42 @@ describe('fault matrix: Secrets Manager', () => {
   );
 
   it(
-    'the KMS key disabled: the run fails and says so; once enabled again the next run converges',
+    'the KMS key disabled at the secret read: the run fails and says so; once enabled again the next run converges',
     async () => {
       const env = e2e.env;
       const domain = 'faults.sm-key-disabled';
-      await env.clients.kms.send(new DisableKeyCommand({ KeyId: env.resources.kmsKeyArn }));
+      const KeyId = env.resources.kmsKeyArn;
+      // The deployment's one key also encrypts the spec and certificate buckets, and S3 cannot read
+      // or write under a disabled key (s3.test.ts: the key disabled for a whole run fails at
+      // ValidateSpec). Here it is disabled just as the first secret is read, after the spec was
+      // read, and enabled again when the failure report is written.
+      const enableAtNextPut = {
+        service: 's3',
+        operation: 'PutObject',
+        times: 1,
+        run: () => env.clients.kms.send(new EnableKeyCommand({ KeyId })).then(() => undefined),
+      };
+      const added: string[] = [];
       let failed;
       try {
-        failed = await e2e.provision(`specs/${domain}.yaml`, spec(domain));
+        failed = await withFaults(
+          e2e,
+          [
+            {
+              service: 'secretsmanager',
+              operation: 'GetSecretValue',
+              times: 1,
+              run: async () => {
+                await env.clients.kms.send(new DisableKeyCommand({ KeyId }));
+                added.push(env.aws.faults.add(enableAtNextPut));
+              },
+            },
+          ],
+          () => e2e.provision(`specs/${domain}.yaml`, spec(domain)),
+        );
       } finally {
-        await env.clients.kms.send(new EnableKeyCommand({ KeyId: env.resources.kmsKeyArn }));
+        added.forEach((id) => env.aws.faults.remove(id));
+        await env.clients.kms.send(new EnableKeyCommand({ KeyId }));
       }
       // The first step to read a secret (PlanAgainstCluster, the Kafka admin's) cannot decrypt it:
       // terminal, with Secrets Manager's own words in the cause. Nothing was created.

@@ -20,7 +20,13 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import {
+  CancelKeyDeletionCommand,
+  CreateKeyCommand,
+  DisableKeyCommand,
+  EnableKeyCommand,
+  ScheduleKeyDeletionCommand,
+} from '@aws-sdk/client-kms';
 import type { S3ObjectEvent } from '../../../local/aws/s3.js';
 import { s3OperationOf } from '../../../local/aws/s3.js';
 import { useLocalAws } from '../../support/aws.js';
@@ -119,6 +125,59 @@ test('SSE-KMS headers are validated and echoed on PutObject, HeadObject and GetO
     .catch((e: unknown) => e)) as S3ServiceException;
   expect(bad.name).toBe('KMS.NotFoundException');
   expect(bad.$metadata.httpStatusCode).toBe(400);
+});
+
+// S3 uses the object's KMS key on every SSE-KMS write (GenerateDataKey) and read (Decrypt), so the
+// key's state decides: KMS answers DisabledException for a disabled key and KMSInvalidStateException
+// for one pending deletion (KMS API Reference, API_GenerateDataKey / API_Decrypt, "Errors"; both
+// HTTP 400), which S3 returns with a `KMS.` prefix (the S3 error codes RDS lists for its S3 exports:
+// Amazon RDS User Guide, "Failure messages for Amazon S3 export tasks"). HeadObject decrypts nothing.
+test('SSE-KMS writes and reads fail while the key is disabled or pending deletion, and work again once it is enabled', async () => {
+  const kms = aws.clients.kms;
+  const { KeyMetadata: key } = await kms.send(new CreateKeyCommand({}));
+  const put = (Key: string) =>
+    s3().send(
+      new PutObjectCommand({
+        Bucket: 'versioned',
+        Key,
+        Body: 'spec',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: key!.Arn,
+      }),
+    );
+  const get = async (Key: string, VersionId?: string) =>
+    (await s3().send(new GetObjectCommand({ Bucket: 'versioned', Key, VersionId }))).Body!.transformToString();
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => 'allowed',
+      (e: S3ServiceException) => `${e.name} ${e.$metadata.httpStatusCode}: ${e.message}`,
+    );
+  const { VersionId } = await put('kms/a.yaml');
+
+  await kms.send(new DisableKeyCommand({ KeyId: key!.KeyId }));
+  const disabled = `KMS.DisabledException 400: ${key!.Arn} is disabled.`;
+  expect(await failure(put('kms/b.yaml'))).toBe(disabled);
+  expect(await failure(get('kms/a.yaml'))).toBe(disabled);
+  expect(await failure(get('kms/a.yaml', VersionId))).toBe(disabled);
+  expect((await s3().send(new HeadObjectCommand({ Bucket: 'versioned', Key: 'kms/a.yaml' }))).SSEKMSKeyId).toBe(
+    key!.Arn,
+  );
+  // Nothing was written by the refused put.
+  expect(await failure(s3().send(new HeadObjectCommand({ Bucket: 'versioned', Key: 'kms/b.yaml' })))).toMatch(
+    /^NotFound 404/,
+  );
+
+  await kms.send(new EnableKeyCommand({ KeyId: key!.KeyId }));
+  await kms.send(new ScheduleKeyDeletionCommand({ KeyId: key!.KeyId, PendingWindowInDays: 7 }));
+  const pending = `KMS.KMSInvalidStateException 400: ${key!.Arn} is pending deletion.`;
+  expect(await failure(put('kms/b.yaml'))).toBe(pending);
+  expect(await failure(get('kms/a.yaml'))).toBe(pending);
+
+  await kms.send(new CancelKeyDeletionCommand({ KeyId: key!.KeyId }));
+  await kms.send(new EnableKeyCommand({ KeyId: key!.KeyId }));
+  await put('kms/b.yaml');
+  expect(await get('kms/a.yaml')).toBe('spec');
+  expect(await get('kms/b.yaml')).toBe('spec');
 });
 
 test('versioning: every write has a VersionId; old versions stay readable by id; delete adds a marker', async () => {
@@ -292,7 +351,7 @@ test('object events carry bucket, key, size, etag, version id, sequencer and rea
   });
 });
 
-test('faults apply to S3 operations, and the SDK retries SlowDown', async () => {
+test("faults apply to S3 operations (a fault's run before the answer), and the SDK retries SlowDown", async () => {
   aws.local.faults.add({
     service: 's3',
     operation: 'GetObject',
@@ -314,6 +373,15 @@ test('faults apply to S3 operations, and the SDK retries SlowDown', async () => 
     .send(new HeadObjectCommand({ Bucket: 'plain', Key: 'f' }))
     .catch((e: unknown) => e)) as S3ServiceException;
   expect(head.$metadata.httpStatusCode).toBe(503);
+  // A fault's `run` interleaves before S3 answers: here the object changes just before it is read.
+  aws.local.faults.add({
+    service: 's3',
+    operation: 'GetObject',
+    times: 1,
+    run: async () => void (await s3().send(new PutObjectCommand({ Bucket: 'plain', Key: 'f', Body: 'changed' }))),
+  });
+  const read = await s3().send(new GetObjectCommand({ Bucket: 'plain', Key: 'f' }));
+  expect(await read.Body!.transformToString()).toBe('changed');
 });
 
 test('s3OperationOf names requests as the S3 API reference does', () => {

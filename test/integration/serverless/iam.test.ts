@@ -95,6 +95,11 @@ function requests(): Record<string, Case[]> {
       ['list associated', { action: 'kafka:ListScramSecrets', resource: CLUSTER_ARN }, 'Allowed'],
       ['associate', { action: 'kafka:BatchAssociateScramSecret', resource: CLUSTER_ARN }, 'Allowed'],
       [
+        'the last slot lost: its secret scheduled for deletion',
+        { action: 'secretsmanager:DeleteSecret', resource: SECRET_ARN },
+        'Allowed',
+      ],
+      [
         "MSK's grant on the secret's key",
         {
           action: 'kms:CreateGrant',
@@ -189,6 +194,7 @@ function requests(): Record<string, Case[]> {
         { action: 'kafka:DescribeClusterV2', resource: CLUSTER_ARN },
         'Allowed',
       ],
+      ['room for a SCRAM user', { action: 'kafka:ListScramSecrets', resource: CLUSTER_ARN }, 'Allowed'],
       ['bootstrap brokers', { action: 'kafka:GetBootstrapBrokers', resource: '*' }, 'Allowed'],
       ['IAM admin connects', { action: 'kafka-cluster:Connect', resource: CLUSTER_ARN }, 'Allowed'],
       [

@@ -88,6 +88,8 @@ const FUNCTIONS: Record<string, readonly string[]> = {
     'kafka:ListScramSecrets',
     'kms:CreateGrant',
     'kms:DescribeKey',
+    // A run that lost the race for the cluster's last SCRAM slot schedules its secret for deletion.
+    'secretsmanager:DeleteSecret',
   ],
   IssueCertificate: [
     ...CERT_STORE,
@@ -112,6 +114,8 @@ const FUNCTIONS: Record<string, readonly string[]> = {
     ...READ_SPEC,
     ...KAFKA_ADMIN,
     'kafka:DescribeClusterV2',
+    // The cluster's SCRAM users, counted against MSK's limit of 1000.
+    'kafka:ListScramSecrets',
     // IAM mode: the grants index, for the limits check (a missing entry is a 404).
     's3:ListBucket',
     'kafka-cluster:DescribeTopic',
@@ -136,7 +140,8 @@ const FUNCTIONS: Record<string, readonly string[]> = {
     'iam:DetachRolePolicy',
     'iam:ListAttachedRolePolicies',
   ],
-  FindExpiringCertificates: ['s3:ListBucket'],
+  // The expiry index is listed; the due list is written under rotation/ (SSE-KMS) for RenewEach's ItemReader.
+  FindExpiringCertificates: ['s3:ListBucket', 's3:PutObject', 'kms:GenerateDataKey'],
   CheckRemoval: ['s3:ListBucketVersions'],
   RevokeScramSecret: [
     'kafka:BatchDisassociateScramSecret',

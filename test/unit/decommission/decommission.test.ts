@@ -9,6 +9,7 @@ import {
   findOrphans,
   isSealBinding,
   markRevoked,
+  revocationsToSend,
   sealBindings,
   specKeysOf,
   type SpecVersion,
@@ -212,6 +213,21 @@ describe('certificates', () => {
         now,
       ),
     ).toEqual(['aa', 'cc']);
+  });
+
+  it('asks PCA only about serials current.json does not record as revoked (a run after a crash sends none again)', () => {
+    const current = {
+      domain: 'a.b',
+      serial: 'cc',
+      notBefore: '2026-11-01T00:00:00.000Z',
+      notAfter: '2027-01-01T00:00:00.000Z',
+      keys: { key: 'k', cert: 'c', chain: 'h' },
+      generation: 2,
+    };
+    expect(revocationsToSend(['aa', 'cc'], current)).toEqual(['aa', 'cc']);
+    expect(revocationsToSend(['aa', 'cc'], undefined)).toEqual(['aa', 'cc']);
+    const marked = markRevoked(current, { at: '2026-12-01T00:00:00.000Z', serials: ['cc'] });
+    expect(revocationsToSend(['aa', 'cc'], marked)).toEqual(['aa']);
   });
 
   it('marks current.json revoked, keeping what it said', () => {

@@ -2,7 +2,7 @@
 // managed policies than a role may hold is refused with the numbers before anything is created
 // (no Kafka connection, no write of any kind).
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeClusterV2Command, KafkaClient } from '@aws-sdk/client-kafka';
+import { DescribeClusterV2Command, ListScramSecretsCommand, KafkaClient } from '@aws-sdk/client-kafka';
 import { sdkStreamMixin } from '@smithy/util-stream';
 import { Readable } from 'node:stream';
 import { planAgainstCluster } from '../../../functions/plan-against-cluster/handler.js';
@@ -46,6 +46,8 @@ beforeEach(() => {
       },
     },
   });
+  // ...with room for the domain's SCRAM user.
+  kafka.on(ListScramSecretsCommand).resolves({ SecretArnList: [] });
   setEnv({ AUTH_MODES: 'SCRAM,MTLS,IAM', IAM_MAX_POLICIES_PER_ROLE: '1' });
   s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'no', $metadata: {} }));
   s3.on(GetObjectCommand, { Key: 'specs/shop.new.yaml' }).resolves({

@@ -1,6 +1,7 @@
 import { BatchAssociateScramSecretCommand, KafkaClient, ListScramSecretsCommand } from '@aws-sdk/client-kafka';
 import {
   CreateSecretCommand,
+  DeleteSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
   RestoreSecretCommand,
@@ -8,7 +9,12 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { associate, handler as associateHandler } from '../../../functions/associate-scram-secrets/handler.js';
 import { ensureSecret, handler as ensureHandler } from '../../../functions/ensure-scram-secret/handler.js';
-import { associateScramSecrets, MAX_SCRAM_SECRETS_PER_CALL } from '../../../lib/aws/msk.js';
+import {
+  associateScramSecrets,
+  MAX_SCRAM_SECRETS_PER_CALL,
+  requireScramRoom,
+  secretNameOfArn,
+} from '../../../lib/aws/msk.js';
 import { ensureScramSecret } from '../../../lib/aws/secrets.js';
 import { isValidPassword } from '../../../lib/credentials/password.js';
 import { captureOutput, ENV, fakeContext, setEnv, mockAws } from './_support.js';
@@ -201,5 +207,66 @@ describe('SCRAM association', () => {
     );
     expect(result).toMatchObject({ association: 'EXISTING' });
     expect(kafka.commandCalls(BatchAssociateScramSecretCommand)).toHaveLength(0);
+  });
+});
+
+describe('the 1000-user limit', () => {
+  // Secrets Manager ARNs end in the name, a hyphen and six random characters.
+  const named = (name: string, suffix = 'AbCdEf') =>
+    `arn:aws:secretsmanager:us-east-1:111122223333:secret:${name}-${suffix}`;
+  const others = (n: number) => Array.from({ length: n }, (_, i) => named(`AmazonMSK_other-${i}`));
+
+  it('reads the secret name out of an ARN, hyphens in the name included', () => {
+    expect(secretNameOfArn(named('AmazonMSK_shop-orders.v2', 'x1Y2z3'))).toBe('AmazonMSK_shop-orders.v2');
+    expect(secretNameOfArn('arn:aws:kafka:us-east-1:111122223333:cluster/data/abcd-1')).toBeUndefined();
+  });
+
+  it('the plan refuses a new user on a full cluster, naming the cluster, the count and the limit (pages read)', async () => {
+    kafka
+      .on(ListScramSecretsCommand)
+      .resolvesOnce({ SecretArnList: others(1000).slice(0, 100), NextToken: 't1' })
+      .resolves({ SecretArnList: others(1000).slice(100) });
+    await expect(requireScramRoom(new KafkaClient({}), ENV.CLUSTER_ARN, 'AmazonMSK_shop.orders')).rejects.toMatchObject(
+      {
+        name: 'ScramUserLimit',
+        message: expect.stringContaining(
+          `cluster ${ENV.CLUSTER_ARN} has 1000 SCRAM secrets associated, MSK's limit of 1000 per cluster`,
+        ),
+      },
+    );
+    expect(kafka.commandCalls(ListScramSecretsCommand).map((c) => c.args[0].input.NextToken)).toEqual([
+      undefined,
+      't1',
+    ]);
+  });
+
+  it("a full cluster that already has the domain's user needs no new slot; one slot left is room", async () => {
+    kafka.on(ListScramSecretsCommand).resolves({
+      SecretArnList: [...others(999), named('AmazonMSK_shop.orders')],
+    });
+    await expect(
+      requireScramRoom(new KafkaClient({}), ENV.CLUSTER_ARN, 'AmazonMSK_shop.orders'),
+    ).resolves.toBeUndefined();
+    kafka.reset();
+    kafka.on(ListScramSecretsCommand).resolves({ SecretArnList: others(999) });
+    await expect(
+      requireScramRoom(new KafkaClient({}), ENV.CLUSTER_ARN, 'AmazonMSK_shop.orders'),
+    ).resolves.toBeUndefined();
+  });
+
+  it('a run that lost the race for the last slot schedules its secret for deletion and says so', async () => {
+    kafka.on(ListScramSecretsCommand).resolves({ SecretArnList: others(1000) });
+    sm.on(DeleteSecretCommand).resolves({ ARN: SECRET_ARN, DeletionDate: new Date('2026-12-31T00:00:00Z') });
+    setEnv({ SECRET_RECOVERY_DAYS: '7' });
+    await expect(associate({ domain: 'shop.orders', secretArn: SECRET_ARN })).rejects.toMatchObject({
+      name: 'ScramUserLimit',
+      message: expect.stringContaining(
+        'its secret AmazonMSK_shop.orders is not associated and is scheduled for deletion on 2026-12-31T00:00:00.000Z',
+      ),
+    });
+    expect(kafka.commandCalls(BatchAssociateScramSecretCommand)).toHaveLength(0);
+    expect(sm.commandCalls(DeleteSecretCommand).map((c) => c.args[0].input)).toEqual([
+      { SecretId: SECRET_ARN, RecoveryWindowInDays: 7 },
+    ]);
   });
 });

@@ -706,3 +706,28 @@ describe('reprovision workflow', () => {
     ]);
   });
 });
+
+describe('decommission workflow', () => {
+  /** The run's outcome when ReadRemoval does `readRemoval`: SUCCEEDED or the error it fails with. */
+  const outcomeWith = (readRemoval: Handler) =>
+    machine('decommission')
+      .run({ domain: 'gone.a' } as never, {
+        overrides: {
+          taskResourceLocalHandlers: { ReadRemoval: readRemoval } as never,
+          retryIntervalOverrides: retriesInstant('decommission'),
+        },
+        context: CONTEXT as never,
+      })
+      .result.then(
+        () => 'SUCCEEDED',
+        // The engine's ExecutionError wraps the error the run failed with.
+        (e: Error) => (e.cause as Error).name,
+      );
+
+  it('a removal of no spec key ends as NotASpecRemoval; any other ReadRemoval failure (a crash) fails as itself', async () => {
+    const refusal = lambdaError('ConfigurationError', 'state input has no valid "domain" (got "specs/x")');
+    expect(await outcomeWith(async () => Promise.reject(refusal))).toBe('NotASpecRemoval');
+    const crash = lambdaError('Runtime.ExitError', 'Runtime exited with error: signal: killed');
+    expect(await outcomeWith(async () => Promise.reject(crash))).toBe('Runtime.ExitError');
+  });
+});
