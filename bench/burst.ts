@@ -1,16 +1,18 @@
 // A whole organisation uploads at once: N specs (default 200) put into the spec bucket within one
-// second on the embedded default (real broker, the packaged template, IAM enforced), each starting
-// its own provision execution through S3 → EventBridge → Step Functions, as on AWS.
+// second on the embedded default (real broker, the packaged template, IAM enforced), each reaching
+// the provision workflow through S3 → EventBridge → the admission queue (SQS) → AdmitSpecs →
+// StartExecution, as on AWS. At most MaxConcurrentProvisions executions run at once.
 //
 // Reports: specs; provisioned, failed and lost (an upload whose report never appeared); totalMs
 // from the first upload to the last execution's end; p50Ms and p95Ms of the executions' own
-// durations; maxConcurrentExecutions (exact, from the executions' start and stop times); for the
+// durations; maxConcurrentExecutions (exact, from the executions' start and stop times), held to
+// maxConcurrentProvisions (the template's bound); for the
 // Kafka admin functions, the most invocations that ran at once (held to their reserved
 // concurrency, the template's KafkaAdminConcurrency) and how many were throttled and retried;
 // peakRssMiB of the whole environment (this process, which hosts the emulators and the Lambda
 // workers, plus the broker's JVM), sampled every 250 ms.
 //
-//   npm run bench -- burst [--specs N] [--kafka-admin-concurrency N]
+//   npm run bench -- burst [--specs N] [--max-concurrent-provisions N] [--kafka-admin-concurrency N]
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
@@ -23,6 +25,8 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const SPECS = flag('specs', 200);
 /** The template's KafkaAdminConcurrency (its default is 10). */
 const KAFKA_ADMIN_CONCURRENCY = flag('kafka-admin-concurrency', 10);
+/** The template's MaxConcurrentProvisions (its default is 20). */
+const MAX_CONCURRENT_PROVISIONS = flag('max-concurrent-provisions', 20);
 const KAFKA_ADMIN_FUNCTIONS = ['planAgainstCluster', 'applyTopicsAndAcls'];
 
 const spec = (domain: string): string => benchSpec(domain, 'burst.reader');
@@ -66,6 +70,7 @@ const env = await startEnvironment({
   log: (l) => log(`  ${l}`),
   pcaReadyAfterPolls: 0,
   kafkaAdminConcurrency: KAFKA_ADMIN_CONCURRENCY,
+  maxConcurrentProvisions: MAX_CONCURRENT_PROVISIONS,
 });
 let peakRss = 0;
 const sampler = setInterval(() => {
@@ -112,6 +117,12 @@ try {
     }),
   );
   const byStatus = (s: string) => reports.filter((r) => r?.status === s).length;
+  // The admission queue: how often uploads were handed out and deferred; anything in the
+  // dead-letter queue never ran (it counts as lost as well as having no report).
+  await env.lambda.eventSourcesDrained();
+  const queue = (logicalId: string) => env.sqs.stats(env.stack.resources.find((r) => r.logicalId === logicalId)!.ref)!;
+  const [admissionQueue, deadLetters] = [queue('AdmissionQueue'), queue('AdmissionDeadLetterQueue')];
+  const admitSpecs = env.lambda.eventSourceStats().find((m) => m.functionName.endsWith('-admitSpecs'))!;
 
   console.log(
     JSON.stringify({
@@ -128,6 +139,15 @@ try {
       p95Ms: percentile(durations, 95),
       maxMs: Math.max(...durations),
       maxConcurrentExecutions: maxOverlap(executions),
+      maxConcurrentProvisions: MAX_CONCURRENT_PROVISIONS,
+      admission: {
+        sent: admissionQueue.sent,
+        received: admissionQueue.received,
+        deferred: admitSpecs.messagesReportedFailed,
+        invocations: admitSpecs.invocations,
+        deadLettered: deadLetters.sent + admissionQueue.movedToDeadLetterQueue,
+        leftInQueue: admissionQueue.available + admissionQueue.inFlight + admissionQueue.delayed,
+      },
       kafkaAdminConcurrency: KAFKA_ADMIN_CONCURRENCY,
       kafkaAdmins,
       peakRssMiB: Math.round(peakRss),

@@ -20,6 +20,7 @@ import { SecretsManagerClient, CreateSecretCommand } from '@aws-sdk/client-secre
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { startKafka, type KafkaBroker } from './kafka/broker.js';
 import { localAdminArn, startLocalAws, type LocalAws } from './aws/env.js';
 import { IamAuthority } from './aws/iam/authority.js';
@@ -34,6 +35,7 @@ import {
   type MskEmulator,
 } from './aws/msk.js';
 import { createStepFunctions, type StepFunctionsEmulator } from './aws/stepfunctions.js';
+import type { SqsEmulator } from './aws/sqs/service.js';
 import { LambdaRuntime } from './lambda/runtime.js';
 import { deployStack, type DeployedStack } from './cloudformation/deploy.js';
 import { packageDeployment, PACKAGE_REGION } from './package.js';
@@ -88,6 +90,8 @@ export interface EnvironmentOptions {
   readonly mskAccessFailuresPerNewSecret?: number;
   /** The template's KafkaAdminConcurrency: reserved concurrency of each Kafka admin function (default 10). */
   readonly kafkaAdminConcurrency?: number;
+  /** The template's MaxConcurrentProvisions: the admission queue's bound on provision executions (default 20). */
+  readonly maxConcurrentProvisions?: number;
   /**
    * Decommissioning parameters. Locally the grace period defaults to a few seconds (the template's
    * default is an hour), so `msk-spec remove --wait` returns promptly; tests make it instant with `waitMs`.
@@ -112,6 +116,7 @@ export interface Clients {
   readonly pca: ACMPCAClient;
   readonly events: EventBridgeClient;
   readonly kms: KMSClient;
+  readonly sqs: SQSClient;
 }
 
 export interface Environment {
@@ -122,6 +127,12 @@ export interface Environment {
   readonly msk: MskEmulator;
   readonly sfn: StepFunctionsEmulator;
   readonly lambda: LambdaRuntime;
+  /**
+   * Amazon SQS (the same as `aws.sqs`): `stats(queueUrlOrArn)` gives a queue's counts; the
+   * template's event source mappings are `lambda.eventSourceMappings()` (each with `stats()` and
+   * `drained()`).
+   */
+  readonly sqs: SqsEmulator;
   /** The deployed stack: every resource of the packaged template with its physical id. */
   readonly stack: DeployedStack;
   /** Clients acting as the local administrator. */
@@ -157,6 +168,7 @@ export function clientsFor(aws: LocalAws, credentials: Credentials): Clients {
     pca: new ACMPCAClient(common),
     events: new EventBridgeClient(common),
     kms: new KMSClient(common),
+    sqs: new SQSClient(common),
   };
 }
 
@@ -300,6 +312,9 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
       credentialsFor: (roleArn) => iam.credentialsFor(roleArn),
       // `lambda-crash` faults: a function dies after its handler ran, before it answers.
       faults: aws.faults,
+      // SQS event source mappings poll the emulated queues as the function's role.
+      sqs: aws.sqs,
+      log,
       localEnvironment: {
         ...endpoints,
         [ENV.KAFKA_CA_PEM]: kafka.serverCaPem,
@@ -324,6 +339,8 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
         stackName: STACK_NAME,
         region: PACKAGE_REGION,
         accountId: aws.accountId,
+        // Queue URLs (Ref of a queue) point at the gateway: the SDK sends to a queue URL's host.
+        endpoints: { sqs: aws.endpoint },
         parameters: {
           ClusterArn: clusterArn!,
           PcaArn: pcaArn!,
@@ -347,12 +364,16 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
           ...(options.kafkaAdminConcurrency !== undefined
             ? { KafkaAdminConcurrency: String(options.kafkaAdminConcurrency) }
             : {}),
+          ...(options.maxConcurrentProvisions !== undefined
+            ? { MaxConcurrentProvisions: String(options.maxConcurrentProvisions) }
+            : {}),
         },
       },
       {
         s3: clients.s3,
         sfn: clients.sfn,
         events: clients.events,
+        sqs: clients.sqs,
         // The IAM API's state: the stack's roles and managed policies are the entities it serves.
         iam: aws.iamService!,
         lambda,
@@ -374,6 +395,7 @@ export async function startEnvironment(options: EnvironmentOptions = {}): Promis
       msk,
       sfn,
       lambda,
+      sqs: aws.sqs,
       stack,
       clients,
       clientsAs,

@@ -18,7 +18,7 @@ export interface ClientSettings {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
-/** `service` as in AWS_ENDPOINT_URL_<service>: S3, SFN, SECRETS_MANAGER, KAFKA, ACM_PCA, IAM. */
+/** `service` as in AWS_ENDPOINT_URL_<service>: S3, SFN, SQS, SECRETS_MANAGER, KAFKA, ACM_PCA, IAM. */
 export function clientSettings(service: string, env: Env = process.env, region?: string): ClientSettings {
   const r =
     region ?? (env === process.env ? undefined : (nonEmpty(env['AWS_REGION']) ?? nonEmpty(env['AWS_DEFAULT_REGION'])));

@@ -6,6 +6,8 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { KafkaClient } from '@aws-sdk/client-kafka';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { clientSettings, s3ClientSettings } from './client-settings.js';
 
 const cache = new Map<string, unknown>();
@@ -19,6 +21,8 @@ export const secretsClient = (): SecretsManagerClient =>
   once('sm', () => new SecretsManagerClient(clientSettings('SECRETS_MANAGER')));
 export const kafkaClient = (): KafkaClient => once('kafka', () => new KafkaClient(clientSettings('KAFKA')));
 export const iamClient = (): IAMClient => once('iam', () => new IAMClient(clientSettings('IAM')));
+export const sfnClient = (): SFNClient => once('sfn', () => new SFNClient(clientSettings('SFN')));
+export const sqsClient = (): SQSClient => once('sqs', () => new SQSClient(clientSettings('SQS')));
 export const pcaClient = (): ACMPCAClient => once('pca', () => new ACMPCAClient(clientSettings('ACM_PCA')));
 
 /** Tests reset the cache between cases that change the environment. */

@@ -283,3 +283,25 @@ export function decommissionSettings(env: Env = process.env): DecommissionSettin
     orphanMode: mode,
   };
 }
+
+/** AdmitSpecs' settings (functions/admit-specs; serverless.yml sets them from the template). */
+export const ADMISSION_ENV = {
+  STATE_MACHINE_ARN: 'PROVISION_STATE_MACHINE_ARN',
+  QUEUE_URL: 'ADMISSION_QUEUE_URL',
+  MAX_CONCURRENT: 'MAX_CONCURRENT_PROVISIONS',
+} as const;
+
+export interface AdmissionSettings {
+  readonly stateMachineArn: string;
+  readonly queueUrl: string;
+  /** At most this many provision executions run at once (the template's MaxConcurrentProvisions). */
+  readonly bound: number;
+}
+
+export function admissionSettings(env: Env = process.env): AdmissionSettings {
+  return {
+    stateMachineArn: required(env, ADMISSION_ENV.STATE_MACHINE_ARN),
+    queueUrl: required(env, ADMISSION_ENV.QUEUE_URL),
+    bound: positiveInt(env, ADMISSION_ENV.MAX_CONCURRENT, 20),
+  };
+}

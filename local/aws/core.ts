@@ -52,6 +52,13 @@ export interface JsonService {
   /** X-Amz-Target prefix, e.g. `secretsmanager`, `TrentService`, `ACMPrivateCA`, `AWSEvents`, `AWSStepFunctions`. */
   readonly targetPrefix: string;
   readonly operations: Readonly<Record<string, Operation>>;
+  /**
+   * How an error goes on the wire, for services that write it other than `{"__type": code}` (an
+   * AWS query-compatible service, SQS: a namespaced `__type` and the `x-amzn-query-error` header).
+   */
+  readonly errorWire?: (err: AwsServiceError) => { readonly type: string; readonly headers?: Record<string, string> };
+  /** The service's answer to an IAM denial (default: AccessDeniedException, HTTP 400). */
+  readonly accessDenied?: (message: string) => AwsServiceError;
 }
 
 export interface RestRequest {

@@ -39,6 +39,10 @@
 // - Secrets Manager: no rotation, replication, resource policies or BatchGetSecretValue; the
 //   `all` and `description` filters are approximations of AWS's word matching; DescribeSecret's
 //   DeletedDate is the time DeleteSecret was called; deprecated versions are never purged.
+// - SQS (local/aws/sqs/service.ts): standard queues only; queue URLs are
+//   `<gateway>/<account>/<name>` (the SDK sends to a QueueUrl's host, so AWS's
+//   `https://sqs.<region>.amazonaws.com/...` form would leave the machine); the other deviations are
+//   listed there.
 // - EventBridge: only the default bus; schedules are not run on a clock (`events.triggerSchedule`);
 //   no retries, DLQs or batching for target delivery (failures are recorded in `events.deliveries`).
 // - S3 (s3rver's file store behind our middleware, local/aws/s3.ts): path-style only; versions live
@@ -67,6 +71,7 @@ import { KmsEmulator } from './kms.js';
 import { SecretsManagerEmulator } from './secrets-manager.js';
 import { EventBridgeEmulator } from './eventbridge.js';
 import { S3Emulator } from './s3.js';
+import { SqsEmulator } from './sqs/service.js';
 import { IamAuthority } from './iam/authority.js';
 import { IamService } from './iam/service.js';
 import type { ResourceLookups } from './iam/actions.js';
@@ -88,6 +93,8 @@ export interface LocalAwsOptions {
   readonly iam?: IamAuthority;
   /** With `iam`: the gateway also verifies SigV4 signatures (default false; S3 never does). */
   readonly verifySignatures?: boolean;
+  /** The SQS queues' clock in ms (tests move it instead of waiting; default Date.now). */
+  readonly sqsClock?: () => number;
 }
 
 /** The administrator user `startLocalAws({ iam })` creates; `env` carries its credentials. */
@@ -112,6 +119,8 @@ export interface LocalAws {
   readonly kms: KmsEmulator;
   readonly secrets: SecretsManagerEmulator;
   readonly events: EventBridgeEmulator;
+  /** Amazon SQS (standard queues), on the gateway; queue URLs point at the gateway. */
+  readonly sqs: SqsEmulator;
   /** The IAM authority requests are authorized against (when started with `iam`). */
   readonly iam?: IamAuthority;
   /** The IAM API (local/aws/iam/service.ts) over that authority's principals (when started with `iam`). */
@@ -139,9 +148,26 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
     accountId: LOCAL_ACCOUNT_ID,
     ...(opts.s3Port !== undefined ? { port: opts.s3Port } : {}),
   });
+  const sqs = new SqsEmulator({
+    ...(opts.sqsClock ? { now: opts.sqsClock } : {}),
+    ...(opts.iam
+      ? {
+          authorizer: opts.iam,
+          // SenderId: the role's or user's unique id (a role session's with its session name).
+          senderIdOf: (arn: string) => {
+            const p = opts.iam!.describePrincipal(arn);
+            if (!p) return undefined;
+            return p.kind === 'role' ? `${p.uniqueId}:${opts.iam!.callerArn(arn).split('/').pop()}` : p.uniqueId;
+          },
+        }
+      : {}),
+  });
   gateway.registerService(kms.service);
   gateway.registerService(secrets.service);
   gateway.registerService(events.service);
+  gateway.registerService(sqs.service);
+  // EventBridge → SQS targets, authorized by the queue policy.
+  sqs.attachToEventBridge(events);
 
   // S3 → EventBridge (S3 User Guide, "Using EventBridge": every object event of an enabled bucket
   // goes to the default bus of the bucket's account and region).
@@ -170,11 +196,14 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
     credentials = { ...iam.credentialsFor(localAdminArn(iam.accountId)) };
     // A key's policy: the one given to KMS, else the one KMS gives it (default, AWS managed).
     iam.addResourcePolicyProvider((arn) => kms.keyPolicy(arn));
+    // A queue's policy (SetQueueAttributes Policy) is its resource policy.
+    iam.addResourcePolicyProvider((arn) => (arn.startsWith('arn:aws:sqs:') ? sqs.queuePolicy(arn) : undefined));
     gateway.enforce(iam, lookups, { verifySignatures: opts.verifySignatures ?? false });
     s3.enforce(iam);
   }
 
   const [endpoint, s3Endpoint] = await Promise.all([gateway.start(), s3.start()]);
+  sqs.setEndpoint(endpoint);
   // Clients that only know AWS_ENDPOINT_URL still reach S3 through the gateway.
   gateway.proxyService('s3', s3Endpoint);
   for (const b of opts.buckets ?? []) {
@@ -243,6 +272,7 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
     kms,
     secrets,
     events,
+    sqs,
     ...(iam ? { iam } : {}),
     ...(iamService ? { iamService } : {}),
     lookups,
@@ -250,6 +280,7 @@ export async function startLocalAws(opts: LocalAwsOptions = {}): Promise<LocalAw
       if (stopped) return;
       stopped = true;
       await events.settled().catch(() => undefined);
+      sqs.close();
       await Promise.all([gateway.stop(), s3.stop()]);
     },
   };

@@ -241,6 +241,7 @@ export class Gateway {
     region: string,
     input: unknown,
     protocol: Protocol,
+    accessDenied?: (message: string) => AwsServiceError,
   ): Promise<AwsServiceError | undefined> {
     const rest = protocol === 'rest';
     const iam = this.iam;
@@ -270,6 +271,7 @@ export class Gateway {
       );
     }
     if (!denial) return undefined;
+    if (accessDenied) return accessDenied(denial.message);
     if (protocol === 'query') return new AwsServiceError('AccessDenied', denial.message, 403);
     return rest
       ? new AwsServiceError('ForbiddenException', denial.message, 403)
@@ -464,6 +466,7 @@ export class Gateway {
         res,
         ct,
         new AwsServiceError('UnknownOperationException', `Unknown operation ${target}`, 400),
+        service,
       );
     }
     let input: unknown = {};
@@ -475,6 +478,7 @@ export class Gateway {
           res,
           ct,
           new AwsServiceError('SerializationException', 'Start of structure or map found where not expected.', 400),
+          service,
         );
       }
     }
@@ -489,10 +493,17 @@ export class Gateway {
     const invalid = jsonRequestError(service.signingName, opName, input);
     if (this.iam) {
       const c = this.caller(req, raw, 'json');
-      if ('error' in c) return sendJsonError(res, ct, c.error);
-      if (invalid) return sendJsonError(res, ct, invalid);
-      const denied = await this.denied(c.principalArn, `${service.signingName}:${opName}`, ident.region, input, 'json');
-      if (denied) return sendJsonError(res, ct, denied);
+      if ('error' in c) return sendJsonError(res, ct, c.error, service);
+      if (invalid) return sendJsonError(res, ct, invalid, service);
+      const denied = await this.denied(
+        c.principalArn,
+        `${service.signingName}:${opName}`,
+        ident.region,
+        input,
+        'json',
+        service.accessDenied,
+      );
+      if (denied) return sendJsonError(res, ct, denied, service);
       ctx = {
         ...ctx,
         accountId: accountOf(c.principalArn),
@@ -501,7 +512,7 @@ export class Gateway {
         lookups: this.lookups,
       };
     }
-    if (invalid) return sendJsonError(res, ct, invalid);
+    if (invalid) return sendJsonError(res, ct, invalid, service);
     try {
       await this.faults.apply(service.signingName, opName);
       const out = await op(input ?? {}, ctx);
@@ -513,7 +524,7 @@ export class Gateway {
       });
       res.end(text);
     } catch (err) {
-      sendJsonError(res, ct, this.toServiceError(err, `${service.signingName}:${opName}`));
+      sendJsonError(res, ct, this.toServiceError(err, `${service.signingName}:${opName}`), service);
     }
   }
 
@@ -686,9 +697,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function sendJsonError(res: ServerResponse, contentType: string, err: AwsServiceError): void {
-  const text = JSON.stringify({ ...err.extra, __type: err.code, message: err.message });
+function sendJsonError(res: ServerResponse, contentType: string, err: AwsServiceError, service?: JsonService): void {
+  const wire = service?.errorWire?.(err);
+  const text = JSON.stringify({ ...err.extra, __type: wire?.type ?? err.code, message: err.message });
   res.writeHead(err.statusCode, {
+    ...wire?.headers,
     'content-type': contentType,
     'content-length': Buffer.byteLength(text),
     'x-amzn-errortype': err.code,

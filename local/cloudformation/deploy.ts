@@ -18,6 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { SFNClient, CreateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { SQSClient, CreateQueueCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import {
   resolveTemplate,
   type ResolvedResource,
@@ -46,6 +47,8 @@ export interface StackTargets {
   readonly s3: S3Client;
   readonly sfn: SFNClient;
   readonly events: EventBridgeClient;
+  /** For AWS::SQS::Queue and AWS::SQS::QueuePolicy (a template without queues needs none). */
+  readonly sqs?: SQSClient;
   readonly iam: IdentityStore;
   readonly lambda: LambdaRuntime;
   /** Makes a Step Functions Lambda task reach the runtime's function of that name. */
@@ -105,6 +108,31 @@ const inlinePolicies = (role: ResolvedResource): PolicyDocument[] =>
 
 const tagsOf = (r: ResolvedResource): Record<string, string> =>
   Object.fromEntries(((r.properties.Tags ?? []) as { Key: string; Value: string }[]).map((t) => [t.Key, t.Value]));
+
+/**
+ * AWS::SQS::Queue properties → CreateQueue attributes (AWS::SQS::Queue reference: each property is
+ * the queue attribute of the same name; RedrivePolicy is given as an object and sent as JSON).
+ * FIFO properties are refused by the emulator (standard queues only); any other property is not
+ * known here and refused, so nothing is dropped silently.
+ */
+const QUEUE_ATTRIBUTES = [
+  'VisibilityTimeout',
+  'MessageRetentionPeriod',
+  'MaximumMessageSize',
+  'DelaySeconds',
+  'ReceiveMessageWaitTimeSeconds',
+  'RedrivePolicy',
+  'SqsManagedSseEnabled',
+  'KmsMasterKeyId',
+  'KmsDataKeyReusePeriodSeconds',
+  'FifoQueue',
+  'ContentBasedDeduplication',
+] as const;
+
+function needSqs(t: StackTargets): SQSClient {
+  if (!t.sqs) throw new Error('no SQS client was given to the deployer (StackTargets.sqs)');
+  return t.sqs;
+}
 
 const handlers: Readonly<Record<string, Create>> = {
   // With an IAM API the role gets its inline policies, and the stack's managed policies are attached
@@ -203,6 +231,65 @@ const handlers: Readonly<Record<string, Create>> = {
         ...(p.StateMachineType ? { type: p.StateMachineType } : {}),
       }),
     );
+  },
+
+  'AWS::SQS::Queue': async (r, t) => {
+    const p = r.properties as Record<string, unknown>;
+    const unknown = Object.keys(p).filter(
+      (k) => k !== 'QueueName' && k !== 'Tags' && !(QUEUE_ATTRIBUTES as readonly string[]).includes(k),
+    );
+    if (unknown.length) throw new Error(`properties the local deployer does not know: ${unknown.join(', ')}`);
+    const Attributes: Record<string, string> = {};
+    for (const k of QUEUE_ATTRIBUTES)
+      if (p[k] !== undefined) Attributes[k] = typeof p[k] === 'object' ? JSON.stringify(p[k]) : String(p[k]);
+    const tags = tagsOf(r);
+    await needSqs(t).send(
+      new CreateQueueCommand({
+        QueueName: r.attributes.QueueName!,
+        Attributes,
+        ...(Object.keys(tags).length ? { tags } : {}),
+      }),
+    );
+  },
+  // AWS::SQS::QueuePolicy: the policy document becomes each queue's Policy attribute.
+  'AWS::SQS::QueuePolicy': async (r, t) => {
+    const queues = (r.properties.Queues ?? []) as string[];
+    for (const QueueUrl of queues)
+      await needSqs(t).send(
+        new SetQueueAttributesCommand({
+          QueueUrl,
+          Attributes: { Policy: JSON.stringify(r.properties.PolicyDocument) },
+        }),
+      );
+  },
+  // AWS::Lambda::EventSourceMapping (SQS sources): created, validated and polled by the Lambda
+  // runtime (local/lambda/event-source.ts).
+  'AWS::Lambda::EventSourceMapping': async (r, t) => {
+    const p = r.properties;
+    const known = [
+      'EventSourceArn',
+      'FunctionName',
+      'BatchSize',
+      'MaximumBatchingWindowInSeconds',
+      'Enabled',
+      'FunctionResponseTypes',
+      'ScalingConfig',
+    ];
+    const unknown = Object.keys(p).filter((k) => !known.includes(k));
+    if (unknown.length) throw new Error(`properties the local deployer does not know: ${unknown.join(', ')}`);
+    await t.lambda.createEventSourceMapping({
+      eventSourceArn: p.EventSourceArn,
+      functionName: p.FunctionName,
+      ...(p.BatchSize !== undefined ? { batchSize: Number(p.BatchSize) } : {}),
+      ...(p.MaximumBatchingWindowInSeconds !== undefined
+        ? { maximumBatchingWindowInSeconds: Number(p.MaximumBatchingWindowInSeconds) }
+        : {}),
+      ...(p.Enabled !== undefined ? { enabled: p.Enabled === true || p.Enabled === 'true' } : {}),
+      ...(p.FunctionResponseTypes ? { functionResponseTypes: p.FunctionResponseTypes } : {}),
+      ...(p.ScalingConfig?.MaximumConcurrency !== undefined
+        ? { maximumConcurrency: Number(p.ScalingConfig.MaximumConcurrency) }
+        : {}),
+    });
   },
 
   'AWS::Events::Rule': async (r, t) => {

@@ -46,6 +46,12 @@ export interface StackContext {
   readonly accountId: string;
   /** Parameter values by name; parameters without one take their Default. */
   readonly parameters?: Readonly<Record<string, string>>;
+  /**
+   * Service endpoints that appear in Ref values: SQS queue URLs are `<sqs>/<account>/<name>`
+   * (default AWS's `https://sqs.<region>.amazonaws.com`; the embedded cloud gives its gateway, since
+   * the SDK sends to a queue URL's host).
+   */
+  readonly endpoints?: { readonly sqs?: string };
 }
 
 export interface ResolvedResource {
@@ -137,6 +143,29 @@ const refAndAttributes: Readonly<Record<string, Naming>> = {
   'AWS::Events::Rule': (ctx, id, p) => {
     const name = p.Name ?? generatedName(ctx, id, 64);
     return { ref: name, attributes: { Arn: `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/${name}` } };
+  },
+  // AWS::SQS::Queue, "Return values": Ref is the queue URL; Arn, QueueName and QueueUrl attributes.
+  // Without QueueName, CloudFormation generates one (at most 80 characters).
+  'AWS::SQS::Queue': (ctx, id, p) => {
+    const name = p.QueueName ?? generatedName(ctx, id, 80);
+    const endpoint = ctx.endpoints?.sqs ?? `https://sqs.${ctx.region}.amazonaws.com`;
+    const url = `${endpoint.replace(/\/+$/, '')}/${ctx.accountId}/${name}`;
+    return {
+      ref: url,
+      attributes: { Arn: `arn:aws:sqs:${ctx.region}:${ctx.accountId}:${name}`, QueueName: name, QueueUrl: url },
+    };
+  },
+  // AWS::Lambda::EventSourceMapping: Ref is the mapping's id (a UUID); Id and EventSourceMappingArn.
+  'AWS::Lambda::EventSourceMapping': (ctx, id) => {
+    const h = createHash('sha256').update(`${ctx.stackName}/${id}`).digest('hex');
+    const uuid = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+    return {
+      ref: uuid,
+      attributes: {
+        Id: uuid,
+        EventSourceMappingArn: `arn:aws:lambda:${ctx.region}:${ctx.accountId}:event-source-mapping:${uuid}`,
+      },
+    };
   },
   'AWS::Logs::LogGroup': (ctx, id, p) => {
     const name = p.LogGroupName ?? generatedName(ctx, id, 512);

@@ -9,6 +9,7 @@
 import type { Context } from 'aws-lambda';
 
 export const FUNCTION_KEYS = [
+  'admitSpecs',
   'validateSpec',
   'planAgainstCluster',
   'ensureScramSecret',
@@ -29,6 +30,7 @@ export type FunctionKey = (typeof FUNCTION_KEYS)[number];
 
 /** Function key → handler module path (relative to the repository root), as serverless.yml declares it. */
 export const HANDLER_PATHS: Readonly<Record<FunctionKey, string>> = {
+  admitSpecs: 'functions/admit-specs/handler.ts',
   validateSpec: 'functions/validate-spec/handler.ts',
   planAgainstCluster: 'functions/plan-against-cluster/handler.ts',
   ensureScramSecret: 'functions/ensure-scram-secret/handler.ts',
@@ -49,6 +51,7 @@ export const HANDLER_PATHS: Readonly<Record<FunctionKey, string>> = {
 type AnyHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 const loaders: Readonly<Record<FunctionKey, () => Promise<{ handler: unknown }>>> = {
+  admitSpecs: () => import('../../functions/admit-specs/handler.js'),
   validateSpec: () => import('../../functions/validate-spec/handler.js'),
   planAgainstCluster: () => import('../../functions/plan-against-cluster/handler.js'),
   ensureScramSecret: () => import('../../functions/ensure-scram-secret/handler.js'),

@@ -29,6 +29,12 @@ import { Worker } from 'node:worker_threads';
 import AdmZip from 'adm-zip';
 import { AwsServiceError } from '../aws/core.js';
 import type { Credentials } from '../aws/iam/types.js';
+import {
+  SqsEventSourceMapping,
+  type EventSourceQueues,
+  type EventSourceStats,
+  type SqsEventSourceMappingConfig,
+} from './event-source.js';
 
 const BOOTSTRAP = join(dirname(fileURLToPath(import.meta.url)), 'bootstrap.mjs');
 const REPO_NODE_MODULES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'node_modules');
@@ -72,6 +78,10 @@ export interface LambdaRuntimeOptions {
   readonly localEnvironment?: Readonly<Record<string, string>>;
   /** The shared fault injector: `lambda-crash` faults kill a sandbox after its handler ran. */
   readonly faults?: { take(service: string, operation: string): unknown };
+  /** Amazon SQS, for event source mappings (local/lambda/event-source.ts). */
+  readonly sqs?: EventSourceQueues;
+  /** Lines about event source mappings' failed calls (default: none). */
+  readonly log?: (line: string) => void;
 }
 
 /** A function error as Lambda reports it to a caller: `errorType` and `errorMessage`. */
@@ -190,6 +200,7 @@ class Sandbox {
 export class LambdaRuntime {
   private readonly root = mkdtempSync(join(tmpdir(), 'msk-spec-lambda-'));
   private readonly sandboxes = new Map<string, { fn: FunctionDefinition; sandbox: Sandbox; stats: MutableStats }>();
+  private readonly mappings: SqsEventSourceMapping[] = [];
 
   constructor(private readonly options: LambdaRuntimeOptions) {
     this.provideRuntimeModules();
@@ -290,7 +301,57 @@ export class LambdaRuntime {
     return JSON.parse(out) as unknown;
   }
 
+  /**
+   * CreateEventSourceMapping for an SQS queue: validated as Lambda validates it, then polling
+   * (local/lambda/event-source.ts). `functionName` is a name or a function ARN.
+   */
+  async createEventSourceMapping(config: SqsEventSourceMappingConfig): Promise<SqsEventSourceMapping> {
+    const sqs = this.options.sqs;
+    if (!sqs) throw new Error('this Lambda runtime has no SQS to map (LambdaRuntimeOptions.sqs)');
+    const name = /:function:([^:]+)/.exec(config.functionName)?.[1] ?? config.functionName;
+    const fn = this.sandboxes.get(name)?.fn;
+    if (!fn) throw new AwsServiceError('ResourceNotFoundException', `Function not found: ${config.functionName}`, 404);
+    const mapping = new SqsEventSourceMapping(
+      config,
+      {
+        functionName: fn.functionName,
+        functionArn: fn.functionArn,
+        roleArn: fn.roleArn,
+        timeoutSeconds: fn.timeoutSeconds,
+        invoke: (event) => this.invoke(fn.functionName, event),
+      },
+      sqs,
+      this.options.log,
+    );
+    await mapping.init();
+    this.mappings.push(mapping);
+    return mapping;
+  }
+
+  /** Every event source mapping, in creation order. */
+  eventSourceMappings(): readonly SqsEventSourceMapping[] {
+    return this.mappings;
+  }
+
+  /**
+   * Resolves when every mapping's queue is empty and none has a batch in flight (see
+   * SqsEventSourceMapping.drained): everything sent to the mapped queues so far was processed.
+   */
+  async eventSourcesDrained(): Promise<void> {
+    for (;;) {
+      await Promise.all(this.mappings.map((m) => m.drained()));
+      // One mapping's function may have sent to another's queue meanwhile.
+      if (this.mappings.every((m) => m.idle)) return;
+    }
+  }
+
+  /** Each mapping's counts (benchmarks read them). */
+  eventSourceStats(): EventSourceStats[] {
+    return this.mappings.map((m) => m.stats());
+  }
+
   async close(): Promise<void> {
+    await Promise.all(this.mappings.splice(0).map((m) => m.stop()));
     await Promise.all([...this.sandboxes.values()].map((s) => s.sandbox.close()));
     this.sandboxes.clear();
     rmSync(this.root, { recursive: true, force: true });

@@ -257,6 +257,8 @@ describe('the packaged template, deployed on the embedded cloud with IAM enforce
       'ResultWriter (multipart export of large result files); one PutObject per file here',
     'ReprovisionStateMachineRole s3:AbortMultipartUpload':
       'ResultWriter (multipart export of large result files); one PutObject per file here',
+    'AdmitSpecsRole sqs:ChangeMessageVisibility':
+      'AdmitSpecs defers an upload only while MaxConcurrentProvisions executions run; this file uploads one at a time (test/e2e/admission.test.ts requires the deferrals)',
     'RotateCertificatesStateMachineRole states:StopExecution':
       'a failed Map Run stops its running children ("IAM policies for using Distributed Map states"); RenewEach tolerates every child failure (ToleratedFailurePercentage 100), so only a stopped rotation run would stop them, and none is stopped here',
     'RotateCertificatesStateMachineRole s3:ListMultipartUploadParts':

@@ -74,6 +74,9 @@ function isAllowedEffect(r: { principalArn: string; action: string; resource: st
   if (/^[a-z0-9-]+:(Get|List|Describe|Head)/.test(r.action)) return true;
   if (r.action === 's3:PutObject' && r.resource.startsWith(`arn:aws:s3:::${specBucket}/reports/`)) return true;
   if (r.action === 's3:PutObject' && r.resource.startsWith(`arn:aws:s3:::${specBucket}/specs/`)) return true;
+  // The upload's passage through the admission queue to its execution: nothing of the spec's.
+  if (/^sqs:(SendMessage|ReceiveMessage|DeleteMessage|ChangeMessageVisibility)$/.test(r.action))
+    return /:sqs:[^:]+:\d{12}:[^:]+-admission$/.test(r.resource);
   // SSE-KMS of the report and spec objects (S3 calls KMS as the caller), the event, the run itself.
   return [
     'kms:GenerateDataKey',

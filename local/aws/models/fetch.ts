@@ -32,6 +32,7 @@ export const MODEL_SERVICES = [
   'stepfunctions',
   's3',
   'iam',
+  'sqs',
 ] as const;
 export type ModelService = (typeof MODEL_SERVICES)[number];
 

@@ -259,7 +259,7 @@ test('a target without a handler is recorded as a failed delivery', async () => 
   await eb().send(
     new PutTargetsCommand({
       Rule: 'orphan',
-      Targets: [{ Id: 'q', Arn: 'arn:aws:sqs:us-east-1:000000000000:nowhere' }],
+      Targets: [{ Id: 'q', Arn: 'arn:aws:sns:us-east-1:000000000000:nowhere' }],
     }),
   );
   await eb().send(new PutEventsCommand({ Entries: [{ Source: 'orphan', DetailType: 't', Detail: '{}' }] }));
@@ -267,7 +267,7 @@ test('a target without a handler is recorded as a failed delivery', async () => 
   const last = aws.local.events.deliveries.at(-1);
   expect(last).toMatchObject({
     ok: false,
-    error: 'no local handler registered for target arn:aws:sqs:us-east-1:000000000000:nowhere',
+    error: 'no local handler registered for target arn:aws:sns:us-east-1:000000000000:nowhere',
   });
 });
 

@@ -40,7 +40,7 @@ beforeAll(async () => {
   local.gateway.registerService(pca);
   local.gateway.registerService(sfn);
   local.gateway.registerService(msk);
-  jsonServices = [local.kms.service, local.secrets.service, local.events.service, pca, sfn];
+  jsonServices = [local.kms.service, local.secrets.service, local.events.service, local.sqs.service, pca, sfn];
 });
 afterAll(async () => {
   msk?.close();
@@ -245,7 +245,7 @@ async function send(
 // ---- the tests ----
 
 test('the models are there: botocore service-2.json for every emulated service', () => {
-  for (const s of ['secretsmanager', 'kms', 'acm-pca', 'kafka', 'events', 'stepfunctions', 's3'] as const)
+  for (const s of ['secretsmanager', 'kms', 'acm-pca', 'kafka', 'events', 'stepfunctions', 's3', 'sqs'] as const)
     expect(Object.keys(serviceModel(s).operations).length).toBeGreaterThan(10);
 });
 

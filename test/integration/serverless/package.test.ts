@@ -25,6 +25,7 @@ const PARAMETERS = [
   'ClusterArn',
   'PcaArn',
   'KmsKeyArn',
+  'MaxConcurrentProvisions',
   'AuthModes',
   'KafkaAdminAuth',
   'KafkaAdminSecretArn',
@@ -286,18 +287,20 @@ describe('serverless package', () => {
     }
   });
 
-  it('bounds the functions that connect to Kafka by reserved concurrency, and only those', () => {
+  it('bounds the functions that connect to Kafka by reserved concurrency, AdmitSpecs to one at a time, and only those', () => {
     const reserved = Object.entries(resources)
       .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties.ReservedConcurrentExecutions !== undefined)
       .map(([id, r]) => [id, r.Properties.ReservedConcurrentExecutions]);
-    expect(Object.fromEntries(reserved)).toEqual(
-      Object.fromEntries(
+    expect(Object.fromEntries(reserved)).toEqual({
+      ...Object.fromEntries(
         ['ApplyTopicsAndAcls', 'PlanAgainstCluster', 'RevokeAcls', 'FindOrphans'].map((f) => [
           `${f}LambdaFunction`,
           { Ref: 'KafkaAdminConcurrency' },
         ]),
       ),
-    );
+      // One invocation at a time, so two never share out the last free provision slot.
+      AdmitSpecsLambdaFunction: 1,
+    });
   });
 
   it('creates the VPC endpoints only when asked, in the Kafka subnets', () => {
@@ -345,11 +348,11 @@ describe('serverless package', () => {
       expect(refs('DecommissionStateMachine')).toContain(`"${fn}LambdaFunction","Arn"`);
   });
 
-  it('wires the rules: Object Created under specs/ → provision, Reprovision Requested → reprovision, daily → rotation', () => {
+  it('wires the rules: Object Created under specs/ → admission queue → provision, Reprovision Requested → reprovision, daily → rotation', () => {
     const rules = Object.values(resources)
       .filter((r) => r.Type === 'AWS::Events::Rule')
       .map((r) => r.Properties);
-    const target = (p: any) => p.Targets[0].Arn.Ref;
+    const target = (p: any) => p.Targets[0].Arn.Ref ?? p.Targets[0].Arn['Fn::GetAtt']?.[0];
     const s3Rule = rules.find(
       (p) => p.EventPattern?.source?.[0] === 'aws.s3' && p.EventPattern['detail-type'][0] === 'Object Created',
     );
@@ -366,7 +369,20 @@ describe('serverless package', () => {
       'detail-type': ['Object Created'],
       detail: { bucket: { name: [{ Ref: 'SpecBucket' }] }, object: { key: [{ prefix: 'specs/' }] } },
     });
-    expect(target(s3Rule)).toBe('ProvisionStateMachine');
+    // Uploads go to the admission queue, which AdmitSpecs drains into the provision workflow.
+    expect(target(s3Rule)).toBe('AdmissionQueue');
+    const mapping = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping')!;
+    expect(mapping.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': ['AdmissionQueue', 'Arn'] },
+      FunctionName: { 'Fn::GetAtt': ['AdmitSpecsLambdaFunction', 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(resources.AdmitSpecsLambdaFunction!.Properties.Environment.Variables.PROVISION_STATE_MACHINE_ARN).toEqual({
+      Ref: 'ProvisionStateMachine',
+    });
+    expect(resources.AdmissionQueuePolicy!.Properties.PolicyDocument.Statement[0].Condition).toEqual({
+      ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['SpecUploadedRule', 'Arn'] } },
+    });
     const re = rules.find((p) => p.EventPattern?.['detail-type']?.[0] === 'Reprovision Requested');
     expect(re.EventPattern.source).toEqual(['msk-spec-provisioner']);
     expect(target(re)).toBe('ReprovisionStateMachine');

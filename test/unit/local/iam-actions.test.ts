@@ -19,6 +19,7 @@ import { MskEmulator } from '../../../local/aws/msk.js';
 import { s3OperationOf } from '../../../local/aws/s3.js';
 import { IamService } from '../../../local/aws/iam/service.js';
 import { IamAuthority } from '../../../local/aws/iam/authority.js';
+import { SqsEmulator } from '../../../local/aws/sqs/service.js';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
@@ -33,6 +34,7 @@ function servedOperations(): string[] {
     new EventBridgeEmulator().service,
     sfn,
     new IamService(new IamAuthority()),
+    new SqsEmulator().service,
   ].flatMap((s) => Object.keys(s.operations).map((op) => `${s.signingName}:${op}`));
   void (sfn as { close?: () => unknown }).close?.();
 
@@ -148,6 +150,8 @@ const sampleInput: Record<string, unknown> = {
   RoleName: 'shop-orders-connect',
   CopySourceBucket: 'specs',
   CopySourceKey: 'a.yaml',
+  QueueUrl: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/admission`,
+  QueueName: 'admission',
 };
 
 test('every row follows the Service Authorization Reference: action, resource ARN, condition keys', async () => {
