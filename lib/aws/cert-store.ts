@@ -9,6 +9,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import {
+  CERT_PREFIX,
   INDEX_PREFIX,
   certificateKeys,
   currentKey,
@@ -122,6 +123,53 @@ export async function pendingKeyOf(
 }
 
 /**
+ * `certificates/<D>/pending/<G>/issued.json`, beside the pending key: the certificate PCA issued for
+ * that key. PCA's IdempotencyToken dedupes a generation for five minutes only (API_IssueCertificate,
+ * IdempotencyToken); a retry after a crash that lost PCA's answer (no Retry names Runtime.ExitError,
+ * so it is the next provision or the next daily rotation) reads the ARN here instead of issuing again.
+ */
+export const issuedRecordKey = (domain: string, generation: number): string =>
+  `${CERT_PREFIX}${domain}/pending/${generation}/issued.json`;
+
+/** What IssueCertificate records once PCA has answered: the ARN, and the public key it certifies. */
+export interface IssuedRecord {
+  readonly certificateArn: string;
+  /** SPKI SHA-256 of the pending key's public key: a record for any other key is not this attempt's. */
+  readonly publicKeySha256: string;
+  /** When PCA answered (ISO 8601): a record whose certificate would itself be due for renewal is not used. */
+  readonly issuedAt: string;
+}
+
+export async function readIssuedRecord(
+  s3: S3Client,
+  bucket: string,
+  domain: string,
+  generation: number,
+): Promise<IssuedRecord | undefined> {
+  const text = await getText(s3, bucket, issuedRecordKey(domain, generation));
+  if (text === undefined) return undefined;
+  try {
+    const r = JSON.parse(text) as Partial<IssuedRecord>;
+    if (typeof r.certificateArn === 'string' && typeof r.publicKeySha256 === 'string' && typeof r.issuedAt === 'string')
+      return { certificateArn: r.certificateArn, publicKeySha256: r.publicKeySha256, issuedAt: r.issuedAt };
+  } catch {
+    // Unreadable: as if absent; the next issuance overwrites it.
+  }
+  return undefined;
+}
+
+/** Records (under SSE-KMS, overwriting a stale one) the certificate PCA issued for a generation's pending key. */
+export async function writeIssuedRecord(
+  s3: S3Client,
+  t: StoreTarget,
+  domain: string,
+  generation: number,
+  record: IssuedRecord,
+): Promise<void> {
+  await put(s3, t, issuedRecordKey(domain, generation), JSON.stringify(record), 'application/json');
+}
+
+/**
  * What CollectCertificate finds for a generation: the current record, when a racing attempt of the
  * same generation has promoted it already (it may have removed the pending key, or a late attempt
  * may have stored a key of its own after that); else the pending key; undefined when neither.
@@ -152,8 +200,8 @@ export interface PromoteInput {
 
 /**
  * Moves a collected certificate into place: key, cert, chain, then current.json, then the expiry
- * index entry. Older index entries of the domain and the pending key are removed last; losing
- * those deletes is harmless. The key is written from the verified bytes (not copied), so what is
+ * index entry. Older index entries of the domain, the generation's issued record and its pending
+ * key are removed last; losing those deletes is harmless. The key is written from the verified bytes (not copied), so what is
  * promoted is exactly what was checked against the certificate.
  */
 export async function promoteCertificate(
@@ -188,6 +236,9 @@ export async function promoteCertificate(
     if (old !== mine && parseIndexKey(old)?.domain === input.domain)
       await s3.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: old }));
   }
+  // The generation is done: its issued record, then its pending key (the key last, so a record is
+  // never left without the key it names).
+  await s3.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: issuedRecordKey(input.domain, input.generation) }));
   await s3.send(new DeleteObjectCommand({ Bucket: t.bucket, Key: pendingKeyKey(input.domain, input.generation) }));
   return current;
 }

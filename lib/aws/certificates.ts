@@ -6,7 +6,11 @@
 // `force`), a new key pair is made here and stored under SSE-KMS before the CSR (public key,
 // subject CN=<domain>) goes to ACM PCA with an idempotency token derived from (domain, generation).
 // A retried or racing attempt of a generation uses the key stored first (cert-store.ts
-// pendingKeyOf), so PCA's idempotent answer always matches the key we hold.
+// pendingKeyOf), so PCA's idempotent answer always matches the key we hold. PCA's answer is
+// recorded beside the pending key (issuedRecordKey) as soon as it comes: PCA dedupes the token for
+// five minutes only, and an attempt that crashed after issuing is retried by the next provision or
+// daily rotation, long after; that attempt collects the recorded certificate instead of issuing a
+// second one for the generation.
 //
 // Collect: fetches what PCA signed (RequestInProgressException propagates unchanged, by name, for
 // the state machine's Retry), checks it is ours (lib/cert/verify.ts), stores cert and chain beside
@@ -38,8 +42,10 @@ import {
   pendingOrPromoted,
   promoteCertificate,
   readCurrent,
+  readIssuedRecord,
   scanIndex,
   writeCurrent,
+  writeIssuedRecord,
 } from './cert-store.js';
 import { revokeCertificate } from './decommission.js';
 import type { CertificateSettings } from './env-config.js';
@@ -67,6 +73,8 @@ export interface IssueContext extends CertificateStore {
   readonly clusterArn: string;
   readonly settings: CertificateSettings;
 }
+
+const DAY_MS = 86_400_000;
 
 // Per container: the CA's signing algorithm follows from its key, which a CA never changes. The
 // cluster's trust in the CA is not kept: it is read before every CSR (below), since an operator can
@@ -96,6 +104,15 @@ export async function issueIfDue(
   const stored = await pendingKeyOf(ctx.s3, ctx, domain, generation, newKey);
   if (stored.reused) logger.info('reusing the stored key of this generation', { generation });
   const keys = await keyPairFromPem(stored.pem, settings.keyAlgorithm);
+  const publicKeySha256 = await publicKeyFingerprint(keys.publicKey);
+  const earlier = stored.reused ? await issuedBefore(ctx, domain, generation, publicKeySha256, req.now) : undefined;
+  if (earlier) {
+    logger.info('collecting the certificate an earlier attempt of this generation had issued', {
+      certificateArn: earlier,
+      generation,
+    });
+    return { domain, status: 'ISSUING', certificateArn: earlier, generation, publicKeySha256 };
+  }
   signingAlgorithm ??= settings.signingAlgorithm ?? (await caSigningAlgorithm(ctx.pca, settings.pcaArn));
   const certificateArn = await issueCertificate(ctx.pca, {
     caArn: settings.pcaArn,
@@ -105,10 +122,36 @@ export async function issueIfDue(
     idempotencyToken: idempotencyToken(domain, generation),
     ...(settings.templateArn ? { templateArn: settings.templateArn } : {}),
   });
+  // Recorded before anything else, so an attempt that dies from here on leaves the ARN behind.
+  await writeIssuedRecord(ctx.s3, ctx, domain, generation, {
+    certificateArn,
+    publicKeySha256,
+    issuedAt: new Date().toISOString(),
+  });
   metrics.addMetric('CertificatesRequested', MetricUnit.Count, 1);
   logger.info('certificate requested', { certificateArn, generation, renewal: current !== undefined });
-  const publicKeySha256 = await publicKeyFingerprint(keys.publicKey);
   return { domain, status: 'ISSUING', certificateArn, generation, publicKeySha256 };
+}
+
+/**
+ * The ARN an earlier attempt of this generation recorded for this very key (cert-store.ts
+ * issuedRecordKey), unless the certificate it names would itself be due for renewal by now (its
+ * validity counted from the record's time); undefined when a new request must go to PCA. A record
+ * for another key is not this key's certificate and is ignored (the issuance overwrites it).
+ */
+async function issuedBefore(
+  ctx: IssueContext,
+  domain: string,
+  generation: number,
+  publicKeySha256: string,
+  now: Date,
+): Promise<string | undefined> {
+  const record = await readIssuedRecord(ctx.s3, ctx.bucket, domain, generation);
+  if (!record || record.publicKeySha256 !== publicKeySha256) return undefined;
+  const issuedAt = new Date(record.issuedAt);
+  if (Number.isNaN(issuedAt.getTime())) return undefined;
+  const notAfter = new Date(issuedAt.getTime() + ctx.settings.validityDays * DAY_MS);
+  return isRenewalDue({ notBefore: issuedAt, notAfter }, now) ? undefined : record.certificateArn;
 }
 
 // ---- collect ----------------------------------------------------------------------------------

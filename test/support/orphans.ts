@@ -4,8 +4,9 @@
 //   - an `AmazonMSK_` secret that is not associated with the cluster (unless it is scheduled for
 //     deletion: a decommissioned domain's, which must not be associated);
 //   - a stored certificate (`certificates/<D>/<serial>/cert.pem`) of a domain with no `current.json`;
-//   - a pending key (`certificates/<D>/pending/<G>/key.pem`) whose generation is done (G at most
-//     current.json's generation) or of a domain with no certificate at all;
+//   - a pending key (`certificates/<D>/pending/<G>/key.pem`) or issued record (`…/<G>/issued.json`,
+//     the ARN PCA answered for that key) whose generation is done (G at most current.json's
+//     generation) or of a domain with no certificate at all; an issued record without its key;
 //   - a broker ACL outside the desired set of the specs the bucket holds (the environment admin's
 //     own excepted, and the decommission seal of a domain that has no spec: it stays on purpose,
 //     docs/architecture.md#decommission).
@@ -74,12 +75,15 @@ export async function findOrphans(env: Environment, admin: Admin): Promise<strin
     const current = text === undefined ? undefined : (JSON.parse(text) as CurrentCertificate);
     const mine = keys.filter((k) => k.startsWith(`certificates/${domain}/`));
     for (const k of mine) {
-      const pending = /^certificates\/[^/]+\/pending\/(\d+)\/key\.pem$/.exec(k);
+      const pending = /^certificates\/[^/]+\/pending\/(\d+)\/(key\.pem|issued\.json)$/.exec(k);
       if (pending) {
         const generation = Number(pending[1]);
-        if (!current) found.push(`pending key ${k} of a domain with no current.json`);
+        const what = pending[2] === 'key.pem' ? 'pending key' : 'issued record';
+        if (!current) found.push(`${what} ${k} of a domain with no current.json`);
         else if (generation <= current.generation)
-          found.push(`pending key ${k} left past its generation (current is generation ${current.generation})`);
+          found.push(`${what} ${k} left past its generation (current is generation ${current.generation})`);
+        else if (what === 'issued record' && !mine.includes(k.replace(/issued\.json$/, 'key.pem')))
+          found.push(`issued record ${k} without the pending key it names`);
       } else if (k.endsWith('/cert.pem') && !current) found.push(`certificate ${k} without current.json`);
     }
   }

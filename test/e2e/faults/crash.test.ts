@@ -409,6 +409,81 @@ describe('crash consistency: a Lambda dies after its side effect, before it answ
     );
   });
 
+  // A crash in IssueCertificate after PCA issued: the workflow never saw the ARN. PCA dedupes the
+  // generation's IdempotencyToken for five minutes only (API_IssueCertificate, IdempotencyToken), and
+  // no Retry names Runtime.ExitError, so on AWS the next attempt (the next provision of the spec, the
+  // next daily rotation) comes long after: it must collect the certificate already issued, not
+  // request a second one for the same generation.
+  describe("IssueCertificate retried past PCA's five-minute idempotency window", () => {
+    const PAST_WINDOW_MS = 6 * 60_000;
+
+    it(
+      'provision: the re-run collects the certificate the crashed run had issued (one PCA issuance)',
+      async () => {
+        const env = e2e.env;
+        const domain = 'crash.late-provision';
+        const issuedBefore = env.pca.issuedCount;
+        const crashed = await crashAt('provision', 'IssueCertificate', () =>
+          e2e.provision(`specs/${domain}.yaml`, specText(urnOf(domain), [{ name: '_private.work' }])),
+        );
+        expect(crashed.execution.status).toBe('FAILED');
+        await expectCrashedAt('provision', 'IssueCertificate', crashed.execution.executionArn);
+        expect(env.pca.issuedCount - issuedBefore).toBe(1);
+
+        pcaClockOffsetMs = PAST_WINDOW_MS;
+        try {
+          const { execution, report } = await rerun(e2e, domain);
+          expect(execution.status).toBe('SUCCEEDED');
+          expect(report).toMatchObject({ status: 'PROVISIONED' });
+        } finally {
+          pcaClockOffsetMs = 0;
+        }
+        expect(env.pca.issuedCount - issuedBefore).toBe(1);
+        const objects = await listBucket(env, env.resources.certBucket, `certificates/${domain}/`);
+        expect(objects.filter((k) => k.endsWith('/cert.pem'))).toHaveLength(1);
+        expect(objects.filter((k) => k.includes('/pending/'))).toEqual([]);
+        expect((await readCurrent(env.clients.s3, env.resources.certBucket, domain))?.generation).toBe(1);
+        await expectZeroPlanAndNoOrphans(e2e, domain);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      'rotation: the next run collects the renewal the crashed run had issued (one PCA issuance)',
+      async () => {
+        const env = e2e.env;
+        const domain = 'crash.late-rotation';
+        pcaClockOffsetMs = -21 * DAY_MS;
+        try {
+          await provisioned(domain, [{ name: '_private.work' }]);
+        } finally {
+          pcaClockOffsetMs = 0;
+        }
+        const first = (await readCurrent(env.clients.s3, env.resources.certBucket, domain))!;
+        const issuedBefore = env.pca.issuedCount;
+        const today = () => e2e.run('rotateCertificates', { time: new Date().toISOString() });
+        const crashed = await crashAt('rotateCertificates', 'IssueCertificate', today);
+        await expectCrashedAt('rotateCertificates', 'IssueCertificate', crashed.executionArn);
+        expect(env.pca.issuedCount - issuedBefore).toBe(1);
+
+        pcaClockOffsetMs = PAST_WINDOW_MS;
+        try {
+          expect((await today()).status).toBe('SUCCEEDED');
+        } finally {
+          pcaClockOffsetMs = 0;
+        }
+        const renewed = (await readCurrent(env.clients.s3, env.resources.certBucket, domain))!;
+        expect(renewed).toMatchObject({ generation: 2 });
+        expect(renewed.serial).not.toBe(first.serial);
+        expect(env.pca.issuedCount - issuedBefore).toBe(1);
+        const objects = await listBucket(env, env.resources.certBucket, `certificates/${domain}/`);
+        expect(objects.filter((k) => k.includes('/pending/'))).toEqual([]);
+        await expectZeroPlanAndNoOrphans(e2e, domain);
+      },
+      TIMEOUT,
+    );
+  });
+
   it('leaves no orphans across the whole file', async () => {
     await expectCleanAfterFaults(e2e);
   }, 120_000);

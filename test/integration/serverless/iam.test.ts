@@ -123,6 +123,12 @@ function requests(): Record<string, Case[]> {
       ['S3 decrypts', { action: 'kms:Decrypt', resource: KMS_KEY_ARN, context: viaS3 }, 'Allowed'],
       ['the CA signing algorithm', { action: 'acm-pca:DescribeCertificateAuthority', resource: PCA_ARN }, 'Allowed'],
       ['issue', { action: 'acm-pca:IssueCertificate', resource: PCA_ARN }, 'Allowed'],
+      ['read the issued record', { action: 's3:GetObject', resource: cert('pending/1/issued.json') }, 'Allowed'],
+      [
+        'record the issued ARN (SSE-KMS)',
+        { action: 's3:PutObject', resource: cert('pending/1/issued.json'), context: sseKms },
+        'Allowed',
+      ],
     ],
     CollectCertificateRole: [
       ['fetch', { action: 'acm-pca:GetCertificate', resource: PCA_ARN }, 'Allowed'],
@@ -142,6 +148,7 @@ function requests(): Record<string, Case[]> {
       ],
       ['delete old entries', { action: 's3:DeleteObject', resource: `${certs}/certificates/_index/${D}/x` }, 'Allowed'],
       ['delete the pending key', { action: 's3:DeleteObject', resource: cert('pending/1/key.pem') }, 'Allowed'],
+      ['delete the issued record', { action: 's3:DeleteObject', resource: cert('pending/1/issued.json') }, 'Allowed'],
       ['S3 encrypts', { action: 'kms:GenerateDataKey', resource: KMS_KEY_ARN, context: viaS3 }, 'Allowed'],
     ],
     ApplyTopicsAndAclsRole: [

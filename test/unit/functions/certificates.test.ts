@@ -136,7 +136,11 @@ describe('IssueCertificate', () => {
       issueHandler({ domain: 'shop.orders', correlationId: 'exec-7' }, fakeContext('issueCertificate')),
     );
     expect(result).toMatchObject({ domain: 'shop.orders', status: 'ISSUING', generation: 1 });
-    expect(journal).toEqual(['put certificates/shop.orders/pending/1/key.pem', `pca issue ${TOKEN_SHOP_ORDERS_1}`]);
+    expect(journal).toEqual([
+      'put certificates/shop.orders/pending/1/key.pem',
+      `pca issue ${TOKEN_SHOP_ORDERS_1}`,
+      'put certificates/shop.orders/pending/1/issued.json',
+    ]);
 
     const key = bucket.get('certificates/shop.orders/pending/1/key.pem')!;
     expect(key.body).toContain('BEGIN PRIVATE KEY');
@@ -163,7 +167,58 @@ describe('IssueCertificate', () => {
     const first = await issue({ domain: 'shop.orders' });
     const second = await issue({ domain: 'shop.orders' });
     expect(second).toEqual(first);
-    expect(journal.filter((j) => j.startsWith('put'))).toHaveLength(1);
+    expect(journal.filter((j) => j.endsWith('/key.pem'))).toEqual(['put certificates/shop.orders/pending/1/key.pem']);
+  });
+
+  describe('an attempt that died after PCA answered, retried past the five-minute idempotency window', () => {
+    const RECORD = 'certificates/shop.orders/pending/1/issued.json';
+
+    it('records the ARN and the public key beside the pending key, under SSE-KMS, with no key material', async () => {
+      const first = await issue({ domain: 'shop.orders' });
+      if (first.status !== 'ISSUING') throw new Error('expected ISSUING');
+      const record = bucket.get(RECORD)!;
+      expect(record).toMatchObject({ sse: 'aws:kms', kmsKey: ENV.KMS_KEY_ARN });
+      expect(JSON.parse(record.body)).toEqual({
+        certificateArn: first.certificateArn,
+        publicKeySha256: first.publicKeySha256,
+        issuedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      });
+      expect(secretsIn(record.body)).toBe(false);
+    });
+
+    it('collects the recorded certificate without asking PCA again, in the shape of a fresh issue', async () => {
+      const first = await issue({ domain: 'shop.orders' });
+      // Whatever PCA would answer now (a new certificate, the window being over), it is not asked.
+      pca.on(IssueCertificateCommand).rejects(new Error('PCA must not be asked again'));
+      journal = [];
+      const retried = await issue({ domain: 'shop.orders' });
+      expect(retried).toEqual(first);
+      expect(journal).toEqual([]);
+      if (retried.status !== 'ISSUING') throw new Error('expected ISSUING');
+      await expect(collect(retried)).resolves.toMatchObject({ status: 'ISSUED', generation: 1 });
+      // The generation is done: neither its pending key nor its record is left.
+      expect([...bucket.keys()].filter((k) => k.includes('/pending/'))).toEqual([]);
+    });
+
+    it('ignores a record made for another key (and overwrites it with the new answer)', async () => {
+      const first = await issue({ domain: 'shop.orders' });
+      if (first.status !== 'ISSUING') throw new Error('expected ISSUING');
+      const stale = { certificateArn: `${ENV.PCA_ARN}/certificate/other`, publicKeySha256: '00'.repeat(32) };
+      bucket.set(RECORD, { body: JSON.stringify({ ...stale, issuedAt: new Date().toISOString() }) });
+      journal = [];
+      const retried = await issue({ domain: 'shop.orders' });
+      expect(retried).toEqual(first);
+      expect(journal).toEqual([`pca issue ${TOKEN_SHOP_ORDERS_1}`, `put ${RECORD}`]);
+      expect(JSON.parse(bucket.get(RECORD)!.body)).toMatchObject({ certificateArn: first.certificateArn });
+    });
+
+    it('asks PCA again when the recorded certificate would itself be due for renewal by now', async () => {
+      await issue({ domain: 'shop.orders' });
+      journal = [];
+      // 30-day validity: due after 20 days.
+      await issue({ domain: 'shop.orders', now: new Date(Date.now() + 21 * 86_400_000).toISOString() });
+      expect(journal).toEqual([`pca issue ${TOKEN_SHOP_ORDERS_1}`, `put ${RECORD}`]);
+    });
   });
 
   it('asks PCA for its signing algorithm when none is configured', async () => {
@@ -223,6 +278,7 @@ describe('CollectCertificate', () => {
       expect.stringMatching(/^put certificates\/_index\/shop\.orders\/\d{8}T\d{6}Z_\d{8}T\d{6}Z_1_[0-9a-f]+$/),
     ]);
     expect(journal).toContain('delete certificates/shop.orders/pending/1/key.pem');
+    expect(journal).toContain('delete certificates/shop.orders/pending/1/issued.json');
     for (const f of ['key.pem', 'cert.pem', 'chain.pem'])
       expect(bucket.get(base + f)).toMatchObject({ sse: 'aws:kms', kmsKey: ENV.KMS_KEY_ARN });
     expect(JSON.parse(bucket.get('certificates/shop.orders/current.json')!.body)).toEqual({
