@@ -111,7 +111,11 @@ export interface KafkaBroker {
    * the same ports, data and log; topics, ACLs, SCRAM users and dynamic configs live in the metadata
    * log and persist. `downMs`: how long the broker stays down in between. Resolves when it is ready.
    */
-  restart(options?: { readonly downMs?: number }): Promise<void>;
+  restart(options?: {
+    readonly downMs?: number;
+    /** Called once the broker process has stopped (a test can hold a request back until then). */
+    readonly onStopped?: () => void;
+  }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -720,6 +724,7 @@ async function startKafkaOn(opts: StartKafkaOptions, ports: readonly number[]): 
       if (stopped) throw new Error('the broker was stopped');
       log(`[kafka] restarting the broker (down for ${options.downMs ?? 0} ms)`);
       await stopJvm();
+      options.onStopped?.();
       if (options.downMs) await new Promise((r) => setTimeout(r, options.downMs));
       ({ jvm, watchdog } = launch());
       await waitFor(

@@ -105,8 +105,12 @@ describe('fault matrix: Kafka (real broker)', () => {
               service: 'lambda',
               operation: applyFunction(),
               times: 1,
-              // Not awaited: the apply starts while the broker shuts down and stays down.
-              run: () => void (outage = env.kafka.restart({ downMs: 20_000 })),
+              // The apply starts once the broker has stopped (not before: a fast apply would
+              // otherwise finish ahead of the shutdown), and the outage runs on without it.
+              run: () =>
+                new Promise<void>((stopped) => {
+                  outage = env.kafka.restart({ downMs: 20_000, onStopped: stopped });
+                }),
             },
           ],
           () => e2e.provision(`specs/${domain}.yaml`, specText('urn:faults:kafka-down', [{ name: '_private.work' }])),
