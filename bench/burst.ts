@@ -18,7 +18,7 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 
 import { ListExecutionsCommand, type ExecutionListItem } from '@aws-sdk/client-sfn';
 import { startEnvironment, type Environment } from '../local/environment.js';
-import { readReports, uploadSpec } from '../local/driver.js';
+import { maxOverlap, readReports, uploadSpec } from '../local/driver.js';
 import { benchSpec, flag, rssMiB } from './_args.js';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -46,19 +46,6 @@ async function executionsSince(env: Environment, since: Date): Promise<Execution
     nextToken = page.nextToken;
   } while (nextToken);
   return out;
-}
-
-/** The most executions running at one moment: a sweep over their [start, stop) intervals. */
-function maxOverlap(executions: readonly ExecutionListItem[]): number {
-  const edges = executions.flatMap((e) => [
-    { t: e.startDate!.getTime(), d: 1 },
-    { t: (e.stopDate ?? new Date()).getTime(), d: -1 },
-  ]);
-  edges.sort((x, y) => x.t - y.t || x.d - y.d);
-  let now = 0;
-  let max = 0;
-  for (const e of edges) max = Math.max(max, (now += e.d));
-  return max;
 }
 
 const percentile = (xs: readonly number[], p: number): number => {

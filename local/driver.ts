@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   ListExecutionsCommand,
+  type ExecutionListItem,
   GetExecutionHistoryCommand,
   DescribeExecutionCommand,
   type HistoryEvent,
@@ -151,4 +152,17 @@ export async function readReports(
   specKeys: readonly string[],
 ): Promise<(ProvisionReport | undefined)[]> {
   return Promise.all(specKeys.map((k) => readReportForSpecKey(env.clients.s3, env.resources.specBucket, k)));
+}
+
+/** The most executions running at one moment: a sweep over their [start, stop) intervals. */
+export function maxOverlap(executions: readonly ExecutionListItem[]): number {
+  const edges = executions.flatMap((e) => [
+    { t: e.startDate!.getTime(), d: 1 },
+    { t: (e.stopDate ?? new Date()).getTime(), d: -1 },
+  ]);
+  edges.sort((x, y) => x.t - y.t || x.d - y.d);
+  let now = 0;
+  let max = 0;
+  for (const e of edges) max = Math.max(max, (now += e.d));
+  return max;
 }

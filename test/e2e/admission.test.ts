@@ -2,27 +2,14 @@
 // S3 → EventBridge → SQS → AdmitSpecs, and at most MaxConcurrentProvisions executions run at once.
 // Here the bound is 2 and 6 specs arrive together: all 6 are provisioned, by one execution each, never
 // more than 2 at a time, and the queue ends empty with nothing in the dead-letter queue.
-import { ListExecutionsCommand, type ExecutionListItem } from '@aws-sdk/client-sfn';
-import { readReports } from '../../local/driver.js';
+import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { maxOverlap, readReports } from '../../local/driver.js';
 import { E2E_TEST_TIMEOUT_MS, specText, useE2eEnvironment } from '../support/e2e.js';
 import { withFaults } from '../support/faults.js';
 import { retry } from '../../lib/retry.js';
 
 const BOUND = 2;
 const e2e = useE2eEnvironment({ maxConcurrentProvisions: BOUND });
-
-/** The most executions running at one moment: a sweep over their [start, stop) intervals. */
-function maxOverlap(executions: readonly ExecutionListItem[]): number {
-  const edges = executions.flatMap((e) => [
-    { t: e.startDate!.getTime(), d: 1 },
-    { t: e.stopDate!.getTime(), d: -1 },
-  ]);
-  edges.sort((x, y) => x.t - y.t || x.d - y.d);
-  let now = 0;
-  let max = 0;
-  for (const e of edges) max = Math.max(max, (now += e.d));
-  return max;
-}
 
 describe('admission: a burst of uploads waits for a free provision slot', () => {
   it(
