@@ -13,7 +13,6 @@ import {
 } from '../options.js';
 import { formatIssue, formatWarning, loadSpecs, refusals } from '../specs.js';
 import { planCounts, renderPlan } from './plan.js';
-import { principalsOf } from '../../lib/access/bindings.js';
 import { isEmptyPlan, plan } from '../../lib/plan/plan.js';
 
 /** A Kafka error as one line: kafkajs' name, type and message (they never carry credentials). */
@@ -68,6 +67,7 @@ Examples:
 
     // Loaded here, not at start-up: every msk-spec command would otherwise pay for kafkajs.
     const { Kafka, applyPlan, kafkaJsConfig, logLevel, readClusterState } = await import('../../lib/kafka/index.js');
+    const { checkPlan, scopeOf } = await import('../../lib/kafka/cluster-plan.js');
     const kafka = new Kafka({
       ...kafkaJsConfig({
         brokers: connection.brokers,
@@ -82,10 +82,7 @@ Examples:
     const admin = kafka.admin();
     try {
       await admin.connect();
-      const current = await readClusterState(admin, {
-        topicPrefixes: loaded.specs.map((s) => `${s.domain}.`),
-        principals: loaded.specs.flatMap((s) => principalsOf(s.domain, config)),
-      });
+      const current = await readClusterState(admin, scopeOf(loaded.specs, config));
       const p = plan(loaded.specs, current, config, { force: opts['force'] === true });
       const counts = planCounts(p);
       const empty = isEmptyPlan(p);
@@ -93,7 +90,7 @@ Examples:
       const refused = p.errors.length > 0;
       // As the pipeline's PlanAgainstCluster: the cluster checks the plan (replicas <= brokers,
       // validateOnly creates) before anything changes, dry runs included.
-      if (!refused && !empty) await (await import('../../lib/kafka/cluster-plan.js')).checkPlan(admin, p);
+      if (!refused && !empty) await checkPlan(admin, p);
       const applied = !refused && !empty && !dryRun ? await applyPlan(admin, p) : undefined;
       if (opts['json']) {
         ctx.json({ ok: !refused, empty, dryRun, counts, plan: p, applied: applied ?? null, warnings });

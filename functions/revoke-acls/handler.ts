@@ -1,7 +1,7 @@
 // RevokeAcls: the domain's managed scope leaves the cluster, sealed first, then every ALLOW binding
 // of its principals and on its topics (lib/kafka/revoke.ts). Topics are deleted only with
 // DECOMMISSION_DELETE_TOPICS=true. Computed from the live ACLs each time: a retry converges.
-import { decommissionSettings } from '../../lib/aws/env-config.js';
+import { decommissionSettings, provisionConfig } from '../../lib/aws/env-config.js';
 import { connectAdmin, withAdmin, type AdminConnection } from '../../lib/kafka/connect.js';
 import { revokeDomainAccess, type AccessRevocation } from '../../lib/kafka/revoke.js';
 import { instrument, logger } from '../../lib/observability.js';
@@ -18,7 +18,7 @@ export async function revokeAcls(
   const { domain } = parseInput(Input, event);
   const { deleteTopics } = decommissionSettings();
   const r = await withAdmin(deps.admin ?? (() => connectAdmin()), 'revoking the ACLs of a removed spec', (conn) =>
-    revokeDomainAccess(conn.admin, domain, { deleteTopics }),
+    revokeDomainAccess(conn.admin, domain, { deleteTopics, config: provisionConfig() }),
   );
   logger.info('acls revoked', { aclsDeleted: r.aclsDeleted, sealed: r.sealCreated, topics: r.topicCount });
   return r;

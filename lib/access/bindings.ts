@@ -173,6 +173,11 @@ export function desiredBindings(specs: readonly DomainSpec[], config: ProvisionC
   return out;
 }
 
+/** The prefixes the access model writes under `D.` beside `D.` itself: `D.<keyword>.` for each visibility keyword. */
+export function keywordPrefixes(domain: string, config: Pick<ProvisionConfig, 'visibilityKeywords'>): string[] {
+  return Object.values(config.visibilityKeywords).map((kw) => `${domain}.${kw}.`);
+}
+
 /** Whether a TOPIC resource name lies in `D`'s namespace (`D.` and anything under it). */
 export function inNamespace(resourceName: string, domain: string): boolean {
   return (

@@ -11,14 +11,14 @@
 // A refusal is a PlanRefused (the plan's own rules, broker count) or a KafkaRefused naming the
 // topic, the setting and value, Kafka's error code and name, and Kafka's message.
 import { createHash } from 'node:crypto';
-import { bindingKey, principalsOf } from '../access/bindings.js';
+import { bindingKey, keywordPrefixes, principalsOf } from '../access/bindings.js';
 import type { ProvisionConfig } from '../config.js';
 import { PlanRefused } from '../errors.js';
 import { plan as makePlan, type Plan } from '../plan/plan.js';
 import type { DomainSpec } from '../spec/model.js';
 import { request, topicContext } from './apply.js';
 import type { Admin } from './kafkajs.js';
-import { readClusterState } from './read.js';
+import { readClusterState, type ReadOptions } from './read.js';
 
 export interface PlanCounts {
   readonly topicsToCreate: number;
@@ -67,6 +67,18 @@ export function planDrift(
   return { checked: checked.counts, applied: now.counts };
 }
 
+/**
+ * What a plan of these specs reads from the cluster (lib/kafka/read.ts): their namespaces, their
+ * principals, and the names their plan may create or write ACLs on.
+ */
+export function scopeOf(specs: readonly DomainSpec[], config: ProvisionConfig): ReadOptions {
+  return {
+    topicPrefixes: specs.map((s) => `${s.domain}.`),
+    principals: specs.flatMap((s) => principalsOf(s.domain, config)),
+    names: specs.flatMap((s) => [...s.owned.map((t) => t.name), ...keywordPrefixes(s.domain, config)]),
+  };
+}
+
 /** Reads the domain's scope and plans; the plan's own errors (guards, spec-set rules) are a PlanRefused. */
 export async function planDomain(
   admin: Admin,
@@ -75,7 +87,7 @@ export async function planDomain(
   opts: { readonly force?: boolean } = {},
 ): Promise<Plan> {
   const current = await request({ operation: 'reading the cluster state' }, () =>
-    readClusterState(admin, { topicPrefixes: [`${spec.domain}.`], principals: principalsOf(spec.domain, config) }),
+    readClusterState(admin, scopeOf([spec], config)),
   );
   const p = makePlan([spec], current, config, { force: opts.force === true });
   if (p.errors.length > 0) throw new PlanRefused(p.errors.map((x) => `${x.rule}: ${x.message}`).join('; '));

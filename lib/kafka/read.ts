@@ -1,8 +1,10 @@
 // Reads what the planner needs from a cluster: the relevant topics (with dynamic configs only) and
-// the ACL bindings in scope. Thin on purpose: kafkajs calls in, ClusterState out.
+// the ACL bindings in scope, each read filtered on the broker. Thin on purpose: kafkajs calls in,
+// ClusterState out.
 import type { AclBinding } from '../access/types.js';
 import type { ClusterState, TopicState } from './state.js';
 import { createErrorFromCode } from 'kafkajs/src/protocol/error.js';
+import { BindingSet } from '../access/binding-set.js';
 import { fromKafkaJsResources } from './acls.js';
 import {
   AclOperationTypes,
@@ -21,46 +23,90 @@ export interface ReadOptions {
   readonly topicPrefixes: readonly string[];
   /** ACL bindings of these principals are read, on any resource. */
   readonly principals: readonly string[];
+  /**
+   * More names under the prefixes whose ACLs are read although no topic has them yet: the topics a
+   * plan may create and the prefixes its access model writes (`shop.orders._public.`).
+   */
+  readonly names?: readonly string[];
 }
 
 const anyFilter = {
-  resourcePatternType: ResourcePatternTypes.ANY,
   operation: AclOperationTypes.ANY,
   permissionType: AclPermissionTypes.ANY,
 };
 
 /**
- * The ACLs in scope: those of `principals` on any resource, plus every ACL on a topic whose name
- * starts with one of `topicPrefixes` (whoever holds it: grants to other domains and `User:*`).
+ * The ACLs in scope: those of `principals` on any resource, plus every ACL that applies to a topic
+ * under one of `topicPrefixes` (whoever holds it: grants to other domains and `User:*`), read
+ * without fetching the rest of the cluster, so a run costs what its domain holds, not what the
+ * cluster holds.
  *
- * DescribeAcls cannot filter by "name starts with" (MATCH answers "which ACLs apply to this one
- * name", not "which names start with this"), so topic ACLs are read in ONE call for all topics and
- * filtered here. Principals are filtered on the broker, one call each, and only when no topic call
- * was made (a topic-only call would miss their group, transactional-id and cluster ACLs, so with
- * prefixes the call covers every resource type instead: still one call).
+ * DescribeAcls cannot ask "which names start with this" (DescribeAclsRequest.json: one filter per
+ * request; KIP-290 pattern types LITERAL, PREFIXED, ANY and MATCH). MATCH on a name answers the
+ * other question exactly: every binding that applies to that name, i.e. LITERAL on it, PREFIXED on
+ * any prefix of it, and the wildcard (Kafka's ResourcePatternFilter.matches). So one principal
+ * filter per principal (every resource type), plus one MATCH per candidate: each existing topic
+ * under the prefixes, each of `names`, and the prefixes themselves. That finds every binding that
+ * grants anything on a topic the scope has or will create. A binding under the prefixes that
+ * applies to no such name grants nothing while that holds; once a topic it applies to exists, the
+ * topic is listed and the next read finds the binding.
  */
-export async function readAcls(admin: Admin, opts: ReadOptions): Promise<AclBinding[]> {
+export async function readAcls(
+  admin: Admin,
+  opts: ReadOptions,
+  topicsUnderPrefixes?: readonly string[],
+): Promise<AclBinding[]> {
   const principals = new Set(opts.principals);
   const inScope = (b: AclBinding) =>
     principals.has(b.principal) ||
     (b.resourceType === 'TOPIC' && opts.topicPrefixes.some((p) => b.resourceName.startsWith(p)));
-  let found: AclBinding[];
-  if (opts.topicPrefixes.length > 0) {
-    found = await readAllAcls(admin);
-  } else {
-    const results = await Promise.all(
-      [...principals].map((principal) =>
-        admin.describeAcls({ resourceType: AclResourceTypes.ANY, principal, ...anyFilter }),
-      ),
-    );
-    found = results.flatMap((r) => fromKafkaJsResources(r.resources).bindings);
-  }
-  return found.filter(inScope);
+  const candidates =
+    opts.topicPrefixes.length === 0
+      ? []
+      : [
+          ...new Set([
+            ...opts.topicPrefixes,
+            ...(opts.names ?? []),
+            ...(topicsUnderPrefixes ?? (await listTopicsUnder(admin, opts.topicPrefixes))),
+          ]),
+        ];
+  const results = await Promise.all([
+    ...[...principals].map((principal) =>
+      admin.describeAcls({
+        resourceType: AclResourceTypes.ANY,
+        resourcePatternType: ResourcePatternTypes.ANY,
+        principal,
+        ...anyFilter,
+      }),
+    ),
+    ...candidates.map((resourceName) =>
+      admin.describeAcls({
+        resourceType: AclResourceTypes.TOPIC,
+        resourcePatternType: ResourcePatternTypes.MATCH,
+        resourceName,
+        ...anyFilter,
+      }),
+    ),
+  ]);
+  const found = new BindingSet();
+  const out: AclBinding[] = [];
+  for (const r of results)
+    for (const b of fromKafkaJsResources(r.resources).bindings) if (inScope(b) && found.add(b)) out.push(b);
+  return out;
+}
+
+/** The names of the topics under the prefixes (Metadata for all topics: Kafka lists no other way). */
+async function listTopicsUnder(admin: Admin, topicPrefixes: readonly string[]): Promise<string[]> {
+  return (await admin.listTopics()).filter((t) => topicPrefixes.some((p) => t.startsWith(p))).sort();
 }
 
 /** Every ACL binding on the cluster, in one DescribeAcls call with the ANY filter. */
 export async function readAllAcls(admin: Admin): Promise<AclBinding[]> {
-  const r = await admin.describeAcls({ resourceType: AclResourceTypes.ANY, ...anyFilter });
+  const r = await admin.describeAcls({
+    resourceType: AclResourceTypes.ANY,
+    resourcePatternType: ResourcePatternTypes.ANY,
+    ...anyFilter,
+  });
   return fromKafkaJsResources(r.resources).bindings;
 }
 
@@ -96,12 +142,16 @@ export async function readDynamicConfigs(
 }
 
 /** Topics whose names start with one of the prefixes: partitions, replication factor, dynamic configs. */
-export async function readTopics(admin: Admin, topicPrefixes: readonly string[]): Promise<TopicState[]> {
+export async function readTopics(
+  admin: Admin,
+  topicPrefixes: readonly string[],
+  topicsUnderPrefixes?: readonly string[],
+): Promise<TopicState[]> {
   if (topicPrefixes.length === 0) return [];
-  const names = (await admin.listTopics()).filter((t) => topicPrefixes.some((p) => t.startsWith(p))).sort();
+  const names = topicsUnderPrefixes ?? (await listTopicsUnder(admin, topicPrefixes));
   if (names.length === 0) return [];
   const [meta, dynamic] = await Promise.all([
-    admin.fetchTopicMetadata({ topics: names }),
+    admin.fetchTopicMetadata({ topics: [...names] }),
     readDynamicConfigs(admin, names),
   ]);
   return meta.topics
@@ -114,7 +164,12 @@ export async function readTopics(admin: Admin, topicPrefixes: readonly string[])
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** The scope's topics and ACLs; the topics are listed once, for both. */
 export async function readClusterState(admin: Admin, opts: ReadOptions): Promise<ClusterState> {
-  const [topics, acls] = await Promise.all([readTopics(admin, opts.topicPrefixes), readAcls(admin, opts)]);
+  const listed = opts.topicPrefixes.length === 0 ? [] : await listTopicsUnder(admin, opts.topicPrefixes);
+  const [topics, acls] = await Promise.all([
+    readTopics(admin, opts.topicPrefixes, listed),
+    readAcls(admin, opts, listed),
+  ]);
   return { topics, acls };
 }

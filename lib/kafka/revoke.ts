@@ -3,7 +3,8 @@
 // even with allow.everyone.if.no.acl.found=true, reaches D's topics at any moment), then every
 // ALLOW binding of D's principals and on D's topics. Topics are listed, and deleted only when
 // asked. Computed from the live ACLs each time, so a retry converges.
-import { allPrincipalsOf } from '../access/bindings.js';
+import { allPrincipalsOf, keywordPrefixes } from '../access/bindings.js';
+import type { ProvisionConfig } from '../config.js';
 import { aclRevocation } from '../decommission/index.js';
 import { applyPlan } from './apply.js';
 import type { Admin } from './kafkajs.js';
@@ -24,9 +25,13 @@ const NO_TOPIC_CHANGES = { topicsToCreate: [], partitionIncreases: [], configCha
 export async function revokeDomainAccess(
   admin: Admin,
   domain: string,
-  opts: { readonly deleteTopics: boolean },
+  opts: { readonly deleteTopics: boolean; readonly config: Pick<ProvisionConfig, 'visibilityKeywords'> },
 ): Promise<AccessRevocation> {
-  const current = await readAcls(admin, { topicPrefixes: [`${domain}.`], principals: allPrincipalsOf(domain) });
+  const current = await readAcls(admin, {
+    topicPrefixes: [`${domain}.`],
+    principals: allPrincipalsOf(domain),
+    names: keywordPrefixes(domain, opts.config),
+  });
   const r = aclRevocation(current, domain);
   await applyPlan(admin, { ...NO_TOPIC_CHANGES, aclsToCreate: r.toCreate, aclsToDelete: [] });
   await applyPlan(admin, { ...NO_TOPIC_CHANGES, aclsToCreate: [], aclsToDelete: r.toDelete });

@@ -153,6 +153,56 @@ describe('admin over SCRAM through lib/kafka', () => {
     expect(byPrincipal).toEqual({ topics: [], acls: [other] });
   });
 
+  test('readClusterState reads only the scope: every DescribeAcls is filtered, and still every ACL that applies to one of its topics is found', async () => {
+    const d = 'it.scoped';
+    const owner = `User:${d}`;
+    // Another domain's whole footprint, which a read of `it.scoped` must not fetch.
+    const elsewhere = [
+      ...ownerAcls('User:it.far', 'it.far'),
+      allow('User:*', 'TOPIC', 'it.far._public.', 'PREFIXED', 'READ'),
+    ];
+    // ACLs no principal filter of the domain finds: held by others, on the domain's topics.
+    const foreign = [
+      // A grant on a topic whose channel the spec no longer has (the topic is still there).
+      allow('User:it.grantee', 'TOPIC', `${d}._protected.gone`, 'LITERAL', 'READ'),
+      // Out of band, a prefix that reaches an existing topic without naming it.
+      allow('User:it.sneaky', 'TOPIC', `${d}._protected.go`, 'PREFIXED', 'READ'),
+      // Pre-placed on a topic the spec is about to create.
+      allow('User:it.early', 'TOPIC', `${d}._private.next`, 'LITERAL', 'READ'),
+      // On a prefix the domain's access model uses, with no topic under it yet.
+      allow('User:*', 'TOPIC', `${d}._public.`, 'PREFIXED', 'DESCRIBE'),
+    ];
+    await applyPlan(admin, {
+      ...emptyPlan,
+      topicsToCreate: [
+        { name: `${d}._protected.gone`, partitions: 1, replicas: 1, configs: {} },
+        { name: 'it.far._public.x', partitions: 1, replicas: 1, configs: {} },
+      ],
+      aclsToCreate: [...ownerAcls(owner, d), ...foreign, ...elsewhere],
+    });
+
+    const filters: Record<string, unknown>[] = [];
+    const spied = new Proxy(admin, {
+      get(target, prop, receiver) {
+        if (prop !== 'describeAcls') return Reflect.get(target, prop, receiver);
+        return (filter: Record<string, unknown>) => {
+          filters.push(filter);
+          return target.describeAcls(filter as never);
+        };
+      },
+    });
+    const state = await readClusterState(spied, {
+      topicPrefixes: [`${d}.`],
+      principals: [owner],
+      names: [`${d}._private.next`, `${d}._public.`],
+    });
+    expect(new Set(state.acls)).toEqual(new Set([...ownerAcls(owner, d), ...foreign]));
+    expect(state.topics.map((t) => t.name)).toEqual([`${d}._protected.gone`]);
+    // Scoped on the broker: each call names a principal or a resource, none asks for every ACL.
+    expect(filters.length).toBeGreaterThan(0);
+    for (const f of filters) expect(f['principal'] ?? f['resourceName']).toEqual(expect.any(String));
+  });
+
   test('creating an existing topic through applyPlan is not an error (the plan is idempotent)', async () => {
     const plan = { ...emptyPlan, topicsToCreate: [{ name: 'it.idem.t', partitions: 1, replicas: 1, configs: {} }] };
     await applyPlan(admin, plan);

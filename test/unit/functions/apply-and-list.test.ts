@@ -42,14 +42,23 @@ function memoryAdmin() {
   const calls: string[] = [];
   const listeners = new Set<() => void>();
   let requests = 0;
+  // Kafka's ResourcePatternFilter.matches: MATCH (2) on a name takes LITERAL on it, LITERAL `*` and
+  // PREFIXED on any prefix of it (kafkajs codes: ANY 1, MATCH 2, LITERAL 3, PREFIXED 4).
+  const byName = (f: Partial<Entry>, e: Entry) =>
+    f.resourcePatternType !== 2
+      ? f.resourceName == null || f.resourceName === e.resourceName
+      : e.resourcePatternType === 4
+        ? f.resourceName!.startsWith(e.resourceName)
+        : e.resourceName === f.resourceName || e.resourceName === '*';
   const match = (f: Partial<Entry>, e: Entry) =>
     (f.resourceType === undefined || f.resourceType === 1 || f.resourceType === e.resourceType) &&
     (f.resourcePatternType === undefined ||
       f.resourcePatternType === 1 ||
+      f.resourcePatternType === 2 ||
       f.resourcePatternType === e.resourcePatternType) &&
     (f.operation === undefined || f.operation === 1 || f.operation === e.operation) &&
     (f.permissionType === undefined || f.permissionType === 1 || f.permissionType === e.permissionType) &&
-    (f.resourceName == null || f.resourceName === e.resourceName) &&
+    byName(f, e) &&
     (f.principal == null || f.principal === e.principal) &&
     (f.host == null || f.host === e.host);
   const admin = {
