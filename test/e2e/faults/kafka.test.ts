@@ -232,18 +232,30 @@ describe('fault matrix: Kafka (real broker)', () => {
     // NOT_LEADER_OR_FOLLOWER (6) is the answer of a partition's leader-bound requests (Produce, Fetch,
     // ListOffsets, OffsetForLeaderEpoch, DeleteRecords); the admin sends none of them, so it cannot
     // meet one (docs/facts.md). This holds the claim to what the proxy saw the pipeline send.
-    it('the pipeline admin sends no leader-bound request, so NOT_LEADER_OR_FOLLOWER cannot reach it', () => {
-      const sent = new Set(proxy.requests.map((r) => r.apiKey));
-      expect(sent.has(API_KEYS.CreateTopics) && sent.has(API_KEYS.CreateAcls)).toBe(true);
-      const leaderBound = [
-        API_KEYS.Produce,
-        API_KEYS.Fetch,
-        API_KEYS.ListOffsets,
-        API_KEYS.OffsetForLeaderEpoch,
-        API_KEYS.DeleteRecords,
-      ];
-      expect(leaderBound.filter((k) => sent.has(k))).toEqual([]);
-    });
+    it(
+      'the pipeline admin sends no leader-bound request, so NOT_LEADER_OR_FOLLOWER cannot reach it',
+      async () => {
+        const domain = 'faults.kafka-proxied';
+        const from = proxy.requests.length;
+        const { report } = await e2e.provision(
+          `specs/${domain}.yaml`,
+          specText('urn:faults:kafka-proxied', [{ name: '_private.work' }]),
+        );
+        expect(report).toMatchObject({ status: 'PROVISIONED', applied: { changed: true, topicsCreated: 1 } });
+        const sent = new Set(proxy.requests.slice(from).map((r) => r.apiKey));
+        expect([API_KEYS.CreateTopics, API_KEYS.CreateAcls].filter((k) => !sent.has(k))).toEqual([]);
+        const leaderBound = [
+          API_KEYS.Produce,
+          API_KEYS.Fetch,
+          API_KEYS.ListOffsets,
+          API_KEYS.OffsetForLeaderEpoch,
+          API_KEYS.DeleteRecords,
+        ];
+        expect(leaderBound.filter((k) => sent.has(k))).toEqual([]);
+        await expectZeroPlanAndNoOrphans(e2e, domain);
+      },
+      TIMEOUT,
+    );
   });
 
   it('leaves no orphans across the whole file', async () => {
