@@ -178,6 +178,7 @@ export class MskEmulator implements RestJsonService {
   private readonly operations = new Map<string, ClusterOperation>();
   private readonly tokens = new PageTokens();
   private syncTimer: NodeJS.Timeout | undefined;
+  private scramRoute: string | undefined;
 
   constructor(options: MskOptions = {}) {
     this.region = options.region ?? LOCAL_REGION;
@@ -482,6 +483,15 @@ export class MskEmulator implements RestJsonService {
   }
 
   /**
+   * Local only, for fault tests: GetBootstrapBrokers answers `address` (host:port) as the SCRAM
+   * bootstrap string instead of the broker's own listener, so that the pipeline's admin reaches the
+   * broker through a fault proxy (local/kafka/proxy.ts); undefined restores it. MSK has no such call.
+   */
+  routeScramBootstrap(address: string | undefined): void {
+    this.scramRoute = address;
+  }
+
+  /**
    * GetBootstrapBrokers (API reference): only the strings of enabled auth methods are present.
    * bootstrapBrokerStringSaslScram → the broker's SASL_SSL/SCRAM listener (MSK 9096), bootstrapBrokerStringTls →
    * its mTLS listener (MSK 9094). Errors: BadRequestException, ConflictException, NotFoundException, ...
@@ -492,7 +502,7 @@ export class MskEmulator implements RestJsonService {
       c.type === 'SERVERLESS'
         ? `boot-${c.arn.split('/').pop()!.slice(0, 8)}.c1.kafka-serverless.${this.region}.amazonaws.com`
         : `b-1.${c.name}.local.kafka.${this.region}.amazonaws.com`;
-    const scram = c.broker?.listeners.scram ?? `${host}:9096`;
+    const scram = c.broker ? (this.scramRoute ?? c.broker.listeners.scram) : `${host}:9096`;
     const tls = c.broker?.listeners.mtls ?? `${host}:9094`;
     // SASL/IAM is port 9098 on MSK (developer guide, "Port information").
     const iam = c.broker?.listeners.iam ?? `${host}:9098`;

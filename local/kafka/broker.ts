@@ -93,6 +93,13 @@ export interface KafkaBroker {
   deleteScramUser(name: string): Promise<void>;
   /** Replaces the CAs the mTLS listener trusts (dynamic listener config, KIP-226); applies to new connections. */
   setTrustedClientCas(pems: readonly string[]): Promise<void>;
+  /**
+   * A server-only certificate (serverAuth, `localhost` and 127.0.0.1) from the CA clients already
+   * trust, for something that stands in for the broker (local/kafka/proxy.ts): clients keep
+   * verifying host names. Its subject has a `:`, so no domain's principal can match it, and it cannot
+   * authenticate as a client (no clientAuth usage). The CA's key stays in this module.
+   */
+  issueServerCertificate(subject: string): Promise<{ readonly certPem: string; readonly keyPem: string }>;
   readonly logFile: string;
   readonly dataDir: string;
   /** Where start-up time went (ms): jar check, storage format, JVM to first answer, admin ACLs, SCRAM ready. */
@@ -706,6 +713,12 @@ async function startKafkaOn(opts: StartKafkaOptions, ports: readonly number[]): 
         return true;
       });
       lastTrustMarker = markerCert;
+    },
+    async issueServerCertificate(subject) {
+      if (!subject.includes(':'))
+        throw new Error(`a stand-in's subject needs a ':' (no domain id has one): ${subject}`);
+      const c = await issueCertificate(ca, { subject, dnsNames: ['localhost'], ipAddresses: [HOST], usage: 'server' });
+      return { certPem: c.certPem, keyPem: c.keyPem };
     },
     logFile,
     dataDir,

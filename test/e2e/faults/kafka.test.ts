@@ -1,12 +1,15 @@
 // Fault matrix, Kafka with the real broker (issue 13): ACLs changed out of band between the plan and
-// the apply, the broker restarted between the plan's read and the apply, and the broker down for
-// 20 s during ApplyTopicsAndAcls. Each: the outcome, the report and the event, a zero plan after, no
-// orphans (the broker's ACLs are exactly the desired set).
+// the apply, the broker restarted between the plan's read and the apply, the broker down for 20 s
+// during ApplyTopicsAndAcls, and a controller-moved answer (NOT_CONTROLLER) to the apply's
+// CreateTopics and CreateAcls, injected by a protocol proxy in front of the broker (the local
+// cluster has one node, so the broker never gives it). Each: the outcome, the report and the event,
+// a zero plan after, no orphans (the broker's ACLs are exactly the desired set).
 import { desiredBindings } from '../../../lib/access/bindings.js';
 import type { AclBinding } from '../../../lib/access/types.js';
 import { DEFAULT_CONFIG } from '../../../lib/config.js';
 import { exactFilter, toKafkaJsAcl } from '../../../lib/kafka/index.js';
-import { brokerAcls, mustParse, sortedKeys, specText, useE2eEnvironment } from '../../support/e2e.js';
+import { API_KEYS, ERROR_CODES, startKafkaFaultProxy, type KafkaFaultProxy } from '../../../local/kafka/proxy.js';
+import { brokerAcls, executionHistory, mustParse, sortedKeys, specText, useE2eEnvironment } from '../../support/e2e.js';
 import {
   errorsOf,
   eventOf,
@@ -127,6 +130,133 @@ describe('fault matrix: Kafka (real broker)', () => {
     },
     TIMEOUT,
   );
+
+  // The pipeline's admin (PlanAgainstCluster, ApplyTopicsAndAcls) reaches the broker through the
+  // fault proxy: the emulated MSK hands out the proxy as the SCRAM bootstrap string for these runs.
+  describe('a controller-moved answer (NOT_CONTROLLER, 41), through a protocol proxy', () => {
+    let proxy: KafkaFaultProxy;
+    beforeAll(async () => {
+      proxy = await startKafkaFaultProxy({
+        upstream: e2e.env.kafka.listeners.scram,
+        upstreamCaPem: e2e.env.kafka.serverCaPem,
+        tls: await e2e.env.kafka.issueServerCertificate('CN=internal:fault-proxy'),
+      });
+      e2e.env.msk.routeScramBootstrap(proxy.address);
+    });
+    afterAll(async () => {
+      e2e.env.msk.routeScramBootstrap(undefined);
+      await proxy?.close();
+    });
+
+    /** The causes of the KafkaTransient failures the execution's Lambda tasks met (what its history shows an operator). */
+    const transientCauses = async (executionArn: string) =>
+      (await executionHistory(e2e.env, executionArn)).flatMap((h) =>
+        h.type === 'LambdaFunctionFailed' && h.lambdaFunctionFailedEventDetails?.error === 'KafkaTransient'
+          ? [h.lambdaFunctionFailedEventDetails.cause ?? '']
+          : [],
+      );
+    /** The requests of `apiKey` since `from`: answered by the proxy (true) or by the broker (false). */
+    const answers = (from: number, apiKey: number) =>
+      proxy.requests
+        .slice(from)
+        .filter((r) => r.apiKey === apiKey)
+        .map((r) => r.injected);
+
+    it(
+      'on the first CreateTopics of ApplyTopicsAndAcls: kafkajs bails on the per-topic error, the workflow retries KafkaTransient, then applied',
+      async () => {
+        const domain = 'faults.kafka-not-controller-topics';
+        const from = proxy.requests.length;
+        const { execution, report } = await withFaults(
+          e2e,
+          [
+            {
+              service: 'lambda',
+              operation: applyFunction(),
+              times: 1,
+              run: () => void proxy.inject({ apiKey: API_KEYS.CreateTopics, errorCode: ERROR_CODES.NOT_CONTROLLER }),
+            },
+          ],
+          () =>
+            e2e.provision(
+              `specs/${domain}.yaml`,
+              specText('urn:faults:kafka-not-controller-topics', [{ name: '_private.work' }]),
+            ),
+        );
+        expect(execution.status).toBe('SUCCEEDED');
+        expect(report).toMatchObject({ status: 'PROVISIONED', applied: { changed: true, topicsCreated: 1 } });
+        expect(eventOf(e2e, execution.executionArn)?.['detail-type']).toBe('Spec Provisioned');
+        // PlanAgainstCluster's validateOnly check, the injected answer, the retried apply's.
+        expect(answers(from, API_KEYS.CreateTopics)).toEqual([false, true, false]);
+        const transient = await transientCauses(execution.executionArn);
+        expect(transient).toHaveLength(1);
+        expect(transient[0]).toContain(`CreateTopics: topic ${domain}._private.work: NOT_CONTROLLER (41)`);
+        expect(proxy.failures).toEqual([]);
+        await expectZeroPlanAndNoOrphans(e2e, domain);
+      },
+      TIMEOUT,
+    );
+
+    it(
+      'on the first CreateAcls of ApplyTopicsAndAcls: kafkajs refreshes its metadata and retries by itself; no step fails',
+      async () => {
+        const domain = 'faults.kafka-not-controller-acls';
+        const from = proxy.requests.length;
+        const { execution, report } = await withFaults(
+          e2e,
+          [
+            {
+              service: 'lambda',
+              operation: applyFunction(),
+              times: 1,
+              run: () => void proxy.inject({ apiKey: API_KEYS.CreateAcls, errorCode: ERROR_CODES.NOT_CONTROLLER }),
+            },
+          ],
+          () =>
+            e2e.provision(
+              `specs/${domain}.yaml`,
+              specText('urn:faults:kafka-not-controller-acls', [{ name: '_private.work' }]),
+            ),
+        );
+        expect(execution.status).toBe('SUCCEEDED');
+        expect(report).toMatchObject({ status: 'PROVISIONED', applied: { changed: true, topicsCreated: 1 } });
+        expect(eventOf(e2e, execution.executionArn)?.['detail-type']).toBe('Spec Provisioned');
+        expect(answers(from, API_KEYS.CreateAcls)).toEqual([true, false]);
+        expect(await errorsOf(e2e, execution.executionArn)).not.toContain('KafkaTransient');
+        expect(proxy.failures).toEqual([]);
+        await expectZeroPlanAndNoOrphans(e2e, domain);
+      },
+      TIMEOUT,
+    );
+
+    // NOT_LEADER_OR_FOLLOWER (6) is the answer of a partition's leader-bound requests (Produce, Fetch,
+    // ListOffsets, OffsetForLeaderEpoch, DeleteRecords); the admin sends none of them, so it cannot
+    // meet one (docs/facts.md). This holds the claim to what the proxy saw the pipeline send.
+    it(
+      'the pipeline admin sends no leader-bound request, so NOT_LEADER_OR_FOLLOWER cannot reach it',
+      async () => {
+        const domain = 'faults.kafka-proxied';
+        const from = proxy.requests.length;
+        const { report } = await e2e.provision(
+          `specs/${domain}.yaml`,
+          specText('urn:faults:kafka-proxied', [{ name: '_private.work' }]),
+        );
+        expect(report).toMatchObject({ status: 'PROVISIONED', applied: { changed: true, topicsCreated: 1 } });
+        const sent = new Set(proxy.requests.slice(from).map((r) => r.apiKey));
+        expect([API_KEYS.CreateTopics, API_KEYS.CreateAcls].filter((k) => !sent.has(k))).toEqual([]);
+        const leaderBound = [
+          API_KEYS.Produce,
+          API_KEYS.Fetch,
+          API_KEYS.ListOffsets,
+          API_KEYS.OffsetForLeaderEpoch,
+          API_KEYS.DeleteRecords,
+        ];
+        expect(leaderBound.filter((k) => sent.has(k))).toEqual([]);
+        await expectZeroPlanAndNoOrphans(e2e, domain);
+      },
+      TIMEOUT,
+    );
+  });
 
   it('leaves no orphans across the whole file', async () => {
     await expectCleanAfterFaults(e2e);
