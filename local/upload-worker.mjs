@@ -3,9 +3,9 @@
 // signing and serialisation run beside the embedded cloud, not on its event loop (in production
 // each team uploads from a machine of its own).
 //
-// Protocol: workerData {endpoint, region, credentials, uploads: [{key, text, contentType}]}; the
-// worker imports the SDK and builds its client, posts {ready: true}, and on the message 'go' sends
-// every PutObject at once. It answers {results: [{key, sentAt, answeredAt, versionId?, error?}]},
+// Protocol: workerData {endpoint, region, credentials, bucket, uploads: [{key, text, contentType}]};
+// the worker imports the SDK and builds its client, posts {ready: true}, and on the message 'go'
+// sends every PutObject at once. It answers {results: [{key, sentAt, answeredAt, versionId?, error?}]},
 // with times in ms since the epoch (performance.timeOrigin + performance.now(), comparable across
 // threads).
 //
@@ -14,7 +14,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
-const { endpoint, region, credentials, uploads } = workerData;
+const { endpoint, region, credentials, bucket, uploads } = workerData;
 const now = () => performance.timeOrigin + performance.now();
 
 // One connection per upload, as many machines would open; the SDK's default pool (50 sockets)
@@ -35,7 +35,7 @@ parentPort.once('message', async () => {
       const sentAt = now();
       try {
         const out = await client.send(
-          new PutObjectCommand({ Bucket: workerData.bucket, Key: key, Body: text, ContentType: contentType }),
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: contentType }),
         );
         return { key, sentAt, answeredAt: now(), ...(out.VersionId ? { versionId: out.VersionId } : {}) };
       } catch (e) {
