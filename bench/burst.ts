@@ -103,7 +103,9 @@ try {
     if (Date.now() > deadline) throw new Error('burst did not settle within 30 minutes');
     await new Promise((r) => setTimeout(r, 2000));
   }
-  const totalMs = Math.max(...executions.map((e) => e.stopDate!.getTime())) - since.getTime();
+  // From the first upload sent (the uploader threads start before it, after `since`).
+  const firstSent = Math.min(...burst.uploads.map((u) => u.sentAt));
+  const totalMs = Math.round(Math.max(...executions.map((e) => e.stopDate!.getTime())) - firstSent);
   const durations = executions.map((e) => e.stopDate!.getTime() - e.startDate!.getTime());
   const reports = await readReports(env, keys);
   // The Kafka admin functions' invocations over the whole run (warm-up included): the most that
