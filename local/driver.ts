@@ -2,7 +2,9 @@
 // EventBridge → Step Functions), and executions are followed through the Step Functions API.
 // Shared by `npm start` and the end-to-end tests.
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   ListExecutionsCommand,
@@ -15,6 +17,7 @@ import { parseSpec } from '../lib/spec/index.js';
 import { readReportForSpecKey, type ProvisionReport } from '../lib/aws/reports.js';
 import { DEFAULT_CONFIG, type ProvisionConfig } from '../lib/config.js';
 import type { Environment } from './environment.js';
+import { localAdminArn, type LocalAws } from './aws/env.js';
 
 export interface SpecUpload {
   readonly file: string;
@@ -48,10 +51,88 @@ export async function uploadSpec(
       Bucket: env.resources.specBucket,
       Key: upload.key,
       Body: upload.text,
-      ContentType: upload.key.endsWith('.json') ? 'application/json' : 'application/yaml',
+      ContentType: contentTypeOf(upload.key),
     }),
   );
   return out.VersionId;
+}
+
+const contentTypeOf = (key: string): string => (key.endsWith('.json') ? 'application/json' : 'application/yaml');
+
+export interface BurstUpload {
+  readonly key: string;
+  readonly sentAt: number;
+  readonly answeredAt: number;
+  readonly versionId?: string;
+  readonly error?: string;
+}
+
+export interface Burst {
+  /** One entry per upload, in the order given. */
+  readonly uploads: readonly BurstUpload[];
+  /** From the first PutObject sent to the last one answered, in ms. */
+  readonly windowMs: number;
+}
+
+/** What a burst needs of the environment: the S3 endpoint, the spec bucket, and IAM for the callers' credentials. */
+export type BurstTarget = Pick<Environment, 'iam'> & {
+  readonly aws: Pick<LocalAws, 's3Endpoint' | 'region'>;
+  readonly resources: Pick<Environment['resources'], 'specBucket'>;
+};
+
+const UPLOAD_WORKER = join(dirname(fileURLToPath(import.meta.url)), 'upload-worker.mjs');
+
+/**
+ * Puts all the specs at once, as many teams would from machines of their own: the PutObjects are
+ * sent from `threads` worker threads (local/upload-worker.mjs), each with its own S3 client and
+ * connections, signed with the credentials of `principalArn` (default the administrator, whose
+ * credentials `uploadSpec` signs with). The embedded
+ * cloud's event loop then carries only what S3 itself does. Every worker has built its client
+ * before the first request goes out.
+ */
+export async function uploadSpecs(
+  env: BurstTarget,
+  uploads: readonly Pick<SpecUpload, 'key' | 'text'>[],
+  opts: { readonly threads?: number; readonly principalArn?: string } = {},
+): Promise<Burst> {
+  const threads = Math.max(1, Math.min(opts.threads ?? 2, uploads.length));
+  const shares = Array.from({ length: threads }, (_, t) => uploads.filter((_, i) => i % threads === t));
+  const workers = shares.map(
+    (share) =>
+      new Worker(UPLOAD_WORKER, {
+        workerData: {
+          endpoint: env.aws.s3Endpoint,
+          region: env.aws.region,
+          credentials: env.iam.credentialsFor(opts.principalArn ?? localAdminArn(env.iam.accountId)),
+          bucket: env.resources.specBucket,
+          uploads: share.map((u) => ({ key: u.key, text: u.text, contentType: contentTypeOf(u.key) })),
+        },
+      }),
+  );
+  try {
+    // Each worker: ready once its client is built, then its results; an error or an exit before
+    // them fails the burst.
+    const settled = workers.map((w) => {
+      let ready!: () => void;
+      const isReady = new Promise<void>((r) => (ready = r));
+      const results = new Promise<BurstUpload[]>((resolve, reject) => {
+        w.on('message', (m: { ready?: true; results?: BurstUpload[] }) => (m.ready ? ready() : resolve(m.results!)));
+        w.once('error', reject);
+        w.once('exit', (code) => reject(new Error(`upload worker exited with code ${code}`)));
+      });
+      results.catch(() => undefined); // awaited below, unless another worker failed first
+      return { ready: Promise.race([isReady, results.then(() => undefined)]), results };
+    });
+    await Promise.all(settled.map((s) => s.ready));
+    for (const w of workers) w.postMessage('go');
+    const answers = settled.map((s) => s.results);
+    const byKey = new Map((await Promise.all(answers)).flat().map((r) => [r.key, r]));
+    const results = uploads.map((u) => byKey.get(u.key)!);
+    const windowMs = Math.max(...results.map((r) => r.answeredAt)) - Math.min(...results.map((r) => r.sentAt));
+    return { uploads: results, windowMs };
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 export interface ExecutionProgress {
