@@ -172,6 +172,23 @@ interface Injectable {
 
 const skipInt32Array = (r: Reader) => r.array(() => r.int32());
 
+/**
+ * The entries of a CreateAcls creation or a DeleteAcls filter, which have the same shape on the wire:
+ * ResourceType int8, ResourceName, PatternType int8 (1+), Principal, Host, Operation int8,
+ * PermissionType int8 (the name, principal and host are nullable in a filter, read the same way).
+ */
+const aclEntries = (r: Reader, v: number) =>
+  r.array(() => {
+    r.int8();
+    r.string();
+    if (v >= 1) r.int8();
+    r.string();
+    r.string();
+    r.int8();
+    r.int8();
+    return null;
+  });
+
 const INJECTABLE: Readonly<Record<number, Injectable>> = {
   // CreateTopicsRequest.json: Topics [Name, NumPartitions int32, ReplicationFactor int16,
   // Assignments [PartitionIndex int32, BrokerIds [int32]], Configs [Name, Value nullable]], TimeoutMs,
@@ -218,17 +235,7 @@ const INJECTABLE: Readonly<Record<number, Injectable>> = {
   // Results [ErrorCode, ErrorMessage nullable], one per creation.
   [API_KEYS.CreateAcls]: {
     lastNonFlexible: 1,
-    entries: (r, v) =>
-      r.array(() => {
-        r.int8();
-        r.string();
-        if (v >= 1) r.int8();
-        r.string();
-        r.string();
-        r.int8();
-        r.int8();
-        return null;
-      }),
+    entries: aclEntries,
     answer: (w, _v, entries, code, msg) => {
       w.int32(0).int32(entries.length);
       for (let i = 0; i < entries.length; i++) w.int16(code).string(msg);
@@ -239,17 +246,7 @@ const INJECTABLE: Readonly<Record<number, Injectable>> = {
   // flexible from 2. Response: ThrottleTimeMs, FilterResults [ErrorCode, ErrorMessage nullable, MatchingAcls [..]].
   [API_KEYS.DeleteAcls]: {
     lastNonFlexible: 1,
-    entries: (r, v) =>
-      r.array(() => {
-        r.int8();
-        r.string();
-        if (v >= 1) r.int8();
-        r.string();
-        r.string();
-        r.int8();
-        r.int8();
-        return null;
-      }),
+    entries: aclEntries,
     answer: (w, _v, entries, code, msg) => {
       w.int32(0).int32(entries.length);
       for (let i = 0; i < entries.length; i++) w.int16(code).string(msg).int32(0);
