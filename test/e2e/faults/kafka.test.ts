@@ -162,36 +162,48 @@ describe('fault matrix: Kafka (real broker)', () => {
         .filter((r) => r.apiKey === apiKey)
         .map((r) => r.injected);
 
+    /**
+     * Provisions a new one-topic spec with NOT_CONTROLLER answered, by the proxy, to the first
+     * `apiKey` request ApplyTopicsAndAcls sends (armed as the apply starts, so PlanAgainstCluster's
+     * validateOnly CreateTopics is untouched). It succeeds with the topic created and the event sent;
+     * resolves with the execution and, for each `apiKey` request of the run, whether the proxy
+     * answered it (true) or the broker did (false).
+     */
+    async function provisionWithNotControllerOn(apiKey: number, domain: string) {
+      const from = proxy.requests.length;
+      const { execution, report } = await withFaults(
+        e2e,
+        [
+          {
+            service: 'lambda',
+            operation: applyFunction(),
+            times: 1,
+            run: () => void proxy.inject({ apiKey, errorCode: ERROR_CODES.NOT_CONTROLLER }),
+          },
+        ],
+        () =>
+          e2e.provision(
+            `specs/${domain}.yaml`,
+            specText(`urn:${domain.replace('.', ':')}`, [{ name: '_private.work' }]),
+          ),
+      );
+      expect(execution.status).toBe('SUCCEEDED');
+      expect(report).toMatchObject({ status: 'PROVISIONED', applied: { changed: true, topicsCreated: 1 } });
+      expect(eventOf(e2e, execution.executionArn)?.['detail-type']).toBe('Spec Provisioned');
+      expect(proxy.failures).toEqual([]);
+      return { execution, answered: answers(from, apiKey) };
+    }
+
     it(
       'on the first CreateTopics of ApplyTopicsAndAcls: kafkajs bails on the per-topic error, the workflow retries KafkaTransient, then applied',
       async () => {
         const domain = 'faults.kafka-not-controller-topics';
-        const from = proxy.requests.length;
-        const { execution, report } = await withFaults(
-          e2e,
-          [
-            {
-              service: 'lambda',
-              operation: applyFunction(),
-              times: 1,
-              run: () => void proxy.inject({ apiKey: API_KEYS.CreateTopics, errorCode: ERROR_CODES.NOT_CONTROLLER }),
-            },
-          ],
-          () =>
-            e2e.provision(
-              `specs/${domain}.yaml`,
-              specText('urn:faults:kafka-not-controller-topics', [{ name: '_private.work' }]),
-            ),
-        );
-        expect(execution.status).toBe('SUCCEEDED');
-        expect(report).toMatchObject({ status: 'PROVISIONED', applied: { changed: true, topicsCreated: 1 } });
-        expect(eventOf(e2e, execution.executionArn)?.['detail-type']).toBe('Spec Provisioned');
+        const { execution, answered } = await provisionWithNotControllerOn(API_KEYS.CreateTopics, domain);
         // PlanAgainstCluster's validateOnly check, the injected answer, the retried apply's.
-        expect(answers(from, API_KEYS.CreateTopics)).toEqual([false, true, false]);
+        expect(answered).toEqual([false, true, false]);
         const transient = await transientCauses(execution.executionArn);
         expect(transient).toHaveLength(1);
         expect(transient[0]).toContain(`CreateTopics: topic ${domain}._private.work: NOT_CONTROLLER (41)`);
-        expect(proxy.failures).toEqual([]);
         await expectZeroPlanAndNoOrphans(e2e, domain);
       },
       TIMEOUT,
@@ -201,29 +213,9 @@ describe('fault matrix: Kafka (real broker)', () => {
       'on the first CreateAcls of ApplyTopicsAndAcls: kafkajs refreshes its metadata and retries by itself; no step fails',
       async () => {
         const domain = 'faults.kafka-not-controller-acls';
-        const from = proxy.requests.length;
-        const { execution, report } = await withFaults(
-          e2e,
-          [
-            {
-              service: 'lambda',
-              operation: applyFunction(),
-              times: 1,
-              run: () => void proxy.inject({ apiKey: API_KEYS.CreateAcls, errorCode: ERROR_CODES.NOT_CONTROLLER }),
-            },
-          ],
-          () =>
-            e2e.provision(
-              `specs/${domain}.yaml`,
-              specText('urn:faults:kafka-not-controller-acls', [{ name: '_private.work' }]),
-            ),
-        );
-        expect(execution.status).toBe('SUCCEEDED');
-        expect(report).toMatchObject({ status: 'PROVISIONED', applied: { changed: true, topicsCreated: 1 } });
-        expect(eventOf(e2e, execution.executionArn)?.['detail-type']).toBe('Spec Provisioned');
-        expect(answers(from, API_KEYS.CreateAcls)).toEqual([true, false]);
+        const { execution, answered } = await provisionWithNotControllerOn(API_KEYS.CreateAcls, domain);
+        expect(answered).toEqual([true, false]);
         expect(await errorsOf(e2e, execution.executionArn)).not.toContain('KafkaTransient');
-        expect(proxy.failures).toEqual([]);
         await expectZeroPlanAndNoOrphans(e2e, domain);
       },
       TIMEOUT,
