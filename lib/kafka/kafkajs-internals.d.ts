@@ -1,4 +1,5 @@
-// The kafkajs modules lib/kafka/broker-messages.ts reaches into (kafkajs 2.2.4 ships no types for them).
+// The kafkajs modules lib/kafka/broker-messages.ts and lib/kafka/metadata-refresh.ts reach into (kafkajs 2.2.4
+// ships no types for them).
 declare module 'kafkajs/src/protocol/error.js' {
   export function createErrorFromCode(code: number): {
     type: string;
@@ -34,5 +35,28 @@ declare module 'kafkajs/src/protocol/requests/createPartitions/v0/response.js' {
 }
 declare module 'kafkajs/src/protocol/requests/createPartitions/v1/response.js' {
   const m: { parse: (data: unknown) => Promise<unknown>; decode: (raw: Buffer) => Promise<unknown> };
+  export default m;
+}
+declare module 'kafkajs/src/cluster/brokerPool.js' {
+  export default class BrokerPool {
+    refreshMetadata(topics: string[]): Promise<void>;
+  }
+}
+declare module 'kafkajs/src/protocol/encoder.js' {
+  export default class Encoder {
+    writeArray(array: unknown[]): Encoder;
+    writeBoolean(value: boolean): Encoder;
+  }
+}
+declare module 'kafkajs/src/protocol/requests/metadata/index.js' {
+  interface MetadataArgs {
+    topics: string[];
+    allowAutoTopicCreation?: boolean;
+  }
+  interface Built {
+    request: { encode: () => Promise<unknown> } & Record<string, unknown>;
+    response: unknown;
+  }
+  const m: { protocol: (v: { version: number }) => (args: MetadataArgs) => Built };
   export default m;
 }

@@ -2,8 +2,10 @@
 // are not detected), so every value is taken from the default import here, in one place.
 import kafkajs from 'kafkajs';
 import { keepBrokerMessages } from './broker-messages.js';
+import { refreshBrokersOnly } from './metadata-refresh.js';
 
 keepBrokerMessages();
+refreshBrokersOnly();
 
 export const {
   Kafka,

@@ -203,6 +203,43 @@ describe('admin over SCRAM through lib/kafka', () => {
     for (const f of filters) expect(f['principal'] ?? f['resourceName']).toEqual(expect.any(String));
   });
 
+  test("a domain's read and apply fetch the cluster's topic list once per read: the admin's own metadata refreshes name no topics", async () => {
+    const d = 'it.lean';
+    // A crowd of other domains' topics, so that a Metadata answer listing every topic stands out by its size.
+    await applyPlan(admin, {
+      ...emptyPlan,
+      topicsToCreate: Array.from({ length: 40 }, (_, i) => ({
+        name: `it.crowd${i}._public.events`,
+        partitions: 1,
+        replicas: 1,
+        configs: {},
+      })),
+    });
+    const fresh = new Kafka(kafka.broker.adminKafkaJsConfig()).admin();
+    const answers: number[] = [];
+    fresh.on(fresh.events.REQUEST, (e) => {
+      if (e.payload.apiName === 'Metadata') answers.push(e.payload.size);
+    });
+    await fresh.connect();
+    try {
+      const full = Math.max(0, ...((await fresh.listTopics(), answers.splice(0))));
+      const scope = { topicPrefixes: [`${d}.`], principals: [`User:${d}`], names: [`${d}._public.events`] };
+      await readClusterState(fresh, scope);
+      await applyPlan(fresh, {
+        ...emptyPlan,
+        topicsToCreate: [{ name: `${d}._public.events`, partitions: 1, replicas: 1, configs: {} }],
+        aclsToCreate: ownerAcls(`User:${d}`, d),
+      });
+      await readClusterState(fresh, scope);
+      expect(answers.length).toBeGreaterThan(2);
+      // Each read lists the topics once (Kafka has no other way to find those under a prefix); CreateTopics,
+      // CreateAcls and DescribeAcls refresh only the brokers and the controller.
+      expect(answers.filter((size) => size >= full / 2)).toHaveLength(2);
+    } finally {
+      await fresh.disconnect();
+    }
+  });
+
   test('creating an existing topic through applyPlan is not an error (the plan is idempotent)', async () => {
     const plan = { ...emptyPlan, topicsToCreate: [{ name: 'it.idem.t', partitions: 1, replicas: 1, configs: {} }] };
     await applyPlan(admin, plan);
