@@ -23,8 +23,8 @@ export interface PlanAgainstClusterOutput extends PlanDigest {
   readonly domain: string;
   /** The configured authentication modes, each offered by the cluster (the credential branches to run). */
   readonly authModes: readonly ClientAuthMode[];
-  /** The cluster's broker count the replicas were checked against. */
-  readonly brokers: number;
+  /** The cluster's broker count the new topics' replicas were checked against (only when the plan creates topics). */
+  readonly brokers?: number;
   readonly kafkaRequests: number;
   /** AuthModes with IAM: the domains whose policies the run would change, and the most policies one of them needs. */
   readonly iam?: { readonly domains: number; readonly maxPolicies: number };
@@ -65,7 +65,7 @@ export async function planAgainstCluster(event: unknown, deps: PlanDeps = {}): P
       domain: input.domain,
       authModes,
       ...digestOf(p),
-      brokers,
+      ...(brokers !== undefined ? { brokers } : {}),
       kafkaRequests: conn.requests(),
       ...(iamOut ? { iam: iamOut } : {}),
     };

@@ -94,20 +94,25 @@ export async function planDomain(
   return p;
 }
 
-/** The broker's verdict on a plan's topic changes, without making them. Resolves with the broker count. */
-export async function checkPlan(admin: Admin, p: Plan): Promise<{ brokers: number }> {
-  const { brokers } = await request({ operation: 'DescribeCluster' }, () => admin.describeCluster());
-  const tooMany = p.topicsToCreate.filter((t) => t.replicas > brokers.length);
-  if (tooMany.length > 0)
-    throw new PlanRefused(
-      tooMany
-        .map(
-          (t) =>
-            `replicas: topic ${t.name} asks for ${t.replicas} replicas but the cluster has ${brokers.length} broker${brokers.length === 1 ? '' : 's'}; expected at most ${brokers.length}`,
-        )
-        .join('; '),
-    );
-  if (p.topicsToCreate.length > 0)
+/**
+ * The broker's verdict on a plan's topic changes, without making them. Resolves with the broker count
+ * when the plan creates topics: their replicas are checked against it. kafkajs' describeCluster asks
+ * Metadata for every topic in the cluster, so a plan that creates none does not pay for it.
+ */
+export async function checkPlan(admin: Admin, p: Plan): Promise<{ brokers?: number }> {
+  const checked: { brokers?: number } = {};
+  if (p.topicsToCreate.length > 0) {
+    const { brokers } = await request({ operation: 'DescribeCluster' }, () => admin.describeCluster());
+    const tooMany = p.topicsToCreate.filter((t) => t.replicas > brokers.length);
+    if (tooMany.length > 0)
+      throw new PlanRefused(
+        tooMany
+          .map(
+            (t) =>
+              `replicas: topic ${t.name} asks for ${t.replicas} replicas but the cluster has ${brokers.length} broker${brokers.length === 1 ? '' : 's'}; expected at most ${brokers.length}`,
+          )
+          .join('; '),
+      );
     await request(topicContext('CreateTopics (validateOnly)', p), () =>
       admin.createTopics({
         validateOnly: true,
@@ -120,6 +125,8 @@ export async function checkPlan(admin: Admin, p: Plan): Promise<{ brokers: numbe
         })),
       }),
     );
+    checked.brokers = brokers.length;
+  }
   if (p.partitionIncreases.length > 0)
     await request(topicContext('CreatePartitions (validateOnly)', p), () =>
       admin.createPartitions({
@@ -127,5 +134,5 @@ export async function checkPlan(admin: Admin, p: Plan): Promise<{ brokers: numbe
         topicPartitions: p.partitionIncreases.map((x) => ({ topic: x.topic, count: x.to })),
       }),
     );
-  return { brokers: brokers.length };
+  return checked;
 }
