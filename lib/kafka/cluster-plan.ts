@@ -75,7 +75,8 @@ export function scopeOf(specs: readonly DomainSpec[], config: ProvisionConfig): 
   return {
     topicPrefixes: specs.map((s) => `${s.domain}.`),
     principals: specs.flatMap((s) => principalsOf(s.domain, config)),
-    names: specs.flatMap((s) => [...s.owned.map((t) => t.name), ...keywordPrefixes(s.domain, config)]),
+    names: specs.flatMap((s) => s.owned.map((t) => t.name)),
+    accessPrefixes: specs.flatMap((s) => keywordPrefixes(s.domain, config)),
   };
 }
 

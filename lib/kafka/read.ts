@@ -23,11 +23,10 @@ export interface ReadOptions {
   readonly topicPrefixes: readonly string[];
   /** ACL bindings of these principals are read, on any resource. */
   readonly principals: readonly string[];
-  /**
-   * More names under the prefixes whose ACLs are read although no topic has them yet: the topics a
-   * plan may create and the prefixes its access model writes (`shop.orders._public.`).
-   */
+  /** Topics under the prefixes whose ACLs are read although they may not exist yet: those a plan may create. */
   readonly names?: readonly string[];
+  /** Prefixes under `topicPrefixes` that the access model writes PREFIXED ACLs on (`shop.orders._public.`). */
+  readonly accessPrefixes?: readonly string[];
 }
 
 const anyFilter = {
@@ -45,11 +44,11 @@ const anyFilter = {
  * request; KIP-290 pattern types LITERAL, PREFIXED, ANY and MATCH). MATCH on a name answers the
  * other question exactly: every binding that applies to that name, i.e. LITERAL on it, PREFIXED on
  * any prefix of it, and the wildcard (Kafka's ResourcePatternFilter.matches). So one principal
- * filter per principal (every resource type), plus one MATCH per candidate: each existing topic
- * under the prefixes, each of `names`, and the prefixes themselves. That finds every binding that
- * grants anything on a topic the scope has or will create. A binding under the prefixes that
- * applies to no such name grants nothing while that holds; once a topic it applies to exists, the
- * topic is listed and the next read finds the binding.
+ * filter per principal (every resource type), plus one MATCH per name of `matchCandidates`: each
+ * existing topic under the prefixes, each of `names`, and each prefix no such topic lies under.
+ * That finds every binding that grants anything on a topic the scope has or will create. A binding
+ * under the prefixes that applies to no such name grants nothing while that holds; once a topic it
+ * applies to exists, the topic is listed and the next read finds the binding.
  */
 export async function readAcls(
   admin: Admin,
@@ -63,13 +62,10 @@ export async function readAcls(
   const candidates =
     opts.topicPrefixes.length === 0
       ? []
-      : [
-          ...new Set([
-            ...opts.topicPrefixes,
-            ...(opts.names ?? []),
-            ...(topicsUnderPrefixes ?? (await listTopicsUnder(admin, opts.topicPrefixes))),
-          ]),
-        ];
+      : matchCandidates(
+          [...opts.topicPrefixes, ...(opts.accessPrefixes ?? [])],
+          [...(opts.names ?? []), ...(topicsUnderPrefixes ?? (await listTopicsUnder(admin, opts.topicPrefixes)))],
+        );
   const results = await Promise.all([
     ...[...principals].map((principal) =>
       admin.describeAcls({
@@ -93,6 +89,20 @@ export async function readAcls(
   for (const r of results)
     for (const b of fromKafkaJsResources(r.resources).bindings) if (inScope(b) && found.add(b)) out.push(b);
   return out;
+}
+
+/**
+ * The names to MATCH: every topic, and each prefix that no other candidate lies under. MATCH on a
+ * name returns the PREFIXED bindings on every prefix of it, so a prefix with a topic (or a longer
+ * prefix) under it adds only a LITERAL binding on the prefix itself, i.e. on a topic of that name,
+ * which would be listed. The broker scans its whole ACL cache for each DescribeAcls
+ * (StandardAuthorizerData.acls), so each name left out is one scan fewer.
+ */
+export function matchCandidates(prefixes: readonly string[], topics: readonly string[]): string[] {
+  const names = new Set(topics);
+  const all = [...new Set([...prefixes, ...names])];
+  const covered = (p: string) => all.some((other) => other !== p && other.startsWith(p));
+  return all.filter((n) => names.has(n) || !covered(n)).sort();
 }
 
 /** The names of the topics under the prefixes (Metadata for all topics: Kafka lists no other way). */

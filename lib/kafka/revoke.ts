@@ -30,7 +30,7 @@ export async function revokeDomainAccess(
   const current = await readAcls(admin, {
     topicPrefixes: [`${domain}.`],
     principals: allPrincipalsOf(domain),
-    names: keywordPrefixes(domain, opts.config),
+    accessPrefixes: keywordPrefixes(domain, opts.config),
   });
   const r = aclRevocation(current, domain);
   await applyPlan(admin, { ...NO_TOPIC_CHANGES, aclsToCreate: r.toCreate, aclsToDelete: [] });
