@@ -228,7 +228,7 @@ describe('admin over SCRAM through lib/kafka', () => {
     });
     await fresh.connect();
     try {
-      const full = Math.max(0, ...((await fresh.listTopics(), answers.splice(0))));
+      const full = Math.max(0, ...(await fresh.listTopics(), answers.splice(0)));
       const scope = { topicPrefixes: [`${d}.`], principals: [`User:${d}`], names: [`${d}._public.events`] };
       await readClusterState(fresh, scope);
       await applyPlan(fresh, {

@@ -32,7 +32,12 @@ describe('matchCandidates', () => {
         'shop.orders._protected.a',
         'shop.orders._private.x',
       ]),
-    ).toEqual(['shop.orders._private.x', 'shop.orders._protected.a', 'shop.orders._protected.b', 'shop.orders._public.']);
+    ).toEqual([
+      'shop.orders._private.x',
+      'shop.orders._protected.a',
+      'shop.orders._protected.b',
+      'shop.orders._public.',
+    ]);
   });
 
   test('a topic under another domain does not cover this one: names are compared as strings, at the dot', () => {
