@@ -106,7 +106,7 @@ export function matchCandidates(prefixes: readonly string[], topics: readonly st
 }
 
 /** The names of the topics under the prefixes (Metadata for all topics: Kafka lists no other way). */
-async function listTopicsUnder(admin: Admin, topicPrefixes: readonly string[]): Promise<string[]> {
+export async function listTopicsUnder(admin: Admin, topicPrefixes: readonly string[]): Promise<string[]> {
   return (await admin.listTopics()).filter((t) => topicPrefixes.some((p) => t.startsWith(p))).sort();
 }
 

@@ -8,7 +8,7 @@ import type { ProvisionConfig } from '../config.js';
 import { aclRevocation } from '../decommission/index.js';
 import { applyPlan } from './apply.js';
 import type { Admin } from './kafkajs.js';
-import { readAcls } from './read.js';
+import { listTopicsUnder, readAcls } from './read.js';
 
 export interface AccessRevocation {
   readonly domain: string;
@@ -27,15 +27,21 @@ export async function revokeDomainAccess(
   domain: string,
   opts: { readonly deleteTopics: boolean; readonly config: Pick<ProvisionConfig, 'visibilityKeywords'> },
 ): Promise<AccessRevocation> {
-  const current = await readAcls(admin, {
-    topicPrefixes: [`${domain}.`],
-    principals: allPrincipalsOf(domain),
-    accessPrefixes: keywordPrefixes(domain, opts.config),
-  });
+  const prefix = `${domain}.`;
+  // Listed once (Metadata for every topic): the ACL read MATCHes these, and they are the ones deleted.
+  const topics = await listTopicsUnder(admin, [prefix]);
+  const current = await readAcls(
+    admin,
+    {
+      topicPrefixes: [prefix],
+      principals: allPrincipalsOf(domain),
+      accessPrefixes: keywordPrefixes(domain, opts.config),
+    },
+    topics,
+  );
   const r = aclRevocation(current, domain);
   await applyPlan(admin, { ...NO_TOPIC_CHANGES, aclsToCreate: r.toCreate, aclsToDelete: [] });
   await applyPlan(admin, { ...NO_TOPIC_CHANGES, aclsToCreate: [], aclsToDelete: r.toDelete });
-  const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${domain}.`)).sort();
   if (opts.deleteTopics && topics.length > 0) await admin.deleteTopics({ topics });
   return {
     domain,
