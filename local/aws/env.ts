@@ -45,17 +45,17 @@
 //   listed there.
 // - EventBridge: only the default bus; schedules are not run on a clock (`events.triggerSchedule`);
 //   no retries, DLQs or batching for target delivery (failures are recorded in `events.deliveries`).
-// - S3 (s3rver's file store behind our middleware, local/aws/s3.ts): path-style only; versions live
-//   in memory of this process, and ListObjectVersions lists only the versions written while
+// - S3 (s3rver behind our middleware, objects in memory, local/aws/s3.ts): path-style only; objects
+//   and versions live in memory of this process, and ListObjectVersions lists only the versions written while
 //   versioning was Enabled; DeleteObjects reports every key as deleted (events only for objects
 //   written through this emulator); tags belong to the key, not to a version (GetObjectTagging of
 //   an older version answers the current tags, with that VersionId); Last-Modified of a version
-//   restored by deleting its successor is the restore time. A key is a file path, so a key segment
-//   longer than the file system's name limit (about 240 bytes) or an empty segment (`a//b`) cannot
-//   be stored although S3 allows both. Conditional writes of one key are serialized: a losing
+//   restored by deleting its successor is the restore time. A key with an empty segment (`a//b`)
+//   is answered 404 Not Found by s3rver's router, although S3 allows it. Conditional writes of one key are serialized: a losing
 //   concurrent writer gets 412 (AWS may answer it 409 ConditionalRequestConflict). Continuation
-//   tokens are good only in the emulator that issued them; each listing page reads the bucket's
-//   directory again. Version ids this emulator did not issue are InvalidArgument unless they have
+//   tokens are good only in the emulator that issued them; each listing page sorts the bucket's
+//   keys again. Multipart uploads: the parts' ETags are not checked (no InvalidPart) and the
+//   object's ETag is the MD5 of its bytes, not S3's MD5 of the parts' MD5s with `-N`. Version ids this emulator did not issue are InvalidArgument unless they have
 //   its shape (32 of [A-Za-z0-9._]).
 // - MSK: a new secret's association is refused a fixed number of times (default once,
 //   `accessFailuresPerNewSecret`), where AWS's refusals depend on timing. The local broker has no

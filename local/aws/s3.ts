@@ -1,6 +1,8 @@
 // Emulated Amazon S3: the third-party s3rver (@20minutes/s3rver) on a loopback port, with a Koa
 // middleware of ours in front of its router that closes the gaps this project depends on:
 //
+// - Objects are held in memory (a store in place of s3rver's files): a write replaces an object in
+//   one step, and a key is a name, not a path.
 // - Faults: every S3 operation goes through the shared FaultInjector (service `s3`); errors are
 //   S3's XML error document (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html).
 // - Tags sent with PutObject in `x-amz-tagging` (URL-encoded, at most 10 tags, keys <= 128 and
@@ -38,8 +40,8 @@
 // The emulator lives in local/aws/s3/: server.ts (s3rver, the middleware and its routing, the
 // in-process API), objects.ts (writes, reads, deletes, versions), listings.ts, bucket-config.ts
 // (policy, encryption, versioning, notifications), conditions.ts (conditional reads and writes),
-// iam.ts, events.ts, operations.ts (which operation a request is), wire.ts (XML, headers) and
-// state.ts (what the modules share).
+// iam.ts, events.ts, operations.ts (which operation a request is), wire.ts (XML, headers),
+// memory-store.ts (the objects) and state.ts (what the modules share).
 export { S3Emulator, startS3 } from './s3/server.js';
 export { s3OperationOf } from './s3/operations.js';
 export type { BucketEncryption, S3ObjectEvent, S3Options } from './s3/state.js';

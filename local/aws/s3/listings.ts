@@ -1,11 +1,9 @@
 // The listings: ListObjectsV2, ListObjects and ListObjectVersions, answered here in S3's key order
 // (s3rver's own listing is not; see listObjects) with S3's paging (MaxKeys, markers, continuation
 // tokens through local/aws/pagination.ts).
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { pageSize } from '../pagination.js';
 import { VERSION_ID } from './operations.js';
-import { OBJECT_SUFFIX, type KoaContext } from './s3rver.js';
+import type { KoaContext } from './s3rver.js';
 import { requireBucket, type S3State } from './state.js';
 import { S3HttpError, XMLNS, queryParam, sendXml, xmlEscape } from './wire.js';
 
@@ -19,8 +17,8 @@ import { S3HttpError, XMLNS, queryParam, sendXml, xmlEscape } from './wire.js';
 // per-emulator key, so a forged or another bucket's token is 400 InvalidArgument); ListObjects
 // returns NextMarker only with a Delimiter, as documented; EncodingType=url encodes the keys.
 export async function listObjects(s: S3State, ctx: KoaContext, bucket: string, v2: boolean): Promise<void> {
-  // The listing reads the bucket's directory: a name that is not one (`..` decoded from `%2E%2E`)
-  // names no bucket (S3 User Guide, "Bucket naming rules").
+  // A name that breaks the bucket naming rules (`..` decoded from `%2E%2E`) names no bucket (S3
+  // User Guide, "Bucket naming rules").
   if (!/^[a-z0-9][a-z0-9.-]*$/.test(bucket))
     throw new S3HttpError('NoSuchBucket', 'The specified bucket does not exist', 404);
   await requireBucket(ctx, bucket);
@@ -108,34 +106,10 @@ export async function listObjects(s: S3State, ctx: KoaContext, bucket: string, v
   );
 }
 
-/**
- * Every key of the bucket that starts with `prefix` and sorts after `after`, in UTF-8 binary
- * order: s3rver's object files, read from its directory without their metadata. A key `a/b/c` is
- * the file `a/b/c._S3rver_object`; directories wholly before `after` or outside `prefix` are skipped.
- */
+/** Every key of the bucket that starts with `prefix` and sorts after `after`, in UTF-8 binary order. */
 function keysOf(s: S3State, bucket: string, prefix: string, after: string): string[] {
   const keys: string[] = [];
-  const visit = (dir: string, rel: string): void => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (e.isDirectory()) {
-        const sub = `${rel}${e.name}/`;
-        if (!sub.startsWith(prefix) && !prefix.startsWith(sub)) continue;
-        // Every key under `sub` sorts before `after` unless `after` itself is under `sub`.
-        if (compareKeys(sub, after) < 0 && !after.startsWith(sub)) continue;
-        visit(join(dir, e.name), sub);
-      } else if (e.name.endsWith(OBJECT_SUFFIX)) {
-        const key = rel + e.name.slice(0, -OBJECT_SUFFIX.length);
-        if (key.startsWith(prefix) && compareKeys(key, after) > 0) keys.push(key);
-      }
-    }
-  };
-  visit(join(s.dir, bucket), '');
+  for (const key of s.store.keys(bucket)) if (key.startsWith(prefix) && compareKeys(key, after) > 0) keys.push(key);
   return keys.sort(compareKeys);
 }
 

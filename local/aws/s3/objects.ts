@@ -13,7 +13,6 @@ import {
   header,
   parseCopySource,
   parseTagging,
-  readAll,
   sendNoContent,
   sendXml,
   taggingXml,
@@ -123,17 +122,15 @@ async function writeObject(
   for (const [h, v] of Object.entries(sse)) ctx.set(h, v);
   if (info.versionId !== undefined) {
     ctx.set('x-amz-version-id', info.versionId);
-    await record(s, ctx, bucket, key, info.versionId);
+    record(s, bucket, key, info.versionId);
   }
 }
 
-/** Keeps a copy of the object just written, for reads by versionId. */
-async function record(s: S3State, ctx: KoaContext, bucket: string, key: string, versionId: string): Promise<void> {
-  const obj = await ctx.store.getObject(bucket, key);
+/** Keeps the object just written, for reads by versionId (its bytes are never changed in place). */
+function record(s: S3State, bucket: string, key: string, versionId: string): void {
+  const obj = s.store.current(bucket, key);
   if (!obj) return;
-  const body = obj.content ? await readAll(obj.content) : Buffer.alloc(0);
-  const headers: Record<string, string> = {};
-  for (const [h, v] of Object.entries(obj.metadata)) headers[h] = String(v);
+  const { body, headers } = obj;
   const id = `${bucket}\0${key}`;
   const list = (s.history.get(id) ?? []).filter((r) => r.versionId !== versionId || versionId !== 'null');
   list.push({

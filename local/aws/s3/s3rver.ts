@@ -25,7 +25,7 @@ export interface KoaContext {
 export type Next = () => Promise<void>;
 type KoaMiddleware = (ctx: KoaContext, next: Next) => Promise<void>;
 
-interface S3rverObject {
+export interface S3rverObject {
   metadata: Record<string, string>;
   content: Readable | null;
 }
@@ -51,6 +51,8 @@ export interface S3rverRecord {
 export interface S3rverApp {
   middleware: KoaMiddleware[];
   store: S3rverStore;
+  /** Koa's prototype of every request's `ctx`. */
+  context: { store: S3rverStore };
   httpServer?: Server;
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
@@ -59,8 +61,19 @@ export interface S3rverApp {
 
 interface S3rverModules {
   readonly S3rver: new (opts: Record<string, unknown>) => S3rverApp;
-  /** s3rver's object model: what its store's putObject takes. */
-  readonly S3Object: new (bucket: string, key: string, content: Buffer, metadata: Record<string, string>) => unknown;
+  /** s3rver's object model: what its store's putObject takes and getObject returns. */
+  readonly S3Object: (new (
+    bucket: string,
+    key: string,
+    content: Buffer | NodeJS.ReadableStream | null,
+    metadata: Record<string, string>,
+  ) => S3rverObject) & { readonly ALLOWED_METADATA: readonly string[] };
+  /** s3rver's bucket model: what its store's getBucket returns. */
+  readonly S3Bucket: new (name: string, creationDate: Date) => unknown;
+  /** s3rver's subresource models (cors, website, tagging) by type, as its store rebuilds them from XML. */
+  readonly configModel: (
+    type: string,
+  ) => (new (xml: string) => { readonly type: string; toXML(space?: number): string }) | undefined;
   /** s3rver's tagging subresource: validates `<Tagging>` XML into what putSubresource stores. */
   readonly TaggingConfiguration: { validate(xml: string): unknown };
   /** s3rver's one account, whose key pairs it checks signatures with. */
@@ -70,6 +83,16 @@ interface S3rverModules {
   };
 }
 
+interface ConfigModule {
+  readonly TaggingConfiguration: S3rverModules['TaggingConfiguration'];
+  readonly getConfigModel: S3rverModules['configModel'];
+}
+
+const configModels = (m: ConfigModule) => ({
+  TaggingConfiguration: m.TaggingConfiguration,
+  configModel: m.getConfigModel,
+});
+
 let loaded: S3rverModules | undefined;
 
 /** s3rver's modules, required on first use (importing the emulator stays cheap). */
@@ -77,13 +100,9 @@ export function s3rver(): S3rverModules {
   loaded ??= {
     S3rver: require('@20minutes/s3rver') as S3rverModules['S3rver'],
     S3Object: require('@20minutes/s3rver/lib/models/object') as S3rverModules['S3Object'],
-    TaggingConfiguration: (
-      require('@20minutes/s3rver/lib/models/config') as { TaggingConfiguration: S3rverModules['TaggingConfiguration'] }
-    ).TaggingConfiguration,
+    S3Bucket: require('@20minutes/s3rver/lib/models/bucket') as S3rverModules['S3Bucket'],
+    ...configModels(require('@20minutes/s3rver/lib/models/config') as ConfigModule),
     accounts: require('@20minutes/s3rver/lib/models/account') as S3rverModules['accounts'],
   };
   return loaded;
 }
-
-/** s3rver keeps an object `a/b/c` as the file `a/b/c._S3rver_object` under the bucket's directory. */
-export const OBJECT_SUFFIX = '._S3rver_object';

@@ -2,9 +2,6 @@
 // faults, request checks, IAM, then the operation's handler or s3rver's own), and the in-process
 // API the embedded cloud and the tests use. What each handler emulates is beside it, in the modules
 // this file routes to; local/aws/s3.ts has the overview.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomHex } from '../arn.js';
 import type { EventBridgeEvent } from '../eventbridge.js';
 import { accessKeyOf, type EnforcingAuthorizer } from '../iam/enforce.js';
@@ -35,10 +32,9 @@ type Handler = (
 /** The operations answered here rather than by s3rver alone; every other one is s3rver's. */
 // The operations on one key run one at a time. S3 is strongly consistent (S3 User Guide, "Amazon
 // S3 data consistency model"): a read gets the old or the new object whole, and a conditional
-// write compares with the object in place. s3rver keeps an object's bytes, its MD5 and its
-// metadata in separate files and sizes a read from a stat made before it opens the bytes, so a
-// read between a write's steps could mix two versions (a truncated body, another object's ETag).
-// A GET holds the lock until s3rver has opened the file, which then keeps the bytes it opened.
+// write compares with the object in place. A write takes steps (its version id and SSE here, the
+// bytes in the store, the version history), so a read between them could pair one version's id
+// with another's bytes, and two conditional writes could both pass their check.
 const KEY_SERIALIZED: ReadonlySet<string> = new Set([
   'PutObject',
   'CopyObject',
@@ -83,16 +79,18 @@ export class S3Emulator {
   private _url = '';
 
   constructor(opts: S3Options = {}) {
-    this.state = new S3State(opts, mkdtempSync(join(tmpdir(), 'msk-spec-s3-')));
+    this.state = new S3State(opts);
     this.app = new (s3rver().S3rver)({
       address: '127.0.0.1',
       port: opts.port ?? 0,
       silent: true,
-      directory: this.state.dir,
       resetOnClose: false,
       vhostBuckets: false,
       allowMismatchedSignatures: true,
     });
+    // s3rver keeps objects in files under `directory`; ours are in memory (memory-store.ts). Its
+    // controllers and middleware reach the store only as `ctx.store`, set from `app.context`.
+    this.app.store = this.app.context.store = this.state.store;
     // Our middleware runs before s3rver's own (Koa composes `middleware` when the server starts).
     this.app.middleware.unshift((ctx, next) => this.middleware(ctx, next));
     this.app.on('event', (e) => onS3rverEvent(this.state, e));
@@ -116,12 +114,11 @@ export class S3Emulator {
       server.closeAllConnections();
       await this.app.close().catch(() => undefined);
     }
-    rmSync(this.state.dir, { recursive: true, force: true });
   }
 
   /** Creates a bucket in-process (idempotent), optionally with versioning and EventBridge notifications on. */
   async createBucket(name: string, opts: { versioning?: boolean; eventBridge?: boolean } = {}): Promise<void> {
-    await this.app.store.putBucket(name);
+    await this.state.store.putBucket(name);
     if (opts.versioning) this.state.versioning.set(name, 'Enabled');
     if (opts.eventBridge) {
       this.state.eventBridge.add(name);
@@ -138,14 +135,14 @@ export class S3Emulator {
    * thousands of keys to list (a PutObject round trip each would dominate them).
    */
   async seedObjects(bucket: string, objects: readonly { key: string; body?: string | Buffer }[]): Promise<void> {
-    if (!(await this.app.store.getBucket(bucket))) throw new Error(`NoSuchBucket: ${bucket}`);
+    if (!(await this.state.store.getBucket(bucket))) throw new Error(`NoSuchBucket: ${bucket}`);
     const { S3Object } = s3rver();
     for (let i = 0; i < objects.length; i += 32)
       await Promise.all(
         objects
           .slice(i, i + 32)
           .map(({ key, body }) =>
-            this.app.store.putObject(
+            this.state.store.putObject(
               new S3Object(bucket, key, Buffer.from(body ?? ''), { 'content-type': 'binary/octet-stream' }),
             ),
           ),

@@ -1,4 +1,4 @@
-// The emulator's state beside s3rver's files, shared by the modules that answer S3 requests: each
+// The emulator's state, shared by the modules that answer S3 requests: each
 // bucket's configuration (versioning, notifications, policy, default encryption), each object's
 // SSE and version, the version history, and the request in flight (for s3rver's events).
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -10,6 +10,7 @@ import type { PolicyDocument } from '../iam/types.js';
 import type { KmsEmulator } from '../kms.js';
 import { PageTokens } from '../pagination.js';
 import { KeyLocks } from './conditions.js';
+import { MemoryStore } from './memory-store.js';
 import type { KoaContext } from './s3rver.js';
 import { S3HttpError } from './wire.js';
 
@@ -87,11 +88,10 @@ export class S3State {
   /** Conditional writes in flight, by `bucket\0key`: each waits for the one before it. */
   readonly keyLocks = new KeyLocks();
 
-  constructor(
-    readonly opts: S3Options,
-    /** s3rver's directory: a folder per bucket. */
-    readonly dir: string,
-  ) {
+  /** The objects' bytes and metadata, which s3rver's controllers read and write as `ctx.store`. */
+  readonly store = new MemoryStore();
+
+  constructor(readonly opts: S3Options) {
     this.iam = opts.iam;
   }
 

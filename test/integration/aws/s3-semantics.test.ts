@@ -2,21 +2,28 @@
 // past one page (ListObjectsV2, ListObjects, ListObjectVersions), and the error answers for a key
 // that is too long or a version id that is malformed. Each test names the page that settles it.
 import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListBucketsCommand,
   ListObjectVersionsCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   PutObjectTaggingCommand,
   S3ServiceException,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { useLocalAws } from '../../support/aws.js';
 
-const aws = useLocalAws({ buckets: ['cond', 'listing', 'many', { name: 'versions', versioning: true }] });
+const aws = useLocalAws({ buckets: ['cond', 'listing', 'many', 'store', { name: 'versions', versioning: true }] });
 const s3 = () => aws.clients.s3;
 
 async function failure(p: Promise<unknown>): Promise<S3ServiceException> {
@@ -382,5 +389,111 @@ describe('smaller answers', () => {
     // An unversioned bucket's object has no version id to return.
     await s3().send(new PutObjectCommand({ Bucket: 'cond', Key: 'tags', Body: 'x' }));
     expect((await s3().send(new GetObjectTaggingCommand({ Bucket: 'cond', Key: 'tags' }))).VersionId).toBeUndefined();
+  });
+});
+
+// The objects are held in memory (local/aws/s3/memory-store.ts), in place of s3rver's files: the
+// operations that reach the store besides PutObject and GetObject answer as the API reference says.
+describe('the object store', () => {
+  test('a Range read gets those bytes, 206 with Content-Range; a range past the end is 416 InvalidRange (API_GetObject "Range"; RFC 9110)', async () => {
+    await s3().send(new PutObjectCommand({ Bucket: 'store', Key: 'ranged', Body: '0123456789' }));
+    const part = await s3().send(new GetObjectCommand({ Bucket: 'store', Key: 'ranged', Range: 'bytes=2-5' }));
+    expect([await part.Body!.transformToString(), part.$metadata.httpStatusCode, part.ContentRange]).toEqual([
+      '2345',
+      206,
+      'bytes 2-5/10',
+    ]);
+    const tail = await s3().send(new GetObjectCommand({ Bucket: 'store', Key: 'ranged', Range: 'bytes=7-' }));
+    expect(await tail.Body!.transformToString()).toBe('789');
+    const past = await failure(
+      s3().send(new GetObjectCommand({ Bucket: 'store', Key: 'ranged', Range: 'bytes=20-30' })),
+    );
+    expect([past.name, past.$metadata.httpStatusCode]).toEqual(['InvalidRange', 416]);
+  });
+
+  test('a multipart upload stores its parts in part-number order as one object (API_CompleteMultipartUpload)', async () => {
+    const { UploadId } = await s3().send(
+      new CreateMultipartUploadCommand({ Bucket: 'store', Key: 'assembled', ContentType: 'text/plain' }),
+    );
+    // S3's minimum part size (5 MiB, all parts but the last) is not enforced here.
+    const parts = [];
+    for (const [n, body] of [
+      [2, 'second'],
+      [1, 'first-'],
+    ] as const) {
+      const { ETag } = await s3().send(
+        new UploadPartCommand({ Bucket: 'store', Key: 'assembled', UploadId, PartNumber: n, Body: body }),
+      );
+      parts.push({ PartNumber: n, ETag });
+    }
+    await s3().send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'store',
+        Key: 'assembled',
+        UploadId,
+        MultipartUpload: { Parts: parts.sort((a, b) => a.PartNumber - b.PartNumber) },
+      }),
+    );
+    const got = await s3().send(new GetObjectCommand({ Bucket: 'store', Key: 'assembled' }));
+    expect([await got.Body!.transformToString(), got.ContentType]).toEqual(['first-second', 'text/plain']);
+  });
+
+  test('CopyObject keeps the metadata by default and replaces it with MetadataDirective REPLACE (API_CopyObject)', async () => {
+    await s3().send(
+      new PutObjectCommand({
+        Bucket: 'store',
+        Key: 'src',
+        Body: 'body',
+        ContentType: 'text/plain',
+        Metadata: { a: '1' },
+      }),
+    );
+    await s3().send(new CopyObjectCommand({ Bucket: 'store', Key: 'kept', CopySource: 'store/src' }));
+    const kept = await s3().send(new GetObjectCommand({ Bucket: 'store', Key: 'kept' }));
+    expect([await kept.Body!.transformToString(), kept.ContentType, kept.Metadata]).toEqual([
+      'body',
+      'text/plain',
+      { a: '1' },
+    ]);
+    await s3().send(
+      new CopyObjectCommand({
+        Bucket: 'store',
+        Key: 'replaced',
+        CopySource: 'store/src',
+        MetadataDirective: 'REPLACE',
+        ContentType: 'application/json',
+        Metadata: { b: '2' },
+      }),
+    );
+    const replaced = await s3().send(new HeadObjectCommand({ Bucket: 'store', Key: 'replaced' }));
+    expect([replaced.ContentType, replaced.Metadata, replaced.ContentLength]).toEqual([
+      'application/json',
+      { b: '2' },
+      4,
+    ]);
+  });
+
+  test('keys are names, not paths: "x/../y", "./q" and "dir/" are objects of their own, listed in key order (S3 User Guide, "Naming objects")', async () => {
+    // As files, "paths/x/../y" was "paths/y" and overwrote it.
+    const keys = ['paths/a/b', 'paths/x/../y', 'paths/./q', 'paths/dir/', 'paths/y'];
+    for (const key of keys) await s3().send(new PutObjectCommand({ Bucket: 'store', Key: key, Body: key }));
+    for (const key of keys) {
+      const got = await s3().send(new GetObjectCommand({ Bucket: 'store', Key: key }));
+      expect(await got.Body!.transformToString()).toBe(key);
+    }
+    const listed = await s3().send(new ListObjectsV2Command({ Bucket: 'store', Prefix: 'paths/' }));
+    expect(listed.Contents?.map((c) => c.Key)).toEqual([...keys].sort());
+  });
+
+  test('DeleteBucket refuses a bucket with objects, 409 BucketNotEmpty, and removes an empty one (API_DeleteBucket)', async () => {
+    await s3().send(new CreateBucketCommand({ Bucket: 'short-lived' }));
+    await s3().send(new PutObjectCommand({ Bucket: 'short-lived', Key: 'k', Body: 'x' }));
+    const refused = await failure(s3().send(new DeleteBucketCommand({ Bucket: 'short-lived' })));
+    expect([refused.name, refused.$metadata.httpStatusCode]).toEqual(['BucketNotEmpty', 409]);
+    await s3().send(new DeleteObjectCommand({ Bucket: 'short-lived', Key: 'k' }));
+    await s3().send(new DeleteBucketCommand({ Bucket: 'short-lived' }));
+    const names = (await s3().send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name);
+    expect(names).toEqual(expect.arrayContaining(['cond', 'store', 'versions']));
+    expect(names).not.toContain('short-lived');
   });
 });
