@@ -87,8 +87,9 @@ const UPLOAD_WORKER = join(dirname(fileURLToPath(import.meta.url)), 'upload-work
  * sent from `threads` worker threads (local/upload-worker.mjs), each with its own S3 client and
  * connections, signed with the credentials of `principalArn` (default the administrator, whose
  * credentials `uploadSpec` signs with). The embedded
- * cloud's event loop then carries only what S3 itself does. Every worker has built its client
- * before the first request goes out.
+ * cloud's event loop then carries only what S3 itself does. Every worker has built its client,
+ * and warmed it with HeadObjects of keys outside `specs/` that do not exist, before the first
+ * upload goes out.
  */
 export async function uploadSpecs(
   env: BurstTarget,
