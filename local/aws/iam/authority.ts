@@ -174,6 +174,8 @@ export class IamAuthority implements Authorizer {
   private readonly providers: ResourcePolicyProvider[] = [];
   private readonly identityProviders: IdentityPolicyProvider[] = [];
   private readonly recorded: RecordedRequest[] = [];
+  /** Recent decisions of `evaluate`, by decisionKey. */
+  private readonly decisions = new Map<string, AuthorizationDecision>();
   /** Per-authority salt for secret access keys: stable within a run, unguessable across runs. */
   private readonly salt = randomBytes(32);
   private readonly allowAll: { name: string; policy: ValidatedPolicyInput }[];
@@ -388,6 +390,16 @@ export class IamAuthority implements Authorizer {
 
   evaluate(request: AuthorizationRequest): AuthorizationDecision {
     const parts = this.simulationParts(request);
+    const key = decisionKey(parts);
+    const known = this.decisions.get(key);
+    if (known) return known;
+    const decision = this.simulate(request, parts);
+    if (this.decisions.size >= REMEMBERED_DECISIONS) this.decisions.clear();
+    this.decisions.set(key, decision);
+    return decision;
+  }
+
+  private simulate(request: AuthorizationRequest, parts: SimulationParts): AuthorizationDecision {
     const run = (identity: Simulation['identityPolicies'], resourcePolicy: ValidatedPolicyInput | undefined) =>
       runUnsafeSimulation(this.simulation(parts, identity, resourcePolicy), {});
     const result = run(parts.identity, parts.resourcePolicy);
@@ -510,6 +522,42 @@ export class IamAuthority implements Authorizer {
       message: denialMessage(parts.principal, request.action, request.resource, why, request.action.startsWith('s3:')),
     };
   }
+}
+
+/**
+ * Decisions kept by `evaluate`, at most this many (then forgotten all at once). A burst repeats the
+ * same requests within a second (EventBridge delivering to one queue, a poller receiving from it, a
+ * function starting one state machine); each distinct one costs the simulator about a millisecond.
+ */
+const REMEMBERED_DECISIONS = 4096;
+
+const policyIds = new WeakMap<object, number>();
+let nextPolicyId = 0;
+const idOf = (policy: object): number => {
+  let id = policyIds.get(policy);
+  if (id === undefined) policyIds.set(policy, (id = nextPolicyId++));
+  return id;
+};
+
+/**
+ * Everything a decision depends on: the caller, action, resource and its account, the context
+ * (aws:CurrentTime included, so a decision is reused within its second only), and the policies in
+ * force by identity. Policies are never changed in place (a put validates a document and keeps it;
+ * `validated` caches by that identity), so another set of policies is another key.
+ */
+function decisionKey(parts: SimulationParts): string {
+  const context = Object.keys(parts.context)
+    .sort()
+    .map((k) => [k, parts.context[k]]);
+  return JSON.stringify([
+    parts.principal,
+    parts.request.action,
+    parts.request.resource,
+    parts.resourceAccount,
+    context,
+    parts.identity.map((p) => idOf(p.policy)),
+    parts.resourcePolicy ? idOf(parts.resourcePolicy) : -1,
+  ]);
 }
 
 interface SimulationParts {

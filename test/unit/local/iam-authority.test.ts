@@ -227,3 +227,77 @@ test('the synchronous path agrees with the validated runSimulation on generated 
     { numRuns: 300 },
   );
 });
+
+// The authority remembers its recent decisions (a burst repeats the same request: EventBridge
+// delivering to one queue, a poller receiving from it, a function calling one state machine), so a
+// repeat skips the simulator. A decision is a function of the request and the policies in force:
+// any change to either is a new question.
+describe('remembered decisions', () => {
+  const get = (context: Record<string, string> = {}): AuthorizationRequest => ({
+    principalArn: ROLE,
+    action: 's3:GetObject',
+    resource: 'arn:aws:s3:::b/k',
+    context,
+  });
+
+  test('replacing a principal’s policies or tags decides again', () => {
+    const iam = new IamAuthority();
+    iam.putRole(ROLE, { policies: [allow('s3:GetObject', '*')] });
+    expect(iam.evaluate(get()).allowed).toBe(true);
+    iam.putRole(ROLE, { policies: [allow('s3:PutObject', '*')] });
+    expect(iam.evaluate(get()).allowed).toBe(false);
+    iam.putRole(ROLE, {
+      policies: [allow('s3:GetObject', '*', { Condition: { StringEquals: { 'aws:PrincipalTag/team': 'a' } } })],
+      tags: { team: 'a' },
+    });
+    expect(iam.evaluate(get()).allowed).toBe(true);
+    iam.setPrincipalTags(ROLE, { team: 'b' });
+    expect(iam.evaluate(get()).allowed).toBe(false);
+    iam.deletePrincipal(ROLE);
+    expect(iam.evaluate(get()).allowed).toBe(false);
+  });
+
+  test('a resource policy put, replaced or deleted, and what providers answer, decide again', () => {
+    const iam = new IamAuthority();
+    iam.putRole(ROLE, { policies: [allow('s3:GetObject', '*')] });
+    const deny: PolicyDocument = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/k' }],
+    };
+    iam.putResourcePolicy('arn:aws:s3:::b/k', deny);
+    expect(iam.evaluate(get()).allowed).toBe(false);
+    iam.deleteResourcePolicy('arn:aws:s3:::b/k');
+    expect(iam.evaluate(get()).allowed).toBe(true);
+    let provided: PolicyDocument | undefined;
+    iam.addResourcePolicyProvider(() => provided);
+    expect(iam.evaluate(get()).allowed).toBe(true);
+    provided = deny;
+    expect(iam.evaluate(get()).allowed).toBe(false);
+    // A policy given with the request (a bucket's, as S3 passes it) counts as well.
+    provided = undefined;
+    expect(iam.evaluate({ ...get(), resourcePolicy: deny }).allowed).toBe(false);
+    expect(iam.evaluate(get()).allowed).toBe(true);
+  });
+
+  test('attached policies from a provider, and the request context, decide again', () => {
+    const iam = new IamAuthority();
+    iam.putRole(ROLE, { policies: [] });
+    let attached: PolicyDocument[] = [];
+    iam.addIdentityPolicyProvider(() => attached);
+    expect(iam.evaluate(get()).allowed).toBe(false);
+    attached = [allow('s3:GetObject', '*', { Condition: { Bool: { 'aws:SecureTransport': 'true' } } })];
+    expect(iam.evaluate(get({ 'aws:SecureTransport': 'true' })).allowed).toBe(true);
+    expect(iam.evaluate(get({ 'aws:SecureTransport': 'false' })).allowed).toBe(false);
+    expect(iam.evaluate(get({ 'aws:SecureTransport': 'true' })).allowed).toBe(true);
+    attached = [];
+    expect(iam.evaluate(get({ 'aws:SecureTransport': 'true' })).allowed).toBe(false);
+  });
+
+  test('a remembered decision is the one the simulator gives, denial message included', () => {
+    const iam = new IamAuthority();
+    iam.putRole(ROLE, { policies: [allow('s3:PutObject', '*')] });
+    const first = iam.evaluate(get());
+    expect(iam.evaluate(get())).toEqual(first);
+    expect(first.message).toMatch(/is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::b\/k"/);
+  });
+});
