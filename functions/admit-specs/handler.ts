@@ -7,7 +7,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { deferralSeconds, eventIdOf, executionName, planAdmission } from '../../lib/admission/index.js';
-import { countRunning, deferMessage, startOnce } from '../../lib/aws/admission.js';
+import { countRunning, deferMessages, startOnce } from '../../lib/aws/admission.js';
 import { sfnClient, sqsClient } from '../../lib/aws/clients.js';
 import { admissionSettings } from '../../lib/aws/env-config.js';
 import { instrument, logger } from '../../lib/observability.js';
@@ -36,7 +36,8 @@ export async function admitSpecs(event: AdmitSpecsInput, deps: { sfn?: SFNClient
   const starts = await Promise.allSettled(admit.map((u) => startOnce(sfn, stateMachineArn, u.executionName, u.body)));
   const failed = admit.filter((_, i) => starts[i]!.status === 'rejected');
   const deferred = [...defer, ...failed];
-  await Promise.all(deferred.map((u) => deferMessage(sqs, queueUrl, u.receiptHandle, deferralSeconds(u.receiveCount))));
+  const later = deferred.map((u) => ({ ...u, seconds: deferralSeconds(u.receiveCount) }));
+  const unchanged = await deferMessages(sqs, queueUrl, later);
   const errors = starts.flatMap((s) => (s.status === 'rejected' ? [(s.reason as Error)?.name] : []));
   logger.info('admission', {
     batch: Records.length,
@@ -44,6 +45,7 @@ export async function admitSpecs(event: AdmitSpecsInput, deps: { sfn?: SFNClient
     bound,
     started: admit.length - failed.length,
     deferred: deferred.length,
+    ...(unchanged.length > 0 ? { visibilityUnchanged: unchanged.length } : {}),
     errors,
   });
   return { batchItemFailures: deferred.map((u) => ({ itemIdentifier: u.messageId })) };

@@ -5,7 +5,7 @@
 //
 // S3 "Object Created" → EventBridge → SQS (the admission queue) → AdmitSpecs, which counts the
 // RUNNING executions, starts as many as there are free slots and hands the rest back to the queue
-// with a backoff (ChangeMessageVisibility), so nothing is lost: a message leaves the queue only
+// with a backoff (ChangeMessageVisibilityBatch), so nothing is lost: a message leaves the queue only
 // once its execution exists. Pure: the Lambda (functions/admit-specs) does the I/O.
 import { createHash } from 'node:crypto';
 

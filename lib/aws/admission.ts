@@ -1,12 +1,12 @@
 // The admission queue's I/O (lib/admission holds the decisions): how many provision executions are
-// running, starting one per admitted upload, and handing a deferred upload back to the queue.
+// running, starting one per admitted upload, and handing the deferred uploads back to the queue.
 import {
   ExecutionAlreadyExists,
   paginateListExecutions,
   StartExecutionCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 /**
  * The RUNNING executions of the state machine, counted up to `atMost` (beyond that the answer is the
@@ -46,26 +46,45 @@ export async function startOnce(
   }
 }
 
+/** A deferred message: its id (the batch entry's Id), its receipt handle, and how long it stays away (s). */
+export interface Deferral {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly seconds: number;
+}
+
+/** ChangeMessageVisibilityBatch takes at most 10 entries (API_ChangeMessageVisibilityBatch). */
+const BATCH_LIMIT = 10;
+
 /**
- * Keeps a deferred message invisible for `seconds` from now (its next try). Best effort: if this
- * fails, the message still comes back after the queue's own visibility timeout.
+ * Keeps deferred messages invisible until their next try, 10 to a ChangeMessageVisibilityBatch
+ * (an SQS event batch is at most 10 messages, so one call per invocation). Best effort: a message
+ * whose change fails comes back after the queue's own visibility timeout. Returns the ids whose
+ * change failed, in part (the entry is in Failed) or whole (the call failed).
  */
-export async function deferMessage(
+export async function deferMessages(
   sqs: SQSClient,
   queueUrl: string,
-  receiptHandle: string,
-  seconds: number,
-): Promise<boolean> {
-  try {
-    await sqs.send(
-      new ChangeMessageVisibilityCommand({
-        QueueUrl: queueUrl,
-        ReceiptHandle: receiptHandle,
-        VisibilityTimeout: seconds,
-      }),
-    );
-    return true;
-  } catch {
-    return false;
+  deferrals: readonly Deferral[],
+): Promise<string[]> {
+  const failed: string[] = [];
+  for (let i = 0; i < deferrals.length; i += BATCH_LIMIT) {
+    const chunk = deferrals.slice(i, i + BATCH_LIMIT);
+    try {
+      const out = await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: chunk.map((d) => ({
+            Id: d.messageId,
+            ReceiptHandle: d.receiptHandle,
+            VisibilityTimeout: d.seconds,
+          })),
+        }),
+      );
+      failed.push(...(out.Failed ?? []).map((f) => f.Id!));
+    } catch {
+      failed.push(...chunk.map((d) => d.messageId));
+    }
   }
+  return failed;
 }

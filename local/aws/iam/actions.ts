@@ -470,6 +470,10 @@ export const OPERATIONS: Readonly<Record<string, readonly Grant[]>> = {
   'sqs:ReceiveMessage': [sqs('ReceiveMessage')],
   'sqs:DeleteMessage': [sqs('DeleteMessage')],
   'sqs:ChangeMessageVisibility': [sqs('ChangeMessageVisibility')],
+  // A batch operation is authorized as its single one: the reference lists no batch actions, and
+  // the SQS Developer Guide ("Amazon SQS API permissions: Actions and resource reference") gives
+  // ChangeMessageVisibilityBatch the permission sqs:ChangeMessageVisibility.
+  'sqs:ChangeMessageVisibilityBatch': [sqs('ChangeMessageVisibility')],
 
   // ---- S3 (operation names of s3OperationOf; reference list_amazons3.html and the S3 API
   // reference's "Permissions" section of each operation) ----

@@ -59,6 +59,11 @@ const ERRORS: Readonly<Record<string, readonly [queryCode: string, status: numbe
   InvalidMessageContents: ['InvalidMessageContents', 400],
   UnsupportedOperation: ['AWS.SimpleQueueService.UnsupportedOperation', 400],
   OverLimit: ['OverLimit', 403],
+  // A batch request's own errors (API_ChangeMessageVisibilityBatch, "Errors").
+  EmptyBatchRequest: ['AWS.SimpleQueueService.EmptyBatchRequest', 400],
+  TooManyEntriesInBatchRequest: ['AWS.SimpleQueueService.TooManyEntriesInBatchRequest', 400],
+  BatchEntryIdsNotDistinct: ['AWS.SimpleQueueService.BatchEntryIdsNotDistinct', 400],
+  InvalidBatchEntryId: ['AWS.SimpleQueueService.InvalidBatchEntryId', 400],
 };
 
 function sqsError(shape: keyof typeof ERRORS, message: string): AwsServiceError {
@@ -71,6 +76,9 @@ function invalidParameter(message: string): AwsServiceError {
 }
 
 const noQueue = () => sqsError('QueueDoesNotExist', 'The specified queue does not exist.');
+
+/** Batch entry ids: "up to 80 characters ... alphanumeric characters, hyphens(-), and underscores (_)" (the request entry shapes). */
+const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
 
 /** Queue names: "alphanumeric characters, hyphens (-), and underscores (_)", up to 80 (API_CreateQueue). */
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
@@ -290,6 +298,7 @@ export class SqsEmulator {
       ReceiveMessage: (i, c) => this.receiveMessage(i as any, c),
       DeleteMessage: (i, c) => this.deleteMessage(i, c),
       ChangeMessageVisibility: (i, c) => this.changeMessageVisibility(i as any, c),
+      ChangeMessageVisibilityBatch: (i, c) => this.changeMessageVisibilityBatch(i as any, c),
     };
     /* eslint-enable @typescript-eslint/no-explicit-any */
   }
@@ -697,6 +706,52 @@ export class SqsEmulator {
         `Value ${seconds} for parameter VisibilityTimeout is invalid. Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]`,
       );
     return {};
+  }
+
+  // ChangeMessageVisibilityBatch: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibilityBatch.html
+  // Up to 10 entries, each a ChangeMessageVisibility of its own: the request fails whole only for
+  // the batch's shape (no entries, more than 10, an Id repeated, an Id that is not 1-80 of
+  // [A-Za-z0-9_-]); an entry that fails is reported in Failed with the error ChangeMessageVisibility
+  // would have raised (SenderFault true), and the others take effect.
+  private changeMessageVisibilityBatch(
+    input: { QueueUrl?: unknown; Entries?: { Id?: unknown; ReceiptHandle?: unknown; VisibilityTimeout?: number }[] },
+    caller: SqsCaller,
+  ): unknown {
+    this.byUrl(input.QueueUrl, caller);
+    const entries = input.Entries ?? [];
+    if (entries.length === 0)
+      throw sqsError(
+        'EmptyBatchRequest',
+        'There should be at least one ChangeMessageVisibilityBatchRequestEntry in the request.',
+      );
+    if (entries.length > 10)
+      throw sqsError(
+        'TooManyEntriesInBatchRequest',
+        `Maximum number of entries per request are 10. You have sent ${entries.length}.`,
+      );
+    const seen = new Set<unknown>();
+    for (const e of entries) {
+      if (typeof e.Id !== 'string' || !BATCH_ENTRY_ID.test(e.Id))
+        throw sqsError(
+          'InvalidBatchEntryId',
+          'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.',
+        );
+      if (seen.has(e.Id)) throw sqsError('BatchEntryIdsNotDistinct', `Id ${e.Id} repeated.`);
+      seen.add(e.Id);
+    }
+    const Successful: { Id: string }[] = [];
+    const Failed: { Id: string; SenderFault: boolean; Code: string; Message: string }[] = [];
+    for (const { Id, ...entry } of entries) {
+      try {
+        this.changeMessageVisibility({ QueueUrl: input.QueueUrl, ...entry }, caller);
+        Successful.push({ Id: Id as string });
+      } catch (e) {
+        if (!(e instanceof AwsServiceError)) throw e;
+        const Code = ERRORS[e.code]?.[0] ?? e.code;
+        Failed.push({ Id: Id as string, SenderFault: e.statusCode < 500, Code, Message: e.message });
+      }
+    }
+    return { Successful, Failed };
   }
 
   // ---- EventBridge targets ----

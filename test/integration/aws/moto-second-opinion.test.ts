@@ -649,6 +649,7 @@ const NOT_COMPARED: Readonly<Record<string, string>> = {
   ),
   // lib/aws/admission.ts defers an upload: compared against moto's SQS in sqs-moto.test.ts.
   ChangeMessageVisibility: 'compared against moto in sqs-moto.test.ts',
+  ChangeMessageVisibilityBatch: 'compared against moto in sqs-moto.test.ts',
 };
 
 /** Every `new <Operation>Command(` in lib/ and functions/ (the SDK calls production code sends). */

@@ -1,9 +1,10 @@
 // The emulated Amazon SQS through the real @aws-sdk/client-sqs (AWS JSON 1.0 protocol), with IAM
-// enforced: visibility timeouts, ChangeMessageVisibility, receipt handles, redrive to a dead-letter
+// enforced: visibility timeouts, ChangeMessageVisibility and its batch form, receipt handles, redrive to a dead-letter
 // queue after maxReceiveCount, the message size limit, long polling, the errors as the SDK reads
 // them (x-amzn-query-error), identity-policy and queue-policy denials, and EventBridge → SQS
 // delivery authorized by the queue policy. The queue clock is moved by the test, never waited for.
 import {
+  ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
   DeleteMessageCommand,
@@ -199,6 +200,46 @@ test('ChangeMessageVisibility defers a message, 0 releases it, and its range and
     ),
   );
   expect(gone.message).toContain('Message does not exist or is not available for visibility timeout change');
+});
+
+test('ChangeMessageVisibilityBatch changes each entry as ChangeMessageVisibility would, reports the ones that fail, and is authorized as it', async () => {
+  const url = await newQueue('defer-batch', { VisibilityTimeout: '30' });
+  for (const body of ['a', 'b']) await admin.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }));
+  const [a, b] = (await receive(url)).sort((x, y) => x.Body!.localeCompare(y.Body!));
+  const out = await admin.send(
+    new ChangeMessageVisibilityBatchCommand({
+      QueueUrl: url,
+      Entries: [
+        { Id: 'later', ReceiptHandle: a!.ReceiptHandle!, VisibilityTimeout: 600 },
+        { Id: 'now', ReceiptHandle: b!.ReceiptHandle!, VisibilityTimeout: 0 },
+        { Id: 'too-long', ReceiptHandle: b!.ReceiptHandle!, VisibilityTimeout: 43_201 },
+      ],
+    }),
+  );
+  expect(out.Successful?.map((e) => e.Id).sort()).toEqual(['later', 'now']);
+  expect(out.Failed).toEqual([
+    {
+      Id: 'too-long',
+      SenderFault: true,
+      Code: 'InvalidParameterValue',
+      Message: 'Value 43201 for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.',
+    },
+  ]);
+  // 'now' is back at once; 'later' stays away past the queue's 30 s, when 'b' is back again.
+  expect((await receive(url)).map((m) => m.Body)).toEqual(['b']);
+  skew += 31_000;
+  expect((await receive(url)).map((m) => m.Body)).toEqual(['b']);
+  // The consumer may not change visibility (its policy lacks sqs:ChangeMessageVisibility).
+  const denied = await failure(
+    sqsAs(CONSUMER).send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: url,
+        Entries: [{ Id: 'x', ReceiptHandle: a!.ReceiptHandle!, VisibilityTimeout: 0 }],
+      }),
+    ),
+  );
+  expect(denied).toMatchObject({ name: 'AccessDenied', status: 403 });
+  expect(denied.message).toContain('is not authorized to perform: sqs:changemessagevisibility on resource');
 });
 
 test('a message received maxReceiveCount times moves to the dead-letter queue on the next receive', async () => {

@@ -1,8 +1,9 @@
 // AdmitSpecs' exact requests: it counts RUNNING provision executions, starts one per admitted upload
-// (named by the event id, the event as input), and defers the rest with ChangeMessageVisibility.
+// (named by the event id, the event as input), and defers the rest with one
+// ChangeMessageVisibilityBatch (the batch is at most 10 messages, the batch call's limit).
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { ExecutionAlreadyExists, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { admitSpecs } from '../../../functions/admit-specs/handler.js';
 import { mockAws, setEnv } from './_support.js';
 
@@ -27,7 +28,10 @@ beforeEach(() => {
   setEnv({ PROVISION_STATE_MACHINE_ARN: SM, ADMISSION_QUEUE_URL: QUEUE, MAX_CONCURRENT_PROVISIONS: '3' });
   sfn.reset();
   sqs.reset();
-  sqs.on(ChangeMessageVisibilityCommand).resolves({});
+  sqs.on(ChangeMessageVisibilityBatchCommand).callsFake((input: { Entries: { Id: string }[] }) => ({
+    Successful: input.Entries.map((e) => ({ Id: e.Id })),
+    Failed: [],
+  }));
   sfn.on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: new Date() });
 });
 
@@ -46,13 +50,38 @@ describe('AdmitSpecs', () => {
     expect(starts[0]).toEqual({ stateMachineArn: SM, name: 'event-2', input: upload(2, 4).body });
     const deferred = out.batchItemFailures.map((f) => f.itemIdentifier).sort();
     expect(deferred).toEqual(['m-3', 'm-4']);
-    const vis = sqs.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input);
-    expect(vis.map((v) => v.ReceiptHandle).sort()).toEqual(['rh-3', 'rh-4']);
-    for (const v of vis) {
-      expect(v.QueueUrl).toBe(QUEUE);
-      expect(v.VisibilityTimeout).toBeGreaterThanOrEqual(1);
-      expect(v.VisibilityTimeout).toBeLessThanOrEqual(2); // first receive: 2 s ceiling
+    expect(sqs.commandCalls(ChangeMessageVisibilityCommand)).toHaveLength(0);
+    const batches = sqs.commandCalls(ChangeMessageVisibilityBatchCommand).map((c) => c.args[0].input);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.QueueUrl).toBe(QUEUE);
+    const entries = [...batches[0]!.Entries!].sort((a, b) => a.Id!.localeCompare(b.Id!));
+    expect(entries.map((e) => [e.Id, e.ReceiptHandle])).toEqual([
+      ['m-3', 'rh-3'],
+      ['m-4', 'rh-4'],
+    ]);
+    for (const e of entries) {
+      expect(e.VisibilityTimeout).toBeGreaterThanOrEqual(1);
+      expect(e.VisibilityTimeout).toBeLessThanOrEqual(2); // first receive: 2 s ceiling
     }
+  });
+
+  it('defers nothing, and sends no batch, when every upload is admitted', async () => {
+    sfn.on(ListExecutionsCommand).resolves(running(0));
+    const out = await admitSpecs({ Records: [upload(1), upload(2)] });
+    expect(out.batchItemFailures).toEqual([]);
+    expect(sqs.commandCalls(ChangeMessageVisibilityBatchCommand)).toHaveLength(0);
+  });
+
+  it('still reports deferred uploads as failures when their visibility change fails, in part or whole', async () => {
+    // A failed change is harmless: the message comes back after the queue's visibility timeout.
+    sfn.on(ListExecutionsCommand).resolves(running(3));
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({
+      Successful: [{ Id: 'm-1' }],
+      Failed: [{ Id: 'm-2', SenderFault: true, Code: 'ReceiptHandleIsInvalid', Message: 'invalid' }],
+    });
+    expect((await admitSpecs({ Records: [upload(1), upload(2)] })).batchItemFailures).toHaveLength(2);
+    sqs.on(ChangeMessageVisibilityBatchCommand).rejects(Object.assign(new Error('x'), { name: 'ThrottlingException' }));
+    expect((await admitSpecs({ Records: [upload(1), upload(2)] })).batchItemFailures).toHaveLength(2);
   });
 
   it('starts nothing when the bound is in use', async () => {
