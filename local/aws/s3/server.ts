@@ -92,7 +92,12 @@ export class S3Emulator {
     // controllers and middleware reach the store only as `ctx.store`, set from `app.context`.
     this.app.store = this.app.context.store = this.state.store;
     // Our middleware runs before s3rver's own (Koa composes `middleware` when the server starts).
-    this.app.middleware.unshift((ctx, next) => this.middleware(ctx, next));
+    // s3rver's first is koa-logger, which formats and colours a line for every request and counts
+    // every streamed body, even when `silent` drops the line: it is left out.
+    this.app.middleware = [
+      (ctx, next) => this.middleware(ctx, next),
+      ...this.app.middleware.filter((m) => m.name !== 'logger'),
+    ];
     this.app.on('event', (e) => onS3rverEvent(this.state, e));
   }
 
