@@ -374,14 +374,19 @@ export class SqsEventSourceMapping {
       try {
         batch = await this.receive(Math.min(10, this.batchSize), LONG_POLL_SECONDS);
         receivedAt = Date.now();
-        if (batch.length > 0 && this.batchSize > 10) {
-          // The batching window: more receives until the batch is full or the window is over.
+        if (batch.length > 0 && this.windowSeconds > 0) {
+          // The batching window, for any batch size ("the maximum amount of time ... that Lambda
+          // spends gathering records before invoking the function", Lambda API reference,
+          // CreateEventSourceMapping): more receives until the batch is full or the window is over.
           this.gathering = true;
           const until = receivedAt + this.windowSeconds * 1000;
           while (this.running && batch.length < this.batchSize && Date.now() < until) {
+            // A long poll of the whole seconds left, at least one (a poll of 0 s would spin here
+            // while the window runs out): it answers as soon as a message is there, so only a
+            // window that ends with nothing to add is overrun, by under a second.
             const more = await this.receive(
               Math.min(10, this.batchSize - batch.length),
-              Math.max(0, Math.min(LONG_POLL_SECONDS, Math.floor((until - Date.now()) / 1000))),
+              Math.max(1, Math.min(LONG_POLL_SECONDS, Math.ceil((until - Date.now()) / 1000))),
             );
             if (more.length === 0 && Date.now() >= until) break;
             batch.push(...more);

@@ -385,6 +385,52 @@ test('a batch larger than the 6 MB invocation payload reaches the function in se
   expect(seen.some((s) => s.batch > 1)).toBe(true);
 });
 
+test('with a batching window, a batch of up to 10 fills before the invocation (Lambda API reference, MaximumBatchingWindowInSeconds)', async () => {
+  // "The maximum amount of time ... that Lambda spends gathering records before invoking the
+  // function": for any batch size, not only above 10 (where a window of at least 1 s is required).
+  const t = rename(structuredClone(admissionTemplate()) as unknown as { Resources: Record<string, any> }, '-window');
+  for (const id of ['SpecUploadedRule', 'ClosedRule', 'AdmissionQueuePolicy']) delete t.Resources[id];
+  Object.assign(t.Resources.AdmitSpecsEventSourceMappingSQSAdmissionQueue.Properties, {
+    BatchSize: 3,
+    MaximumBatchingWindowInSeconds: 3,
+  });
+  const windowed = await deployStack(t as unknown as Template, context('window'), targets());
+  const url = windowed.get('AdmissionQueue').ref;
+  const keys = ['specs/w-0.yaml', 'specs/w-1.yaml', 'specs/w-2.yaml'];
+  // One at a time, each after the poller has taken the one before: without the window the first
+  // would be invoked alone at once. The third fills the batch, which goes without waiting 3 s.
+  for (const key of keys) {
+    await admin.send(
+      new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify({ detail: { object: { key } } }) }),
+    );
+    await until(() => aws.sqs.stats(url)!.available === 0);
+  }
+  await lambda
+    .eventSourceMappings()
+    .find((m) => m.eventSourceArn === windowed.get('AdmissionQueue').attributes.Arn)!
+    .drained();
+  const seen = await observed(windowed);
+  expect(seen.map((x) => [x.key, x.batch]).sort()).toEqual(keys.map((k) => [k, 3]));
+
+  // A lone message waits out the window, in long polls: a handful of receives, not a spin.
+  const queueArn = windowed.get('AdmissionQueue').attributes.Arn;
+  const receives = () => iam.record.filter((r) => r.action === 'sqs:ReceiveMessage' && r.resource === queueArn).length;
+  const before = receives();
+  await admin.send(
+    new SendMessageCommand({
+      QueueUrl: url,
+      MessageBody: JSON.stringify({ detail: { object: { key: 'specs/w-3.yaml' } } }),
+    }),
+  );
+  await until(() => aws.sqs.stats(url)!.available === 0);
+  await lambda
+    .eventSourceMappings()
+    .find((m) => m.eventSourceArn === queueArn)!
+    .drained();
+  expect((await observed(windowed)).map((x) => [x.key, x.batch])).toEqual([['specs/w-3.yaml', 1]]);
+  expect(receives() - before).toBeLessThanOrEqual(6);
+});
+
 test('CreateEventSourceMapping refuses a queue whose visibility timeout is below the function timeout, and a role without the SQS permissions', async () => {
   const base = admissionTemplate() as unknown as { Resources: Record<string, any> };
   const short = rename(structuredClone(base), '-short');
