@@ -376,6 +376,10 @@ describe('serverless package', () => {
       EventSourceArn: { 'Fn::GetAtt': ['AdmissionQueue', 'Arn'] },
       FunctionName: { 'Fn::GetAtt': ['AdmitSpecsLambdaFunction', 'Arn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      // Batches of up to 10 that fill for up to a second, at most two invoked at once.
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 1,
+      ScalingConfig: { MaximumConcurrency: 2 },
     });
     expect(resources.AdmitSpecsLambdaFunction!.Properties.Environment.Variables.PROVISION_STATE_MACHINE_ARN).toEqual({
       Ref: 'ProvisionStateMachine',
