@@ -62,6 +62,13 @@ function normalise(v: unknown, key = ''): unknown {
 
 const DLQ_POLICY = (ctx: Ctx) => JSON.stringify({ deadLetterTargetArn: ctx.dlqArn, maxReceiveCount: 1 });
 
+type BatchEntry = { Id: string; ReceiptHandle: string; VisibilityTimeout: number };
+/** A ChangeMessageVisibilityBatch of the admission queue with the entries given for the context. */
+const visibilityBatch =
+  (entries: (ctx: Ctx) => BatchEntry[]): Step['run'] =>
+  (c, ctx) =>
+    c.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: ctx.url, Entries: entries(ctx) }));
+
 const STEPS: readonly Step[] = [
   { name: 'CreateQueue dlq', run: (c) => c.send(new CreateQueueCommand({ QueueName: 'admission-dlq' })) },
   {
@@ -135,16 +142,10 @@ const STEPS: readonly Step[] = [
     // One good entry and one whose handle the queue never issued: the batch succeeds, the bad
     // entry is reported in Failed (API_ChangeMessageVisibilityBatch).
     name: 'ChangeMessageVisibilityBatch defer',
-    run: (c, ctx) =>
-      c.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: ctx.url,
-          Entries: [
-            { Id: 'good', ReceiptHandle: ctx.handle, VisibilityTimeout: 600 },
-            { Id: 'bad', ReceiptHandle: 'not-a-handle', VisibilityTimeout: 600 },
-          ],
-        }),
-      ),
+    run: visibilityBatch((ctx) => [
+      { Id: 'good', ReceiptHandle: ctx.handle!, VisibilityTimeout: 600 },
+      { Id: 'bad', ReceiptHandle: 'not-a-handle', VisibilityTimeout: 600 },
+    ]),
   },
   {
     name: 'ChangeMessageVisibility release',
@@ -205,44 +206,24 @@ const STEPS: readonly Step[] = [
   },
   {
     name: 'ChangeMessageVisibilityBatch no entries',
-    run: (c, ctx) => c.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: ctx.url, Entries: [] })),
+    run: visibilityBatch(() => []),
   },
   {
     name: 'ChangeMessageVisibilityBatch 11 entries',
-    run: (c, ctx) =>
-      c.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: ctx.url,
-          Entries: Array.from({ length: 11 }, (_, i) => ({
-            Id: `e${i}`,
-            ReceiptHandle: ctx.handle,
-            VisibilityTimeout: 1,
-          })),
-        }),
-      ),
+    run: visibilityBatch((ctx) =>
+      Array.from({ length: 11 }, (_, i) => ({ Id: `e${i}`, ReceiptHandle: ctx.handle!, VisibilityTimeout: 1 })),
+    ),
   },
   {
     name: 'ChangeMessageVisibilityBatch repeated id',
-    run: (c, ctx) =>
-      c.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: ctx.url,
-          Entries: [
-            { Id: 'same', ReceiptHandle: ctx.handle, VisibilityTimeout: 1 },
-            { Id: 'same', ReceiptHandle: ctx.handle, VisibilityTimeout: 1 },
-          ],
-        }),
-      ),
+    run: visibilityBatch((ctx) => [
+      { Id: 'same', ReceiptHandle: ctx.handle!, VisibilityTimeout: 1 },
+      { Id: 'same', ReceiptHandle: ctx.handle!, VisibilityTimeout: 1 },
+    ]),
   },
   {
     name: 'ChangeMessageVisibilityBatch malformed id',
-    run: (c, ctx) =>
-      c.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: ctx.url,
-          Entries: [{ Id: 'not ok!', ReceiptHandle: ctx.handle, VisibilityTimeout: 1 }],
-        }),
-      ),
+    run: visibilityBatch((ctx) => [{ Id: 'not ok!', ReceiptHandle: ctx.handle!, VisibilityTimeout: 1 }]),
   },
   {
     name: 'SendMessage over MaximumMessageSize',

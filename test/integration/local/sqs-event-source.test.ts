@@ -352,15 +352,17 @@ test('a queue without a policy for the rule loses nothing silently: the failed d
   expect(aws.sqs.stats(stack.get('ClosedQueue').ref)).toMatchObject({ available: 0, sent: 0 });
 });
 
-test('a batch larger than the 6 MB invocation payload reaches the function in several calls', async () => {
-  // A stack of its own, without rules, whose mapping gathers batches of up to 20 for 2 seconds.
-  const t = rename(structuredClone(admissionTemplate()) as unknown as { Resources: Record<string, any> }, '-big');
+/** A stack of its own, without rules, whose event source mapping has `mapping` set on it. */
+function queueOnlyStack(name: string, mapping: Record<string, unknown>): Promise<DeployedStack> {
+  const t = rename(structuredClone(admissionTemplate()) as unknown as { Resources: Record<string, any> }, `-${name}`);
   for (const id of ['SpecUploadedRule', 'ClosedRule', 'AdmissionQueuePolicy']) delete t.Resources[id];
-  Object.assign(t.Resources.AdmitSpecsEventSourceMappingSQSAdmissionQueue.Properties, {
-    BatchSize: 20,
-    MaximumBatchingWindowInSeconds: 2,
-  });
-  const big = await deployStack(t as unknown as Template, context('big'), targets());
+  Object.assign(t.Resources.AdmitSpecsEventSourceMappingSQSAdmissionQueue.Properties, mapping);
+  return deployStack(t as unknown as Template, context(name), targets());
+}
+
+test('a batch larger than the 6 MB invocation payload reaches the function in several calls', async () => {
+  // A mapping that gathers batches of up to 20 for 2 seconds.
+  const big = await queueOnlyStack('big', { BatchSize: 20, MaximumBatchingWindowInSeconds: 2 });
   const url = big.get('AdmissionQueue').ref;
   const keys = Array.from({ length: 8 }, (_, i) => `specs/big-${i}.yaml`);
   // About 1 MiB each: the 8 a batch gathers cannot go in one 6 MB event.
@@ -388,13 +390,7 @@ test('a batch larger than the 6 MB invocation payload reaches the function in se
 test('with a batching window, a batch of up to 10 fills before the invocation (Lambda API reference, MaximumBatchingWindowInSeconds)', async () => {
   // "The maximum amount of time ... that Lambda spends gathering records before invoking the
   // function": for any batch size, not only above 10 (where a window of at least 1 s is required).
-  const t = rename(structuredClone(admissionTemplate()) as unknown as { Resources: Record<string, any> }, '-window');
-  for (const id of ['SpecUploadedRule', 'ClosedRule', 'AdmissionQueuePolicy']) delete t.Resources[id];
-  Object.assign(t.Resources.AdmitSpecsEventSourceMappingSQSAdmissionQueue.Properties, {
-    BatchSize: 3,
-    MaximumBatchingWindowInSeconds: 3,
-  });
-  const windowed = await deployStack(t as unknown as Template, context('window'), targets());
+  const windowed = await queueOnlyStack('window', { BatchSize: 3, MaximumBatchingWindowInSeconds: 3 });
   const url = windowed.get('AdmissionQueue').ref;
   const keys = ['specs/w-0.yaml', 'specs/w-1.yaml', 'specs/w-2.yaml'];
   // One at a time, each after the poller has taken the one before: without the window the first
