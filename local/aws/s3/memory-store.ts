@@ -7,7 +7,7 @@
 // burst of uploads spent more CPU on them than on everything else S3 does. In memory an object is
 // replaced in one step, so a read sees the old object or the new one whole, never a mix (S3 User
 // Guide, "Amazon S3 data consistency model"), and a key may be any UTF-8 string S3 accepts,
-// including ones that are not file names (`a//b`, `../x`).
+// including ones that are not file names (`x/../y`, `./q`).
 //
 // What a store answers is s3rver's: `getMetadata` gives the stored headers with `etag` (the quoted
 // MD5), `last-modified` (an HTTP date) and `content-length`, and throws ENOENT for a missing
