@@ -77,11 +77,11 @@ function invalidParameter(message: string): AwsServiceError {
 
 const noQueue = () => sqsError('QueueDoesNotExist', 'The specified queue does not exist.');
 
-/** Batch entry ids: "up to 80 characters ... alphanumeric characters, hyphens(-), and underscores (_)" (the request entry shapes). */
-const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
-
 /** Queue names: "alphanumeric characters, hyphens (-), and underscores (_)", up to 80 (API_CreateQueue). */
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+
+/** Batch entry ids follow the same rule: "up to 80 characters ... alphanumeric characters, hyphens(-), and underscores (_)" (the request entry shapes). */
+const BATCH_ENTRY_ID = QUEUE_NAME;
 
 /** Attribute ranges and defaults (API_CreateQueue, "Attributes"; API_SetQueueAttributes). */
 const NUMERIC: Readonly<
