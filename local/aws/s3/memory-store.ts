@@ -51,9 +51,11 @@ const bytesOf = async (content: unknown): Promise<Buffer> =>
 
 const md5Of = (b: Buffer): string => createHash('md5').update(b).digest('hex');
 
+let allowedMetadata: ReadonlySet<string> | undefined;
+
 /** What FilesystemStore.putMetadata keeps of an object's headers. */
 function keptMetadata(metadata: Readonly<Record<string, unknown>>): Record<string, string> {
-  const allowed = new Set<string>(s3rver().S3Object.ALLOWED_METADATA);
+  const allowed = (allowedMetadata ??= new Set(s3rver().S3Object.ALLOWED_METADATA));
   const kept: Record<string, string> = {};
   for (const [h, v] of Object.entries(metadata))
     if (v !== undefined && (allowed.has(h) || h.startsWith('x-amz-meta-'))) kept[h] = String(v);
@@ -69,6 +71,10 @@ export class MemoryStore implements S3rverStore {
     return b;
   }
 
+  private find(bucket: string, key: string): StoredObject | undefined {
+    return this.buckets.get(bucket)?.objects.get(key);
+  }
+
   /** Every key of `bucket`, in no particular order (listings sort them). */
   keys(bucket: string): IterableIterator<string> {
     return (this.buckets.get(bucket)?.objects ?? new Map<string, StoredObject>()).keys();
@@ -79,7 +85,9 @@ export class MemoryStore implements S3rverStore {
   }
 
   async listBuckets(): Promise<unknown[]> {
-    return [...this.buckets.keys()].sort().map((name) => new (s3rver().S3Bucket)(name, this.bucket(name).created));
+    return [...this.buckets]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([name, b]) => new (s3rver().S3Bucket)(name, b.created));
   }
 
   async getBucket(name: string): Promise<unknown> {
@@ -130,11 +138,11 @@ export class MemoryStore implements S3rverStore {
   }
 
   async existsObject(bucket: string, key: string): Promise<boolean> {
-    return this.buckets.get(bucket)?.objects.has(key) ?? false;
+    return this.find(bucket, key) !== undefined;
   }
 
   async getMetadata(bucket: string, key: string): Promise<Record<string, string>> {
-    const o = this.bucket(bucket).objects.get(key);
+    const o = this.find(bucket, key);
     if (!o) throw notFound(`${bucket}/${key}`);
     return metadataOf(o);
   }
@@ -144,7 +152,7 @@ export class MemoryStore implements S3rverStore {
     bucket: string,
     key: string,
   ): { readonly body: Buffer; readonly headers: Record<string, string> } | undefined {
-    const o = this.buckets.get(bucket)?.objects.get(key);
+    const o = this.find(bucket, key);
     return o && { body: o.content, headers: metadataOf(o) };
   }
 
@@ -153,7 +161,7 @@ export class MemoryStore implements S3rverStore {
     key: string,
     options?: { start?: number; end?: number },
   ): Promise<S3rverObject | null> {
-    const o = this.buckets.get(bucket)?.objects.get(key);
+    const o = this.find(bucket, key);
     if (!o) return null;
     const { S3Object } = s3rver();
     const lastByte = Math.max(0, o.content.length - 1);
@@ -188,7 +196,7 @@ export class MemoryStore implements S3rverStore {
     destKey: string,
     replacementMetadata: Record<string, unknown> | null,
   ): Promise<Record<string, string>> {
-    const src = this.bucket(srcBucket).objects.get(srcKey);
+    const src = this.find(srcBucket, srcKey);
     if (!src) throw notFound(`${srcBucket}/${srcKey}`);
     const metadata = replacementMetadata ? keptMetadata(replacementMetadata) : src.metadata;
     this.bucket(destBucket).objects.set(destKey, { ...src, metadata, modified: new Date() });
