@@ -3,8 +3,8 @@
 // Event Notifications", "EventBridge event message structure").
 import { buildArn, randomHex } from '../arn.js';
 import { isoSeconds, type EventBridgeEvent } from '../eventbridge.js';
-import type { S3rverRecord } from './s3rver.js';
-import type { S3ObjectEvent, S3State } from './state.js';
+import type { KoaContext, S3rverRecord } from './s3rver.js';
+import { requestOf, type S3ObjectEvent, type S3State } from './state.js';
 
 /** The API call, as S3's EventBridge `detail.reason` names it. */
 const REASONS: Record<string, string> = {
@@ -61,8 +61,8 @@ export function toEventBridgeEvent(
 }
 
 /** Re-emits s3rver's events as S3ObjectEvents, with the version id and reason of the request in flight. */
-export function onS3rverEvent(s: S3State, e: { Records: S3rverRecord[] }): void {
-  const info = s.als.getStore();
+export function onS3rverEvent(s: S3State, e: { Records: S3rverRecord[] }, ctx: KoaContext | undefined): void {
+  const info = requestOf(ctx);
   for (const r of e.Records) {
     const created = r.eventName.startsWith('ObjectCreated');
     const operation = info?.operation ?? (created ? 'PutObject' : 'DeleteObject');

@@ -45,7 +45,7 @@ export async function createUpload(
 ): Promise<void> {
   const sse = sseFor(s, ctx, bucket);
   await kmsOnBehalf(s, info, sse, 'kms:GenerateDataKey', bucket, key);
-  await s.als.run(info, next);
+  await next();
   if (ctx.status < 300) {
     s.objects.set(`upload\0${bucket}\0${key}`, { sse });
     for (const [h, v] of Object.entries(sse)) ctx.set(h, v);
@@ -65,7 +65,7 @@ export async function tagging(
   bucket: string,
   key: string,
 ): Promise<void> {
-  await s.als.run(info, next);
+  await next();
   const requested = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
   const version = requested ?? s.objects.get(`${bucket}\0${key}`)?.versionId;
   if (ctx.status < 300 && version !== undefined) ctx.set('x-amz-version-id', version);
@@ -100,7 +100,7 @@ async function writeObject(
   const previous = s.objects.get(id);
   if (info.versionId !== undefined) s.objects.set(id, { sse, versionId: info.versionId });
   try {
-    await s.als.run(info, next);
+    await next();
   } catch (e) {
     if (previous) s.objects.set(id, previous);
     else s.objects.delete(id);
@@ -194,7 +194,7 @@ export async function read(
     if (current?.versionId !== undefined) ctx.set('x-amz-version-id', current.versionId);
     return;
   }
-  await s.als.run(info, next);
+  await next();
   if (ctx.status < 300 && current) {
     for (const [h, v] of Object.entries(current.sse)) ctx.set(h, v);
     if (current.versionId !== undefined) ctx.set('x-amz-version-id', current.versionId);
@@ -229,7 +229,7 @@ export async function remove(
   const status = s.versioning.get(bucket);
   if (status === 'Enabled' && requested === undefined) info.versionId = randomVersionId();
   else if (requested !== undefined) info.versionId = requested;
-  await s.als.run(info, next);
+  await next();
   if (ctx.status >= 300) return;
   await ctx.store.deleteSubresource(bucket, key, 'tagging').catch(() => undefined);
   s.objects.delete(id);
@@ -269,7 +269,7 @@ export async function removeMany(
     );
     return;
   }
-  await s.als.run(info, next);
+  await next();
   if (ctx.status >= 300) return;
   const objects = (ctx.request.body as { Delete?: { Object?: { Key?: unknown } | { Key?: unknown }[] } } | undefined)
     ?.Delete?.Object;

@@ -21,6 +21,8 @@ export interface KoaContext {
   remove(name: string): void;
   request: { body?: unknown };
   req: NodeJS.ReadableStream;
+  /** Koa's per-request namespace: the emulator keeps the request's RequestInfo here (state.ts). */
+  state: Record<string, unknown>;
 }
 export type Next = () => Promise<void>;
 type KoaMiddleware = (ctx: KoaContext, next: Next) => Promise<void>;
@@ -56,7 +58,8 @@ export interface S3rverApp {
   httpServer?: Server;
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
-  on(event: 'event', listener: (e: { Records: S3rverRecord[] }) => void): void;
+  /** An object event, with the request that caused it (local/patches: s3rver passes its `ctx`). */
+  on(event: 'event', listener: (e: { Records: S3rverRecord[] }, ctx: KoaContext) => void): void;
 }
 
 interface S3rverModules {

@@ -15,7 +15,14 @@ import { listObjects, listVersions } from './listings.js';
 import { createUpload, read, remove, removeMany, tagging, write } from './objects.js';
 import { checkObjectRequest, s3OperationOf } from './operations.js';
 import { s3rver, type KoaContext, type Next, type S3rverApp } from './s3rver.js';
-import { S3State, type BucketEncryption, type RequestInfo, type S3ObjectEvent, type S3Options } from './state.js';
+import {
+  S3State,
+  bindRequest,
+  type BucketEncryption,
+  type RequestInfo,
+  type S3ObjectEvent,
+  type S3Options,
+} from './state.js';
 import { S3HttpError, XMLNS, errorDocument, header } from './wire.js';
 import { RequestCounts } from '../request-counts.js';
 
@@ -98,7 +105,7 @@ export class S3Emulator {
       (ctx, next) => this.middleware(ctx, next),
       ...this.app.middleware.filter((m) => m.name !== 'logger'),
     ];
-    this.app.on('event', (e) => onS3rverEvent(this.state, e));
+    this.app.on('event', (e, ctx) => onS3rverEvent(this.state, e, ctx));
   }
 
   /** `http://127.0.0.1:<port>` once started. */
@@ -245,6 +252,7 @@ export class S3Emulator {
       const bucket = segments[0] ?? '';
       const key = segments.slice(1).join('/') + (segments.length > 1 && path.endsWith('/') ? '/' : '');
       const info: RequestInfo = { operation, requestId, ...(principalArn ? { principalArn } : {}) };
+      bindRequest(ctx, info);
       checkObjectRequest(ctx, operation, key);
       // The request is checked against the S3 model (local/aws/models/) once the caller is known.
       const invalid = await s3RequestErrorOf(ctx, operation);
@@ -260,7 +268,7 @@ export class S3Emulator {
         }
       }
       if (handler) return await handler(s, ctx, next, info, bucket, key);
-      return await s.als.run(info, next);
+      return await next();
     } catch (e) {
       if (!(e instanceof S3HttpError)) throw e;
       // HEAD answers carry no body (Koa drops it for HEAD anyway).

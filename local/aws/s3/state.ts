@@ -1,7 +1,6 @@
 // The emulator's state, shared by the modules that answer S3 requests: each
 // bucket's configuration (versioning, notifications, policy, default encryption), each object's
 // SSE and version, the version history, and the request in flight (for s3rver's events).
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../core.js';
 import type { FaultInjector } from '../faults.js';
@@ -70,8 +69,6 @@ export interface RequestInfo {
 }
 
 export class S3State {
-  /** The request in flight, for s3rver's events (emitted while s3rver answers it). */
-  readonly als = new AsyncLocalStorage<RequestInfo>();
   readonly emitter = new EventEmitter();
   readonly versioning = new Map<string, 'Enabled' | 'Suspended'>();
   readonly notifications = new Map<string, string>();
@@ -106,6 +103,21 @@ export class S3State {
   emit(event: S3ObjectEvent): void {
     this.emitter.emit('object', event);
   }
+}
+
+// The request in flight rides on its Koa context, where s3rver's object events find it (s3rver
+// emits them with the context, local/patches). An AsyncLocalStorage would do as well, but in
+// Node 20 it installs promise hooks that every promise of the process then pays for.
+const REQUEST = 'msk-spec.request';
+
+/** Binds `info` to the request, for the events s3rver emits while it answers. */
+export function bindRequest(ctx: KoaContext, info: RequestInfo): void {
+  ctx.state[REQUEST] = info;
+}
+
+/** The RequestInfo bound to a request by `bindRequest`, if any. */
+export function requestOf(ctx: KoaContext | undefined): RequestInfo | undefined {
+  return ctx?.state[REQUEST] as RequestInfo | undefined;
 }
 
 export async function requireBucket(ctx: KoaContext, bucket: string): Promise<void> {
