@@ -68,14 +68,7 @@ export function onS3rverEvent(s: S3State, e: { Records: S3rverRecord[] }, ctx: K
     const operation = info?.operation ?? (created ? 'PutObject' : 'DeleteObject');
     let type = r.eventName;
     if (operation === 'CompleteMultipartUpload') type = 'ObjectCreated:CompleteMultipartUpload';
-    if (
-      !created &&
-      s.versioning.get(r.s3.bucket.name) === 'Enabled' &&
-      operation === 'DeleteObject' &&
-      typeof info?.versionId === 'string'
-    ) {
-      type = 'ObjectRemoved:DeleteMarkerCreated';
-    }
+    if (!created && info?.deleteMarker) type = 'ObjectRemoved:DeleteMarkerCreated';
     const event: S3ObjectEvent = {
       type,
       bucket: r.s3.bucket.name,

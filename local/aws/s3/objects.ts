@@ -223,12 +223,16 @@ export async function remove(
     const removed = s.history.get(id)?.find((r) => r.versionId === requested);
     if (removed?.deleteMarker) ctx.set('x-amz-delete-marker', 'true');
     await dropVersion(s, ctx, bucket, key, requested);
+    // A noncurrent version is not s3rver's to delete, so the event is ours.
+    if (removed) emitRemoved(s, info, bucket, key, requested, false);
     sendNoContent(ctx);
     return;
   }
   const status = s.versioning.get(bucket);
-  if (status === 'Enabled' && requested === undefined) info.versionId = randomVersionId();
-  else if (requested !== undefined) info.versionId = requested;
+  if (status === 'Enabled' && requested === undefined) {
+    info.versionId = randomVersionId();
+    info.deleteMarker = true;
+  } else if (requested !== undefined) info.versionId = requested;
   await next();
   if (ctx.status >= 300) return;
   await ctx.store.deleteSubresource(bucket, key, 'tagging').catch(() => undefined);
@@ -289,17 +293,7 @@ export async function removeMany(
     }
     if (existed) {
       await ctx.store.deleteSubresource(bucket, key, 'tagging').catch(() => undefined);
-      s.emit({
-        type: markerId ? 'ObjectRemoved:DeleteMarkerCreated' : 'ObjectRemoved:Delete',
-        bucket,
-        key,
-        ...(markerId ? { versionId: markerId } : {}),
-        sequencer: sequencer(),
-        time: new Date(),
-        reason: 'DeleteObject',
-        requestId: info.requestId,
-        sourceIp: '127.0.0.1',
-      });
+      emitRemoved(s, info, bucket, key, markerId, markerId !== undefined);
     }
     results.push(
       `<Deleted><Key>${xmlEscape(key)}</Key>${markerId ? `<DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>${markerId}</DeleteMarkerVersionId>` : ''}</Deleted>`,
@@ -309,6 +303,32 @@ export async function removeMany(
     ctx,
     `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="${XMLNS}">${results.join('')}${refused.join('')}</DeleteResult>`,
   );
+}
+
+/**
+ * The event of a delete S3 answers without s3rver (S3 User Guide, "Event notification types"):
+ * ObjectRemoved:DeleteMarkerCreated when a delete marker was made, else ObjectRemoved:Delete ("an
+ * object was deleted, or a versioned object was permanently deleted").
+ */
+function emitRemoved(
+  s: S3State,
+  info: RequestInfo,
+  bucket: string,
+  key: string,
+  versionId: string | undefined,
+  deleteMarker: boolean,
+): void {
+  s.emit({
+    type: deleteMarker ? 'ObjectRemoved:DeleteMarkerCreated' : 'ObjectRemoved:Delete',
+    bucket,
+    key,
+    ...(versionId !== undefined ? { versionId } : {}),
+    sequencer: sequencer(),
+    time: new Date(),
+    reason: 'DeleteObject',
+    requestId: info.requestId,
+    sourceIp: '127.0.0.1',
+  });
 }
 
 /**

@@ -64,6 +64,8 @@ export interface RequestInfo {
   readonly operation: string;
   readonly requestId: string;
   versionId?: string;
+  /** A DeleteObject that makes a delete marker (versioning enabled, no versionId given). */
+  deleteMarker?: boolean;
   /** The authenticated caller, with IAM on. */
   principalArn?: string;
 }

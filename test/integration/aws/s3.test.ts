@@ -351,6 +351,29 @@ test('object events carry bucket, key, size, etag, version id, sequencer and rea
   });
 });
 
+// S3 User Guide, "Event notification types": s3:ObjectRemoved:Delete is "an object was deleted, or a
+// versioned object was permanently deleted"; DeleteMarkerCreated only when a delete marker is made.
+test('deleting a version by id, current or not, is ObjectRemoved:Delete with that version id', async () => {
+  const key = 'events/permanent.yaml';
+  const v1 = await s3().send(new PutObjectCommand({ Bucket: 'versioned', Key: key, Body: 'one' }));
+  const v2 = await s3().send(new PutObjectCommand({ Bucket: 'versioned', Key: key, Body: 'two' }));
+  const seen: S3ObjectEvent[] = [];
+  const off = aws.local.s3.onObjectEvent((e) => seen.push(e));
+  await s3().send(new DeleteObjectCommand({ Bucket: 'versioned', Key: key, VersionId: v1.VersionId }));
+  await s3().send(new DeleteObjectCommand({ Bucket: 'versioned', Key: key, VersionId: v2.VersionId }));
+  off();
+  expect(seen.map((e) => [e.type, e.key, e.versionId])).toEqual([
+    ['ObjectRemoved:Delete', key, v1.VersionId],
+    ['ObjectRemoved:Delete', key, v2.VersionId],
+  ]);
+  expect(aws.local.s3.toEventBridgeEvent(seen[1]!).detail).toMatchObject({
+    object: { key, 'version-id': v2.VersionId },
+    'deletion-type': 'Permanently Deleted',
+  });
+  const left = await s3().send(new ListObjectVersionsCommand({ Bucket: 'versioned', Prefix: key }));
+  expect([...(left.Versions ?? []), ...(left.DeleteMarkers ?? [])]).toEqual([]);
+});
+
 test("faults apply to S3 operations (a fault's run before the answer), and the SDK retries SlowDown", async () => {
   aws.local.faults.add({
     service: 's3',
