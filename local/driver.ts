@@ -86,15 +86,16 @@ const UPLOAD_WORKER = join(dirname(fileURLToPath(import.meta.url)), 'upload-work
  * Puts all the specs at once, as many teams would from machines of their own: the PutObjects are
  * sent from `threads` worker threads (local/upload-worker.mjs), each with its own S3 client and
  * connections, signed with the credentials of `principalArn` (default the administrator, whose
- * credentials `uploadSpec` signs with). The embedded
- * cloud's event loop then carries only what S3 itself does. Every worker has built its client,
- * and warmed it with HeadObjects of keys outside `specs/` that do not exist, before the first
- * upload goes out.
+ * credentials `uploadSpec` signs with). The embedded cloud's event loop then carries only what S3
+ * itself does. Every worker has built its client and warmed it before the first upload goes out:
+ * with HeadObjects of keys outside `specs/` that do not exist, or, given `warmUpPrefix`, with
+ * PutObjects under that prefix whose versions it deletes again (this warms the emulated S3's write
+ * path too; each leaves a Put and a permanent-delete object event, and no object).
  */
 export async function uploadSpecs(
   env: BurstTarget,
   uploads: readonly Pick<SpecUpload, 'key' | 'text'>[],
-  opts: { readonly threads?: number; readonly principalArn?: string } = {},
+  opts: { readonly threads?: number; readonly principalArn?: string; readonly warmUpPrefix?: string } = {},
 ): Promise<Burst> {
   const threads = Math.max(1, Math.min(opts.threads ?? 2, uploads.length));
   const shares = Array.from({ length: threads }, (_, t) => uploads.filter((_, i) => i % threads === t));
@@ -107,6 +108,7 @@ export async function uploadSpecs(
           credentials: env.iam.credentialsFor(opts.principalArn ?? localAdminArn(env.iam.accountId)),
           bucket: env.resources.specBucket,
           uploads: share.map((u) => ({ key: u.key, text: u.text, contentType: contentTypeOf(u.key) })),
+          warmUpPrefix: opts.warmUpPrefix,
         },
       }),
   );

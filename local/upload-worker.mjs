@@ -3,7 +3,8 @@
 // signing and serialisation run beside the embedded cloud, not on its event loop (in production
 // each team uploads from a machine of its own).
 //
-// Protocol: workerData {endpoint, region, credentials, bucket, uploads: [{key, text, contentType}]};
+// Protocol: workerData {endpoint, region, credentials, bucket, uploads: [{key, text, contentType}],
+// warmUpPrefix?};
 // the worker imports the SDK and builds its client, posts {ready: true}, and on the message 'go'
 // sends every PutObject at once. It answers {results: [{key, sentAt, answeredAt, versionId?, error?}]},
 // with times in ms since the epoch (performance.timeOrigin + performance.now(), comparable across
@@ -11,10 +12,10 @@
 //
 // Plain JavaScript, like local/lambda/bootstrap.mjs: a worker thread has no TypeScript loader
 // under jest.
-import { parentPort, workerData } from 'node:worker_threads';
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
-const { endpoint, region, credentials, bucket, uploads } = workerData;
+const { endpoint, region, credentials, bucket, uploads, warmUpPrefix } = workerData;
 const now = () => performance.timeOrigin + performance.now();
 
 // One connection per upload, as many machines would open; the SDK's default pool (50 sockets)
@@ -47,14 +48,24 @@ parentPort.once('message', async () => {
   parentPort.postMessage({ results });
 });
 
-// Warm-up: HeadObjects of keys that do not exist, outside the specs' prefix (no object is written,
-// no event starts anything), until the client's code paths are compiled. A team's uploader runs
-// warm on its own machine; here a cold client's JIT would take the CPU the emulated S3 serves the
-// burst with (the two share this machine's cores).
-for (let round = 0; round < 30; round++)
+// Warm-up, until the client's code paths are compiled: a team's uploader runs warm on its own
+// machine, while here a cold client's JIT would take the CPU the emulated S3 serves the burst with
+// (the two share this machine's cores). By default HeadObjects of keys that do not exist, outside
+// the specs' prefix: nothing is written and no event starts anything. With `warmUpPrefix`, the
+// request the burst sends: a PutObject of a key under that prefix, then a DeleteObject of the
+// version it made, so the emulated S3's write path is compiled too and nothing stays behind (the
+// caller needs s3:DeleteObjectVersion there; the prefix must be one no rule acts on).
+const warmUp = warmUpPrefix
+  ? async (Key) => {
+      const { text, contentType } = uploads[0];
+      const put = await client.send(
+        new PutObjectCommand({ Bucket: bucket, Key, Body: text, ContentType: contentType }),
+      );
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key, VersionId: put.VersionId }));
+    }
+  : (Key) => client.send(new HeadObjectCommand({ Bucket: bucket, Key }));
+for (let round = 0; round < 50; round++)
   await Promise.all(
-    [0, 1, 2, 3].map((i) =>
-      client.send(new HeadObjectCommand({ Bucket: bucket, Key: `warm-up/${round}.${i}` })).catch(() => undefined),
-    ),
+    [0, 1, 2, 3].map((i) => warmUp(`${warmUpPrefix ?? 'warm-up/'}${threadId}/${round}.${i}`).catch(() => undefined)),
   );
 parentPort.postMessage({ ready: true });

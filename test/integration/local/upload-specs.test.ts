@@ -2,7 +2,7 @@
 // their own. Every upload is a signed request the emulated S3 authorizes for the caller and stores
 // (a version each in a versioned bucket, one object event each); a refused upload comes back as
 // that upload's error, and the window spans the first request sent to the last one answered.
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { IamAuthority } from '../../../local/aws/iam/authority.js';
 import { localAdminArn, startLocalAws, type LocalAws } from '../../../local/aws/env.js';
 import { uploadSpecs, type BurstTarget } from '../../../local/driver.js';
@@ -71,4 +71,33 @@ test("each upload is signed as the given principal and authorized for it: a refu
       /^AccessDenied: User: arn:aws:sts::000000000000:assumed-role\/reader\/reader is not authorized to perform: s3:PutObject/,
     );
   }
+});
+
+test('a warm-up under a prefix writes and deletes there before the burst, and leaves no object behind', async () => {
+  const uploads = specs(6, 'warmed');
+  const events: string[] = [];
+  const off = aws.s3.onObjectEvent((e) => events.push(`${e.type} ${e.key.split('/')[0]}`));
+  const burst = await uploadSpecs(target, uploads, { threads: 2, warmUpPrefix: 'bench-warm-up/' });
+  off();
+
+  expect(burst.uploads.filter((u) => u.error !== undefined)).toEqual([]);
+  // Each worker: 50 rounds of 4 PutObjects, each followed by the DeleteObject of its version.
+  const counts = events.reduce<Record<string, number>>((m, e) => ({ ...m, [e]: (m[e] ?? 0) + 1 }), {});
+  expect(counts).toEqual({
+    'ObjectCreated:Put bench-warm-up': 2 * 50 * 4,
+    'ObjectRemoved:Delete bench-warm-up': 2 * 50 * 4,
+    'ObjectCreated:Put specs': 6,
+  });
+  // The warm-up's events all come before the first upload's.
+  expect(events.findIndex((e) => e.endsWith(' specs'))).toBe(2 * 2 * 50 * 4);
+
+  const s3 = new S3Client({
+    endpoint: aws.s3Endpoint,
+    region: aws.region,
+    credentials: iam.credentialsFor(localAdminArn(ACCOUNT)),
+    forcePathStyle: true,
+  });
+  const left = await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: 'bench-warm-up/' }));
+  expect([...(left.Versions ?? []), ...(left.DeleteMarkers ?? [])]).toEqual([]);
+  s3.destroy();
 });
