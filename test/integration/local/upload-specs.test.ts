@@ -81,15 +81,15 @@ test('a warm-up under a prefix writes and deletes there before the burst, and le
   off();
 
   expect(burst.uploads.filter((u) => u.error !== undefined)).toEqual([]);
-  // Each worker: 50 rounds of 4 PutObjects, each followed by the DeleteObject of its version.
+  // Each worker: 150 rounds of 4 PutObjects (local/upload-worker.mjs), each followed by the DeleteObject of its version.
   const counts = events.reduce<Record<string, number>>((m, e) => ({ ...m, [e]: (m[e] ?? 0) + 1 }), {});
   expect(counts).toEqual({
-    'ObjectCreated:Put bench-warm-up': 2 * 50 * 4,
-    'ObjectRemoved:Delete bench-warm-up': 2 * 50 * 4,
+    'ObjectCreated:Put bench-warm-up': 2 * 150 * 4,
+    'ObjectRemoved:Delete bench-warm-up': 2 * 150 * 4,
     'ObjectCreated:Put specs': 6,
   });
   // The warm-up's events all come before the first upload's.
-  expect(events.findIndex((e) => e.endsWith(' specs'))).toBe(2 * 2 * 50 * 4);
+  expect(events.findIndex((e) => e.endsWith(' specs'))).toBe(2 * 2 * 150 * 4);
 
   const s3 = new S3Client({
     endpoint: aws.s3Endpoint,
