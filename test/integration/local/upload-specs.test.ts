@@ -28,6 +28,15 @@ afterAll(async () => {
   await aws?.stop();
 });
 
+/** A client of the administrator's, for reading back what a burst left. */
+const adminS3 = () =>
+  new S3Client({
+    endpoint: aws.s3Endpoint,
+    region: aws.region,
+    credentials: iam.credentialsFor(localAdminArn(ACCOUNT)),
+    forcePathStyle: true,
+  });
+
 const specs = (n: number, prefix: string) =>
   Array.from({ length: n }, (_, i) => ({ key: `specs/${prefix}.d${i}.yaml`, text: `id: 'urn:${prefix}:d${i}'\n` }));
 
@@ -43,12 +52,7 @@ test('every upload is stored, as its own version, with one object event each', a
   expect(new Set(burst.uploads.map((u) => u.versionId)).size).toBe(30);
   expect(events.sort()).toEqual(burst.uploads.map((u) => `ObjectCreated:Put ${u.key} ${u.versionId}`).sort());
 
-  const s3 = new S3Client({
-    endpoint: aws.s3Endpoint,
-    region: aws.region,
-    credentials: iam.credentialsFor(localAdminArn(ACCOUNT)),
-    forcePathStyle: true,
-  });
+  const s3 = adminS3();
   for (const [i, u] of burst.uploads.entries()) {
     const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: u.key, VersionId: u.versionId }));
     expect(await got.Body!.transformToString()).toBe(uploads[i]!.text);
@@ -91,12 +95,7 @@ test('a warm-up under a prefix writes and deletes there before the burst, and le
   // The warm-up's events all come before the first upload's.
   expect(events.findIndex((e) => e.endsWith(' specs'))).toBe(2 * 2 * 150 * 4);
 
-  const s3 = new S3Client({
-    endpoint: aws.s3Endpoint,
-    region: aws.region,
-    credentials: iam.credentialsFor(localAdminArn(ACCOUNT)),
-    forcePathStyle: true,
-  });
+  const s3 = adminS3();
   const left = await s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, Prefix: 'bench-warm-up/' }));
   expect([...(left.Versions ?? []), ...(left.DeleteMarkers ?? [])]).toEqual([]);
   s3.destroy();
