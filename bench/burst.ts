@@ -6,8 +6,11 @@
 // Reports: uploadWindowMs, from the first PutObject sent to the last one answered (the uploads go
 // out from worker threads of their own, local/driver.ts uploadSpecs, as teams upload from machines
 // of their own: the window is the embedded S3's serving, not the clients' signing). Before it the
-// uploaders warm up with PutObjects under `warm-up/` that they delete again (no rule acts there):
-// the window measures a warmed S3, as AWS's always is, not V8 compiling its write path; specs;
+// uploaders warm up with PutObjects under `warm-up/` that they delete again (no rule acts there),
+// and open the connections the burst uses: the window measures a warmed S3 serving requests, as
+// AWS's always is, not V8 compiling its write path nor the emulator's one thread accepting 200 TCP
+// connections (AWS's front end accepts them; connectionsOpened, the ones accepted in the window,
+// shows 0); specs;
 // provisioned, failed and lost (an upload whose report never appeared); totalMs
 // from the first upload to the last execution's end; p50Ms and p95Ms of the executions' own
 // durations; maxConcurrentExecutions (exact, from the executions' start and stop times), held to
@@ -133,6 +136,7 @@ try {
       specs: SPECS,
       uploadWindowMs: Math.round(uploadWindowMs),
       uploadThreads: UPLOAD_THREADS,
+      connectionsOpened: burst.connectionsOpened,
       loadAverageAtUpload1m: Math.round(loadAtUpload * 10) / 10,
       executions: executions.length,
       provisioned: byStatus('PROVISIONED'),

@@ -72,11 +72,13 @@ export interface Burst {
   readonly uploads: readonly BurstUpload[];
   /** From the first PutObject sent to the last one answered, in ms. */
   readonly windowMs: number;
+  /** TCP connections the emulated S3 accepted from the go to the last answer (the warm-up opens the burst's). */
+  readonly connectionsOpened: number;
 }
 
 /** What a burst needs of the environment: the S3 endpoint, the spec bucket, and IAM for the callers' credentials. */
 export type BurstTarget = Pick<Environment, 'iam'> & {
-  readonly aws: Pick<LocalAws, 's3Endpoint' | 'region'>;
+  readonly aws: Pick<LocalAws, 's3Endpoint' | 'region'> & { readonly s3: Pick<LocalAws['s3'], 'connectionsAccepted'> };
   readonly resources: Pick<Environment['resources'], 'specBucket'>;
 };
 
@@ -90,7 +92,8 @@ const UPLOAD_WORKER = join(dirname(fileURLToPath(import.meta.url)), 'upload-work
  * itself does. Every worker has built its client and warmed it before the first upload goes out:
  * with HeadObjects of keys outside `specs/` that do not exist, or, given `warmUpPrefix`, with
  * PutObjects under that prefix whose versions it deletes again (this warms the emulated S3's write
- * path too; each leaves a Put and a permanent-delete object event, and no object).
+ * path too; each leaves a Put and a permanent-delete object event, and no object). Its last round
+ * is as wide as the worker's share, so the connections the burst uses are open before it.
  */
 export async function uploadSpecs(
   env: BurstTarget,
@@ -127,12 +130,13 @@ export async function uploadSpecs(
       return { ready: Promise.race([isReady, results.then(() => undefined)]), results };
     });
     await Promise.all(settled.map((s) => s.ready));
+    const acceptedBefore = env.aws.s3.connectionsAccepted;
     for (const w of workers) w.postMessage('go');
     const answers = settled.map((s) => s.results);
     const byKey = new Map((await Promise.all(answers)).flat().map((r) => [r.key, r]));
     const results = uploads.map((u) => byKey.get(u.key)!);
     const windowMs = Math.max(...results.map((r) => r.answeredAt)) - Math.min(...results.map((r) => r.sentAt));
-    return { uploads: results, windowMs };
+    return { uploads: results, windowMs, connectionsOpened: env.aws.s3.connectionsAccepted - acceptedBefore };
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }

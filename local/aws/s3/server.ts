@@ -84,6 +84,7 @@ export class S3Emulator {
   private readonly app: S3rverApp;
   private readonly state: S3State;
   private _url = '';
+  private accepted = 0;
 
   constructor(opts: S3Options = {}) {
     this.state = new S3State(opts);
@@ -116,8 +117,14 @@ export class S3Emulator {
 
   async start(): Promise<string> {
     const addr = await this.app.run();
+    this.app.httpServer?.on('connection', () => this.accepted++);
     this._url = `http://127.0.0.1:${addr.port}`;
     return this._url;
+  }
+
+  /** TCP connections the endpoint has accepted since it started (a burst reports those it opened). */
+  get connectionsAccepted(): number {
+    return this.accepted;
   }
 
   async stop(): Promise<void> {
