@@ -16,7 +16,7 @@ import {
   replaceBody,
   tagsFromXml,
   xmlEscape,
-  xmlUnescape,
+  type DeleteEntry,
 } from './wire.js';
 
 /** Operations whose authorization can depend on the object's current tags (s3:ExistingObjectTag/<key>). */
@@ -176,44 +176,36 @@ async function authorizeKmsUse(
 }
 
 /**
- * DeleteObjects with IAM on: every key is authorized on its own (s3:DeleteObject, or
- * s3:DeleteObjectVersion with a VersionId; API_DeleteObjects, "Permissions"). Refused keys come
- * back as `<Error>` entries with Code AccessDenied; s3rver is handed a body of the allowed ones
- * only. `allowed` is false when no key is.
+ * DeleteObjects: every entry is authorized on its own (s3:DeleteObject, or s3:DeleteObjectVersion
+ * with a VersionId; API_DeleteObjects, "Permissions"). Refused ones come back as `<Error>` entries
+ * with Code AccessDenied, to answer beside the deleted ones. With no authorizer all are allowed.
  */
 export async function authorizeDeletes(
   s: S3State,
-  ctx: KoaContext,
   info: RequestInfo,
   bucket: string,
-): Promise<{ refused: string[]; allowed: boolean }> {
+  entries: readonly DeleteEntry[],
+): Promise<{ refused: string[]; allowed: DeleteEntry[] }> {
+  const iam = s.iam;
+  const principalArn = info.principalArn;
+  if (!iam || !principalArn) return { refused: [], allowed: [...entries] };
   const refused: string[] = [];
-  if (!s.iam || !info.principalArn) return { refused, allowed: true };
-  const xml = (await readAll(ctx.req)).toString('utf8');
-  const objects = [...xml.matchAll(/<Object>([\s\S]*?)<\/Object>/g)].map((m) => ({
-    key: xmlUnescape(/<Key>([\s\S]*?)<\/Key>/.exec(m[1]!)?.[1] ?? ''),
-    versionId: /<VersionId>([\s\S]*?)<\/VersionId>/.exec(m[1]!)?.[1],
-    xml: m[0],
-  }));
-  const allowed: string[] = [];
-  for (const o of objects) {
+  const allowed: DeleteEntry[] = [];
+  for (const o of entries) {
     const grants = requiredGrants('s3:DeleteObject', {
       region: s.region,
-      accountId: accountOf(info.principalArn),
+      accountId: accountOf(principalArn),
       input: { Bucket: bucket, Key: o.key, ...(o.versionId ? { VersionId: o.versionId } : {}) },
       lookups: {},
     })!;
-    const denial = await firstDenial(s.iam, info.principalArn, grants, () => s.policies.get(bucket));
+    const denial = await firstDenial(iam, principalArn, grants, () => s.policies.get(bucket));
     if (denial)
       refused.push(
         `<Error><Key>${xmlEscape(o.key)}</Key>${o.versionId ? `<VersionId>${xmlEscape(o.versionId)}</VersionId>` : ''}<Code>AccessDenied</Code><Message>Access Denied</Message></Error>`,
       );
-    else allowed.push(o.xml);
+    else allowed.push(o);
   }
-  // s3rver reads the body from ctx.req: hand it the allowed objects only.
-  if (allowed.length > 0)
-    replaceBody(ctx, Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><Delete>${allowed.join('')}</Delete>`));
-  return { refused, allowed: allowed.length > 0 };
+  return { refused, allowed };
 }
 
 /** The bucket an S3 ARN names (`arn:aws:s3:::bucket[/key]`). */

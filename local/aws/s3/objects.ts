@@ -13,6 +13,9 @@ import {
   header,
   parseCopySource,
   parseTagging,
+  deleteEntries,
+  readAll,
+  replaceBody,
   sendNoContent,
   sendXml,
   taggingXml,
@@ -205,7 +208,7 @@ export async function read(
 
 // DeleteObject (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html): in a
 // versioning-enabled bucket, without versionId, a delete marker becomes the current version;
-// with versionId, that version is removed for good.
+// with versionId, that version is removed for good (deleteVersion).
 export async function remove(
   s: S3State,
   ctx: KoaContext,
@@ -216,48 +219,39 @@ export async function remove(
 ): Promise<void> {
   const id = `${bucket}\0${key}`;
   const requested = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
-  const current = s.objects.get(id);
-  if (requested !== undefined && requested !== current?.versionId) {
+  if (requested !== undefined) {
     await requireBucket(ctx, bucket);
+    const { deleteMarker } = await deleteVersion(s, ctx, info, bucket, key, requested);
     ctx.set('x-amz-version-id', requested);
-    const removed = s.history.get(id)?.find((r) => r.versionId === requested);
-    if (removed?.deleteMarker) ctx.set('x-amz-delete-marker', 'true');
-    await dropVersion(s, ctx, bucket, key, requested);
-    // A noncurrent version is not s3rver's to delete, so the event is ours.
-    if (removed) emitRemoved(s, info, bucket, key, requested, false);
+    if (deleteMarker) ctx.set('x-amz-delete-marker', 'true');
     sendNoContent(ctx);
     return;
   }
-  const status = s.versioning.get(bucket);
-  if (status === 'Enabled' && requested === undefined) {
+  const versioned = s.versioning.get(bucket) === 'Enabled';
+  if (versioned) {
     info.versionId = randomVersionId();
     info.deleteMarker = true;
-  } else if (requested !== undefined) info.versionId = requested;
+  }
   await next();
   if (ctx.status >= 300) return;
   await ctx.store.deleteSubresource(bucket, key, 'tagging').catch(() => undefined);
   s.objects.delete(id);
-  if (status === 'Enabled' && requested === undefined && info.versionId !== undefined) {
+  if (versioned && info.versionId !== undefined) {
     const list = s.history.get(id) ?? [];
     list.push({ versionId: info.versionId, deleteMarker: true, lastModified: new Date() });
     s.history.set(id, list);
     ctx.set('x-amz-delete-marker', 'true');
     ctx.set('x-amz-version-id', info.versionId);
-  } else if (requested !== undefined) {
-    // The current version itself was deleted for good: the previous one becomes current.
-    await dropVersion(s, ctx, bucket, key, requested);
-    ctx.set('x-amz-version-id', requested);
   }
 }
 
-// DeleteObjects (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html):
-// s3rver deletes and answers but emits no events and knows no versions. Afterwards we emit one
-// ObjectRemoved event per deleted object and, in a versioning-enabled bucket, add a delete marker
-// per key and report it (DeleteMarker, DeleteMarkerVersionId) in the result.
-//
-// With IAM on, every key is authorized on its own (s3:DeleteObject, or s3:DeleteObjectVersion
-// with a VersionId; API_DeleteObjects, "Permissions"): refused keys are left out of what s3rver
-// sees and come back as <Error> entries with Code AccessDenied, the rest are deleted.
+// DeleteObjects (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html): each
+// entry is authorized on its own (authorizeDeletes); refused ones come back as <Error> entries.
+// An entry with a VersionId deletes that version for good, as DeleteObject with versionId does
+// (deleteVersion: s3rver knows no versions). The others go to s3rver, which deletes and answers
+// but emits no events: afterwards we emit one ObjectRemoved event per deleted object and, in a
+// versioning-enabled bucket, add a delete marker per key and report it (DeleteMarker,
+// DeleteMarkerVersionId) in the result.
 export async function removeMany(
   s: S3State,
   ctx: KoaContext,
@@ -265,22 +259,33 @@ export async function removeMany(
   info: RequestInfo,
   bucket: string,
 ): Promise<void> {
-  const { refused, allowed } = await authorizeDeletes(s, ctx, info, bucket);
-  if (!allowed) {
-    sendXml(
-      ctx,
-      `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="${XMLNS}">${refused.join('')}</DeleteResult>`,
-    );
-    return;
-  }
-  await next();
-  if (ctx.status >= 300) return;
-  const objects = (ctx.request.body as { Delete?: { Object?: { Key?: unknown } | { Key?: unknown }[] } } | undefined)
-    ?.Delete?.Object;
-  const keys = ([] as { Key?: unknown }[]).concat(objects ?? []).map((o) => String(o.Key));
-  const versioned = s.versioning.get(bucket) === 'Enabled';
+  const raw = await readAll(ctx.req);
+  const entries = deleteEntries(raw.toString('utf8'));
+  const { refused, allowed } = await authorizeDeletes(s, info, bucket, entries);
   const results: string[] = [];
-  for (const key of keys) {
+  const byVersion = allowed.filter((e) => e.versionId !== undefined);
+  if (byVersion.length > 0) await requireBucket(ctx, bucket);
+  for (const { key, versionId } of byVersion) {
+    const { deleteMarker } = await deleteVersion(s, ctx, info, bucket, key, versionId!);
+    const version = xmlEscape(versionId!);
+    results.push(
+      `<Deleted><Key>${xmlEscape(key)}</Key><VersionId>${version}</VersionId>${deleteMarker ? `<DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>${version}</DeleteMarkerVersionId>` : ''}</Deleted>`,
+    );
+  }
+  const plain = allowed.filter((e) => e.versionId === undefined);
+  // No entries at all: s3rver answers the body as it is (MalformedXML).
+  if (plain.length > 0 || entries.length === 0) {
+    replaceBody(
+      ctx,
+      entries.length === 0
+        ? raw
+        : Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><Delete>${plain.map((e) => e.xml).join('')}</Delete>`),
+    );
+    await next();
+    if (ctx.status >= 300) return;
+  }
+  const versioned = s.versioning.get(bucket) === 'Enabled';
+  for (const { key } of plain) {
     const id = `${bucket}\0${key}`;
     const existed = s.objects.has(id);
     s.objects.delete(id);
@@ -303,6 +308,38 @@ export async function removeMany(
     ctx,
     `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="${XMLNS}">${results.join('')}${refused.join('')}</DeleteResult>`,
   );
+}
+
+/**
+ * Deletes one version for good (API_DeleteObject with versionId; DeleteObjects' entries with a
+ * VersionId). The current one: its object goes, and the previous version, if any, becomes current
+ * (dropVersion). A noncurrent one, or a delete marker: it leaves the history. `null` names the
+ * object of a never-versioned bucket. A version that does not exist is no error, and no event;
+ * the others are ObjectRemoved:Delete with that version id (S3 User Guide, "Event notification
+ * types": "a versioned object was permanently deleted"). `deleteMarker`: the version was one.
+ */
+async function deleteVersion(
+  s: S3State,
+  ctx: KoaContext,
+  info: RequestInfo,
+  bucket: string,
+  key: string,
+  versionId: string,
+): Promise<{ deleteMarker: boolean }> {
+  const id = `${bucket}\0${key}`;
+  const current = s.objects.get(id);
+  const isCurrent =
+    current !== undefined &&
+    (versionId === current.versionId || (versionId === 'null' && current.versionId === undefined));
+  const record = s.history.get(id)?.find((r) => r.versionId === versionId);
+  if (isCurrent) {
+    await ctx.store.deleteObject(bucket, key);
+    await ctx.store.deleteSubresource(bucket, key, 'tagging').catch(() => undefined);
+    s.objects.delete(id);
+  }
+  await dropVersion(s, ctx, bucket, key, versionId);
+  if (isCurrent || record) emitRemoved(s, info, bucket, key, isCurrent ? current.versionId : versionId, false);
+  return { deleteMarker: record?.deleteMarker === true };
 }
 
 /**

@@ -38,6 +38,7 @@ export interface S3rverStore {
   getObject(bucket: string, key: string): Promise<S3rverObject | null>;
   getMetadata(bucket: string, key: string): Promise<Record<string, string>>;
   putObject(object: unknown): Promise<unknown>;
+  deleteObject(bucket: string, key: string): Promise<void>;
   existsObject?(bucket: string, key: string): Promise<boolean>;
   getSubresource?(bucket: string, key: string, type: string): Promise<{ toXML(): string } | null>;
   putSubresource(bucket: string, key: string, resource: unknown): Promise<void>;

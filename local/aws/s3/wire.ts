@@ -126,6 +126,24 @@ export function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
   });
 }
 
+/** One `<Object>` of a DeleteObjects body (API_DeleteObjects, "ObjectIdentifier"), with its own XML. */
+export interface DeleteEntry {
+  readonly key: string;
+  readonly versionId?: string;
+  readonly xml: string;
+}
+
+export function deleteEntries(xml: string): DeleteEntry[] {
+  return [...xml.matchAll(/<Object>([\s\S]*?)<\/Object>/g)].map((m) => {
+    const versionId = /<VersionId>([\s\S]*?)<\/VersionId>/.exec(m[1]!)?.[1];
+    return {
+      key: xmlUnescape(/<Key>([\s\S]*?)<\/Key>/.exec(m[1]!)?.[1] ?? ''),
+      ...(versionId !== undefined ? { versionId: xmlUnescape(versionId) } : {}),
+      xml: m[0],
+    };
+  });
+}
+
 /** Gives s3rver, which reads request bodies from ctx.req, `body` instead of the consumed stream. */
 export function replaceBody(ctx: KoaContext, body: Buffer): void {
   const original = ctx.req as NodeJS.ReadableStream & { headers?: unknown };

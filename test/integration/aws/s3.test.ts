@@ -276,6 +276,72 @@ test('DeleteObjects emits removal events and, in a versioned bucket, adds delete
   ).toBe('a');
 });
 
+test('DeleteObjects with VersionIds deletes those versions for good, current or not, and reports a delete marker it removes', async () => {
+  // API_DeleteObjects: an entry with a VersionId deletes that version permanently, as DeleteObject
+  // with versionId does; DeleteMarker and DeleteMarkerVersionId say the version was a delete marker.
+  const put = async (Key: string, Body: string) =>
+    (await s3().send(new PutObjectCommand({ Bucket: 'versioned', Key, Body }))).VersionId!;
+  const [v1, v2, v3] = [await put('by-id/k', 'one'), await put('by-id/k', 'two'), await put('by-id/k', 'three')];
+  const kept = await put('by-id/gone', 'x');
+  const marker = (await s3().send(new DeleteObjectCommand({ Bucket: 'versioned', Key: 'by-id/gone' }))).VersionId!;
+  const seen: S3ObjectEvent[] = [];
+  const off = aws.local.s3.onObjectEvent((e) => seen.push(e));
+  const out = await s3().send(
+    new DeleteObjectsCommand({
+      Bucket: 'versioned',
+      Delete: {
+        Objects: [
+          { Key: 'by-id/k', VersionId: v1 },
+          { Key: 'by-id/k', VersionId: v3 },
+          { Key: 'by-id/gone', VersionId: marker },
+        ],
+      },
+    }),
+  );
+  off();
+  const byVersion = (a: { VersionId?: string }, b: { VersionId?: string }) =>
+    String(a.VersionId).localeCompare(String(b.VersionId));
+  expect(out.Errors).toBeUndefined();
+  expect(out.Deleted?.sort(byVersion)).toEqual(
+    [
+      { Key: 'by-id/k', VersionId: v1 },
+      { Key: 'by-id/k', VersionId: v3 },
+      { Key: 'by-id/gone', VersionId: marker, DeleteMarker: true, DeleteMarkerVersionId: marker },
+    ].sort(byVersion),
+  );
+  // v3 was current: v2 is now. The delete marker was: the object is back.
+  const k = await s3().send(new GetObjectCommand({ Bucket: 'versioned', Key: 'by-id/k' }));
+  expect([k.VersionId, await k.Body?.transformToString()]).toEqual([v2, 'two']);
+  const gone = await s3().send(new GetObjectCommand({ Bucket: 'versioned', Key: 'by-id/gone' }));
+  expect([gone.VersionId, await gone.Body?.transformToString()]).toEqual([kept, 'x']);
+  const listed = await s3().send(new ListObjectVersionsCommand({ Bucket: 'versioned', Prefix: 'by-id/' }));
+  expect(listed.DeleteMarkers).toBeUndefined();
+  expect(listed.Versions?.map((v) => [v.Key, v.VersionId, v.IsLatest])).toEqual([
+    ['by-id/gone', kept, true],
+    ['by-id/k', v2, true],
+  ]);
+  expect(seen.map((e) => [e.type, e.key, e.versionId]).sort()).toEqual(
+    [
+      ['ObjectRemoved:Delete', 'by-id/k', v1],
+      ['ObjectRemoved:Delete', 'by-id/k', v3],
+      ['ObjectRemoved:Delete', 'by-id/gone', marker],
+    ].sort(),
+  );
+});
+
+test('the object of a never-versioned bucket is its null version: DeleteObject and DeleteObjects with VersionId null delete it', async () => {
+  for (const [i, del] of [
+    (Key: string) => s3().send(new DeleteObjectCommand({ Bucket: 'plain', Key, VersionId: 'null' })),
+    (Key: string) =>
+      s3().send(new DeleteObjectsCommand({ Bucket: 'plain', Delete: { Objects: [{ Key, VersionId: 'null' }] } })),
+  ].entries()) {
+    const Key = `null-version/${i}`;
+    await s3().send(new PutObjectCommand({ Bucket: 'plain', Key, Body: 'x' }));
+    await del(Key);
+    await expect(s3().send(new GetObjectCommand({ Bucket: 'plain', Key }))).rejects.toBeInstanceOf(NoSuchKey);
+  }
+});
+
 test('PutBucketVersioning / GetBucketVersioning; unversioned buckets return no VersionId', async () => {
   await s3().send(new CreateBucketCommand({ Bucket: 'toggle' }));
   expect((await s3().send(new GetBucketVersioningCommand({ Bucket: 'toggle' }))).Status).toBeUndefined();
