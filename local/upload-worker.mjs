@@ -72,9 +72,9 @@ for (let round = 0; round < WARM_UP_ROUNDS; round++)
   await Promise.all(
     [0, 1, 2, 3].map((i) => warmUp(`${warmUpPrefix ?? 'warm-up/'}${threadId}/${round}.${i}`).catch(() => undefined)),
   );
-// Then one round as wide as the burst, of HEADs of keys that do not exist: the burst's connections
-// are open (kept alive) before it, as a team's uploader holds its connection to S3 before it sends.
-// The window then measures the emulated S3 serving requests, not accepting 200 TCP connections.
+// Then one round as wide as the burst, of HEADs of keys that do not exist, so the burst's
+// connections are open (kept alive) before it. On AWS a front-end fleet accepts them; here it would
+// be the emulator's one thread, the one that serves S3, accepting 200 TCP connections in the window.
 await Promise.all(
   uploads.map((_, i) =>
     client
