@@ -161,7 +161,7 @@ export async function read(
   const requested = typeof ctx.query.versionId === 'string' ? ctx.query.versionId : undefined;
   const current = s.objects.get(id);
   // `versionId=null` names the null version, i.e. the object of a never-versioned bucket.
-  const isCurrent = requested === current?.versionId || (requested === 'null' && current?.versionId === undefined);
+  const isCurrent = requested !== undefined && namesCurrent(current, requested);
   if (requested !== undefined && !isCurrent) {
     await requireBucket(ctx, bucket);
     const record = s.history.get(id)?.find((r) => r.versionId === requested);
@@ -237,9 +237,7 @@ export async function remove(
   await ctx.store.deleteSubresource(bucket, key, 'tagging').catch(() => undefined);
   s.objects.delete(id);
   if (versioned && info.versionId !== undefined) {
-    const list = s.history.get(id) ?? [];
-    list.push({ versionId: info.versionId, deleteMarker: true, lastModified: new Date() });
-    s.history.set(id, list);
+    addDeleteMarker(s, id, info.versionId);
     ctx.set('x-amz-delete-marker', 'true');
     ctx.set('x-amz-version-id', info.versionId);
   }
@@ -289,13 +287,7 @@ export async function removeMany(
     const id = `${bucket}\0${key}`;
     const existed = s.objects.has(id);
     s.objects.delete(id);
-    let markerId: string | undefined;
-    if (versioned) {
-      markerId = randomVersionId();
-      const list = s.history.get(id) ?? [];
-      list.push({ versionId: markerId, deleteMarker: true, lastModified: new Date() });
-      s.history.set(id, list);
-    }
+    const markerId = versioned ? addDeleteMarker(s, id, randomVersionId()) : undefined;
     if (existed) {
       await ctx.store.deleteSubresource(bucket, key, 'tagging').catch(() => undefined);
       emitRemoved(s, info, bucket, key, markerId, markerId !== undefined);
@@ -328,9 +320,7 @@ async function deleteVersion(
 ): Promise<{ deleteMarker: boolean }> {
   const id = `${bucket}\0${key}`;
   const current = s.objects.get(id);
-  const isCurrent =
-    current !== undefined &&
-    (versionId === current.versionId || (versionId === 'null' && current.versionId === undefined));
+  const isCurrent = current !== undefined && namesCurrent(current, versionId);
   const record = s.history.get(id)?.find((r) => r.versionId === versionId);
   if (isCurrent) {
     await ctx.store.deleteObject(bucket, key);
@@ -340,6 +330,19 @@ async function deleteVersion(
   await dropVersion(s, ctx, bucket, key, versionId);
   if (isCurrent || record) emitRemoved(s, info, bucket, key, isCurrent ? current.versionId : versionId, false);
   return { deleteMarker: record?.deleteMarker === true };
+}
+
+/** Whether `versionId` names the current version; `null` names the object of a never-versioned bucket. */
+function namesCurrent(current: { readonly versionId?: string } | undefined, versionId: string): boolean {
+  return versionId === current?.versionId || (versionId === 'null' && current?.versionId === undefined);
+}
+
+/** Makes a delete marker the newest version of `id` (bucket NUL key); returns its version id. */
+function addDeleteMarker(s: S3State, id: string, versionId: string): string {
+  const list = s.history.get(id) ?? [];
+  list.push({ versionId, deleteMarker: true, lastModified: new Date() });
+  s.history.set(id, list);
+  return versionId;
 }
 
 /**
